@@ -1,0 +1,58 @@
+//! What a drain would leave behind, so the confirmation can say it before anything changes.
+
+use super::TargetRef;
+use crate::model::{TargetState, TargetsView};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrainImpact {
+    /// Healthy targets left in the target group after the drain.
+    pub group_healthy_after: usize,
+    pub group_total: usize,
+    /// Healthy targets left in the target's zone (within the group) after the drain.
+    pub zone_healthy_after: usize,
+    /// Other target groups the same target id is registered in.
+    pub other_groups: Vec<String>,
+    pub deregistration_delay_secs: u32,
+    /// The target is healthy and would leave its group or its zone with none.
+    pub removes_last_healthy: bool,
+}
+
+/// Computes the impact of draining `target`, or `None` if it is no longer in the view.
+pub fn drain_impact(view: &TargetsView, target: &TargetRef) -> Option<DrainImpact> {
+    let group = view
+        .load_balancers
+        .iter()
+        .flat_map(|lb| &lb.target_groups)
+        .find(|tg| tg.arn == target.target_group_arn)?;
+    let this = group
+        .targets
+        .iter()
+        .find(|t| t.id == target.id && t.port == target.port)?;
+    let healthy = |t: &&crate::model::Target| t.state == TargetState::Healthy;
+    let others = || {
+        group
+            .targets
+            .iter()
+            .filter(|t| !(t.id == target.id && t.port == target.port))
+    };
+    let group_healthy_after = others().filter(healthy).count();
+    let zone_healthy_after = others().filter(|t| t.az == this.az).filter(healthy).count();
+    let mut other_groups: Vec<String> = view
+        .load_balancers
+        .iter()
+        .flat_map(|lb| &lb.target_groups)
+        .filter(|tg| tg.arn != group.arn && tg.targets.iter().any(|t| t.id == target.id))
+        .map(|tg| tg.name.clone())
+        .collect();
+    other_groups.dedup();
+    let removes_last_healthy =
+        this.state == TargetState::Healthy && (group_healthy_after == 0 || zone_healthy_after == 0);
+    Some(DrainImpact {
+        group_healthy_after,
+        group_total: group.targets.len(),
+        zone_healthy_after,
+        other_groups,
+        deregistration_delay_secs: group.deregistration_delay_secs,
+        removes_last_healthy,
+    })
+}

@@ -1,0 +1,155 @@
+//! Changes to the world as values: what the operator asked for, checked and described before one
+//! executor carries it out.
+
+mod impact;
+
+pub use impact::{DrainImpact, drain_impact};
+
+use crate::model::{OverrideAction, RuleAction, RuleKind};
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+/// Identifies one registered target exactly as ELBv2 needs it to (de)register it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetRef {
+    pub region: String,
+    pub load_balancer: String,
+    pub target_group: String,
+    pub target_group_arn: String,
+    pub id: String,
+    pub name: Option<String>,
+    pub port: u16,
+    pub az: String,
+}
+
+impl TargetRef {
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(n) => format!("{n} ({}:{})", self.id, self.port),
+            None => format!("{}:{}", self.id, self.port),
+        }
+    }
+}
+
+/// Identifies one rule of one web ACL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleRef {
+    pub region: String,
+    pub acl_name: String,
+    pub acl_id: String,
+    pub rule: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Mutation {
+    /// Deregister a target: it drains for the group's deregistration delay.
+    Drain { target: TargetRef },
+    /// Register a target again with the same port and zone (the undo of a drain).
+    Register { target: TargetRef },
+    /// Change one rule's action (plain rule) or override (rule-group reference).
+    SetRule {
+        rule: RuleRef,
+        from: RuleKind,
+        to: RuleKind,
+    },
+}
+
+impl Mutation {
+    /// One line naming the exact change.
+    pub fn summary(&self) -> String {
+        match self {
+            Mutation::Drain { target } => format!(
+                "Drain {} from {} ({})",
+                target.label(),
+                target.target_group,
+                target.load_balancer
+            ),
+            Mutation::Register { target } => format!(
+                "Register {} in {} again ({})",
+                target.label(),
+                target.target_group,
+                target.load_balancer
+            ),
+            Mutation::SetRule { rule, from, to } => format!(
+                "Set WAF rule {} in {} from {} to {}",
+                rule.rule,
+                rule.acl_name,
+                from.describe(),
+                to.describe()
+            ),
+        }
+    }
+
+    pub fn region(&self) -> &str {
+        match self {
+            Mutation::Drain { target } | Mutation::Register { target } => &target.region,
+            Mutation::SetRule { rule, .. } => &rule.region,
+        }
+    }
+}
+
+/// The toggle of a rule: a plain rule goes to Count and back to the action it had; a group
+/// reference flips its override between None and Count.
+pub fn toggled_rule(current: &RuleKind, remembered: Option<RuleAction>) -> RuleKind {
+    match current {
+        RuleKind::Plain {
+            action: RuleAction::Count,
+        } => RuleKind::Plain {
+            action: remembered.unwrap_or(RuleAction::Count),
+        },
+        RuleKind::Plain { .. } => RuleKind::Plain {
+            action: RuleAction::Count,
+        },
+        RuleKind::Group {
+            group,
+            override_action,
+            rule_overrides,
+        } => RuleKind::Group {
+            group: group.clone(),
+            override_action: match override_action {
+                OverrideAction::None => OverrideAction::Count,
+                OverrideAction::Count => OverrideAction::None,
+            },
+            rule_overrides: rule_overrides.clone(),
+        },
+    }
+}
+
+/// Carries out mutations. Only sessions allowed to change the world hold one.
+pub trait Executor: Send + Sync {
+    /// Returns a short confirmation of what was done, or why it was not.
+    fn execute<'a>(&'a self, mutation: &'a Mutation) -> BoxFuture<'a, Result<String, String>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_rule_toggles_to_count_and_back_to_its_own_action() {
+        let captcha = RuleKind::Plain {
+            action: RuleAction::Captcha,
+        };
+        let counting = toggled_rule(&captcha, None);
+        assert_eq!(
+            counting,
+            RuleKind::Plain {
+                action: RuleAction::Count
+            }
+        );
+        assert_eq!(toggled_rule(&counting, Some(RuleAction::Captcha)), captcha);
+    }
+
+    #[test]
+    fn group_reference_flips_override() {
+        let g = RuleKind::Group {
+            group: "AWS/AWSManagedRulesPHPRuleSet".into(),
+            override_action: OverrideAction::None,
+            rule_overrides: vec![],
+        };
+        let t = toggled_rule(&g, None);
+        assert!(t.is_counting());
+        assert_eq!(toggled_rule(&t, None), g);
+    }
+}

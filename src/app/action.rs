@@ -1,0 +1,95 @@
+//! What a key can ask for. Keymaps bind keys to these by name.
+
+use crate::model::PanelId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    NextPanel,
+    PrevPanel,
+    FocusPanel(PanelId),
+    Zoom,
+    Filter,
+    Sort,
+    Refresh,
+    Drain,
+    Undo,
+    ToggleRule,
+    TailLogs,
+    Follow,
+    Help,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Confirm,
+    Cancel,
+}
+
+/// Every action with its keymap name and a default description, written once.
+pub const ACTIONS: &[(&str, Action, &str)] = &[
+    ("quit", Action::Quit, "Quit"),
+    ("next-panel", Action::NextPanel, "Next panel"),
+    ("prev-panel", Action::PrevPanel, "Previous panel"),
+    ("panel-1", Action::FocusPanel(PanelId::Targets), "Targets panel"),
+    ("panel-2", Action::FocusPanel(PanelId::Waf), "WAF panel"),
+    ("panel-3", Action::FocusPanel(PanelId::Dns), "Route53 panel"),
+    ("panel-4", Action::FocusPanel(PanelId::Instances), "Instances panel"),
+    ("panel-5", Action::FocusPanel(PanelId::Logs), "Logs panel"),
+    ("zoom", Action::Zoom, "Zoom the panel / back"),
+    ("filter", Action::Filter, "Filter rows"),
+    ("sort", Action::Sort, "Cycle sort order"),
+    ("refresh", Action::Refresh, "Refresh now"),
+    ("drain", Action::Drain, "Drain the selected target"),
+    ("undo", Action::Undo, "Register a drained target again"),
+    ("toggle-rule", Action::ToggleRule, "Toggle rule: action ↔ Count"),
+    ("tail-logs", Action::TailLogs, "Tail the instance's log"),
+    ("follow", Action::Follow, "Follow / pause"),
+    ("help", Action::Help, "Show keys"),
+    ("up", Action::Up, "Up"),
+    ("down", Action::Down, "Down"),
+    ("page-up", Action::PageUp, "Page up"),
+    ("page-down", Action::PageDown, "Page down"),
+    ("top", Action::Top, "First row"),
+    ("bottom", Action::Bottom, "Last row"),
+    ("confirm", Action::Confirm, "Yes"),
+    ("cancel", Action::Cancel, "No / close / clear filter"),
+];
+
+impl Action {
+    pub fn from_name(name: &str) -> Option<Action> {
+        ACTIONS
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, a, _)| *a)
+    }
+
+    pub fn name(self) -> &'static str {
+        ACTIONS
+            .iter()
+            .find(|(_, a, _)| *a == self)
+            .map(|(n, _, _)| *n)
+            .unwrap_or("unknown")
+    }
+
+    /// Actions that would change the world; refused in read-only mode.
+    pub fn mutates(self) -> bool {
+        matches!(self, Action::Drain | Action::Undo | Action::ToggleRule)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for (name, action, _) in ACTIONS {
+            assert_eq!(Action::from_name(name), Some(*action));
+            assert_eq!(action.name(), *name);
+        }
+        assert_eq!(Action::from_name("explode"), None);
+    }
+}

@@ -1,0 +1,1 @@
+//! Shipped defaults plus user overlays: settings, keymaps and themes.

@@ -1,0 +1,65 @@
+//! EC2 instances: state, status checks and scheduled events.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct InstancesView {
+    pub instances: Vec<Instance>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Instance {
+    pub id: String,
+    pub name: Option<String>,
+    pub instance_type: String,
+    pub az: String,
+    pub region: String,
+    pub private_ip: Option<String>,
+    /// pending, running, stopping, stopped, shutting-down, terminated.
+    pub state: String,
+    pub system_status: CheckStatus,
+    pub instance_status: CheckStatus,
+    pub events: Vec<ScheduledEvent>,
+}
+
+/// An EC2 status check result.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckStatus {
+    Ok,
+    Impaired,
+    InsufficientData,
+    NotApplicable,
+    Initializing,
+}
+
+impl CheckStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Ok => "ok",
+            CheckStatus::Impaired => "impaired",
+            CheckStatus::InsufficientData => "insufficient-data",
+            CheckStatus::NotApplicable => "not-applicable",
+            CheckStatus::Initializing => "initializing",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ScheduledEvent {
+    /// e.g. `system-reboot`, `instance-retirement`.
+    pub code: String,
+    pub description: String,
+    pub not_before: Option<DateTime<Utc>>,
+}
+
+impl Instance {
+    /// "Name (i-0abc)" or the id alone.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(n) => format!("{n} ({})", self.id),
+            None => self.id.clone(),
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Plain data the console shows: one type per panel, with no UI and no AWS types in it.
+//!
+//! Every source (demo world, AWS) produces these; the TUI, the wall and the snapshot read them.
+
+pub mod dns;
+pub mod instances;
+pub mod logs;
+pub mod targets;
+pub mod waf;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use dns::*;
+pub use instances::*;
+pub use logs::*;
+pub use targets::*;
+pub use waf::*;
+
+/// The five panels, in the order of their number keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum PanelId {
+    Targets,
+    Waf,
+    Dns,
+    Instances,
+    Logs,
+}
+
+impl PanelId {
+    pub const ALL: [PanelId; 5] = [
+        PanelId::Targets,
+        PanelId::Waf,
+        PanelId::Dns,
+        PanelId::Instances,
+        PanelId::Logs,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            PanelId::Targets => "Targets",
+            PanelId::Waf => "WAF",
+            PanelId::Dns => "Route53",
+            PanelId::Instances => "Instances",
+            PanelId::Logs => "Logs",
+        }
+    }
+
+    /// 1-based number shown in the panel title and bound to the number keys.
+    pub fn number(self) -> usize {
+        PanelId::ALL.iter().position(|p| *p == self).unwrap_or(0) + 1
+    }
+
+    pub fn from_number(n: usize) -> Option<PanelId> {
+        n.checked_sub(1).and_then(|i| PanelId::ALL.get(i).copied())
+    }
+}
+
+/// What a panel knows about its data: the newest value, when it was fetched, and the last error.
+///
+/// A failed refresh keeps the previous value so the operator still sees the last truth, with its
+/// age and the error beside it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PanelData<T> {
+    pub value: Option<T>,
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+    /// When the last error happened (the value may be older).
+    pub error_at: Option<DateTime<Utc>>,
+}
+
+impl<T> Default for PanelData<T> {
+    fn default() -> Self {
+        PanelData {
+            value: None,
+            fetched_at: None,
+            error: None,
+            error_at: None,
+        }
+    }
+}
+
+impl<T> PanelData<T> {
+    /// Records the outcome of one fetch.
+    pub fn record(&mut self, at: DateTime<Utc>, outcome: Result<T, String>) {
+        match outcome {
+            Ok(value) => {
+                self.value = Some(value);
+                self.fetched_at = Some(at);
+                self.error = None;
+                self.error_at = None;
+            }
+            Err(error) => {
+                self.error = Some(error);
+                self.error_at = Some(at);
+            }
+        }
+    }
+
+    /// Nothing has arrived yet, neither data nor an error.
+    pub fn is_loading(&self) -> bool {
+        self.value.is_none() && self.error.is_none()
+    }
+
+    /// Seconds since the data was fetched, if there is data.
+    pub fn age_secs(&self, now: DateTime<Utc>) -> Option<i64> {
+        self.fetched_at.map(|t| (now - t).num_seconds().max(0))
+    }
+}
+
+/// Who and where the console is looking at: shown in the header and every snapshot.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Scope {
+    /// "demo" for the embedded world, otherwise "aws".
+    pub mode: String,
+    pub account: Option<String>,
+    pub profile: Option<String>,
+    pub regions: Vec<String>,
+}
+
+/// Formats an age the way the panels show it: "12s ago", "3m ago", "2h ago".
+pub fn format_age(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_fetch_keeps_previous_value() {
+        let t0 = DateTime::from_timestamp(1_000, 0).unwrap();
+        let t1 = DateTime::from_timestamp(1_030, 0).unwrap();
+        let mut d = PanelData::default();
+        assert!(d.is_loading());
+        d.record(t0, Ok(5));
+        d.record(t1, Err("throttled".to_string()));
+        assert_eq!(d.value, Some(5));
+        assert_eq!(d.fetched_at, Some(t0));
+        assert_eq!(d.error.as_deref(), Some("throttled"));
+        assert_eq!(d.age_secs(t1), Some(30));
+        d.record(t1, Ok(6));
+        assert_eq!(d.error, None);
+    }
+
+    #[test]
+    fn ages_read_naturally() {
+        assert_eq!(format_age(12), "12s");
+        assert_eq!(format_age(125), "2m");
+        assert_eq!(format_age(7200), "2h");
+        assert_eq!(format_age(200_000), "2d");
+    }
+
+    #[test]
+    fn panel_numbers_round_trip() {
+        for p in PanelId::ALL {
+            assert_eq!(PanelId::from_number(p.number()), Some(p));
+        }
+        assert_eq!(PanelId::from_number(0), None);
+        assert_eq!(PanelId::from_number(6), None);
+    }
+}

@@ -1,0 +1,225 @@
+//! Load balancers, their listeners, target groups and the health of each target.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct TargetsView {
+    pub load_balancers: Vec<LoadBalancer>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LbKind {
+    Application,
+    Network,
+    Gateway,
+}
+
+impl LbKind {
+    pub fn short(self) -> &'static str {
+        match self {
+            LbKind::Application => "ALB",
+            LbKind::Network => "NLB",
+            LbKind::Gateway => "GWLB",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LoadBalancer {
+    pub name: String,
+    pub arn: String,
+    pub kind: LbKind,
+    /// "internet-facing" or "internal".
+    pub scheme: String,
+    pub region: String,
+    pub dns_name: String,
+    pub listeners: Vec<Listener>,
+    pub target_groups: Vec<TargetGroup>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Listener {
+    pub port: u16,
+    pub protocol: String,
+    /// Where the default action forwards to; several entries with weights for blue/green.
+    pub forwards: Vec<Forward>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Forward {
+    pub target_group: String,
+    pub weight: Option<u32>,
+}
+
+impl Listener {
+    /// "HTTPS:443 → wp-tg1 100%, wp-tg2 0%"
+    pub fn describe(&self) -> String {
+        let to: Vec<String> = self
+            .forwards
+            .iter()
+            .map(|f| match f.weight {
+                Some(w) if self.forwards.len() > 1 => format!("{} {w}%", f.target_group),
+                _ => f.target_group.clone(),
+            })
+            .collect();
+        format!("{}:{} → {}", self.protocol, self.port, to.join(", "))
+    }
+
+    /// Whether this listener sends traffic (non-zero weight) to the named target group.
+    pub fn is_live_for(&self, target_group: &str) -> bool {
+        self.forwards
+            .iter()
+            .any(|f| f.target_group == target_group && f.weight.is_none_or(|w| w > 0))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TargetGroup {
+    pub name: String,
+    pub arn: String,
+    pub protocol: String,
+    pub port: u16,
+    /// "instance", "ip", "alb" or "lambda".
+    pub target_type: String,
+    pub deregistration_delay_secs: u32,
+    pub targets: Vec<Target>,
+}
+
+/// A target's health state, as ELBv2 reports it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetState {
+    Unhealthy,
+    UnhealthyDraining,
+    Unavailable,
+    Draining,
+    Initial,
+    Unused,
+    Healthy,
+}
+
+impl TargetState {
+    /// The ELBv2 spelling, e.g. `unhealthy.draining`.
+    pub fn as_aws(self) -> &'static str {
+        match self {
+            TargetState::Initial => "initial",
+            TargetState::Healthy => "healthy",
+            TargetState::Unhealthy => "unhealthy",
+            TargetState::UnhealthyDraining => "unhealthy.draining",
+            TargetState::Unused => "unused",
+            TargetState::Draining => "draining",
+            TargetState::Unavailable => "unavailable",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Target {
+    /// Instance id, IP address or ALB ARN, depending on the group's target type.
+    pub id: String,
+    /// The instance's Name tag (or the ALB's name) when known.
+    pub name: Option<String>,
+    pub port: u16,
+    pub az: String,
+    pub state: TargetState,
+    /// ELBv2's reason code, e.g. `Target.ResponseCodeMismatch`.
+    pub reason: Option<String>,
+    /// Seconds left until a draining target becomes unused, when known.
+    pub drain_remaining_secs: Option<u32>,
+}
+
+/// Healthy and total targets in some grouping ("1 of 2 healthy").
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct HealthCount {
+    pub healthy: usize,
+    pub total: usize,
+}
+
+impl HealthCount {
+    pub fn add(&mut self, t: &Target) {
+        self.total += 1;
+        if t.state == TargetState::Healthy {
+            self.healthy += 1;
+        }
+    }
+
+    /// No healthy target although some are registered: nothing can serve.
+    pub fn is_down(&self) -> bool {
+        self.total > 0 && self.healthy == 0
+    }
+
+    pub fn describe(&self) -> String {
+        format!("{} of {} healthy", self.healthy, self.total)
+    }
+}
+
+impl TargetGroup {
+    pub fn health(&self) -> HealthCount {
+        let mut c = HealthCount::default();
+        self.targets.iter().for_each(|t| c.add(t));
+        c
+    }
+
+    /// Healthy/total per availability zone, sorted by zone name.
+    pub fn health_by_az(&self) -> BTreeMap<String, HealthCount> {
+        let mut by_az: BTreeMap<String, HealthCount> = BTreeMap::new();
+        for t in &self.targets {
+            by_az.entry(t.az.clone()).or_default().add(t);
+        }
+        by_az
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(id: &str, az: &str, state: TargetState) -> Target {
+        Target {
+            id: id.into(),
+            name: None,
+            port: 80,
+            az: az.into(),
+            state,
+            reason: None,
+            drain_remaining_secs: None,
+        }
+    }
+
+    #[test]
+    fn counts_per_group_and_zone() {
+        let tg = TargetGroup {
+            name: "ha-web".into(),
+            arn: "arn".into(),
+            protocol: "HTTP".into(),
+            port: 80,
+            target_type: "instance".into(),
+            deregistration_delay_secs: 300,
+            targets: vec![
+                target("i-1", "ap-northeast-1a", TargetState::Healthy),
+                target("i-2", "ap-northeast-1c", TargetState::Unhealthy),
+            ],
+        };
+        assert_eq!(tg.health().describe(), "1 of 2 healthy");
+        let az = tg.health_by_az();
+        assert!(!az["ap-northeast-1a"].is_down());
+        assert!(az["ap-northeast-1c"].is_down());
+    }
+
+    #[test]
+    fn listener_describes_blue_green_weights() {
+        let l = Listener {
+            port: 443,
+            protocol: "HTTPS".into(),
+            forwards: vec![
+                Forward { target_group: "tg1".into(), weight: Some(100) },
+                Forward { target_group: "tg2".into(), weight: Some(0) },
+            ],
+        };
+        assert_eq!(l.describe(), "HTTPS:443 → tg1 100%, tg2 0%");
+        assert!(l.is_live_for("tg1"));
+        assert!(!l.is_live_for("tg2"));
+    }
+}

@@ -1,0 +1,200 @@
+//! Web ACLs, their rules in priority order, per-rule request counts and sampled requests.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct WafView {
+    pub acls: Vec<WebAcl>,
+    /// Width of the count window, in minutes (one point of `series` per minute).
+    pub window_minutes: u32,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum WafScope {
+    Regional,
+    Cloudfront,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WebAcl {
+    pub name: String,
+    pub id: String,
+    pub scope: WafScope,
+    pub region: String,
+    pub default_action: RuleAction,
+    /// Names of the load balancers or distributions this ACL protects.
+    pub protects: Vec<String>,
+    /// Rules sorted by priority.
+    pub rules: Vec<WafRule>,
+}
+
+/// The action of a plain rule.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum RuleAction {
+    Allow,
+    Block,
+    Count,
+    Captcha,
+    Challenge,
+}
+
+impl RuleAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleAction::Allow => "Allow",
+            RuleAction::Block => "Block",
+            RuleAction::Count => "Count",
+            RuleAction::Captcha => "Captcha",
+            RuleAction::Challenge => "Challenge",
+        }
+    }
+}
+
+/// The override of a rule-group reference: `None` keeps the group's own actions.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum OverrideAction {
+    None,
+    Count,
+}
+
+/// What a rule does: either a plain rule with an action, or a reference to a rule group.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum RuleKind {
+    Plain {
+        action: RuleAction,
+    },
+    Group {
+        /// "AWS/AWSManagedRulesPHPRuleSet" for managed groups, the group's name for own ones.
+        group: String,
+        override_action: OverrideAction,
+        /// Per-rule overrides inside the group (`RuleActionOverrides`), shown read-only.
+        rule_overrides: Vec<RuleOverride>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RuleOverride {
+    pub rule: String,
+    pub action: RuleAction,
+}
+
+impl RuleKind {
+    /// "Block", or "group: None" / "group: Count" for references.
+    pub fn describe(&self) -> String {
+        match self {
+            RuleKind::Plain { action } => action.as_str().to_string(),
+            RuleKind::Group {
+                override_action, ..
+            } => match override_action {
+                OverrideAction::None => "Group (None)".to_string(),
+                OverrideAction::Count => "Group (Count)".to_string(),
+            },
+        }
+    }
+
+    /// The rule currently only counts, whether by its action or by its group override.
+    pub fn is_counting(&self) -> bool {
+        matches!(
+            self,
+            RuleKind::Plain {
+                action: RuleAction::Count
+            } | RuleKind::Group {
+                override_action: OverrideAction::Count,
+                ..
+            }
+        )
+    }
+}
+
+/// Requests per minute for one rule; `series[last]` is the most recent minute.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct RuleCounts {
+    pub allowed: u64,
+    pub blocked: u64,
+    pub counted: u64,
+}
+
+impl RuleCounts {
+    pub fn add(&mut self, other: &RuleCounts) {
+        self.allowed += other.allowed;
+        self.blocked += other.blocked;
+        self.counted += other.counted;
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WafRule {
+    pub name: String,
+    pub priority: i64,
+    #[serde(flatten)]
+    pub kind: RuleKind,
+    /// One point per minute over the view's window, oldest first.
+    pub series: Vec<RuleCounts>,
+}
+
+impl WafRule {
+    /// Totals over the window.
+    pub fn totals(&self) -> RuleCounts {
+        let mut sum = RuleCounts::default();
+        self.series.iter().for_each(|p| sum.add(p));
+        sum
+    }
+}
+
+/// One request AWS WAF sampled. URI, method and headers are attacker-controlled text.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SampledRequest {
+    pub time: DateTime<Utc>,
+    pub client_ip: String,
+    pub country: String,
+    pub method: String,
+    pub uri: String,
+    pub action: String,
+}
+
+/// Sampled requests of one rule, fetched on demand for the selected rule.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RuleSamples {
+    pub acl_id: String,
+    pub rule: String,
+    pub requests: Vec<SampledRequest>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_sum_the_window() {
+        let rule = WafRule {
+            name: "block-xmlrpc".into(),
+            priority: 1,
+            kind: RuleKind::Plain {
+                action: RuleAction::Block,
+            },
+            series: vec![
+                RuleCounts { allowed: 0, blocked: 3, counted: 0 },
+                RuleCounts { allowed: 1, blocked: 40, counted: 2 },
+            ],
+        };
+        assert_eq!(
+            rule.totals(),
+            RuleCounts { allowed: 1, blocked: 43, counted: 2 }
+        );
+        assert!(!rule.kind.is_counting());
+    }
+
+    #[test]
+    fn group_override_count_is_counting() {
+        let kind = RuleKind::Group {
+            group: "AWS/AWSManagedRulesPHPRuleSet".into(),
+            override_action: OverrideAction::Count,
+            rule_overrides: vec![],
+        };
+        assert!(kind.is_counting());
+        assert_eq!(kind.describe(), "Group (Count)");
+    }
+}

@@ -1,0 +1,105 @@
+//! Where panel data comes from: one trait per kind of data, implemented by the demo world (and by
+//! AWS and SSH sources). Nothing here knows about the terminal.
+
+pub mod demo;
+
+use crate::action::Executor;
+use crate::model::{DnsView, InstancesView, LogEntry, RuleSamples, Scope, TargetsView, WafView};
+use futures::future::BoxFuture;
+use std::fmt;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Why a fetch failed, in words an operator can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Throttled,
+    AccessDenied,
+    Timeout,
+    Network,
+    NotFound,
+    Other,
+}
+
+impl SourceError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        SourceError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for SourceError {}
+
+/// A panel's data source: each call fetches the whole current view.
+pub trait Source<T>: Send + Sync {
+    fn fetch(&self) -> BoxFuture<'_, Result<T, SourceError>>;
+}
+
+/// Sampled requests are fetched on demand, for the rule the operator selected.
+pub trait SampleSource: Send + Sync {
+    fn sampled_requests<'a>(
+        &'a self,
+        acl_id: &'a str,
+        rule: &'a str,
+    ) -> BoxFuture<'a, Result<RuleSamples, SourceError>>;
+}
+
+/// A batch of log entries from one named log source.
+#[derive(Debug, Clone)]
+pub struct LogBatch {
+    pub source: String,
+    pub entries: Vec<LogEntry>,
+}
+
+/// A followed log: sends the last `backlog` lines, then new lines as they come, until the
+/// receiver is dropped.
+pub trait LogSource: Send + Sync {
+    fn name(&self) -> &str;
+    fn tail(
+        &self,
+        backlog: usize,
+        sink: mpsc::Sender<LogBatch>,
+    ) -> BoxFuture<'static, Result<(), SourceError>>;
+}
+
+/// Everything the console reads from.
+#[derive(Clone)]
+pub struct Sources {
+    pub scope: Scope,
+    pub targets: Arc<dyn Source<TargetsView>>,
+    pub waf: Arc<dyn Source<WafView>>,
+    pub samples: Arc<dyn SampleSource>,
+    pub dns: Arc<dyn Source<DnsView>>,
+    pub instances: Arc<dyn Source<InstancesView>>,
+    pub logs: Vec<Arc<dyn LogSource>>,
+}
+
+/// What a front end is handed: the sources, and an executor only when mutations are allowed.
+///
+/// A read-only session is built without an executor, so no key can reach a mutating call.
+#[derive(Clone)]
+pub struct Session {
+    pub sources: Sources,
+    pub executor: Option<Arc<dyn Executor>>,
+}
+
+impl Session {
+    pub fn read_only(mut self) -> Self {
+        self.executor = None;
+        self
+    }
+}

@@ -1,0 +1,3 @@
+//! Panel tables built from the model, shared by the TUI and the snapshot.
+pub mod role;
+pub use role::Role;

@@ -7,6 +7,7 @@ pub mod instances;
 pub mod logs;
 pub mod targets;
 pub mod waf;
+pub mod world;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,7 @@ pub use instances::*;
 pub use logs::*;
 pub use targets::*;
 pub use waf::*;
+pub use world::*;
 
 /// The five panels, in the order of their number keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]

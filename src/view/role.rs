@@ -72,6 +72,15 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.name() == name)
     }
 
+    /// The role of the two that needs more attention.
+    pub fn worse(self, other: Role) -> Role {
+        if other.severity() > self.severity() {
+            other
+        } else {
+            self
+        }
+    }
+
     /// How much a row in this role needs attention; used by "problems first" sorting.
     pub fn severity(self) -> u8 {
         match self {

@@ -1,0 +1,135 @@
+//! Everything the console currently knows, panel by panel: what the TUI draws and what a
+//! snapshot prints.
+
+use super::{DnsView, InstancesView, LogEntry, PanelData, PanelId, RuleSamples, Scope};
+use super::{TargetsView, WafView};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::VecDeque;
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct World {
+    pub scope: Scope,
+    pub targets: PanelData<TargetsView>,
+    pub waf: PanelData<WafView>,
+    /// Sampled requests of the rule last asked for.
+    pub samples: PanelData<RuleSamples>,
+    pub dns: PanelData<DnsView>,
+    pub instances: PanelData<InstancesView>,
+    pub logs: LogBuffer,
+}
+
+/// A bounded buffer of log entries from one or more sources: the oldest fall off the front, so
+/// memory stays flat however long the console runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogBuffer {
+    pub capacity: usize,
+    pub sources: Vec<String>,
+    pub entries: VecDeque<SourcedEntry>,
+    /// Last error of any log source, with its time.
+    pub error: Option<String>,
+    pub last_received: Option<DateTime<Utc>>,
+    /// Entries dropped from the front since the start.
+    pub dropped: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourcedEntry {
+    /// Index into `LogBuffer::sources`.
+    pub source: usize,
+    #[serde(flatten)]
+    pub entry: LogEntry,
+}
+
+impl Default for LogBuffer {
+    fn default() -> Self {
+        LogBuffer::with_capacity(100_000)
+    }
+}
+
+impl LogBuffer {
+    pub fn with_capacity(capacity: usize) -> Self {
+        LogBuffer {
+            capacity: capacity.max(1),
+            sources: Vec::new(),
+            entries: VecDeque::new(),
+            error: None,
+            last_received: None,
+            dropped: 0,
+        }
+    }
+
+    pub fn push(&mut self, source: &str, entries: impl IntoIterator<Item = LogEntry>, at: DateTime<Utc>) {
+        let idx = match self.sources.iter().position(|s| s == source) {
+            Some(i) => i,
+            None => {
+                self.sources.push(source.to_string());
+                self.sources.len() - 1
+            }
+        };
+        for entry in entries {
+            if self.entries.len() == self.capacity {
+                self.entries.pop_front();
+                self.dropped += 1;
+            }
+            self.entries.push_back(SourcedEntry { source: idx, entry });
+        }
+        self.last_received = Some(at);
+    }
+
+    pub fn source_name(&self, e: &SourcedEntry) -> &str {
+        self.sources.get(e.source).map(String::as_str).unwrap_or("?")
+    }
+}
+
+impl World {
+    /// When a panel's data was fetched, and its last error: for the badges every front end shows.
+    pub fn status(&self, panel: PanelId) -> (Option<DateTime<Utc>>, Option<&str>, bool) {
+        fn of<T>(d: &PanelData<T>) -> (Option<DateTime<Utc>>, Option<&str>, bool) {
+            (d.fetched_at, d.error.as_deref(), d.is_loading())
+        }
+        match panel {
+            PanelId::Targets => of(&self.targets),
+            PanelId::Waf => of(&self.waf),
+            PanelId::Dns => of(&self.dns),
+            PanelId::Instances => of(&self.instances),
+            PanelId::Logs => (
+                self.logs.last_received,
+                self.logs.error.as_deref(),
+                self.logs.last_received.is_none() && self.logs.error.is_none(),
+            ),
+        }
+    }
+
+    /// Panels whose last fetch failed, for the snapshot's exit code.
+    pub fn failed_panels(&self) -> Vec<PanelId> {
+        PanelId::ALL
+            .into_iter()
+            .filter(|p| self.status(*p).1.is_some())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(text: &str) -> LogEntry {
+        LogEntry::Line {
+            received_at: DateTime::from_timestamp(0, 0).unwrap_or_default(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn log_buffer_stays_within_capacity() {
+        let mut b = LogBuffer::with_capacity(3);
+        let at = DateTime::from_timestamp(0, 0).unwrap();
+        b.push("a", (0..5).map(|i| line(&i.to_string())), at);
+        assert_eq!(b.entries.len(), 3);
+        assert_eq!(b.dropped, 2);
+        assert_eq!(b.entries.front().map(|e| e.entry.text()), Some("2".to_string()));
+        b.push("b", [line("x")], at);
+        assert_eq!(b.source_name(&b.entries[2]), "b");
+    }
+}

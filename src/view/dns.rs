@@ -1,0 +1,107 @@
+//! The Route53 table: hosted zone → record set → one row per location (or policy entry).
+
+use super::table::{Cell, Column, Row, Table};
+use super::{Role, clean};
+use crate::model::{DnsView, Health, HostedZone, Record, RecordSet, RoutingPolicy};
+
+pub fn columns() -> Vec<Column> {
+    vec![
+        Column { title: "Zone / record set / location", width: 28 },
+        Column { title: "Type", width: 5 },
+        Column { title: "Answer", width: 30 },
+        Column { title: "Health", width: 11 },
+    ]
+}
+
+pub fn table(view: &DnsView) -> Table {
+    let mut rows = Vec::new();
+    for zone in &view.zones {
+        zone_rows(zone, &mut rows);
+    }
+    Table {
+        columns: columns(),
+        rows,
+    }
+}
+
+/// The warning shown on a geolocation set with no default location.
+pub const NO_DEFAULT_WARNING: &str = "no default (*) record: unmatched locations get no answer";
+
+fn zone_rows(zone: &HostedZone, rows: &mut Vec<Row>) {
+    rows.push(Row::new(
+        format!("zone:{}", zone.id),
+        0,
+        Role::Title,
+        vec![
+            Cell::new(clean(&zone.name)),
+            Cell::new(""),
+            Cell::styled(
+                if zone.private { "private zone" } else { "public zone" },
+                Role::Muted,
+            ),
+            Cell::new(""),
+        ],
+    ));
+    for set in &zone.record_sets {
+        set_rows(zone, set, rows);
+    }
+}
+
+fn set_rows(zone: &HostedZone, set: &RecordSet, rows: &mut Vec<Row>) {
+    let set_key = format!("set:{}:{}:{}", zone.id, set.name, set.rtype);
+    let missing_default = set.lacks_default_location();
+    let (detail, role) = if missing_default {
+        (format!("⚠ {NO_DEFAULT_WARNING}"), Role::Warning)
+    } else {
+        (String::new(), Role::Normal)
+    };
+    rows.push(Row::new(
+        set_key.clone(),
+        1,
+        role,
+        vec![
+            Cell::new(format!("{} {}", clean(&set.name), set.policy.as_str())),
+            Cell::new(clean(&set.rtype)),
+            Cell::styled(detail, role),
+            Cell::new(""),
+        ],
+    ));
+    for (i, record) in set.records.iter().enumerate() {
+        rows.push(record_row(&set_key, set.policy, i, record));
+    }
+}
+
+pub fn health_role(h: Health) -> Role {
+    match h {
+        Health::Healthy => Role::Ok,
+        Health::Unhealthy => Role::Problem,
+        Health::Unknown => Role::Warning,
+        Health::NotChecked => Role::Muted,
+    }
+}
+
+fn record_row(set_key: &str, policy: RoutingPolicy, index: usize, r: &Record) -> Row {
+    let label = match (&r.location, &r.policy_detail, &r.set_identifier) {
+        (Some(loc), _, _) => loc.describe(),
+        (None, Some(detail), _) => clean(detail),
+        (None, None, Some(id)) => clean(id),
+        (None, None, None) => policy.as_str().to_string(),
+    };
+    let id = r.set_identifier.as_deref().map(clean).unwrap_or_else(|| index.to_string());
+    let role = if r.health == Health::Unhealthy {
+        Role::Problem
+    } else {
+        Role::Normal
+    };
+    Row::new(
+        format!("{set_key}:{id}"),
+        2,
+        role,
+        vec![
+            Cell::new(label),
+            Cell::new(""),
+            Cell::new(clean(&r.answer.describe())),
+            Cell::styled(r.health.as_str(), health_role(r.health)),
+        ],
+    )
+}

@@ -1,0 +1,104 @@
+//! The Instances table: one row per EC2 instance with its checks, events and target groups.
+
+use super::table::{Cell, Column, Row, Table};
+use super::{Role, clean};
+use crate::model::{CheckStatus, Instance, InstancesView, TargetsView};
+use std::collections::HashMap;
+
+pub fn columns() -> Vec<Column> {
+    vec![
+        Column { title: "Instance", width: 24 },
+        Column { title: "Type", width: 9 },
+        Column { title: "AZ", width: 15 },
+        Column { title: "Private IP", width: 12 },
+        Column { title: "State", width: 8 },
+        Column { title: "Sys/Inst check", width: 14 },
+        Column { title: "Events", width: 14 },
+        Column { title: "Target groups", width: 14 },
+    ]
+}
+
+/// Target groups each target id is registered in, for the instances' last column.
+pub fn groups_by_target(view: &TargetsView) -> HashMap<String, Vec<String>> {
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for tg in view.load_balancers.iter().flat_map(|lb| &lb.target_groups) {
+        for t in &tg.targets {
+            let groups = map.entry(t.id.clone()).or_default();
+            if !groups.contains(&tg.name) {
+                groups.push(tg.name.clone());
+            }
+        }
+    }
+    map
+}
+
+pub fn table(view: &InstancesView, groups: &HashMap<String, Vec<String>>) -> Table {
+    let rows = view
+        .instances
+        .iter()
+        .map(|i| instance_row(i, groups.get(&i.id).map(Vec::as_slice).unwrap_or(&[])))
+        .collect();
+    Table {
+        columns: columns(),
+        rows,
+    }
+}
+
+fn check_role(c: CheckStatus) -> Role {
+    match c {
+        CheckStatus::Ok => Role::Ok,
+        CheckStatus::Impaired => Role::Problem,
+        CheckStatus::InsufficientData | CheckStatus::Initializing => Role::Warning,
+        CheckStatus::NotApplicable => Role::Muted,
+    }
+}
+
+fn instance_row(i: &Instance, groups: &[String]) -> Row {
+    let checks_role = check_role(i.system_status).worse(check_role(i.instance_status));
+    let state_role = match i.state.as_str() {
+        "running" => Role::Ok,
+        "stopped" | "stopping" if !groups.is_empty() => Role::Problem,
+        "pending" | "stopping" | "shutting-down" => Role::Warning,
+        _ => Role::Muted,
+    };
+    let events = i
+        .events
+        .iter()
+        .map(|e| match e.not_before {
+            Some(t) => format!("{} {}", clean(&e.code), t.format("%m-%d")),
+            None => clean(&e.code),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let role = if checks_role == Role::Problem || state_role == Role::Problem {
+        Role::Problem
+    } else if !i.events.is_empty() {
+        Role::Warning
+    } else {
+        Role::Normal
+    };
+    Row::new(
+        format!("i:{}", i.id),
+        0,
+        role,
+        vec![
+            Cell::new(match &i.name {
+                Some(n) => format!("{} {}", clean(n), clean(&i.id)),
+                None => clean(&i.id),
+            }),
+            Cell::new(clean(&i.instance_type)),
+            Cell::new(clean(&i.az)),
+            Cell::new(i.private_ip.as_deref().map(clean).unwrap_or_default()),
+            Cell::styled(clean(&i.state), state_role),
+            Cell::styled(
+                format!("{}/{}", i.system_status.as_str(), i.instance_status.as_str()),
+                checks_role,
+            ),
+            Cell::styled(events, Role::Warning),
+            Cell::styled(
+                groups.iter().map(|g| clean(g)).collect::<Vec<_>>().join(", "),
+                Role::Muted,
+            ),
+        ],
+    )
+}

@@ -1,0 +1,250 @@
+//! A table as every front end sees it: columns, and rows of plain-text cells with roles.
+//!
+//! Rows form a tree through `depth` (load balancer → target group → target); filtering keeps the
+//! ancestors of a match, and sorting reorders siblings only, so the tree stays readable.
+
+use super::Role;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub title: &'static str,
+    /// Minimum width in cells; the first column takes what is left.
+    pub width: u16,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub text: String,
+    /// Overrides the row's role for this cell (e.g. the state column).
+    pub role: Option<Role>,
+}
+
+impl Cell {
+    pub fn new(text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            role: None,
+        }
+    }
+
+    pub fn styled(text: impl Into<String>, role: Role) -> Cell {
+        Cell {
+            text: text.into(),
+            role: Some(role),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Stable identity across refreshes, so the selection stays on the same thing.
+    pub key: String,
+    pub depth: u8,
+    pub cells: Vec<Cell>,
+    pub role: Role,
+}
+
+impl Row {
+    pub fn new(key: impl Into<String>, depth: u8, role: Role, cells: Vec<Cell>) -> Row {
+        Row {
+            key: key.into(),
+            depth,
+            cells,
+            role,
+        }
+    }
+
+    /// The row's worst role among itself and its cells.
+    pub fn severity(&self) -> u8 {
+        self.cells
+            .iter()
+            .filter_map(|c| c.role)
+            .chain(std::iter::once(self.role))
+            .map(Role::severity)
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn matches(&self, needle: &str) -> bool {
+        self.cells
+            .iter()
+            .any(|c| c.text.to_lowercase().contains(needle))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    pub columns: Vec<Column>,
+    pub rows: Vec<Row>,
+}
+
+/// Row orders the `s` key cycles through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    /// As the source lists them (priority order for WAF rules).
+    #[default]
+    Natural,
+    /// Rows needing attention first, among their siblings.
+    ProblemsFirst,
+    /// Alphabetical by the first column, among siblings.
+    Name,
+}
+
+impl SortOrder {
+    pub fn next(self) -> SortOrder {
+        match self {
+            SortOrder::Natural => SortOrder::ProblemsFirst,
+            SortOrder::ProblemsFirst => SortOrder::Name,
+            SortOrder::Name => SortOrder::Natural,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortOrder::Natural => "natural",
+            SortOrder::ProblemsFirst => "problems first",
+            SortOrder::Name => "name",
+        }
+    }
+}
+
+impl Table {
+    /// Keeps rows whose text contains `filter` (case-insensitive) and the ancestors of each.
+    pub fn filter(&mut self, filter: &str) {
+        let needle = filter.trim().to_lowercase();
+        if needle.is_empty() {
+            return;
+        }
+        let mut keep = vec![false; self.rows.len()];
+        // Walk backwards: the first earlier row shallower than a kept row is its parent, and is
+        // kept too. `need` is the depth an earlier row must be below to be such a parent.
+        let mut need: u8 = 0;
+        for i in (0..self.rows.len()).rev() {
+            let row = &self.rows[i];
+            if row.depth < need || row.matches(&needle) {
+                keep[i] = true;
+                need = row.depth;
+            }
+        }
+        let mut it = keep.into_iter();
+        self.rows.retain(|_| it.next().unwrap_or(false));
+    }
+
+    /// Reorders siblings at every level; children travel with their parent.
+    pub fn sort(&mut self, order: SortOrder) {
+        if order == SortOrder::Natural {
+            return;
+        }
+        let rows = std::mem::take(&mut self.rows);
+        self.rows = sort_level(rows, order);
+    }
+}
+
+/// A subtree: one row and everything nested under it.
+struct Subtree {
+    rows: Vec<Row>,
+    severity: u8,
+}
+
+fn sort_level(rows: Vec<Row>, order: SortOrder) -> Vec<Row> {
+    let Some(top) = rows.iter().map(|r| r.depth).min() else {
+        return rows;
+    };
+    let mut trees: Vec<Subtree> = Vec::new();
+    for row in rows {
+        if row.depth == top || trees.is_empty() {
+            trees.push(Subtree {
+                rows: vec![row],
+                severity: 0,
+            });
+        } else if let Some(t) = trees.last_mut() {
+            t.rows.push(row);
+        }
+    }
+    for t in &mut trees {
+        t.severity = t.rows.iter().map(Row::severity).max().unwrap_or(0);
+        if t.rows.len() > 2 {
+            let head = t.rows.remove(0);
+            let children = sort_level(std::mem::take(&mut t.rows), order);
+            t.rows = std::iter::once(head).chain(children).collect();
+        }
+    }
+    match order {
+        SortOrder::ProblemsFirst => trees.sort_by(|a, b| b.severity.cmp(&a.severity)),
+        SortOrder::Name => trees.sort_by(|a, b| first_cell(&a.rows).cmp(first_cell(&b.rows))),
+        SortOrder::Natural => {}
+    }
+    trees.into_iter().flat_map(|t| t.rows).collect()
+}
+
+fn first_cell(rows: &[Row]) -> &str {
+    rows.first()
+        .and_then(|r| r.cells.first())
+        .map(|c| c.text.as_str())
+        .unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(key: &str, depth: u8, role: Role) -> Row {
+        Row::new(key, depth, role, vec![Cell::new(key)])
+    }
+
+    fn keys(t: &Table) -> Vec<&str> {
+        t.rows.iter().map(|r| r.key.as_str()).collect()
+    }
+
+    fn tree() -> Table {
+        Table {
+            columns: vec![],
+            rows: vec![
+                row("lb-a", 0, Role::Normal),
+                row("tg-zeta", 1, Role::Ok),
+                row("web-1", 2, Role::Ok),
+                row("tg-alpha", 1, Role::Problem),
+                row("web-2", 2, Role::Problem),
+                row("lb-b", 0, Role::Normal),
+                row("tg-beta", 1, Role::Ok),
+            ],
+        }
+    }
+
+    #[test]
+    fn filter_keeps_ancestors_of_matches() {
+        let mut t = tree();
+        t.filter("WEB-2");
+        assert_eq!(keys(&t), ["lb-a", "tg-alpha", "web-2"]);
+        let mut t = tree();
+        t.filter("web");
+        assert_eq!(keys(&t), ["lb-a", "tg-zeta", "web-1", "tg-alpha", "web-2"]);
+    }
+
+    #[test]
+    fn empty_filter_keeps_everything() {
+        let mut t = tree();
+        t.filter("  ");
+        assert_eq!(t.rows.len(), 7);
+    }
+
+    #[test]
+    fn problems_first_sorts_siblings_with_their_children() {
+        let mut t = tree();
+        t.sort(SortOrder::ProblemsFirst);
+        assert_eq!(
+            keys(&t),
+            ["lb-a", "tg-alpha", "web-2", "tg-zeta", "web-1", "lb-b", "tg-beta"]
+        );
+    }
+
+    #[test]
+    fn name_sort_is_per_level() {
+        let mut t = tree();
+        t.sort(SortOrder::Name);
+        assert_eq!(
+            keys(&t),
+            ["lb-a", "tg-alpha", "web-2", "tg-zeta", "web-1", "lb-b", "tg-beta"]
+        );
+    }
+}

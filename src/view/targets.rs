@@ -1,0 +1,224 @@
+//! The Targets table: load balancer → listeners and target groups → targets.
+
+use super::table::{Cell, Column, Row, Table};
+use super::{Role, clean};
+use crate::model::{HealthCount, LoadBalancer, Target, TargetGroup, TargetState, TargetsView};
+use std::collections::BTreeMap;
+
+pub fn columns() -> Vec<Column> {
+    vec![
+        Column { title: "Load balancer / target group / target", width: 30 },
+        Column { title: "Port", width: 5 },
+        Column { title: "AZ", width: 16 },
+        Column { title: "State", width: 18 },
+        Column { title: "Reason / detail", width: 24 },
+    ]
+}
+
+pub fn table(view: &TargetsView) -> Table {
+    let mut rows = Vec::new();
+    for lb in &view.load_balancers {
+        lb_rows(lb, &mut rows);
+    }
+    Table {
+        columns: columns(),
+        rows,
+    }
+}
+
+fn lb_rows(lb: &LoadBalancer, rows: &mut Vec<Row>) {
+    let live_down = lb.target_groups.iter().any(|tg| {
+        let serving = lb.listeners.iter().any(|l| l.is_live_for(&tg.name));
+        serving && tg.health().is_down()
+    });
+    let role = if live_down { Role::Problem } else { Role::Title };
+    rows.push(Row::new(
+        format!("lb:{}", lb.arn),
+        0,
+        role,
+        vec![
+            Cell::new(format!("{} {}", clean(&lb.name), lb.kind.short())),
+            Cell::new(""),
+            Cell::new(""),
+            Cell::styled(clean(&lb.scheme), Role::Muted),
+            Cell::styled(clean(&lb.region), Role::Muted),
+        ],
+    ));
+    for l in &lb.listeners {
+        rows.push(Row::new(
+            format!("listener:{}:{}", lb.arn, l.port),
+            1,
+            Role::Muted,
+            vec![
+                Cell::new(clean(&l.describe())),
+                Cell::new(l.port.to_string()),
+                Cell::new(""),
+                Cell::new(""),
+                Cell::new("listener"),
+            ],
+        ));
+    }
+    for tg in &lb.target_groups {
+        let live = lb.listeners.iter().any(|l| l.is_live_for(&tg.name));
+        group_rows(tg, live, rows);
+    }
+}
+
+fn group_rows(tg: &TargetGroup, live: bool, rows: &mut Vec<Row>) {
+    let health = tg.health();
+    let by_az = tg.health_by_az();
+    let az_down = by_az.values().any(HealthCount::is_down);
+    let role = if health.is_down() {
+        Role::Problem
+    } else if az_down {
+        Role::Warning
+    } else {
+        Role::Normal
+    };
+    let health_role = match (health.is_down(), az_down, health.total) {
+        (_, _, 0) => Role::Muted,
+        (true, _, _) => Role::Problem,
+        (false, true, _) => Role::Warning,
+        _ => Role::Ok,
+    };
+    let traffic = if live { "live" } else { "standby" };
+    rows.push(Row::new(
+        format!("tg:{}", tg.arn),
+        1,
+        role,
+        vec![
+            Cell::new(format!("{} [{traffic}]", clean(&tg.name))),
+            Cell::new(tg.port.to_string()),
+            Cell::styled(
+                az_summary(&by_az),
+                if az_down { Role::Problem } else { Role::Muted },
+            ),
+            Cell::styled(health.describe(), health_role),
+            Cell::styled(
+                format!(
+                    "{} {} · delay {}s",
+                    clean(&tg.protocol),
+                    clean(&tg.target_type),
+                    tg.deregistration_delay_secs
+                ),
+                Role::Muted,
+            ),
+        ],
+    ));
+    for t in &tg.targets {
+        rows.push(target_row(tg, t));
+    }
+}
+
+/// "1a 1/1 · 1c 0/1": healthy/total per zone, by the zone's short suffix.
+fn az_summary(by_az: &BTreeMap<String, HealthCount>) -> String {
+    by_az
+        .iter()
+        .map(|(az, c)| format!("{} {}/{}", az_suffix(az), c.healthy, c.total))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+fn az_suffix(az: &str) -> String {
+    // "ap-northeast-1a" → "1a"; anything unusual is shown whole.
+    let s = clean(az);
+    match s.rsplit_once('-') {
+        Some((_, tail)) if !tail.is_empty() => tail.to_string(),
+        _ => s,
+    }
+}
+
+pub fn state_role(state: TargetState) -> Role {
+    match state {
+        TargetState::Healthy => Role::Ok,
+        TargetState::Unhealthy | TargetState::UnhealthyDraining => Role::Problem,
+        TargetState::Draining | TargetState::Initial => Role::Warning,
+        TargetState::Unused | TargetState::Unavailable => Role::Muted,
+    }
+}
+
+fn target_row(tg: &TargetGroup, t: &Target) -> Row {
+    let label = match &t.name {
+        Some(n) => format!("{} {}", clean(n), clean(&t.id)),
+        None => clean(&t.id),
+    };
+    let mut detail = t.reason.as_deref().map(clean).unwrap_or_default();
+    if let Some(left) = t.drain_remaining_secs {
+        detail = format!("{detail} {left}s left").trim().to_string();
+    }
+    let role = state_role(t.state);
+    Row::new(
+        target_key(&tg.arn, &t.id, t.port),
+        2,
+        if role == Role::Problem { Role::Problem } else { Role::Normal },
+        vec![
+            Cell::new(label),
+            Cell::new(t.port.to_string()),
+            Cell::new(clean(&t.az)),
+            Cell::styled(t.state.as_aws(), role),
+            Cell::styled(detail, Role::Muted),
+        ],
+    )
+}
+
+/// The row key of a target, used to find it again after a refresh or an action.
+pub fn target_key(tg_arn: &str, id: &str, port: u16) -> String {
+    format!("t:{tg_arn}:{id}:{port}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Forward, LbKind, Listener};
+
+    fn target(id: &str, az: &str, state: TargetState) -> Target {
+        Target {
+            id: id.into(),
+            name: Some(format!("web-{id}")),
+            port: 80,
+            az: az.into(),
+            state,
+            reason: None,
+            drain_remaining_secs: None,
+        }
+    }
+
+    #[test]
+    fn zone_without_healthy_target_is_a_problem() {
+        let view = TargetsView {
+            load_balancers: vec![LoadBalancer {
+                name: "ha-lbint".into(),
+                arn: "arn:lb".into(),
+                kind: LbKind::Application,
+                scheme: "internal".into(),
+                region: "ap-northeast-1".into(),
+                dns_name: "x".into(),
+                listeners: vec![Listener {
+                    port: 80,
+                    protocol: "HTTP".into(),
+                    forwards: vec![Forward { target_group: "ha-web".into(), weight: None }],
+                }],
+                target_groups: vec![TargetGroup {
+                    name: "ha-web".into(),
+                    arn: "arn:tg".into(),
+                    protocol: "HTTP".into(),
+                    port: 80,
+                    target_type: "instance".into(),
+                    deregistration_delay_secs: 300,
+                    targets: vec![
+                        target("i-1", "ap-northeast-1a", TargetState::Healthy),
+                        target("i-2", "ap-northeast-1c", TargetState::Unhealthy),
+                    ],
+                }],
+            }],
+        };
+        let t = table(&view);
+        let tg = t.rows.iter().find(|r| r.key == "tg:arn:tg").unwrap();
+        assert_eq!(tg.cells[2].text, "1a 1/1 · 1c 0/1");
+        assert_eq!(tg.cells[2].role, Some(Role::Problem));
+        assert_eq!(tg.cells[3].text, "1 of 2 healthy");
+        assert!(tg.cells[0].text.contains("[live]"));
+        let bad = t.rows.iter().find(|r| r.key == "t:arn:tg:i-2:80").unwrap();
+        assert_eq!(bad.role, Role::Problem);
+    }
+}

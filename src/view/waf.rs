@@ -1,0 +1,191 @@
+//! The WAF table: web ACL → rules in priority order with counts and a sparkline, and the table of
+//! sampled requests for the selected rule.
+
+use super::table::{Cell, Column, Row, Table};
+use super::{Role, clean};
+use crate::model::{RuleCounts, RuleKind, RuleSamples, WafRule, WafView, WebAcl};
+
+pub fn columns(window_minutes: u32) -> Vec<Column> {
+    let spark_title: &'static str = match window_minutes {
+        15 => "Last 15m",
+        60 => "Last 60m",
+        _ => "Window",
+    };
+    vec![
+        Column { title: "Web ACL / rule", width: 26 },
+        Column { title: "Action", width: 13 },
+        Column { title: "Allowed", width: 7 },
+        Column { title: "Blocked", width: 7 },
+        Column { title: "Counted", width: 7 },
+        Column { title: spark_title, width: 15 },
+    ]
+}
+
+pub fn table(view: &WafView) -> Table {
+    let mut rows = Vec::new();
+    for acl in &view.acls {
+        acl_rows(acl, &mut rows);
+    }
+    Table {
+        columns: columns(view.window_minutes),
+        rows,
+    }
+}
+
+fn acl_rows(acl: &WebAcl, rows: &mut Vec<Row>) {
+    let mut total = RuleCounts::default();
+    acl.rules.iter().for_each(|r| total.add(&r.totals()));
+    let protects = if acl.protects.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " → {}",
+            acl.protects.iter().map(|p| clean(p)).collect::<Vec<_>>().join(", ")
+        )
+    };
+    rows.push(Row::new(
+        acl_key(&acl.id),
+        0,
+        Role::Title,
+        vec![
+            Cell::new(format!("{}{protects}", clean(&acl.name))),
+            Cell::styled(format!("default {}", acl.default_action.as_str()), Role::Muted),
+            Cell::new(total.allowed.to_string()),
+            Cell::new(total.blocked.to_string()),
+            Cell::new(total.counted.to_string()),
+            Cell::styled(clean(&acl.region), Role::Muted),
+        ],
+    ));
+    for rule in &acl.rules {
+        rule_rows(acl, rule, rows);
+    }
+}
+
+fn rule_rows(acl: &WebAcl, rule: &WafRule, rows: &mut Vec<Row>) {
+    let t = rule.totals();
+    let action_role = if rule.kind.is_counting() {
+        Role::Warning
+    } else {
+        Role::Normal
+    };
+    let name = match &rule.kind {
+        RuleKind::Group { group, .. } => format!("{} {} ({})", rule.priority, clean(&rule.name), clean(group)),
+        RuleKind::Plain { .. } => format!("{} {}", rule.priority, clean(&rule.name)),
+    };
+    let hits: Vec<u64> = rule
+        .series
+        .iter()
+        .map(|p| p.allowed + p.blocked + p.counted)
+        .collect();
+    rows.push(Row::new(
+        rule_key(&acl.id, &rule.name),
+        1,
+        Role::Normal,
+        vec![
+            Cell::new(name),
+            Cell::styled(rule.kind.describe(), action_role),
+            Cell::new(t.allowed.to_string()),
+            Cell::styled(t.blocked.to_string(), if t.blocked > 0 { Role::Warning } else { Role::Normal }),
+            Cell::new(t.counted.to_string()),
+            Cell::styled(sparkline(&hits), Role::Spark),
+        ],
+    ));
+    if let RuleKind::Group { rule_overrides, .. } = &rule.kind {
+        for o in rule_overrides {
+            rows.push(Row::new(
+                format!("{}:override:{}", rule_key(&acl.id, &rule.name), clean(&o.rule)),
+                2,
+                Role::Muted,
+                vec![
+                    Cell::new(format!("↳ {}", clean(&o.rule))),
+                    Cell::new(format!("override {}", o.action.as_str())),
+                    Cell::new(""),
+                    Cell::new(""),
+                    Cell::new(""),
+                    Cell::new("read-only"),
+                ],
+            ));
+        }
+    }
+}
+
+pub fn acl_key(acl_id: &str) -> String {
+    format!("acl:{acl_id}")
+}
+
+pub fn rule_key(acl_id: &str, rule: &str) -> String {
+    format!("rule:{acl_id}:{rule}")
+}
+
+/// One block character per point, scaled to the series' maximum.
+pub fn sparkline(points: &[u64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = points.iter().copied().max().unwrap_or(0);
+    points
+        .iter()
+        .map(|&p| {
+            if max == 0 || p == 0 {
+                BARS[0]
+            } else {
+                let idx = (p * 7).div_ceil(max) as usize;
+                BARS[idx.min(7)]
+            }
+        })
+        .collect()
+}
+
+pub fn samples_columns() -> Vec<Column> {
+    vec![
+        Column { title: "Time (UTC)", width: 8 },
+        Column { title: "Client IP", width: 15 },
+        Column { title: "Ctry", width: 4 },
+        Column { title: "Method", width: 6 },
+        Column { title: "URI", width: 24 },
+        Column { title: "Action", width: 9 },
+    ]
+}
+
+/// Sampled requests, newest first. Every field is attacker-controlled and is cleaned.
+pub fn samples_table(samples: &RuleSamples) -> Table {
+    let mut requests: Vec<_> = samples.requests.iter().collect();
+    requests.sort_by(|a, b| b.time.cmp(&a.time));
+    let rows = requests
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let role = match s.action.as_str() {
+                "BLOCK" | "Block" => Role::Warning,
+                _ => Role::Normal,
+            };
+            Row::new(
+                format!("sample:{i}"),
+                0,
+                Role::Normal,
+                vec![
+                    Cell::new(s.time.format("%H:%M:%S").to_string()),
+                    Cell::new(clean(&s.client_ip)),
+                    Cell::new(clean(&s.country)),
+                    Cell::new(clean(&s.method)),
+                    Cell::new(clean(&s.uri)),
+                    Cell::styled(clean(&s.action), role),
+                ],
+            )
+        })
+        .collect();
+    Table {
+        columns: samples_columns(),
+        rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_scales_to_maximum() {
+        assert_eq!(sparkline(&[0, 1, 7, 14]), "▁▂▅█");
+        assert_eq!(sparkline(&[0, 0]), "▁▁");
+        assert_eq!(sparkline(&[]), "");
+    }
+}

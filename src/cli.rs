@@ -1,1 +1,100 @@
-//! placeholder
+//! The command line: one definition that also generates `--help`, shell completions and the man
+//! page.
+
+use crate::snapshot::Format;
+use clap::{CommandFactory, FromArgMatches, Parser};
+use std::path::PathBuf;
+
+/// A terminal operations console for AWS web stacks: target health, WAF hits, Route53
+/// geolocation answers, instance status and logs, live, with guarded actions.
+#[derive(Debug, Parser)]
+#[command(name = "opsconsole", version, about, long_about = None)]
+pub struct Cli {
+    /// Run on the embedded demo world: a simulated estate, no AWS account needed.
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Seed of the demo world's simulation: the same seed plays the same story.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "demo")]
+    pub demo_seed: u64,
+
+    /// Nothing can be changed: the session is built without an executor.
+    #[arg(long)]
+    pub read_only: bool,
+
+    /// Print the current state once and exit (see --format).
+    #[arg(long)]
+    pub snapshot: bool,
+
+    /// Snapshot format: md for incident notes, json for scripts, text for a terminal.
+    #[arg(long, value_enum, default_value = "md", requires = "snapshot")]
+    pub format: Format,
+
+    /// Config file [default: <config dir>/config.toml].
+    #[arg(long, value_name = "PATH", env = "OPSCONSOLE_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Theme: dark, light, high-contrast, or the path of a theme file.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+
+    /// Keymap: default, vim, or the path of a keymap file overlaying the default.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub keymap: Option<String>,
+
+    /// Refresh every panel at this interval instead of the configured ones.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub interval: Option<u64>,
+
+    /// AWS profile (from ~/.aws/config) to use.
+    #[arg(long, value_name = "NAME", env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+
+    /// AWS region to watch; repeat for several.
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+
+    /// Send every AWS call to this endpoint (an emulator or a proxy).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Write diagnostics here [default: <state dir>/opsconsole.log].
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+
+    /// Print shell completions for SHELL and exit.
+    #[arg(long, value_name = "SHELL", value_enum, hide_short_help = true)]
+    pub completions: Option<clap_complete::Shell>,
+
+    /// Print the man page (roff) and exit.
+    #[arg(long, hide_short_help = true)]
+    pub man: bool,
+}
+
+/// The full command, with the files it reads and writes listed under the options.
+pub fn command() -> clap::Command {
+    Cli::command().after_help(files_help())
+}
+
+pub fn parse() -> Cli {
+    let matches = command().get_matches();
+    match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    }
+}
+
+fn files_help() -> String {
+    let show = |p: Option<PathBuf>| {
+        p.map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(no home directory)".to_string())
+    };
+    let config = crate::config::config_dir();
+    let state = crate::config::state_dir();
+    format!(
+        "Files:\n  config    {}\n  keymap    {}\n  log       {}\n\nExit codes (--snapshot):\n  0 done, 2 usage or config error, 3 partial (a panel failed; the output says which)\n\nKeys: press ? in the console for the keys of the focused panel.",
+        show(config.as_ref().map(|d| d.join("config.toml"))),
+        show(config.as_ref().map(|d| d.join("keymap.toml"))),
+        show(state.map(|d| d.join("opsconsole.log"))),
+    )
+}

@@ -1,1 +1,170 @@
-fn main() {}
+//! Entry point: parses the command line, loads config, and starts the console or a snapshot.
+
+use opsconsole::app::App;
+use opsconsole::cli::{self, Cli};
+use opsconsole::config::{Config, ConfigError, Overrides, Settings};
+use opsconsole::model::PanelId;
+use opsconsole::runtime::Intervals;
+use opsconsole::source::Session;
+use opsconsole::source::demo::{Clock, DemoWorld};
+use opsconsole::{snapshot, tui};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+/// Exit codes, documented in `--help` and the README.
+const EXIT_FAILURE: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+const EXIT_PARTIAL: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = cli::parse();
+    if let Some(shell) = cli.completions {
+        clap_complete::generate(
+            shell,
+            &mut cli::command(),
+            "opsconsole",
+            &mut std::io::stdout(),
+        );
+        return ExitCode::SUCCESS;
+    }
+    if cli.man {
+        let mut out = Vec::new();
+        return match clap_mangen::Man::new(cli::command()).render(&mut out) {
+            Ok(()) => {
+                let _ = std::io::stdout().write_all(&out);
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(EXIT_FAILURE, &format!("could not render the man page: {e}")),
+        };
+    }
+    let _log_guard = start_logging(&cli);
+    let loaded = match load(&cli) {
+        Ok(l) => l,
+        Err(e) => return fail(EXIT_USAGE, &e.to_string()),
+    };
+    let session = match build_session(&cli) {
+        Ok(s) => s,
+        Err(message) => return fail(EXIT_USAGE, &message),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(EXIT_FAILURE, &format!("could not start the runtime: {e}")),
+    };
+    if cli.snapshot {
+        return runtime.block_on(run_snapshot(&cli, &loaded.settings, session));
+    }
+    if !std::io::stdout().is_terminal() {
+        return fail(
+            EXIT_USAGE,
+            "stdout is not a terminal: use --snapshot for output to a file or pipe",
+        );
+    }
+    let session = if cli.read_only {
+        session.read_only()
+    } else {
+        session
+    };
+    let intervals = intervals(&loaded.settings);
+    let app = App::new(
+        session.sources.scope.clone(),
+        loaded.keymap,
+        &loaded.settings,
+        session.executor.is_none(),
+        chrono::Utc::now(),
+    );
+    match runtime.block_on(tui::run(session, intervals, app, loaded.theme)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(EXIT_FAILURE, &format!("{e:#}")),
+    }
+}
+
+/// Settings, keymap and theme: shipped defaults, the user's files, then the command line.
+fn load(cli: &Cli) -> Result<Config, ConfigError> {
+    Config::load(&Overrides {
+        config: cli.config.as_deref(),
+        theme: cli.theme.as_deref(),
+        keymap: cli.keymap.as_deref(),
+        interval: cli.interval,
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+    })
+}
+
+fn build_session(cli: &Cli) -> Result<Session, String> {
+    if cli.demo {
+        let world = DemoWorld::new(cli.demo_seed, Clock::System);
+        return Ok(world.session());
+    }
+    Err("live AWS sources are not part of this build yet: run with --demo to use the embedded demo world".to_string())
+}
+
+fn intervals(settings: &Settings) -> Intervals {
+    Intervals(
+        [
+            PanelId::Targets,
+            PanelId::Waf,
+            PanelId::Dns,
+            PanelId::Instances,
+        ]
+        .into_iter()
+        .map(|p| (p, settings.interval(p)))
+        .collect(),
+    )
+}
+
+async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitCode {
+    let collected = snapshot::collect(&session, settings.logs.backlog).await;
+    let text = snapshot::render(
+        &collected.world,
+        &collected.samples,
+        cli.format,
+        chrono::Utc::now(),
+    );
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        return fail(EXIT_FAILURE, &format!("could not write the snapshot: {e}"));
+    }
+    let failed = collected.world.failed_panels();
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        let names: Vec<&str> = failed.iter().map(|p| p.title()).collect();
+        eprintln!(
+            "opsconsole: snapshot incomplete: {} failed",
+            names.join(", ")
+        );
+        ExitCode::from(EXIT_PARTIAL)
+    }
+}
+
+/// Diagnostics go to a file, never onto the console's screen.
+fn start_logging(cli: &Cli) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let path = cli
+        .log_file
+        .clone()
+        .or_else(|| opsconsole::config::state_dir().map(|d| d.join("opsconsole.log")))?;
+    let dir = path.parent()?;
+    std::fs::create_dir_all(dir).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OPSCONSOLE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}
+
+fn fail(code: u8, message: &str) -> ExitCode {
+    eprintln!("opsconsole: {message}");
+    ExitCode::from(code)
+}

@@ -1,1 +1,243 @@
-//! placeholder
+//! Runs the sources: one task per panel on its own interval with one request in flight, on-demand
+//! sampled requests (newest request replaces a waiting one), log tails, and the executor. Results
+//! arrive at the front end as events on one channel; the UI never waits on any of it.
+
+use crate::action::{Executor, Mutation};
+use crate::app::{Data, Event};
+use crate::model::PanelId;
+use crate::source::{LogBatch, Session, Source};
+use chrono::Utc;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinHandle;
+
+/// How long one fetch may take before it counts as failed.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+/// Lines a log tail starts with.
+const LOG_BACKLOG: usize = 200;
+/// First wait before a log tail that ended is started again; doubles up to a minute.
+const LOG_RETRY: Duration = Duration::from_secs(1);
+
+/// Refresh intervals per polled panel.
+#[derive(Debug, Clone)]
+pub struct Intervals(pub HashMap<PanelId, Duration>);
+
+impl Intervals {
+    pub fn of(&self, p: PanelId) -> Duration {
+        self.0.get(&p).copied().unwrap_or(Duration::from_secs(30))
+    }
+}
+
+pub struct Runtime {
+    refresh: HashMap<PanelId, Arc<Notify>>,
+    samples: watch::Sender<Option<(String, String)>>,
+    executor: Option<Arc<dyn Executor>>,
+    events: mpsc::Sender<Event>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Runtime {
+    pub fn start(session: &Session, intervals: &Intervals, events: mpsc::Sender<Event>) -> Runtime {
+        let s = &session.sources;
+        let mut refresh: HashMap<PanelId, Arc<Notify>> = HashMap::new();
+        let mut notify = |p: PanelId| refresh.entry(p).or_default().clone();
+        let every = |p: PanelId| intervals.of(p);
+        let (t, w, d, i) = (
+            PanelId::Targets,
+            PanelId::Waf,
+            PanelId::Dns,
+            PanelId::Instances,
+        );
+        let mut tasks = vec![
+            spawn_poller(
+                s.targets.clone(),
+                every(t),
+                notify(t),
+                events.clone(),
+                Data::Targets,
+            ),
+            spawn_poller(
+                s.waf.clone(),
+                every(w),
+                notify(w),
+                events.clone(),
+                Data::Waf,
+            ),
+            spawn_poller(
+                s.dns.clone(),
+                every(d),
+                notify(d),
+                events.clone(),
+                Data::Dns,
+            ),
+            spawn_poller(
+                s.instances.clone(),
+                every(i),
+                notify(i),
+                events.clone(),
+                Data::Instances,
+            ),
+        ];
+
+        let (samples, wanted) = watch::channel(None);
+        tasks.push(spawn_samples(s.samples.clone(), wanted, events.clone()));
+        for log in &s.logs {
+            tasks.push(spawn_tail(log.clone(), events.clone()));
+        }
+        Runtime {
+            refresh,
+            samples,
+            executor: session.executor.clone(),
+            events,
+            tasks,
+        }
+    }
+
+    /// Fetches a panel now instead of at its next interval (coalesced if a fetch is running).
+    pub fn refresh(&self, panel: PanelId) {
+        if let Some(n) = self.refresh.get(&panel) {
+            n.notify_one();
+        }
+    }
+
+    pub fn fetch_samples(&self, acl_id: String, rule: String) {
+        self.samples.send_replace(Some((acl_id, rule)));
+    }
+
+    /// Runs a confirmed mutation. A read-only session has no executor: refuse, loudly.
+    pub fn execute(&self, mutation: Mutation) {
+        let tx = self.events.clone();
+        let Some(executor) = self.executor.clone() else {
+            let refused = Event::Done {
+                mutation,
+                at: Utc::now(),
+                result: Err("read-only session: no executor".to_string()),
+            };
+            tokio::spawn(async move { tx.send(refused).await.ok() });
+            return;
+        };
+        tokio::spawn(async move {
+            let result = executor.execute(&mutation).await;
+            let done = Event::Done {
+                mutation,
+                at: Utc::now(),
+                result,
+            };
+            tx.send(done).await.ok();
+        });
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// Fetches with a deadline, turning a hang into an error the panel can show.
+pub async fn fetch_once<T>(source: &dyn Source<T>) -> Result<T, String> {
+    match tokio::time::timeout(FETCH_TIMEOUT, source.fetch()).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("timed out after {}s", FETCH_TIMEOUT.as_secs())),
+    }
+}
+
+fn spawn_poller<T: Send + 'static>(
+    source: Arc<dyn Source<T>>,
+    every: Duration,
+    now: Arc<Notify>,
+    events: mpsc::Sender<Event>,
+    wrap: fn(chrono::DateTime<Utc>, Result<T, String>) -> Data,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let result = fetch_once(source.as_ref()).await;
+            if events
+                .send(Event::Data(wrap(Utc::now(), result)))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = now.notified() => {}
+            }
+        }
+    })
+}
+
+fn spawn_samples(
+    source: Arc<dyn crate::source::SampleSource>,
+    mut wanted: watch::Receiver<Option<(String, String)>>,
+    events: mpsc::Sender<Event>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        while wanted.changed().await.is_ok() {
+            let Some((acl, rule)) = wanted.borrow_and_update().clone() else {
+                continue;
+            };
+            let result =
+                match tokio::time::timeout(FETCH_TIMEOUT, source.sampled_requests(&acl, &rule))
+                    .await
+                {
+                    Ok(r) => r.map_err(|e| e.to_string()),
+                    Err(_) => Err("sampled requests timed out".to_string()),
+                };
+            if events
+                .send(Event::Data(Data::Samples(Utc::now(), result)))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    })
+}
+
+fn spawn_tail(
+    source: Arc<dyn crate::source::LogSource>,
+    events: mpsc::Sender<Event>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut retry = LOG_RETRY;
+        loop {
+            let (tx, mut rx) = mpsc::channel::<LogBatch>(64);
+            let tail = source.tail(LOG_BACKLOG, tx);
+            let forward = async {
+                while let Some(batch) = rx.recv().await {
+                    if events
+                        .send(Event::Data(Data::Logs(Utc::now(), batch)))
+                        .await
+                        .is_err()
+                    {
+                        return false;
+                    }
+                }
+                true
+            };
+            let (ended, keep_going) = tokio::join!(tail, forward);
+            if !keep_going {
+                return;
+            }
+            let why = match ended {
+                Ok(()) => format!("{}: log stream ended; restarting", source.name()),
+                Err(e) => format!("{}: {e}", source.name()),
+            };
+            if events
+                .send(Event::Data(Data::LogError(Utc::now(), why)))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            tokio::time::sleep(retry).await;
+            retry = (retry * 2).min(Duration::from_secs(60));
+        }
+    })
+}

@@ -73,7 +73,10 @@ mod tests {
     #[test]
     fn escape_sequences_become_visible() {
         assert_eq!(sanitize("\x1b[31mred\x1b[0m"), "\\x1b[31mred\\x1b[0m");
-        assert_eq!(sanitize("\x1b]52;c;ZXZpbA==\x07"), "\\x1b]52;c;ZXZpbA==\\x07");
+        assert_eq!(
+            sanitize("\x1b]52;c;ZXZpbA==\x07"),
+            "\\x1b]52;c;ZXZpbA==\\x07"
+        );
         assert_eq!(sanitize("a\u{9b}2Jb"), "a\\x9b2Jb");
         assert_eq!(sanitize("a\rb\nc\x7f"), "a\\x0db\\x0ac\\x7f");
     }
@@ -93,6 +96,10 @@ mod tests {
     fn output_never_holds_a_control_character() {
         let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
         let clean = sanitize(&all);
-        assert!(!clean.chars().any(|c| c.is_control() || is_invisible_format(c)));
+        assert!(
+            !clean
+                .chars()
+                .any(|c| c.is_control() || is_invisible_format(c))
+        );
     }
 }

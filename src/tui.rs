@@ -1,1 +1,139 @@
-//! placeholder
+//! The interactive console: terminal setup that is always undone (quit, panic, SIGINT, SIGTERM,
+//! SIGHUP), and the loop that turns input and source events into frames.
+
+use crate::app::{App, Effect, Event};
+use crate::config::Theme;
+use crate::runtime::{Intervals, Runtime};
+use crate::source::Session;
+use crate::ui;
+use chrono::Utc;
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{self, Stdout};
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+/// Tick while something is loading (spinners move) and when idle (ages move).
+const BUSY_TICK: Duration = Duration::from_millis(120);
+const IDLE_TICK: Duration = Duration::from_secs(1);
+
+/// Owns raw mode and the alternate screen; dropping it puts the terminal back.
+struct TerminalGuard {
+    terminal: Terminal<CrosstermBackend<Stdout>>,
+}
+
+impl TerminalGuard {
+    fn enter() -> io::Result<TerminalGuard> {
+        install_panic_hook();
+        enable_raw_mode()?;
+        let mut out = io::stdout();
+        if let Err(e) = execute!(out, EnterAlternateScreen, EnableMouseCapture) {
+            restore();
+            return Err(e);
+        }
+        match Terminal::new(CrosstermBackend::new(out)) {
+            Ok(terminal) => Ok(TerminalGuard { terminal }),
+            Err(e) => {
+                restore();
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+        let _ = self.terminal.show_cursor();
+    }
+}
+
+/// Leaves the alternate screen and raw mode; safe to call more than once.
+pub fn restore() {
+    let _ = execute!(io::stdout(), DisableMouseCapture, LeaveAlternateScreen);
+    let _ = disable_raw_mode();
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+/// Runs the console until the operator quits or a signal asks it to stop.
+pub async fn run(
+    session: Session,
+    intervals: Intervals,
+    mut app: App,
+    theme: Theme,
+) -> anyhow::Result<()> {
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut guard = TerminalGuard::enter()?;
+    let size = guard.terminal.size()?;
+    app.update(Event::Resize(size.width, size.height));
+
+    let (tx, mut rx) = mpsc::channel(1024);
+    let runtime = Runtime::start(&session, &intervals, tx);
+    let mut input = EventStream::new();
+
+    // The tick keeps its own schedule, so a busy log stream cannot starve the clock.
+    let mut next_tick = tokio::time::Instant::now();
+    'console: loop {
+        guard.terminal.draw(|f| ui::draw(f, &app, &theme))?;
+        let event = tokio::select! {
+            maybe = input.next() => match maybe {
+                Some(Ok(ev)) => match from_terminal(ev) {
+                    Some(e) => e,
+                    None => continue,
+                },
+                Some(Err(e)) => return Err(e.into()),
+                None => break 'console,
+            },
+            Some(ev) = rx.recv() => ev,
+            _ = tokio::time::sleep_until(next_tick) => {
+                next_tick = tokio::time::Instant::now() + if app.is_busy() { BUSY_TICK } else { IDLE_TICK };
+                Event::Tick(Utc::now())
+            }
+            _ = sigterm.recv() => break 'console,
+            _ = sighup.recv() => break 'console,
+            _ = sigint.recv() => break 'console,
+        };
+        let mut effects = app.update(event);
+        // Apply everything already waiting before drawing again: one frame per burst.
+        while let Ok(ev) = rx.try_recv() {
+            effects.extend(app.update(ev));
+        }
+        for effect in effects {
+            match effect {
+                Effect::Quit => break 'console,
+                Effect::Refresh(p) => runtime.refresh(p),
+                Effect::FetchSamples { acl_id, rule } => runtime.fetch_samples(acl_id, rule),
+                Effect::Execute(m) => runtime.execute(m),
+            }
+        }
+    }
+    drop(runtime);
+    drop(guard);
+    Ok(())
+}
+
+fn from_terminal(ev: crossterm::event::Event) -> Option<Event> {
+    use crossterm::event::Event as T;
+    match ev {
+        T::Key(k) => Some(Event::Key(k)),
+        T::Mouse(m) => Some(Event::Mouse(m)),
+        T::Resize(w, h) => Some(Event::Resize(w, h)),
+        _ => None,
+    }
+}

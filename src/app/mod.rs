@@ -1,3 +1,415 @@
-//! Console state and its pure update function.
+//! The console's state and its pure update function: events in, effects out, no I/O.
+
 pub mod action;
+mod confirm;
+pub mod event;
+mod keys;
+mod logs;
+pub mod panel;
+
 pub use action::Action;
+pub use confirm::Confirmation;
+pub use event::{Data, Effect, Event};
+pub use logs::LogPanel;
+pub use panel::TablePanel;
+
+use crate::action::{Mutation, TargetRef};
+use crate::config::{Keymap, Settings};
+use crate::model::{PanelId, RuleAction, Scope, WafRule, WebAcl, World};
+use crate::ui::layout;
+use crate::view;
+use chrono::{DateTime, Utc};
+use ratatui::layout::Rect;
+use std::collections::HashMap;
+
+/// A dialog or prompt over the panels; it takes the keys while open.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Help {
+        scroll: usize,
+    },
+    Confirm(Confirmation),
+    /// Typing a filter for `panel`; `before` is restored on cancel.
+    Filter {
+        panel: PanelId,
+        before: String,
+    },
+}
+
+/// A short message in the footer, e.g. the outcome of an action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusMessage {
+    pub text: String,
+    pub role: view::Role,
+    pub at: DateTime<Utc>,
+}
+
+pub struct App {
+    pub world: World,
+    pub keymap: Keymap,
+    pub focus: PanelId,
+    pub zoomed: bool,
+    pub overlay: Option<Overlay>,
+    /// No executor was handed to this session: nothing can change the world.
+    pub read_only: bool,
+    pub status: Option<StatusMessage>,
+    pub now: DateTime<Utc>,
+    /// Advances every tick; drives loading spinners.
+    pub spinner: usize,
+    pub screen: Rect,
+    pub targets: TablePanel,
+    pub waf: TablePanel,
+    pub samples: TablePanel,
+    pub dns: TablePanel,
+    pub instances: TablePanel,
+    pub logs: LogPanel,
+    /// The action a plain WAF rule had before this console set it to Count.
+    remembered_actions: HashMap<(String, String), RuleAction>,
+    /// Targets this console drained, newest last: `u` registers them again.
+    drained: Vec<TargetRef>,
+    /// Mutations sent to the executor and not yet finished.
+    pub in_flight: Vec<Mutation>,
+}
+
+impl App {
+    pub fn new(
+        scope: Scope,
+        keymap: Keymap,
+        settings: &Settings,
+        read_only: bool,
+        now: DateTime<Utc>,
+    ) -> App {
+        let filter = |p| TablePanel::with_filter(settings.initial_filter(p));
+        App {
+            world: World {
+                scope,
+                logs: crate::model::LogBuffer::with_capacity(settings.logs.buffer_lines),
+                ..World::default()
+            },
+            keymap,
+            focus: PanelId::Targets,
+            zoomed: false,
+            overlay: None,
+            read_only,
+            status: None,
+            now,
+            spinner: 0,
+            screen: Rect::new(0, 0, 160, 45),
+            targets: filter(PanelId::Targets),
+            waf: filter(PanelId::Waf),
+            samples: TablePanel::default(),
+            dns: filter(PanelId::Dns),
+            instances: filter(PanelId::Instances),
+            logs: LogPanel::new(settings.initial_filter(PanelId::Logs)),
+            remembered_actions: HashMap::new(),
+            drained: Vec::new(),
+            in_flight: Vec::new(),
+        }
+    }
+
+    /// Applies one event; returns what the runtime should do next.
+    pub fn update(&mut self, event: Event) -> Vec<Effect> {
+        match event {
+            Event::Key(key) => self.on_key(key),
+            Event::Mouse(mouse) => self.on_mouse(mouse),
+            Event::Resize(w, h) => {
+                self.screen = Rect::new(0, 0, w, h);
+                self.refit();
+                vec![]
+            }
+            Event::Tick(now) => {
+                self.now = now;
+                self.spinner = self.spinner.wrapping_add(1);
+                vec![]
+            }
+            Event::Data(data) => self.on_data(data),
+            Event::Done {
+                mutation,
+                at,
+                result,
+            } => self.on_done(mutation, at, result),
+        }
+    }
+
+    fn on_data(&mut self, data: Data) -> Vec<Effect> {
+        match data {
+            Data::Targets(at, r) => {
+                self.world.targets.record(at, r);
+                self.rebuild(PanelId::Targets);
+                // Instances show which groups they belong to.
+                self.rebuild(PanelId::Instances);
+            }
+            Data::Waf(at, r) => {
+                self.world.waf.record(at, r);
+                self.rebuild(PanelId::Waf);
+                return self.samples_for_selection();
+            }
+            Data::Samples(at, r) => {
+                self.world.samples.record(at, r);
+                self.rebuild_samples();
+            }
+            Data::Dns(at, r) => {
+                self.world.dns.record(at, r);
+                self.rebuild(PanelId::Dns);
+            }
+            Data::Instances(at, r) => {
+                self.world.instances.record(at, r);
+                self.rebuild(PanelId::Instances);
+            }
+            Data::Logs(at, batch) => {
+                self.world.logs.error = None;
+                if self.logs.paused {
+                    // Keep a paused view on the same lines while new ones arrive below.
+                    let panel = &self.logs;
+                    let source = self
+                        .world
+                        .logs
+                        .sources
+                        .iter()
+                        .position(|s| s == &batch.source);
+                    let arriving = batch
+                        .entries
+                        .iter()
+                        .filter(|e| {
+                            panel.shows(&crate::model::SourcedEntry {
+                                source: source.unwrap_or(self.world.logs.sources.len()),
+                                entry: (*e).clone(),
+                            })
+                        })
+                        .count();
+                    self.logs.scroll += arriving;
+                }
+                self.world.logs.push(&batch.source, batch.entries, at);
+            }
+            Data::LogError(_, e) => self.world.logs.error = Some(e),
+        }
+        vec![]
+    }
+
+    fn on_done(
+        &mut self,
+        mutation: Mutation,
+        at: DateTime<Utc>,
+        result: Result<String, String>,
+    ) -> Vec<Effect> {
+        self.in_flight.retain(|m| m != &mutation);
+        let refresh = match &mutation {
+            Mutation::Drain { .. } | Mutation::Register { .. } => PanelId::Targets,
+            Mutation::SetRule { .. } => PanelId::Waf,
+        };
+        match result {
+            Ok(msg) => {
+                match &mutation {
+                    Mutation::Drain { target } => self.drained.push(target.clone()),
+                    Mutation::Register { target } => self.drained.retain(|t| t != target),
+                    Mutation::SetRule { rule, from, to } => {
+                        let key = (rule.acl_id.clone(), rule.rule.clone());
+                        match (from, to.is_counting()) {
+                            (crate::model::RuleKind::Plain { action }, true) => {
+                                self.remembered_actions.insert(key, *action);
+                            }
+                            (_, false) => {
+                                self.remembered_actions.remove(&key);
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                self.say(msg, view::Role::Ok, at);
+            }
+            Err(e) => self.say(
+                format!("{} failed: {e}", mutation.summary()),
+                view::Role::Problem,
+                at,
+            ),
+        }
+        vec![Effect::Refresh(refresh)]
+    }
+
+    pub fn say(&mut self, text: impl Into<String>, role: view::Role, at: DateTime<Utc>) {
+        self.status = Some(StatusMessage {
+            text: text.into(),
+            role,
+            at,
+        });
+    }
+
+    /// Rebuilds a panel's rows from the world (after new data, a filter or a sort change).
+    pub fn rebuild(&mut self, panel: PanelId) {
+        let viewport = self.viewport(panel);
+        let w = &self.world;
+        match panel {
+            PanelId::Targets => {
+                let t = w
+                    .targets
+                    .value
+                    .as_ref()
+                    .map(view::targets::table)
+                    .unwrap_or_default();
+                self.targets.set_table(t, viewport);
+            }
+            PanelId::Waf => {
+                let t = w
+                    .waf
+                    .value
+                    .as_ref()
+                    .map(view::waf::table)
+                    .unwrap_or_default();
+                self.waf.set_table(t, viewport);
+            }
+            PanelId::Dns => {
+                let t = w
+                    .dns
+                    .value
+                    .as_ref()
+                    .map(view::dns::table)
+                    .unwrap_or_default();
+                self.dns.set_table(t, viewport);
+            }
+            PanelId::Instances => {
+                let groups = w
+                    .targets
+                    .value
+                    .as_ref()
+                    .map(view::instances::groups_by_target)
+                    .unwrap_or_default();
+                let t = w
+                    .instances
+                    .value
+                    .as_ref()
+                    .map(|v| view::instances::table(v, &groups))
+                    .unwrap_or_default();
+                self.instances.set_table(t, viewport);
+            }
+            PanelId::Logs => {}
+        }
+    }
+
+    fn rebuild_samples(&mut self) {
+        let t = self
+            .world
+            .samples
+            .value
+            .as_ref()
+            .map(view::waf::samples_table)
+            .unwrap_or_default();
+        let viewport = layout::samples_viewport(self.screen, self.zoomed, self.focus);
+        self.samples.set_table(t, viewport);
+    }
+
+    /// Keeps every selection visible after the screen or the zoom changed.
+    fn refit(&mut self) {
+        for p in [
+            PanelId::Targets,
+            PanelId::Waf,
+            PanelId::Dns,
+            PanelId::Instances,
+        ] {
+            let h = self.viewport(p);
+            if let Some(panel) = self.table_panel_mut(p) {
+                panel.keep_visible(h);
+            }
+        }
+    }
+
+    /// Rows visible in a panel's table at the current screen size.
+    pub fn viewport(&self, panel: PanelId) -> usize {
+        layout::table_viewport(self.screen, self.zoomed, self.focus, panel)
+            .map(|r| r.height as usize)
+            .unwrap_or(1)
+    }
+
+    pub fn table_panel(&self, panel: PanelId) -> Option<&TablePanel> {
+        match panel {
+            PanelId::Targets => Some(&self.targets),
+            PanelId::Waf => Some(&self.waf),
+            PanelId::Dns => Some(&self.dns),
+            PanelId::Instances => Some(&self.instances),
+            PanelId::Logs => None,
+        }
+    }
+
+    pub fn table_panel_mut(&mut self, panel: PanelId) -> Option<&mut TablePanel> {
+        match panel {
+            PanelId::Targets => Some(&mut self.targets),
+            PanelId::Waf => Some(&mut self.waf),
+            PanelId::Dns => Some(&mut self.dns),
+            PanelId::Instances => Some(&mut self.instances),
+            PanelId::Logs => None,
+        }
+    }
+
+    /// The WAF rule under the selection, if a rule row is selected.
+    pub fn selected_rule(&self) -> Option<(&WebAcl, &WafRule)> {
+        let key = self.waf.selected_key()?;
+        let waf = self.world.waf.value.as_ref()?;
+        waf.acls.iter().find_map(|acl| {
+            acl.rules
+                .iter()
+                .find(|r| view::waf::rule_key(&acl.id, &r.name) == key)
+                .map(|r| (acl, r))
+        })
+    }
+
+    /// Asks for the selected rule's sampled requests when the selection moved to another rule.
+    fn samples_for_selection(&mut self) -> Vec<Effect> {
+        let Some((acl, rule)) = self.selected_rule() else {
+            return vec![];
+        };
+        let (acl_id, rule) = (acl.id.clone(), rule.name.clone());
+        let shown = self
+            .world
+            .samples
+            .value
+            .as_ref()
+            .is_some_and(|s| s.acl_id == acl_id && s.rule == rule);
+        if shown {
+            return vec![];
+        }
+        vec![Effect::FetchSamples { acl_id, rule }]
+    }
+
+    /// The target under the selection, as a reference an action can use.
+    pub fn selected_target(&self) -> Option<(TargetRef, crate::model::TargetState)> {
+        let key = self.targets.selected_key()?;
+        let view = self.world.targets.value.as_ref()?;
+        for lb in &view.load_balancers {
+            for tg in &lb.target_groups {
+                for t in &tg.targets {
+                    if view::targets::target_key(&tg.arn, &t.id, t.port) == key {
+                        let r = TargetRef {
+                            region: lb.region.clone(),
+                            load_balancer: lb.name.clone(),
+                            target_group: tg.name.clone(),
+                            target_group_arn: tg.arn.clone(),
+                            id: t.id.clone(),
+                            name: t.name.clone(),
+                            port: t.port,
+                            az: t.az.clone(),
+                        };
+                        return Some((r, t.state));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    pub fn remembered_action(&self, acl_id: &str, rule: &str) -> Option<RuleAction> {
+        self.remembered_actions
+            .get(&(acl_id.to_string(), rule.to_string()))
+            .copied()
+    }
+
+    /// Something is loading or running: the spinner should move.
+    pub fn is_busy(&self) -> bool {
+        !self.in_flight.is_empty() || PanelId::ALL.iter().any(|p| self.world.status(*p).2)
+    }
+
+    pub fn last_drained(&self) -> Option<&TargetRef> {
+        self.drained.last()
+    }
+}
+
+#[cfg(test)]
+mod tests;

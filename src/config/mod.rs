@@ -1,1 +1,69 @@
 //! Shipped defaults plus user overlays: settings, keymaps and themes.
+//!
+//! The shipped keymaps (`keymaps/`) and themes (`themes/`) are embedded in the binary; the
+//! user's files in the config directory (see [`paths`]) overlay them. Every mistake in a file
+//! comes back as a [`ConfigError`] naming file, line, column and key. docs/CONFIG.md is the
+//! user-facing description.
+
+pub mod error;
+pub mod key;
+pub mod keymap;
+pub mod paths;
+pub mod settings;
+pub mod theme;
+
+use std::path::{Path, PathBuf};
+
+pub use error::ConfigError;
+pub use key::{KeyCombo, KeyParseError};
+pub use keymap::{BUILTIN_KEYMAPS, Binding, KeyContext, Keymap};
+pub use paths::{config_dir, state_dir, user_config_path, user_keymap_path};
+pub use settings::{Filters, LogSettings, LogSourceConfig, Refresh, Settings, WafSettings};
+pub use theme::{BUILTIN_THEMES, Theme};
+
+/// What the command line can say about configuration; flags win over the config file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides<'a> {
+    /// `--config`: this file instead of `<config dir>/config.toml` (must exist).
+    pub config: Option<&'a Path>,
+    /// `--theme`: builtin name or path.
+    pub theme: Option<&'a str>,
+    /// `--keymap`: builtin name or path.
+    pub keymap: Option<&'a str>,
+    /// `--interval`: seconds for every panel.
+    pub interval: Option<u64>,
+    /// NO_COLOR (or a `--no-color` flag).
+    pub no_color: bool,
+}
+
+/// Everything configurable, loaded and checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub settings: Settings,
+    /// The config file used, if any.
+    pub settings_file: Option<PathBuf>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+}
+
+impl Config {
+    /// Loads settings, then the keymap and theme they (or the overrides) name. The first
+    /// error stops it: a half-applied config is worse than a clear message.
+    pub fn load(o: &Overrides<'_>) -> Result<Config, ConfigError> {
+        let (mut settings, settings_file) = Settings::load(o.config)?;
+        if let Some(secs) = o.interval {
+            settings.apply_interval_override(secs);
+        }
+        let keymap = Keymap::resolve(o.keymap.or(settings.keymap.as_deref()))?;
+        let theme = Theme::load(
+            o.theme.or(settings.theme.as_deref()).unwrap_or("dark"),
+            o.no_color,
+        )?;
+        Ok(Config {
+            settings,
+            settings_file,
+            keymap,
+            theme,
+        })
+    }
+}

@@ -1,13 +1,14 @@
 //! Route53 hosted zones and their record sets, with geolocation shown location by location.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 pub struct DnsView {
     pub zones: Vec<HostedZone>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct HostedZone {
     pub name: String,
     pub id: String,
@@ -16,7 +17,7 @@ pub struct HostedZone {
 }
 
 /// All records sharing one name and type: together they answer one question.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct RecordSet {
     pub name: String,
     pub rtype: String,
@@ -24,7 +25,7 @@ pub struct RecordSet {
     pub records: Vec<Record>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RoutingPolicy {
     Simple,
@@ -52,7 +53,7 @@ impl RoutingPolicy {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Record {
     pub set_identifier: Option<String>,
     /// Present on geolocation records.
@@ -64,7 +65,7 @@ pub struct Record {
     pub health: Health,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct GeoLocation {
     pub continent: Option<String>,
     pub country: Option<String>,
@@ -89,11 +90,17 @@ impl GeoLocation {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Answer {
-    Values { ttl: u32, values: Vec<String> },
-    Alias { target: String, evaluate_health: bool },
+    Values {
+        ttl: u32,
+        values: Vec<String>,
+    },
+    Alias {
+        target: String,
+        evaluate_health: bool,
+    },
 }
 
 impl Answer {
@@ -106,7 +113,7 @@ impl Answer {
 }
 
 /// Health of the endpoint behind an answer.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Health {
     Healthy,

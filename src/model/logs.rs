@@ -1,10 +1,11 @@
 //! Lines of a tailed log, already made safe for a terminal.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One entry in a log view: a line, or a marker for a gap in the stream.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum LogEntry {
     Line {
@@ -22,7 +23,10 @@ impl LogEntry {
     pub fn text(&self) -> String {
         match self {
             LogEntry::Line { text, .. } => text.clone(),
-            LogEntry::Gap { lost_at, resumed_at } => format!(
+            LogEntry::Gap {
+                lost_at,
+                resumed_at,
+            } => format!(
                 "— connection lost {}, resumed {} —",
                 lost_at.format("%H:%M:%S"),
                 resumed_at.format("%H:%M:%S")

@@ -10,6 +10,7 @@ pub mod waf;
 pub mod world;
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use dns::*;
@@ -20,7 +21,9 @@ pub use waf::*;
 pub use world::*;
 
 /// The five panels, in the order of their number keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum PanelId {
     Targets,
@@ -63,7 +66,7 @@ impl PanelId {
 ///
 /// A failed refresh keeps the previous value so the operator still sees the last truth, with its
 /// age and the error beside it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct PanelData<T> {
     pub value: Option<T>,
     pub fetched_at: Option<DateTime<Utc>>,
@@ -112,7 +115,7 @@ impl<T> PanelData<T> {
 }
 
 /// Who and where the console is looking at: shown in the header and every snapshot.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 pub struct Scope {
     /// "demo" for the embedded world, otherwise "aws".
     pub mode: String,

@@ -1,14 +1,15 @@
 //! Load balancers, their listeners, target groups and the health of each target.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 pub struct TargetsView {
     pub load_balancers: Vec<LoadBalancer>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LbKind {
     Application,
@@ -26,7 +27,7 @@ impl LbKind {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct LoadBalancer {
     pub name: String,
     pub arn: String,
@@ -39,7 +40,7 @@ pub struct LoadBalancer {
     pub target_groups: Vec<TargetGroup>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Listener {
     pub port: u16,
     pub protocol: String,
@@ -47,7 +48,7 @@ pub struct Listener {
     pub forwards: Vec<Forward>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Forward {
     pub target_group: String,
     pub weight: Option<u32>,
@@ -75,7 +76,7 @@ impl Listener {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct TargetGroup {
     pub name: String,
     pub arn: String,
@@ -88,7 +89,9 @@ pub struct TargetGroup {
 }
 
 /// A target's health state, as ELBv2 reports it.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum TargetState {
     Unhealthy,
@@ -115,7 +118,7 @@ impl TargetState {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Target {
     /// Instance id, IP address or ALB ARN, depending on the group's target type.
     pub id: String,
@@ -131,7 +134,7 @@ pub struct Target {
 }
 
 /// Healthy and total targets in some grouping ("1 of 2 healthy").
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default, JsonSchema)]
 pub struct HealthCount {
     pub healthy: usize,
     pub total: usize,
@@ -214,8 +217,14 @@ mod tests {
             port: 443,
             protocol: "HTTPS".into(),
             forwards: vec![
-                Forward { target_group: "tg1".into(), weight: Some(100) },
-                Forward { target_group: "tg2".into(), weight: Some(0) },
+                Forward {
+                    target_group: "tg1".into(),
+                    weight: Some(100),
+                },
+                Forward {
+                    target_group: "tg2".into(),
+                    weight: Some(0),
+                },
             ],
         };
         assert_eq!(l.describe(), "HTTPS:443 → tg1 100%, tg2 0%");

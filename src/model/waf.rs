@@ -1,23 +1,24 @@
 //! Web ACLs, their rules in priority order, per-rule request counts and sampled requests.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 pub struct WafView {
     pub acls: Vec<WebAcl>,
     /// Width of the count window, in minutes (one point of `series` per minute).
     pub window_minutes: u32,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum WafScope {
     Regional,
     Cloudfront,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct WebAcl {
     pub name: String,
     pub id: String,
@@ -31,7 +32,7 @@ pub struct WebAcl {
 }
 
 /// The action of a plain rule.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub enum RuleAction {
     Allow,
     Block,
@@ -53,14 +54,14 @@ impl RuleAction {
 }
 
 /// The override of a rule-group reference: `None` keeps the group's own actions.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub enum OverrideAction {
     None,
     Count,
 }
 
 /// What a rule does: either a plain rule with an action, or a reference to a rule group.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum RuleKind {
     Plain {
@@ -75,7 +76,7 @@ pub enum RuleKind {
     },
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct RuleOverride {
     pub rule: String,
     pub action: RuleAction,
@@ -110,7 +111,7 @@ impl RuleKind {
 }
 
 /// Requests per minute for one rule; `series[last]` is the most recent minute.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default, JsonSchema)]
 pub struct RuleCounts {
     pub allowed: u64,
     pub blocked: u64,
@@ -125,7 +126,7 @@ impl RuleCounts {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct WafRule {
     pub name: String,
     pub priority: i64,
@@ -145,7 +146,7 @@ impl WafRule {
 }
 
 /// One request AWS WAF sampled. URI, method and headers are attacker-controlled text.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct SampledRequest {
     pub time: DateTime<Utc>,
     pub client_ip: String,
@@ -156,7 +157,7 @@ pub struct SampledRequest {
 }
 
 /// Sampled requests of one rule, fetched on demand for the selected rule.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct RuleSamples {
     pub acl_id: String,
     pub rule: String,
@@ -176,13 +177,25 @@ mod tests {
                 action: RuleAction::Block,
             },
             series: vec![
-                RuleCounts { allowed: 0, blocked: 3, counted: 0 },
-                RuleCounts { allowed: 1, blocked: 40, counted: 2 },
+                RuleCounts {
+                    allowed: 0,
+                    blocked: 3,
+                    counted: 0,
+                },
+                RuleCounts {
+                    allowed: 1,
+                    blocked: 40,
+                    counted: 2,
+                },
             ],
         };
         assert_eq!(
             rule.totals(),
-            RuleCounts { allowed: 1, blocked: 43, counted: 2 }
+            RuleCounts {
+                allowed: 1,
+                blocked: 43,
+                counted: 2
+            }
         );
         assert!(!rule.kind.is_counting());
     }

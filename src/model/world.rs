@@ -4,10 +4,11 @@
 use super::{DnsView, InstancesView, LogEntry, PanelData, PanelId, RuleSamples, Scope};
 use super::{TargetsView, WafView};
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::VecDeque;
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, JsonSchema)]
 pub struct World {
     pub scope: Scope,
     pub targets: PanelData<TargetsView>,
@@ -21,7 +22,7 @@ pub struct World {
 
 /// A bounded buffer of log entries from one or more sources: the oldest fall off the front, so
 /// memory stays flat however long the console runs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct LogBuffer {
     pub capacity: usize,
     pub sources: Vec<String>,
@@ -33,7 +34,7 @@ pub struct LogBuffer {
     pub dropped: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SourcedEntry {
     /// Index into `LogBuffer::sources`.
     pub source: usize,
@@ -59,7 +60,12 @@ impl LogBuffer {
         }
     }
 
-    pub fn push(&mut self, source: &str, entries: impl IntoIterator<Item = LogEntry>, at: DateTime<Utc>) {
+    pub fn push(
+        &mut self,
+        source: &str,
+        entries: impl IntoIterator<Item = LogEntry>,
+        at: DateTime<Utc>,
+    ) {
         let idx = match self.sources.iter().position(|s| s == source) {
             Some(i) => i,
             None => {
@@ -78,7 +84,10 @@ impl LogBuffer {
     }
 
     pub fn source_name(&self, e: &SourcedEntry) -> &str {
-        self.sources.get(e.source).map(String::as_str).unwrap_or("?")
+        self.sources
+            .get(e.source)
+            .map(String::as_str)
+            .unwrap_or("?")
     }
 }
 
@@ -128,7 +137,10 @@ mod tests {
         b.push("a", (0..5).map(|i| line(&i.to_string())), at);
         assert_eq!(b.entries.len(), 3);
         assert_eq!(b.dropped, 2);
-        assert_eq!(b.entries.front().map(|e| e.entry.text()), Some("2".to_string()));
+        assert_eq!(
+            b.entries.front().map(|e| e.entry.text()),
+            Some("2".to_string())
+        );
         b.push("b", [line("x")], at);
         assert_eq!(b.source_name(&b.entries[2]), "b");
     }

@@ -1,1 +1,140 @@
-//! placeholder
+//! Drawing the console: `draw(frame, &app, &theme)` reads state and never changes it.
+
+mod dialog;
+pub mod layout;
+mod logs;
+mod panel;
+mod table;
+
+use crate::app::{App, Overlay};
+use crate::config::{KeyContext, Theme};
+use crate::model::PanelId;
+use crate::view::Role;
+use ratatui::Frame;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    let screen = layout::screen(area, app.zoomed, app.focus);
+    frame.render_widget(header(app, theme), screen.header);
+    for (panel, rect) in &screen.panels {
+        panel::draw(frame, app, theme, *panel, *rect);
+    }
+    frame.render_widget(footer(app, theme), screen.footer);
+    match &app.overlay {
+        Some(Overlay::Help { scroll }) => dialog::help(frame, app, theme, *scroll),
+        Some(Overlay::Confirm(c)) => dialog::confirm(frame, theme, c),
+        Some(Overlay::Filter { .. }) | None => {}
+    }
+}
+
+fn header<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
+    let scope = &app.world.scope;
+    let account = scope
+        .account
+        .as_deref()
+        .unwrap_or(match scope.mode.as_str() {
+            "demo" => "demo world",
+            _ => "account unknown",
+        });
+    let mut spans = vec![
+        Span::styled(" opsconsole ", theme.style(Role::Title)),
+        Span::styled(format!("· {account} "), theme.style(Role::Normal)),
+        Span::styled(
+            format!("· {} ", scope.regions.join(", ")),
+            theme.style(Role::Muted),
+        ),
+    ];
+    if let Some(profile) = &scope.profile {
+        spans.push(Span::styled(
+            format!("· profile {profile} "),
+            theme.style(Role::Muted),
+        ));
+    }
+    if app.read_only {
+        spans.push(Span::styled(" READ-ONLY ", theme.style(Role::Warning)));
+    }
+    spans.push(Span::styled(
+        format!(" {} UTC", app.now.format("%Y-%m-%d %H:%M:%S")),
+        theme.style(Role::Muted),
+    ));
+    Paragraph::new(Line::from(spans))
+}
+
+/// The actions whose keys the footer hints at, in this order.
+const HINTS: &[crate::app::Action] = {
+    use crate::app::Action::*;
+    &[
+        NextPanel, Zoom, Filter, Sort, Refresh, Drain, Undo, ToggleRule, TailLogs, Follow, Help,
+        Quit,
+    ]
+};
+
+fn footer<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
+    if let Some(Overlay::Filter { panel, .. }) = &app.overlay {
+        return Paragraph::new(Line::from(vec![
+            Span::styled(
+                format!(" filter {}: /", panel.title()),
+                theme.style(Role::Hint),
+            ),
+            Span::styled(app.filter_of(*panel).to_string(), theme.style(Role::Normal)),
+            Span::styled("█", theme.style(Role::Focus)),
+            Span::styled("  Enter keep · Esc cancel", theme.style(Role::Muted)),
+        ]));
+    }
+    if let Some(status) = &app.status
+        && (app.now - status.at).num_seconds() < 8
+    {
+        return Paragraph::new(Span::styled(
+            format!(" {}", status.text),
+            theme.style(status.role),
+        ));
+    }
+    let ctx = KeyContext::Panel(app.focus);
+    let mut spans = Vec::new();
+    for action in HINTS {
+        if action.mutates() && app.read_only {
+            continue;
+        }
+        let Some(b) = app
+            .keymap
+            .bindings(ctx)
+            .iter()
+            .chain(app.keymap.bindings(KeyContext::Global))
+            .find(|b| b.action == *action)
+        else {
+            continue;
+        };
+        spans.push(Span::styled(format!(" {}", b.key), theme.style(Role::Hint)));
+        spans.push(Span::styled(
+            format!(" {} ", short_hint(*action)),
+            theme.style(Role::Muted),
+        ));
+    }
+    Paragraph::new(Line::from(spans))
+}
+
+fn short_hint(a: crate::app::Action) -> &'static str {
+    use crate::app::Action::*;
+    match a {
+        NextPanel => "panels",
+        Zoom => "zoom",
+        Filter => "filter",
+        Sort => "sort",
+        Refresh => "refresh",
+        Drain => "drain",
+        Undo => "undo",
+        ToggleRule => "toggle",
+        TailLogs => "logs",
+        Follow => "follow",
+        Help => "help",
+        Quit => "quit",
+        _ => "",
+    }
+}
+
+/// Whether `panel` is the one drawn with the focus style.
+fn focused(app: &App, panel: PanelId) -> bool {
+    app.focus == panel
+}

@@ -6,10 +6,22 @@ use crate::model::{DnsView, Health, HostedZone, Record, RecordSet, RoutingPolicy
 
 pub fn columns() -> Vec<Column> {
     vec![
-        Column { title: "Zone / record set / location", width: 28 },
-        Column { title: "Type", width: 5 },
-        Column { title: "Answer", width: 30 },
-        Column { title: "Health", width: 11 },
+        Column {
+            title: "Zone / record set / location",
+            width: 28,
+        },
+        Column {
+            title: "Type",
+            width: 5,
+        },
+        Column {
+            title: "Answer",
+            width: 30,
+        },
+        Column {
+            title: "Health",
+            width: 11,
+        },
     ]
 }
 
@@ -36,7 +48,11 @@ fn zone_rows(zone: &HostedZone, rows: &mut Vec<Row>) {
             Cell::new(clean(&zone.name)),
             Cell::new(""),
             Cell::styled(
-                if zone.private { "private zone" } else { "public zone" },
+                if zone.private {
+                    "private zone"
+                } else {
+                    "public zone"
+                },
                 Role::Muted,
             ),
             Cell::new(""),
@@ -87,7 +103,11 @@ fn record_row(set_key: &str, policy: RoutingPolicy, index: usize, r: &Record) ->
         (None, None, Some(id)) => clean(id),
         (None, None, None) => policy.as_str().to_string(),
     };
-    let id = r.set_identifier.as_deref().map(clean).unwrap_or_else(|| index.to_string());
+    let id = r
+        .set_identifier
+        .as_deref()
+        .map(clean)
+        .unwrap_or_else(|| index.to_string());
     let role = if r.health == Health::Unhealthy {
         Role::Problem
     } else {

@@ -7,14 +7,38 @@ use std::collections::HashMap;
 
 pub fn columns() -> Vec<Column> {
     vec![
-        Column { title: "Instance", width: 24 },
-        Column { title: "Type", width: 9 },
-        Column { title: "AZ", width: 15 },
-        Column { title: "Private IP", width: 12 },
-        Column { title: "State", width: 8 },
-        Column { title: "Sys/Inst check", width: 14 },
-        Column { title: "Events", width: 14 },
-        Column { title: "Target groups", width: 14 },
+        Column {
+            title: "Instance",
+            width: 24,
+        },
+        Column {
+            title: "Type",
+            width: 9,
+        },
+        Column {
+            title: "AZ",
+            width: 15,
+        },
+        Column {
+            title: "Private IP",
+            width: 12,
+        },
+        Column {
+            title: "State",
+            width: 8,
+        },
+        Column {
+            title: "Sys/Inst check",
+            width: 14,
+        },
+        Column {
+            title: "Events",
+            width: 14,
+        },
+        Column {
+            title: "Target groups",
+            width: 14,
+        },
     ]
 }
 
@@ -91,12 +115,20 @@ fn instance_row(i: &Instance, groups: &[String]) -> Row {
             Cell::new(i.private_ip.as_deref().map(clean).unwrap_or_default()),
             Cell::styled(clean(&i.state), state_role),
             Cell::styled(
-                format!("{}/{}", i.system_status.as_str(), i.instance_status.as_str()),
+                format!(
+                    "{}/{}",
+                    i.system_status.as_str(),
+                    i.instance_status.as_str()
+                ),
                 checks_role,
             ),
             Cell::styled(events, Role::Warning),
             Cell::styled(
-                groups.iter().map(|g| clean(g)).collect::<Vec<_>>().join(", "),
+                groups
+                    .iter()
+                    .map(|g| clean(g))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 Role::Muted,
             ),
         ],

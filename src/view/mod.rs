@@ -3,6 +3,7 @@
 
 pub mod dns;
 pub mod instances;
+pub mod logs;
 pub mod role;
 pub mod table;
 pub mod targets;

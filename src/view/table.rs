@@ -234,7 +234,9 @@ mod tests {
         t.sort(SortOrder::ProblemsFirst);
         assert_eq!(
             keys(&t),
-            ["lb-a", "tg-alpha", "web-2", "tg-zeta", "web-1", "lb-b", "tg-beta"]
+            [
+                "lb-a", "tg-alpha", "web-2", "tg-zeta", "web-1", "lb-b", "tg-beta"
+            ]
         );
     }
 
@@ -244,7 +246,9 @@ mod tests {
         t.sort(SortOrder::Name);
         assert_eq!(
             keys(&t),
-            ["lb-a", "tg-alpha", "web-2", "tg-zeta", "web-1", "lb-b", "tg-beta"]
+            [
+                "lb-a", "tg-alpha", "web-2", "tg-zeta", "web-1", "lb-b", "tg-beta"
+            ]
         );
     }
 }

@@ -7,11 +7,26 @@ use std::collections::BTreeMap;
 
 pub fn columns() -> Vec<Column> {
     vec![
-        Column { title: "Load balancer / target group / target", width: 30 },
-        Column { title: "Port", width: 5 },
-        Column { title: "AZ", width: 16 },
-        Column { title: "State", width: 18 },
-        Column { title: "Reason / detail", width: 24 },
+        Column {
+            title: "Load balancer / target group / target",
+            width: 30,
+        },
+        Column {
+            title: "Port",
+            width: 5,
+        },
+        Column {
+            title: "AZ",
+            width: 16,
+        },
+        Column {
+            title: "State",
+            width: 18,
+        },
+        Column {
+            title: "Reason / detail",
+            width: 24,
+        },
     ]
 }
 
@@ -31,7 +46,11 @@ fn lb_rows(lb: &LoadBalancer, rows: &mut Vec<Row>) {
         let serving = lb.listeners.iter().any(|l| l.is_live_for(&tg.name));
         serving && tg.health().is_down()
     });
-    let role = if live_down { Role::Problem } else { Role::Title };
+    let role = if live_down {
+        Role::Problem
+    } else {
+        Role::Title
+    };
     rows.push(Row::new(
         format!("lb:{}", lb.arn),
         0,
@@ -150,7 +169,11 @@ fn target_row(tg: &TargetGroup, t: &Target) -> Row {
     Row::new(
         target_key(&tg.arn, &t.id, t.port),
         2,
-        if role == Role::Problem { Role::Problem } else { Role::Normal },
+        if role == Role::Problem {
+            Role::Problem
+        } else {
+            Role::Normal
+        },
         vec![
             Cell::new(label),
             Cell::new(t.port.to_string()),
@@ -196,7 +219,10 @@ mod tests {
                 listeners: vec![Listener {
                     port: 80,
                     protocol: "HTTP".into(),
-                    forwards: vec![Forward { target_group: "ha-web".into(), weight: None }],
+                    forwards: vec![Forward {
+                        target_group: "ha-web".into(),
+                        weight: None,
+                    }],
                 }],
                 target_groups: vec![TargetGroup {
                     name: "ha-web".into(),

@@ -12,12 +12,30 @@ pub fn columns(window_minutes: u32) -> Vec<Column> {
         _ => "Window",
     };
     vec![
-        Column { title: "Web ACL / rule", width: 26 },
-        Column { title: "Action", width: 13 },
-        Column { title: "Allowed", width: 7 },
-        Column { title: "Blocked", width: 7 },
-        Column { title: "Counted", width: 7 },
-        Column { title: spark_title, width: 15 },
+        Column {
+            title: "Web ACL / rule",
+            width: 26,
+        },
+        Column {
+            title: "Action",
+            width: 13,
+        },
+        Column {
+            title: "Allowed",
+            width: 7,
+        },
+        Column {
+            title: "Blocked",
+            width: 7,
+        },
+        Column {
+            title: "Counted",
+            width: 7,
+        },
+        Column {
+            title: spark_title,
+            width: 15,
+        },
     ]
 }
 
@@ -40,7 +58,11 @@ fn acl_rows(acl: &WebAcl, rows: &mut Vec<Row>) {
     } else {
         format!(
             " → {}",
-            acl.protects.iter().map(|p| clean(p)).collect::<Vec<_>>().join(", ")
+            acl.protects
+                .iter()
+                .map(|p| clean(p))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     };
     rows.push(Row::new(
@@ -49,7 +71,10 @@ fn acl_rows(acl: &WebAcl, rows: &mut Vec<Row>) {
         Role::Title,
         vec![
             Cell::new(format!("{}{protects}", clean(&acl.name))),
-            Cell::styled(format!("default {}", acl.default_action.as_str()), Role::Muted),
+            Cell::styled(
+                format!("default {}", acl.default_action.as_str()),
+                Role::Muted,
+            ),
             Cell::new(total.allowed.to_string()),
             Cell::new(total.blocked.to_string()),
             Cell::new(total.counted.to_string()),
@@ -69,7 +94,9 @@ fn rule_rows(acl: &WebAcl, rule: &WafRule, rows: &mut Vec<Row>) {
         Role::Normal
     };
     let name = match &rule.kind {
-        RuleKind::Group { group, .. } => format!("{} {} ({})", rule.priority, clean(&rule.name), clean(group)),
+        RuleKind::Group { group, .. } => {
+            format!("{} {} ({})", rule.priority, clean(&rule.name), clean(group))
+        }
         RuleKind::Plain { .. } => format!("{} {}", rule.priority, clean(&rule.name)),
     };
     let hits: Vec<u64> = rule
@@ -85,7 +112,14 @@ fn rule_rows(acl: &WebAcl, rule: &WafRule, rows: &mut Vec<Row>) {
             Cell::new(name),
             Cell::styled(rule.kind.describe(), action_role),
             Cell::new(t.allowed.to_string()),
-            Cell::styled(t.blocked.to_string(), if t.blocked > 0 { Role::Warning } else { Role::Normal }),
+            Cell::styled(
+                t.blocked.to_string(),
+                if t.blocked > 0 {
+                    Role::Warning
+                } else {
+                    Role::Normal
+                },
+            ),
             Cell::new(t.counted.to_string()),
             Cell::styled(sparkline(&hits), Role::Spark),
         ],
@@ -93,7 +127,11 @@ fn rule_rows(acl: &WebAcl, rule: &WafRule, rows: &mut Vec<Row>) {
     if let RuleKind::Group { rule_overrides, .. } = &rule.kind {
         for o in rule_overrides {
             rows.push(Row::new(
-                format!("{}:override:{}", rule_key(&acl.id, &rule.name), clean(&o.rule)),
+                format!(
+                    "{}:override:{}",
+                    rule_key(&acl.id, &rule.name),
+                    clean(&o.rule)
+                ),
                 2,
                 Role::Muted,
                 vec![
@@ -136,12 +174,30 @@ pub fn sparkline(points: &[u64]) -> String {
 
 pub fn samples_columns() -> Vec<Column> {
     vec![
-        Column { title: "Time (UTC)", width: 8 },
-        Column { title: "Client IP", width: 15 },
-        Column { title: "Ctry", width: 4 },
-        Column { title: "Method", width: 6 },
-        Column { title: "URI", width: 24 },
-        Column { title: "Action", width: 9 },
+        Column {
+            title: "Time (UTC)",
+            width: 8,
+        },
+        Column {
+            title: "Client IP",
+            width: 15,
+        },
+        Column {
+            title: "Ctry",
+            width: 4,
+        },
+        Column {
+            title: "Method",
+            width: 6,
+        },
+        Column {
+            title: "URI",
+            width: 24,
+        },
+        Column {
+            title: "Action",
+            width: 9,
+        },
     ]
 }
 

@@ -1,0 +1,102 @@
+//! The confirmation a mutation needs before it runs: the exact change, its impact, and when the
+//! impact is severe, the target id typed back.
+
+use super::App;
+use crate::action::{Mutation, drain_impact};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirmation {
+    pub mutation: Mutation,
+    /// Lines stating the exact change and its impact.
+    pub details: Vec<String>,
+    /// A line shown in the problem style: why this one is dangerous.
+    pub warning: Option<String>,
+    /// When set, the operator must type this text to confirm (a plain `y` is not enough).
+    pub type_to_confirm: Option<String>,
+    pub typed: String,
+}
+
+impl Confirmation {
+    pub fn for_mutation(app: &App, mutation: Mutation) -> Confirmation {
+        let account = app
+            .world
+            .scope
+            .account
+            .clone()
+            .unwrap_or_else(|| app.world.scope.mode.clone());
+        let mut details = Vec::new();
+        let mut warning = None;
+        let mut type_to_confirm = None;
+        match &mutation {
+            Mutation::Drain { target } | Mutation::Register { target } => {
+                details.push(format!(
+                    "Target {} · port {} · {}",
+                    target.label(),
+                    target.port,
+                    target.az
+                ));
+                details.push(format!(
+                    "Group {} · load balancer {} · account {} · {}",
+                    target.target_group, target.load_balancer, account, target.region
+                ));
+                let impact = app
+                    .world
+                    .targets
+                    .value
+                    .as_ref()
+                    .and_then(|v| drain_impact(v, target));
+                if let (Mutation::Drain { .. }, Some(i)) = (&mutation, impact) {
+                    details.push(format!(
+                        "After: {} of {} healthy left in the group, {} healthy left in {}",
+                        i.group_healthy_after, i.group_total, i.zone_healthy_after, target.az
+                    ));
+                    if !i.other_groups.is_empty() {
+                        details.push(format!("Also registered in: {}", i.other_groups.join(", ")));
+                    }
+                    details.push(format!(
+                        "Drains for the deregistration delay: {}s, then unused",
+                        i.deregistration_delay_secs
+                    ));
+                    if i.removes_last_healthy {
+                        warning = Some(format!(
+                            "This is the LAST healthy target of its {}. Type {} and Enter to drain it anyway.",
+                            if i.group_healthy_after == 0 {
+                                "target group"
+                            } else {
+                                "zone"
+                            },
+                            target.id
+                        ));
+                        type_to_confirm = Some(target.id.clone());
+                    }
+                }
+            }
+            Mutation::SetRule { rule, from, to } => {
+                details.push(format!(
+                    "Web ACL {} · {} · account {}",
+                    rule.acl_name, rule.region, account
+                ));
+                details.push(format!(
+                    "Rule {}: {} → {}",
+                    rule.rule,
+                    from.describe(),
+                    to.describe()
+                ));
+                if to.is_counting() {
+                    details.push("While counting, matching requests are let through.".to_string());
+                }
+            }
+        }
+        Confirmation {
+            mutation,
+            details,
+            warning,
+            type_to_confirm,
+            typed: String::new(),
+        }
+    }
+
+    pub fn typed_matches(&self) -> bool {
+        self.type_to_confirm.as_deref() == Some(self.typed.as_str())
+    }
+}

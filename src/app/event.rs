@@ -1,0 +1,44 @@
+//! What arrives at the console (keys, data, results) and what it asks the runtime to do.
+
+use crate::action::Mutation;
+use crate::model::{DnsView, InstancesView, PanelId, RuleSamples, TargetsView, WafView};
+use crate::source::LogBatch;
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyEvent, MouseEvent};
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// The clock moved: ages and spinners advance.
+    Tick(DateTime<Utc>),
+    Data(Data),
+    /// An executed mutation finished.
+    Done {
+        mutation: Mutation,
+        at: DateTime<Utc>,
+        result: Result<String, String>,
+    },
+}
+
+/// The outcome of one fetch, for one panel.
+#[derive(Debug, Clone)]
+pub enum Data {
+    Targets(DateTime<Utc>, Result<TargetsView, String>),
+    Waf(DateTime<Utc>, Result<WafView, String>),
+    Samples(DateTime<Utc>, Result<RuleSamples, String>),
+    Dns(DateTime<Utc>, Result<DnsView, String>),
+    Instances(DateTime<Utc>, Result<InstancesView, String>),
+    Logs(DateTime<Utc>, LogBatch),
+    LogError(DateTime<Utc>, String),
+}
+
+/// Work the console asks of the runtime; `update` itself never does I/O.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Quit,
+    Refresh(PanelId),
+    FetchSamples { acl_id: String, rule: String },
+    Execute(Mutation),
+}

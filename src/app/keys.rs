@@ -1,0 +1,390 @@
+//! Keys and mouse: from an input event, through the keymap of the focused layer, to an action.
+
+use super::{Action, App, Effect, Overlay};
+use crate::action::{Mutation, RuleRef, toggled_rule};
+use crate::config::KeyContext;
+use crate::model::{PanelId, TargetState};
+use crate::ui::layout;
+use crate::view::Role;
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+
+/// Rows the mouse wheel moves per notch.
+const WHEEL_ROWS: isize = 3;
+
+impl App {
+    pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind == KeyEventKind::Release {
+            return vec![];
+        }
+        match self.overlay.clone() {
+            Some(Overlay::Filter { panel, before }) => self.on_filter_key(panel, before, key),
+            Some(Overlay::Confirm(c)) => self.on_confirm_key(c, key),
+            Some(Overlay::Help { .. }) => {
+                let action = self.keymap.lookup(KeyContext::Help, &key);
+                self.on_help_action(action);
+                vec![]
+            }
+            None => match self.keymap.lookup(KeyContext::Panel(self.focus), &key) {
+                Some(action) => self.on_action(action),
+                None => vec![],
+            },
+        }
+    }
+
+    fn on_help_action(&mut self, action: Option<Action>) {
+        let Some(Overlay::Help { scroll }) = &mut self.overlay else {
+            return;
+        };
+        match action {
+            Some(Action::Down) => *scroll += 1,
+            Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+            Some(Action::PageDown) => *scroll += 10,
+            Some(Action::PageUp) => *scroll = scroll.saturating_sub(10),
+            Some(Action::Top) => *scroll = 0,
+            Some(Action::Cancel | Action::Help | Action::Quit | Action::Confirm) => {
+                self.overlay = None
+            }
+            _ => {}
+        }
+    }
+
+    fn on_filter_key(&mut self, panel: PanelId, before: String, key: KeyEvent) -> Vec<Effect> {
+        match self.keymap.lookup(KeyContext::Filter, &key) {
+            Some(Action::Confirm) => self.overlay = None,
+            Some(Action::Cancel) => {
+                self.set_filter(panel, before);
+                self.overlay = None;
+            }
+            _ => {
+                let mut text = self.filter_of(panel).to_string();
+                match key.code {
+                    KeyCode::Backspace => {
+                        text.pop();
+                    }
+                    KeyCode::Char(c)
+                        if !key
+                            .modifiers
+                            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                    {
+                        text.push(c)
+                    }
+                    _ => return vec![],
+                }
+                self.set_filter(panel, text);
+            }
+        }
+        vec![]
+    }
+
+    pub fn filter_of(&self, panel: PanelId) -> &str {
+        match self.table_panel(panel) {
+            Some(p) => &p.filter,
+            None => &self.logs.filter,
+        }
+    }
+
+    fn set_filter(&mut self, panel: PanelId, text: String) {
+        match self.table_panel_mut(panel) {
+            Some(p) => p.filter = text,
+            None => self.logs.set_filter(text),
+        }
+        self.rebuild(panel);
+    }
+
+    /// Carries out one keymap action in the panels (no overlay open).
+    pub(super) fn on_action(&mut self, action: Action) -> Vec<Effect> {
+        if action.mutates() && self.read_only {
+            self.say(
+                format!("read-only: {} is disabled in this session", action.name()),
+                Role::Warning,
+                self.now,
+            );
+            return vec![];
+        }
+        let page = self.viewport(self.focus).max(1) as isize;
+        match action {
+            Action::Quit => return vec![Effect::Quit],
+            Action::NextPanel => self.focus_panel(cycle(self.focus, 1)),
+            Action::PrevPanel => self.focus_panel(cycle(self.focus, -1)),
+            Action::FocusPanel(p) => self.focus_panel(p),
+            Action::Zoom => {
+                self.zoomed = !self.zoomed;
+                self.refit();
+            }
+            Action::Filter => {
+                self.overlay = Some(Overlay::Filter {
+                    panel: self.focus,
+                    before: self.filter_of(self.focus).to_string(),
+                })
+            }
+            Action::Sort => {
+                if let Some(p) = self.table_panel_mut(self.focus) {
+                    p.sort = p.sort.next();
+                    let label = p.sort.label();
+                    self.rebuild(self.focus);
+                    self.say(format!("sort: {label}"), Role::Normal, self.now);
+                }
+            }
+            Action::Refresh => {
+                self.say(
+                    format!("refreshing {}", self.focus.title()),
+                    Role::Normal,
+                    self.now,
+                );
+                return vec![Effect::Refresh(self.focus)];
+            }
+            Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Action::Cancel => {
+                if !self.filter_of(self.focus).is_empty() {
+                    self.set_filter(self.focus, String::new());
+                } else if self.zoomed {
+                    self.zoomed = false;
+                    self.refit();
+                }
+            }
+            Action::Up => return self.move_selection(-1),
+            Action::Down => return self.move_selection(1),
+            Action::PageUp => return self.move_selection(-page),
+            Action::PageDown => return self.move_selection(page),
+            Action::Top => return self.move_selection(isize::MIN / 2),
+            Action::Bottom => return self.move_selection(isize::MAX / 2),
+            Action::Follow => {
+                if self.focus == PanelId::Logs {
+                    self.logs.toggle_follow();
+                }
+            }
+            Action::Drain => self.ask_drain(),
+            Action::Undo => self.ask_register(),
+            Action::ToggleRule => self.ask_toggle(),
+            Action::TailLogs => self.tail_selected_instance(),
+            Action::Confirm => {}
+        }
+        vec![]
+    }
+
+    fn focus_panel(&mut self, panel: PanelId) {
+        self.focus = panel;
+        self.refit();
+    }
+
+    fn move_selection(&mut self, delta: isize) -> Vec<Effect> {
+        let focus = self.focus;
+        if focus == PanelId::Logs {
+            self.logs.scroll_by(-delta);
+            return vec![];
+        }
+        let h = self.viewport(focus);
+        if let Some(p) = self.table_panel_mut(focus) {
+            p.move_by(delta, h);
+        }
+        if focus == PanelId::Waf {
+            return self.samples_for_selection();
+        }
+        vec![]
+    }
+
+    fn ask_drain(&mut self) {
+        let Some((target, state)) = self.selected_target() else {
+            self.say("select a target to drain", Role::Warning, self.now);
+            return;
+        };
+        if matches!(state, TargetState::Draining | TargetState::Unused) {
+            self.say(
+                format!(
+                    "{} is already {}; u registers it again",
+                    target.label(),
+                    state.as_aws()
+                ),
+                Role::Warning,
+                self.now,
+            );
+            return;
+        }
+        let confirmation = super::Confirmation::for_mutation(self, Mutation::Drain { target });
+        self.overlay = Some(Overlay::Confirm(confirmation));
+    }
+
+    fn ask_register(&mut self) {
+        let selected = self
+            .selected_target()
+            .filter(|(_, s)| matches!(s, TargetState::Draining | TargetState::Unused))
+            .map(|(t, _)| t);
+        let Some(target) = selected.or_else(|| self.last_drained().cloned()) else {
+            self.say(
+                "nothing to undo: select a drained target",
+                Role::Warning,
+                self.now,
+            );
+            return;
+        };
+        let confirmation = super::Confirmation::for_mutation(self, Mutation::Register { target });
+        self.overlay = Some(Overlay::Confirm(confirmation));
+    }
+
+    fn ask_toggle(&mut self) {
+        let Some((acl, rule)) = self.selected_rule() else {
+            self.say("select a WAF rule to toggle", Role::Warning, self.now);
+            return;
+        };
+        let remembered = self.remembered_action(&acl.id, &rule.name);
+        let mutation = Mutation::SetRule {
+            rule: RuleRef {
+                region: acl.region.clone(),
+                acl_name: acl.name.clone(),
+                acl_id: acl.id.clone(),
+                rule: rule.name.clone(),
+            },
+            from: rule.kind.clone(),
+            to: toggled_rule(&rule.kind, remembered),
+        };
+        if let Mutation::SetRule { from, to, .. } = &mutation
+            && from == to
+        {
+            self.say(
+                "this rule was already Count when the console started: nothing to restore",
+                Role::Warning,
+                self.now,
+            );
+            return;
+        }
+        let confirmation = super::Confirmation::for_mutation(self, mutation);
+        self.overlay = Some(Overlay::Confirm(confirmation));
+    }
+
+    /// `l` on an instance: show the log source named after it.
+    fn tail_selected_instance(&mut self) {
+        let Some(key) = self.instances.selected_key() else {
+            self.say(
+                "select an instance to tail its log",
+                Role::Warning,
+                self.now,
+            );
+            return;
+        };
+        let instance = self
+            .world
+            .instances
+            .value
+            .as_ref()
+            .and_then(|v| v.instances.iter().find(|i| format!("i:{}", i.id) == key));
+        let Some(instance) = instance else { return };
+        let wanted = instance.name.clone().unwrap_or_else(|| instance.id.clone());
+        match self
+            .world
+            .logs
+            .sources
+            .iter()
+            .position(|s| s.contains(&wanted))
+        {
+            Some(i) => {
+                self.logs.source = Some(i);
+                self.focus_panel(PanelId::Logs);
+            }
+            None => self.say(
+                format!("no log source for {wanted}: add a [[log]] entry to the config"),
+                Role::Warning,
+                self.now,
+            ),
+        }
+    }
+
+    pub(super) fn on_confirm_key(
+        &mut self,
+        mut c: super::Confirmation,
+        key: KeyEvent,
+    ) -> Vec<Effect> {
+        if c.type_to_confirm.is_some() {
+            // Typed confirmation: characters are the answer, Enter submits, Esc cancels.
+            match key.code {
+                KeyCode::Esc => self.overlay = None,
+                KeyCode::Enter if c.typed_matches() => return self.confirmed(c),
+                KeyCode::Enter => {
+                    c.typed.clear();
+                    self.overlay = Some(Overlay::Confirm(c));
+                }
+                KeyCode::Backspace => {
+                    c.typed.pop();
+                    self.overlay = Some(Overlay::Confirm(c));
+                }
+                KeyCode::Char(ch) => {
+                    c.typed.push(ch);
+                    self.overlay = Some(Overlay::Confirm(c));
+                }
+                _ => {}
+            }
+            return vec![];
+        }
+        match self.keymap.lookup(KeyContext::Confirm, &key) {
+            Some(Action::Confirm) => self.confirmed(c),
+            Some(Action::Cancel) => {
+                self.overlay = None;
+                self.say("cancelled", Role::Muted, self.now);
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+
+    fn confirmed(&mut self, c: super::Confirmation) -> Vec<Effect> {
+        self.overlay = None;
+        self.say(format!("{}…", c.mutation.summary()), Role::Normal, self.now);
+        self.in_flight.push(c.mutation.clone());
+        vec![Effect::Execute(c.mutation)]
+    }
+
+    pub(super) fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Effect> {
+        if self.overlay.is_some() {
+            return vec![];
+        }
+        let Some(panel) = layout::panel_at(
+            self.screen,
+            self.zoomed,
+            self.focus,
+            mouse.column,
+            mouse.row,
+        ) else {
+            return vec![];
+        };
+        match mouse.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                self.focus_panel(panel);
+                let Some(rows) =
+                    layout::table_viewport(self.screen, self.zoomed, self.focus, panel)
+                else {
+                    return vec![];
+                };
+                if mouse.row >= rows.y && mouse.row < rows.y + rows.height {
+                    let h = rows.height as usize;
+                    if let Some(p) = self.table_panel_mut(panel) {
+                        let index = p.offset + (mouse.row - rows.y) as usize;
+                        if index < p.table.rows.len() {
+                            p.select(index, h);
+                        }
+                    }
+                    if panel == PanelId::Waf {
+                        return self.samples_for_selection();
+                    }
+                }
+                vec![]
+            }
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let delta = if mouse.kind == MouseEventKind::ScrollDown {
+                    WHEEL_ROWS
+                } else {
+                    -WHEEL_ROWS
+                };
+                self.focus_panel(panel);
+                self.move_selection(delta)
+            }
+            _ => vec![],
+        }
+    }
+}
+
+fn cycle(p: PanelId, step: isize) -> PanelId {
+    let n = PanelId::ALL.len() as isize;
+    let i = (p.number() as isize - 1 + step).rem_euclid(n);
+    PanelId::ALL[i as usize]
+}

@@ -1,0 +1,147 @@
+//! One table panel's view state: its rows after filter and sort, and a selection that follows
+//! the same row (by key) across refreshes.
+
+use crate::view::{SortOrder, Table};
+
+#[derive(Debug, Clone, Default)]
+pub struct TablePanel {
+    /// Rows after filter and sort, as drawn.
+    pub table: Table,
+    pub selected: usize,
+    selected_key: Option<String>,
+    /// First visible row.
+    pub offset: usize,
+    pub filter: String,
+    pub sort: SortOrder,
+}
+
+impl TablePanel {
+    pub fn with_filter(filter: Option<&str>) -> Self {
+        TablePanel {
+            filter: filter.unwrap_or_default().to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// Replaces the rows (already built from fresh data), keeping the selection on the same key.
+    pub fn set_table(&mut self, mut table: Table, viewport: usize) {
+        table.filter(&self.filter);
+        table.sort(self.sort);
+        self.table = table;
+        let found = self
+            .selected_key
+            .as_ref()
+            .and_then(|k| self.table.rows.iter().position(|r| &r.key == k));
+        match found {
+            Some(i) => self.selected = i,
+            None => self.selected = self.selected.min(self.table.rows.len().saturating_sub(1)),
+        }
+        self.remember_key();
+        self.keep_visible(viewport);
+    }
+
+    pub fn selected_key(&self) -> Option<&str> {
+        self.selected_key.as_deref()
+    }
+
+    /// Moves the selection by `delta` rows, clamped to the table.
+    pub fn move_by(&mut self, delta: isize, viewport: usize) {
+        let last = self.table.rows.len().saturating_sub(1);
+        let target = (self.selected as isize + delta).clamp(0, last as isize);
+        self.select(target as usize, viewport);
+    }
+
+    pub fn select(&mut self, index: usize, viewport: usize) {
+        self.selected = index.min(self.table.rows.len().saturating_sub(1));
+        self.remember_key();
+        self.keep_visible(viewport);
+    }
+
+    /// Selects the row with this key if it is shown.
+    pub fn select_key(&mut self, key: &str, viewport: usize) -> bool {
+        match self.table.rows.iter().position(|r| r.key == key) {
+            Some(i) => {
+                self.select(i, viewport);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn remember_key(&mut self) {
+        self.selected_key = self.table.rows.get(self.selected).map(|r| r.key.clone());
+    }
+
+    /// Scrolls just enough to keep the selected row inside a viewport of `height` rows.
+    pub fn keep_visible(&mut self, height: usize) {
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        let max_offset = self.table.rows.len().saturating_sub(height);
+        self.offset = self.offset.min(max_offset);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view::{Cell, Role, Row};
+
+    fn table(keys: &[&str]) -> Table {
+        Table {
+            columns: vec![],
+            rows: keys
+                .iter()
+                .map(|k| Row::new(*k, 0, Role::Normal, vec![Cell::new(*k)]))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn selection_follows_its_row_across_refreshes() {
+        let mut p = TablePanel::default();
+        p.set_table(table(&["a", "b", "c"]), 10);
+        p.move_by(2, 10);
+        assert_eq!(p.selected_key(), Some("c"));
+        p.set_table(table(&["new", "a", "b", "c"]), 10);
+        assert_eq!(p.selected, 3);
+        assert_eq!(p.selected_key(), Some("c"));
+    }
+
+    #[test]
+    fn vanished_row_keeps_position_clamped() {
+        let mut p = TablePanel::default();
+        p.set_table(table(&["a", "b", "c"]), 10);
+        p.move_by(2, 10);
+        p.set_table(table(&["a", "b"]), 10);
+        assert_eq!(p.selected, 1);
+        assert_eq!(p.selected_key(), Some("b"));
+    }
+
+    #[test]
+    fn scrolling_keeps_selection_visible() {
+        let keys: Vec<String> = (0..50).map(|i| i.to_string()).collect();
+        let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let mut p = TablePanel::default();
+        p.set_table(table(&refs), 10);
+        p.move_by(25, 10);
+        assert_eq!(p.offset, 16);
+        p.move_by(-20, 10);
+        assert_eq!(p.offset, 5);
+        p.move_by(-100, 10);
+        assert_eq!((p.selected, p.offset), (0, 0));
+    }
+
+    #[test]
+    fn empty_table_is_safe() {
+        let mut p = TablePanel::default();
+        p.set_table(table(&[]), 10);
+        p.move_by(5, 10);
+        p.move_by(-5, 10);
+        assert_eq!(p.selected, 0);
+        assert_eq!(p.selected_key(), None);
+    }
+}

@@ -1,0 +1,348 @@
+//! Unit tests of the console state: keys in, effects and state out.
+
+use super::*;
+use crate::model::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+
+fn t0() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_700_000_000, 0).unwrap()
+}
+
+fn target(id: &str, name: &str, az: &str, state: TargetState) -> Target {
+    Target {
+        id: id.into(),
+        name: Some(name.into()),
+        port: 80,
+        az: az.into(),
+        state,
+        reason: None,
+        drain_remaining_secs: None,
+    }
+}
+
+fn targets(right: TargetState) -> TargetsView {
+    TargetsView {
+        load_balancers: vec![LoadBalancer {
+            name: "ha-lbint".into(),
+            arn: "arn:lb/ha-lbint".into(),
+            kind: LbKind::Application,
+            scheme: "internal".into(),
+            region: "ap-northeast-1".into(),
+            dns_name: "internal-ha-lbint".into(),
+            listeners: vec![Listener {
+                port: 80,
+                protocol: "HTTP".into(),
+                forwards: vec![Forward {
+                    target_group: "ha-web-tg".into(),
+                    weight: None,
+                }],
+            }],
+            target_groups: vec![TargetGroup {
+                name: "ha-web-tg".into(),
+                arn: "arn:tg/ha-web-tg".into(),
+                protocol: "HTTP".into(),
+                port: 80,
+                target_type: "instance".into(),
+                deregistration_delay_secs: 300,
+                targets: vec![
+                    target(
+                        "i-left",
+                        "ha-web-left",
+                        "ap-northeast-1a",
+                        TargetState::Healthy,
+                    ),
+                    target("i-right", "ha-web-right", "ap-northeast-1c", right),
+                ],
+            }],
+        }],
+    }
+}
+
+fn waf() -> WafView {
+    WafView {
+        window_minutes: 15,
+        acls: vec![WebAcl {
+            name: "wp-acl".into(),
+            id: "acl-1".into(),
+            scope: WafScope::Regional,
+            region: "ap-northeast-1".into(),
+            default_action: RuleAction::Allow,
+            protects: vec!["wp-alb".into()],
+            rules: vec![
+                WafRule {
+                    name: "block-xmlrpc".into(),
+                    priority: 0,
+                    kind: RuleKind::Plain {
+                        action: RuleAction::Block,
+                    },
+                    series: vec![RuleCounts {
+                        allowed: 0,
+                        blocked: 5,
+                        counted: 0,
+                    }],
+                },
+                WafRule {
+                    name: "php".into(),
+                    priority: 1,
+                    kind: RuleKind::Group {
+                        group: "AWS/AWSManagedRulesPHPRuleSet".into(),
+                        override_action: OverrideAction::None,
+                        rule_overrides: vec![],
+                    },
+                    series: vec![],
+                },
+            ],
+        }],
+    }
+}
+
+fn app(read_only: bool) -> App {
+    let keymap = Keymap::builtin("default").unwrap();
+    let mut a = App::new(
+        Scope {
+            mode: "demo".into(),
+            ..Scope::default()
+        },
+        keymap,
+        &Settings::default(),
+        read_only,
+        t0(),
+    );
+    a.update(Event::Data(Data::Targets(
+        t0(),
+        Ok(targets(TargetState::Healthy)),
+    )));
+    a.update(Event::Data(Data::Waf(t0(), Ok(waf()))));
+    a
+}
+
+fn key(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(c: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn select(a: &mut App, panel: PanelId, key: &str) {
+    let h = a.viewport(panel);
+    assert!(
+        a.table_panel_mut(panel).unwrap().select_key(key, h),
+        "no row {key}"
+    );
+}
+
+#[test]
+fn tab_and_numbers_move_focus() {
+    let mut a = app(false);
+    assert_eq!(a.focus, PanelId::Targets);
+    a.update(code(KeyCode::Tab));
+    assert_eq!(a.focus, PanelId::Waf);
+    a.update(code(KeyCode::BackTab));
+    a.update(code(KeyCode::BackTab));
+    assert_eq!(a.focus, PanelId::Logs);
+    a.update(key('3'));
+    assert_eq!(a.focus, PanelId::Dns);
+    a.update(code(KeyCode::Enter));
+    assert!(a.zoomed);
+    a.update(code(KeyCode::Esc));
+    assert!(!a.zoomed);
+}
+
+#[test]
+fn selection_stays_on_its_target_when_data_changes() {
+    let mut a = app(false);
+    select(&mut a, PanelId::Targets, "t:arn:tg/ha-web-tg:i-right:80");
+    let mut changed = targets(TargetState::Unhealthy);
+    changed.load_balancers[0].target_groups[0].targets.insert(
+        0,
+        target(
+            "i-new",
+            "ha-web-new",
+            "ap-northeast-1a",
+            TargetState::Initial,
+        ),
+    );
+    a.update(Event::Data(Data::Targets(t0(), Ok(changed))));
+    assert_eq!(
+        a.targets.selected_key(),
+        Some("t:arn:tg/ha-web-tg:i-right:80")
+    );
+}
+
+#[test]
+fn failed_refresh_keeps_data_and_shows_error() {
+    let mut a = app(false);
+    a.update(Event::Data(Data::Targets(
+        t0(),
+        Err("Throttling: Rate exceeded".into()),
+    )));
+    let (fetched, error, loading) = a.world.status(PanelId::Targets);
+    assert_eq!(fetched, Some(t0()));
+    assert_eq!(error, Some("Throttling: Rate exceeded"));
+    assert!(!loading);
+    assert!(!a.targets.table.rows.is_empty());
+}
+
+#[test]
+fn drain_asks_first_and_defaults_to_no() {
+    let mut a = app(false);
+    select(&mut a, PanelId::Targets, "t:arn:tg/ha-web-tg:i-right:80");
+    assert!(a.update(key('d')).is_empty());
+    let Some(Overlay::Confirm(c)) = &a.overlay else {
+        panic!("no confirmation")
+    };
+    assert!(
+        c.details.iter().any(|d| d.contains("1 of 2 healthy left")),
+        "{:?}",
+        c.details
+    );
+    assert!(c.details.iter().any(|d| d.contains("300s")));
+    // Enter takes the default answer: no.
+    assert!(a.update(code(KeyCode::Enter)).is_empty());
+    assert!(a.overlay.is_none());
+    a.update(key('d'));
+    let effects = a.update(key('y'));
+    assert!(
+        matches!(&effects[..], [Effect::Execute(Mutation::Drain { target })] if target.id == "i-right" && target.port == 80)
+    );
+}
+
+#[test]
+fn last_healthy_target_needs_its_id_typed() {
+    let mut a = app(false);
+    a.update(Event::Data(Data::Targets(
+        t0(),
+        Ok(targets(TargetState::Unhealthy)),
+    )));
+    select(&mut a, PanelId::Targets, "t:arn:tg/ha-web-tg:i-left:80");
+    a.update(key('d'));
+    assert!(
+        a.update(key('y')).is_empty(),
+        "y alone must not drain the last healthy target"
+    );
+    for c in "i-left".chars() {
+        a.update(key(c));
+    }
+    let effects = a.update(code(KeyCode::Enter));
+    assert!(matches!(
+        &effects[..],
+        [Effect::Execute(Mutation::Drain { .. })]
+    ));
+}
+
+#[test]
+fn read_only_refuses_every_mutation_key() {
+    let mut a = app(true);
+    select(&mut a, PanelId::Targets, "t:arn:tg/ha-web-tg:i-right:80");
+    for k in ['d', 'u'] {
+        assert!(a.update(key(k)).is_empty());
+        assert!(a.overlay.is_none());
+        assert!(a.status.as_ref().unwrap().text.contains("read-only"));
+    }
+    a.update(key('2'));
+    a.update(code(KeyCode::Down));
+    assert!(a.update(key('t')).is_empty());
+    assert!(a.overlay.is_none());
+}
+
+#[test]
+fn waf_toggle_goes_to_count_and_back_to_the_original_action() {
+    let mut a = app(false);
+    a.update(key('2'));
+    select(&mut a, PanelId::Waf, "rule:acl-1:block-xmlrpc");
+    a.update(key('t'));
+    let effects = a.update(key('y'));
+    let [Effect::Execute(m @ Mutation::SetRule { to, .. })] = &effects[..] else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        to,
+        &RuleKind::Plain {
+            action: RuleAction::Count
+        }
+    );
+    a.update(Event::Done {
+        mutation: m.clone(),
+        at: t0(),
+        result: Ok("done".into()),
+    });
+    let mut counting = waf();
+    counting.acls[0].rules[0].kind = RuleKind::Plain {
+        action: RuleAction::Count,
+    };
+    a.update(Event::Data(Data::Waf(t0(), Ok(counting))));
+    a.update(key('t'));
+    let effects = a.update(key('y'));
+    let [Effect::Execute(Mutation::SetRule { to, .. })] = &effects[..] else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        to,
+        &RuleKind::Plain {
+            action: RuleAction::Block
+        }
+    );
+}
+
+#[test]
+fn moving_onto_a_rule_asks_for_its_samples() {
+    let mut a = app(false);
+    a.update(key('2'));
+    let effects = a.update(code(KeyCode::Down));
+    assert_eq!(
+        effects,
+        vec![Effect::FetchSamples {
+            acl_id: "acl-1".into(),
+            rule: "block-xmlrpc".into()
+        }]
+    );
+}
+
+#[test]
+fn filter_typed_then_cleared() {
+    let mut a = app(false);
+    a.update(key('/'));
+    for c in "right".chars() {
+        a.update(key(c));
+    }
+    a.update(code(KeyCode::Enter));
+    assert_eq!(a.targets.filter, "right");
+    assert!(
+        a.targets
+            .table
+            .rows
+            .iter()
+            .all(|r| !r.key.contains("i-left"))
+    );
+    a.update(code(KeyCode::Esc));
+    assert_eq!(a.targets.filter, "");
+    assert!(
+        a.targets
+            .table
+            .rows
+            .iter()
+            .any(|r| r.key.contains("i-left"))
+    );
+}
+
+#[test]
+fn click_focuses_and_selects() {
+    let mut a = app(false);
+    a.update(Event::Resize(160, 45));
+    let rows = crate::ui::layout::table_viewport(a.screen, false, a.focus, PanelId::Waf).unwrap();
+    a.update(Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: rows.x + 2,
+        row: rows.y + 1,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(a.focus, PanelId::Waf);
+    assert_eq!(a.waf.selected, 1);
+}
+
+#[test]
+fn quit_key_quits() {
+    let mut a = app(false);
+    assert_eq!(a.update(key('q')), vec![Effect::Quit]);
+}

@@ -1,0 +1,595 @@
+//! The user's config file (`config.toml`): regions, refresh intervals, initial filters, log
+//! sources. Every field has a default, so no file at all is a valid configuration.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
+use toml::Spanned;
+
+use super::error::{ConfigError, Source, read_file};
+use super::keymap::BUILTIN_KEYMAPS;
+use super::paths;
+use super::theme::BUILTIN_THEMES;
+use crate::model::PanelId;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Regions to watch; empty means the profile's default region.
+    pub regions: Vec<String>,
+    /// AWS profile; `None` uses the usual AWS environment and default profile.
+    pub profile: Option<String>,
+    /// An AWS-compatible endpoint (e.g. LocalStack), `http://` or `https://`.
+    #[serde(deserialize_with = "endpoint_url")]
+    pub endpoint_url: Option<String>,
+    /// Builtin theme name or path to a theme file (resolved against the config file's directory).
+    pub theme: Option<String>,
+    /// Builtin keymap name or path to a keymap file (resolved like `theme`).
+    pub keymap: Option<String>,
+    pub refresh: Refresh,
+    pub filters: Filters,
+    pub logs: LogSettings,
+    pub waf: WafSettings,
+    /// `[[log]]` tables: where to tail logs from.
+    pub log: Vec<LogSourceConfig>,
+}
+
+/// How often each panel is polled, in seconds (1..=86400).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Refresh {
+    #[serde(deserialize_with = "refresh_secs")]
+    pub targets: u64,
+    #[serde(deserialize_with = "refresh_secs")]
+    pub waf: u64,
+    #[serde(deserialize_with = "refresh_secs")]
+    pub dns: u64,
+    #[serde(deserialize_with = "refresh_secs")]
+    pub instances: u64,
+}
+
+impl Default for Refresh {
+    /// Target health changes fastest and matters most during an incident; WAF and DNS change
+    /// by hand and their APIs have low rate limits.
+    fn default() -> Refresh {
+        Refresh {
+            targets: 10,
+            waf: 60,
+            dns: 60,
+            instances: 30,
+        }
+    }
+}
+
+/// The filter each panel starts with (same syntax as typed after `/`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Filters {
+    pub targets: Option<String>,
+    pub waf: Option<String>,
+    pub dns: Option<String>,
+    pub instances: Option<String>,
+    pub logs: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// Lines kept in memory for the logs panel (100..=10,000,000).
+    #[serde(deserialize_with = "buffer_lines")]
+    pub buffer_lines: usize,
+    /// Lines of history fetched when a tail starts (0..=100,000).
+    #[serde(deserialize_with = "backlog")]
+    pub backlog: usize,
+}
+
+impl Default for LogSettings {
+    fn default() -> LogSettings {
+        LogSettings {
+            buffer_lines: 100_000,
+            backlog: 200,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WafSettings {
+    /// How far back sampled requests and counts go, in minutes (1..=180: the WAF API keeps
+    /// sampled requests for three hours).
+    #[serde(deserialize_with = "window_minutes")]
+    pub window_minutes: u32,
+}
+
+impl Default for WafSettings {
+    fn default() -> WafSettings {
+        WafSettings { window_minutes: 15 }
+    }
+}
+
+/// One `[[log]]` source: a file tailed over SSH, on a host or on an EC2 instance by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSourceConfig {
+    /// Unique; shown in the logs panel.
+    pub name: String,
+    /// A hostname or address. Exactly one of `host` and `instance`.
+    pub host: Option<String>,
+    /// An EC2 instance id, resolved to its address. Exactly one of `host` and `instance`.
+    pub instance: Option<String>,
+    #[serde(default, deserialize_with = "port")]
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    /// `~/` and relative paths are resolved (relative to the config file's directory).
+    pub identity_file: Option<PathBuf>,
+    /// Resolved like `identity_file`.
+    pub known_hosts: Option<PathBuf>,
+    /// The remote file to tail.
+    pub path: String,
+    /// A jump host, as for `ssh -J` (`user@host:port`).
+    pub jump: Option<String>,
+}
+
+fn in_range<E: serde::de::Error, T: PartialOrd + std::fmt::Display>(
+    v: T,
+    min: T,
+    max: T,
+    unit: &str,
+) -> Result<T, E> {
+    if v < min || v > max {
+        Err(E::custom(format!("must be {min}..={max}{unit}, not {v}")))
+    } else {
+        Ok(v)
+    }
+}
+
+fn refresh_secs<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    in_range(u64::deserialize(d)?, 1, MAX_INTERVAL, " seconds")
+}
+
+fn buffer_lines<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    in_range(usize::deserialize(d)?, 100, 10_000_000, " lines")
+}
+
+fn backlog<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    in_range(usize::deserialize(d)?, 0, 100_000, " lines")
+}
+
+fn window_minutes<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    in_range(u32::deserialize(d)?, 1, 180, " minutes")
+}
+
+fn port<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+    in_range(u16::deserialize(d)?, 1, u16::MAX, "").map(Some)
+}
+
+fn endpoint_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let url = String::deserialize(d)?;
+    if url.starts_with("http://") || url.starts_with("https://") {
+        Ok(Some(url))
+    } else {
+        Err(D::Error::custom(format!(
+            "\"{}\" is not an http:// or https:// URL",
+            url.escape_debug()
+        )))
+    }
+}
+
+/// Longest refresh interval: a day. Longer is almost certainly a typo (ms for s).
+const MAX_INTERVAL: u64 = 86_400;
+
+/// The second look at the file, only for checks that involve several values and so need
+/// their positions: serde sees one value at a time.
+#[derive(Deserialize)]
+struct Located {
+    #[serde(default)]
+    regions: Vec<Spanned<String>>,
+    profile: Option<Spanned<String>>,
+    #[serde(default)]
+    log: Vec<Spanned<LocatedLog>>,
+}
+
+#[derive(Deserialize)]
+struct LocatedLog {
+    name: Spanned<String>,
+    host: Option<Spanned<String>>,
+    instance: Option<Spanned<String>>,
+    path: Spanned<String>,
+    user: Option<Spanned<String>>,
+    jump: Option<Spanned<String>>,
+}
+
+/// `eu-west-1`, `us-gov-west-1`, `ap-southeast-3`: letters, dashes, a final number.
+fn looks_like_region(r: &str) -> bool {
+    let mut parts = r.split('-');
+    let first = parts.next().unwrap_or("");
+    let rest: Vec<&str> = parts.collect();
+    first.len() == 2
+        && first.chars().all(|c| c.is_ascii_lowercase())
+        && rest.len() >= 2
+        && rest
+            .last()
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        && rest[..rest.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+}
+
+fn check(src: Source<'_>) -> Result<(), ConfigError> {
+    let located: Located = src.parse()?;
+
+    let mut seen = HashMap::new();
+    for r in &located.regions {
+        if !looks_like_region(r.get_ref()) {
+            return Err(src.error(
+                r.span(),
+                "regions",
+                format!(
+                    "\"{}\" is not an AWS region name (like \"eu-west-1\")",
+                    r.get_ref().escape_debug()
+                ),
+            ));
+        }
+        if let Some(first) = seen.insert(r.get_ref().clone(), r.span()) {
+            let line = super::error::line_col(src.text, first.start).0;
+            return Err(src.error(
+                r.span(),
+                "regions",
+                format!("\"{}\" is listed twice (first on line {line})", r.get_ref()),
+            ));
+        }
+    }
+    if let Some(p) = &located.profile
+        && p.get_ref().trim().is_empty()
+    {
+        return Err(src.error(
+            p.span(),
+            "profile",
+            "empty profile name; leave it out for the default",
+        ));
+    }
+
+    let mut names = HashMap::new();
+    for entry in &located.log {
+        let log = entry.get_ref();
+        let name = log.name.get_ref();
+        let label = format!("[[log]] \"{}\"", name.escape_debug());
+        if name.trim().is_empty() {
+            return Err(src.error(log.name.span(), "[[log]] name", "empty name"));
+        }
+        if let Some(first) = names.insert(name.clone(), log.name.span()) {
+            let line = super::error::line_col(src.text, first.start).0;
+            return Err(src.error(
+                log.name.span(),
+                label,
+                format!("another log source has this name (line {line}); names must be unique"),
+            ));
+        }
+        match (&log.host, &log.instance) {
+            (Some(_), Some(instance)) => {
+                return Err(src.error(instance.span(), label, "give host or instance, not both"));
+            }
+            (None, None) => {
+                return Err(src.error(
+                    entry.span(),
+                    label,
+                    "needs a host (\"host = ...\") or an EC2 instance id (\"instance = ...\")",
+                ));
+            }
+            _ => {}
+        }
+        for (field, value) in [
+            ("host", &log.host),
+            ("instance", &log.instance),
+            ("path", &Some(log.path.clone())),
+            ("user", &log.user),
+            ("jump", &log.jump),
+        ] {
+            if let Some(v) = value
+                && v.get_ref().trim().is_empty()
+            {
+                return Err(src.error(v.span(), format!("{label} {field}"), "empty value"));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Settings {
+    /// The explicit file (which must exist), else `<config dir>/config.toml` if it exists,
+    /// else the defaults. Returns the file used.
+    pub fn load(explicit: Option<&Path>) -> Result<(Settings, Option<PathBuf>), ConfigError> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => match paths::user_config_path() {
+                Some(p) if p.is_file() => p,
+                _ => return Ok((Settings::default(), None)),
+            },
+        };
+        let text = read_file(&path)?;
+        let settings = Settings::parse(&text, &path)?;
+        Ok((settings, Some(path)))
+    }
+
+    /// Parses and checks a config text; `file` names it in errors and anchors relative paths.
+    pub fn parse(text: &str, file: &Path) -> Result<Settings, ConfigError> {
+        let src = Source::new(file, text);
+        let mut settings: Settings = src.parse()?;
+        check(src)?;
+        settings.resolve_paths(file.parent());
+        Ok(settings)
+    }
+
+    /// Makes paths written in the file independent of the current directory.
+    fn resolve_paths(&mut self, dir: Option<&Path>) {
+        let dir = dir.filter(|d| !d.as_os_str().is_empty());
+        let resolve = |spec: &mut Option<String>, builtins: &[&str]| {
+            if let Some(s) = spec
+                && !builtins.contains(&s.as_str())
+            {
+                *s = paths::resolve(Path::new(s), dir)
+                    .to_string_lossy()
+                    .into_owned();
+            }
+        };
+        resolve(&mut self.theme, BUILTIN_THEMES);
+        resolve(&mut self.keymap, BUILTIN_KEYMAPS);
+        for log in &mut self.log {
+            for p in [&mut log.identity_file, &mut log.known_hosts]
+                .into_iter()
+                .flatten()
+            {
+                *p = paths::resolve(p, dir);
+            }
+        }
+    }
+
+    /// The polling interval of a panel. Logs are streamed, not polled; for them this returns
+    /// the targets interval so code iterating over every panel gets a sane value.
+    pub fn interval(&self, panel: PanelId) -> Duration {
+        let secs = match panel {
+            PanelId::Targets | PanelId::Logs => self.refresh.targets,
+            PanelId::Waf => self.refresh.waf,
+            PanelId::Dns => self.refresh.dns,
+            PanelId::Instances => self.refresh.instances,
+        };
+        Duration::from_secs(secs)
+    }
+
+    /// The filter a panel starts with; an empty string counts as none.
+    pub fn initial_filter(&self, panel: PanelId) -> Option<&str> {
+        let f = match panel {
+            PanelId::Targets => &self.filters.targets,
+            PanelId::Waf => &self.filters.waf,
+            PanelId::Dns => &self.filters.dns,
+            PanelId::Instances => &self.filters.instances,
+            PanelId::Logs => &self.filters.logs,
+        };
+        f.as_deref().filter(|s| !s.is_empty())
+    }
+
+    /// `--interval`: every panel refreshes at this pace (clamped to 1..=86400 seconds, the
+    /// range the file accepts).
+    pub fn apply_interval_override(&mut self, secs: u64) {
+        let secs = secs.clamp(1, MAX_INTERVAL);
+        self.refresh = Refresh {
+            targets: secs,
+            waf: secs,
+            dns: secs,
+            instances: secs,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(rel: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(rel)
+    }
+
+    fn parse(text: &str) -> Result<Settings, ConfigError> {
+        Settings::parse(text, Path::new("/etc/ops/config.toml"))
+    }
+
+    #[test]
+    fn no_file_is_all_defaults() {
+        let s = parse("").unwrap();
+        assert_eq!(s, Settings::default());
+        assert_eq!(s.interval(PanelId::Targets), Duration::from_secs(10));
+        assert_eq!(s.interval(PanelId::Waf), Duration::from_secs(60));
+        assert_eq!(s.interval(PanelId::Dns), Duration::from_secs(60));
+        assert_eq!(s.interval(PanelId::Instances), Duration::from_secs(30));
+        assert_eq!(s.interval(PanelId::Logs), Duration::from_secs(10));
+        assert_eq!(s.logs.buffer_lines, 100_000);
+        assert_eq!(s.logs.backlog, 200);
+        assert_eq!(s.waf.window_minutes, 15);
+        assert_eq!(s.initial_filter(PanelId::Targets), None);
+    }
+
+    #[test]
+    fn valid_fixture_loads() {
+        let path = fixture("valid/config.toml");
+        let (s, used) = Settings::load(Some(&path)).unwrap();
+        assert_eq!(used.as_deref(), Some(path.as_path()));
+        assert_eq!(s.regions, ["eu-west-1", "us-east-1"]);
+        assert_eq!(s.profile.as_deref(), Some("prod-readonly"));
+        assert_eq!(s.theme.as_deref(), Some("high-contrast"));
+        let dir = path.parent().unwrap();
+        assert_eq!(
+            s.keymap,
+            Some(dir.join("user-keymap.toml").to_string_lossy().into_owned())
+        );
+        assert_eq!(s.interval(PanelId::Targets), Duration::from_secs(5));
+        assert_eq!(
+            s.interval(PanelId::Dns),
+            Duration::from_secs(60),
+            "unset keeps its default"
+        );
+        assert_eq!(s.initial_filter(PanelId::Targets), Some("unhealthy"));
+        assert_eq!(s.initial_filter(PanelId::Waf), None);
+        assert_eq!(s.logs.buffer_lines, 50_000);
+        assert_eq!(s.waf.window_minutes, 30);
+        assert_eq!(s.log.len(), 2);
+        assert_eq!(s.log[0].host.as_deref(), Some("web-1.internal"));
+        assert_eq!(s.log[0].port, Some(2222));
+        assert_eq!(s.log[1].instance.as_deref(), Some("i-0abc123def4567890"));
+        assert_eq!(s.log[1].identity_file, Some(dir.join("keys/ops")));
+    }
+
+    #[test]
+    fn interval_override_sets_every_panel() {
+        let mut s = Settings::default();
+        s.apply_interval_override(3);
+        for p in PanelId::ALL {
+            assert_eq!(s.interval(p), Duration::from_secs(3));
+        }
+        s.apply_interval_override(0);
+        assert_eq!(s.interval(PanelId::Waf), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn explicit_file_must_exist() {
+        let e = Settings::load(Some(Path::new("/nonexistent/ops.toml"))).unwrap_err();
+        assert_eq!(e.to_string(), "/nonexistent/ops.toml: file not found");
+    }
+
+    fn fixture_err(rel: &str) -> String {
+        Settings::load(Some(&fixture(rel))).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn bad_toml_is_located() {
+        let e = fixture_err("invalid/bad-toml.toml");
+        assert!(e.contains("bad-toml.toml:6:"), "{e}");
+        assert!(e.contains("refresh.targets"), "{e}");
+    }
+
+    #[test]
+    fn unknown_field_is_located() {
+        let e = fixture_err("invalid/unknown-field-config.toml");
+        assert!(
+            e.contains("unknown-field-config.toml:9:1: refresh.intances: unknown field `intances`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn zero_interval_is_located() {
+        let e = fixture_err("invalid/zero-interval-config.toml");
+        assert!(
+            e.contains(
+                "zero-interval-config.toml:7:7: refresh.dns: must be 1..=86400 seconds, not 0"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn checks_are_located() {
+        let cases = [
+            (
+                "regions = [\"eu-west-1\", \"eu-wset1\"]\n",
+                1,
+                "not an AWS region",
+            ),
+            (
+                "regions = [\"eu-west-1\",\n  \"eu-west-1\"]\n",
+                2,
+                "listed twice (first on line 1)",
+            ),
+            ("profile = \"\"\n", 1, "empty profile"),
+            (
+                "endpoint_url = \"localhost:4566\"\n",
+                1,
+                "endpoint_url: \"localhost:4566\" is not an http",
+            ),
+            (
+                "[logs]\nbuffer_lines = 10\n",
+                2,
+                "logs.buffer_lines: must be 100..=10000000 lines, not 10",
+            ),
+            (
+                "[waf]\nwindow_minutes = 181\n",
+                2,
+                "waf.window_minutes: must be 1..=180 minutes",
+            ),
+            (
+                "[[log]]\nname = \"a\"\nhost = \"h\"\npath = \"/x\"\n[[log]]\nname = \"a\"\nhost = \"h\"\npath = \"/y\"\n",
+                6,
+                "[[log]] \"a\": another log source has this name (line 2)",
+            ),
+            (
+                "[[log]]\nname = \"a\"\nhost = \"h\"\ninstance = \"i-1\"\npath = \"/x\"\n",
+                4,
+                "give host or instance, not both",
+            ),
+            (
+                "\n[[log]]\nname = \"a\"\npath = \"/x\"\n",
+                2,
+                "needs a host",
+            ),
+            (
+                "[[log]]\nname = \"a\"\nhost = \"h\"\npath = \"/x\"\nport = 0\n",
+                5,
+                "log.port: must be 1..=65535",
+            ),
+            (
+                "[[log]]\nname = \"a\"\nhost = \"h\"\n",
+                1,
+                "missing field `path`",
+            ),
+            (
+                "[[log]]\nname = \"a\"\nhost = \"h\"\npath = \"\"\n",
+                4,
+                "\"a\" path: empty value",
+            ),
+        ];
+        for (text, line, needle) in cases {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.line, Some(line), "{e}");
+            let shown = e.to_string();
+            assert!(shown.starts_with("/etc/ops/config.toml:"), "{shown}");
+            assert!(shown.contains(needle), "{shown}");
+        }
+    }
+
+    #[test]
+    fn region_names() {
+        for r in [
+            "eu-west-1",
+            "us-gov-west-1",
+            "ap-southeast-3",
+            "il-central-1",
+            "cn-north-1",
+        ] {
+            assert!(looks_like_region(r), "{r}");
+        }
+        for r in [
+            "",
+            "eu",
+            "euwest1",
+            "eu-west",
+            "EU-WEST-1",
+            "eu--1",
+            "eu-west-x",
+        ] {
+            assert!(!looks_like_region(r), "{r}");
+        }
+    }
+
+    #[test]
+    fn builtin_names_are_not_paths() {
+        let s = parse("theme = \"light\"\nkeymap = \"vim\"\n").unwrap();
+        assert_eq!(s.theme.as_deref(), Some("light"));
+        assert_eq!(s.keymap.as_deref(), Some("vim"));
+        let s = parse("theme = \"mine.toml\"\n").unwrap();
+        assert_eq!(s.theme.as_deref(), Some("/etc/ops/mine.toml"));
+    }
+}

@@ -1,0 +1,103 @@
+//! Fetches every panel once, all at the same time, for a snapshot.
+
+use crate::model::{RuleCounts, RuleSamples, World};
+use crate::runtime::{FETCH_TIMEOUT, fetch_once};
+use crate::source::Session;
+use chrono::Utc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Rules whose sampled requests a snapshot includes: the busiest blocking/counting ones.
+const SAMPLED_RULES: usize = 3;
+/// How long to wait for a log source's first lines.
+const LOG_WAIT: Duration = Duration::from_secs(5);
+
+/// What a snapshot prints: the world, and sampled requests of the busiest rules.
+pub struct Collected {
+    pub world: World,
+    pub samples: Vec<RuleSamples>,
+}
+
+pub async fn collect(session: &Session, log_backlog: usize) -> Collected {
+    let s = &session.sources;
+    let (targets, waf, dns, instances, logs) = tokio::join!(
+        fetch_once(s.targets.as_ref()),
+        fetch_once(s.waf.as_ref()),
+        fetch_once(s.dns.as_ref()),
+        fetch_once(s.instances.as_ref()),
+        collect_logs(session, log_backlog),
+    );
+    let mut world = World {
+        scope: s.scope.clone(),
+        logs,
+        ..World::default()
+    };
+    let at = Utc::now();
+    world.targets.record(at, targets);
+    world.dns.record(at, dns);
+    world.instances.record(at, instances);
+    world.waf.record(at, waf);
+    let samples = collect_samples(session, &mut world).await;
+    Collected { world, samples }
+}
+
+/// Sampled requests of the rules with the most blocked + counted requests in the window.
+async fn collect_samples(session: &Session, world: &mut World) -> Vec<RuleSamples> {
+    let Some(waf) = &world.waf.value else {
+        return vec![];
+    };
+    let mut busiest: Vec<(u64, String, String)> = waf
+        .acls
+        .iter()
+        .flat_map(|acl| {
+            acl.rules.iter().map(move |r| {
+                let RuleCounts {
+                    blocked, counted, ..
+                } = r.totals();
+                (blocked + counted, acl.id.clone(), r.name.clone())
+            })
+        })
+        .filter(|(hits, _, _)| *hits > 0)
+        .collect();
+    busiest.sort_by(|a, b| b.0.cmp(&a.0));
+    busiest.truncate(SAMPLED_RULES);
+    let fetches = busiest.iter().map(|(_, acl, rule)| {
+        let src = session.sources.samples.clone();
+        async move { tokio::time::timeout(FETCH_TIMEOUT, src.sampled_requests(acl, rule)).await }
+    });
+    let results = futures::future::join_all(fetches).await;
+    let at = Utc::now();
+    let mut samples = Vec::new();
+    for r in results {
+        match r {
+            Ok(Ok(s)) => samples.push(s),
+            Ok(Err(e)) => world.samples.record(at, Err(e.to_string())),
+            Err(_) => world
+                .samples
+                .record(at, Err("sampled requests timed out".to_string())),
+        }
+    }
+    samples
+}
+
+async fn collect_logs(session: &Session, backlog: usize) -> crate::model::LogBuffer {
+    let mut buffer =
+        crate::model::LogBuffer::with_capacity(backlog.max(1) * session.sources.logs.len().max(1));
+    for log in &session.sources.logs {
+        let (tx, mut rx) = mpsc::channel(4);
+        let tail = tokio::spawn(log.tail(backlog, tx));
+        match tokio::time::timeout(LOG_WAIT, rx.recv()).await {
+            Ok(Some(batch)) => buffer.push(&batch.source, batch.entries, Utc::now()),
+            Ok(None) => buffer.error = Some(format!("{}: no lines", log.name())),
+            Err(_) => {
+                buffer.error = Some(format!(
+                    "{}: no lines within {}s",
+                    log.name(),
+                    LOG_WAIT.as_secs()
+                ))
+            }
+        }
+        tail.abort();
+    }
+    buffer
+}

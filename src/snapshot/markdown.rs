@@ -1,0 +1,147 @@
+//! Markdown output for incident notes: header facts, then one section per panel with GitHub
+//! tables, each saying how old its data is.
+
+use super::report::{Meta, Report};
+use crate::model::format_age;
+use crate::view::{Table, clean};
+use std::fmt::Write;
+
+pub fn render(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# opsconsole snapshot — {}",
+        r.generated_at.format("%Y-%m-%d %H:%M:%S UTC")
+    );
+    let _ = writeln!(out);
+    let account = r
+        .scope
+        .account
+        .clone()
+        .unwrap_or_else(|| match r.scope.mode.as_str() {
+            "demo" => "demo world (simulated)".to_string(),
+            _ => "unknown".to_string(),
+        });
+    let _ = writeln!(out, "- Local time: {}", r.generated_at_local);
+    let _ = writeln!(out, "- Account: {}", escape(&account));
+    let _ = writeln!(out, "- Regions: {}", escape(&r.scope.regions.join(", ")));
+    let _ = writeln!(
+        out,
+        "- Profile: {}",
+        escape(r.scope.profile.as_deref().unwrap_or("—"))
+    );
+    let _ = writeln!(out, "- opsconsole {}", r.opsconsole_version);
+    if !r.failed_panels.is_empty() {
+        let names: Vec<&str> = r.failed_panels.iter().map(|p| p.title()).collect();
+        let _ = writeln!(out, "- **Incomplete**: {} failed", names.join(", "));
+    }
+    for (panel, table, meta) in r.tables() {
+        let _ = writeln!(out, "\n## {} ({})\n", panel.title(), meta.describe());
+        match table {
+            Some(t) if !t.rows.is_empty() => table_md(&mut out, &t),
+            Some(_) => out.push_str("_nothing here_\n"),
+            None => out.push_str("_no data_\n"),
+        }
+        if panel == crate::model::PanelId::Waf {
+            samples(&mut out, r);
+        }
+    }
+    logs(&mut out, r);
+    out
+}
+
+fn samples(out: &mut String, r: &Report) {
+    for s in &r.waf_samples {
+        let _ = writeln!(
+            out,
+            "\n### Sampled requests · {}\n",
+            escape(&clean(&s.rule))
+        );
+        let t = crate::view::waf::samples_table(s);
+        if t.rows.is_empty() {
+            out.push_str("_none sampled_\n");
+        } else {
+            table_md(out, &t);
+        }
+    }
+}
+
+fn logs(out: &mut String, r: &Report) {
+    let meta = Meta::of(&r.logs);
+    let _ = writeln!(out, "\n## Logs ({})\n", meta.describe());
+    let lines = r.logs.data.as_deref().unwrap_or_default();
+    if lines.is_empty() {
+        out.push_str("_no lines_\n");
+        return;
+    }
+    // A fenced block keeps log text verbatim; a line of backticks inside cannot close it early
+    // because the fence is longer than any run of backticks in the text.
+    let longest = lines
+        .iter()
+        .map(|l| longest_backtick_run(&l.text))
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let _ = writeln!(out, "{fence}text");
+    for l in lines {
+        let _ = writeln!(out, "{} {}", l.source, clean(&l.text));
+    }
+    let _ = writeln!(out, "{fence}");
+    if let Some(age) = r.logs.age_secs {
+        let _ = writeln!(out, "\n_last line received {} ago_", format_age(age));
+    }
+}
+
+fn longest_backtick_run(s: &str) -> usize {
+    s.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+fn table_md(out: &mut String, t: &Table) {
+    let header: Vec<String> = t.columns.iter().map(|c| escape(c.title)).collect();
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(t.columns.len()));
+    for row in &t.rows {
+        let cells: Vec<String> = row
+            .cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let text = escape(&c.text);
+                if i == 0 && row.depth > 0 {
+                    // Non-breaking spaces survive markdown's whitespace trimming in cells.
+                    format!("{}└ {text}", "\u{a0}\u{a0}".repeat(row.depth as usize - 1))
+                } else {
+                    text
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+}
+
+/// Escapes text for a markdown table cell: characters that would start formatting, links, HTML
+/// or end the cell are backslash-escaped.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in clean(s).chars() {
+        if matches!(
+            c,
+            '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '~' | '!' | '&'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markdown_and_terminal() {
+        assert_eq!(escape("a|b*c_<script>"), "a\\|b\\*c\\_\\<script\\>");
+        assert_eq!(escape("x\x1b[2Jy"), "x\\\\x1b\\[2Jy");
+    }
+}

@@ -1,0 +1,156 @@
+//! The snapshot's content, independent of its format: header facts, one section per panel with
+//! the age and error of its data, the tables the console shows.
+
+use crate::model::{
+    DnsView, InstancesView, PanelData, PanelId, RuleSamples, Scope, TargetsView, WafView, World,
+};
+use crate::view::{self, Table};
+use chrono::{DateTime, Local, Utc};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// Bumped whenever the JSON layout changes incompatibly.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Report {
+    pub schema_version: u32,
+    pub generated_at: DateTime<Utc>,
+    /// The same moment in the local time zone of the machine that took the snapshot.
+    pub generated_at_local: String,
+    pub opsconsole_version: String,
+    pub scope: Scope,
+    pub targets: Section<TargetsView>,
+    pub waf: Section<WafView>,
+    /// Sampled requests of the rules that blocked or counted requests in the window.
+    pub waf_samples: Vec<RuleSamples>,
+    pub dns: Section<DnsView>,
+    pub instances: Section<InstancesView>,
+    pub logs: Section<Vec<LogLine>>,
+    /// Panels whose last fetch failed.
+    pub failed_panels: Vec<PanelId>,
+}
+
+/// One panel's data with how old it is and the last error.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Section<T> {
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub age_secs: Option<i64>,
+    pub error: Option<String>,
+    pub data: Option<T>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LogLine {
+    pub source: String,
+    pub text: String,
+}
+
+impl<T: Clone> Section<T> {
+    fn of(d: &PanelData<T>, now: DateTime<Utc>) -> Section<T> {
+        Section {
+            fetched_at: d.fetched_at,
+            age_secs: d.age_secs(now),
+            error: d.error.clone(),
+            data: d.value.clone(),
+        }
+    }
+}
+
+impl Report {
+    pub fn new(world: &World, samples: &[RuleSamples], now: DateTime<Utc>) -> Report {
+        let logs = &world.logs;
+        let lines = logs
+            .entries
+            .iter()
+            .map(|e| LogLine {
+                source: logs.source_name(e).to_string(),
+                text: e.entry.text(),
+            })
+            .collect();
+        Report {
+            schema_version: SCHEMA_VERSION,
+            generated_at: now,
+            generated_at_local: now
+                .with_timezone(&Local)
+                .format("%Y-%m-%d %H:%M:%S %:z")
+                .to_string(),
+            opsconsole_version: env!("CARGO_PKG_VERSION").to_string(),
+            scope: world.scope.clone(),
+            targets: Section::of(&world.targets, now),
+            waf: Section::of(&world.waf, now),
+            waf_samples: samples.to_vec(),
+            dns: Section::of(&world.dns, now),
+            instances: Section::of(&world.instances, now),
+            logs: Section {
+                fetched_at: logs.last_received,
+                age_secs: logs.last_received.map(|t| (now - t).num_seconds().max(0)),
+                error: logs.error.clone(),
+                data: Some(lines),
+            },
+            failed_panels: world.failed_panels(),
+        }
+    }
+
+    /// The tables of every panel, as the console shows them, for the text formats.
+    pub fn tables(&self) -> Vec<(PanelId, Option<Table>, Meta<'_>)> {
+        let groups = self
+            .targets
+            .data
+            .as_ref()
+            .map(view::instances::groups_by_target)
+            .unwrap_or_default();
+        vec![
+            (
+                PanelId::Targets,
+                self.targets.data.as_ref().map(view::targets::table),
+                Meta::of(&self.targets),
+            ),
+            (
+                PanelId::Waf,
+                self.waf.data.as_ref().map(view::waf::table),
+                Meta::of(&self.waf),
+            ),
+            (
+                PanelId::Dns,
+                self.dns.data.as_ref().map(view::dns::table),
+                Meta::of(&self.dns),
+            ),
+            (
+                PanelId::Instances,
+                self.instances
+                    .data
+                    .as_ref()
+                    .map(|v| view::instances::table(v, &groups)),
+                Meta::of(&self.instances),
+            ),
+        ]
+    }
+}
+
+/// Age and error of a section, for headings.
+pub struct Meta<'a> {
+    pub age_secs: Option<i64>,
+    pub error: Option<&'a str>,
+}
+
+impl<'a> Meta<'a> {
+    pub fn of<T>(s: &'a Section<T>) -> Meta<'a> {
+        Meta {
+            age_secs: s.age_secs,
+            error: s.error.as_deref(),
+        }
+    }
+
+    /// "data 2s old" / "no data" plus the error, for a section heading.
+    pub fn describe(&self) -> String {
+        let age = match self.age_secs {
+            Some(a) => format!("data {} old", crate::model::format_age(a)),
+            None => "no data".to_string(),
+        };
+        match self.error {
+            Some(e) => format!("{age} · error: {}", view::clean(e)),
+            None => age,
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Plain-text output for a terminal: the same tables, aligned, with a heading per panel.
+
+use super::report::{Meta, Report};
+use crate::view::{Table, clean};
+use std::fmt::Write;
+use unicode_width::UnicodeWidthStr;
+
+/// Widest a column may grow before its text is cut.
+const MAX_COLUMN: usize = 60;
+
+pub fn render(r: &Report) -> String {
+    let mut out = String::new();
+    let account = r
+        .scope
+        .account
+        .clone()
+        .unwrap_or_else(|| r.scope.mode.clone());
+    let _ = writeln!(
+        out,
+        "opsconsole {} · {} · {} · {}",
+        r.opsconsole_version,
+        clean(&account),
+        clean(&r.scope.regions.join(", ")),
+        r.generated_at.format("%Y-%m-%d %H:%M:%S UTC")
+    );
+    for (panel, table, meta) in r.tables() {
+        let _ = writeln!(out, "\n== {} ({})", panel.title(), meta.describe());
+        match table {
+            Some(t) => table_text(&mut out, &t),
+            None => out.push_str("no data\n"),
+        }
+        if panel == crate::model::PanelId::Waf {
+            for s in &r.waf_samples {
+                let _ = writeln!(out, "\n-- Sampled requests · {}", clean(&s.rule));
+                table_text(&mut out, &crate::view::waf::samples_table(s));
+            }
+        }
+    }
+    let _ = writeln!(out, "\n== Logs ({})", Meta::of(&r.logs).describe());
+    for l in r.logs.data.as_deref().unwrap_or_default() {
+        let _ = writeln!(out, "{} {}", clean(&l.source), clean(&l.text));
+    }
+    out
+}
+
+fn table_text(out: &mut String, t: &Table) {
+    let cell = |row: &crate::view::Row, i: usize| -> String {
+        let text = row.cells.get(i).map(|c| c.text.as_str()).unwrap_or("");
+        if i == 0 {
+            format!("{}{}", "  ".repeat(row.depth as usize), text)
+        } else {
+            text.to_string()
+        }
+    };
+    let widths: Vec<usize> = (0..t.columns.len())
+        .map(|i| {
+            let content = t.rows.iter().map(|r| cell(r, i).width()).max().unwrap_or(0);
+            content.max(t.columns[i].title.width()).min(MAX_COLUMN)
+        })
+        .collect();
+    let line = |cells: Vec<String>| -> String {
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| pad(c, *w)).collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    let _ = writeln!(
+        out,
+        "{}",
+        line(t.columns.iter().map(|c| c.title.to_string()).collect())
+    );
+    for row in &t.rows {
+        let _ = writeln!(
+            out,
+            "{}",
+            line((0..t.columns.len()).map(|i| cell(row, i)).collect())
+        );
+    }
+}
+
+/// Pads or cuts `s` to exactly `w` display cells.
+fn pad(s: &str, w: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in s.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+        if used + cw > w {
+            break;
+        }
+        out.push(ch);
+        used += cw;
+    }
+    out.push_str(&" ".repeat(w - used));
+    out
+}

@@ -1,0 +1,178 @@
+//! Carries out drains, registrations and WAF rule changes on the demo world, refusing what AWS
+//! would refuse (and a rule change whose starting point is stale).
+
+use super::DemoWorld;
+use super::dynamics::{Registration, TargetKey};
+use crate::action::{Executor, Mutation, RuleRef, TargetRef};
+use crate::model::{RuleKind, TargetState};
+use futures::future::BoxFuture;
+use std::sync::Arc;
+
+pub(super) struct DemoExecutor {
+    world: Arc<DemoWorld>,
+}
+
+impl DemoExecutor {
+    pub fn new(world: Arc<DemoWorld>) -> Self {
+        DemoExecutor { world }
+    }
+}
+
+impl Executor for DemoExecutor {
+    fn execute<'a>(&'a self, mutation: &'a Mutation) -> BoxFuture<'a, Result<String, String>> {
+        Box::pin(async move {
+            self.world.simulated_latency().await;
+            self.world.apply(mutation)
+        })
+    }
+}
+
+/// Keeps a history ordered by time even if a hand-moved clock went backwards.
+fn record<T>(history: &mut Vec<(i64, T)>, at: i64, value: T) {
+    let pos = history.partition_point(|(t, _)| *t <= at);
+    history.insert(pos, (at, value));
+}
+
+impl DemoWorld {
+    /// Applies one mutation at the clock's now; the message says what happened or why not.
+    pub fn apply(&self, mutation: &Mutation) -> Result<String, String> {
+        match mutation {
+            Mutation::Drain { target } => self.set_registration(target, Registration::Deregistered),
+            Mutation::Register { target } => {
+                self.set_registration(target, Registration::Registered)
+            }
+            Mutation::SetRule { rule, from, to } => self.set_rule(rule, from, to),
+        }
+    }
+
+    fn set_registration(&self, target: &TargetRef, to: Registration) -> Result<String, String> {
+        let (_, tg) = self
+            .estate
+            .target_group(&target.target_group_arn)
+            .ok_or_else(|| {
+                format!(
+                    "No target group {} ({}) in the demo world",
+                    target.target_group, target.target_group_arn
+                )
+            })?;
+        let registered = tg
+            .targets
+            .iter()
+            .find(|t| t.id == target.id && t.port == target.port)
+            .ok_or_else(|| format!("{} is not a target of {}", target.label(), tg.name))?;
+        let key = TargetKey {
+            target_group_arn: tg.arn.clone(),
+            id: registered.id.clone(),
+            port: registered.port,
+        };
+        let label = target.label();
+        let delay = tg.deregistration_delay_secs;
+        // Check and record under one lock, so two operators cannot both drain the same target.
+        let mut changes = self.changes();
+        let now = self.now_ms();
+        let health = self.health_at(&changes, &key, registered.name.as_deref(), delay, now);
+        let deregistered = matches!(
+            health.state,
+            TargetState::Draining | TargetState::UnhealthyDraining
+        ) || health.reason == Some("Target.NotRegistered");
+        match to {
+            Registration::Deregistered if deregistered => Err(match health.drain_remaining_secs {
+                Some(left) => format!(
+                    "{label} is already draining from {} ({left} s left)",
+                    tg.name
+                ),
+                None => format!("{label} is not registered in {}", tg.name),
+            }),
+            Registration::Deregistered => {
+                record(changes.registrations.entry(key).or_default(), now, to);
+                Ok(format!(
+                    "Draining {label} from {}: unused in {delay} s",
+                    tg.name
+                ))
+            }
+            Registration::Registered if self.estate.stopped.contains(&registered.id) => {
+                Err(format!(
+                    "{label} is stopped: ELB does not register a stopped instance (start it first)"
+                ))
+            }
+            Registration::Registered if !deregistered => Err(format!(
+                "{label} is already registered in {} ({})",
+                tg.name,
+                health.state.as_aws()
+            )),
+            Registration::Registered => {
+                record(changes.registrations.entry(key).or_default(), now, to);
+                Ok(format!(
+                    "Registered {label} in {} again: health checks starting",
+                    tg.name
+                ))
+            }
+        }
+    }
+
+    fn set_rule(&self, rule: &RuleRef, from: &RuleKind, to: &RuleKind) -> Result<String, String> {
+        let spec = self
+            .estate
+            .acls
+            .iter()
+            .find(|a| a.acl.id == rule.acl_id)
+            .ok_or_else(|| {
+                format!(
+                    "No web ACL {} ({}) in the demo world",
+                    rule.acl_name, rule.acl_id
+                )
+            })?;
+        let (configured, _) = spec
+            .rule(&rule.rule)
+            .ok_or_else(|| format!("Web ACL {} has no rule named {}", spec.acl.name, rule.rule))?;
+        let mut changes = self.changes();
+        let now = self.now_ms();
+        let current = self
+            .rule_kind_at(&changes, &spec.acl.id, configured, now)
+            .clone();
+        if current != *from {
+            return Err(format!(
+                "{} in {} is {} now, not {}: someone changed it meanwhile. Refresh and try again.",
+                rule.rule,
+                spec.acl.name,
+                current.describe(),
+                from.describe()
+            ));
+        }
+        let same_shape = match (&current, to) {
+            (RuleKind::Plain { .. }, RuleKind::Plain { .. }) => true,
+            (RuleKind::Group { group: a, .. }, RuleKind::Group { group: b, .. }) => a == b,
+            _ => false,
+        };
+        if !same_shape {
+            return Err(format!(
+                "{} can only change its {}, not what it is",
+                rule.rule,
+                if matches!(current, RuleKind::Plain { .. }) {
+                    "action"
+                } else {
+                    "override action"
+                }
+            ));
+        }
+        if current == *to {
+            return Ok(format!(
+                "{} in {} is already {}",
+                rule.rule,
+                spec.acl.name,
+                to.describe()
+            ));
+        }
+        let history = changes
+            .rules
+            .entry((spec.acl.id.clone(), rule.rule.clone()))
+            .or_default();
+        record(history, now, to.clone());
+        Ok(format!(
+            "WAF rule {} in {} is now {}",
+            rule.rule,
+            spec.acl.name,
+            to.describe()
+        ))
+    }
+}

@@ -1,0 +1,466 @@
+//! Tailed access logs: S5's nginx proxy in its own log format, and S2's two httpd web servers,
+//! whose traffic follows their health (silent while the drill has httpd stopped or the host is
+//! drained, doubled on the other while one is out).
+//!
+//! Lines are generated per simulated second from (seed, log, second), so a backlog is what the log
+//! "already had". They are made safe with the sanitiser here, at the source boundary, because
+//! `LogEntry::Line.text` promises sanitised text; the raw lines do carry the odd escape sequence.
+
+use super::dynamics::{Changes, TargetKey};
+use super::{DemoWorld, rng_for};
+use crate::model::{LogEntry, TargetState};
+use crate::sanitize::sanitize_owned;
+use crate::source::{LogBatch, LogSource, SourceError};
+use futures::future::BoxFuture;
+use rand::RngExt;
+use rand::rngs::Xoshiro256PlusPlus;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// New lines are delivered in batches this often.
+const BATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+/// How far back a backlog looks before giving up (a host may have been silent).
+const MAX_LOOKBACK_SECS: i64 = 3 * 3600;
+/// ELB health checks reach each web server every 10 s from each of ha-lbint's two nodes.
+const HEALTH_CHECK_EVERY_SECS: i64 = 10;
+const LBINT_NODES: [&str; 2] = ["10.0.20.37", "10.0.21.142"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// S5's `log_format main`.
+    NginxProxy,
+    /// httpd's combined format, as on S2's Amazon Linux web servers.
+    ApacheCombined,
+}
+
+struct LogSpec {
+    name: &'static str,
+    format: Format,
+    /// Mean lines per second: of the host, or of its whole target group when `serves_as` is set.
+    per_second: f64,
+    /// Target group where this host is a target: its share of the group's traffic follows health.
+    serves_as: Option<&'static str>,
+}
+
+const LOGS: &[LogSpec] = &[
+    LogSpec {
+        name: "s5-nginx-proxy",
+        format: Format::NginxProxy,
+        per_second: 2.5,
+        serves_as: None,
+    },
+    LogSpec {
+        name: "ha-web-left",
+        format: Format::ApacheCombined,
+        per_second: 3.0,
+        serves_as: Some("ha-web-tg"),
+    },
+    LogSpec {
+        name: "ha-web-right",
+        format: Format::ApacheCombined,
+        per_second: 3.0,
+        serves_as: Some("ha-web-tg"),
+    },
+];
+
+/// One log source per host, in a stable order.
+pub(super) fn log_sources(world: &Arc<DemoWorld>) -> Vec<Arc<dyn LogSource>> {
+    (0..LOGS.len())
+        .map(|index| {
+            Arc::new(DemoLog {
+                world: world.clone(),
+                index,
+            }) as Arc<dyn LogSource>
+        })
+        .collect()
+}
+
+struct DemoLog {
+    world: Arc<DemoWorld>,
+    index: usize,
+}
+
+impl LogSource for DemoLog {
+    fn name(&self) -> &str {
+        LOGS[self.index].name
+    }
+
+    fn tail(
+        &self,
+        backlog: usize,
+        sink: mpsc::Sender<LogBatch>,
+    ) -> BoxFuture<'static, Result<(), SourceError>> {
+        let world = self.world.clone();
+        let index = self.index;
+        Box::pin(async move {
+            world.follow(index, backlog, sink).await;
+            Ok(())
+        })
+    }
+}
+
+fn pick<'a>(rng: &mut Xoshiro256PlusPlus, items: &[&'a str]) -> &'a str {
+    items[rng.random_range(0..items.len())]
+}
+
+fn doc_ip(rng: &mut Xoshiro256PlusPlus) -> String {
+    let net = pick(rng, &["192.0.2", "198.51.100", "203.0.113"]);
+    format!("{net}.{}", rng.random_range(1..255u8))
+}
+
+const BROWSERS: &[&str] = &[
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.3 Safari/605.1.15",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0",
+];
+
+/// An escape sequence in a user agent: rare, raw here, neutralised before it leaves the source.
+const HOSTILE_AGENT: &str = "\x1b]0;pwned\x07Mozilla/5.0 (compatible; evil/1.0)";
+
+/// (request, status, bytes, referer, user agent) of one proxied request.
+fn proxied_request(rng: &mut Xoshiro256PlusPlus) -> (String, u16, u32, String, String) {
+    let roll = rng.random_range(0..1000u32);
+    let browser = pick(rng, BROWSERS).to_string();
+    let referer = pick(
+        rng,
+        &["-", "https://example.com/", "https://example.com/markets"],
+    )
+    .to_string();
+    let dash = || "-".to_string();
+    let (req, status, bytes, referer, agent): (&str, u16, u32, String, String) = match roll {
+        // Everyday traffic; the backend is a single-page app whose index is 2676 bytes.
+        0..=299 => ("GET / HTTP/1.1", 200, 2676, referer, browser),
+        300..=449 => (
+            "GET /static/js/main.4f1c2a9e.js HTTP/1.1",
+            200,
+            184_233,
+            referer,
+            browser,
+        ),
+        450..=549 => (
+            "GET /static/css/main.9b2d41c0.css HTTP/1.1",
+            304,
+            0,
+            referer,
+            browser,
+        ),
+        550..=699 => (
+            "GET /api/v1/rates?pair=usdt_jpy HTTP/1.1",
+            200,
+            512,
+            referer,
+            browser,
+        ),
+        700..=759 => ("POST /api/v1/orders HTTP/1.1", 201, 128, referer, browser),
+        760..=799 => ("GET /favicon.ico HTTP/1.1", 200, 1150, referer, browser),
+        800..=819 => (
+            "GET /api/v1/health HTTP/1.1",
+            200,
+            15,
+            dash(),
+            "okhttp/4.12.0".to_string(),
+        ),
+        // Scanners: the SPA answers unknown paths with its index, hence the write-up's 200 2676.
+        820..=859 => (
+            "GET /v4/ws/usdt HTTP/1.1",
+            200,
+            2676,
+            dash(),
+            "Go-http-client/1.1".to_string(),
+        ),
+        860..=879 => (
+            "GET /.env HTTP/1.1",
+            200,
+            2676,
+            dash(),
+            "Mozilla/5.0 (l9scan/2.0.; +https://leakix.net)".to_string(),
+        ),
+        880..=899 => ("POST /xmlrpc.php HTTP/1.1", 404, 153, dash(), browser),
+        900..=919 => (
+            "GET /wp-login.php HTTP/1.1",
+            404,
+            153,
+            dash(),
+            "Mozilla/5.0 zgrab/0.x".to_string(),
+        ),
+        920..=934 => (
+            "GET /.git/config HTTP/1.1",
+            404,
+            153,
+            dash(),
+            "Mozilla/5.0 (compatible; Odin; https://docs.getodin.com/)".to_string(),
+        ),
+        935..=944 => (
+            "GET /cgi-bin/luci/;stok=/locale?form=country HTTP/1.1",
+            404,
+            153,
+            dash(),
+            "Go-http-client/1.1".to_string(),
+        ),
+        // TLS spoken to the plain port: nginx logs the bytes escaped, as text.
+        945..=954 => (
+            "\\x16\\x03\\x01\\x00\\xca\\x01\\x00\\x00\\xc6\\x03\\x03",
+            400,
+            157,
+            dash(),
+            dash(),
+        ),
+        // Upstream trouble and impatient clients.
+        955..=969 => (
+            "GET /api/v1/rates?pair=btc_jpy HTTP/1.1",
+            502,
+            157,
+            referer,
+            browser,
+        ),
+        970..=979 => (
+            "GET /api/v1/orders/history HTTP/1.1",
+            499,
+            0,
+            referer,
+            browser,
+        ),
+        980..=997 => ("GET /markets HTTP/1.1", 200, 2676, referer, browser),
+        _ => (
+            "GET / HTTP/1.1",
+            200,
+            2676,
+            dash(),
+            HOSTILE_AGENT.to_string(),
+        ),
+    };
+    (req.to_string(), status, bytes, referer, agent)
+}
+
+/// One S5 line: `$proxy_protocol_addr:$proxy_protocol_port $remote_addr:$remote_port $remote_user
+/// [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $server_port`.
+/// Proxy protocol is off (the target group preserves client IPs instead), so the first field is
+/// `-:-`, as in the write-up.
+fn nginx_line(rng: &mut Xoshiro256PlusPlus, time_local: &str) -> String {
+    let ip = doc_ip(rng);
+    let port = rng.random_range(1024..65535u16);
+    let (req, status, bytes, referer, agent) = proxied_request(rng);
+    format!(
+        "-:- {ip}:{port} - [{time_local}] \"{req}\" {status} {bytes} \"{referer}\" \"{agent}\" 80"
+    )
+}
+
+/// One request reaching an S2 web server through a UTM and ha-lbint (whose node is the client).
+fn apache_line(rng: &mut Xoshiro256PlusPlus, host: &str, time_local: &str) -> String {
+    let node = pick(rng, &LBINT_NODES);
+    let index_bytes = format!("<html><body>{host}</body></html>\n").len();
+    let roll = rng.random_range(0..100u32);
+    let browser = pick(rng, BROWSERS);
+    let (req, status, bytes, agent) = match roll {
+        0..=84 => ("GET / HTTP/1.1", 200, index_bytes, browser),
+        85..=94 => ("GET /favicon.ico HTTP/1.1", 404, 209, browser),
+        95..=97 => ("HEAD / HTTP/1.1", 200, 0, "curl/7.88.1"),
+        // What the UTM's WAF let through.
+        _ => (
+            "GET /phpmyadmin/ HTTP/1.1",
+            404,
+            210,
+            "Mozilla/5.0 zgrab/0.x",
+        ),
+    };
+    format!("{node} - - [{time_local}] \"{req}\" {status} {bytes} \"-\" \"{agent}\"")
+}
+
+impl DemoWorld {
+    /// Health of the host behind a log, if it is a target: (state, healthy targets in its group).
+    fn host_health(
+        &self,
+        changes: &Changes,
+        spec: &LogSpec,
+        t_ms: i64,
+    ) -> Option<(TargetState, usize)> {
+        let group = spec.serves_as?;
+        let tg = self
+            .estate
+            .load_balancers
+            .iter()
+            .flat_map(|lb| &lb.target_groups)
+            .find(|tg| tg.name == group)?;
+        let mut own = None;
+        let mut healthy = 0;
+        for target in &tg.targets {
+            let key = TargetKey {
+                target_group_arn: tg.arn.clone(),
+                id: target.id.clone(),
+                port: target.port,
+            };
+            let h = self.health_at(
+                changes,
+                &key,
+                target.name.as_deref(),
+                tg.deregistration_delay_secs,
+                t_ms,
+            );
+            if h.state == TargetState::Healthy {
+                healthy += 1;
+            }
+            if target.name.as_deref() == Some(spec.name) {
+                own = Some(h.state);
+            }
+        }
+        own.map(|s| (s, healthy))
+    }
+
+    /// The raw lines log `index` wrote during simulated second `second`, in time order.
+    fn lines_in_second(&self, changes: &Changes, index: usize, second: i64) -> Vec<(i64, String)> {
+        let spec = &LOGS[index];
+        let start = second * 1000;
+        let mut rng = rng_for(self.seed, &format!("log/{}", spec.name), second);
+        let (rate, checks) = match self.host_health(changes, spec, start) {
+            None => (spec.per_second, false),
+            // The group's traffic is shared by its healthy targets; a draining, unused or
+            // stopped-httpd host gets none, and health checks reach only a running httpd.
+            Some((TargetState::Healthy, healthy)) => {
+                (spec.per_second / healthy.max(1) as f64, true)
+            }
+            Some((TargetState::Initial, _)) => (0.0, true),
+            Some(_) => (0.0, false),
+        };
+        let count =
+            (rate * rng.random_range(0.0..2.0) + rng.random_range(0.0..1.0)).floor() as usize;
+        let mut offsets: Vec<i64> = (0..count).map(|_| rng.random_range(0..1000)).collect();
+        offsets.sort_unstable();
+        let mut lines: Vec<(i64, String)> = offsets
+            .into_iter()
+            .map(|offset| {
+                let at = start + offset;
+                let time_local = self.instant(at).format("%d/%b/%Y:%H:%M:%S %z").to_string();
+                let text = match spec.format {
+                    Format::NginxProxy => nginx_line(&mut rng, &time_local),
+                    Format::ApacheCombined => apache_line(&mut rng, spec.name, &time_local),
+                };
+                (at, text)
+            })
+            .collect();
+        if checks {
+            let phase = second.rem_euclid(HEALTH_CHECK_EVERY_SECS);
+            // The two nodes check half a period apart.
+            for (i, node) in LBINT_NODES.iter().enumerate() {
+                if phase == i as i64 * HEALTH_CHECK_EVERY_SECS / 2 {
+                    let time_local = self.instant(start).format("%d/%b/%Y:%H:%M:%S %z");
+                    let bytes = format!("<html><body>{}</body></html>\n", spec.name).len();
+                    lines.push((start, format!(
+                        "{node} - - [{time_local}] \"GET / HTTP/1.1\" 200 {bytes} \"-\" \"ELB-HealthChecker/2.0\""
+                    )));
+                }
+            }
+            lines.sort_by_key(|(at, _)| *at);
+        }
+        lines
+    }
+
+    /// Raw lines with `from_ms < time <= to_ms`, in time order.
+    fn lines_between(
+        &self,
+        changes: &Changes,
+        index: usize,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Vec<(i64, String)> {
+        (from_ms.div_euclid(1000)..=to_ms.div_euclid(1000))
+            .flat_map(|s| self.lines_in_second(changes, index, s))
+            .filter(|(at, _)| *at > from_ms && *at <= to_ms)
+            .collect()
+    }
+
+    /// The last `count` raw lines written up to `now_ms`, in time order.
+    fn backlog(
+        &self,
+        changes: &Changes,
+        index: usize,
+        now_ms: i64,
+        count: usize,
+    ) -> Vec<(i64, String)> {
+        let mut newest_first: Vec<(i64, String)> = Vec::with_capacity(count);
+        let now_s = now_ms.div_euclid(1000);
+        for second in (now_s - MAX_LOOKBACK_SECS..=now_s).rev() {
+            if newest_first.len() >= count {
+                break;
+            }
+            let lines = self.lines_in_second(changes, index, second);
+            newest_first.extend(lines.into_iter().rev().filter(|(at, _)| *at <= now_ms));
+        }
+        newest_first.truncate(count);
+        newest_first.reverse();
+        newest_first
+    }
+
+    /// Sends the backlog, then new lines every 250 ms until the receiver goes away. With a fixed
+    /// clock nothing new is ever written, so only the backlog is sent.
+    async fn follow(&self, index: usize, backlog: usize, sink: mpsc::Sender<LogBatch>) {
+        let source = LOGS[index].name.to_string();
+        let batch = |entries: Vec<LogEntry>| LogBatch {
+            source: source.clone(),
+            entries,
+        };
+        let mut last = self.now_ms();
+        if backlog > 0 {
+            let received_at = self.instant(last);
+            let lines = self.backlog(&self.changes_snapshot(), index, last, backlog);
+            let entries = lines
+                .into_iter()
+                .map(|(_, text)| LogEntry::Line {
+                    received_at,
+                    text: sanitize_owned(text),
+                })
+                .collect();
+            if sink.send(batch(entries)).await.is_err() {
+                return;
+            }
+        }
+        if !self.clock.advances() {
+            sink.closed().await;
+            return;
+        }
+        loop {
+            tokio::select! {
+                _ = sink.closed() => return,
+                _ = tokio::time::sleep(BATCH_EVERY) => {}
+            }
+            let now = self.now_ms();
+            if now <= last {
+                continue;
+            }
+            let lines = self.lines_between(&self.changes_snapshot(), index, last, now);
+            last = now;
+            if lines.is_empty() {
+                continue;
+            }
+            let entries = lines
+                .into_iter()
+                .map(|(at, text)| LogEntry::Line {
+                    received_at: self.instant(at),
+                    text: sanitize_owned(text),
+                })
+                .collect();
+            if sink.send(batch(entries)).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(super) mod testing {
+    //! Access to raw lines for the tests.
+    use super::*;
+
+    pub fn log_names() -> Vec<&'static str> {
+        LOGS.iter().map(|l| l.name).collect()
+    }
+
+    pub fn raw_lines(world: &DemoWorld, name: &str, from_ms: i64, to_ms: i64) -> Vec<String> {
+        let index = LOGS.iter().position(|l| l.name == name).expect("known log");
+        world
+            .lines_between(&world.changes_snapshot(), index, from_ms, to_ms)
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect()
+    }
+}

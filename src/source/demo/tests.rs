@@ -1,0 +1,628 @@
+//! Tests of the demo world as the console sees it: through its views, sources and executor.
+
+use super::logs::testing::{log_names, raw_lines};
+use super::*;
+use crate::action::{Mutation, RuleRef, TargetRef, toggled_rule};
+use crate::model::{
+    CheckStatus, LogEntry, RoutingPolicy, RuleAction, RuleKind, TargetState, TargetsView,
+};
+use crate::source::{ErrorKind, LogBatch};
+use chrono::{DateTime, Duration, Utc};
+use regex::Regex;
+use tokio::sync::mpsc;
+
+/// The instant of the write-up's log line; a whole minute, so it is the origin itself.
+fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2024-03-26T20:30:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn fixed(seed: u64, after_secs: i64) -> Arc<DemoWorld> {
+    DemoWorld::new(seed, Clock::Fixed(t0() + Duration::seconds(after_secs)))
+}
+
+fn manual(seed: u64) -> (Arc<DemoWorld>, ManualClock) {
+    let (clock, hand) = Clock::manual(t0());
+    (DemoWorld::new(seed, clock), hand)
+}
+
+fn target_ref(view: &TargetsView, name: &str) -> TargetRef {
+    for lb in &view.load_balancers {
+        for tg in &lb.target_groups {
+            if let Some(t) = tg.targets.iter().find(|t| t.name.as_deref() == Some(name)) {
+                return TargetRef {
+                    region: lb.region.clone(),
+                    load_balancer: lb.name.clone(),
+                    target_group: tg.name.clone(),
+                    target_group_arn: tg.arn.clone(),
+                    id: t.id.clone(),
+                    name: t.name.clone(),
+                    port: t.port,
+                    az: t.az.clone(),
+                };
+            }
+        }
+    }
+    panic!("no target named {name}");
+}
+
+/// (state, reason, seconds left) of the named target now.
+fn health(world: &DemoWorld, name: &str) -> (TargetState, Option<String>, Option<u32>) {
+    let view = world.targets_view();
+    let t = view
+        .load_balancers
+        .iter()
+        .flat_map(|lb| &lb.target_groups)
+        .flat_map(|tg| &tg.targets)
+        .find(|t| t.name.as_deref() == Some(name))
+        .unwrap()
+        .clone();
+    (t.state, t.reason, t.drain_remaining_secs)
+}
+
+fn rule_ref(world: &DemoWorld, acl: &str, rule: &str) -> (RuleRef, RuleKind) {
+    let view = world.waf_view();
+    let a = view.acls.iter().find(|a| a.name == acl).unwrap();
+    let r = a.rules.iter().find(|r| r.name == rule).unwrap();
+    (
+        RuleRef {
+            region: a.region.clone(),
+            acl_name: a.name.clone(),
+            acl_id: a.id.clone(),
+            rule: r.name.clone(),
+        },
+        r.kind.clone(),
+    )
+}
+
+#[test]
+fn same_seed_and_time_give_identical_views() {
+    let (a, b) = (fixed(7, 500), fixed(7, 500));
+    assert_eq!(a.targets_view(), b.targets_view());
+    assert_eq!(a.waf_view(), b.waf_view());
+    assert_eq!(a.dns_view(), b.dns_view());
+    assert_eq!(a.instances_view(), b.instances_view());
+    let (rule, _) = rule_ref(&a, "hwi-web-acl", "block-xmlrpc");
+    assert_eq!(
+        a.rule_samples(&rule.acl_id, &rule.rule).unwrap(),
+        b.rule_samples(&rule.acl_id, &rule.rule).unwrap()
+    );
+    let c = fixed(8, 500);
+    assert_ne!(a.waf_view(), c.waf_view());
+}
+
+#[test]
+fn order_of_items_is_stable_over_time() {
+    let (world, hand) = manual(1);
+    let names = |w: &DemoWorld| -> Vec<String> {
+        w.targets_view()
+            .load_balancers
+            .iter()
+            .flat_map(|lb| lb.target_groups.iter().map(|tg| tg.name.clone()))
+            .chain(
+                w.waf_view()
+                    .acls
+                    .iter()
+                    .flat_map(|a| a.rules.iter().map(|r| r.name.clone())),
+            )
+            .collect()
+    };
+    let before = names(&world);
+    hand.advance(Duration::seconds(777));
+    assert_eq!(before, names(&world));
+}
+
+#[test]
+fn drill_takes_ha_web_right_down_and_back() {
+    let (world, hand) = manual(3);
+    assert_eq!(health(&world, "ha-web-right").0, TargetState::Healthy);
+    hand.set(t0() + Duration::seconds(200));
+    let (state, reason, _) = health(&world, "ha-web-right");
+    assert_eq!(state, TargetState::Unhealthy);
+    assert!(matches!(
+        reason.as_deref(),
+        Some("Target.FailedHealthChecks" | "Target.Timeout")
+    ));
+    // Its instance is fine: httpd is down, not the VM.
+    let vm = world
+        .instances_view()
+        .instances
+        .into_iter()
+        .find(|i| i.name.as_deref() == Some("ha-web-right"))
+        .unwrap();
+    assert_eq!(vm.instance_status, CheckStatus::Ok);
+    assert_eq!(health(&world, "ha-web-left").0, TargetState::Healthy);
+    hand.set(t0() + Duration::seconds(250));
+    let (state, reason, _) = health(&world, "ha-web-right");
+    assert_eq!(state, TargetState::Initial);
+    assert_eq!(reason.as_deref(), Some("Elb.InitialHealthChecking"));
+    hand.set(t0() + Duration::seconds(300));
+    assert_eq!(health(&world, "ha-web-right").0, TargetState::Healthy);
+    // Every six minutes.
+    hand.set(t0() + Duration::seconds(200 + 360));
+    assert_eq!(health(&world, "ha-web-right").0, TargetState::Unhealthy);
+}
+
+#[test]
+fn xmlrpc_rule_has_a_periodic_burst() {
+    let world = fixed(11, 0);
+    let view = world.waf_view();
+    assert_eq!(view.window_minutes, 15);
+    let rule = view
+        .acls
+        .iter()
+        .flat_map(|a| &a.rules)
+        .find(|r| r.name == "block-xmlrpc")
+        .unwrap();
+    assert_eq!(rule.series.len(), 15);
+    let mut blocked: Vec<u64> = rule.series.iter().map(|p| p.blocked).collect();
+    // Minutes -4..-2 of the window at the origin are a burst (6, 7, 8 of their ten).
+    assert!(blocked[10..13].iter().all(|b| *b >= 80), "{blocked:?}");
+    blocked.sort_unstable();
+    assert!(blocked[7] < 20, "the usual level stays low: {blocked:?}");
+    // Ten minutes later it is back.
+    let later = fixed(11, 600).waf_view();
+    let again = later
+        .acls
+        .iter()
+        .flat_map(|a| &a.rules)
+        .find(|r| r.name == "block-xmlrpc")
+        .unwrap();
+    assert!(again.series[10..13].iter().all(|p| p.blocked >= 80));
+}
+
+#[test]
+fn group_counts_follow_the_override() {
+    let world = fixed(5, 0);
+    let view = world.waf_view();
+    let trace = view
+        .acls
+        .iter()
+        .find(|a| a.name == "trace-member-acl")
+        .unwrap();
+    let common = trace
+        .rules
+        .iter()
+        .find(|r| r.name == "AWS-AWSManagedRulesCommonRuleSet")
+        .unwrap();
+    assert!(common.kind.is_counting());
+    assert_eq!(common.totals().blocked, 0);
+    assert!(common.totals().counted > 0);
+    let terminals = trace
+        .rules
+        .iter()
+        .find(|r| r.name == "allow-handheld-terminals")
+        .unwrap();
+    assert!(terminals.totals().allowed > 1000);
+    let mt = view.acls.iter().find(|a| a.name == "mt-web-acl").unwrap();
+    let xss = mt
+        .rules
+        .iter()
+        .find(|r| r.name == "AWS-AWSManagedRulesCommonRuleSet")
+        .unwrap();
+    // A per-rule Count override inside a blocking group: most blocked, a share counted.
+    assert!(xss.totals().blocked > xss.totals().counted && xss.totals().counted > 0);
+}
+
+#[test]
+fn drain_then_register_walks_through_every_state() {
+    let (world, hand) = manual(2);
+    let exec = world.session().executor.unwrap();
+    hand.set(t0() + Duration::seconds(10));
+    let target = target_ref(&world.targets_view(), "ha-web-left");
+    let msg = futures::executor::block_on(exec.execute(&Mutation::Drain {
+        target: target.clone(),
+    }))
+    .unwrap();
+    assert!(msg.contains("ha-web-left"), "{msg}");
+    let (state, reason, left) = health(&world, "ha-web-left");
+    assert_eq!(state, TargetState::Draining);
+    assert_eq!(reason.as_deref(), Some("Target.DeregistrationInProgress"));
+    assert_eq!(left, Some(30));
+    hand.advance(Duration::seconds(12));
+    assert_eq!(health(&world, "ha-web-left").2, Some(18));
+    // Draining twice is refused.
+    assert!(
+        world
+            .apply(&Mutation::Drain {
+                target: target.clone()
+            })
+            .is_err()
+    );
+    hand.advance(Duration::seconds(20));
+    let (state, reason, _) = health(&world, "ha-web-left");
+    assert_eq!(state, TargetState::Unused);
+    assert_eq!(reason.as_deref(), Some("Target.NotRegistered"));
+    world
+        .apply(&Mutation::Register {
+            target: target.clone(),
+        })
+        .unwrap();
+    let (state, reason, _) = health(&world, "ha-web-left");
+    assert_eq!(state, TargetState::Initial);
+    assert_eq!(reason.as_deref(), Some("Elb.RegistrationInProgress"));
+    hand.advance(Duration::seconds(11));
+    assert_eq!(health(&world, "ha-web-left").0, TargetState::Healthy);
+    assert!(world.apply(&Mutation::Register { target }).is_err());
+}
+
+#[test]
+fn registering_during_the_drill_ends_unhealthy() {
+    let (world, hand) = manual(2);
+    hand.set(t0() + Duration::seconds(100));
+    let target = target_ref(&world.targets_view(), "ha-web-right");
+    world
+        .apply(&Mutation::Drain {
+            target: target.clone(),
+        })
+        .unwrap();
+    hand.set(t0() + Duration::seconds(170));
+    // Drained before the drill, and httpd down now: unused (not registered) wins.
+    assert_eq!(health(&world, "ha-web-right").0, TargetState::Unused);
+    world.apply(&Mutation::Register { target }).unwrap();
+    assert_eq!(health(&world, "ha-web-right").0, TargetState::Initial);
+    hand.advance(Duration::seconds(15));
+    assert_eq!(health(&world, "ha-web-right").0, TargetState::Unhealthy);
+}
+
+#[test]
+fn stopped_instance_is_an_unused_target_and_cannot_be_registered() {
+    let world = fixed(1, 0);
+    let (state, reason, _) = health(&world, "trace-member-03");
+    assert_eq!(state, TargetState::Unused);
+    assert_eq!(reason.as_deref(), Some("Target.InvalidState"));
+    let target = target_ref(&world.targets_view(), "trace-member-03");
+    assert!(world.apply(&Mutation::Register { target }).is_err());
+    let instances = world.instances_view().instances;
+    let stopped = instances.iter().find(|i| i.state == "stopped").unwrap();
+    assert_eq!(stopped.name.as_deref(), Some("trace-member-03"));
+    assert!(instances.iter().any(|i| {
+        i.events
+            .iter()
+            .any(|e| e.code == "system-reboot" && e.not_before.is_some_and(|t| t > t0()))
+    }));
+}
+
+#[test]
+fn unknown_targets_and_rules_are_refused_clearly() {
+    let world = fixed(1, 0);
+    let mut target = target_ref(&world.targets_view(), "mt-web-01");
+    target.id = "i-0000000000000000".into();
+    let err = world.apply(&Mutation::Drain { target }).unwrap_err();
+    assert!(err.contains("not a target of mt-web-tg"), "{err}");
+    let (mut rule, kind) = rule_ref(&world, "mt-web-acl", "AWS-AWSManagedRulesSQLiRuleSet");
+    rule.rule = "no-such-rule".into();
+    let err = world
+        .apply(&Mutation::SetRule {
+            rule,
+            from: kind.clone(),
+            to: kind,
+        })
+        .unwrap_err();
+    assert!(err.contains("no rule named no-such-rule"), "{err}");
+    let e = world.rule_samples("nope", "block-xmlrpc").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    let (rule, _) = rule_ref(&world, "hwi-web-acl", "block-xmlrpc");
+    let e = world.rule_samples(&rule.acl_id, "nope").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+}
+
+#[test]
+fn set_rule_toggles_and_refuses_a_stale_from() {
+    let (world, hand) = manual(4);
+    hand.set(t0() + Duration::seconds(90));
+    let (rule, kind) = rule_ref(&world, "hwi-web-acl", "AWS-AWSManagedRulesWordPressRuleSet");
+    let counting = toggled_rule(&kind, None);
+    let stale = world.apply(&Mutation::SetRule {
+        rule: rule.clone(),
+        from: counting.clone(),
+        to: kind.clone(),
+    });
+    assert!(stale.unwrap_err().contains("meanwhile"));
+    world
+        .apply(&Mutation::SetRule {
+            rule: rule.clone(),
+            from: kind.clone(),
+            to: counting.clone(),
+        })
+        .unwrap();
+    let (_, now) = rule_ref(&world, "hwi-web-acl", "AWS-AWSManagedRulesWordPressRuleSet");
+    assert!(now.is_counting());
+    let view = world.waf_view();
+    let series = &view
+        .acls
+        .iter()
+        .flat_map(|a| &a.rules)
+        .find(|r| r.name == "AWS-AWSManagedRulesWordPressRuleSet")
+        .unwrap()
+        .series;
+    // History keeps what happened; the current minute counts instead of blocking.
+    let last = series.last().unwrap();
+    assert_eq!(last.blocked, 0);
+    assert!(series[..14].iter().all(|p| p.counted == 0));
+    assert!(series[..14].iter().map(|p| p.blocked).sum::<u64>() > 0);
+    let samples = world.rule_samples(&rule.acl_id, &rule.rule).unwrap();
+    assert!(samples.requests.iter().any(|r| r.action == "COUNT"));
+    // The same stale click again is refused; so is turning a group into a plain rule.
+    assert!(
+        world
+            .apply(&Mutation::SetRule {
+                rule: rule.clone(),
+                from: kind.clone(),
+                to: counting.clone()
+            })
+            .is_err()
+    );
+    let plain = RuleKind::Plain {
+        action: RuleAction::Block,
+    };
+    assert!(
+        world
+            .apply(&Mutation::SetRule {
+                rule,
+                from: counting,
+                to: plain
+            })
+            .is_err()
+    );
+}
+
+#[test]
+fn samples_fit_their_rule_and_carry_raw_hostile_text() {
+    let world = fixed(9, 0);
+    let (rule, _) = rule_ref(&world, "hwi-web-acl", "block-xmlrpc");
+    let samples = world.rule_samples(&rule.acl_id, &rule.rule).unwrap();
+    assert!(!samples.requests.is_empty() && samples.requests.len() <= 20);
+    assert!(
+        samples
+            .requests
+            .iter()
+            .all(|r| r.uri.contains("xmlrpc.php"))
+    );
+    assert!(samples.requests.iter().all(|r| r.action == "BLOCK"));
+    assert!(samples.requests.windows(2).all(|w| w[0].time >= w[1].time));
+    assert!(samples.requests.iter().all(|r| r.time <= t0()));
+    let doc = Regex::new(r"^(192\.0\.2|198\.51\.100|203\.0\.113)\.\d+$").unwrap();
+    assert!(samples.requests.iter().all(|r| doc.is_match(&r.client_ip)));
+    // Deliberately unsanitised: the front end must neutralise it.
+    assert!(samples.requests.iter().any(|r| r.uri.contains('\x1b')));
+    let (sqli, _) = rule_ref(&world, "mt-web-acl", "AWS-AWSManagedRulesSQLiRuleSet");
+    let s = world.rule_samples(&sqli.acl_id, &sqli.rule).unwrap();
+    assert!(s.requests.iter().any(|r| r.uri.contains("OR")));
+}
+
+#[test]
+fn geolocation_sets_with_and_without_default() {
+    let dns = fixed(1, 0).dns_view();
+    let sets: Vec<_> = dns.zones.iter().flat_map(|z| &z.record_sets).collect();
+    let s4 = sets.iter().find(|s| s.name == "taltalsister.cf.").unwrap();
+    assert_eq!(s4.policy, RoutingPolicy::Geolocation);
+    assert!(!s4.lacks_default_location());
+    let cn = s4
+        .records
+        .iter()
+        .find(|r| r.location.as_ref().and_then(|l| l.country.as_deref()) == Some("CN"))
+        .unwrap();
+    assert!(cn.answer.describe().starts_with("192.0.2."));
+    assert!(sets.iter().any(|s| s.lacks_default_location()));
+    for policy in [
+        RoutingPolicy::Weighted,
+        RoutingPolicy::Failover,
+        RoutingPolicy::Simple,
+    ] {
+        assert!(sets.iter().any(|s| s.policy == policy), "{policy:?}");
+    }
+    let records: Vec<_> = sets.iter().flat_map(|s| &s.records).collect();
+    use crate::model::Health;
+    for h in [Health::Healthy, Health::Unhealthy, Health::NotChecked] {
+        assert!(records.iter().any(|r| r.health == h), "{h:?}");
+    }
+}
+
+#[test]
+fn every_stack_name_appears() {
+    let world = fixed(1, 0);
+    let session = world.session();
+    assert_eq!(session.sources.scope.mode, "demo");
+    let all = [
+        serde_json::to_string(&world.targets_view()).unwrap(),
+        serde_json::to_string(&world.waf_view()).unwrap(),
+        serde_json::to_string(&world.dns_view()).unwrap(),
+        serde_json::to_string(&world.instances_view()).unwrap(),
+        session
+            .sources
+            .logs
+            .iter()
+            .map(|l| l.name().to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+    ]
+    .join("\n");
+    let names = [
+        // S1
+        "mt-alb",
+        "mt-web-tg",
+        "mt-cms-tg",
+        "mt-web-01",
+        "mt-web-02",
+        "mt-cms",
+        "mt-bastion",
+        "mt-web-acl",
+        "mt-cms-allow-office",
+        "mt-cms-block-non-office",
+        "AWSManagedRulesSQLiRuleSet",
+        "AWSManagedRulesCommonRuleSet",
+        "www.example.jp.",
+        "cloudfront.net",
+        // S2
+        "ha-lbext",
+        "ha-lbint",
+        "ha-utm-tg",
+        "ha-web-tg",
+        "ha-utm-left",
+        "ha-utm-right",
+        "ha-web-left",
+        "ha-web-right",
+        "10.0.10.10",
+        "10.0.11.10",
+        "10.0.20.10",
+        "10.0.21.10",
+        "www.ha-demo.example.com.",
+        // S3
+        "trace-handy-nlb",
+        "trace-handy-alb-tg",
+        "trace-member-alb",
+        "trace-member-tg",
+        "trace-member-01",
+        "trace-member-02",
+        "trace-member-03",
+        "trace-nat-relay",
+        "trace-member-acl",
+        "handy.trace.internal.",
+        // S4
+        "hwi-alb",
+        "hwi-tg1",
+        "hwi-tg2",
+        "hwi-web-acl",
+        "block-xmlrpc",
+        "block-wp-admin-outside",
+        "AWSManagedRulesAmazonIpReputationList",
+        "AWSManagedRulesPHPRuleSet",
+        "AWSManagedRulesWordPressRuleSet",
+        "taltalsister.cf.",
+        "192.0.2.1",
+        "hwi-build-host",
+        // S5
+        "reverseproxy-nlb",
+        "reverseproxy-tg",
+        "proxy.example.net.",
+        "s5-nginx-proxy",
+    ];
+    for name in names {
+        assert!(all.contains(name), "{name} is missing");
+    }
+    assert_eq!(
+        log_names(),
+        ["s5-nginx-proxy", "ha-web-left", "ha-web-right"]
+    );
+}
+
+/// S5's `log_format main`, field by field.
+fn s5_format() -> Regex {
+    Regex::new(concat!(
+        r#"^(-|[0-9a-f.:]+):(-|\d+) (\d{1,3}(?:\.\d{1,3}){3}):(\d+) (-|\S+) "#,
+        r#"\[\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "#,
+        r#""([^"]*)" (\d{3}) (\d+) "([^"]*)" "([^"]*)" (\d+)$"#,
+    ))
+    .unwrap()
+}
+
+async fn first_batch(world: &Arc<DemoWorld>, log: &str, backlog: usize) -> LogBatch {
+    let source = world
+        .session()
+        .sources
+        .logs
+        .into_iter()
+        .find(|l| l.name() == log)
+        .unwrap();
+    let (tx, mut rx) = mpsc::channel(8);
+    let task = tokio::spawn(source.tail(backlog, tx));
+    let batch = rx.recv().await.unwrap();
+    drop(rx);
+    // The tail ends by itself once nobody listens.
+    assert!(task.await.unwrap().is_ok());
+    batch
+}
+
+#[tokio::test]
+async fn nginx_backlog_has_the_s5_format_and_scans() {
+    let world = fixed(21, 0);
+    let batch = first_batch(&world, "s5-nginx-proxy", 300).await;
+    assert_eq!(batch.source, "s5-nginx-proxy");
+    assert_eq!(batch.entries.len(), 300);
+    let re = s5_format();
+    let texts: Vec<String> = batch.entries.iter().map(LogEntry::text).collect();
+    for text in &texts {
+        assert!(re.is_match(text), "not S5's format: {text}");
+        assert!(!text.chars().any(char::is_control), "unsanitised: {text}");
+    }
+    assert!(
+        texts
+            .iter()
+            .any(|t| t
+                .contains(r#""GET /v4/ws/usdt HTTP/1.1" 200 2676 "-" "Go-http-client/1.1" 80"#))
+    );
+    for probe in ["/.env", "/wp-login.php", "/xmlrpc.php"] {
+        assert!(texts.iter().any(|t| t.contains(probe)), "{probe}");
+    }
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains(r#"" 502 "#) || t.contains(r#"" 404 "#))
+    );
+    // Raw lines do carry the odd escape sequence in a user agent.
+    let raw = raw_lines(&world, "s5-nginx-proxy", -3_600_000, 0);
+    assert!(raw.iter().any(|l| l.contains('\x1b')));
+    assert!(raw.iter().all(|l| re.is_match(l)));
+}
+
+#[tokio::test]
+async fn fixed_clock_tail_sends_its_backlog_only() {
+    let world = fixed(21, 0);
+    let batch = first_batch(&world, "ha-web-left", 50).await;
+    assert_eq!(batch.entries.len(), 50);
+    assert!(
+        batch
+            .entries
+            .iter()
+            .any(|e| e.text().contains("ELB-HealthChecker/2.0"))
+    );
+    assert!(
+        batch
+            .entries
+            .iter()
+            .all(|e| matches!(e, LogEntry::Line { received_at, .. } if *received_at == t0()))
+    );
+}
+
+#[test]
+fn web_logs_follow_the_drill() {
+    let world = fixed(6, 0);
+    // ha-web-right's httpd is stopped from 150 s to 240 s: silence; the left one takes it all.
+    let right = raw_lines(&world, "ha-web-right", 155_000, 235_000);
+    assert!(right.is_empty(), "{right:?}");
+    let left_during = raw_lines(&world, "ha-web-left", 155_000, 235_000).len();
+    let left_before = raw_lines(&world, "ha-web-left", 0, 80_000).len();
+    assert!(left_during > left_before, "{left_during} vs {left_before}");
+    assert!(!raw_lines(&world, "ha-web-right", 0, 80_000).is_empty());
+}
+
+#[tokio::test]
+async fn manual_clock_tail_delivers_new_lines_as_time_moves() {
+    let (world, hand) = manual(13);
+    let source = world
+        .session()
+        .sources
+        .logs
+        .into_iter()
+        .find(|l| l.name() == "s5-nginx-proxy")
+        .unwrap();
+    let (tx, mut rx) = mpsc::channel(8);
+    let task = tokio::spawn(source.tail(10, tx));
+    assert_eq!(rx.recv().await.unwrap().entries.len(), 10);
+    hand.advance(Duration::seconds(20));
+    let next = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!next.entries.is_empty());
+    for e in &next.entries {
+        let LogEntry::Line { received_at, .. } = e else {
+            panic!("a gap")
+        };
+        assert!(*received_at > t0() && *received_at <= t0() + Duration::seconds(20));
+    }
+    drop(rx);
+    assert!(task.await.unwrap().is_ok());
+}

@@ -1,0 +1,326 @@
+//! The web ACLs of S1, S3 and S4 and their per-minute request counts: seeded noise around each
+//! rule's usual rate, plus the recurring `/xmlrpc.php` burst on S4.
+
+use super::dynamics::Changes;
+use super::estate::{TOKYO, VIRGINIA, distribution};
+use super::{DemoWorld, hex_id, rng_for};
+use crate::model::{
+    OverrideAction, RuleAction, RuleCounts, RuleKind, RuleOverride, WafRule, WafScope, WafView,
+    WebAcl,
+};
+use rand::RngExt;
+
+/// Minutes of counts per rule in the WAF view (one point per minute, like CloudWatch).
+pub(super) const WINDOW_MINUTES: u32 = 15;
+/// The `/xmlrpc.php` burst: minutes 6, 7 and 8 of every 10 (so one is already in the window when
+/// the demo starts).
+pub(super) const SPIKE_PERIOD_MIN: i64 = 10;
+pub(super) const SPIKE_FIRST_MIN: i64 = 6;
+pub(super) const SPIKE_MINUTES: i64 = 3;
+/// Share of a group's matches that its per-rule Count overrides take.
+const OVERRIDE_COUNT_SHARE: f64 = 0.25;
+
+/// What kind of request a rule matches: drives both its sampled requests and nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Category {
+    CmsOffice,
+    CmsOutside,
+    Sqli,
+    Xss,
+    Terminal,
+    CommonCounted,
+    BadInputs,
+    RateLimit,
+    Xmlrpc,
+    WpAdmin,
+    IpReputation,
+    Php,
+    WordPress,
+}
+
+/// How much traffic one rule sees.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RuleTraffic {
+    /// Usual matches per minute.
+    pub per_minute: f64,
+    /// Subject to the periodic `/xmlrpc.php` burst.
+    pub spike: bool,
+    pub category: Category,
+}
+
+/// A web ACL as configured, with each rule's traffic (same order as `acl.rules`).
+pub(super) struct AclSpec {
+    pub acl: WebAcl,
+    pub traffic: Vec<RuleTraffic>,
+}
+
+impl AclSpec {
+    pub fn rule(&self, name: &str) -> Option<(&WafRule, RuleTraffic)> {
+        self.acl
+            .rules
+            .iter()
+            .zip(&self.traffic)
+            .find(|(r, _)| r.name == name)
+            .map(|(r, t)| (r, *t))
+    }
+}
+
+fn acl_id(name: &str) -> String {
+    let h = hex_id(&format!("webacl/{name}"), 32);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+fn plain(action: RuleAction) -> RuleKind {
+    RuleKind::Plain { action }
+}
+
+fn managed(group: &str, override_action: OverrideAction, counted: &[&str]) -> RuleKind {
+    RuleKind::Group {
+        group: format!("AWS/{group}"),
+        override_action,
+        rule_overrides: counted
+            .iter()
+            .map(|r| RuleOverride {
+                rule: r.to_string(),
+                action: RuleAction::Count,
+            })
+            .collect(),
+    }
+}
+
+fn acl(
+    name: &str,
+    scope: WafScope,
+    region: &str,
+    protects: Vec<String>,
+    rules: Vec<(&str, RuleKind, f64, Category)>,
+) -> AclSpec {
+    let traffic = rules
+        .iter()
+        .map(|(_, _, per_minute, category)| RuleTraffic {
+            per_minute: *per_minute,
+            spike: *category == Category::Xmlrpc,
+            category: *category,
+        })
+        .collect();
+    AclSpec {
+        acl: WebAcl {
+            name: name.to_string(),
+            id: acl_id(name),
+            scope,
+            region: region.to_string(),
+            default_action: RuleAction::Allow,
+            protects,
+            rules: rules
+                .into_iter()
+                .enumerate()
+                .map(|(priority, (rule, kind, _, _))| WafRule {
+                    name: rule.to_string(),
+                    priority: priority as i64,
+                    kind,
+                    series: vec![],
+                })
+                .collect(),
+        },
+        traffic,
+    }
+}
+
+/// The web ACLs in stack order.
+pub(super) fn acls() -> Vec<AclSpec> {
+    use Category::*;
+    use OverrideAction::{Count, None};
+    use RuleAction::{Allow, Block};
+    let (hwi_cf, _) = distribution("hwi-dynamic");
+    vec![
+        // S1: SQLi/XSS protection for Movable Type, and the CMS open to the office only.
+        acl(
+            "mt-web-acl",
+            WafScope::Regional,
+            TOKYO,
+            vec!["mt-alb".to_string()],
+            vec![
+                ("mt-cms-allow-office", plain(Allow), 4.0, CmsOffice),
+                ("mt-cms-block-non-office", plain(Block), 2.5, CmsOutside),
+                (
+                    "AWS-AWSManagedRulesSQLiRuleSet",
+                    managed("AWSManagedRulesSQLiRuleSet", None, &[]),
+                    5.0,
+                    Sqli,
+                ),
+                (
+                    "AWS-AWSManagedRulesCommonRuleSet",
+                    // MT's entry editor posts large bodies: that one rule only counts.
+                    managed(
+                        "AWSManagedRulesCommonRuleSet",
+                        None,
+                        &["SizeRestrictions_BODY"],
+                    ),
+                    7.0,
+                    Xss,
+                ),
+            ],
+        ),
+        // S3: L7 protection the NLB could not give the Debian 6 member servers.
+        acl(
+            "trace-member-acl",
+            WafScope::Regional,
+            TOKYO,
+            vec!["trace-member-alb".to_string()],
+            vec![
+                ("allow-handheld-terminals", plain(Allow), 120.0, Terminal),
+                (
+                    "AWS-AWSManagedRulesCommonRuleSet",
+                    // Still only counting: the old application's false positives are unknown.
+                    managed("AWSManagedRulesCommonRuleSet", Count, &[]),
+                    3.0,
+                    CommonCounted,
+                ),
+                (
+                    "AWS-AWSManagedRulesKnownBadInputsRuleSet",
+                    managed("AWSManagedRulesKnownBadInputsRuleSet", None, &[]),
+                    1.5,
+                    BadInputs,
+                ),
+                ("rate-limit-member-login", plain(Block), 0.8, RateLimit),
+            ],
+        ),
+        // S4: on the WordPress distribution; the custom rules come first.
+        acl(
+            "hwi-web-acl",
+            WafScope::Cloudfront,
+            VIRGINIA,
+            vec![format!("taltalsister.cf ({hwi_cf})")],
+            vec![
+                ("block-xmlrpc", plain(Block), 6.0, Xmlrpc),
+                ("block-wp-admin-outside", plain(Block), 9.0, WpAdmin),
+                (
+                    "AWS-AWSManagedRulesAmazonIpReputationList",
+                    managed("AWSManagedRulesAmazonIpReputationList", None, &[]),
+                    12.0,
+                    IpReputation,
+                ),
+                (
+                    "AWS-AWSManagedRulesPHPRuleSet",
+                    managed("AWSManagedRulesPHPRuleSet", None, &[]),
+                    3.0,
+                    Php,
+                ),
+                (
+                    // The noisy one: a candidate for Count while false positives are checked.
+                    "AWS-AWSManagedRulesWordPressRuleSet",
+                    managed("AWSManagedRulesWordPressRuleSet", None, &[]),
+                    15.0,
+                    WordPress,
+                ),
+            ],
+        ),
+    ]
+}
+
+/// Whether minute `minute` (since the origin) is inside an `/xmlrpc.php` burst.
+pub(super) fn in_spike(minute: i64) -> bool {
+    let phase = minute.rem_euclid(SPIKE_PERIOD_MIN);
+    (SPIKE_FIRST_MIN..SPIKE_FIRST_MIN + SPIKE_MINUTES).contains(&phase)
+}
+
+/// Requests matching a rule during one minute: a pure function of (seed, rule, minute).
+pub(super) fn matches(seed: u64, acl_id: &str, rule: &str, t: RuleTraffic, minute: i64) -> u64 {
+    let mut rng = rng_for(seed, &format!("waf/{acl_id}/{rule}"), minute);
+    // Draw everything every time, so one branch never shifts another's numbers.
+    let level = t.per_minute * rng.random_range(0.55..1.45);
+    let jitter = rng.random_range(0.0..1.0);
+    let burst = rng.random_range(80..220u64);
+    let base = (level + jitter).floor() as u64;
+    if t.spike && in_spike(minute) {
+        base + burst
+    } else {
+        base
+    }
+}
+
+/// Where a rule's matches land given what it does: a plain rule by its action, a group reference
+/// blocks unless overridden to Count (per-rule Count overrides take a share).
+pub(super) fn bucket(kind: &RuleKind, n: u64) -> RuleCounts {
+    let mut c = RuleCounts::default();
+    match kind {
+        RuleKind::Plain {
+            action: RuleAction::Allow,
+        } => c.allowed = n,
+        RuleKind::Plain {
+            action: RuleAction::Count,
+        }
+        | RuleKind::Group {
+            override_action: OverrideAction::Count,
+            ..
+        } => c.counted = n,
+        RuleKind::Plain { .. } => c.blocked = n,
+        RuleKind::Group { rule_overrides, .. } => {
+            let counts_some = rule_overrides.iter().any(|o| o.action == RuleAction::Count);
+            let counted = if counts_some {
+                (n as f64 * OVERRIDE_COUNT_SHARE).round() as u64
+            } else {
+                0
+            };
+            c.counted = counted;
+            c.blocked = n - counted;
+        }
+    }
+    c
+}
+
+impl DemoWorld {
+    /// The rule's kind at `t_ms`: the last change before then, or as configured.
+    pub(super) fn rule_kind_at<'a>(
+        &'a self,
+        changes: &'a Changes,
+        acl_id: &str,
+        rule: &'a WafRule,
+        t_ms: i64,
+    ) -> &'a RuleKind {
+        changes
+            .rule_kind_at(acl_id, &rule.name, t_ms)
+            .unwrap_or(&rule.kind)
+    }
+
+    /// The WAF panel at `now_ms`: each rule's current kind and its last 15 minutes, oldest first.
+    pub(super) fn waf_view_at(&self, changes: &Changes, now_ms: i64) -> WafView {
+        let current = now_ms.div_euclid(60_000);
+        let first = current - i64::from(WINDOW_MINUTES) + 1;
+        let acls = self
+            .estate
+            .acls
+            .iter()
+            .map(|spec| {
+                let mut acl = spec.acl.clone();
+                for (rule, traffic) in acl.rules.iter_mut().zip(&spec.traffic) {
+                    let original = rule.clone();
+                    rule.series = (first..=current)
+                        .map(|m| {
+                            // The current minute shows the rule as it is now.
+                            let at = ((m + 1) * 60_000 - 1).min(now_ms);
+                            let kind = self.rule_kind_at(changes, &acl.id, &original, at);
+                            let n = matches(self.seed, &acl.id, &rule.name, *traffic, m);
+                            bucket(kind, n)
+                        })
+                        .collect();
+                    rule.kind = self
+                        .rule_kind_at(changes, &acl.id, &original, now_ms)
+                        .clone();
+                }
+                acl
+            })
+            .collect();
+        WafView {
+            acls,
+            window_minutes: WINDOW_MINUTES,
+        }
+    }
+}

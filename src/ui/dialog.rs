@@ -1,0 +1,119 @@
+//! Dialogs over the panels: the confirmation of a mutation and the help overlay generated from
+//! the active keymap.
+
+use crate::app::{App, Confirmation};
+use crate::config::{KeyContext, Theme};
+use crate::view::Role;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    cell
+}
+
+fn dialog_block<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(theme.style(Role::Focus))
+        .style(theme.style(Role::Dialog))
+        .title(Span::styled(title, theme.style(Role::Title)))
+}
+
+pub fn confirm(frame: &mut Frame, theme: &Theme, c: &Confirmation) {
+    let mut lines = vec![
+        Line::from(Span::styled(c.mutation.summary(), theme.style(Role::Title))),
+        Line::from(""),
+    ];
+    lines.extend(
+        c.details
+            .iter()
+            .map(|d| Line::from(Span::styled(d.clone(), theme.style(Role::Dialog)))),
+    );
+    if let Some(w) = &c.warning {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            format!("⚠ {w}"),
+            theme.style(Role::Problem),
+        )));
+    }
+    lines.push(Line::from(""));
+    match &c.type_to_confirm {
+        Some(_) => lines.push(Line::from(vec![
+            Span::styled("Type the target id: ", theme.style(Role::Dialog)),
+            Span::styled(c.typed.clone(), theme.style(Role::Warning)),
+            Span::styled("█", theme.style(Role::Focus)),
+            Span::styled("   Esc cancels", theme.style(Role::Muted)),
+        ])),
+        None => lines.push(Line::from(vec![
+            Span::styled("Proceed? ", theme.style(Role::Dialog)),
+            Span::styled("y", theme.style(Role::Hint)),
+            Span::styled(" yes  ", theme.style(Role::Dialog)),
+            Span::styled("N", theme.style(Role::Hint)),
+            Span::styled(" no (default)", theme.style(Role::Dialog)),
+        ])),
+    }
+    let height = lines.len() as u16 + 2;
+    let area = centered(frame.area(), 90, height + 2);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(dialog_block(theme, " Confirm ")),
+        area,
+    );
+}
+
+pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: usize) {
+    let mut lines = Vec::new();
+    let contexts = [
+        (
+            format!("{} panel", app.focus.title()),
+            KeyContext::Panel(app.focus),
+        ),
+        ("Everywhere".to_string(), KeyContext::Global),
+        ("Confirmation".to_string(), KeyContext::Confirm),
+    ];
+    for (title, ctx) in contexts {
+        let bindings = app.keymap.bindings(ctx);
+        if bindings.is_empty() {
+            continue;
+        }
+        lines.push(Line::from(Span::styled(title, theme.style(Role::Header))));
+        for b in bindings {
+            let disabled = app.read_only && b.action.mutates();
+            let desc = if disabled {
+                format!("{} (read-only)", b.desc)
+            } else {
+                b.desc.clone()
+            };
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("  {:<10}", b.key.to_string()),
+                    theme.style(Role::Hint),
+                ),
+                Span::styled(
+                    desc,
+                    theme.style(if disabled { Role::Muted } else { Role::Dialog }),
+                ),
+            ]));
+        }
+        lines.push(Line::from(""));
+    }
+    let area = centered(frame.area(), 64, frame.area().height.saturating_sub(4));
+    let skip = scroll.min(lines.len().saturating_sub(1));
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>())
+            .block(dialog_block(theme, " Keys · Esc closes ")),
+        area,
+    );
+}

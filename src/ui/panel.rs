@@ -1,0 +1,129 @@
+//! What every panel has in common: the frame with its number and title, the age of its data, a
+//! spinner while loading, the last error, filter and sort indicators.
+
+use super::{focused, layout, logs, table};
+use crate::app::App;
+use crate::config::Theme;
+use crate::model::{PanelId, format_age};
+use crate::view::Role;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
+
+const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, panel: PanelId, area: Rect) {
+    let block = block(app, theme, panel);
+    frame.render_widget(block, area);
+    let (fetched, error, loading) = app.world.status(panel);
+    let inside = layout::inner(area);
+    if loading {
+        let text = format!("{} loading…", SPINNER[app.spinner % SPINNER.len()]);
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, theme.style(Role::Muted))),
+            inside,
+        );
+        return;
+    }
+    if fetched.is_none() && panel != PanelId::Logs {
+        // Never fetched successfully: the error is all there is to show.
+        let text = format!("✗ {}", error.unwrap_or("no data"));
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, theme.style(Role::Problem)))
+                .wrap(Wrap { trim: true }),
+            inside,
+        );
+        return;
+    }
+    match panel {
+        PanelId::Logs => logs::draw(frame, app, theme, inside),
+        PanelId::Waf => {
+            let (rules, samples) = layout::waf_split(area);
+            table::draw(frame, &app.waf, theme, rules, focused(app, panel));
+            if samples.height > 0 {
+                draw_samples(frame, app, theme, samples);
+            }
+        }
+        _ => {
+            if let Some(p) = app.table_panel(panel) {
+                table::draw(frame, p, theme, inside, focused(app, panel));
+            }
+        }
+    }
+}
+
+fn draw_samples(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let title = match app.selected_rule() {
+        Some((_, rule)) => format!("Sampled requests · {}", crate::view::clean(&rule.name)),
+        None => "Sampled requests · select a rule".to_string(),
+    };
+    let [title_row, rest] = ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Length(1),
+        ratatui::layout::Constraint::Fill(1),
+    ])
+    .areas(area);
+    let s = &app.world.samples;
+    let mut spans = vec![Span::styled(title, theme.style(Role::Title))];
+    if let Some(e) = &s.error {
+        spans.push(Span::styled(format!("  ✗ {e}"), theme.style(Role::Problem)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), title_row);
+    if app.selected_rule().is_some() {
+        table::draw(frame, &app.samples, theme, rest, false);
+    }
+}
+
+fn block<'a>(app: &'a App, theme: &Theme, panel: PanelId) -> Block<'a> {
+    let is_focused = focused(app, panel);
+    let border = theme.style(if is_focused {
+        Role::Focus
+    } else {
+        Role::Border
+    });
+    let mut title = vec![Span::styled(
+        format!(" {} {} ", panel.number(), panel.title()),
+        theme.style(if is_focused { Role::Focus } else { Role::Title }),
+    )];
+    let filter = app.filter_of(panel);
+    if !filter.is_empty() {
+        title.push(Span::styled(
+            format!("/{} ", crate::view::clean(filter)),
+            theme.style(Role::Hint),
+        ));
+    }
+    if let Some(p) = app.table_panel(panel)
+        && p.sort != crate::view::SortOrder::Natural
+    {
+        title.push(Span::styled(
+            format!("↓{} ", p.sort.label()),
+            theme.style(Role::Hint),
+        ));
+    }
+    if panel == PanelId::Logs && app.logs.paused {
+        title.push(Span::styled("PAUSED ", theme.style(Role::Warning)));
+    }
+    let (fetched, error, loading) = app.world.status(panel);
+    let age = match (loading, fetched) {
+        (true, _) => format!(" {} ", SPINNER[app.spinner % SPINNER.len()]),
+        (false, Some(at)) => format!(" {} ago ", format_age((app.now - at).num_seconds().max(0))),
+        (false, None) => " never ".to_string(),
+    };
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(if is_focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(border)
+        .title(Line::from(title))
+        .title(Line::from(Span::styled(age, theme.style(Role::Muted))).right_aligned());
+    if let Some(e) = error {
+        block = block.title_bottom(Line::from(Span::styled(
+            format!(" ✗ {} ", crate::view::clean(e)),
+            theme.style(Role::Problem),
+        )));
+    }
+    block
+}

@@ -1,0 +1,261 @@
+//! The binary as a user runs it: snapshots of the demo world in every format, help, completions,
+//! man page, and clear errors (exit code 2, file and line) for bad config files.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+
+fn opsconsole() -> Command {
+    let mut cmd = Command::cargo_bin("opsconsole").expect("binary built");
+    // Keep the developer's own config and state out of the tests.
+    let home = std::env::temp_dir().join("opsconsole-cli-tests");
+    cmd.env("OPSCONSOLE_CONFIG_DIR", home.join("config"))
+        .env("OPSCONSOLE_STATE_DIR", home.join("state"))
+        .env_remove("OPSCONSOLE_CONFIG")
+        .env_remove("NO_COLOR");
+    cmd
+}
+
+fn demo_snapshot(format: &str) -> String {
+    let out = opsconsole()
+        .args([
+            "--demo",
+            "--demo-seed",
+            "3",
+            "--snapshot",
+            "--format",
+            format,
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).expect("snapshot is UTF-8")
+}
+
+/// Remote text in the demo world carries escape sequences on purpose; none may reach the output.
+fn assert_terminal_safe(s: &str) {
+    let bad: Vec<char> = s
+        .chars()
+        .filter(|c| (c.is_control() && *c != '\n') || ('\u{202a}'..='\u{202e}').contains(c))
+        .collect();
+    assert!(bad.is_empty(), "control characters in output: {bad:?}");
+}
+
+#[test]
+fn markdown_snapshot_has_every_panel() {
+    let md = demo_snapshot("md");
+    for needle in [
+        "# opsconsole snapshot — ",
+        "- Account: demo world",
+        "## Targets (data ",
+        "## WAF (data ",
+        "## Route53 (data ",
+        "## Instances (data ",
+        "## Logs (",
+        "| Load balancer / target group / target | Port | AZ | State | Reason / detail |",
+        "ha-web-right",
+        "ha-lbext",
+        "xmlrpc",
+        "no default (\\*) record",
+        "### Sampled requests",
+    ] {
+        assert!(md.contains(needle), "markdown lacks {needle:?}:\n{md}");
+    }
+    assert_terminal_safe(&md);
+}
+
+#[test]
+fn json_snapshot_follows_its_schema() {
+    let json = demo_snapshot("json");
+    assert_terminal_safe(&json);
+    let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    assert_eq!(value["schema_version"], 1);
+    assert_eq!(value["scope"]["mode"], "demo");
+    assert!(
+        value["targets"]["data"]["load_balancers"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+    );
+    let schema_text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/snapshot.schema.json"),
+    )
+    .expect("docs/snapshot.schema.json");
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "snapshot does not match its schema: {errors:#?}"
+    );
+}
+
+#[test]
+fn text_snapshot_is_aligned_tables() {
+    let text = demo_snapshot("text");
+    assert!(text.starts_with("opsconsole "));
+    for needle in [
+        "== Targets (data ",
+        "== WAF",
+        "== Route53",
+        "== Instances",
+        "== Logs",
+        "ha-utm-left",
+    ] {
+        assert!(text.contains(needle), "text lacks {needle:?}");
+    }
+    assert_terminal_safe(&text);
+}
+
+#[test]
+fn same_seed_same_story() {
+    // The estate and its counts are a function of the seed (timestamps aside).
+    let facts = |json: String| -> Vec<serde_json::Value> {
+        let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        vec![
+            v["targets"]["data"].clone(),
+            v["waf"]["data"].clone(),
+            v["dns"]["data"].clone(),
+            v["instances"]["data"].clone(),
+        ]
+    };
+    assert_eq!(facts(demo_snapshot("json")), facts(demo_snapshot("json")));
+}
+
+#[test]
+fn help_lists_options_files_and_exit_codes() {
+    opsconsole().arg("--help").assert().success().stdout(
+        predicate::str::contains("--demo")
+            .and(predicate::str::contains("--snapshot"))
+            .and(predicate::str::contains("--read-only"))
+            .and(predicate::str::contains("Files:"))
+            .and(predicate::str::contains("Exit codes")),
+    );
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_same_definition() {
+    opsconsole()
+        .args(["--completions", "bash"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--demo-seed"));
+    opsconsole().arg("--man").assert().success().stdout(
+        predicate::str::contains(".TH opsconsole").and(predicate::str::contains("demo\\-seed")),
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    opsconsole().arg("--bogus").assert().code(2);
+    opsconsole().args(["--format", "json"]).assert().code(2);
+    opsconsole()
+        .arg("--snapshot")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--demo"));
+}
+
+#[test]
+fn the_console_needs_a_terminal() {
+    opsconsole()
+        .arg("--demo")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a terminal"));
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// Each invalid fixture: exit 2, and stderr names the file, the line and the offending key/value.
+#[test]
+fn invalid_files_are_named_with_line_and_key() {
+    let cases: &[(&[&str], &str, &str, &str)] = &[
+        (&["--config"], "invalid/bad-toml.toml", ":6:", "targets"),
+        (
+            &["--config"],
+            "invalid/unknown-field-config.toml",
+            ":9:",
+            "intances",
+        ),
+        (
+            &["--config"],
+            "invalid/zero-interval-config.toml",
+            ":7:",
+            "dns",
+        ),
+        (
+            &["--keymap"],
+            "invalid/unknown-action-keymap.toml",
+            ":7:",
+            "explode",
+        ),
+        (&["--keymap"], "invalid/bad-key-keymap.toml", ":10:", "F13"),
+        (
+            &["--theme"],
+            "invalid/unknown-colour-theme.toml",
+            ":7:",
+            "orangish",
+        ),
+        (
+            &["--theme"],
+            "invalid/unknown-role-theme.toml",
+            ":6:",
+            "eror",
+        ),
+    ];
+    for (flag, file, line, key) in cases {
+        let path = fixture(file);
+        let name = Path::new(file)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        opsconsole()
+            .args(["--demo", "--snapshot"])
+            .args(*flag)
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains(name)
+                    .and(predicate::str::contains(*line))
+                    .and(predicate::str::contains(*key))
+                    .and(predicate::str::contains("panicked").not()),
+            );
+    }
+}
+
+#[test]
+fn valid_user_files_are_accepted() {
+    opsconsole()
+        .args(["--demo", "--snapshot", "--format", "text"])
+        .args(["--config", &fixture("valid/config.toml")])
+        .args(["--keymap", &fixture("valid/user-keymap.toml")])
+        .args(["--theme", &fixture("valid/user-theme.toml")])
+        .assert()
+        .success();
+}
+
+#[test]
+fn missing_explicit_config_is_an_error() {
+    opsconsole()
+        .args([
+            "--demo",
+            "--snapshot",
+            "--config",
+            "/nonexistent/opsconsole.toml",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/opsconsole.toml"));
+}

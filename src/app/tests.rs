@@ -52,6 +52,12 @@ fn targets(right: TargetState) -> TargetsView {
                         TargetState::Healthy,
                     ),
                     target("i-right", "ha-web-right", "ap-northeast-1c", right),
+                    target(
+                        "i-extra",
+                        "ha-web-extra",
+                        "ap-northeast-1c",
+                        TargetState::Healthy,
+                    ),
                 ],
             }],
         }],
@@ -193,7 +199,7 @@ fn drain_asks_first_and_defaults_to_no() {
         panic!("no confirmation")
     };
     assert!(
-        c.details.iter().any(|d| d.contains("1 of 2 healthy left")),
+        c.details.iter().any(|d| d.contains("2 of 3 healthy left")),
         "{:?}",
         c.details
     );
@@ -221,6 +227,7 @@ fn last_healthy_target_needs_its_id_typed() {
         a.update(key('y')).is_empty(),
         "y alone must not drain the last healthy target"
     );
+    a.update(code(KeyCode::Backspace));
     for c in "i-left".chars() {
         a.update(key(c));
     }

@@ -141,14 +141,21 @@ impl KeyCombo {
                     return Err(err(format!("control character; {HINT}")));
                 }
                 if modifiers.contains(KeyModifiers::SHIFT) && !c.is_alphabetic() {
-                    return Err(err(format!(
+                    return Err(err(
                         "S- only combines with letters and named keys; write the shifted \
                          character itself (e.g. \"?\" rather than \"S-/\")"
-                    )));
+                            .to_string(),
+                    ));
                 }
                 KeyCode::Char(c)
             }
-            _ => named(rest).ok_or_else(|| err(format!("unknown key name \"{rest}\"; {HINT}")))?,
+            _ => named(rest).ok_or_else(|| {
+                if is_function_key_like(rest) {
+                    err("function keys go from F1 to F12".to_string())
+                } else {
+                    err(format!("unknown key name \"{rest}\"; {HINT}"))
+                }
+            })?,
         };
         Ok(KeyCombo::new(code, modifiers))
     }
@@ -168,6 +175,12 @@ fn named(name: &str) -> Option<KeyCode> {
         Ok(n @ 1..=12) => Some(KeyCode::F(n)),
         _ => None,
     }
+}
+
+/// `F13`, `F0`, `F01`: meant as a function key, but not one terminals send.
+fn is_function_key_like(name: &str) -> bool {
+    name.strip_prefix(['F', 'f'])
+        .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
 }
 
 impl FromStr for KeyCombo {
@@ -289,7 +302,7 @@ mod tests {
             KeyCombo::parse("F13")
                 .unwrap_err()
                 .to_string()
-                .contains("F1..F12")
+                .contains("F1 to F12")
         );
     }
 

@@ -178,11 +178,13 @@ fn known_contexts() -> String {
     KeyContext::ALL.map(KeyContext::name).join(", ")
 }
 
-/// Parses and checks one keymap file. Returns its `base` (if any) and its entries by context.
-#[allow(clippy::type_complexity)]
-fn parse_file(
-    src: Source<'_>,
-) -> Result<(Option<Spanned<String>>, Vec<(KeyContext, Vec<Entry>)>), ConfigError> {
+/// One keymap file, checked: what it overlays (user files only) and its entries by context.
+struct Parsed {
+    base: Option<Spanned<String>>,
+    contexts: Vec<(KeyContext, Vec<Entry>)>,
+}
+
+fn parse_file(src: Source<'_>) -> Result<Parsed, ConfigError> {
     // First only the top-level names, so an unknown context gets its own message.
     let top: BTreeMap<Spanned<String>, serde::de::IgnoredAny> = src.parse()?;
     for name in top.keys() {
@@ -195,7 +197,18 @@ fn parse_file(
         }
     }
 
-    let file: KeymapFile = src.parse()?;
+    let file: KeymapFile = src.parse().map_err(|mut e: ConfigError| {
+        // `[global]` instead of `[[global]]`: serde's wording does not say what to write.
+        if e.message.contains("expected a sequence")
+            && let Some(ctx) = e.key.as_deref().and_then(KeyContext::from_name)
+        {
+            e.message = format!(
+                "each binding is one table of an array: write [[{0}]] (two brackets) or {0} = [ {{ on = ..., run = ... }} ]",
+                ctx.name()
+            );
+        }
+        e
+    })?;
     let base = file.base.clone();
     let mut out = Vec::new();
     for (ctx, raws) in file.into_contexts() {
@@ -215,7 +228,10 @@ fn parse_file(
         }
         out.push((ctx, entries));
     }
-    Ok((base, out))
+    Ok(Parsed {
+        base,
+        contexts: out,
+    })
 }
 
 fn check_binding(src: Source<'_>, ctx: KeyContext, raw: &RawBinding) -> Result<Entry, ConfigError> {
@@ -299,7 +315,7 @@ impl Keymap {
         };
         let file = builtin_name(name);
         let src = Source::new(&file, text);
-        let (base, contexts) = parse_file(src)?;
+        let Parsed { base, contexts } = parse_file(src)?;
         if let Some(base) = base {
             return Err(src.error(base.span(), "base", "a builtin keymap cannot have a base"));
         }
@@ -320,7 +336,10 @@ impl Keymap {
         };
         let text = read_file(path)?;
         let src = Source::new(path, &text);
-        let (file_base, contexts) = parse_file(src)?;
+        let Parsed {
+            base: file_base,
+            contexts,
+        } = parse_file(src)?;
         let mut keymap = match &file_base {
             Some(b) => {
                 if !BUILTIN_KEYMAPS.contains(&b.get_ref().as_str()) {
@@ -486,7 +505,12 @@ mod tests {
     #[test]
     fn required_bindings_resolve() {
         use Action::*;
-        use KeyContext::{Confirm, Filter, Global, Help};
+        let (global, confirm, help, filter) = (
+            KeyContext::Global,
+            KeyContext::Confirm,
+            KeyContext::Help,
+            KeyContext::Filter,
+        );
         let t = KeyContext::Panel(PanelId::Targets);
         for name in BUILTIN_KEYMAPS {
             let k = Keymap::builtin(name).unwrap();
@@ -524,10 +548,10 @@ mod tests {
             // Mutations stay in their own panel.
             assert_eq!(at(KeyContext::Panel(PanelId::Waf), "d"), None, "{name}");
             assert_eq!(at(KeyContext::Panel(PanelId::Dns), "t"), None, "{name}");
-            assert_eq!(at(Global, "?"), Some(Help), "{name}");
-            assert_eq!(at(Global, "q"), Some(Quit), "{name}");
-            assert_eq!(at(Global, "C-c"), Some(Quit), "{name}");
-            assert_eq!(at(Global, "Esc"), Some(Cancel), "{name}");
+            assert_eq!(at(global, "?"), Some(Help), "{name}");
+            assert_eq!(at(global, "q"), Some(Quit), "{name}");
+            assert_eq!(at(global, "C-c"), Some(Quit), "{name}");
+            assert_eq!(at(global, "Esc"), Some(Cancel), "{name}");
             for (key, action) in [
                 ("Up", Up),
                 ("Down", Down),
@@ -537,20 +561,20 @@ mod tests {
                 ("End", Bottom),
             ] {
                 assert_eq!(at(t, key), Some(action), "{name} {key}");
-                assert_eq!(at(Help, key), Some(action), "{name} help {key}");
+                assert_eq!(at(help, key), Some(action), "{name} help {key}");
             }
-            assert_eq!(at(Confirm, "y"), Some(Confirm), "{name}");
-            assert_eq!(at(Confirm, "n"), Some(Cancel), "{name}");
-            assert_eq!(at(Confirm, "Esc"), Some(Cancel), "{name}");
+            assert_eq!(at(confirm, "y"), Some(Confirm), "{name}");
+            assert_eq!(at(confirm, "n"), Some(Cancel), "{name}");
+            assert_eq!(at(confirm, "Esc"), Some(Cancel), "{name}");
             // The default answer is No.
-            assert_eq!(at(Confirm, "Enter"), Some(Cancel), "{name}");
-            assert_eq!(at(Confirm, "q"), None, "{name}");
+            assert_eq!(at(confirm, "Enter"), Some(Cancel), "{name}");
+            assert_eq!(at(confirm, "q"), None, "{name}");
             for key in ["Esc", "?", "q"] {
-                assert_eq!(at(Help, key), Some(Cancel), "{name} help {key}");
+                assert_eq!(at(help, key), Some(Cancel), "{name} help {key}");
             }
-            assert_eq!(at(Filter, "Enter"), Some(Confirm), "{name}");
-            assert_eq!(at(Filter, "Esc"), Some(Cancel), "{name}");
-            assert_eq!(at(Filter, "q"), None, "{name}: q is typed text");
+            assert_eq!(at(filter, "Enter"), Some(Confirm), "{name}");
+            assert_eq!(at(filter, "Esc"), Some(Cancel), "{name}");
+            assert_eq!(at(filter, "q"), None, "{name}: q is typed text");
         }
     }
 
@@ -704,6 +728,11 @@ mod tests {
                 "[[filter]]\non = \"x\"\nrun = \"cancel\"\n",
                 2,
                 "printable keys are typed into the filter",
+            ),
+            (
+                "[global]\non = \"x\"\nrun = \"quit\"\n",
+                1,
+                "global: each binding is one table of an array: write [[global]]",
             ),
             (
                 "[[confirm]]\non = \"d\"\nrun = \"drain\"\n",

@@ -67,3 +67,53 @@ impl Config {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Action;
+    use crate::model::PanelId;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    fn fixture(rel: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(rel)
+    }
+
+    #[test]
+    fn config_file_names_keymap_and_theme() {
+        let config = fixture("valid/config.toml");
+        let c = Config::load(&Overrides {
+            config: Some(&config),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(c.settings_file.as_deref(), Some(config.as_path()));
+        assert_eq!(c.theme.name, "high-contrast");
+        let d = KeyEvent::new(KeyCode::Char('D'), KeyModifiers::SHIFT);
+        let targets = KeyContext::Panel(PanelId::Targets);
+        assert_eq!(c.keymap.lookup(targets, &d), Some(Action::Drain));
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let config = fixture("valid/config.toml");
+        let theme = fixture("valid/user-theme.toml");
+        let c = Config::load(&Overrides {
+            config: Some(&config),
+            theme: theme.to_str(),
+            keymap: Some("vim"),
+            interval: Some(2),
+            no_color: true,
+        })
+        .unwrap();
+        assert_eq!(c.theme.name, "my-light");
+        assert_eq!(c.theme.style(crate::view::Role::Problem).bg, None);
+        assert!(c.keymap.name().starts_with("vim"));
+        assert_eq!(
+            c.settings.interval(PanelId::Dns),
+            std::time::Duration::from_secs(2)
+        );
+    }
+}

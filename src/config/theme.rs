@@ -104,17 +104,14 @@ impl RoleStyle {
     }
 }
 
-/// Parses one theme file into its name, base and the styles it names.
-fn parse_file(
-    src: Source<'_>,
-) -> Result<
-    (
-        Option<String>,
-        Option<Spanned<String>>,
-        BTreeMap<Role, Style>,
-    ),
-    ConfigError,
-> {
+/// One theme file, checked: the roles it names and, for user files, what it overlays.
+struct Parsed {
+    name: Option<String>,
+    base: Option<Spanned<String>>,
+    styles: BTreeMap<Role, Style>,
+}
+
+fn parse_file(src: Source<'_>) -> Result<Parsed, ConfigError> {
     let file: ThemeFile = src.parse()?;
     let mut styles = BTreeMap::new();
     for (name, raw) in &file.roles {
@@ -128,7 +125,11 @@ fn parse_file(
         };
         styles.insert(role, raw.to_style(src, name.get_ref())?);
     }
-    Ok((file.name, file.base, styles))
+    Ok(Parsed {
+        name: file.name,
+        base: file.base,
+        styles,
+    })
 }
 
 fn builtin_file(name: &str) -> PathBuf {
@@ -149,7 +150,7 @@ impl Theme {
         };
         let file = builtin_file(name);
         let src = Source::new(&file, text);
-        let (_, base, styles) = parse_file(src)?;
+        let Parsed { base, styles, .. } = parse_file(src)?;
         if let Some(base) = base {
             return Err(src.error(base.span(), "base", "a builtin theme cannot have a base"));
         }
@@ -202,7 +203,7 @@ impl Theme {
             }
         })?;
         let src = Source::new(path, &text);
-        let (name, base, styles) = parse_file(src)?;
+        let Parsed { name, base, styles } = parse_file(src)?;
         let mut theme = match &base {
             None => Theme::builtin(DEFAULT_BASE)?,
             Some(b) if BUILTIN_THEMES.contains(&b.get_ref().as_str()) => {

@@ -26,20 +26,10 @@ pub fn draw(frame: &mut Frame, panel: &TablePanel, theme: &Theme, area: Rect, fo
         );
         return;
     }
-    let widths: Vec<Constraint> = t
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            if i == 0 {
-                Constraint::Min(c.width)
-            } else {
-                Constraint::Length(c.width)
-            }
-        })
-        .collect();
-    let header =
-        Row::new(t.columns.iter().map(|c| Line::from(c.title))).style(theme.style(Role::Header));
+    let widths = column_widths(&t.columns, area.width);
+    let shown = widths.len();
+    let header = Row::new(t.columns.iter().take(shown).map(|c| Line::from(c.title)))
+        .style(theme.style(Role::Header));
     let visible = (area.height as usize).saturating_sub(1);
     let rows = t
         .rows
@@ -49,7 +39,7 @@ pub fn draw(frame: &mut Frame, panel: &TablePanel, theme: &Theme, area: Rect, fo
         .take(visible)
         .map(|(i, row)| {
             let row_style = theme.style(row.role);
-            let cells = row.cells.iter().enumerate().map(|(c, cell)| {
+            let cells = row.cells.iter().take(shown).enumerate().map(|(c, cell)| {
                 let style = cell.role.map(|r| theme.style(r)).unwrap_or(row_style);
                 let text = if c == 0 {
                     format!("{}{}", "  ".repeat(row.depth as usize), cell.text)
@@ -77,5 +67,37 @@ fn selection(theme: &Theme, focused: bool) -> Style {
         theme.style(Role::Selection)
     } else {
         Style::default().add_modifier(ratatui::style::Modifier::UNDERLINED)
+    }
+}
+
+/// The first column may shrink to this before later columns are dropped.
+const FIRST_COLUMN_MIN: u16 = 20;
+
+/// Widths for the columns that fit: every column after the first keeps its width, the first
+/// takes what is left, and when even that is too narrow the rightmost columns are left out
+/// (columns are ordered by importance).
+fn column_widths(columns: &[crate::view::Column], width: u16) -> Vec<Constraint> {
+    let first_min = FIRST_COLUMN_MIN.min(columns.first().map_or(0, |c| c.width));
+    let mut shown = columns.len();
+    loop {
+        let fixed: u16 = columns
+            .iter()
+            .take(shown)
+            .skip(1)
+            .map(|c| c.width + 1)
+            .sum();
+        let first = width.saturating_sub(fixed);
+        if first >= first_min || shown <= 1 {
+            return std::iter::once(Constraint::Length(first.max(1)))
+                .chain(
+                    columns
+                        .iter()
+                        .take(shown)
+                        .skip(1)
+                        .map(|c| Constraint::Length(c.width)),
+                )
+                .collect();
+        }
+        shown -= 1;
     }
 }

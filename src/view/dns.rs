@@ -6,22 +6,9 @@ use crate::model::{DnsView, Health, HostedZone, Record, RecordSet, RoutingPolicy
 
 pub fn columns() -> Vec<Column> {
     vec![
-        Column {
-            title: "Zone / record set / location",
-            width: 28,
-        },
-        Column {
-            title: "Type",
-            width: 5,
-        },
-        Column {
-            title: "Answer",
-            width: 30,
-        },
-        Column {
-            title: "Health",
-            width: 11,
-        },
+        Column::new("Zone / record set / location", 30),
+        Column::new("Answer", 28),
+        Column::new("Health", 11),
     ]
 }
 
@@ -46,7 +33,6 @@ fn zone_rows(zone: &HostedZone, rows: &mut Vec<Row>) {
         Role::Title,
         vec![
             Cell::new(clean(&zone.name)),
-            Cell::new(""),
             Cell::styled(
                 if zone.private {
                     "private zone"
@@ -76,8 +62,12 @@ fn set_rows(zone: &HostedZone, set: &RecordSet, rows: &mut Vec<Row>) {
         1,
         role,
         vec![
-            Cell::new(format!("{} {}", clean(&set.name), set.policy.as_str())),
-            Cell::new(clean(&set.rtype)),
+            Cell::new(format!(
+                "{} {} {}",
+                clean(&set.name),
+                clean(&set.rtype),
+                set.policy.as_str()
+            )),
             Cell::styled(detail, role),
             Cell::new(""),
         ],
@@ -119,7 +109,6 @@ fn record_row(set_key: &str, policy: RoutingPolicy, index: usize, r: &Record) ->
         role,
         vec![
             Cell::new(label),
-            Cell::new(""),
             Cell::new(clean(&r.answer.describe())),
             Cell::styled(r.health.as_str(), health_role(r.health)),
         ],

@@ -5,40 +5,17 @@ use super::{Role, clean};
 use crate::model::{CheckStatus, Instance, InstancesView, TargetsView};
 use std::collections::HashMap;
 
+/// Ordered by importance: narrow panels drop columns from the right.
 pub fn columns() -> Vec<Column> {
     vec![
-        Column {
-            title: "Instance",
-            width: 24,
-        },
-        Column {
-            title: "Type",
-            width: 9,
-        },
-        Column {
-            title: "AZ",
-            width: 15,
-        },
-        Column {
-            title: "Private IP",
-            width: 12,
-        },
-        Column {
-            title: "State",
-            width: 8,
-        },
-        Column {
-            title: "Sys/Inst check",
-            width: 14,
-        },
-        Column {
-            title: "Events",
-            width: 14,
-        },
-        Column {
-            title: "Target groups",
-            width: 14,
-        },
+        Column::new("Instance", 24),
+        Column::new("State", 8),
+        Column::new("Sys/Inst check", 14),
+        Column::new("Events", 16),
+        Column::new("Target groups", 16),
+        Column::new("Private IP", 13),
+        Column::new("Type", 10),
+        Column::new("AZ", 15),
     ]
 }
 
@@ -110,9 +87,6 @@ fn instance_row(i: &Instance, groups: &[String]) -> Row {
                 Some(n) => format!("{} {}", clean(n), clean(&i.id)),
                 None => clean(&i.id),
             }),
-            Cell::new(clean(&i.instance_type)),
-            Cell::new(clean(&i.az)),
-            Cell::new(i.private_ip.as_deref().map(clean).unwrap_or_default()),
             Cell::styled(clean(&i.state), state_role),
             Cell::styled(
                 format!(

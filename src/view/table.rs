@@ -12,6 +12,12 @@ pub struct Column {
     pub width: u16,
 }
 
+impl Column {
+    pub const fn new(title: &'static str, width: u16) -> Column {
+        Column { title, width }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
     pub text: String,

@@ -5,28 +5,14 @@ use super::{Role, clean};
 use crate::model::{HealthCount, LoadBalancer, Target, TargetGroup, TargetState, TargetsView};
 use std::collections::BTreeMap;
 
+/// Ordered by importance: narrow panels drop columns from the right.
 pub fn columns() -> Vec<Column> {
     vec![
-        Column {
-            title: "Load balancer / target group / target",
-            width: 30,
-        },
-        Column {
-            title: "Port",
-            width: 5,
-        },
-        Column {
-            title: "AZ",
-            width: 16,
-        },
-        Column {
-            title: "State",
-            width: 18,
-        },
-        Column {
-            title: "Reason / detail",
-            width: 24,
-        },
+        Column::new("Load balancer / target group / target", 30),
+        Column::new("State", 14),
+        Column::new("Reason / detail", 22),
+        Column::new("AZ", 15),
+        Column::new("Port", 5),
     ]
 }
 
@@ -57,10 +43,10 @@ fn lb_rows(lb: &LoadBalancer, rows: &mut Vec<Row>) {
         role,
         vec![
             Cell::new(format!("{} {}", clean(&lb.name), lb.kind.short())),
-            Cell::new(""),
-            Cell::new(""),
             Cell::styled(clean(&lb.scheme), Role::Muted),
             Cell::styled(clean(&lb.region), Role::Muted),
+            Cell::new(""),
+            Cell::new(""),
         ],
     ));
     for l in &lb.listeners {
@@ -70,10 +56,10 @@ fn lb_rows(lb: &LoadBalancer, rows: &mut Vec<Row>) {
             Role::Muted,
             vec![
                 Cell::new(clean(&l.describe())),
-                Cell::new(l.port.to_string()),
-                Cell::new(""),
                 Cell::new(""),
                 Cell::new("listener"),
+                Cell::new(""),
+                Cell::new(l.port.to_string()),
             ],
         ));
     }
@@ -107,11 +93,6 @@ fn group_rows(tg: &TargetGroup, live: bool, rows: &mut Vec<Row>) {
         role,
         vec![
             Cell::new(format!("{} [{traffic}]", clean(&tg.name))),
-            Cell::new(tg.port.to_string()),
-            Cell::styled(
-                az_summary(&by_az),
-                if az_down { Role::Problem } else { Role::Muted },
-            ),
             Cell::styled(health.describe(), health_role),
             Cell::styled(
                 format!(
@@ -122,6 +103,11 @@ fn group_rows(tg: &TargetGroup, live: bool, rows: &mut Vec<Row>) {
                 ),
                 Role::Muted,
             ),
+            Cell::styled(
+                az_summary(&by_az),
+                if az_down { Role::Problem } else { Role::Muted },
+            ),
+            Cell::new(tg.port.to_string()),
         ],
     ));
     for t in &tg.targets {
@@ -139,7 +125,8 @@ fn az_summary(by_az: &BTreeMap<String, HealthCount>) -> String {
 }
 
 fn az_suffix(az: &str) -> String {
-    // "ap-northeast-1a" → "1a"; anything unusual is shown whole.
+    // "ap-northeast-1a" → "1a": the region is on the load balancer's row. Anything unusual is
+    // shown whole.
     let s = clean(az);
     match s.rsplit_once('-') {
         Some((_, tail)) if !tail.is_empty() => tail.to_string(),
@@ -176,10 +163,10 @@ fn target_row(tg: &TargetGroup, t: &Target) -> Row {
         },
         vec![
             Cell::new(label),
-            Cell::new(t.port.to_string()),
-            Cell::new(clean(&t.az)),
             Cell::styled(t.state.as_aws(), role),
             Cell::styled(detail, Role::Muted),
+            Cell::new(az_suffix(&t.az)),
+            Cell::new(t.port.to_string()),
         ],
     )
 }
@@ -240,9 +227,9 @@ mod tests {
         };
         let t = table(&view);
         let tg = t.rows.iter().find(|r| r.key == "tg:arn:tg").unwrap();
-        assert_eq!(tg.cells[2].text, "1a 1/1 · 1c 0/1");
-        assert_eq!(tg.cells[2].role, Some(Role::Problem));
-        assert_eq!(tg.cells[3].text, "1 of 2 healthy");
+        assert_eq!(tg.cells[3].text, "1a 1/1 · 1c 0/1");
+        assert_eq!(tg.cells[3].role, Some(Role::Problem));
+        assert_eq!(tg.cells[1].text, "1 of 2 healthy");
         assert!(tg.cells[0].text.contains("[live]"));
         let bad = t.rows.iter().find(|r| r.key == "t:arn:tg:i-2:80").unwrap();
         assert_eq!(bad.role, Role::Problem);

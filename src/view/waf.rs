@@ -12,30 +12,12 @@ pub fn columns(window_minutes: u32) -> Vec<Column> {
         _ => "Window",
     };
     vec![
-        Column {
-            title: "Web ACL / rule",
-            width: 26,
-        },
-        Column {
-            title: "Action",
-            width: 13,
-        },
-        Column {
-            title: "Allowed",
-            width: 7,
-        },
-        Column {
-            title: "Blocked",
-            width: 7,
-        },
-        Column {
-            title: "Counted",
-            width: 7,
-        },
-        Column {
-            title: spark_title,
-            width: 15,
-        },
+        Column::new("Web ACL / rule", 26),
+        Column::new("Action", 13),
+        Column::new("Allowed", 7),
+        Column::new("Blocked", 7),
+        Column::new("Counted", 7),
+        Column::new(spark_title, 15),
     ]
 }
 
@@ -94,9 +76,16 @@ fn rule_rows(acl: &WebAcl, rule: &WafRule, rows: &mut Vec<Row>) {
         Role::Normal
     };
     let name = match &rule.kind {
-        RuleKind::Group { group, .. } => {
+        // Managed groups are often referenced under their own name; say the group only when
+        // the rule's name doesn't already.
+        RuleKind::Group { group, .. }
+            if !rule
+                .name
+                .contains(group.rsplit('/').next().unwrap_or(group)) =>
+        {
             format!("{} {} ({})", rule.priority, clean(&rule.name), clean(group))
         }
+        RuleKind::Group { .. } => format!("{} {}", rule.priority, clean(&rule.name)),
         RuleKind::Plain { .. } => format!("{} {}", rule.priority, clean(&rule.name)),
     };
     let hits: Vec<u64> = rule
@@ -174,30 +163,12 @@ pub fn sparkline(points: &[u64]) -> String {
 
 pub fn samples_columns() -> Vec<Column> {
     vec![
-        Column {
-            title: "Time (UTC)",
-            width: 8,
-        },
-        Column {
-            title: "Client IP",
-            width: 15,
-        },
-        Column {
-            title: "Ctry",
-            width: 4,
-        },
-        Column {
-            title: "Method",
-            width: 6,
-        },
-        Column {
-            title: "URI",
-            width: 24,
-        },
-        Column {
-            title: "Action",
-            width: 9,
-        },
+        Column::new("Time (UTC)", 8),
+        Column::new("Client IP", 15),
+        Column::new("Ctry", 4),
+        Column::new("Method", 6),
+        Column::new("URI", 24),
+        Column::new("Action", 9),
     ]
 }
 

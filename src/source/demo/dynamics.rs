@@ -185,7 +185,7 @@ impl DemoWorld {
         let down_ends = drill.down_at_ms + drill.down_for_ms;
         if (drill.down_at_ms..down_ends).contains(&phase) {
             let pick = rng_for(self.seed, &format!("drill/{}", drill.target), cycle)
-                .random_range(0..drill.reasons.len());
+                .random_range(0..drill.reasons.len().max(1));
             Health::of(TargetState::Unhealthy, drill.reasons.get(pick).copied())
         } else if (down_ends..down_ends + drill.checking_for_ms).contains(&phase) {
             Health::of(TargetState::Initial, Some("Elb.InitialHealthChecking"))

@@ -136,12 +136,15 @@ struct TgDef {
     targets: Vec<Target>,
 }
 
+/// (port, protocol, [(target group, weight)]) of one listener's default forward.
+type ListenerDef<'a> = (u16, &'a str, &'a [(&'a str, Option<u32>)]);
+
 fn lb(
     name: &str,
     kind: LbKind,
     scheme: &str,
     region: &str,
-    listeners: &[(u16, &str, &[(&str, Option<u32>)])],
+    listeners: &[ListenerDef],
     groups: Vec<TgDef>,
 ) -> LoadBalancer {
     LoadBalancer {

@@ -299,7 +299,7 @@ impl DemoWorld {
                 }
             })
             .collect();
-        requests.sort_by(|a, b| b.time.cmp(&a.time));
+        requests.sort_by_key(|r| std::cmp::Reverse(r.time));
         Ok(RuleSamples {
             acl_id: acl_id.to_string(),
             rule: rule.to_string(),

@@ -342,8 +342,14 @@ fn set_rule_toggles_and_refuses_a_stale_from() {
     assert_eq!(last.blocked, 0);
     assert!(series[..14].iter().all(|p| p.counted == 0));
     assert!(series[..14].iter().map(|p| p.blocked).sum::<u64>() > 0);
+    // Samples from before the change were blocked, those after it only counted.
+    hand.advance(Duration::seconds(60));
     let samples = world.rule_samples(&rule.acl_id, &rule.rule).unwrap();
+    let change = t0() + Duration::seconds(90);
     assert!(samples.requests.iter().any(|r| r.action == "COUNT"));
+    for r in &samples.requests {
+        assert_eq!(r.action == "COUNT", r.time >= change, "{r:?}");
+    }
     // The same stale click again is refused; so is turning a group into a plain rule.
     assert!(
         world

@@ -1,0 +1,215 @@
+//! Rendered screens: every panel, zoomed and together, and every dialog, drawn with ratatui's
+//! TestBackend from the demo world at a fixed time, compared with insta snapshots.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsconsole::app::{App, Data, Event};
+use opsconsole::config::{Keymap, Settings, Theme};
+use opsconsole::model::PanelId;
+use opsconsole::source::demo::{Clock, DemoWorld};
+use opsconsole::{snapshot, ui, view::Role};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const W: u16 = 160;
+const H: u16 = 45;
+
+fn at() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// The demo world fetched once at a fixed instant, fed into a fresh console.
+fn console(read_only: bool) -> App {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let session = DemoWorld::new(7, Clock::Fixed(at())).session();
+    let collected = rt.block_on(snapshot::collect(&session, 30));
+    let mut app = App::new(
+        session.sources.scope.clone(),
+        Keymap::builtin("default").unwrap(),
+        &Settings::default(),
+        read_only,
+        at(),
+    );
+    app.update(Event::Resize(W, H));
+    let w = collected.world;
+    app.update(Event::Data(Data::Targets(
+        at(),
+        w.targets.value.ok_or_else(String::new),
+    )));
+    app.update(Event::Data(Data::Waf(
+        at(),
+        w.waf.value.ok_or_else(String::new),
+    )));
+    app.update(Event::Data(Data::Dns(
+        at(),
+        w.dns.value.ok_or_else(String::new),
+    )));
+    app.update(Event::Data(Data::Instances(
+        at(),
+        w.instances.value.ok_or_else(String::new),
+    )));
+    app.world.logs = w.logs;
+    if let Some(first) = collected.samples.into_iter().next() {
+        app.update(Event::Data(Data::Samples(at(), Ok(first))));
+    }
+    app.update(Event::Tick(at() + chrono::Duration::seconds(12)));
+    app
+}
+
+fn render(app: &App) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(W, H)).unwrap();
+    let theme = Theme::load("dark", false).unwrap();
+    terminal.draw(|f| ui::draw(f, app, &theme)).unwrap();
+    terminal
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn keys(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn select(app: &mut App, panel: PanelId, containing: &str) {
+    let h = app.viewport(panel);
+    let p = app.table_panel_mut(panel).unwrap();
+    let key = p
+        .table
+        .rows
+        .iter()
+        .find(|r| r.cells.first().is_some_and(|c| c.text.contains(containing)))
+        .map(|r| r.key.clone())
+        .unwrap_or_else(|| panic!("no row containing {containing}"));
+    p.select_key(&key, h);
+}
+
+#[test]
+fn whole_console() {
+    insta::assert_snapshot!(render(&console(false)).backend());
+}
+
+#[test]
+fn each_panel_zoomed() {
+    for panel in PanelId::ALL {
+        let mut app = console(false);
+        keys(&mut app, &panel.number().to_string());
+        press(&mut app, KeyCode::Enter);
+        insta::assert_snapshot!(
+            format!("zoomed_{panel:?}").to_lowercase(),
+            render(&app).backend()
+        );
+    }
+}
+
+#[test]
+fn loading_before_any_data() {
+    let mut app = App::new(
+        opsconsole::model::Scope {
+            mode: "demo".into(),
+            ..Default::default()
+        },
+        Keymap::builtin("default").unwrap(),
+        &Settings::default(),
+        false,
+        at(),
+    );
+    app.update(Event::Resize(W, H));
+    insta::assert_snapshot!(render(&app).backend());
+}
+
+#[test]
+fn failing_panel_keeps_its_data_and_says_why() {
+    let mut app = console(false);
+    app.update(Event::Data(Data::Targets(
+        at() + chrono::Duration::seconds(60),
+        Err("Throttling: Rate exceeded (retrying)".into()),
+    )));
+    app.update(Event::Data(Data::Dns(
+        at(),
+        Err("AccessDenied: route53:ListHostedZones".into()),
+    )));
+    app.update(Event::Tick(at() + chrono::Duration::seconds(95)));
+    insta::assert_snapshot!(render(&app).backend());
+}
+
+#[test]
+fn drain_confirmation() {
+    let mut app = console(false);
+    select(&mut app, PanelId::Targets, "ha-web-right");
+    keys(&mut app, "d");
+    insta::assert_snapshot!(render(&app).backend());
+}
+
+#[test]
+fn last_healthy_target_asks_for_its_id() {
+    let mut app = console(false);
+    select(&mut app, PanelId::Targets, "mt-cms ");
+    keys(&mut app, "d");
+    keys(&mut app, "i-0");
+    insta::assert_snapshot!(render(&app).backend());
+}
+
+#[test]
+fn waf_toggle_confirmation() {
+    let mut app = console(false);
+    keys(&mut app, "2");
+    select(&mut app, PanelId::Waf, "block-xmlrpc");
+    keys(&mut app, "t");
+    insta::assert_snapshot!(render(&app).backend());
+}
+
+#[test]
+fn help_overlay_comes_from_the_keymap() {
+    let mut app = console(false);
+    keys(&mut app, "?");
+    insta::assert_snapshot!(render(&app).backend());
+}
+
+#[test]
+fn filter_prompt() {
+    let mut app = console(false);
+    keys(&mut app, "/ha-web");
+    insta::assert_snapshot!(render(&app).backend());
+}
+
+#[test]
+fn read_only_says_so() {
+    let mut app = console(true);
+    select(&mut app, PanelId::Targets, "ha-web-right");
+    keys(&mut app, "d");
+    insta::assert_snapshot!(render(&app).backend());
+}
+
+/// Styles come from the theme's roles: a problem row is drawn in the problem style.
+#[test]
+fn problem_rows_use_the_problem_style() {
+    let app = console(false);
+    let terminal = render(&app);
+    let theme = Theme::load("dark", false).unwrap();
+    let buffer = terminal.backend().buffer();
+    let problem = theme.style(Role::Problem);
+    let row = (0..H)
+        .find(|y| {
+            let line: String = (0..W / 2)
+                .map(|x| buffer[(x, *y)].symbol().to_string())
+                .collect();
+            line.contains("unused") || line.contains("unhealthy")
+        })
+        .expect("a problem row on screen");
+    let styled = (0..W / 2).any(|x| {
+        let cell = &buffer[(x, row)];
+        cell.fg == problem.fg.unwrap_or(cell.fg) && problem.fg.is_some() && cell.symbol() != " "
+    });
+    assert!(
+        styled || problem.fg.is_none(),
+        "no cell in the problem style on row {row}"
+    );
+}

@@ -123,8 +123,11 @@ async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitC
         chrono::Utc::now(),
     );
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        return fail(EXIT_FAILURE, &format!("could not write the snapshot: {e}"));
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        // The reader (`| head`) had enough: not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+        Err(e) => return fail(EXIT_FAILURE, &format!("could not write the snapshot: {e}")),
+        Ok(()) => {}
     }
     let failed = collected.world.failed_panels();
     if failed.is_empty() {

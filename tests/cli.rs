@@ -54,7 +54,7 @@ fn markdown_snapshot_has_every_panel() {
         "## Route53 (data ",
         "## Instances (data ",
         "## Logs (",
-        "| Load balancer / target group / target | Port | AZ | State | Reason / detail |",
+        "| Load balancer / target group / target | State | Reason / detail | AZ | Port |",
         "ha-web-right",
         "ha-lbext",
         "xmlrpc",

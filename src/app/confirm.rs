@@ -31,7 +31,10 @@ impl Confirmation {
             Mutation::Drain { target } | Mutation::Register { target } => {
                 details.push(format!(
                     "Target {} · port {} · {}",
-                    target.label(),
+                    match &target.name {
+                        Some(n) => format!("{n} {}", target.id),
+                        None => target.id.clone(),
+                    },
                     target.port,
                     target.az
                 ));

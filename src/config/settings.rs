@@ -188,6 +188,8 @@ struct Located {
     #[serde(default)]
     regions: Vec<Spanned<String>>,
     profile: Option<Spanned<String>>,
+    theme: Option<Spanned<String>>,
+    keymap: Option<Spanned<String>>,
     #[serde(default)]
     log: Vec<Spanned<LocatedLog>>,
 }
@@ -218,8 +220,45 @@ fn looks_like_region(r: &str) -> bool {
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
 }
 
+/// A `theme`/`keymap` value must be a builtin name or an existing file; checked here so a typo
+/// is reported at its line in config.toml rather than as a missing file somewhere else.
+fn check_choice(
+    src: Source<'_>,
+    field: &str,
+    value: &Option<Spanned<String>>,
+    builtins: &[&str],
+) -> Result<(), ConfigError> {
+    let Some(v) = value else {
+        return Ok(());
+    };
+    if builtins.contains(&v.get_ref().as_str()) {
+        return Ok(());
+    }
+    let path = paths::resolve(Path::new(v.get_ref()), config_dir_of(src.name));
+    if path.is_file() {
+        return Ok(());
+    }
+    Err(src.error(
+        v.span(),
+        field,
+        format!(
+            "\"{}\" is neither a builtin {field} ({}) nor a file (no {})",
+            v.get_ref().escape_debug(),
+            builtins.join(", "),
+            path.display()
+        ),
+    ))
+}
+
+/// The directory relative paths in a config file are resolved against.
+fn config_dir_of(file: &Path) -> Option<&Path> {
+    file.parent().filter(|d| !d.as_os_str().is_empty())
+}
+
 fn check(src: Source<'_>) -> Result<(), ConfigError> {
     let located: Located = src.parse()?;
+    check_choice(src, "theme", &located.theme, BUILTIN_THEMES)?;
+    check_choice(src, "keymap", &located.keymap, BUILTIN_KEYMAPS)?;
 
     let mut seen = HashMap::new();
     for r in &located.regions {
@@ -319,13 +358,12 @@ impl Settings {
         let src = Source::new(file, text);
         let mut settings: Settings = src.parse()?;
         check(src)?;
-        settings.resolve_paths(file.parent());
+        settings.resolve_paths(config_dir_of(file));
         Ok(settings)
     }
 
     /// Makes paths written in the file independent of the current directory.
     fn resolve_paths(&mut self, dir: Option<&Path>) {
-        let dir = dir.filter(|d| !d.as_os_str().is_empty());
         let resolve = |spec: &mut Option<String>, builtins: &[&str]| {
             if let Some(s) = spec
                 && !builtins.contains(&s.as_str())
@@ -614,7 +652,26 @@ mod tests {
         let s = parse("theme = \"light\"\nkeymap = \"vim\"\n").unwrap();
         assert_eq!(s.theme.as_deref(), Some("light"));
         assert_eq!(s.keymap.as_deref(), Some("vim"));
-        let s = parse("theme = \"mine.toml\"\n").unwrap();
-        assert_eq!(s.theme.as_deref(), Some("/etc/ops/mine.toml"));
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("mine.toml"), "").unwrap();
+        let config = dir.path().join("config.toml");
+        let s = Settings::parse("theme = \"mine.toml\"\n", &config).unwrap();
+        let expected = dir.path().join("mine.toml");
+        assert_eq!(s.theme.as_deref(), expected.to_str());
+    }
+
+    #[test]
+    fn unknown_theme_or_keymap_is_located_in_the_config() {
+        let e = parse("# x\ntheme = \"drak\"\n").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "/etc/ops/config.toml:2:9: theme: \"drak\" is neither a builtin theme (dark, light, \
+             high-contrast) nor a file (no /etc/ops/drak)"
+        );
+        let e = parse("keymap = \"emacs\"\n").unwrap_err().to_string();
+        assert!(
+            e.contains(":1:10: keymap: \"emacs\" is neither a builtin keymap (default, vim)"),
+            "{e}"
+        );
     }
 }

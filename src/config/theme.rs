@@ -251,11 +251,6 @@ impl Theme {
         }
         self
     }
-
-    /// Whether NO_COLOR asks for no colour: set and not empty (<https://no-color.org>).
-    pub fn no_color_requested() -> bool {
-        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-    }
 }
 
 impl Default for Theme {

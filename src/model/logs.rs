@@ -20,6 +20,14 @@ pub enum LogEntry {
 }
 
 impl LogEntry {
+    /// When the entry happened: a line's arrival, or the end of a gap.
+    pub fn time(&self) -> DateTime<Utc> {
+        match self {
+            LogEntry::Line { received_at, .. } => *received_at,
+            LogEntry::Gap { resumed_at, .. } => *resumed_at,
+        }
+    }
+
     pub fn text(&self) -> String {
         match self {
             LogEntry::Line { text, .. } => text.clone(),

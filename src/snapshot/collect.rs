@@ -99,5 +99,10 @@ async fn collect_logs(session: &Session, backlog: usize) -> crate::model::LogBuf
         }
         tail.abort();
     }
+    // Sources were read one after another: put their lines back in time order.
+    buffer
+        .entries
+        .make_contiguous()
+        .sort_by_key(|e| e.entry.time());
     buffer
 }

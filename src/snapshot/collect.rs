@@ -59,7 +59,7 @@ async fn collect_samples(session: &Session, world: &mut World) -> Vec<RuleSample
         })
         .filter(|(hits, _, _)| *hits > 0)
         .collect();
-    busiest.sort_by(|a, b| b.0.cmp(&a.0));
+    busiest.sort_by_key(|b| std::cmp::Reverse(b.0));
     busiest.truncate(SAMPLED_RULES);
     let fetches = busiest.iter().map(|(_, acl, rule)| {
         let src = session.sources.samples.clone();

@@ -176,7 +176,7 @@ fn sort_level(rows: Vec<Row>, order: SortOrder) -> Vec<Row> {
         }
     }
     match order {
-        SortOrder::ProblemsFirst => trees.sort_by(|a, b| b.severity.cmp(&a.severity)),
+        SortOrder::ProblemsFirst => trees.sort_by_key(|t| std::cmp::Reverse(t.severity)),
         SortOrder::Name => trees.sort_by(|a, b| first_cell(&a.rows).cmp(first_cell(&b.rows))),
         SortOrder::Natural => {}
     }

@@ -175,7 +175,7 @@ pub fn samples_columns() -> Vec<Column> {
 /// Sampled requests, newest first. Every field is attacker-controlled and is cleaned.
 pub fn samples_table(samples: &RuleSamples) -> Table {
     let mut requests: Vec<_> = samples.requests.iter().collect();
-    requests.sort_by(|a, b| b.time.cmp(&a.time));
+    requests.sort_by_key(|r| std::cmp::Reverse(r.time));
     let rows = requests
         .into_iter()
         .enumerate()

@@ -3,8 +3,6 @@
 use opsconsole::app::App;
 use opsconsole::cli::{self, Cli};
 use opsconsole::config::{Config, ConfigError, Overrides, Settings};
-use opsconsole::model::PanelId;
-use opsconsole::runtime::Intervals;
 use opsconsole::source::Session;
 use opsconsole::source::demo::{Clock, DemoWorld};
 use opsconsole::{snapshot, tui};
@@ -67,7 +65,6 @@ fn main() -> ExitCode {
     } else {
         session
     };
-    let intervals = intervals(&loaded.settings);
     let app = App::new(
         session.sources.scope.clone(),
         loaded.keymap,
@@ -75,7 +72,7 @@ fn main() -> ExitCode {
         session.executor.is_none(),
         chrono::Utc::now(),
     );
-    match runtime.block_on(tui::run(session, intervals, app, loaded.theme)) {
+    match runtime.block_on(tui::run(session, loaded.settings, app, loaded.theme)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(EXIT_FAILURE, &format!("{e:#}")),
     }
@@ -98,20 +95,6 @@ fn build_session(cli: &Cli) -> Result<Session, String> {
         return Ok(world.session());
     }
     Err("live AWS sources are not part of this build yet: run with --demo to use the embedded demo world".to_string())
-}
-
-fn intervals(settings: &Settings) -> Intervals {
-    Intervals(
-        [
-            PanelId::Targets,
-            PanelId::Waf,
-            PanelId::Dns,
-            PanelId::Instances,
-        ]
-        .into_iter()
-        .map(|p| (p, settings.interval(p)))
-        .collect(),
-    )
 }
 
 async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitCode {

@@ -4,6 +4,7 @@
 
 use crate::action::{Executor, Mutation};
 use crate::app::{Data, Event};
+use crate::config::Settings;
 use crate::model::PanelId;
 use crate::source::{LogBatch, Session, Source};
 use chrono::Utc;
@@ -15,20 +16,8 @@ use tokio::task::JoinHandle;
 
 /// How long one fetch may take before it counts as failed.
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
-/// Lines a log tail starts with.
-const LOG_BACKLOG: usize = 200;
 /// First wait before a log tail that ended is started again; doubles up to a minute.
 const LOG_RETRY: Duration = Duration::from_secs(1);
-
-/// Refresh intervals per polled panel.
-#[derive(Debug, Clone)]
-pub struct Intervals(pub HashMap<PanelId, Duration>);
-
-impl Intervals {
-    pub fn of(&self, p: PanelId) -> Duration {
-        self.0.get(&p).copied().unwrap_or(Duration::from_secs(30))
-    }
-}
 
 pub struct Runtime {
     refresh: HashMap<PanelId, Arc<Notify>>,
@@ -39,11 +28,11 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    pub fn start(session: &Session, intervals: &Intervals, events: mpsc::Sender<Event>) -> Runtime {
+    pub fn start(session: &Session, settings: &Settings, events: mpsc::Sender<Event>) -> Runtime {
         let s = &session.sources;
         let mut refresh: HashMap<PanelId, Arc<Notify>> = HashMap::new();
         let mut notify = |p: PanelId| refresh.entry(p).or_default().clone();
-        let every = |p: PanelId| intervals.of(p);
+        let every = |p: PanelId| settings.interval(p);
         let (t, w, d, i) = (
             PanelId::Targets,
             PanelId::Waf,
@@ -84,7 +73,11 @@ impl Runtime {
         let (samples, wanted) = watch::channel(None);
         tasks.push(spawn_samples(s.samples.clone(), wanted, events.clone()));
         for log in &s.logs {
-            tasks.push(spawn_tail(log.clone(), events.clone()));
+            tasks.push(spawn_tail(
+                log.clone(),
+                settings.logs.backlog,
+                events.clone(),
+            ));
         }
         Runtime {
             refresh,
@@ -202,13 +195,14 @@ fn spawn_samples(
 
 fn spawn_tail(
     source: Arc<dyn crate::source::LogSource>,
+    backlog: usize,
     events: mpsc::Sender<Event>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut retry = LOG_RETRY;
         loop {
             let (tx, mut rx) = mpsc::channel::<LogBatch>(64);
-            let tail = source.tail(LOG_BACKLOG, tx);
+            let tail = source.tail(backlog, tx);
             let forward = async {
                 while let Some(batch) = rx.recv().await {
                     if events

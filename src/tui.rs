@@ -2,8 +2,9 @@
 //! SIGHUP), and the loop that turns input and source events into frames.
 
 use crate::app::{App, Effect, Event};
+use crate::config::Settings;
 use crate::config::Theme;
-use crate::runtime::{Intervals, Runtime};
+use crate::runtime::Runtime;
 use crate::source::Session;
 use crate::ui;
 use chrono::Utc;
@@ -72,7 +73,7 @@ fn install_panic_hook() {
 /// Runs the console until the operator quits or a signal asks it to stop.
 pub async fn run(
     session: Session,
-    intervals: Intervals,
+    settings: Settings,
     mut app: App,
     theme: Theme,
 ) -> anyhow::Result<()> {
@@ -84,7 +85,7 @@ pub async fn run(
     app.update(Event::Resize(size.width, size.height));
 
     let (tx, mut rx) = mpsc::channel(1024);
-    let runtime = Runtime::start(&session, &intervals, tx);
+    let runtime = Runtime::start(&session, &settings, tx);
     let mut input = EventStream::new();
 
     // The tick keeps its own schedule, so a busy log stream cannot starve the clock.

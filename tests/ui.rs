@@ -54,7 +54,10 @@ fn console(read_only: bool) -> App {
         w.instances.value.ok_or_else(String::new),
     )));
     app.world.logs = w.logs;
+    // Select the busiest rule and show its sampled requests (which carry hostile text).
     if let Some(first) = collected.samples.into_iter().next() {
+        let rule = first.rule.clone();
+        select(&mut app, PanelId::Waf, &rule);
         app.update(Event::Data(Data::Samples(at(), Ok(first))));
     }
     app.update(Event::Tick(at() + chrono::Duration::seconds(12)));

@@ -70,32 +70,31 @@ fn selection(theme: &Theme, focused: bool) -> Style {
     }
 }
 
-/// The first column may shrink to this before later columns are dropped.
-const FIRST_COLUMN_MIN: u16 = 20;
+/// The flexible column may shrink to this before columns are dropped.
+const FLEX_MIN: u16 = 20;
 
-/// Widths for the columns that fit: every column after the first keeps its width, the first
-/// takes what is left, and when even that is too narrow the rightmost columns are left out
-/// (columns are ordered by importance).
+/// Widths for the columns that fit: every column keeps its width except the flexible one, which
+/// takes what is left; when even that is too narrow the rightmost columns are left out (columns
+/// are ordered by importance).
 fn column_widths(columns: &[crate::view::Column], width: u16) -> Vec<Constraint> {
-    let first_min = FIRST_COLUMN_MIN.min(columns.first().map_or(0, |c| c.width));
+    let flex = columns.iter().position(|c| c.flex).unwrap_or(0);
+    let flex_min = FLEX_MIN.min(columns.get(flex).map_or(0, |c| c.width));
     let mut shown = columns.len();
     loop {
         let fixed: u16 = columns
             .iter()
             .take(shown)
-            .skip(1)
-            .map(|c| c.width + 1)
+            .enumerate()
+            .filter(|(i, _)| *i != flex)
+            .map(|(_, c)| c.width + 1)
             .sum();
-        let first = width.saturating_sub(fixed);
-        if first >= first_min || shown <= 1 {
-            return std::iter::once(Constraint::Length(first.max(1)))
-                .chain(
-                    columns
-                        .iter()
-                        .take(shown)
-                        .skip(1)
-                        .map(|c| Constraint::Length(c.width)),
-                )
+        let rest = width.saturating_sub(fixed);
+        if rest >= flex_min || shown <= flex + 1 {
+            return columns
+                .iter()
+                .take(shown)
+                .enumerate()
+                .map(|(i, c)| Constraint::Length(if i == flex { rest.max(1) } else { c.width }))
                 .collect();
         }
         shown -= 1;

@@ -8,13 +8,28 @@ use super::Role;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
     pub title: &'static str,
-    /// Minimum width in cells; the first column takes what is left.
+    /// Width in cells; the flexible column's is its minimum.
     pub width: u16,
+    /// Takes the width the others leave. The first column, unless another one says so.
+    pub flex: bool,
 }
 
 impl Column {
     pub const fn new(title: &'static str, width: u16) -> Column {
-        Column { title, width }
+        Column {
+            title,
+            width,
+            flex: false,
+        }
+    }
+
+    /// A column that takes the width the others leave.
+    pub const fn flex(title: &'static str, width: u16) -> Column {
+        Column {
+            title,
+            width,
+            flex: true,
+        }
     }
 }
 

@@ -163,11 +163,11 @@ pub fn sparkline(points: &[u64]) -> String {
 
 pub fn samples_columns() -> Vec<Column> {
     vec![
-        Column::new("Time (UTC)", 8),
+        Column::new("Time", 8),
         Column::new("Client IP", 15),
         Column::new("Ctry", 4),
         Column::new("Method", 6),
-        Column::new("URI", 24),
+        Column::flex("URI", 24),
         Column::new("Action", 9),
     ]
 }

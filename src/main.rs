@@ -36,6 +36,13 @@ fn main() -> ExitCode {
         };
     }
     let _log_guard = start_logging(&cli);
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        demo = cli.demo,
+        read_only = cli.read_only,
+        snapshot = cli.snapshot,
+        "starting"
+    );
     let loaded = match load(&cli) {
         Ok(l) => l,
         Err(e) => return fail(EXIT_USAGE, &e.to_string()),

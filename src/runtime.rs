@@ -112,7 +112,12 @@ impl Runtime {
             return;
         };
         tokio::spawn(async move {
+            tracing::info!(mutation = %mutation.summary(), "executing");
             let result = executor.execute(&mutation).await;
+            match &result {
+                Ok(m) => tracing::info!(outcome = %m, "done"),
+                Err(e) => tracing::warn!(error = %e, "mutation failed"),
+            }
             let done = Event::Done {
                 mutation,
                 at: Utc::now(),
@@ -133,11 +138,15 @@ impl Drop for Runtime {
 
 /// Fetches with a deadline, turning a hang into an error the panel can show.
 pub async fn fetch_once<T>(source: &dyn Source<T>) -> Result<T, String> {
-    match tokio::time::timeout(FETCH_TIMEOUT, source.fetch()).await {
+    let result = match tokio::time::timeout(FETCH_TIMEOUT, source.fetch()).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err(format!("timed out after {}s", FETCH_TIMEOUT.as_secs())),
+    };
+    if let Err(e) = &result {
+        tracing::warn!(error = %e, "fetch failed");
     }
+    result
 }
 
 fn spawn_poller<T: Send + 'static>(

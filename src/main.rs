@@ -4,6 +4,7 @@ use opsconsole::app::App;
 use opsconsole::cli::{self, Cli};
 use opsconsole::config::{Config, ConfigError, Overrides, Settings};
 use opsconsole::source::Session;
+use opsconsole::source::aws::{self, AwsOptions};
 use opsconsole::source::demo::{Clock, DemoWorld};
 use opsconsole::{snapshot, tui};
 use std::io::{IsTerminal, Write};
@@ -47,16 +48,16 @@ fn main() -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(EXIT_USAGE, &e.to_string()),
     };
-    let session = match build_session(&cli) {
-        Ok(s) => s,
-        Err(message) => return fail(EXIT_USAGE, &message),
-    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
         Err(e) => return fail(EXIT_FAILURE, &format!("could not start the runtime: {e}")),
+    };
+    let session = match runtime.block_on(build_session(&cli, &loaded.settings)) {
+        Ok(s) => s,
+        Err(message) => return fail(EXIT_USAGE, &message),
     };
     if cli.snapshot {
         return runtime.block_on(run_snapshot(&cli, &loaded.settings, session));
@@ -96,12 +97,28 @@ fn load(cli: &Cli) -> Result<Config, ConfigError> {
     })
 }
 
-fn build_session(cli: &Cli) -> Result<Session, String> {
+/// The demo world, or AWS through the credential chain (profile, regions and endpoint from the
+/// command line, else the config file, else the SDK's own environment).
+async fn build_session(cli: &Cli, settings: &Settings) -> Result<Session, String> {
     if cli.demo {
         let world = DemoWorld::new(cli.demo_seed, Clock::System);
         return Ok(world.session());
     }
-    Err("live AWS sources are not part of this build yet: run with --demo to use the embedded demo world".to_string())
+    let options = AwsOptions {
+        profile: cli.profile.clone().or_else(|| settings.profile.clone()),
+        regions: if cli.regions.is_empty() {
+            settings.regions.clone()
+        } else {
+            cli.regions.clone()
+        },
+        endpoint_url: cli
+            .endpoint_url
+            .clone()
+            .or_else(|| settings.endpoint_url.clone()),
+        waf_window_minutes: settings.waf.window_minutes,
+        static_credentials: None,
+    };
+    aws::connect(&options).await.map_err(|e| e.to_string())
 }
 
 async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitCode {

@@ -16,6 +16,8 @@ use tokio::task::JoinHandle;
 
 /// How long one fetch may take before it counts as failed.
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+/// The caller identity rarely changes; re-read it now and then (credentials are refreshed).
+const IDENTITY_EVERY: Duration = Duration::from_secs(15 * 60);
 /// First wait before a log tail that ended is started again; doubles up to a minute.
 const LOG_RETRY: Duration = Duration::from_secs(1);
 
@@ -40,6 +42,13 @@ impl Runtime {
             PanelId::Instances,
         );
         let mut tasks = vec![
+            spawn_poller(
+                s.identity.clone(),
+                IDENTITY_EVERY,
+                Arc::default(),
+                events.clone(),
+                Data::Identity,
+            ),
             spawn_poller(
                 s.targets.clone(),
                 every(t),
@@ -128,6 +137,24 @@ impl Runtime {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let every = Duration::from_secs(10);
+        assert_eq!(next_wait(every, 0), every);
+        for _ in 0..50 {
+            let first = next_wait(every, 1);
+            assert!(first >= Duration::from_secs(8) && first <= Duration::from_secs(12));
+            let third = next_wait(every, 3);
+            assert!(third >= Duration::from_secs(32) && third <= Duration::from_secs(48));
+            assert!(next_wait(every, 30) <= MAX_BACKOFF.mul_f64(1.2));
+        }
+    }
+}
+
 impl Drop for Runtime {
     fn drop(&mut self) {
         for t in &self.tasks {
@@ -157,8 +184,14 @@ fn spawn_poller<T: Send + 'static>(
     wrap: fn(chrono::DateTime<Utc>, Result<T, String>) -> Data,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
+        let mut failures = 0u32;
         loop {
             let result = fetch_once(source.as_ref()).await;
+            failures = if result.is_ok() {
+                0
+            } else {
+                failures.saturating_add(1)
+            };
             if events
                 .send(Event::Data(wrap(Utc::now(), result)))
                 .await
@@ -167,11 +200,27 @@ fn spawn_poller<T: Send + 'static>(
                 return;
             }
             tokio::select! {
-                _ = tokio::time::sleep(every) => {}
+                _ = tokio::time::sleep(next_wait(every, failures)) => {}
                 _ = now.notified() => {}
             }
         }
     })
+}
+
+/// Longest wait between attempts while a source keeps failing.
+const MAX_BACKOFF: Duration = Duration::from_secs(600);
+
+/// The interval while all is well; after failures, doubling waits (never shorter than the
+/// interval, so a throttled API gets relief) with ±20% jitter so consoles and panels don't retry
+/// in step.
+pub fn next_wait(every: Duration, failures: u32) -> Duration {
+    if failures == 0 {
+        return every;
+    }
+    let doubled = every.saturating_mul(1u32 << (failures - 1).min(10));
+    let base = doubled.min(MAX_BACKOFF).max(every);
+    let jitter = rand::random_range(0.8..1.2);
+    base.mul_f64(jitter)
 }
 
 fn spawn_samples(

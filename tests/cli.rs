@@ -13,6 +13,24 @@ fn opsconsole() -> Command {
         .env("OPSCONSOLE_STATE_DIR", home.join("state"))
         .env_remove("OPSCONSOLE_CONFIG")
         .env_remove("NO_COLOR");
+    // Never reach real AWS from a test: no region, profile or credentials from the environment.
+    for var in [
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("AWS_CONFIG_FILE", home.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.join("no-aws-credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true");
     cmd
 }
 
@@ -153,11 +171,12 @@ fn completions_and_man_page_come_from_the_same_definition() {
 fn usage_errors_exit_2() {
     opsconsole().arg("--bogus").assert().code(2);
     opsconsole().args(["--format", "json"]).assert().code(2);
+    // No region anywhere: a clear message, not a hang or a call to some default endpoint.
     opsconsole()
         .arg("--snapshot")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--demo"));
+        .stderr(predicate::str::contains("no AWS region").and(predicate::str::contains("--demo")));
 }
 
 #[test]

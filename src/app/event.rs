@@ -25,6 +25,7 @@ pub enum Event {
 /// The outcome of one fetch, for one panel.
 #[derive(Debug, Clone)]
 pub enum Data {
+    Identity(DateTime<Utc>, Result<crate::source::Identity, String>),
     Targets(DateTime<Utc>, Result<TargetsView, String>),
     Waf(DateTime<Utc>, Result<WafView, String>),
     Samples(DateTime<Utc>, Result<RuleSamples, String>),

@@ -133,6 +133,11 @@ impl App {
 
     fn on_data(&mut self, data: Data) -> Vec<Effect> {
         match data {
+            Data::Identity(_, Ok(id)) => {
+                self.world.scope.account = id.account.or(self.world.scope.account.take());
+                self.world.scope.caller_arn = id.arn;
+            }
+            Data::Identity(_, Err(e)) => tracing::warn!(error = %e, "caller identity unknown"),
             Data::Targets(at, r) => {
                 self.world.targets.record(at, r);
                 self.rebuild(PanelId::Targets);

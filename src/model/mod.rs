@@ -122,6 +122,9 @@ pub struct Scope {
     pub account: Option<String>,
     pub profile: Option<String>,
     pub regions: Vec<String>,
+    /// The ARN the console acts as (STS GetCallerIdentity), when known.
+    #[serde(default)]
+    pub caller_arn: Option<String>,
 }
 
 /// Formats an age the way the panels show it: "12s ago", "3m ago", "2h ago".

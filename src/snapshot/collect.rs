@@ -20,7 +20,8 @@ pub struct Collected {
 
 pub async fn collect(session: &Session, log_backlog: usize) -> Collected {
     let s = &session.sources;
-    let (targets, waf, dns, instances, logs) = tokio::join!(
+    let (identity, targets, waf, dns, instances, logs) = tokio::join!(
+        fetch_once(s.identity.as_ref()),
         fetch_once(s.targets.as_ref()),
         fetch_once(s.waf.as_ref()),
         fetch_once(s.dns.as_ref()),
@@ -32,6 +33,10 @@ pub async fn collect(session: &Session, log_backlog: usize) -> Collected {
         logs,
         ..World::default()
     };
+    if let Ok(id) = identity {
+        world.scope.account = id.account.or(world.scope.account.take());
+        world.scope.caller_arn = id.arn;
+    }
     let at = Utc::now();
     world.targets.record(at, targets);
     world.dns.record(at, dns);

@@ -1,6 +1,7 @@
 //! Where panel data comes from: one trait per kind of data, implemented by the demo world (and by
 //! AWS and SSH sources). Nothing here knows about the terminal.
 
+pub mod aws;
 pub mod demo;
 
 use crate::action::Executor;
@@ -76,10 +77,28 @@ pub trait LogSource: Send + Sync {
     ) -> BoxFuture<'static, Result<(), SourceError>>;
 }
 
+/// Who the console acts as.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Identity {
+    pub account: Option<String>,
+    pub arn: Option<String>,
+}
+
+/// An identity known in advance (the demo world has no account).
+pub struct FixedIdentity(pub Identity);
+
+impl Source<Identity> for FixedIdentity {
+    fn fetch(&self) -> BoxFuture<'_, Result<Identity, SourceError>> {
+        let id = self.0.clone();
+        Box::pin(async move { Ok(id) })
+    }
+}
+
 /// Everything the console reads from.
 #[derive(Clone)]
 pub struct Sources {
     pub scope: Scope,
+    pub identity: Arc<dyn Source<Identity>>,
     pub targets: Arc<dyn Source<TargetsView>>,
     pub waf: Arc<dyn Source<WafView>>,
     pub samples: Arc<dyn SampleSource>,

@@ -69,7 +69,11 @@ impl DemoWorld {
                 account: None,
                 profile: None,
                 regions: vec![estate::TOKYO.to_string(), estate::VIRGINIA.to_string()],
+                caller_arn: None,
             },
+            identity: Arc::new(crate::source::FixedIdentity(
+                crate::source::Identity::default(),
+            )),
             targets: panels.clone(),
             waf: panels.clone(),
             samples: panels.clone(),

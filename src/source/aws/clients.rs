@@ -1,0 +1,100 @@
+//! SDK configuration shared by every source: the credential chain, regions, endpoint override,
+//! explicit timeouts (the SDK has none by default) and standard retries.
+
+use super::super::{ErrorKind, SourceError};
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use std::time::Duration;
+
+/// Route53, STS and CloudFront-scope WAF live here.
+pub const GLOBAL_REGION: &str = "us-east-1";
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(25);
+const MAX_ATTEMPTS: u32 = 3;
+
+/// What the command line and config say about where to connect.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    pub profile: Option<String>,
+    /// Empty: the region of the profile or environment.
+    pub regions: Vec<String>,
+    /// Overrides every service's endpoint (an emulator, a proxy). `AWS_ENDPOINT_URL` and the
+    /// per-service variables are honoured by the SDK as well.
+    pub endpoint_url: Option<String>,
+    pub waf_window_minutes: u32,
+    /// Static credentials instead of the chain (tests against an emulator).
+    pub static_credentials: Option<aws_credential_types::Credentials>,
+}
+
+/// The clients of one region.
+#[derive(Clone, Debug)]
+pub struct RegionClients {
+    pub region: String,
+    pub sdk_config: SdkConfig,
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub waf: aws_sdk_wafv2::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub ec2: aws_sdk_ec2::Client,
+    pub route53: aws_sdk_route53::Client,
+    pub sts: aws_sdk_sts::Client,
+}
+
+pub fn for_region(base: &SdkConfig, region: &str) -> RegionClients {
+    let conf = base
+        .to_builder()
+        .region(Region::new(region.to_string()))
+        .build();
+    RegionClients {
+        region: region.to_string(),
+        elb: aws_sdk_elasticloadbalancingv2::Client::new(&conf),
+        waf: aws_sdk_wafv2::Client::new(&conf),
+        cloudwatch: aws_sdk_cloudwatch::Client::new(&conf),
+        ec2: aws_sdk_ec2::Client::new(&conf),
+        route53: aws_sdk_route53::Client::new(&conf),
+        sts: aws_sdk_sts::Client::new(&conf),
+        sdk_config: conf,
+    }
+}
+
+/// Loads the shared configuration and builds clients for every selected region.
+pub async fn connect(options: &AwsOptions) -> Result<Vec<RegionClients>, SourceError> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if let Some(first) = options.regions.first() {
+        loader = loader.region(Region::new(first.clone()));
+    }
+    if let Some(creds) = &options.static_credentials {
+        loader = loader.credentials_provider(creds.clone());
+    }
+    let base = loader.load().await;
+    let regions: Vec<String> = if options.regions.is_empty() {
+        match base.region() {
+            Some(r) => vec![r.to_string()],
+            None => {
+                return Err(SourceError::new(
+                    ErrorKind::Other,
+                    "no AWS region: pass --region, set `regions` in the config or AWS_REGION (or try --demo)",
+                ));
+            }
+        }
+    } else {
+        options.regions.clone()
+    };
+    Ok(regions.iter().map(|r| for_region(&base, r)).collect())
+}

@@ -1,0 +1,277 @@
+//! Route53: hosted zones and their record sets, grouped by name and type, each record with its
+//! routing policy and the health of its health check (from CloudWatch, as `GetHealthCheckStatus`
+//! is not meant for polling). Requests are paced: the account's Route53 quota is shared with
+//! everyone's tooling.
+
+use super::super::{ErrorKind, Source, SourceError};
+use super::clients::RegionClients;
+use super::error::from_sdk;
+use super::metrics::{self, MetricQuery};
+use crate::model::{
+    Answer, DnsView, GeoLocation, Health, HostedZone, Record, RecordSet, RoutingPolicy,
+};
+use aws_sdk_route53 as r53;
+use chrono::Utc;
+use futures::future::BoxFuture;
+use governor::{DefaultDirectRateLimiter, Quota};
+use std::collections::HashSet;
+use std::num::NonZeroU32;
+
+/// A burst of this many calls, then one per second on average.
+const BURST: u32 = 10;
+const PAGE_SIZE: i32 = 300;
+
+pub struct DnsSource {
+    route53: r53::Client,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+    pace: DefaultDirectRateLimiter,
+}
+
+impl DnsSource {
+    pub fn new(global: &RegionClients) -> Self {
+        let one = NonZeroU32::MIN;
+        let burst = NonZeroU32::new(BURST).unwrap_or(one);
+        DnsSource {
+            route53: global.route53.clone(),
+            cloudwatch: global.cloudwatch.clone(),
+            pace: DefaultDirectRateLimiter::direct(Quota::per_second(one).allow_burst(burst)),
+        }
+    }
+
+    async fn zones(&self) -> Result<Vec<r53::types::HostedZone>, SourceError> {
+        let mut zones = Vec::new();
+        let mut marker: Option<String> = None;
+        let mut seen = HashSet::new();
+        loop {
+            self.pace.until_ready().await;
+            let out = self
+                .route53
+                .list_hosted_zones()
+                .set_marker(marker.take())
+                .send()
+                .await
+                .map_err(|e| from_sdk("route53 ListHostedZones", e))?;
+            zones.extend(out.hosted_zones().iter().cloned());
+            match out.next_marker() {
+                Some(m) if out.is_truncated() && seen.insert(m.to_string()) => {
+                    marker = Some(m.to_string())
+                }
+                _ => break,
+            }
+        }
+        Ok(zones)
+    }
+
+    /// Every record set of a zone. Pages continue at (name, type, identifier); a page that would
+    /// start where an earlier one did ends the walk instead of looping forever.
+    async fn records(
+        &self,
+        zone_id: &str,
+    ) -> Result<Vec<r53::types::ResourceRecordSet>, SourceError> {
+        let mut all = Vec::new();
+        let mut start: Option<(String, r53::types::RrType, Option<String>)> = None;
+        let mut seen = HashSet::new();
+        let mut have = HashSet::new();
+        loop {
+            self.pace.until_ready().await;
+            let mut req = self
+                .route53
+                .list_resource_record_sets()
+                .hosted_zone_id(zone_id)
+                .max_items(PAGE_SIZE);
+            if let Some((name, rtype, id)) = &start {
+                req = req
+                    .start_record_name(name)
+                    .start_record_type(rtype.clone())
+                    .set_start_record_identifier(id.clone());
+            }
+            let out = req
+                .send()
+                .await
+                .map_err(|e| from_sdk("route53 ListResourceRecordSets", e))?;
+            for r in out.resource_record_sets() {
+                // The same record can come back at a page boundary; keep it once.
+                let key = (
+                    r.name().to_string(),
+                    r.r#type().as_str().to_string(),
+                    r.set_identifier().map(str::to_string),
+                );
+                if have.insert(key) {
+                    all.push(r.clone());
+                }
+            }
+            if !out.is_truncated() {
+                break;
+            }
+            let (Some(name), Some(rtype)) = (out.next_record_name(), out.next_record_type()) else {
+                break;
+            };
+            let next = (
+                name.to_string(),
+                rtype.clone(),
+                out.next_record_identifier().map(str::to_string),
+            );
+            let fingerprint = format!("{}|{}|{:?}", next.0, next.1.as_str(), next.2);
+            if !seen.insert(fingerprint) {
+                tracing::warn!(
+                    zone = zone_id,
+                    "Route53 returned a page it had returned before; stopping"
+                );
+                break;
+            }
+            start = Some(next);
+        }
+        Ok(all)
+    }
+
+    /// Health check status from the `AWS/Route53` `HealthCheckStatus` metric (1 healthy, 0 not).
+    async fn health(&self, ids: &[String]) -> Result<Vec<Health>, SourceError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let queries: Vec<MetricQuery> = ids
+            .iter()
+            .map(|id| MetricQuery {
+                namespace: "AWS/Route53",
+                metric: "HealthCheckStatus",
+                dimensions: vec![("HealthCheckId", id.clone())],
+                stat: "Minimum",
+            })
+            .collect();
+        let end = Utc::now();
+        let start = end - chrono::Duration::minutes(10);
+        let series = metrics::fetch(&self.cloudwatch, &queries, start, end, 60).await?;
+        Ok(series
+            .iter()
+            .map(|s| match s.last() {
+                Some((_, v)) if *v >= 1.0 => Health::Healthy,
+                Some(_) => Health::Unhealthy,
+                None => Health::Unknown,
+            })
+            .collect())
+    }
+}
+
+fn policy(r: &r53::types::ResourceRecordSet) -> RoutingPolicy {
+    if r.geo_location().is_some() {
+        RoutingPolicy::Geolocation
+    } else if r.geo_proximity_location().is_some() {
+        RoutingPolicy::Geoproximity
+    } else if r.weight().is_some() {
+        RoutingPolicy::Weighted
+    } else if r.failover().is_some() {
+        RoutingPolicy::Failover
+    } else if r.region().is_some() {
+        RoutingPolicy::Latency
+    } else if r.cidr_routing_config().is_some() {
+        RoutingPolicy::IpBased
+    } else if r.multi_value_answer().unwrap_or(false) {
+        RoutingPolicy::Multivalue
+    } else {
+        RoutingPolicy::Simple
+    }
+}
+
+fn record(r: &r53::types::ResourceRecordSet, health: Health) -> Record {
+    let answer = match r.alias_target() {
+        Some(a) => Answer::Alias {
+            target: a.dns_name().to_string(),
+            evaluate_health: a.evaluate_target_health(),
+        },
+        None => Answer::Values {
+            ttl: r.ttl().and_then(|t| u32::try_from(t).ok()).unwrap_or(0),
+            values: r
+                .resource_records()
+                .iter()
+                .map(|v| v.value().to_string())
+                .collect(),
+        },
+    };
+    let detail = if let Some(w) = r.weight() {
+        Some(format!("weight {w}"))
+    } else if let Some(f) = r.failover() {
+        Some(f.as_str().to_string())
+    } else {
+        r.region().map(|reg| reg.as_str().to_string())
+    };
+    Record {
+        set_identifier: r.set_identifier().map(str::to_string),
+        location: r.geo_location().map(|g| GeoLocation {
+            continent: g.continent_code().map(str::to_string),
+            country: g.country_code().map(str::to_string),
+            subdivision: g.subdivision_code().map(str::to_string),
+        }),
+        policy_detail: detail,
+        answer,
+        health_check_id: r.health_check_id().map(str::to_string),
+        health,
+    }
+}
+
+/// Groups records by (name, type) in the order Route53 lists them.
+fn record_sets(
+    records: &[r53::types::ResourceRecordSet],
+    health_of: impl Fn(&r53::types::ResourceRecordSet) -> Health,
+) -> Vec<RecordSet> {
+    let mut sets: Vec<RecordSet> = Vec::new();
+    for r in records {
+        let rtype = r.r#type().as_str().to_string();
+        let entry = record(r, health_of(r));
+        match sets.last_mut() {
+            Some(s) if s.name == r.name() && s.rtype == rtype => s.records.push(entry),
+            _ => sets.push(RecordSet {
+                name: r.name().to_string(),
+                rtype,
+                policy: policy(r),
+                records: vec![entry],
+            }),
+        }
+    }
+    sets
+}
+
+impl Source<DnsView> for DnsSource {
+    fn fetch(&self) -> BoxFuture<'_, Result<DnsView, SourceError>> {
+        Box::pin(async move {
+            let zones = self.zones().await?;
+            let mut raw = Vec::new();
+            for z in &zones {
+                raw.push(self.records(z.id()).await?);
+            }
+            let check_ids: Vec<String> = raw
+                .iter()
+                .flatten()
+                .filter_map(|r| r.health_check_id().map(str::to_string))
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect();
+            let statuses = match self.health(&check_ids).await {
+                Ok(s) => s,
+                Err(e) if e.kind == ErrorKind::AccessDenied => {
+                    vec![Health::Unknown; check_ids.len()]
+                }
+                Err(e) => return Err(e),
+            };
+            let health_of = |r: &r53::types::ResourceRecordSet| match r.health_check_id() {
+                Some(id) => check_ids
+                    .iter()
+                    .position(|c| c == id)
+                    .and_then(|i| statuses.get(i).copied())
+                    .unwrap_or(Health::Unknown),
+                None => Health::NotChecked,
+            };
+            Ok(DnsView {
+                zones: zones
+                    .iter()
+                    .zip(&raw)
+                    .map(|(z, records)| HostedZone {
+                        name: z.name().to_string(),
+                        id: z.id().trim_start_matches("/hostedzone/").to_string(),
+                        private: z.config().is_some_and(|c| c.private_zone()),
+                        record_sets: record_sets(records, health_of),
+                    })
+                    .collect(),
+            })
+        })
+    }
+}

@@ -1,0 +1,312 @@
+//! ELBv2: load balancers, listeners and where they forward, target groups with their
+//! deregistration delay, and the health of every target, per region.
+
+use super::super::{Source, SourceError};
+use super::clients::RegionClients;
+use super::error::from_sdk;
+use crate::model::{
+    Forward, LbKind, Listener, LoadBalancer, Target, TargetGroup, TargetState, TargetsView,
+};
+use aws_sdk_elasticloadbalancingv2 as elb;
+use futures::future::BoxFuture;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Requests in flight at once within one refresh: ELBv2's Describe* bucket refills at 10/s.
+const CONCURRENCY: usize = 4;
+/// ELBv2 returns at most 400 per page.
+const PAGE_SIZE: i32 = 400;
+/// The delay a group has unless its attributes say otherwise (the AWS default).
+const DEFAULT_DELAY_SECS: u32 = 300;
+
+pub struct ElbSource {
+    regions: Vec<RegionClients>,
+    /// Deregistration delay per target group ARN: attributes rarely change, so they are read once
+    /// per group rather than every refresh.
+    delays: Mutex<HashMap<String, u32>>,
+}
+
+impl ElbSource {
+    pub fn new(regions: &[RegionClients]) -> Self {
+        ElbSource {
+            regions: regions.to_vec(),
+            delays: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn region(&self, rc: &RegionClients) -> Result<Vec<LoadBalancer>, SourceError> {
+        let c = &rc.elb;
+        let lbs: Vec<elb::types::LoadBalancer> = c
+            .describe_load_balancers()
+            .page_size(PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| from_sdk("elbv2 DescribeLoadBalancers", e))?;
+        let groups: Vec<elb::types::TargetGroup> = c
+            .describe_target_groups()
+            .page_size(PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| from_sdk("elbv2 DescribeTargetGroups", e))?;
+
+        let lb_arns: Vec<String> = lbs
+            .iter()
+            .filter_map(|lb| lb.load_balancer_arn().map(str::to_string))
+            .collect();
+        let mut listeners: HashMap<String, Vec<elb::types::Listener>> = HashMap::new();
+        for chunk in lb_arns.chunks(CONCURRENCY) {
+            let got =
+                futures::future::try_join_all(chunk.iter().map(|arn| listeners_of(c, arn))).await?;
+            listeners.extend(chunk.iter().cloned().zip(got));
+        }
+        let tg_arns: Vec<String> = groups
+            .iter()
+            .filter_map(|g| g.target_group_arn().map(str::to_string))
+            .collect();
+        let mut healths: HashMap<String, (Vec<elb::types::TargetHealthDescription>, u32)> =
+            HashMap::new();
+        for chunk in tg_arns.chunks(CONCURRENCY) {
+            let got = futures::future::try_join_all(chunk.iter().map(|arn| self.health_of(c, arn)))
+                .await?;
+            healths.extend(chunk.iter().cloned().zip(got));
+        }
+
+        let tg_names: HashMap<&str, &str> = groups
+            .iter()
+            .filter_map(|g| Some((g.target_group_arn()?, g.target_group_name()?)))
+            .collect();
+        let lb_names: HashMap<&str, &str> = lbs
+            .iter()
+            .filter_map(|lb| Some((lb.load_balancer_arn()?, lb.load_balancer_name()?)))
+            .collect();
+
+        Ok(lbs
+            .iter()
+            .map(|lb| {
+                let arn = lb.load_balancer_arn().unwrap_or_default();
+                let ls = listeners.get(arn).map(Vec::as_slice).unwrap_or_default();
+                let attached: Vec<&elb::types::TargetGroup> = groups
+                    .iter()
+                    .filter(|g| g.load_balancer_arns().iter().any(|a| a == arn))
+                    .collect();
+                LoadBalancer {
+                    name: lb.load_balancer_name().unwrap_or_default().to_string(),
+                    arn: arn.to_string(),
+                    kind: match lb.r#type() {
+                        Some(elb::types::LoadBalancerTypeEnum::Network) => LbKind::Network,
+                        Some(elb::types::LoadBalancerTypeEnum::Gateway) => LbKind::Gateway,
+                        _ => LbKind::Application,
+                    },
+                    scheme: lb
+                        .scheme()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                    region: rc.region.clone(),
+                    dns_name: lb.dns_name().unwrap_or_default().to_string(),
+                    listeners: ls.iter().map(|l| listener(l, &tg_names)).collect(),
+                    target_groups: attached
+                        .into_iter()
+                        .map(|g| {
+                            target_group(
+                                g,
+                                healths.get(g.target_group_arn().unwrap_or_default()),
+                                &lb_names,
+                            )
+                        })
+                        .collect(),
+                }
+            })
+            .collect())
+    }
+
+    async fn health_of(
+        &self,
+        c: &elb::Client,
+        arn: &str,
+    ) -> Result<(Vec<elb::types::TargetHealthDescription>, u32), SourceError> {
+        let out = c
+            .describe_target_health()
+            .target_group_arn(arn)
+            .send()
+            .await
+            .map_err(|e| from_sdk("elbv2 DescribeTargetHealth", e))?;
+        let delay = self.delay(c, arn).await?;
+        Ok((out.target_health_descriptions().to_vec(), delay))
+    }
+
+    async fn delay(&self, c: &elb::Client, arn: &str) -> Result<u32, SourceError> {
+        if let Some(d) = self
+            .delays
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(arn)
+        {
+            return Ok(*d);
+        }
+        let out = c
+            .describe_target_group_attributes()
+            .target_group_arn(arn)
+            .send()
+            .await
+            .map_err(|e| from_sdk("elbv2 DescribeTargetGroupAttributes", e))?;
+        let delay = out
+            .attributes()
+            .iter()
+            .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+            .and_then(|a| a.value())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_DELAY_SECS);
+        self.delays
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(arn.to_string(), delay);
+        Ok(delay)
+    }
+}
+
+async fn listeners_of(
+    c: &elb::Client,
+    arn: &str,
+) -> Result<Vec<elb::types::Listener>, SourceError> {
+    c.describe_listeners()
+        .load_balancer_arn(arn)
+        .page_size(PAGE_SIZE)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(|e| from_sdk("elbv2 DescribeListeners", e))
+}
+
+fn listener(l: &elb::types::Listener, tg_names: &HashMap<&str, &str>) -> Listener {
+    let name = |arn: &str| {
+        tg_names
+            .get(arn)
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| arn.to_string())
+    };
+    let mut forwards = Vec::new();
+    for action in l.default_actions() {
+        let weighted = action
+            .forward_config()
+            .map(|f| f.target_groups())
+            .unwrap_or_default();
+        if !weighted.is_empty() {
+            forwards.extend(weighted.iter().filter_map(|t| {
+                Some(Forward {
+                    target_group: name(t.target_group_arn()?),
+                    weight: t.weight().map(|w| w.max(0) as u32),
+                })
+            }));
+        } else if let Some(arn) = action.target_group_arn() {
+            forwards.push(Forward {
+                target_group: name(arn),
+                weight: None,
+            });
+        }
+    }
+    Listener {
+        port: l.port().and_then(|p| u16::try_from(p).ok()).unwrap_or(0),
+        protocol: l
+            .protocol()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
+        forwards,
+    }
+}
+
+fn target_group(
+    g: &elb::types::TargetGroup,
+    health: Option<&(Vec<elb::types::TargetHealthDescription>, u32)>,
+    lb_names: &HashMap<&str, &str>,
+) -> TargetGroup {
+    let (descriptions, delay) = match health {
+        Some((d, delay)) => (d.as_slice(), *delay),
+        None => (&[][..], DEFAULT_DELAY_SECS),
+    };
+    TargetGroup {
+        name: g.target_group_name().unwrap_or_default().to_string(),
+        arn: g.target_group_arn().unwrap_or_default().to_string(),
+        protocol: g
+            .protocol()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
+        port: g.port().and_then(|p| u16::try_from(p).ok()).unwrap_or(0),
+        target_type: g
+            .target_type()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+        deregistration_delay_secs: delay,
+        targets: descriptions
+            .iter()
+            .map(|d| target(d, g, lb_names))
+            .collect(),
+    }
+}
+
+fn target(
+    d: &elb::types::TargetHealthDescription,
+    g: &elb::types::TargetGroup,
+    lb_names: &HashMap<&str, &str>,
+) -> Target {
+    let t = d.target();
+    let id = t.and_then(|t| t.id()).unwrap_or_default().to_string();
+    let health = d.target_health();
+    Target {
+        // An ALB registered as an NLB's target is named by its ARN; show its name.
+        name: lb_names.get(id.as_str()).map(|n| n.to_string()),
+        port: t
+            .and_then(|t| t.port())
+            .or(g.port())
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(0),
+        az: t
+            .and_then(|t| t.availability_zone())
+            .unwrap_or("all")
+            .to_string(),
+        state: health
+            .and_then(|h| h.state())
+            .map(state)
+            .unwrap_or(TargetState::Unavailable),
+        reason: health
+            .and_then(|h| h.reason())
+            .map(|r| r.as_str().to_string()),
+        drain_remaining_secs: None,
+        id,
+    }
+}
+
+pub fn state(s: &elb::types::TargetHealthStateEnum) -> TargetState {
+    use elb::types::TargetHealthStateEnum as S;
+    match s {
+        S::Healthy => TargetState::Healthy,
+        S::Initial => TargetState::Initial,
+        S::Unhealthy => TargetState::Unhealthy,
+        S::UnhealthyDraining => TargetState::UnhealthyDraining,
+        S::Unused => TargetState::Unused,
+        S::Draining => TargetState::Draining,
+        S::Unavailable => TargetState::Unavailable,
+        _ => TargetState::Unavailable,
+    }
+}
+
+impl Source<TargetsView> for ElbSource {
+    fn fetch(&self) -> BoxFuture<'_, Result<TargetsView, SourceError>> {
+        Box::pin(async move {
+            let per_region =
+                futures::future::join_all(self.regions.iter().map(|r| self.region(r))).await;
+            let mut load_balancers = Vec::new();
+            for r in per_region {
+                load_balancers.extend(r?);
+            }
+            Ok(TargetsView { load_balancers })
+        })
+    }
+}

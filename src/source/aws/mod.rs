@@ -1,0 +1,57 @@
+//! Live AWS data through the official SDK: one source per panel, each fanning out over the
+//! selected regions, behind the same traits as the demo world.
+
+mod clients;
+mod dns;
+mod ec2;
+mod elb;
+mod error;
+mod identity;
+mod metrics;
+mod waf;
+
+pub use clients::{AwsOptions, RegionClients};
+pub use error::from_sdk;
+
+use super::{Session, Sources};
+use crate::model::Scope;
+use std::sync::Arc;
+
+/// Connects to AWS (or an endpoint speaking its protocols) and builds a read-only session: the
+/// executor for mutations is added by the caller when the session may write.
+pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError> {
+    let regions = clients::connect(options).await?;
+    let scope = Scope {
+        mode: "aws".to_string(),
+        account: None,
+        profile: options.profile.clone(),
+        regions: regions.iter().map(|r| r.region.clone()).collect(),
+        caller_arn: None,
+    };
+    let global = regions
+        .iter()
+        .find(|r| r.region == clients::GLOBAL_REGION)
+        .cloned()
+        .unwrap_or(clients::for_region(
+            &regions[0].sdk_config,
+            clients::GLOBAL_REGION,
+        ));
+    let waf = Arc::new(waf::WafSource::new(
+        &regions,
+        &global,
+        options.waf_window_minutes,
+    ));
+    Ok(Session {
+        sources: Sources {
+            scope,
+            identity: Arc::new(identity::IdentitySource::new(global.sts.clone())),
+            targets: Arc::new(elb::ElbSource::new(&regions)),
+            waf: waf.clone(),
+            samples: waf,
+            dns: Arc::new(dns::DnsSource::new(&global)),
+            instances: Arc::new(ec2::Ec2Source::new(&regions)),
+            logs: Vec::new(),
+        },
+        executor: None,
+    })
+}

@@ -1,0 +1,463 @@
+//! WAFv2: web ACLs (REGIONAL in every selected region, CLOUDFRONT in us-east-1), their rules,
+//! what they protect, per-rule counts from CloudWatch, and sampled requests on demand.
+//!
+//! `GetWebACL` is called only when an ACL's lock token in `ListWebACLs` changed; counts are
+//! fetched no faster than CloudWatch's one-minute period.
+
+use super::super::{ErrorKind, SampleSource, Source, SourceError};
+use super::clients::{GLOBAL_REGION, RegionClients};
+use super::error::from_sdk;
+use super::metrics::{self, MetricQuery};
+use crate::model::{
+    OverrideAction, RuleAction, RuleCounts, RuleKind, RuleOverride, RuleSamples, SampledRequest,
+    WafRule, WafScope, WafView, WebAcl,
+};
+use aws_sdk_wafv2 as waf;
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Counts are per-minute sums; fetching them more often buys nothing and costs money.
+const METRIC_PERIOD_SECS: i64 = 60;
+const LIST_LIMIT: i32 = 100;
+const SAMPLE_ITEMS: i64 = 100;
+
+/// One place web ACLs live: a region and a scope, with the clients to reach them.
+#[derive(Clone)]
+struct Place {
+    region: String,
+    scope: WafScope,
+    clients: RegionClients,
+}
+
+impl Place {
+    fn sdk_scope(&self) -> waf::types::Scope {
+        match self.scope {
+            WafScope::Regional => waf::types::Scope::Regional,
+            WafScope::Cloudfront => waf::types::Scope::Cloudfront,
+        }
+    }
+}
+
+/// What GetWebACL told us, kept until the lock token changes.
+#[derive(Clone)]
+struct CachedAcl {
+    lock_token: String,
+    acl: WebAcl,
+    arn: String,
+    /// Rule name → the metric name its counts are published under.
+    metric_names: HashMap<String, String>,
+}
+
+#[derive(Default)]
+struct Counts {
+    fetched_at: Option<DateTime<Utc>>,
+    /// (ACL id, rule name) → per-minute counts, oldest first.
+    series: HashMap<(String, String), Vec<RuleCounts>>,
+}
+
+pub struct WafSource {
+    places: Vec<Place>,
+    window_minutes: u32,
+    acls: Mutex<HashMap<String, CachedAcl>>,
+    counts: Mutex<Counts>,
+}
+
+impl WafSource {
+    pub fn new(regions: &[RegionClients], global: &RegionClients, window_minutes: u32) -> Self {
+        let mut places: Vec<Place> = regions
+            .iter()
+            .map(|r| Place {
+                region: r.region.clone(),
+                scope: WafScope::Regional,
+                clients: r.clone(),
+            })
+            .collect();
+        places.push(Place {
+            region: GLOBAL_REGION.to_string(),
+            scope: WafScope::Cloudfront,
+            clients: global.clone(),
+        });
+        WafSource {
+            places,
+            window_minutes: window_minutes.clamp(1, 180),
+            acls: Mutex::new(HashMap::new()),
+            counts: Mutex::new(Counts::default()),
+        }
+    }
+
+    async fn place(&self, p: &Place) -> Result<Vec<CachedAcl>, SourceError> {
+        let c = &p.clients.waf;
+        let mut summaries = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let out = c
+                .list_web_acls()
+                .scope(p.sdk_scope())
+                .limit(LIST_LIMIT)
+                .set_next_marker(marker.take())
+                .send()
+                .await
+                .map_err(|e| from_sdk("wafv2 ListWebACLs", e))?;
+            let page = out.web_acls().to_vec();
+            let empty = page.is_empty();
+            summaries.extend(page);
+            match out.next_marker() {
+                Some(m) if !m.is_empty() && !empty => marker = Some(m.to_string()),
+                _ => break,
+            }
+        }
+        let mut acls = Vec::new();
+        for s in summaries {
+            let (Some(id), Some(name), Some(token)) = (s.id(), s.name(), s.lock_token()) else {
+                continue;
+            };
+            let cached = self
+                .acls
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(id)
+                .cloned();
+            match cached {
+                Some(c) if c.lock_token == token => acls.push(c),
+                _ => {
+                    let fresh = self.read_acl(p, id, name).await?;
+                    self.acls
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(id.to_string(), fresh.clone());
+                    acls.push(fresh);
+                }
+            }
+        }
+        Ok(acls)
+    }
+
+    async fn read_acl(&self, p: &Place, id: &str, name: &str) -> Result<CachedAcl, SourceError> {
+        let out = p
+            .clients
+            .waf
+            .get_web_acl()
+            .scope(p.sdk_scope())
+            .id(id)
+            .name(name)
+            .send()
+            .await
+            .map_err(|e| from_sdk("wafv2 GetWebACL", e))?;
+        let Some(acl) = out.web_acl() else {
+            return Err(SourceError::new(
+                ErrorKind::NotFound,
+                format!("web ACL {name} vanished"),
+            ));
+        };
+        let protects = if p.scope == WafScope::Regional {
+            self.protected(p, acl.arn()).await
+        } else {
+            Vec::new()
+        };
+        let mut rules: Vec<&waf::types::Rule> = acl.rules().iter().collect();
+        rules.sort_by_key(|r| r.priority());
+        let metric_names = rules
+            .iter()
+            .map(|r| {
+                let metric = r
+                    .visibility_config()
+                    .map(|v| v.metric_name().to_string())
+                    .unwrap_or_else(|| r.name().to_string());
+                (r.name().to_string(), metric)
+            })
+            .collect();
+        Ok(CachedAcl {
+            lock_token: out.lock_token().unwrap_or_default().to_string(),
+            arn: acl.arn().to_string(),
+            metric_names,
+            acl: WebAcl {
+                name: acl.name().to_string(),
+                id: acl.id().to_string(),
+                scope: p.scope,
+                region: p.region.clone(),
+                default_action: match acl.default_action().and_then(|d| d.block()) {
+                    Some(_) => RuleAction::Block,
+                    None => RuleAction::Allow,
+                },
+                protects,
+                rules: rules
+                    .into_iter()
+                    .map(|r| WafRule {
+                        name: r.name().to_string(),
+                        priority: i64::from(r.priority()),
+                        kind: rule_kind(r),
+                        series: Vec::new(),
+                    })
+                    .collect(),
+            },
+        })
+    }
+
+    /// Names of the load balancers (or other resources) an ACL is associated with. Failure here
+    /// is not worth failing the panel: the rules still show, just without the association.
+    async fn protected(&self, p: &Place, arn: &str) -> Vec<String> {
+        match p
+            .clients
+            .waf
+            .list_resources_for_web_acl()
+            .web_acl_arn(arn)
+            .send()
+            .await
+        {
+            Ok(out) => out
+                .resource_arns()
+                .iter()
+                .map(|a| resource_name(a))
+                .collect(),
+            Err(e) => {
+                tracing::debug!(error = %from_sdk("wafv2 ListResourcesForWebACL", e), "association unknown");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Per-rule allowed/blocked/counted per minute, one batched GetMetricData per region, at most
+    /// once per metric period.
+    async fn counts(
+        &self,
+        acls: &[(Place, CachedAcl)],
+    ) -> Result<HashMap<(String, String), Vec<RuleCounts>>, SourceError> {
+        let now = Utc::now();
+        {
+            let c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(at) = c.fetched_at
+                && (now - at).num_seconds() < METRIC_PERIOD_SECS
+            {
+                return Ok(c.series.clone());
+            }
+        }
+        // Align to whole minutes so buckets match CloudWatch's periods.
+        let end = DateTime::from_timestamp(now.timestamp() / 60 * 60, 0).unwrap_or(now);
+        let start = end - chrono::Duration::minutes(i64::from(self.window_minutes));
+        let mut series = HashMap::new();
+        let mut by_region: HashMap<String, Vec<&(Place, CachedAcl)>> = HashMap::new();
+        for a in acls {
+            by_region.entry(a.0.region.clone()).or_default().push(a);
+        }
+        for (_, group) in by_region {
+            let Some(client) = group.first().map(|(p, _)| p.clients.cloudwatch.clone()) else {
+                continue;
+            };
+            let mut queries = Vec::new();
+            let mut keys = Vec::new();
+            for (place, cached) in &group {
+                for rule in &cached.acl.rules {
+                    let metric_name = cached
+                        .metric_names
+                        .get(&rule.name)
+                        .cloned()
+                        .unwrap_or_else(|| rule.name.clone());
+                    for metric in ["AllowedRequests", "BlockedRequests", "CountedRequests"] {
+                        let mut dimensions = vec![
+                            ("WebACL", cached.acl.name.clone()),
+                            ("Rule", metric_name.clone()),
+                        ];
+                        if place.scope == WafScope::Regional {
+                            dimensions.push(("Region", place.region.clone()));
+                        }
+                        queries.push(MetricQuery {
+                            namespace: "AWS/WAFV2",
+                            metric,
+                            dimensions,
+                            stat: "Sum",
+                        });
+                    }
+                    keys.push((cached.acl.id.clone(), rule.name.clone()));
+                }
+            }
+            let results =
+                metrics::fetch(&client, &queries, start, end, METRIC_PERIOD_SECS as i32).await?;
+            for (i, key) in keys.into_iter().enumerate() {
+                let per =
+                    |j: usize| metrics::per_minute(&results[i * 3 + j], end, self.window_minutes);
+                let (allowed, blocked, counted) = (per(0), per(1), per(2));
+                let points = (0..self.window_minutes as usize)
+                    .map(|m| RuleCounts {
+                        allowed: allowed[m],
+                        blocked: blocked[m],
+                        counted: counted[m],
+                    })
+                    .collect();
+                series.insert(key, points);
+            }
+        }
+        let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        c.fetched_at = Some(now);
+        c.series = series.clone();
+        Ok(series)
+    }
+}
+
+fn rule_kind(r: &waf::types::Rule) -> RuleKind {
+    if let Some(o) = r.override_action() {
+        let statement = r.statement();
+        let managed = statement.and_then(|s| s.managed_rule_group_statement());
+        let own = statement.and_then(|s| s.rule_group_reference_statement());
+        let group = match (managed, own) {
+            (Some(m), _) => format!("{}/{}", m.vendor_name(), m.name()),
+            (None, Some(g)) => g.arn().rsplit('/').nth(1).unwrap_or(g.arn()).to_string(),
+            (None, None) => "rule group".to_string(),
+        };
+        let overrides = managed
+            .map(|m| m.rule_action_overrides())
+            .or(own.map(|g| g.rule_action_overrides()))
+            .unwrap_or_default();
+        return RuleKind::Group {
+            group,
+            override_action: if o.count().is_some() {
+                OverrideAction::Count
+            } else {
+                OverrideAction::None
+            },
+            rule_overrides: overrides
+                .iter()
+                .map(|ov| RuleOverride {
+                    rule: ov.name().to_string(),
+                    action: ov.action_to_use().map(action).unwrap_or(RuleAction::Count),
+                })
+                .collect(),
+        };
+    }
+    RuleKind::Plain {
+        action: r.action().map(action).unwrap_or(RuleAction::Count),
+    }
+}
+
+fn action(a: &waf::types::RuleAction) -> RuleAction {
+    if a.block().is_some() {
+        RuleAction::Block
+    } else if a.allow().is_some() {
+        RuleAction::Allow
+    } else if a.captcha().is_some() {
+        RuleAction::Captcha
+    } else if a.challenge().is_some() {
+        RuleAction::Challenge
+    } else {
+        RuleAction::Count
+    }
+}
+
+/// `arn:aws:elasticloadbalancing:…:loadbalancer/app/wp-alb/50dc6c495c0c9188` → `wp-alb`.
+fn resource_name(arn: &str) -> String {
+    match arn.split_once(":loadbalancer/") {
+        Some((_, rest)) => rest.split('/').nth(1).unwrap_or(rest).to_string(),
+        None => arn.rsplit('/').next().unwrap_or(arn).to_string(),
+    }
+}
+
+impl Source<WafView> for WafSource {
+    fn fetch(&self) -> BoxFuture<'_, Result<WafView, SourceError>> {
+        Box::pin(async move {
+            let per_place =
+                futures::future::join_all(self.places.iter().map(|p| self.place(p))).await;
+            let mut acls: Vec<(Place, CachedAcl)> = Vec::new();
+            for (p, r) in self.places.iter().zip(per_place) {
+                acls.extend(r?.into_iter().map(|a| (p.clone(), a)));
+            }
+            let counts = self.counts(&acls).await?;
+            let acls = acls
+                .into_iter()
+                .map(|(_, c)| {
+                    let mut acl = c.acl;
+                    for rule in &mut acl.rules {
+                        rule.series = counts
+                            .get(&(acl.id.clone(), rule.name.clone()))
+                            .cloned()
+                            .unwrap_or_default();
+                    }
+                    acl
+                })
+                .collect();
+            Ok(WafView {
+                acls,
+                window_minutes: self.window_minutes,
+            })
+        })
+    }
+}
+
+impl SampleSource for WafSource {
+    fn sampled_requests<'a>(
+        &'a self,
+        acl_id: &'a str,
+        rule: &'a str,
+    ) -> BoxFuture<'a, Result<RuleSamples, SourceError>> {
+        Box::pin(async move {
+            let cached = self
+                .acls
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(acl_id)
+                .cloned();
+            let Some(cached) = cached else {
+                return Err(SourceError::new(
+                    ErrorKind::NotFound,
+                    format!("unknown web ACL {acl_id}"),
+                ));
+            };
+            let place = self
+                .places
+                .iter()
+                .find(|p| p.region == cached.acl.region && p.scope == cached.acl.scope)
+                .ok_or_else(|| {
+                    SourceError::new(ErrorKind::NotFound, "no client for the ACL's region")
+                })?;
+            let metric = cached.metric_names.get(rule).ok_or_else(|| {
+                SourceError::new(
+                    ErrorKind::NotFound,
+                    format!("no rule {rule} in {}", cached.acl.name),
+                )
+            })?;
+            let end = Utc::now();
+            let start = end - chrono::Duration::minutes(i64::from(self.window_minutes.min(180)));
+            let window = waf::types::TimeWindow::builder()
+                .start_time(aws_smithy_types::DateTime::from_secs(start.timestamp()))
+                .end_time(aws_smithy_types::DateTime::from_secs(end.timestamp()))
+                .build()
+                .map_err(|e| SourceError::new(ErrorKind::Other, e.to_string()))?;
+            let out = place
+                .clients
+                .waf
+                .get_sampled_requests()
+                .web_acl_arn(&cached.arn)
+                .rule_metric_name(metric)
+                .scope(place.sdk_scope())
+                .time_window(window)
+                .max_items(SAMPLE_ITEMS)
+                .send()
+                .await
+                .map_err(|e| from_sdk("wafv2 GetSampledRequests", e))?;
+            Ok(RuleSamples {
+                acl_id: acl_id.to_string(),
+                rule: rule.to_string(),
+                requests: out.sampled_requests().iter().map(sample).collect(),
+            })
+        })
+    }
+}
+
+/// Raw remote text: the view layer cleans it before display.
+fn sample(s: &waf::types::SampledHttpRequest) -> SampledRequest {
+    let r = s.request();
+    SampledRequest {
+        time: s
+            .timestamp()
+            .and_then(|t| DateTime::from_timestamp(t.secs(), 0))
+            .unwrap_or_default(),
+        client_ip: r
+            .and_then(|r| r.client_ip())
+            .unwrap_or_default()
+            .to_string(),
+        country: r.and_then(|r| r.country()).unwrap_or_default().to_string(),
+        method: r.and_then(|r| r.method()).unwrap_or_default().to_string(),
+        uri: r.and_then(|r| r.uri()).unwrap_or_default().to_string(),
+        action: s.action().unwrap_or_default().to_string(),
+    }
+}

@@ -137,24 +137,6 @@ impl Runtime {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_with_jitter_and_is_capped() {
-        let every = Duration::from_secs(10);
-        assert_eq!(next_wait(every, 0), every);
-        for _ in 0..50 {
-            let first = next_wait(every, 1);
-            assert!(first >= Duration::from_secs(8) && first <= Duration::from_secs(12));
-            let third = next_wait(every, 3);
-            assert!(third >= Duration::from_secs(32) && third <= Duration::from_secs(48));
-            assert!(next_wait(every, 30) <= MAX_BACKOFF.mul_f64(1.2));
-        }
-    }
-}
-
 impl Drop for Runtime {
     fn drop(&mut self) {
         for t in &self.tasks {
@@ -292,4 +274,22 @@ fn spawn_tail(
             retry = (retry * 2).min(Duration::from_secs(60));
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let every = Duration::from_secs(10);
+        assert_eq!(next_wait(every, 0), every);
+        for _ in 0..50 {
+            let first = next_wait(every, 1);
+            assert!(first >= Duration::from_secs(8) && first <= Duration::from_secs(12));
+            let third = next_wait(every, 3);
+            assert!(third >= Duration::from_secs(32) && third <= Duration::from_secs(48));
+            assert!(next_wait(every, 30) <= MAX_BACKOFF.mul_f64(1.2));
+        }
+    }
 }

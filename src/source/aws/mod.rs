@@ -8,6 +8,8 @@ mod elb;
 mod error;
 mod identity;
 mod metrics;
+#[cfg(test)]
+mod tests;
 mod waf;
 
 pub use clients::{AwsOptions, RegionClients};

@@ -352,6 +352,18 @@ fn resource_name(arn: &str) -> String {
     }
 }
 
+#[cfg(test)]
+impl WafSource {
+    /// The ACLs as read from WAF, without counts (tests that don't mock CloudWatch).
+    pub async fn acls_for_test(&self) -> Result<Vec<WebAcl>, SourceError> {
+        let mut out = Vec::new();
+        for p in &self.places {
+            out.extend(self.place(p).await?.into_iter().map(|c| c.acl));
+        }
+        Ok(out)
+    }
+}
+
 impl Source<WafView> for WafSource {
     fn fetch(&self) -> BoxFuture<'_, Result<WafView, SourceError>> {
         Box::pin(async move {

@@ -1,0 +1,381 @@
+//! What the emulator cannot produce, replayed as AWS would answer (shapes from the API
+//! reference) with aws-smithy-mocks: every target state and reason, weighted forwards, the
+//! deregistration delay, sampled requests, and throttling.
+
+use super::clients::{RegionClients, for_region};
+use super::elb::ElbSource;
+use super::waf::WafSource;
+use crate::model::{RuleAction, RuleKind, TargetState};
+use crate::source::{ErrorKind, SampleSource, Source};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_sdk_elasticloadbalancingv2 as elb;
+use aws_sdk_wafv2 as waf;
+use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+
+const REGION: &str = "ap-northeast-1";
+const TG: &str = "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:targetgroup/hwi-tg1/abc";
+const TG2: &str =
+    "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:targetgroup/hwi-tg2/def";
+const LB: &str =
+    "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:loadbalancer/app/hwi-alb/123";
+
+fn base() -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                "test", "test", None, None, "mock",
+            )),
+        )
+        .http_client(create_mock_http_client())
+        .build()
+}
+
+fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
+    rules.iter().fold(
+        MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny),
+        |i, r| i.with_rule(r),
+    )
+}
+
+/// Clients for one region whose ELBv2 and WAFv2 answer from `rules` (nothing leaves the process).
+fn clients(rules: &[&Rule]) -> RegionClients {
+    let mut rc = for_region(&base(), REGION);
+    let elb_conf = elb::config::Builder::from(&rc.sdk_config)
+        .interceptor(interceptor(rules))
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build();
+    rc.elb = elb::Client::from_conf(elb_conf);
+    let waf_conf = waf::config::Builder::from(&rc.sdk_config)
+        .interceptor(interceptor(rules))
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build();
+    rc.waf = waf::Client::from_conf(waf_conf);
+    rc
+}
+
+fn health(
+    id: &str,
+    az: &str,
+    state: elb::types::TargetHealthStateEnum,
+    reason: Option<elb::types::TargetHealthReasonEnum>,
+) -> elb::types::TargetHealthDescription {
+    elb::types::TargetHealthDescription::builder()
+        .target(
+            elb::types::TargetDescription::builder()
+                .id(id)
+                .port(80)
+                .availability_zone(az)
+                .build(),
+        )
+        .target_health(
+            elb::types::TargetHealth::builder()
+                .state(state)
+                .set_reason(reason)
+                .build(),
+        )
+        .build()
+}
+
+fn elb_rules() -> Vec<Rule> {
+    use elb::types::{TargetHealthReasonEnum as R, TargetHealthStateEnum as S};
+    vec![
+        mock!(elb::Client::describe_load_balancers).then_output(|| {
+            elb::operation::describe_load_balancers::DescribeLoadBalancersOutput::builder()
+                .load_balancers(
+                    elb::types::LoadBalancer::builder()
+                        .load_balancer_arn(LB)
+                        .load_balancer_name("hwi-alb")
+                        .r#type(elb::types::LoadBalancerTypeEnum::Application)
+                        .scheme(elb::types::LoadBalancerSchemeEnum::InternetFacing)
+                        .dns_name("hwi-alb-123.ap-northeast-1.elb.amazonaws.com")
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(elb::Client::describe_target_groups).then_output(|| {
+            let tg = |arn: &str, name: &str| {
+                elb::types::TargetGroup::builder()
+                    .target_group_arn(arn)
+                    .target_group_name(name)
+                    .protocol(elb::types::ProtocolEnum::Http)
+                    .port(80)
+                    .target_type(elb::types::TargetTypeEnum::Ip)
+                    .load_balancer_arns(LB)
+                    .build()
+            };
+            elb::operation::describe_target_groups::DescribeTargetGroupsOutput::builder()
+                .target_groups(tg(TG, "hwi-tg1"))
+                .target_groups(tg(TG2, "hwi-tg2"))
+                .build()
+        }),
+        mock!(elb::Client::describe_listeners).then_output(|| {
+            let weighted = |arn: &str, w: i32| elb::types::TargetGroupTuple::builder().target_group_arn(arn).weight(w).build();
+            elb::operation::describe_listeners::DescribeListenersOutput::builder()
+                .listeners(
+                    elb::types::Listener::builder()
+                        .port(443)
+                        .protocol(elb::types::ProtocolEnum::Https)
+                        .default_actions(
+                            elb::types::Action::builder()
+                                .r#type(elb::types::ActionTypeEnum::Forward)
+                                .forward_config(
+                                    elb::types::ForwardActionConfig::builder()
+                                        .target_groups(weighted(TG, 100))
+                                        .target_groups(weighted(TG2, 0))
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(elb::Client::describe_target_health)
+            .match_requests(|r| r.target_group_arn() == Some(TG))
+            .then_output(move || {
+                elb::operation::describe_target_health::DescribeTargetHealthOutput::builder()
+                    .target_health_descriptions(health("10.0.1.1", "ap-northeast-1a", S::Initial, Some(R::RegistrationInProgress)))
+                    .target_health_descriptions(health("10.0.1.2", "ap-northeast-1a", S::Unhealthy, Some(R::ResponseCodeMismatch)))
+                    .target_health_descriptions(health("10.0.2.1", "ap-northeast-1c", S::Unavailable, Some(R::HealthCheckDisabled)))
+                    .target_health_descriptions(health("10.0.2.2", "ap-northeast-1c", S::Draining, Some(R::DeregistrationInProgress)))
+                    .target_health_descriptions(health("10.0.2.3", "ap-northeast-1c", S::Healthy, None))
+                    .build()
+            }),
+        mock!(elb::Client::describe_target_health)
+            .match_requests(|r| r.target_group_arn() == Some(TG2))
+            .then_output(|| elb::operation::describe_target_health::DescribeTargetHealthOutput::builder().build()),
+        mock!(elb::Client::describe_target_group_attributes).then_output(|| {
+            elb::operation::describe_target_group_attributes::DescribeTargetGroupAttributesOutput::builder()
+                .attributes(
+                    elb::types::TargetGroupAttribute::builder()
+                        .key("deregistration_delay.timeout_seconds")
+                        .value("45")
+                        .build(),
+                )
+                .build()
+        }),
+    ]
+}
+
+#[tokio::test]
+async fn every_target_state_and_reason_reaches_the_model() {
+    let rules = elb_rules();
+    let refs: Vec<&Rule> = rules.iter().collect();
+    let source = ElbSource::new(&[clients(&refs)]);
+    let view = source.fetch().await.expect("targets");
+    let lb = &view.load_balancers[0];
+    assert_eq!(lb.name, "hwi-alb");
+    assert_eq!(lb.region, REGION);
+    assert_eq!(
+        lb.listeners[0].describe(),
+        "HTTPS:443 → hwi-tg1 100%, hwi-tg2 0%"
+    );
+    let tg = lb
+        .target_groups
+        .iter()
+        .find(|g| g.name == "hwi-tg1")
+        .expect("tg1");
+    assert_eq!(tg.deregistration_delay_secs, 45);
+    let states: Vec<(&str, TargetState, Option<&str>)> = tg
+        .targets
+        .iter()
+        .map(|t| (t.id.as_str(), t.state, t.reason.as_deref()))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            (
+                "10.0.1.1",
+                TargetState::Initial,
+                Some("Elb.RegistrationInProgress")
+            ),
+            (
+                "10.0.1.2",
+                TargetState::Unhealthy,
+                Some("Target.ResponseCodeMismatch")
+            ),
+            (
+                "10.0.2.1",
+                TargetState::Unavailable,
+                Some("Target.HealthCheckDisabled")
+            ),
+            (
+                "10.0.2.2",
+                TargetState::Draining,
+                Some("Target.DeregistrationInProgress")
+            ),
+            ("10.0.2.3", TargetState::Healthy, None),
+        ]
+    );
+    let by_az = tg.health_by_az();
+    assert!(by_az["ap-northeast-1a"].is_down());
+    assert_eq!(by_az["ap-northeast-1c"].describe(), "1 of 3 healthy");
+    // The attributes are read once per group, not every refresh.
+    source.fetch().await.expect("second refresh");
+    let attrs = rules.last().expect("attribute rule");
+    assert_eq!(
+        attrs.num_calls(),
+        2,
+        "one DescribeTargetGroupAttributes per group, not per refresh"
+    );
+}
+
+fn throttled() -> HttpResponse {
+    let body = r#"<ErrorResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>a1b2</RequestId></ErrorResponse>"#;
+    HttpResponse::new(
+        StatusCode::try_from(400).expect("status"),
+        SdkBody::from(body),
+    )
+}
+
+#[tokio::test]
+async fn throttling_is_reported_as_such() {
+    let rule = mock!(elb::Client::describe_load_balancers).then_http_response(throttled);
+    let source = ElbSource::new(&[clients(&[&rule])]);
+    let err = source.fetch().await.expect_err("throttled");
+    assert_eq!(err.kind, ErrorKind::Throttled, "{err}");
+    assert!(err.message.contains("DescribeLoadBalancers"), "{err}");
+    assert!(err.message.contains("Rate exceeded"), "{err}");
+}
+
+fn acl_rules() -> Vec<Rule> {
+    let visibility = |m: &str| {
+        waf::types::VisibilityConfig::builder()
+            .sampled_requests_enabled(true)
+            .cloud_watch_metrics_enabled(true)
+            .metric_name(m)
+            .build()
+            .expect("visibility")
+    };
+    vec![
+        mock!(waf::Client::list_web_acls)
+            .match_requests(|r| r.scope() == Some(&waf::types::Scope::Regional))
+            .then_output(|| {
+                waf::operation::list_web_acls::ListWebAcLsOutput::builder()
+                    .web_acls(
+                        waf::types::WebAclSummary::builder()
+                            .name("hwi-web-acl")
+                            .id("acl-1")
+                            .arn("arn:aws:wafv2:ap-northeast-1:123456789012:regional/webacl/hwi-web-acl/acl-1")
+                            .lock_token("token-1")
+                            .build(),
+                    )
+                    .build()
+            }),
+        mock!(waf::Client::list_web_acls)
+            .match_requests(|r| r.scope() == Some(&waf::types::Scope::Cloudfront))
+            .then_output(|| waf::operation::list_web_acls::ListWebAcLsOutput::builder().build()),
+        mock!(waf::Client::get_web_acl).then_output(move || {
+            let rule = waf::types::Rule::builder()
+                .name("block-xmlrpc")
+                .priority(0)
+                .action(waf::types::RuleAction::builder().block(waf::types::BlockAction::builder().build()).build())
+                .visibility_config(visibility("blockXmlrpc"))
+                .build()
+                .expect("rule");
+            waf::operation::get_web_acl::GetWebAclOutput::builder()
+                .lock_token("token-1")
+                .web_acl(
+                    waf::types::WebAcl::builder()
+                        .name("hwi-web-acl")
+                        .id("acl-1")
+                        .arn("arn:aws:wafv2:ap-northeast-1:123456789012:regional/webacl/hwi-web-acl/acl-1")
+                        .default_action(waf::types::DefaultAction::builder().allow(waf::types::AllowAction::builder().build()).build())
+                        .visibility_config(visibility("hwi"))
+                        .rules(rule)
+                        .build()
+                        .expect("acl"),
+                )
+                .build()
+        }),
+        mock!(waf::Client::list_resources_for_web_acl).then_output(|| {
+            waf::operation::list_resources_for_web_acl::ListResourcesForWebAclOutput::builder()
+                .resource_arns(LB)
+                .build()
+        }),
+        mock!(waf::Client::get_sampled_requests)
+            .match_requests(|r| r.rule_metric_name() == Some("blockXmlrpc"))
+            .then_output(|| {
+                let request = waf::types::HttpRequest::builder()
+                    .client_ip("198.51.100.7")
+                    .country("RU")
+                    .method("POST")
+                    .uri("/xmlrpc.php?\u{1b}]0;pwned\u{7}")
+                    .build();
+                waf::operation::get_sampled_requests::GetSampledRequestsOutput::builder()
+                    .sampled_requests(
+                        waf::types::SampledHttpRequest::builder()
+                            .request(request)
+                            .weight(1)
+                            .timestamp(aws_smithy_types::DateTime::from_secs(1_800_000_000))
+                            .action("BLOCK")
+                            .build(),
+                    )
+                    .population_size(1)
+                    .build()
+            }),
+    ]
+}
+
+#[tokio::test]
+async fn sampled_requests_of_a_rule_by_its_metric_name() {
+    let rules = acl_rules();
+    let refs: Vec<&Rule> = rules.iter().collect();
+    let rc = clients(&refs);
+    let source = WafSource::new(std::slice::from_ref(&rc), &rc, 15);
+    // Counts come from CloudWatch, which this test does not mock: read the ACL itself instead.
+    let acls = source.acls_for_test().await.expect("acls");
+    assert_eq!(acls.len(), 1);
+    let acl = &acls[0];
+    assert_eq!(acl.protects, vec!["hwi-alb".to_string()]);
+    assert_eq!(
+        acl.rules[0].kind,
+        RuleKind::Plain {
+            action: RuleAction::Block
+        }
+    );
+    let samples = source
+        .sampled_requests("acl-1", "block-xmlrpc")
+        .await
+        .expect("samples");
+    assert_eq!(samples.requests.len(), 1);
+    let s = &samples.requests[0];
+    assert_eq!(
+        (s.client_ip.as_str(), s.country.as_str(), s.method.as_str()),
+        ("198.51.100.7", "RU", "POST")
+    );
+    // Raw here; the view cleans it.
+    assert!(s.uri.contains('\u{1b}'));
+    assert_eq!(
+        crate::view::waf::samples_table(&samples).rows[0].cells[4].text,
+        "/xmlrpc.php?\\x1b]0;pwned\\x07"
+    );
+    let unknown = source
+        .sampled_requests("acl-1", "nope")
+        .await
+        .expect_err("unknown rule");
+    assert_eq!(unknown.kind, ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn get_web_acl_only_when_the_lock_token_changes() {
+    let rules = acl_rules();
+    let refs: Vec<&Rule> = rules.iter().collect();
+    let rc = clients(&refs);
+    let source = WafSource::new(std::slice::from_ref(&rc), &rc, 15);
+    source.acls_for_test().await.expect("first");
+    source.acls_for_test().await.expect("second");
+    source.acls_for_test().await.expect("third");
+    let get = &rules[2];
+    assert_eq!(
+        get.num_calls(),
+        1,
+        "GetWebACL again although the lock token did not change"
+    );
+}

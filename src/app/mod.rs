@@ -160,6 +160,8 @@ impl App {
             Data::Instances(at, r) => {
                 self.world.instances.record(at, r);
                 self.rebuild(PanelId::Instances);
+                // Targets are named after their instances.
+                self.rebuild(PanelId::Targets);
             }
             Data::Logs(at, batch) => {
                 self.world.logs.error = None;
@@ -245,11 +247,17 @@ impl App {
         let w = &self.world;
         match panel {
             PanelId::Targets => {
+                let names = w
+                    .instances
+                    .value
+                    .as_ref()
+                    .map(view::instances::names_by_id)
+                    .unwrap_or_default();
                 let t = w
                     .targets
                     .value
                     .as_ref()
-                    .map(view::targets::table)
+                    .map(|t| view::targets::table(t, &names))
                     .unwrap_or_default();
                 self.targets.set_table(t, viewport);
             }

@@ -100,10 +100,19 @@ impl Report {
             .as_ref()
             .map(view::instances::groups_by_target)
             .unwrap_or_default();
+        let names = self
+            .instances
+            .data
+            .as_ref()
+            .map(view::instances::names_by_id)
+            .unwrap_or_default();
         vec![
             (
                 PanelId::Targets,
-                self.targets.data.as_ref().map(view::targets::table),
+                self.targets
+                    .data
+                    .as_ref()
+                    .map(|t| view::targets::table(t, &names)),
                 Meta::of(&self.targets),
             ),
             (

@@ -3,7 +3,7 @@
 use super::table::{Cell, Column, Row, Table};
 use super::{Role, clean};
 use crate::model::{HealthCount, LoadBalancer, Target, TargetGroup, TargetState, TargetsView};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Ordered by importance: narrow panels drop columns from the right.
 pub fn columns() -> Vec<Column> {
@@ -16,10 +16,13 @@ pub fn columns() -> Vec<Column> {
     ]
 }
 
-pub fn table(view: &TargetsView) -> Table {
+/// Instance id → Name tag, for targets the load balancer knows only by id.
+pub type Names = HashMap<String, String>;
+
+pub fn table(view: &TargetsView, names: &Names) -> Table {
     let mut rows = Vec::new();
     for lb in &view.load_balancers {
-        lb_rows(lb, &mut rows);
+        lb_rows(lb, names, &mut rows);
     }
     Table {
         columns: columns(),
@@ -27,7 +30,7 @@ pub fn table(view: &TargetsView) -> Table {
     }
 }
 
-fn lb_rows(lb: &LoadBalancer, rows: &mut Vec<Row>) {
+fn lb_rows(lb: &LoadBalancer, names: &Names, rows: &mut Vec<Row>) {
     let live_down = lb.target_groups.iter().any(|tg| {
         let serving = lb.listeners.iter().any(|l| l.is_live_for(&tg.name));
         serving && tg.health().is_down()
@@ -65,11 +68,11 @@ fn lb_rows(lb: &LoadBalancer, rows: &mut Vec<Row>) {
     }
     for tg in &lb.target_groups {
         let live = lb.listeners.iter().any(|l| l.is_live_for(&tg.name));
-        group_rows(tg, live, rows);
+        group_rows(tg, live, names, rows);
     }
 }
 
-fn group_rows(tg: &TargetGroup, live: bool, rows: &mut Vec<Row>) {
+fn group_rows(tg: &TargetGroup, live: bool, names: &Names, rows: &mut Vec<Row>) {
     let health = tg.health();
     let by_az = tg.health_by_az();
     let az_down = by_az.values().any(HealthCount::is_down);
@@ -111,7 +114,7 @@ fn group_rows(tg: &TargetGroup, live: bool, rows: &mut Vec<Row>) {
         ],
     ));
     for t in &tg.targets {
-        rows.push(target_row(tg, t));
+        rows.push(target_row(tg, t, names));
     }
 }
 
@@ -143,8 +146,8 @@ pub fn state_role(state: TargetState) -> Role {
     }
 }
 
-fn target_row(tg: &TargetGroup, t: &Target) -> Row {
-    let label = match &t.name {
+fn target_row(tg: &TargetGroup, t: &Target, names: &Names) -> Row {
+    let label = match t.name.as_ref().or_else(|| names.get(&t.id)) {
         Some(n) => format!("{} {}", clean(n), clean(&t.id)),
         None => clean(&t.id),
     };
@@ -225,7 +228,7 @@ mod tests {
                 }],
             }],
         };
-        let t = table(&view);
+        let t = table(&view, &Names::new());
         let tg = t.rows.iter().find(|r| r.key == "tg:arn:tg").unwrap();
         assert_eq!(tg.cells[3].text, "1a 1/1 · 1c 0/1");
         assert_eq!(tg.cells[3].role, Some(Role::Problem));

@@ -122,7 +122,11 @@ impl Runtime {
         };
         tokio::spawn(async move {
             tracing::info!(mutation = %mutation.summary(), "executing");
-            let result = executor.execute(&mutation).await;
+            let result = executor
+                .execute(&mutation)
+                .await
+                .map(|d| d.message)
+                .map_err(|f| f.message);
             match &result {
                 Ok(m) => tracing::info!(outcome = %m, "done"),
                 Err(e) => tracing::warn!(error = %e, "mutation failed"),

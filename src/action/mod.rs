@@ -2,10 +2,14 @@
 //! executor carries it out.
 
 mod impact;
+pub mod journal;
+mod journaled;
 
 pub use impact::{DrainImpact, drain_impact};
+pub use journal::{Journal, JournalEntry};
+pub use journaled::Journaled;
 
-use crate::model::{OverrideAction, RuleAction, RuleKind};
+use crate::model::{OverrideAction, RuleAction, RuleKind, WafScope};
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +39,7 @@ impl TargetRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleRef {
     pub region: String,
+    pub scope: WafScope,
     pub acl_name: String,
     pub acl_id: String,
     pub rule: String,
@@ -116,10 +121,43 @@ pub fn toggled_rule(current: &RuleKind, remembered: Option<RuleAction>) -> RuleK
     }
 }
 
+/// A mutation that was carried out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Done {
+    /// A short confirmation in the operator's words.
+    pub message: String,
+    /// The AWS request id, for the journal and for AWS support.
+    pub request_id: Option<String>,
+}
+
+/// A mutation that was not (or not entirely) carried out, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failed {
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+impl Done {
+    pub fn new(message: impl Into<String>) -> Done {
+        Done {
+            message: message.into(),
+            request_id: None,
+        }
+    }
+}
+
+impl Failed {
+    pub fn new(message: impl Into<String>) -> Failed {
+        Failed {
+            message: message.into(),
+            request_id: None,
+        }
+    }
+}
+
 /// Carries out mutations. Only sessions allowed to change the world hold one.
 pub trait Executor: Send + Sync {
-    /// Returns a short confirmation of what was done, or why it was not.
-    fn execute<'a>(&'a self, mutation: &'a Mutation) -> BoxFuture<'a, Result<String, String>>;
+    fn execute<'a>(&'a self, mutation: &'a Mutation) -> BoxFuture<'a, Result<Done, Failed>>;
 }
 
 #[cfg(test)]

@@ -232,6 +232,7 @@ impl App {
         let mutation = Mutation::SetRule {
             rule: RuleRef {
                 region: acl.region.clone(),
+                scope: acl.scope,
                 acl_name: acl.name.clone(),
                 acl_id: acl.id.clone(),
                 rule: rule.name.clone(),

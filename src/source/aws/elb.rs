@@ -24,6 +24,8 @@ pub struct ElbSource {
     /// Deregistration delay per target group ARN: attributes rarely change, so they are read once
     /// per group rather than every refresh.
     delays: Mutex<HashMap<String, u32>>,
+    /// Zone of instance targets whose health description omits it (an instance never moves).
+    zones: Mutex<HashMap<String, String>>,
 }
 
 impl ElbSource {
@@ -31,6 +33,7 @@ impl ElbSource {
         ElbSource {
             regions: regions.to_vec(),
             delays: Mutex::new(HashMap::new()),
+            zones: Mutex::new(HashMap::new()),
         }
     }
 
@@ -77,6 +80,7 @@ impl ElbSource {
             healths.extend(chunk.iter().cloned().zip(got));
         }
 
+        let zones = self.instance_zones(rc, &groups, &healths).await;
         let tg_names: HashMap<&str, &str> = groups
             .iter()
             .filter_map(|g| Some((g.target_group_arn()?, g.target_group_name()?)))
@@ -117,12 +121,64 @@ impl ElbSource {
                                 g,
                                 healths.get(g.target_group_arn().unwrap_or_default()),
                                 &lb_names,
+                                &zones,
                             )
                         })
                         .collect(),
                 }
             })
             .collect())
+    }
+
+    /// Zones of instance targets reported without one, from EC2 (cached per instance).
+    async fn instance_zones(
+        &self,
+        rc: &RegionClients,
+        groups: &[elb::types::TargetGroup],
+        healths: &HashMap<String, (Vec<elb::types::TargetHealthDescription>, u32)>,
+    ) -> HashMap<String, String> {
+        let missing: Vec<String> = {
+            let known = self.zones.lock().unwrap_or_else(|e| e.into_inner());
+            groups
+                .iter()
+                .filter(|g| g.target_type() == Some(&elb::types::TargetTypeEnum::Instance))
+                .filter_map(|g| healths.get(g.target_group_arn()?))
+                .flat_map(|(d, _)| d.iter())
+                .filter_map(|d| d.target())
+                .filter(|t| t.availability_zone().is_none())
+                .filter_map(|t| t.id())
+                .filter(|id| !known.contains_key(*id))
+                .map(str::to_string)
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        };
+        if !missing.is_empty() {
+            match rc
+                .ec2
+                .describe_instances()
+                .set_instance_ids(Some(missing))
+                .send()
+                .await
+            {
+                Ok(out) => {
+                    let mut known = self.zones.lock().unwrap_or_else(|e| e.into_inner());
+                    for i in out.reservations().iter().flat_map(|r| r.instances()) {
+                        if let (Some(id), Some(az)) = (
+                            i.instance_id(),
+                            i.placement().and_then(|p| p.availability_zone()),
+                        ) {
+                            known.insert(id.to_string(), az.to_string());
+                        }
+                    }
+                }
+                // Without EC2 access the targets still show, in zone "all".
+                Err(e) => {
+                    tracing::debug!(error = %from_sdk("ec2 DescribeInstances", e), "target zones unknown")
+                }
+            }
+        }
+        self.zones.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     async fn health_of(
@@ -226,6 +282,7 @@ fn target_group(
     g: &elb::types::TargetGroup,
     health: Option<&(Vec<elb::types::TargetHealthDescription>, u32)>,
     lb_names: &HashMap<&str, &str>,
+    zones: &HashMap<String, String>,
 ) -> TargetGroup {
     let (descriptions, delay) = match health {
         Some((d, delay)) => (d.as_slice(), *delay),
@@ -246,7 +303,7 @@ fn target_group(
         deregistration_delay_secs: delay,
         targets: descriptions
             .iter()
-            .map(|d| target(d, g, lb_names))
+            .map(|d| target(d, g, lb_names, zones))
             .collect(),
     }
 }
@@ -255,6 +312,7 @@ fn target(
     d: &elb::types::TargetHealthDescription,
     g: &elb::types::TargetGroup,
     lb_names: &HashMap<&str, &str>,
+    zones: &HashMap<String, String>,
 ) -> Target {
     let t = d.target();
     let id = t.and_then(|t| t.id()).unwrap_or_default().to_string();
@@ -269,6 +327,7 @@ fn target(
             .unwrap_or(0),
         az: t
             .and_then(|t| t.availability_zone())
+            .or_else(|| zones.get(&id).map(String::as_str))
             .unwrap_or("all")
             .to_string(),
         state: health

@@ -78,9 +78,12 @@ pub async fn fetch(
 }
 
 fn data_query(id: &str, q: &MetricQuery, period: i32) -> cw::types::MetricDataQuery {
-    let dims: Vec<cw::types::Dimension> = q
-        .dimensions
-        .iter()
+    // Dimensions in name order: CloudWatch doesn't care, but a canonical order keeps requests
+    // comparable (and the moto emulator matches dimension lists order-sensitively).
+    let mut sorted: Vec<&(&str, String)> = q.dimensions.iter().collect();
+    sorted.sort_by_key(|(name, _)| *name);
+    let dims: Vec<cw::types::Dimension> = sorted
+        .into_iter()
         .map(|(n, v)| cw::types::Dimension::builder().name(*n).value(v).build())
         .collect();
     let metric = cw::types::Metric::builder()

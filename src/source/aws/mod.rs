@@ -7,7 +7,7 @@ mod ec2;
 mod elb;
 mod error;
 mod identity;
-mod metrics;
+pub mod metrics;
 #[cfg(test)]
 mod tests;
 mod waf;

@@ -233,8 +233,10 @@ impl WafSource {
                 return Ok(c.series.clone());
             }
         }
-        // Align to whole minutes so buckets match CloudWatch's periods.
-        let end = DateTime::from_timestamp(now.timestamp() / 60 * 60, 0).unwrap_or(now);
+        // Whole minutes, so buckets match CloudWatch's periods; the last bucket is the minute now
+        // under way, where a burst shows first.
+        let minute = DateTime::from_timestamp(now.timestamp() / 60 * 60, 0).unwrap_or(now);
+        let end = minute + chrono::Duration::minutes(1);
         let start = end - chrono::Duration::minutes(i64::from(self.window_minutes));
         let mut series = HashMap::new();
         let mut by_region: HashMap<String, Vec<&(Place, CachedAcl)>> = HashMap::new();

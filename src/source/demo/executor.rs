@@ -3,7 +3,7 @@
 
 use super::DemoWorld;
 use super::dynamics::{Registration, TargetKey};
-use crate::action::{Executor, Mutation, RuleRef, TargetRef};
+use crate::action::{Done, Executor, Failed, Mutation, RuleRef, TargetRef};
 use crate::model::{RuleKind, TargetState};
 use futures::future::BoxFuture;
 use std::sync::Arc;
@@ -19,10 +19,13 @@ impl DemoExecutor {
 }
 
 impl Executor for DemoExecutor {
-    fn execute<'a>(&'a self, mutation: &'a Mutation) -> BoxFuture<'a, Result<String, String>> {
+    fn execute<'a>(&'a self, mutation: &'a Mutation) -> BoxFuture<'a, Result<Done, Failed>> {
         Box::pin(async move {
             self.world.simulated_latency().await;
-            self.world.apply(mutation)
+            self.world
+                .apply(mutation)
+                .map(Done::new)
+                .map_err(Failed::new)
         })
     }
 }

@@ -68,6 +68,7 @@ fn rule_ref(world: &DemoWorld, acl: &str, rule: &str) -> (RuleRef, RuleKind) {
     (
         RuleRef {
             region: a.region.clone(),
+            scope: a.scope,
             acl_name: a.name.clone(),
             acl_id: a.id.clone(),
             rule: r.name.clone(),
@@ -214,7 +215,8 @@ fn drain_then_register_walks_through_every_state() {
     let msg = futures::executor::block_on(exec.execute(&Mutation::Drain {
         target: target.clone(),
     }))
-    .unwrap();
+    .unwrap()
+    .message;
     assert!(msg.contains("ha-web-left"), "{msg}");
     let (state, reason, left) = health(&world, "ha-web-left");
     assert_eq!(state, TargetState::Draining);

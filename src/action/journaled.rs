@@ -1,0 +1,123 @@
+//! An executor that writes every mutation to the audit journal: "attempted" before the call,
+//! "done" or "failed" after it, each on disk before the operator hears of it. If the journal
+//! cannot be written, nothing is changed.
+
+use super::journal::{Journal, JournalEntry};
+use super::{Done, Executor, Failed, Mutation};
+use crate::source::{Identity, Source};
+use chrono::Utc;
+use futures::future::BoxFuture;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+
+pub struct Journaled {
+    inner: Arc<dyn Executor>,
+    journal: Arc<Journal>,
+    identity: Arc<dyn Source<Identity>>,
+    known: OnceCell<Identity>,
+}
+
+impl Journaled {
+    pub fn new(
+        inner: Arc<dyn Executor>,
+        journal: Arc<Journal>,
+        identity: Arc<dyn Source<Identity>>,
+    ) -> Self {
+        Journaled {
+            inner,
+            journal,
+            identity,
+            known: OnceCell::new(),
+        }
+    }
+
+    async fn who(&self) -> Identity {
+        if let Some(id) = self.known.get() {
+            return id.clone();
+        }
+        match self.identity.fetch().await {
+            Ok(id) => {
+                let _ = self.known.set(id.clone());
+                id
+            }
+            // Unknown is recorded as unknown; it does not block the action.
+            Err(_) => Identity::default(),
+        }
+    }
+}
+
+/// What the journal says about a mutation: its action name, resource, and before → after.
+pub fn describe(m: &Mutation) -> (&'static str, String, String, String) {
+    match m {
+        Mutation::Drain { target } => (
+            "drain",
+            format!(
+                "{}:{} in {} ({})",
+                target.id, target.port, target.target_group, target.load_balancer
+            ),
+            "registered".to_string(),
+            "deregistered".to_string(),
+        ),
+        Mutation::Register { target } => (
+            "register",
+            format!(
+                "{}:{} in {} ({})",
+                target.id, target.port, target.target_group, target.load_balancer
+            ),
+            "deregistered".to_string(),
+            "registered".to_string(),
+        ),
+        Mutation::SetRule { rule, from, to } => (
+            "set-rule",
+            format!(
+                "rule {} in web ACL {} ({})",
+                rule.rule, rule.acl_name, rule.acl_id
+            ),
+            from.describe(),
+            to.describe(),
+        ),
+    }
+}
+
+impl Executor for Journaled {
+    fn execute<'a>(&'a self, mutation: &'a Mutation) -> BoxFuture<'a, Result<Done, Failed>> {
+        Box::pin(async move {
+            let who = self.who().await;
+            let (action, resource, before, after) = describe(mutation);
+            let entry = |outcome: &str, message: &str, request_id: Option<String>| JournalEntry {
+                time: Utc::now(),
+                caller_arn: who.arn.clone(),
+                account: who.account.clone(),
+                region: mutation.region().to_string(),
+                action: action.to_string(),
+                resource: resource.clone(),
+                before: before.clone(),
+                after: after.clone(),
+                request_id,
+                outcome: outcome.to_string(),
+                message: message.to_string(),
+            };
+            self.journal
+                .append(&entry("attempted", "", None))
+                .map_err(|e| {
+                    Failed::new(format!(
+                        "not done: the audit journal {} cannot be written: {e}",
+                        self.journal.path().display()
+                    ))
+                })?;
+            let result = self.inner.execute(mutation).await;
+            let record = match &result {
+                Ok(done) => entry("done", &done.message, done.request_id.clone()),
+                Err(failed) => entry("failed", &failed.message, failed.request_id.clone()),
+            };
+            if let Err(e) = self.journal.append(&record) {
+                let what = match &result {
+                    Ok(d) => format!("{} — but the journal could not record it: {e}", d.message),
+                    Err(f) => format!("{} — and the journal could not record it: {e}", f.message),
+                };
+                return Err(Failed::new(what));
+            }
+            result
+        })
+    }
+}

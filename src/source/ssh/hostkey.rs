@@ -1,0 +1,290 @@
+//! Host key verification against known_hosts files, with the port, in the spirit of OpenSSH's
+//! `StrictHostKeyChecking`: unknown keys are refused unless the operator opted into
+//! `accept-new`, and a changed key is always refused.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use sha2::{Digest, Sha256};
+use ssh2::{CheckResult, KnownHostFileKind, Session};
+
+use super::error::Failure;
+use crate::source::ErrorKind;
+
+/// What to do with a host key that no known_hosts file mentions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HostKeyPolicy {
+    /// Refuse it (OpenSSH `StrictHostKeyChecking=yes`): the error shows the line to add.
+    #[default]
+    Strict,
+    /// Add it to the known_hosts file and connect (OpenSSH `StrictHostKeyChecking=accept-new`).
+    /// A key that differs from a recorded one is still refused.
+    AcceptNew,
+}
+
+impl std::str::FromStr for HostKeyPolicy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<HostKeyPolicy, String> {
+        match s {
+            "strict" | "yes" => Ok(HostKeyPolicy::Strict),
+            "accept-new" => Ok(HostKeyPolicy::AcceptNew),
+            other => Err(format!(
+                "unknown host key policy {other:?}: use \"strict\" or \"accept-new\""
+            )),
+        }
+    }
+}
+
+/// Which known_hosts files are consulted, and which one learns new keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownHostsFiles {
+    /// Read, and appended to under [`HostKeyPolicy::AcceptNew`].
+    pub user: PathBuf,
+    /// Read only (e.g. `/etc/ssh/ssh_known_hosts`).
+    pub global: Vec<PathBuf>,
+}
+
+impl KnownHostsFiles {
+    /// Only this file: what an explicit `known_hosts` setting means.
+    pub fn only(path: impl Into<PathBuf>) -> KnownHostsFiles {
+        KnownHostsFiles {
+            user: path.into(),
+            global: Vec::new(),
+        }
+    }
+}
+
+/// `SHA256:…` as OpenSSH prints it: unpadded base64 of the SHA-256 of the raw key blob.
+pub fn fingerprint(key: &[u8]) -> String {
+    format!("SHA256:{}", STANDARD_NO_PAD.encode(Sha256::digest(key)))
+}
+
+/// The host field of a known_hosts line: a bare name for port 22, `[host]:port` otherwise.
+pub fn host_pattern(host: &str, port: u16) -> String {
+    if port == 22 {
+        host.to_string()
+    } else {
+        format!("[{host}]:{port}")
+    }
+}
+
+/// The known_hosts line that records `key` for `host`:`port`.
+pub fn known_hosts_line(host: &str, port: u16, key: &[u8]) -> String {
+    format!(
+        "{} {} {}",
+        host_pattern(host, port),
+        key_type(key).unwrap_or("ssh-unknown"),
+        STANDARD.encode(key)
+    )
+}
+
+/// The algorithm name at the start of an SSH public key blob (a length-prefixed string).
+fn key_type(key: &[u8]) -> Option<&str> {
+    let len = u32::from_be_bytes(key.get(..4)?.try_into().ok()?) as usize;
+    let name = std::str::from_utf8(key.get(4..4 + len)?).ok()?;
+    let plausible = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-@._".contains(&b));
+    plausible.then_some(name)
+}
+
+/// Checks the session's host key for `host`:`port` (the name the operator asked for, never a
+/// relay's loopback address). Under `AcceptNew`, records an unknown key in `files.user`.
+pub(crate) fn verify(
+    session: &Session,
+    host: &str,
+    port: u16,
+    files: &KnownHostsFiles,
+    policy: HostKeyPolicy,
+) -> Result<(), Failure> {
+    let Some((key, _)) = session.host_key() else {
+        return Err(Failure::transient(
+            ErrorKind::Network,
+            format!("{host}:{port} sent no host key"),
+        ));
+    };
+    let fp = fingerprint(key);
+    let line = known_hosts_line(host, port, key);
+    let mut known = session.known_hosts().map_err(|e| {
+        Failure::permanent(ErrorKind::Other, format!("can't check host keys: {e}"))
+    })?;
+    let mut revoked = Vec::new();
+    for file in std::iter::once(&files.user).chain(&files.global) {
+        load_lenient(&mut known, file, &mut revoked)?;
+    }
+    if revoked.iter().any(|r| r == key) {
+        return Err(Failure::permanent(
+            ErrorKind::AccessDenied,
+            format!(
+                "host key {fp} of {host}:{port} is marked @revoked in a known_hosts file: refusing \
+                 to connect"
+            ),
+        ));
+    }
+    match known.check_port(host, port, key) {
+        CheckResult::Match => Ok(()),
+        CheckResult::Mismatch => Err(Failure::permanent(
+            ErrorKind::AccessDenied,
+            format!(
+                "HOST KEY CHANGED for {host}:{port}: it now presents {fp}, which differs from \
+                 the key recorded in {}. Someone could be intercepting the connection, or the host \
+                 was rebuilt. If you know why it changed, remove the old entry with `ssh-keygen -R \
+                 '{}' -f {}` and add this line: {line}",
+                files.user.display(),
+                host_pattern(host, port),
+                files.user.display(),
+            ),
+        )),
+        CheckResult::NotFound => match policy {
+            HostKeyPolicy::Strict => Err(Failure::permanent(
+                ErrorKind::AccessDenied,
+                format!(
+                    "unknown host key for {host}:{port}: {fp}. If that is the server's key (check \
+                     it out of band, e.g. `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on \
+                     the host or the EC2 console output), add this line to {}: {line} — or opt in \
+                     to host_key_policy \"accept-new\"",
+                    files.user.display()
+                ),
+            )),
+            HostKeyPolicy::AcceptNew => {
+                append_line(&files.user, &line).map_err(|e| {
+                    Failure::permanent(
+                        ErrorKind::Other,
+                        format!(
+                            "can't record the host key of {host}:{port} in {}: {e}",
+                            files.user.display()
+                        ),
+                    )
+                })?;
+                tracing::info!(host, port, fingerprint = %fp, file = %files.user.display(),
+                    "accepted new host key");
+                Ok(())
+            }
+        },
+        CheckResult::Failure => Err(Failure::permanent(
+            ErrorKind::Other,
+            format!("couldn't check the host key of {host}:{port} ({fp})"),
+        )),
+    }
+}
+
+/// Loads a known_hosts file line by line: libssh2 gives up on a whole file at the first line it
+/// can't parse (certificate authorities, security-key types), which would make every host
+/// "unknown". A missing file is simply empty. `@revoked` keys are collected for the caller.
+fn load_lenient(
+    known: &mut ssh2::KnownHosts,
+    file: &Path,
+    revoked: &mut Vec<Vec<u8>>,
+) -> Result<(), Failure> {
+    let text = match fs::read(file) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(Failure::permanent(
+                ErrorKind::Other,
+                format!("can't read known_hosts file {}: {e}", file.display()),
+            ));
+        }
+    };
+    for raw in text.lines() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("@revoked") {
+            // `@revoked hosts keytype base64 [comment]`
+            if let Some(key) = rest
+                .split_whitespace()
+                .nth(2)
+                .and_then(|b| STANDARD.decode(b).ok())
+            {
+                revoked.push(key);
+            }
+            continue;
+        }
+        if line.starts_with('@') {
+            continue; // @cert-authority: certificates aren't used here.
+        }
+        if let Err(e) = known.read_str(line, KnownHostFileKind::OpenSSH) {
+            tracing::debug!(file = %file.display(), error = %e, "skipped known_hosts line");
+        }
+    }
+    Ok(())
+}
+
+/// Appends one line, creating the file (private to the user) and its directory if needed.
+fn append_line(path: &Path, line: &str) -> io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_private_dir(dir)?;
+    }
+    let needs_newline = match fs::read(path) {
+        Ok(bytes) => !bytes.is_empty() && !bytes.ends_with(b"\n"),
+        Err(_) => false,
+    };
+    let mut opts = OpenOptions::new();
+    opts.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    let prefix = if needs_newline { "\n" } else { "" };
+    f.write_all(format!("{prefix}{line}\n").as_bytes())?;
+    f.sync_all()
+}
+
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The blob of `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl`.
+    const BLOB_B64: &str = "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+
+    #[test]
+    fn lines_and_fingerprints_look_like_openssh() {
+        let key = STANDARD.decode(BLOB_B64).unwrap_or_default();
+        assert_eq!(key_type(&key), Some("ssh-ed25519"));
+        assert_eq!(
+            known_hosts_line("10.0.0.5", 22, &key),
+            format!("10.0.0.5 ssh-ed25519 {BLOB_B64}")
+        );
+        assert_eq!(
+            known_hosts_line("web", 2222, &key),
+            format!("[web]:2222 ssh-ed25519 {BLOB_B64}")
+        );
+        let fp = fingerprint(&key);
+        assert!(fp.starts_with("SHA256:") && !fp.ends_with('='), "{fp}");
+        assert_eq!(fp.len(), "SHA256:".len() + 43);
+    }
+
+    #[test]
+    fn garbage_blobs_have_no_type() {
+        assert_eq!(key_type(b""), None);
+        assert_eq!(key_type(&[0, 0, 0, 200, b'a']), None);
+        assert_eq!(key_type(&[0, 0, 0, 2, b'\x1b', b'[']), None);
+    }
+
+    #[test]
+    fn policy_parses() {
+        assert_eq!("accept-new".parse(), Ok(HostKeyPolicy::AcceptNew));
+        assert_eq!("strict".parse(), Ok(HostKeyPolicy::Strict));
+        assert!("no".parse::<HostKeyPolicy>().is_err());
+    }
+}

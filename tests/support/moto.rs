@@ -1,0 +1,274 @@
+//! A real AWS emulator for integration tests: `moto_server` (PyPI `moto[server]`) on a free
+//! loopback port, one process per `Moto` value, killed when the value is dropped.
+//!
+//! Every test that calls `Moto::start()` gets its own emulator, so tests can run in parallel and
+//! never see each other's resources. Starting one takes under a second; each holds ~200 MB.
+//!
+//! Nothing here touches the process environment: code under test gets the endpoint explicitly,
+//! through `Moto::endpoint` or `Moto::sdk_config`.
+#![allow(dead_code)]
+
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long the emulator may take to answer after it was spawned.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// Attempts at starting when the port picked was taken in between (a race with other processes).
+const START_ATTEMPTS: u32 = 3;
+/// The venv `.ci/run` creates, relative to `$HOME`.
+const VENV_MOTO_SERVER: &str = ".cache/opsconsole/moto-venv/bin/moto_server";
+
+const INSTALL_HINT: &str = "run `.ci/run`, or install it yourself: \
+     python3 -m venv ~/.cache/opsconsole/moto-venv && \
+     ~/.cache/opsconsole/moto-venv/bin/pip install 'moto[server]' \
+     (or point MOTO_SERVER at a moto_server executable)";
+
+/// A running `moto_server` on 127.0.0.1.
+pub struct Moto {
+    /// `http://127.0.0.1:PORT`, for `endpoint_url`.
+    pub endpoint: String,
+    pub port: u16,
+    child: Child,
+    log: PathBuf,
+    /// Holds the log file; removed on drop.
+    _dir: tempfile::TempDir,
+}
+
+impl Moto {
+    /// Starts a fresh emulator and waits until it answers. Panics (never skips) when
+    /// `moto_server` is missing or does not come up, with the tail of its log.
+    pub fn start() -> Moto {
+        let exe = moto_server_path();
+        let dir = tempfile::Builder::new()
+            .prefix("opsconsole-moto-")
+            .tempdir()
+            .expect("creating a temporary directory for the moto_server log");
+        for attempt in 1..=START_ATTEMPTS {
+            let port = free_port();
+            let log = dir.path().join(format!("moto_server-{attempt}.log"));
+            // The request log goes to a file, never to an undrained pipe: a full pipe stalls it.
+            let out = File::create(&log)
+                .unwrap_or_else(|e| panic!("creating the log file {}: {e}", log.display()));
+            let err = out
+                .try_clone()
+                .expect("duplicating the moto_server log file handle");
+            let mut child = Command::new(&exe)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdin(Stdio::null())
+                .stdout(out)
+                .stderr(err)
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "could not run {}: {e}\nTo install the emulator, {INSTALL_HINT}",
+                        exe.display()
+                    )
+                });
+            match wait_until_ready(&mut child, port) {
+                Ok(()) => {
+                    return Moto {
+                        endpoint: format!("http://127.0.0.1:{port}"),
+                        port,
+                        child,
+                        log,
+                        _dir: dir,
+                    };
+                }
+                Err(why) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    let tail = log_tail(&log, 40);
+                    if attempt < START_ATTEMPTS && tail.contains("Address already in use") {
+                        continue;
+                    }
+                    panic!(
+                        "moto_server ({}) did not start on 127.0.0.1:{port}: {why}\n\
+                         --- last lines of its log ---\n{tail}",
+                        exe.display()
+                    );
+                }
+            }
+        }
+        unreachable!("the last start attempt either returns or panics")
+    }
+
+    /// SDK configuration pointing every client at this emulator: explicit endpoint, region and
+    /// static credentials, so no profile, SSO or instance-metadata lookup happens, and timeouts
+    /// so a wedged emulator fails a test instead of hanging it.
+    pub async fn sdk_config(&self, region: &str) -> SdkConfig {
+        refuse_proxies_for_loopback();
+        aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&self.endpoint)
+            .region(Region::new(region.to_string()))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_attempt_timeout(Duration::from_secs(30))
+                    .operation_timeout(Duration::from_secs(90))
+                    .build(),
+            )
+            .load()
+            .await
+    }
+
+    /// `POST /moto-api/reset`: forget every resource in every region.
+    pub fn reset(&self) {
+        let (status, body) = http(self.port, "POST", "/moto-api/reset")
+            .unwrap_or_else(|e| panic!("POST /moto-api/reset on {}: {e}", self.endpoint));
+        assert_eq!(
+            status, 200,
+            "POST /moto-api/reset answered {status}: {body}"
+        );
+    }
+
+    /// The emulator's request log so far (for a failing test's message).
+    pub fn log_tail(&self, lines: usize) -> String {
+        log_tail(&self.log, lines)
+    }
+
+    pub fn log_path(&self) -> &Path {
+        &self.log
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `MOTO_SERVER`, else the venv `.ci/run` creates, else `moto_server` on `PATH`.
+fn moto_server_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("MOTO_SERVER").filter(|p| !p.is_empty()) {
+        let p = PathBuf::from(p);
+        assert!(
+            p.is_file(),
+            "MOTO_SERVER is set to {}, which is not a file",
+            p.display()
+        );
+        return p;
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        let p = Path::new(&home).join(VENV_MOTO_SERVER);
+        if p.is_file() {
+            return p;
+        }
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            let p = dir.join("moto_server");
+            if p.is_file() {
+                return p;
+            }
+        }
+    }
+    panic!(
+        "the AWS emulator `moto_server` was not found (not in $MOTO_SERVER, \
+         ~/{VENV_MOTO_SERVER} or PATH). To install it, {INSTALL_HINT}"
+    );
+}
+
+/// A port that was free a moment ago on 127.0.0.1 (the listener is dropped before returning).
+fn free_port() -> u16 {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .expect("binding 127.0.0.1:0 to find a free port");
+    listener
+        .local_addr()
+        .expect("reading the port of a listener bound to 127.0.0.1:0")
+        .port()
+}
+
+fn wait_until_ready(child: &mut Child, port: u16) -> Result<(), String> {
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        if let Some(status) = child
+            .try_wait()
+            .map_err(|e| format!("checking on the process: {e}"))?
+        {
+            return Err(format!("it exited with {status}"));
+        }
+        if let Ok((200, _)) = http(port, "GET", "/moto-api/") {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "no answer to GET /moto-api/ within {}s",
+                START_TIMEOUT.as_secs()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A minimal HTTP/1.0 exchange with the emulator: (status, body).
+fn http(port: u16, method: &str, path: &str) -> Result<(u16, String), String> {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))
+        .map_err(|e| format!("connect: {e}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|e| format!("set_read_timeout: {e}"))?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\n\r\n"
+    )
+    .map_err(|e| format!("send: {e}"))?;
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .map_err(|e| format!("read: {e}"))?;
+    let text = String::from_utf8_lossy(&response);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("not an HTTP response: {:?}", text.lines().next()))?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+fn log_tail(log: &Path, lines: usize) -> String {
+    match std::fs::read(log) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let all: Vec<&str> = text.lines().collect();
+            all[all.len().saturating_sub(lines)..].join("\n")
+        }
+        Err(e) => format!("(could not read {}: {e})", log.display()),
+    }
+}
+
+/// With `BehaviorVersion::latest()` the SDK's HTTP client honours `HTTP_PROXY`/`ALL_PROXY`; a
+/// proxy that does not exempt loopback would carry the emulator's traffic off this machine.
+fn refuse_proxies_for_loopback() {
+    let set = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let proxy = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .find_map(|k| set(k).map(|v| (*k, v)));
+    let Some((var, value)) = proxy else { return };
+    let exempt = set("NO_PROXY")
+        .or_else(|| set("no_proxy"))
+        .is_some_and(|rules| {
+            rules
+                .split(',')
+                .map(str::trim)
+                .any(|r| matches!(r, "*" | "127.0.0.1" | "127.0.0.0/8" | "127.0.0.1/32"))
+        });
+    assert!(
+        exempt,
+        "{var}={value} is set and NO_PROXY does not exempt 127.0.0.1: the AWS SDK would send the \
+         emulator's traffic through that proxy. Unset {var} or add 127.0.0.1 to NO_PROXY."
+    );
+}

@@ -105,6 +105,28 @@ async fn every_seeded_target_with_its_state() {
             }
         }
     }
+    // Load from CloudWatch: the seeded HealthyHostCount of the member group (the stopped
+    // instance not counted).
+    let member = view
+        .load_balancers
+        .iter()
+        .flat_map(|l| &l.target_groups)
+        .find(|g| g.name == "trace-member-tg")
+        .expect("member group");
+    let healthy = seeded
+        .metrics_matching(
+            "HealthyHostCount",
+            &[(
+                "TargetGroup",
+                seeded
+                    .target_group("trace-member-tg")
+                    .metric_dimension
+                    .as_str(),
+            )],
+        )
+        .first()
+        .map(|m| m.per_minute);
+    assert_eq!(member.metrics.and_then(|m| m.healthy_hosts), healthy);
     let stopped = seeded.instance("trace-member-03");
     let t = view
         .load_balancers

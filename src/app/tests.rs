@@ -44,6 +44,7 @@ fn targets(right: TargetState) -> TargetsView {
                 port: 80,
                 target_type: "instance".into(),
                 deregistration_delay_secs: 300,
+                metrics: None,
                 targets: vec![
                     target(
                         "i-left",

@@ -86,6 +86,37 @@ pub struct TargetGroup {
     pub target_type: String,
     pub deregistration_delay_secs: u32,
     pub targets: Vec<Target>,
+    /// CloudWatch figures over the last minutes, when known.
+    #[serde(default)]
+    pub metrics: Option<TargetGroupMetrics>,
+}
+
+/// A target group's load, from CloudWatch (`AWS/ApplicationELB`, `AWS/NetworkELB`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
+pub struct TargetGroupMetrics {
+    /// Minutes the figures cover.
+    pub minutes: u32,
+    /// Average `HealthyHostCount` as the load balancer saw it.
+    pub healthy_hosts: Option<f64>,
+    pub unhealthy_hosts: Option<f64>,
+    /// `HTTPCode_Target_5XX_Count` summed (Application Load Balancers only).
+    pub target_5xx: Option<u64>,
+    /// Average `TargetResponseTime`, in milliseconds (Application Load Balancers only).
+    pub response_ms: Option<f64>,
+}
+
+impl TargetGroupMetrics {
+    /// "5xx 3 · 120 ms" — what matters in a narrow cell.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(n) = self.target_5xx {
+            parts.push(format!("5xx {n}"));
+        }
+        if let Some(ms) = self.response_ms {
+            parts.push(format!("{ms:.0} ms"));
+        }
+        parts.join(" · ")
+    }
 }
 
 /// A target's health state, as ELBv2 reports it.
@@ -200,6 +231,7 @@ mod tests {
             port: 80,
             target_type: "instance".into(),
             deregistration_delay_secs: 300,
+            metrics: None,
             targets: vec![
                 target("i-1", "ap-northeast-1a", TargetState::Healthy),
                 target("i-2", "ap-northeast-1c", TargetState::Unhealthy),

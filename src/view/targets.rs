@@ -97,15 +97,7 @@ fn group_rows(tg: &TargetGroup, live: bool, names: &Names, rows: &mut Vec<Row>) 
         vec![
             Cell::new(format!("{} [{traffic}]", clean(&tg.name))),
             Cell::styled(health.describe(), health_role),
-            Cell::styled(
-                format!(
-                    "{} {} · delay {}s",
-                    clean(&tg.protocol),
-                    clean(&tg.target_type),
-                    tg.deregistration_delay_secs
-                ),
-                Role::Muted,
-            ),
+            group_detail(tg),
             Cell::styled(
                 az_summary(&by_az),
                 if az_down { Role::Problem } else { Role::Muted },
@@ -115,6 +107,30 @@ fn group_rows(tg: &TargetGroup, live: bool, names: &Names, rows: &mut Vec<Row>) 
     ));
     for t in &tg.targets {
         rows.push(target_row(tg, t, names));
+    }
+}
+
+/// "5xx 3 · 120 ms · HTTP instance · delay 300s": load first, it changes; then the setup.
+fn group_detail(tg: &TargetGroup) -> Cell {
+    let setup = format!(
+        "{} {} · delay {}s",
+        clean(&tg.protocol),
+        clean(&tg.target_type),
+        tg.deregistration_delay_secs
+    );
+    match tg
+        .metrics
+        .map(|m| (m.describe(), m.target_5xx.unwrap_or(0)))
+    {
+        Some((load, errors)) if !load.is_empty() => Cell::styled(
+            format!("{load} · {setup}"),
+            if errors > 0 {
+                Role::Warning
+            } else {
+                Role::Muted
+            },
+        ),
+        _ => Cell::styled(setup, Role::Muted),
     }
 }
 
@@ -221,6 +237,7 @@ mod tests {
                     port: 80,
                     target_type: "instance".into(),
                     deregistration_delay_secs: 300,
+                    metrics: None,
                     targets: vec![
                         target("i-1", "ap-northeast-1a", TargetState::Healthy),
                         target("i-2", "ap-northeast-1c", TargetState::Unhealthy),

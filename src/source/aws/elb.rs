@@ -4,10 +4,13 @@
 use super::super::{Source, SourceError};
 use super::clients::RegionClients;
 use super::error::from_sdk;
+use super::metrics::{self, MetricQuery};
 use crate::model::{
-    Forward, LbKind, Listener, LoadBalancer, Target, TargetGroup, TargetState, TargetsView,
+    Forward, LbKind, Listener, LoadBalancer, Target, TargetGroup, TargetGroupMetrics, TargetState,
+    TargetsView,
 };
 use aws_sdk_elasticloadbalancingv2 as elb;
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -16,6 +19,13 @@ use std::sync::Mutex;
 const CONCURRENCY: usize = 4;
 /// ELBv2 returns at most 400 per page.
 const PAGE_SIZE: i32 = 400;
+/// Target group ARN → its load.
+type GroupLoad = HashMap<String, TargetGroupMetrics>;
+
+/// CloudWatch's period for load balancer metrics: asking more often buys nothing.
+const METRIC_PERIOD_SECS: i64 = 60;
+/// Minutes of load a target group row summarises.
+const LOAD_MINUTES: u32 = 5;
 /// The delay a group has unless its attributes say otherwise (the AWS default).
 const DEFAULT_DELAY_SECS: u32 = 300;
 
@@ -26,6 +36,8 @@ pub struct ElbSource {
     delays: Mutex<HashMap<String, u32>>,
     /// Zone of instance targets whose health description omits it (an instance never moves).
     zones: Mutex<HashMap<String, String>>,
+    /// Target group load per region, with when it was fetched.
+    load_cache: Mutex<HashMap<String, (DateTime<Utc>, GroupLoad)>>,
 }
 
 impl ElbSource {
@@ -34,6 +46,7 @@ impl ElbSource {
             regions: regions.to_vec(),
             delays: Mutex::new(HashMap::new()),
             zones: Mutex::new(HashMap::new()),
+            load_cache: Mutex::new(HashMap::new()),
         }
     }
 
@@ -301,6 +314,7 @@ fn target_group(
             .map(|t| t.as_str().to_string())
             .unwrap_or_default(),
         deregistration_delay_secs: delay,
+        metrics: None,
         targets: descriptions
             .iter()
             .map(|d| target(d, g, lb_names, zones))
@@ -356,11 +370,110 @@ pub fn state(s: &elb::types::TargetHealthStateEnum) -> TargetState {
     }
 }
 
+impl ElbSource {
+    /// Target group load from CloudWatch: one batched GetMetricData per region, no more often
+    /// than the metrics' one-minute period. A failure here leaves the health data standing.
+    async fn load(
+        &self,
+        rc: &RegionClients,
+        lbs: &[LoadBalancer],
+    ) -> HashMap<String, TargetGroupMetrics> {
+        let now = Utc::now();
+        if let Some((at, cached)) = self
+            .load_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&rc.region)
+            && (now - *at).num_seconds() < METRIC_PERIOD_SECS
+        {
+            return cached.clone();
+        }
+        let mut queries = Vec::new();
+        let mut keys = Vec::new();
+        for lb in lbs {
+            let (namespace, lb_dim) = match (lb.kind, lb.arn.split_once(":loadbalancer/")) {
+                (LbKind::Application, Some((_, d))) => ("AWS/ApplicationELB", d),
+                (LbKind::Network, Some((_, d))) => ("AWS/NetworkELB", d),
+                _ => continue,
+            };
+            for tg in &lb.target_groups {
+                // `arn:…:targetgroup/name/id` → `targetgroup/name/id`.
+                let Some((_, tg_dim)) = tg.arn.rsplit_once(':') else {
+                    continue;
+                };
+                let dims = || {
+                    vec![
+                        ("LoadBalancer", lb_dim.to_string()),
+                        ("TargetGroup", tg_dim.to_string()),
+                    ]
+                };
+                let mut wanted = vec![
+                    ("HealthyHostCount", "Average"),
+                    ("UnHealthyHostCount", "Average"),
+                ];
+                if lb.kind == LbKind::Application {
+                    wanted.push(("HTTPCode_Target_5XX_Count", "Sum"));
+                    wanted.push(("TargetResponseTime", "Average"));
+                }
+                for (metric, stat) in wanted {
+                    queries.push(MetricQuery {
+                        namespace,
+                        metric,
+                        dimensions: dims(),
+                        stat,
+                    });
+                    keys.push((tg.arn.clone(), metric));
+                }
+            }
+        }
+        let end = now;
+        let start = end - chrono::Duration::minutes(i64::from(LOAD_MINUTES));
+        let series = match metrics::fetch(&rc.cloudwatch, &queries, start, end, 60).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "target group metrics unavailable");
+                return HashMap::new();
+            }
+        };
+        let mut out: HashMap<String, TargetGroupMetrics> = HashMap::new();
+        for ((arn, metric), s) in keys.into_iter().zip(series) {
+            let m = out.entry(arn).or_insert(TargetGroupMetrics {
+                minutes: LOAD_MINUTES,
+                ..Default::default()
+            });
+            let values: Vec<f64> = s.iter().map(|(_, v)| *v).collect();
+            let avg =
+                (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
+            match metric {
+                "HealthyHostCount" => m.healthy_hosts = avg,
+                "UnHealthyHostCount" => m.unhealthy_hosts = avg,
+                "HTTPCode_Target_5XX_Count" => {
+                    m.target_5xx = Some(values.iter().sum::<f64>().max(0.0).round() as u64)
+                }
+                // CloudWatch reports seconds.
+                _ => m.response_ms = avg.map(|s| s * 1000.0),
+            }
+        }
+        self.load_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(rc.region.clone(), (now, out.clone()));
+        out
+    }
+}
+
 impl Source<TargetsView> for ElbSource {
     fn fetch(&self) -> BoxFuture<'_, Result<TargetsView, SourceError>> {
         Box::pin(async move {
-            let per_region =
-                futures::future::join_all(self.regions.iter().map(|r| self.region(r))).await;
+            let per_region = futures::future::join_all(self.regions.iter().map(|rc| async move {
+                let mut lbs = self.region(rc).await?;
+                let load = self.load(rc, &lbs).await;
+                for tg in lbs.iter_mut().flat_map(|lb| lb.target_groups.iter_mut()) {
+                    tg.metrics = load.get(&tg.arn).copied();
+                }
+                Ok::<_, SourceError>(lbs)
+            }))
+            .await;
             let mut load_balancers = Vec::new();
             for r in per_region {
                 load_balancers.extend(r?);

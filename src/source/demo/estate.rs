@@ -178,6 +178,7 @@ fn lb(
                 target_type: g.target_type.to_string(),
                 deregistration_delay_secs: g.delay,
                 targets: g.targets,
+                metrics: None,
             })
             .collect(),
     }

@@ -84,6 +84,17 @@ pub fn parse() -> Cli {
     }
 }
 
+/// The audit journal: one for AWS, a separate one for the demo world so play never mixes with
+/// the record of real changes.
+pub fn journal_path(demo: bool) -> Option<PathBuf> {
+    let name = if demo {
+        "journal-demo.jsonl"
+    } else {
+        crate::action::journal::JOURNAL_FILE
+    };
+    crate::config::state_dir().map(|d| d.join(name))
+}
+
 fn files_help() -> String {
     let show = |p: Option<PathBuf>| {
         p.map(|p| p.display().to_string())
@@ -92,9 +103,10 @@ fn files_help() -> String {
     let config = crate::config::config_dir();
     let state = crate::config::state_dir();
     format!(
-        "Files:\n  config    {}\n  keymap    {}\n  log       {}\n\nExit codes (--snapshot):\n  0 done, 2 usage or config error, 3 partial (a panel failed; the output says which)\n\nKeys: press ? in the console for the keys of the focused panel.",
+        "Files:\n  config    {}\n  keymap    {}\n  log       {}\n  journal   {}\n\nExit codes (--snapshot):\n  0 done, 2 usage or config error, 3 partial (a panel failed; the output says which)\n\nKeys: press ? in the console for the keys of the focused panel.",
         show(config.as_ref().map(|d| d.join("config.toml"))),
         show(config.as_ref().map(|d| d.join("keymap.toml"))),
         show(state.map(|d| d.join("opsconsole.log"))),
+        show(journal_path(false)),
     )
 }

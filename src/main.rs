@@ -1,5 +1,6 @@
 //! Entry point: parses the command line, loads config, and starts the console or a snapshot.
 
+use opsconsole::action::{Journal, Journaled};
 use opsconsole::app::App;
 use opsconsole::cli::{self, Cli};
 use opsconsole::config::{Config, ConfigError, Overrides, Settings};
@@ -9,6 +10,7 @@ use opsconsole::source::demo::{Clock, DemoWorld};
 use opsconsole::{snapshot, tui};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Exit codes, documented in `--help` and the README.
 const EXIT_FAILURE: u8 = 1;
@@ -68,10 +70,9 @@ fn main() -> ExitCode {
             "stdout is not a terminal: use --snapshot for output to a file or pipe",
         );
     }
-    let session = if cli.read_only {
-        session.read_only()
-    } else {
-        session
+    let session = match journaled(session, &cli) {
+        Ok(s) => s,
+        Err(message) => return fail(EXIT_FAILURE, &message),
     };
     let app = App::new(
         session.sources.scope.clone(),
@@ -97,6 +98,26 @@ fn load(cli: &Cli) -> Result<Config, ConfigError> {
     })
 }
 
+/// Every executor writes the audit journal: a read-only session has none, anything else gets
+/// its executor wrapped so each mutation is recorded before the console reports it.
+fn journaled(session: Session, cli: &Cli) -> Result<Session, String> {
+    if cli.read_only {
+        return Ok(session.read_only());
+    }
+    let Some(inner) = session.executor.clone() else {
+        return Ok(session);
+    };
+    let path = cli::journal_path(cli.demo)
+        .ok_or("no state directory for the audit journal: set OPSCONSOLE_STATE_DIR")?;
+    let journal = Journal::open(&path)
+        .map_err(|e| format!("cannot open the audit journal {}: {e}", path.display()))?;
+    let identity = session.sources.identity.clone();
+    Ok(Session {
+        executor: Some(Arc::new(Journaled::new(inner, Arc::new(journal), identity))),
+        ..session
+    })
+}
+
 /// The demo world, or AWS through the credential chain (profile, regions and endpoint from the
 /// command line, else the config file, else the SDK's own environment).
 async fn build_session(cli: &Cli, settings: &Settings) -> Result<Session, String> {
@@ -117,6 +138,7 @@ async fn build_session(cli: &Cli, settings: &Settings) -> Result<Session, String
             .or_else(|| settings.endpoint_url.clone()),
         waf_window_minutes: settings.waf.window_minutes,
         static_credentials: None,
+        read_only: cli.read_only || cli.snapshot,
     };
     aws::connect(&options).await.map_err(|e| e.to_string())
 }

@@ -25,6 +25,7 @@ async fn seeded() -> (Moto, Seeded, Session) {
             "testing", "testing", None, None, "test",
         )),
         profile: None,
+        read_only: true,
     })
     .await
     .expect("connect");

@@ -3,6 +3,7 @@
 
 pub mod aws;
 pub mod demo;
+pub mod ssh;
 
 use crate::action::Executor;
 use crate::model::{DnsView, InstancesView, LogEntry, RuleSamples, Scope, TargetsView, WafView};

@@ -27,6 +27,8 @@ pub struct AwsOptions {
     pub waf_window_minutes: u32,
     /// Static credentials instead of the chain (tests against an emulator).
     pub static_credentials: Option<aws_credential_types::Credentials>,
+    /// Build no executor at all: nothing in the session can call a mutating API.
+    pub read_only: bool,
 }
 
 /// The clients of one region.

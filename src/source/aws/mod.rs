@@ -6,21 +6,23 @@ mod dns;
 mod ec2;
 mod elb;
 mod error;
+mod executor;
 mod identity;
 pub mod metrics;
 #[cfg(test)]
 mod tests;
 mod waf;
 
-pub use clients::{AwsOptions, RegionClients};
+pub use clients::{AwsOptions, RegionClients, for_region};
 pub use error::from_sdk;
+pub use executor::{AwsExecutor, ReadAcl, with_rule_changed};
 
 use super::{Session, Sources};
 use crate::model::Scope;
 use std::sync::Arc;
 
-/// Connects to AWS (or an endpoint speaking its protocols) and builds a read-only session: the
-/// executor for mutations is added by the caller when the session may write.
+/// Connects to AWS (or an endpoint speaking its protocols). A read-only session is built without
+/// an executor, so no key can lead to a mutating call.
 pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError> {
     let regions = clients::connect(options).await?;
     let scope = Scope {
@@ -54,6 +56,10 @@ pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError
             instances: Arc::new(ec2::Ec2Source::new(&regions)),
             logs: Vec::new(),
         },
-        executor: None,
+        executor: if options.read_only {
+            None
+        } else {
+            Some(Arc::new(AwsExecutor::new(&regions, &global)))
+        },
     })
 }

@@ -297,7 +297,7 @@ impl WafSource {
     }
 }
 
-fn rule_kind(r: &waf::types::Rule) -> RuleKind {
+pub(super) fn rule_kind(r: &waf::types::Rule) -> RuleKind {
     if let Some(o) = r.override_action() {
         let statement = r.statement();
         let managed = statement.and_then(|s| s.managed_rule_group_statement());
@@ -332,7 +332,7 @@ fn rule_kind(r: &waf::types::Rule) -> RuleKind {
     }
 }
 
-fn action(a: &waf::types::RuleAction) -> RuleAction {
+pub(super) fn action(a: &waf::types::RuleAction) -> RuleAction {
     if a.block().is_some() {
         RuleAction::Block
     } else if a.allow().is_some() {

@@ -11,7 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ssh2::Session;
 
-use super::error::{Failure, LIBSSH2_ERROR_FILE, session_code};
+use super::error::{Failure, LIBSSH2_ERROR_FILE, LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED, session_code};
 use crate::source::ErrorKind;
 
 /// Where the ssh-agent is.
@@ -59,7 +59,10 @@ impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
             .field("agent", &self.agent)
-            .field("passphrase", &self.passphrase.as_ref().map(|_| "<provider>"))
+            .field(
+                "passphrase",
+                &self.passphrase.as_ref().map(|_| "<provider>"),
+            )
             .finish()
     }
 }
@@ -141,7 +144,13 @@ pub(crate) fn authenticate(
         } else {
             None
         };
-        let public = public_key_beside(key);
+        // For an encrypted key, no `.pub`: libssh2 then derives the public key by decrypting,
+        // so a wrong passphrase fails here with its own code instead of as a refused signature.
+        let public = if encrypted {
+            None
+        } else {
+            public_key_beside(key)
+        };
         match session.userauth_pubkey_file(user, public.as_deref(), key, passphrase.as_deref()) {
             Ok(()) if session.authenticated() => {
                 if let Some(p) = passphrase {
@@ -150,7 +159,7 @@ pub(crate) fn authenticate(
                 return Ok(());
             }
             Ok(()) => tried.push(key.display().to_string()),
-            Err(e) if encrypted && session_code(&e) == Some(LIBSSH2_ERROR_FILE) => {
+            Err(e) if encrypted && wrong_passphrase(&e) => {
                 return Err(Failure::permanent(
                     ErrorKind::AccessDenied,
                     format!(
@@ -193,6 +202,16 @@ pub(crate) fn authenticate(
     ))
 }
 
+/// How libssh2 reports an encrypted key it couldn't open (or, had it been given the public key,
+/// couldn't sign with).
+fn wrong_passphrase(e: &ssh2::Error) -> bool {
+    match session_code(e) {
+        Some(LIBSSH2_ERROR_FILE) => true,
+        Some(LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED) => e.message().contains("Callback returned error"),
+        _ => false,
+    }
+}
+
 /// Offers each agent identity in turn: `userauth_agent` stops after the first one.
 fn try_agent(session: &Session, user: &str, sock: &Path) -> Result<bool, String> {
     let mut agent = session.agent().map_err(|e| e.message().to_string())?;
@@ -201,7 +220,9 @@ fn try_agent(session: &Session, user: &str, sock: &Path) -> Result<bool, String>
         .map_err(|e| e.message().to_string())?;
     agent.connect().map_err(|e| e.message().to_string())?;
     let result = (|| {
-        agent.list_identities().map_err(|e| e.message().to_string())?;
+        agent
+            .list_identities()
+            .map_err(|e| e.message().to_string())?;
         let ids = agent.identities().map_err(|e| e.message().to_string())?;
         if ids.is_empty() {
             return Err("it holds no keys".to_string());
@@ -281,7 +302,9 @@ mod tests {
         assert!(text_is_encrypted(
             "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n"
         ));
-        assert!(!text_is_encrypted("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n"));
+        assert!(!text_is_encrypted(
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n"
+        ));
         assert!(!text_is_encrypted("garbage"));
     }
 }

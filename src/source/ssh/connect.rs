@@ -61,7 +61,8 @@ pub(crate) fn connect(
         }
         Some(jump) => {
             let bastion = connect(jump, creds, policy)?;
-            let (relay, local) = Relay::start(bastion, &target.host, target.port, &jump.describe())?;
+            let (relay, local) =
+                Relay::start(bastion, &target.host, target.port, &jump.describe())?;
             let socket = dup(local.try_clone())?;
             let mut session = new_session()?;
             session.set_tcp_stream(local);
@@ -77,7 +78,11 @@ pub(crate) fn connect(
     session.handshake().map_err(|e| {
         Failure::transient(
             ErrorKind::Network,
-            format!("SSH handshake with {} failed: {}", target.describe(), e.message()),
+            format!(
+                "SSH handshake with {} failed: {}",
+                target.describe(),
+                e.message()
+            ),
         )
     })?;
     // The name checked is the one asked for, not the relay's loopback end.
@@ -111,9 +116,9 @@ fn new_session() -> Result<Session, Failure> {
 
 /// A second handle on a session's socket (the session owns the first).
 fn dup<T: Into<OwnedFd>>(clone: std::io::Result<T>) -> Result<OwnedFd, Failure> {
-    clone.map(Into::into).map_err(|e| {
-        Failure::transient(ErrorKind::Other, format!("can't duplicate a socket: {e}"))
-    })
+    clone
+        .map(Into::into)
+        .map_err(|e| Failure::transient(ErrorKind::Other, format!("can't duplicate a socket: {e}")))
 }
 
 fn tcp_connect(host: &str, port: u16) -> Result<TcpStream, Failure> {
@@ -132,10 +137,7 @@ fn tcp_connect(host: &str, port: u16) -> Result<TcpStream, Failure> {
         }
     }
     Err(match last {
-        None => Failure::transient(
-            ErrorKind::Network,
-            format!("{host} resolves to no address"),
-        ),
+        None => Failure::transient(ErrorKind::Network, format!("{host} resolves to no address")),
         Some((addr, e)) => {
             let (kind, hint) = match e.kind() {
                 std::io::ErrorKind::ConnectionRefused => (

@@ -37,6 +37,8 @@ impl From<Failure> for SourceError {
 /// libssh2's error code for "couldn't read the key file" (`LIBSSH2_ERROR_FILE`): also what a
 /// wrong passphrase gives.
 pub(crate) const LIBSSH2_ERROR_FILE: i32 = -16;
+/// libssh2's "the signature was refused or couldn't be made" (`LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED`).
+pub(crate) const LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED: i32 = -19;
 
 /// The numeric libssh2 code of an error, if it came from the session.
 pub(crate) fn session_code(e: &ssh2::Error) -> Option<i32> {

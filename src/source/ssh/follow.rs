@@ -213,7 +213,9 @@ fn stream(live: &mut Live, out: &mut Out<'_>, job: &Job) -> End {
             let sent = session.keepalive_send();
             session.set_timeout(READ_SLICE_MS);
             match sent {
-                Ok(secs) => next_keepalive = Instant::now() + Duration::from_secs(secs.max(1).into()),
+                Ok(secs) => {
+                    next_keepalive = Instant::now() + Duration::from_secs(secs.max(1).into())
+                }
                 Err(e) => return End::Lost(format!("keepalive failed: {}", e.message())),
             }
         }
@@ -362,7 +364,14 @@ mod tests {
 
     #[test]
     fn quoted_paths_reach_the_shell_unchanged() {
-        for path in ["/var/log/a b", "x'; rm -rf /; '", "$(id)`id`\\*?", "-n", "'", ""] {
+        for path in [
+            "/var/log/a b",
+            "x'; rm -rf /; '",
+            "$(id)`id`\\*?",
+            "-n",
+            "'",
+            "",
+        ] {
             let script = format!("printf %s {}", shell_quote(path));
             let out = std::process::Command::new("sh")
                 .args(["-c", &script])
@@ -375,8 +384,14 @@ mod tests {
     #[test]
     fn reconnects_skip_the_checks_and_the_backlog() {
         let first = command("/l", 200, true);
-        assert!(first.contains("tail -n 200 -F --") && first.contains("exit 66"), "{first}");
+        assert!(
+            first.contains("tail -n 200 -F --") && first.contains("exit 66"),
+            "{first}"
+        );
         let again = command("/l", 0, false);
-        assert!(again.contains("tail -n 0 -F --") && !again.contains("test -e"), "{again}");
+        assert!(
+            again.contains("tail -n 0 -F --") && !again.contains("test -e"),
+            "{again}"
+        );
     }
 }

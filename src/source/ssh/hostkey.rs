@@ -110,9 +110,9 @@ pub(crate) fn verify(
     };
     let fp = fingerprint(key);
     let line = known_hosts_line(host, port, key);
-    let mut known = session.known_hosts().map_err(|e| {
-        Failure::permanent(ErrorKind::Other, format!("can't check host keys: {e}"))
-    })?;
+    let mut known = session
+        .known_hosts()
+        .map_err(|e| Failure::permanent(ErrorKind::Other, format!("can't check host keys: {e}")))?;
     let mut revoked = Vec::new();
     for file in std::iter::once(&files.user).chain(&files.global) {
         load_lenient(&mut known, file, &mut revoked)?;

@@ -4,7 +4,7 @@
 use crate::sanitize::sanitize_owned;
 
 /// Longest line kept whole, in bytes; longer ones arrive as several entries.
-pub(crate) const MAX_LINE: usize = 64 * 1024;
+pub const MAX_LINE: usize = 64 * 1024;
 
 /// Holds the unfinished end of the stream between reads.
 #[derive(Debug, Default)]

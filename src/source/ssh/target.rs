@@ -130,10 +130,13 @@ fn resolve(
     };
     let (identity_files, identity_files_explicit) = match (&over.identity_file, params) {
         (Some(f), _) => (vec![f.clone()], true),
-        (None, Some(HostParams {
-            identity_file: Some(files),
-            ..
-        })) if !files.is_empty() => (files.clone(), true),
+        (
+            None,
+            Some(HostParams {
+                identity_file: Some(files),
+                ..
+            }),
+        ) if !files.is_empty() => (files.clone(), true),
         _ => (default_identity_files(), false),
     };
     let known_hosts = match &over.known_hosts {
@@ -220,7 +223,10 @@ fn parse_jump(spec: &str) -> Result<(Option<String>, String, Option<u16>), Sourc
         (addr.to_string(), port)
     } else if rest.matches(':').count() == 1 {
         let (h, p) = rest.split_once(':').unwrap_or((rest, ""));
-        (h.to_string(), Some(p.parse::<u16>().map_err(|_| bad_port(p))?))
+        (
+            h.to_string(),
+            Some(p.parse::<u16>().map_err(|_| bad_port(p))?),
+        )
     } else {
         (rest.to_string(), None)
     };
@@ -358,7 +364,10 @@ mod tests {
             parse_jump("ec2-user@bastion:2222").ok(),
             Some((Some("ec2-user".into()), "bastion".into(), Some(2222)))
         );
-        assert_eq!(parse_jump("bastion").ok(), Some((None, "bastion".into(), None)));
+        assert_eq!(
+            parse_jump("bastion").ok(),
+            Some((None, "bastion".into(), None))
+        );
         assert_eq!(
             parse_jump("ssh://a@[::1]:22").ok(),
             Some((Some("a".into()), "::1".into(), Some(22)))
@@ -379,7 +388,10 @@ mod tests {
             ..TargetOverrides::default()
         };
         let t = resolve_target("web1", &o, &src).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((t.host.as_str(), t.port, t.user.as_str()), ("10.1.2.3", 2200, "deploy"));
+        assert_eq!(
+            (t.host.as_str(), t.port, t.user.as_str()),
+            ("10.1.2.3", 2200, "deploy")
+        );
         assert_eq!(t.identity_files, vec![PathBuf::from("/k/web")]);
         let j = t.jump.as_deref().unwrap_or_else(|| panic!("no jump"));
         assert_eq!(
@@ -389,7 +401,10 @@ mod tests {
         // The bastion inherits the explicit key and the known_hosts file.
         assert_eq!(j.identity_files, vec![PathBuf::from("/k/web")]);
         assert_eq!(j.known_hosts, KnownHostsFiles::only("/tmp/kh"));
-        assert_eq!(t.describe(), "deploy@[10.1.2.3]:2200 via jumper@[bastion.example.com]:2022");
+        assert_eq!(
+            t.describe(),
+            "deploy@[10.1.2.3]:2200 via jumper@[bastion.example.com]:2022"
+        );
     }
 
     #[test]

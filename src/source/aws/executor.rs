@@ -1,0 +1,398 @@
+//! Carries out mutations against AWS: deregister/register a target with its exact port (and zone
+//! where it applies), and change one WAF rule's action or override with optimistic locking.
+//!
+//! `UpdateWebACL` replaces the whole ACL, so the ACL is read fresh, exactly one field is changed,
+//! and everything else is sent back as it was read, with the lock token. If someone changed the
+//! ACL between our read and our write, WAF refuses (`WAFOptimisticLockException`); we say what
+//! changed and never retry blindly.
+
+use super::clients::RegionClients;
+use super::error::from_sdk;
+use super::waf::{action as action_of, rule_kind};
+use crate::action::{Done, Executor, Failed, Mutation, RuleRef, TargetRef};
+use crate::model::{OverrideAction, RuleAction, RuleKind, WafScope};
+use aws_sdk_elasticloadbalancingv2 as elb;
+use aws_sdk_wafv2 as waf;
+use aws_sdk_wafv2::operation::RequestId;
+use futures::future::BoxFuture;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+pub struct AwsExecutor {
+    regions: HashMap<String, RegionClients>,
+    global: RegionClients,
+    /// The exact action (custom responses and all) a rule had before we set it to Count, so
+    /// "back" restores it byte for byte.
+    originals: Mutex<HashMap<(String, String), waf::types::RuleAction>>,
+}
+
+/// A web ACL as read, with the lock token that must accompany any write.
+#[derive(Debug, Clone)]
+pub struct ReadAcl {
+    pub acl: waf::types::WebAcl,
+    pub lock_token: String,
+}
+
+impl AwsExecutor {
+    pub fn new(regions: &[RegionClients], global: &RegionClients) -> Self {
+        AwsExecutor {
+            regions: regions
+                .iter()
+                .map(|r| (r.region.clone(), r.clone()))
+                .collect(),
+            global: global.clone(),
+            originals: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn region(&self, region: &str) -> Result<&RegionClients, Failed> {
+        self.regions
+            .get(region)
+            .or_else(|| (self.global.region == region).then_some(&self.global))
+            .ok_or_else(|| {
+                Failed::new(format!(
+                    "region {region} is not among the console's regions"
+                ))
+            })
+    }
+
+    fn waf_client(&self, rule: &RuleRef) -> Result<&waf::Client, Failed> {
+        match rule.scope {
+            WafScope::Cloudfront => Ok(&self.global.waf),
+            WafScope::Regional => Ok(&self.region(&rule.region)?.waf),
+        }
+    }
+
+    async fn deregister(&self, t: &TargetRef) -> Result<Done, Failed> {
+        let out = self
+            .region(&t.region)?
+            .elb
+            .deregister_targets()
+            .target_group_arn(&t.target_group_arn)
+            .targets(description(t))
+            .send()
+            .await
+            .map_err(failed("elbv2 DeregisterTargets"))?;
+        Ok(Done {
+            message: format!("{} is draining from {}", t.label(), t.target_group),
+            request_id: out.request_id().map(str::to_string),
+        })
+    }
+
+    async fn register(&self, t: &TargetRef) -> Result<Done, Failed> {
+        let out = self
+            .region(&t.region)?
+            .elb
+            .register_targets()
+            .target_group_arn(&t.target_group_arn)
+            .targets(description(t))
+            .send()
+            .await
+            .map_err(failed("elbv2 RegisterTargets"))?;
+        Ok(Done {
+            message: format!("{} registered in {} again", t.label(), t.target_group),
+            request_id: out.request_id().map(str::to_string),
+        })
+    }
+
+    /// Reads an ACL fresh, with its lock token.
+    pub async fn read_acl(&self, rule: &RuleRef) -> Result<ReadAcl, Failed> {
+        let out = self
+            .waf_client(rule)?
+            .get_web_acl()
+            .scope(sdk_scope(rule.scope))
+            .name(&rule.acl_name)
+            .id(&rule.acl_id)
+            .send()
+            .await
+            .map_err(failed("wafv2 GetWebACL"))?;
+        match (out.web_acl, out.lock_token) {
+            (Some(acl), Some(lock_token)) => Ok(ReadAcl { acl, lock_token }),
+            _ => Err(Failed::new(format!(
+                "web ACL {} came back without its rules or lock token",
+                rule.acl_name
+            ))),
+        }
+    }
+
+    /// Writes `read` back with one rule changed from `from` to `to`. Refuses if the rule is no
+    /// longer `from`; reports a lock conflict without overwriting anything.
+    pub async fn write_rule(
+        &self,
+        rule: &RuleRef,
+        read: ReadAcl,
+        from: &RuleKind,
+        to: &RuleKind,
+    ) -> Result<Done, Failed> {
+        let current = read
+            .acl
+            .rules()
+            .iter()
+            .find(|r| r.name() == rule.rule)
+            .map(rule_kind)
+            .ok_or_else(|| {
+                Failed::new(format!(
+                    "rule {} is no longer in {}",
+                    rule.rule, rule.acl_name
+                ))
+            })?;
+        if current != *from {
+            return Err(Failed::new(format!(
+                "rule {} changed meanwhile: it is now {}, not {}; nothing was changed",
+                rule.rule,
+                current.describe(),
+                from.describe()
+            )));
+        }
+        let key = (rule.acl_id.clone(), rule.rule.clone());
+        let original = self
+            .originals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        let before = read
+            .acl
+            .rules()
+            .iter()
+            .find(|r| r.name() == rule.rule)
+            .and_then(|r| r.action.clone());
+        let changed =
+            with_rule_changed(read.acl.clone(), &rule.rule, to, original).map_err(Failed::new)?;
+        let result = update_request(
+            self.waf_client(rule)?,
+            rule.scope,
+            changed,
+            &read.lock_token,
+        )
+        .send()
+        .await;
+        match result {
+            Ok(out) => {
+                let mut originals = self.originals.lock().unwrap_or_else(|e| e.into_inner());
+                match (to, before) {
+                    (
+                        RuleKind::Plain {
+                            action: RuleAction::Count,
+                        },
+                        Some(b),
+                    ) => {
+                        originals.insert(key, b);
+                    }
+                    (RuleKind::Plain { .. }, _) => {
+                        originals.remove(&key);
+                    }
+                    _ => {}
+                }
+                Ok(Done {
+                    message: format!(
+                        "WAF rule {} in {} is now {}",
+                        rule.rule,
+                        rule.acl_name,
+                        to.describe()
+                    ),
+                    request_id: out.request_id().map(str::to_string),
+                })
+            }
+            Err(e) => {
+                let request_id = e.request_id().map(str::to_string);
+                let locked = matches!(
+                    e.as_service_error(),
+                    Some(waf::operation::update_web_acl::UpdateWebACLError::WafOptimisticLockException(_))
+                );
+                if !locked {
+                    let f = from_sdk("wafv2 UpdateWebACL", e);
+                    return Err(Failed {
+                        message: f.message,
+                        request_id,
+                    });
+                }
+                let meanwhile = match self.read_acl(rule).await {
+                    Ok(now) => describe_changes(&read.acl, &now.acl),
+                    Err(_) => "could not re-read it".to_string(),
+                };
+                Err(Failed {
+                    message: format!(
+                        "someone changed web ACL {} between our read and our write ({meanwhile}); nothing was overwritten — review and confirm again",
+                        rule.acl_name
+                    ),
+                    request_id,
+                })
+            }
+        }
+    }
+
+    async fn set_rule(
+        &self,
+        rule: &RuleRef,
+        from: &RuleKind,
+        to: &RuleKind,
+    ) -> Result<Done, Failed> {
+        let read = self.read_acl(rule).await?;
+        self.write_rule(rule, read, from, to).await
+    }
+}
+
+fn failed<E>(
+    call: &'static str,
+) -> impl Fn(
+    aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
+) -> Failed
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    move |e| {
+        let request_id = e.request_id().map(str::to_string);
+        Failed {
+            message: from_sdk(call, e).message,
+            request_id,
+        }
+    }
+}
+
+/// The target exactly as registered: id, port, and the zone only where ELBv2 requires one
+/// (targets outside the VPC are registered in zone "all").
+fn description(t: &TargetRef) -> elb::types::TargetDescription {
+    elb::types::TargetDescription::builder()
+        .id(&t.id)
+        .port(i32::from(t.port))
+        .set_availability_zone((t.az == "all").then(|| t.az.clone()))
+        .build()
+}
+
+fn sdk_scope(scope: WafScope) -> waf::types::Scope {
+    match scope {
+        WafScope::Regional => waf::types::Scope::Regional,
+        WafScope::Cloudfront => waf::types::Scope::Cloudfront,
+    }
+}
+
+fn sdk_action(a: RuleAction) -> waf::types::RuleAction {
+    let b = waf::types::RuleAction::builder();
+    match a {
+        RuleAction::Allow => b.allow(waf::types::AllowAction::builder().build()),
+        RuleAction::Block => b.block(waf::types::BlockAction::builder().build()),
+        RuleAction::Count => b.count(waf::types::CountAction::builder().build()),
+        RuleAction::Captcha => b.captcha(waf::types::CaptchaAction::builder().build()),
+        RuleAction::Challenge => b.challenge(waf::types::ChallengeAction::builder().build()),
+    }
+    .build()
+}
+
+/// The ACL with one rule's action (plain rule) or override (group reference) set to `to`;
+/// every other field exactly as read. `original` is the exact action to restore, if known.
+pub fn with_rule_changed(
+    mut acl: waf::types::WebAcl,
+    rule_name: &str,
+    to: &RuleKind,
+    original: Option<waf::types::RuleAction>,
+) -> Result<waf::types::WebAcl, String> {
+    let rules = acl
+        .rules
+        .as_mut()
+        .ok_or_else(|| format!("web ACL {} has no rules", acl.name))?;
+    let rule = rules
+        .iter_mut()
+        .find(|r| r.name == rule_name)
+        .ok_or_else(|| format!("no rule {rule_name} in web ACL {}", acl.name))?;
+    match (to, rule.action.is_some()) {
+        (RuleKind::Plain { action }, true) => {
+            let restored = original.filter(|o| action_of(o) == *action);
+            rule.action = Some(restored.unwrap_or_else(|| sdk_action(*action)));
+        }
+        (
+            RuleKind::Group {
+                override_action, ..
+            },
+            false,
+        ) => {
+            let b = waf::types::OverrideAction::builder();
+            rule.override_action = Some(
+                match override_action {
+                    OverrideAction::Count => b.count(waf::types::CountAction::builder().build()),
+                    OverrideAction::None => b.none(waf::types::NoneAction::builder().build()),
+                }
+                .build(),
+            );
+        }
+        _ => {
+            return Err(format!(
+                "rule {rule_name} cannot change between a plain rule and a group reference"
+            ));
+        }
+    }
+    Ok(acl)
+}
+
+/// The `UpdateWebACL` call carrying every mutable field of `acl` as read.
+fn update_request(
+    client: &waf::Client,
+    scope: WafScope,
+    acl: waf::types::WebAcl,
+    lock_token: &str,
+) -> waf::operation::update_web_acl::builders::UpdateWebACLFluentBuilder {
+    client
+        .update_web_acl()
+        .name(acl.name)
+        .scope(sdk_scope(scope))
+        .id(acl.id)
+        .set_default_action(acl.default_action)
+        .set_description(acl.description)
+        .set_rules(acl.rules)
+        .set_visibility_config(acl.visibility_config)
+        .set_data_protection_config(acl.data_protection_config)
+        .lock_token(lock_token)
+        .set_custom_response_bodies(acl.custom_response_bodies)
+        .set_captcha_config(acl.captcha_config)
+        .set_challenge_config(acl.challenge_config)
+        .set_token_domains(acl.token_domains)
+        .set_association_config(acl.association_config)
+        .set_on_source_d_do_s_protection_config(acl.on_source_d_do_s_protection_config)
+        .set_application_config(acl.application_config)
+}
+
+/// What differs between two reads of an ACL, in a few words for the operator.
+fn describe_changes(before: &waf::types::WebAcl, after: &waf::types::WebAcl) -> String {
+    let mut changes = Vec::new();
+    for r in after.rules() {
+        match before.rules().iter().find(|b| b.name == r.name) {
+            None => changes.push(format!("rule {} added", r.name)),
+            Some(b) if rule_kind(b) != rule_kind(r) => changes.push(format!(
+                "rule {}: {} → {}",
+                r.name,
+                rule_kind(b).describe(),
+                rule_kind(r).describe()
+            )),
+            Some(b) if b != r => changes.push(format!("rule {} edited", r.name)),
+            Some(_) => {}
+        }
+    }
+    for b in before.rules() {
+        if !after.rules().iter().any(|r| r.name == b.name) {
+            changes.push(format!("rule {} removed", b.name));
+        }
+    }
+    if before.default_action != after.default_action {
+        changes.push("default action changed".to_string());
+    }
+    if before.description != after.description {
+        changes.push("description changed".to_string());
+    }
+    if changes.is_empty() {
+        "changed fields the console does not show".to_string()
+    } else {
+        changes.join("; ")
+    }
+}
+
+impl Executor for AwsExecutor {
+    fn execute<'a>(&'a self, mutation: &'a Mutation) -> BoxFuture<'a, Result<Done, Failed>> {
+        Box::pin(async move {
+            match mutation {
+                Mutation::Drain { target } => self.deregister(target).await,
+                Mutation::Register { target } => self.register(target).await,
+                Mutation::SetRule { rule, from, to } => self.set_rule(rule, from, to).await,
+            }
+        })
+    }
+}

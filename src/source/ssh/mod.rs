@@ -1,0 +1,218 @@
+//! Log sources tailed over SSH: `tail -F` on a host (directly or through jump hosts), with
+//! strict host key checking, agent and key-file authentication, and reconnects that mark the
+//! lines they may have missed.
+//!
+//! Each tail runs one libssh2 session on its own thread: a session is a single lock, so a
+//! blocking read would stall anything else sharing it.
+
+mod auth;
+mod connect;
+mod error;
+mod follow;
+mod hostkey;
+mod lines;
+mod relay;
+mod target;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use tokio::sync::{mpsc, oneshot};
+
+pub use auth::{AgentSource, PassphraseProvider, fixed_passphrase};
+pub use hostkey::{HostKeyPolicy, KnownHostsFiles, fingerprint, known_hosts_line};
+pub use lines::MAX_LINE;
+pub use target::{SshConfigSource, SshTarget, TargetOverrides, resolve_target};
+
+use crate::config::LogSourceConfig;
+use crate::source::{ErrorKind, LogBatch, LogSource, SourceError};
+
+/// How long to wait between reconnect attempts: `first`, doubling up to `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub first: Duration,
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Backoff {
+        Backoff {
+            first: Duration::from_secs(1),
+            max: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Settings shared by every SSH log source.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SshOptions {
+    pub ssh_config: SshConfigSource,
+    pub host_key_policy: HostKeyPolicy,
+    pub agent: AgentSource,
+}
+
+/// A remote file followed with `tail -F` over SSH.
+#[derive(Clone)]
+pub struct SshTail {
+    name: String,
+    target: SshTarget,
+    path: String,
+    policy: HostKeyPolicy,
+    agent: AgentSource,
+    passphrase: Option<Arc<dyn PassphraseProvider>>,
+    backoff: Backoff,
+}
+
+impl std::fmt::Debug for SshTail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SshTail")
+            .field("name", &self.name)
+            .field("target", &self.target)
+            .field("path", &self.path)
+            .field("policy", &self.policy)
+            .field("agent", &self.agent)
+            .field("backoff", &self.backoff)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SshTail {
+    /// Follows `path` on `target`, shown as `name`. Strict host key checking, the agent from
+    /// `$SSH_AUTH_SOCK`, no passphrase provider.
+    pub fn new(
+        name: impl Into<String>,
+        target: SshTarget,
+        path: impl Into<String>,
+    ) -> Result<SshTail, SourceError> {
+        let path = path.into();
+        if path.is_empty() || path.contains(['\0', '\n', '\r']) {
+            return Err(SourceError::new(
+                ErrorKind::Other,
+                format!("{path:?} is not a usable log path"),
+            ));
+        }
+        Ok(SshTail {
+            name: name.into(),
+            target,
+            path,
+            policy: HostKeyPolicy::default(),
+            agent: AgentSource::default(),
+            passphrase: None,
+            backoff: Backoff::default(),
+        })
+    }
+
+    pub fn with_host_key_policy(mut self, policy: HostKeyPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    pub fn with_agent(mut self, agent: AgentSource) -> Self {
+        self.agent = agent;
+        self
+    }
+
+    /// Unlocks encrypted key files with this passphrase.
+    pub fn with_passphrase(self, passphrase: impl Into<String>) -> Self {
+        self.with_passphrase_provider(fixed_passphrase(passphrase))
+    }
+
+    /// Asks `provider` for the passphrase of an encrypted key file, once per tail (the answer is
+    /// reused on reconnects).
+    pub fn with_passphrase_provider(mut self, provider: Arc<dyn PassphraseProvider>) -> Self {
+        self.passphrase = Some(provider);
+        self
+    }
+
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    pub fn target(&self) -> &SshTarget {
+        &self.target
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn job(&self) -> follow::Job {
+        follow::Job {
+            name: self.name.clone(),
+            target: self.target.clone(),
+            path: self.path.clone(),
+            policy: self.policy,
+            creds: auth::Credentials::new(self.agent.clone(), self.passphrase.clone()),
+            backoff: self.backoff,
+        }
+    }
+}
+
+/// Builds the tail for a `[[log]]` entry. `instance_address` is the address an `instance`
+/// entry was resolved to (its private IP, by the caller); the host, or that address, is also
+/// looked up in the ssh config as a `Host` alias.
+pub fn from_config(
+    cfg: &LogSourceConfig,
+    instance_address: Option<&str>,
+    opts: &SshOptions,
+) -> Result<SshTail, SourceError> {
+    let invalid =
+        |m: String| SourceError::new(ErrorKind::Other, format!("[[log]] {}: {m}", cfg.name));
+    let host = match (&cfg.host, &cfg.instance) {
+        (Some(h), None) => h.as_str(),
+        (None, Some(id)) => instance_address
+            .ok_or_else(|| invalid(format!("instance {id} has not been resolved to an address")))?,
+        (Some(_), Some(_)) => return Err(invalid("set only one of `host` and `instance`".into())),
+        (None, None) => return Err(invalid("set `host` or `instance`".into())),
+    };
+    let over = TargetOverrides {
+        port: cfg.port,
+        user: cfg.user.clone(),
+        identity_file: cfg.identity_file.clone(),
+        known_hosts: cfg.known_hosts.clone(),
+        jump: cfg.jump.clone(),
+    };
+    let target = resolve_target(host, &over, &opts.ssh_config)?;
+    Ok(SshTail::new(&cfg.name, target, &cfg.path)?
+        .with_host_key_policy(opts.host_key_policy)
+        .with_agent(opts.agent.clone()))
+}
+
+impl LogSource for SshTail {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn tail(
+        &self,
+        backlog: usize,
+        sink: mpsc::Sender<LogBatch>,
+    ) -> BoxFuture<'static, Result<(), SourceError>> {
+        let job = self.job();
+        Box::pin(async move {
+            let (done, result) = oneshot::channel();
+            let spawned = std::thread::Builder::new()
+                .name("opsc-ssh-tail".into())
+                .spawn(move || {
+                    // Also stop if whoever awaits this tail gave up on it.
+                    let stopped = || sink.is_closed() || done.is_closed();
+                    let outcome = follow::run(&job, backlog, &sink, &stopped);
+                    let _ = done.send(outcome);
+                });
+            if let Err(e) = spawned {
+                return Err(SourceError::new(
+                    ErrorKind::Other,
+                    format!("can't start a thread to tail logs: {e}"),
+                ));
+            }
+            result.await.unwrap_or_else(|_| {
+                Err(SourceError::new(
+                    ErrorKind::Other,
+                    "the SSH tail thread stopped unexpectedly",
+                ))
+            })
+        })
+    }
+}

@@ -144,13 +144,9 @@ async fn build_session(cli: &Cli, settings: &Settings) -> Result<Session, String
 }
 
 async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitCode {
-    let collected = snapshot::collect(&session, settings.logs.backlog).await;
-    let text = snapshot::render(
-        &collected.world,
-        &collected.samples,
-        cli.format,
-        chrono::Utc::now(),
-    );
+    let journal = cli::journal_path(cli.demo);
+    let collected = snapshot::collect(&session, settings.logs.backlog, journal.as_deref()).await;
+    let text = snapshot::render(&collected, cli.format, chrono::Utc::now());
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         // The reader (`| head`) had enough: not an error worth a message.

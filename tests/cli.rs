@@ -278,3 +278,50 @@ fn missing_explicit_config_is_an_error() {
         .code(2)
         .stderr(predicate::str::contains("/nonexistent/opsconsole.toml"));
 }
+
+/// The snapshot reports the audit journal's recent actions, and only those.
+#[test]
+fn snapshot_lists_recent_actions_from_the_journal() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let entry = |age_hours: i64, resource: &str| {
+        serde_json::json!({
+            "time": (chrono::Utc::now() - chrono::Duration::hours(age_hours)).to_rfc3339(),
+            "caller_arn": "arn:aws:iam::123456789012:user/oncall",
+            "account": "123456789012",
+            "region": "us-east-1",
+            "action": "drain",
+            "resource": resource,
+            "before": "registered",
+            "after": "deregistered",
+            "request_id": "req-42",
+            "outcome": "done",
+            "message": "draining"
+        })
+        .to_string()
+    };
+    let lines = [
+        entry(1, "i-recent:80 in ha-web-tg (ha-lbint)"),
+        entry(30, "i-old:80 in ha-web-tg (ha-lbint)"),
+    ];
+    std::fs::write(
+        state.path().join("journal-demo.jsonl"),
+        lines.join("\n") + "\n",
+    )
+    .expect("journal");
+    let out = opsconsole()
+        .env("OPSCONSOLE_STATE_DIR", state.path())
+        .args(["--demo", "--snapshot"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let md = String::from_utf8(out).expect("utf-8");
+    assert!(md.contains("## Actions (audit journal, last 6 h)"), "{md}");
+    assert!(md.contains("i-recent:80"), "recent action missing");
+    assert!(md.contains("req-42"));
+    assert!(
+        !md.contains("i-old:80"),
+        "an action outside the window is listed"
+    );
+}

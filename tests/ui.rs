@@ -27,7 +27,7 @@ fn console(read_only: bool) -> App {
         .build()
         .unwrap();
     let session = DemoWorld::new(7, Clock::Fixed(at())).session();
-    let collected = rt.block_on(snapshot::collect(&session, 30));
+    let collected = rt.block_on(snapshot::collect(&session, 30, None));
     let mut app = App::new(
         session.sources.scope.clone(),
         Keymap::builtin("default").unwrap(),

@@ -1,9 +1,11 @@
 //! Fetches every panel once, all at the same time, for a snapshot.
 
+use crate::action::JournalEntry;
 use crate::model::{RuleCounts, RuleSamples, World};
 use crate::runtime::{FETCH_TIMEOUT, fetch_once};
 use crate::source::Session;
 use chrono::Utc;
+use std::path::Path;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -12,13 +14,20 @@ const SAMPLED_RULES: usize = 3;
 /// How long to wait for a log source's first lines.
 const LOG_WAIT: Duration = Duration::from_secs(5);
 
-/// What a snapshot prints: the world, and sampled requests of the busiest rules.
+/// What a snapshot prints: the world, sampled requests of the busiest rules, and the actions
+/// the audit journal recorded in the window.
 pub struct Collected {
     pub world: World,
     pub samples: Vec<RuleSamples>,
+    pub actions: Vec<JournalEntry>,
+    /// Why the journal could not be read, if it could not.
+    pub journal_error: Option<String>,
 }
 
-pub async fn collect(session: &Session, log_backlog: usize) -> Collected {
+/// How far back a snapshot reports actions from the journal.
+pub const ACTIONS_WINDOW: chrono::Duration = chrono::Duration::hours(6);
+
+pub async fn collect(session: &Session, log_backlog: usize, journal: Option<&Path>) -> Collected {
     let s = &session.sources;
     let (identity, targets, waf, dns, instances, logs) = tokio::join!(
         fetch_once(s.identity.as_ref()),
@@ -43,7 +52,19 @@ pub async fn collect(session: &Session, log_backlog: usize) -> Collected {
     world.instances.record(at, instances);
     world.waf.record(at, waf);
     let samples = collect_samples(session, &mut world).await;
-    Collected { world, samples }
+    let (actions, journal_error) = match journal {
+        Some(path) => match crate::action::journal::read_since(path, at - ACTIONS_WINDOW) {
+            Ok(a) => (a, None),
+            Err(e) => (Vec::new(), Some(format!("journal {}: {e}", path.display()))),
+        },
+        None => (Vec::new(), None),
+    };
+    Collected {
+        world,
+        samples,
+        actions,
+        journal_error,
+    }
 }
 
 /// Sampled requests of the rules with the most blocked + counted requests in the window.

@@ -46,8 +46,49 @@ pub fn render(r: &Report) -> String {
             samples(&mut out, r);
         }
     }
+    actions(&mut out, r);
     logs(&mut out, r);
     out
+}
+
+/// Changes made through the console, from the audit journal: what finished (done or failed).
+fn actions(out: &mut String, r: &Report) {
+    let _ = writeln!(out, "\n## Actions (audit journal, last 6 h)\n");
+    if let Some(e) = &r.actions.error {
+        let _ = writeln!(out, "_could not read the journal: {}_", escape(e));
+        return;
+    }
+    let done: Vec<_> = r
+        .actions
+        .data
+        .iter()
+        .flatten()
+        .filter(|e| e.outcome != "attempted")
+        .collect();
+    if done.is_empty() {
+        out.push_str("_none_\n");
+        return;
+    }
+    out.push_str("| Time (UTC) | Who | Action | Resource | Change | Outcome | Request id |\n");
+    out.push_str("|---|---|---|---|---|---|---|\n");
+    for e in done {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} → {} | {} | {} |",
+            e.time.format("%Y-%m-%d %H:%M:%S"),
+            escape(e.caller_arn.as_deref().unwrap_or("unknown")),
+            escape(&e.action),
+            escape(&e.resource),
+            escape(&e.before),
+            escape(&e.after),
+            escape(&if e.message.is_empty() {
+                e.outcome.clone()
+            } else {
+                format!("{}: {}", e.outcome, e.message)
+            }),
+            escape(e.request_id.as_deref().unwrap_or("")),
+        );
+    }
 }
 
 fn samples(out: &mut String, r: &Report) {

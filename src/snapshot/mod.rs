@@ -11,7 +11,6 @@ pub use collect::{Collected, collect};
 pub use json::schema;
 pub use report::{Report, SCHEMA_VERSION};
 
-use crate::model::{RuleSamples, World};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -25,13 +24,8 @@ pub enum Format {
 }
 
 /// Renders the world as it stands, in the chosen format.
-pub fn render(
-    world: &World,
-    samples: &[RuleSamples],
-    format: Format,
-    generated_at: DateTime<Utc>,
-) -> String {
-    let report = Report::new(world, samples, generated_at);
+pub fn render(collected: &Collected, format: Format, generated_at: DateTime<Utc>) -> String {
+    let report = Report::new(collected, generated_at);
     match format {
         Format::Md => markdown::render(&report),
         Format::Json => json::render(&report),

@@ -1,8 +1,10 @@
 //! The snapshot's content, independent of its format: header facts, one section per panel with
 //! the age and error of its data, the tables the console shows.
 
+use super::Collected;
+use crate::action::JournalEntry;
 use crate::model::{
-    DnsView, InstancesView, PanelData, PanelId, RuleSamples, Scope, TargetsView, WafView, World,
+    DnsView, InstancesView, PanelData, PanelId, RuleSamples, Scope, TargetsView, WafView,
 };
 use crate::view::{self, Table};
 use chrono::{DateTime, Local, Utc};
@@ -29,6 +31,8 @@ pub struct Report {
     pub logs: Section<Vec<LogLine>>,
     /// Panels whose last fetch failed.
     pub failed_panels: Vec<PanelId>,
+    /// Changes made through the console (audit journal) in the last hours.
+    pub actions: Section<Vec<JournalEntry>>,
 }
 
 /// One panel's data with how old it is and the last error.
@@ -58,7 +62,8 @@ impl<T: Clone> Section<T> {
 }
 
 impl Report {
-    pub fn new(world: &World, samples: &[RuleSamples], now: DateTime<Utc>) -> Report {
+    pub fn new(collected: &Collected, now: DateTime<Utc>) -> Report {
+        let (world, samples) = (&collected.world, &collected.samples);
         let logs = &world.logs;
         let lines = logs
             .entries
@@ -89,6 +94,12 @@ impl Report {
                 data: Some(lines),
             },
             failed_panels: world.failed_panels(),
+            actions: Section {
+                fetched_at: Some(now),
+                age_secs: Some(0),
+                error: collected.journal_error.clone(),
+                data: Some(collected.actions.clone()),
+            },
         }
     }
 

@@ -36,6 +36,26 @@ pub fn render(r: &Report) -> String {
             }
         }
     }
+    let _ = writeln!(out, "\n== Actions (audit journal, last 6 h)");
+    for e in r
+        .actions
+        .data
+        .iter()
+        .flatten()
+        .filter(|e| e.outcome != "attempted")
+    {
+        let _ = writeln!(
+            out,
+            "{}  {}  {}  {} → {}  {}  {}",
+            e.time.format("%Y-%m-%d %H:%M:%S"),
+            clean(&e.action),
+            clean(&e.resource),
+            clean(&e.before),
+            clean(&e.after),
+            clean(&e.outcome),
+            clean(&e.message)
+        );
+    }
     let _ = writeln!(out, "\n== Logs ({})", Meta::of(&r.logs).describe());
     for l in r.logs.data.as_deref().unwrap_or_default() {
         let _ = writeln!(out, "{} {}", clean(&l.source), clean(&l.text));

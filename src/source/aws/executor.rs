@@ -325,7 +325,7 @@ pub fn with_rule_changed(
 }
 
 /// The `UpdateWebACL` call carrying every mutable field of `acl` as read.
-fn update_request(
+pub(super) fn update_request(
     client: &waf::Client,
     scope: WafScope,
     acl: waf::types::WebAcl,

@@ -379,3 +379,219 @@ async fn get_web_acl_only_when_the_lock_token_changes() {
         "GetWebACL again although the lock token did not change"
     );
 }
+
+/// A web ACL with every mutable field set, so a toggle can prove it loses none of them.
+fn maximal_acl() -> waf::types::WebAcl {
+    use waf::types::*;
+    let visibility = |m: &str| {
+        VisibilityConfig::builder()
+            .sampled_requests_enabled(true)
+            .cloud_watch_metrics_enabled(true)
+            .metric_name(m)
+            .build()
+            .expect("visibility")
+    };
+    let custom_block = RuleAction::builder()
+        .block(
+            BlockAction::builder()
+                .custom_response(
+                    CustomResponse::builder()
+                        .response_code(403)
+                        .custom_response_body_key("blocked")
+                        .build()
+                        .expect("custom response"),
+                )
+                .build(),
+        )
+        .build();
+    let plain = Rule::builder()
+        .name("block-xmlrpc")
+        .priority(0)
+        .action(custom_block)
+        .rule_labels(Label::builder().name("hwi:xmlrpc").build().expect("label"))
+        .visibility_config(visibility("blockXmlrpc"))
+        .captcha_config(
+            CaptchaConfig::builder()
+                .immunity_time_property(
+                    ImmunityTimeProperty::builder()
+                        .immunity_time(120)
+                        .build()
+                        .expect("immunity"),
+                )
+                .build(),
+        )
+        .build()
+        .expect("rule");
+    let group = Rule::builder()
+        .name("AWS-AWSManagedRulesPHPRuleSet")
+        .priority(1)
+        .override_action(
+            OverrideAction::builder()
+                .none(NoneAction::builder().build())
+                .build(),
+        )
+        .visibility_config(visibility("php"))
+        .build()
+        .expect("group rule");
+    WebAcl::builder()
+        .name("hwi-web-acl")
+        .id("acl-1")
+        .arn("arn:aws:wafv2:us-east-1:123456789012:global/webacl/hwi-web-acl/acl-1")
+        .default_action(
+            DefaultAction::builder()
+                .allow(AllowAction::builder().build())
+                .build(),
+        )
+        .description("S4 WordPress protection")
+        .rules(plain)
+        .rules(group)
+        .visibility_config(visibility("hwi"))
+        .data_protection_config(
+            DataProtectionConfig::builder()
+                .data_protections(
+                    DataProtection::builder()
+                        .field(
+                            FieldToProtect::builder()
+                                .field_type(FieldToProtectType::SingleHeader)
+                                .field_keys("authorization")
+                                .build()
+                                .expect("field"),
+                        )
+                        .action(DataProtectionAction::Substitution)
+                        .build()
+                        .expect("protection"),
+                )
+                .build()
+                .expect("data protection"),
+        )
+        .custom_response_bodies(
+            "blocked",
+            CustomResponseBody::builder()
+                .content_type(ResponseContentType::TextHtml)
+                .content("<h1>Blocked</h1>")
+                .build()
+                .expect("body"),
+        )
+        .captcha_config(
+            CaptchaConfig::builder()
+                .immunity_time_property(
+                    ImmunityTimeProperty::builder()
+                        .immunity_time(300)
+                        .build()
+                        .expect("immunity"),
+                )
+                .build(),
+        )
+        .challenge_config(
+            ChallengeConfig::builder()
+                .immunity_time_property(
+                    ImmunityTimeProperty::builder()
+                        .immunity_time(600)
+                        .build()
+                        .expect("immunity"),
+                )
+                .build(),
+        )
+        .token_domains("example.com")
+        .token_domains("taltalsister.cf")
+        .association_config(
+            AssociationConfig::builder()
+                .request_body(
+                    AssociatedResourceType::Cloudfront,
+                    RequestBodyAssociatedResourceTypeConfig::builder()
+                        .default_size_inspection_limit(SizeInspectionLimit::Kb16)
+                        .build()
+                        .expect("request body"),
+                )
+                .build(),
+        )
+        .build()
+        .expect("acl")
+}
+
+#[test]
+fn a_toggle_changes_exactly_one_field_and_back_restores_it_byte_for_byte() {
+    use super::with_rule_changed;
+    let acl = maximal_acl();
+    let count = RuleKind::Plain {
+        action: RuleAction::Count,
+    };
+    let original_action = acl.rules()[0].action.clone();
+    let counting = with_rule_changed(acl.clone(), "block-xmlrpc", &count, None).expect("to count");
+    // Only the one rule's action differs.
+    let mut expected = acl.clone();
+    expected.rules.as_mut().expect("rules")[0].action = Some(
+        waf::types::RuleAction::builder()
+            .count(waf::types::CountAction::builder().build())
+            .build(),
+    );
+    assert_eq!(counting, expected);
+    // Back, with the remembered action: its custom response comes back too.
+    let block = RuleKind::Plain {
+        action: RuleAction::Block,
+    };
+    let back =
+        with_rule_changed(counting.clone(), "block-xmlrpc", &block, original_action).expect("back");
+    assert_eq!(back, acl);
+    // A group reference flips its override only.
+    let group_count = RuleKind::Group {
+        group: "AWS/AWSManagedRulesPHPRuleSet".into(),
+        override_action: crate::model::OverrideAction::Count,
+        rule_overrides: vec![],
+    };
+    let g = with_rule_changed(
+        acl.clone(),
+        "AWS-AWSManagedRulesPHPRuleSet",
+        &group_count,
+        None,
+    )
+    .expect("group");
+    assert!(
+        g.rules()[1]
+            .override_action()
+            .and_then(|o| o.count())
+            .is_some()
+    );
+    assert_eq!(g.rules()[0], acl.rules()[0]);
+    // Kinds cannot be swapped.
+    assert!(with_rule_changed(acl.clone(), "block-xmlrpc", &group_count, None).is_err());
+    assert!(with_rule_changed(acl, "nope", &count, None).is_err());
+}
+
+#[test]
+fn the_update_request_carries_every_mutable_field_as_read() {
+    let acl = maximal_acl();
+    let rc = clients(&[]);
+    let req = super::executor::update_request(
+        &rc.waf,
+        crate::model::WafScope::Cloudfront,
+        acl.clone(),
+        "token-7",
+    );
+    let input = req.as_input();
+    assert_eq!(input.get_name().as_deref(), Some(acl.name.as_str()));
+    assert_eq!(input.get_id().as_deref(), Some(acl.id.as_str()));
+    assert_eq!(input.get_lock_token().as_deref(), Some("token-7"));
+    assert_eq!(input.get_scope(), &Some(waf::types::Scope::Cloudfront));
+    assert_eq!(input.get_default_action(), &acl.default_action);
+    assert_eq!(input.get_description(), &acl.description);
+    assert_eq!(input.get_rules(), &acl.rules);
+    assert_eq!(input.get_visibility_config(), &acl.visibility_config);
+    assert_eq!(
+        input.get_data_protection_config(),
+        &acl.data_protection_config
+    );
+    assert_eq!(
+        input.get_custom_response_bodies(),
+        &acl.custom_response_bodies
+    );
+    assert_eq!(input.get_captcha_config(), &acl.captcha_config);
+    assert_eq!(input.get_challenge_config(), &acl.challenge_config);
+    assert_eq!(input.get_token_domains(), &acl.token_domains);
+    assert_eq!(input.get_association_config(), &acl.association_config);
+    assert_eq!(
+        input.get_on_source_d_do_s_protection_config(),
+        &acl.on_source_d_do_s_protection_config
+    );
+    assert_eq!(input.get_application_config(), &acl.application_config);
+}

@@ -281,12 +281,33 @@ fn home() -> Option<PathBuf> {
     BaseDirs::new().map(|b| b.home_dir().to_path_buf())
 }
 
+/// Who `ssh` would log in as: `$USER`, `$LOGNAME`, else this process's passwd entry (services
+/// and containers often run without either variable).
 fn local_user() -> Result<String, SourceError> {
     ["USER", "LOGNAME"]
         .iter()
         .filter_map(|v| std::env::var(v).ok())
         .find(|u| !u.is_empty())
+        .or_else(passwd_user)
         .ok_or_else(|| invalid("no SSH user: set `user` in the [[log]] entry".to_string()))
+}
+
+#[cfg(target_os = "linux")]
+fn passwd_user() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    // /proc/self belongs to the process's (effective) user: its uid without libc.
+    let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)? == uid && !name.is_empty()).then(|| name.to_string())
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn passwd_user() -> Option<String> {
+    None
 }
 
 fn default_identity_files() -> Vec<PathBuf> {

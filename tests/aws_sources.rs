@@ -151,7 +151,8 @@ async fn every_rule_with_its_action_and_blocked_count() {
     // The console's window ends with the minute under way; seeded points that fell out of it
     // (the clock may have passed a minute since seeding) are not expected.
     let points = |now: chrono::DateTime<chrono::Utc>| {
-        let window_start = chrono::DateTime::from_timestamp(now.timestamp() / 60 * 60, 0).expect("minute")
+        let window_start = chrono::DateTime::from_timestamp(now.timestamp() / 60 * 60, 0)
+            .expect("minute")
             - chrono::Duration::minutes(14);
         let first = seeded.metrics_start.max(window_start);
         ((seeded.metrics_end - first).num_minutes().max(0)) as u64

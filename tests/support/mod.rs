@@ -3,7 +3,9 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod moto;
+pub mod proxy;
 pub mod seed;
 
 pub use moto::Moto;
+pub use proxy::RecordingProxy;
 pub use seed::{Seeded, seed_scenarios};

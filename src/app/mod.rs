@@ -65,8 +65,9 @@ pub struct App {
     pub logs: LogPanel,
     /// The action a plain WAF rule had before this console set it to Count.
     remembered_actions: HashMap<(String, String), RuleAction>,
-    /// Targets this console drained, newest last: `u` registers them again.
-    drained: Vec<TargetRef>,
+    /// Targets this console drained and when, newest last: `u` registers them again, and the
+    /// time gives the countdown AWS doesn't report.
+    drained: Vec<(TargetRef, DateTime<Utc>)>,
     /// Mutations sent to the executor and not yet finished.
     pub in_flight: Vec<Mutation>,
 }
@@ -120,6 +121,9 @@ impl App {
             Event::Tick(now) => {
                 self.now = now;
                 self.spinner = self.spinner.wrapping_add(1);
+                if self.count_down_drains() {
+                    self.rebuild(PanelId::Targets);
+                }
                 vec![]
             }
             Event::Data(data) => self.on_data(data),
@@ -140,6 +144,7 @@ impl App {
             Data::Identity(_, Err(e)) => tracing::warn!(error = %e, "caller identity unknown"),
             Data::Targets(at, r) => {
                 self.world.targets.record(at, r);
+                self.count_down_drains();
                 self.rebuild(PanelId::Targets);
                 // Instances show which groups they belong to.
                 self.rebuild(PanelId::Instances);
@@ -207,8 +212,8 @@ impl App {
         match result {
             Ok(msg) => {
                 match &mutation {
-                    Mutation::Drain { target } => self.drained.push(target.clone()),
-                    Mutation::Register { target } => self.drained.retain(|t| t != target),
+                    Mutation::Drain { target } => self.drained.push((target.clone(), at)),
+                    Mutation::Register { target } => self.drained.retain(|(t, _)| t != target),
                     Mutation::SetRule { rule, from, to } => {
                         let key = (rule.acl_id.clone(), rule.rule.clone());
                         match (from, to.is_counting()) {
@@ -414,13 +419,47 @@ impl App {
             .copied()
     }
 
+    /// Fills in the seconds left for targets this console drained and that are still draining,
+    /// from the group's deregistration delay (AWS reports the state, not the time left).
+    /// Returns whether any countdown is running.
+    fn count_down_drains(&mut self) -> bool {
+        let Some(view) = self.world.targets.value.as_mut() else {
+            return false;
+        };
+        let mut running = false;
+        for tg in view
+            .load_balancers
+            .iter_mut()
+            .flat_map(|lb| lb.target_groups.iter_mut())
+        {
+            let delay = i64::from(tg.deregistration_delay_secs);
+            for t in tg
+                .targets
+                .iter_mut()
+                .filter(|t| t.state == crate::model::TargetState::Draining)
+            {
+                let since = self
+                    .drained
+                    .iter()
+                    .find(|(r, _)| r.target_group_arn == tg.arn && r.id == t.id && r.port == t.port)
+                    .map(|(_, at)| *at);
+                if let Some(at) = since {
+                    let left = (delay - (self.now - at).num_seconds()).max(0);
+                    t.drain_remaining_secs = Some(left as u32);
+                    running = true;
+                }
+            }
+        }
+        running
+    }
+
     /// Something is loading or running: the spinner should move.
     pub fn is_busy(&self) -> bool {
         !self.in_flight.is_empty() || PanelId::ALL.iter().any(|p| self.world.status(*p).2)
     }
 
     pub fn last_drained(&self) -> Option<&TargetRef> {
-        self.drained.last()
+        self.drained.last().map(|(t, _)| t)
     }
 }
 

@@ -354,3 +354,43 @@ fn quit_key_quits() {
     let mut a = app(false);
     assert_eq!(a.update(key('q')), vec![Effect::Quit]);
 }
+
+#[test]
+fn a_drained_target_counts_down_its_deregistration_delay() {
+    let mut a = app(false);
+    select(&mut a, PanelId::Targets, "t:arn:tg/ha-web-tg:i-right:80");
+    let (target, _) = a.selected_target().unwrap();
+    a.update(Event::Done {
+        mutation: Mutation::Drain { target },
+        at: t0(),
+        result: Ok("draining".into()),
+    });
+    a.update(Event::Data(Data::Targets(
+        t0(),
+        Ok(targets(TargetState::Draining)),
+    )));
+    a.update(Event::Tick(t0() + chrono::Duration::seconds(10)));
+    let row = a
+        .targets
+        .table
+        .rows
+        .iter()
+        .find(|r| r.key == "t:arn:tg/ha-web-tg:i-right:80")
+        .unwrap();
+    assert!(
+        row.cells.iter().any(|c| c.text.contains("290s left")),
+        "{row:?}"
+    );
+    a.update(Event::Tick(t0() + chrono::Duration::seconds(400)));
+    let row = a
+        .targets
+        .table
+        .rows
+        .iter()
+        .find(|r| r.key == "t:arn:tg/ha-web-tg:i-right:80")
+        .unwrap();
+    assert!(
+        row.cells.iter().any(|c| c.text.contains("0s left")),
+        "{row:?}"
+    );
+}

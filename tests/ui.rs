@@ -216,3 +216,38 @@ fn problem_rows_use_the_problem_style() {
         "no cell in the problem style on row {row}"
     );
 }
+
+#[test]
+fn register_again_confirmation() {
+    let mut app = console(false);
+    select(&mut app, PanelId::Targets, "ha-web-right");
+    let (target, _) = app.selected_target().expect("target");
+    app.update(Event::Done {
+        mutation: opsconsole::action::Mutation::Drain { target },
+        at: at(),
+        result: Ok("ha-web-right is draining".into()),
+    });
+    keys(&mut app, "u");
+    insta::assert_snapshot!(render(&app).backend());
+}
+
+#[test]
+fn a_refused_action_says_why() {
+    let mut app = console(false);
+    keys(&mut app, "2");
+    select(&mut app, PanelId::Waf, "block-xmlrpc");
+    keys(&mut app, "t");
+    let effects = app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char('y'),
+        KeyModifiers::NONE,
+    )));
+    let Some(opsconsole::app::Effect::Execute(m)) = effects.into_iter().next() else {
+        panic!("no execute")
+    };
+    app.update(Event::Done {
+        mutation: m,
+        at: at() + chrono::Duration::seconds(12),
+        result: Err("someone changed web ACL hwi-web-acl between our read and our write (rule block-wp-admin-outside: Block → Count); nothing was overwritten — review and confirm again".into()),
+    });
+    insta::assert_snapshot!(render(&app).backend());
+}

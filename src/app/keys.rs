@@ -21,6 +21,12 @@ impl App {
         match self.overlay.clone() {
             Some(Overlay::Filter { panel, before }) => self.on_filter_key(panel, before, key),
             Some(Overlay::Confirm(c)) => self.on_confirm_key(c, key),
+            Some(Overlay::Notice { .. }) => {
+                if self.keymap.lookup(KeyContext::Confirm, &key).is_some() {
+                    self.overlay = None;
+                }
+                vec![]
+            }
             Some(Overlay::Help { .. }) => {
                 let action = self.keymap.lookup(KeyContext::Help, &key);
                 self.on_help_action(action);

@@ -34,6 +34,11 @@ pub enum Overlay {
         panel: PanelId,
         before: String,
     },
+    /// Something the operator must read in full, e.g. why an action failed; any answer closes it.
+    Notice {
+        title: String,
+        text: String,
+    },
 }
 
 /// A short message in the footer, e.g. the outcome of an action.
@@ -229,11 +234,14 @@ impl App {
                 }
                 self.say(msg, view::Role::Ok, at);
             }
-            Err(e) => self.say(
-                format!("{} failed: {e}", mutation.summary()),
-                view::Role::Problem,
-                at,
-            ),
+            Err(e) => {
+                let text = format!("{} failed: {e}", mutation.summary());
+                self.say(text.clone(), view::Role::Problem, at);
+                self.overlay = Some(Overlay::Notice {
+                    title: " Not done ".to_string(),
+                    text,
+                });
+            }
         }
         vec![Effect::Refresh(refresh)]
     }

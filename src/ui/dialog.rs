@@ -72,6 +72,32 @@ pub fn confirm(frame: &mut Frame, theme: &Theme, c: &Confirmation) {
     );
 }
 
+/// A message to read in full (wrapped), closed by any answer key.
+pub fn notice(frame: &mut Frame, theme: &Theme, title: &str, text: &str) {
+    let lines = vec![
+        Line::from(Span::styled(
+            crate::view::clean(text),
+            theme.style(Role::Problem),
+        )),
+        Line::from(""),
+        Line::from(Span::styled(
+            "Esc, Enter, y or n closes",
+            theme.style(Role::Muted),
+        )),
+    ];
+    let width = 90u16;
+    // Room for the wrapped text plus the border, the blank line and the hint.
+    let height = (text.chars().count() as u16 / (width - 4)) + 6;
+    let area = centered(frame.area(), width, height);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(dialog_block(theme, title)),
+        area,
+    );
+}
+
 pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: usize) {
     let mut lines = Vec::new();
     let contexts = [

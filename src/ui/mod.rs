@@ -25,6 +25,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     match &app.overlay {
         Some(Overlay::Help { scroll }) => dialog::help(frame, app, theme, *scroll),
         Some(Overlay::Confirm(c)) => dialog::confirm(frame, theme, c),
+        Some(Overlay::Notice { title, text }) => dialog::notice(frame, theme, title, text),
         Some(Overlay::Filter { .. }) | None => {}
     }
 }

@@ -2,7 +2,7 @@
 //! user's overlay.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
@@ -164,10 +164,6 @@ struct Entry {
     desc: String,
 }
 
-fn builtin_name(name: &str) -> PathBuf {
-    PathBuf::from(format!("<builtin keymaps/{name}.toml>"))
-}
-
 fn known_actions() -> String {
     let mut names: Vec<&str> = ACTIONS.iter().map(|(n, _, _)| *n).collect();
     names.push("none");
@@ -304,16 +300,7 @@ fn check_binding(src: Source<'_>, ctx: KeyContext, raw: &RawBinding) -> Result<E
 impl Keymap {
     /// A shipped keymap by name (`default` or `vim`).
     pub fn builtin(name: &str) -> Result<Keymap, ConfigError> {
-        let Some((_, text)) = BUILTINS.iter().find(|(n, _)| *n == name) else {
-            return Err(ConfigError::new(
-                "<builtin keymaps>",
-                format!(
-                    "no builtin keymap \"{name}\" (builtin: {})",
-                    BUILTIN_KEYMAPS.join(", ")
-                ),
-            ));
-        };
-        let file = builtin_name(name);
+        let (file, text) = super::shipped("keymaps", BUILTINS, name)?;
         let src = Source::new(&file, text);
         let Parsed { base, contexts } = parse_file(src)?;
         if let Some(base) = base {

@@ -21,6 +21,29 @@ pub use paths::{config_dir, state_dir, user_config_path, user_keymap_path};
 pub use settings::{Filters, LogSettings, LogSourceConfig, Refresh, Settings, WafSettings};
 pub use theme::{BUILTIN_THEMES, Theme};
 
+/// A shipped file (embedded keymap or theme) by name: its display path and text, or an error
+/// listing the names that exist. `kind` is the folder, e.g. "keymaps".
+fn shipped(
+    kind: &str,
+    files: &[(&'static str, &'static str)],
+    name: &str,
+) -> Result<(PathBuf, &'static str), ConfigError> {
+    match files.iter().find(|(n, _)| *n == name) {
+        Some((_, text)) => Ok((PathBuf::from(format!("<builtin {kind}/{name}.toml>")), text)),
+        None => {
+            let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+            Err(ConfigError::new(
+                format!("<builtin {kind}>"),
+                format!(
+                    "no builtin {} \"{name}\" (builtin: {})",
+                    kind.trim_end_matches('s'),
+                    names.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
 /// What the command line can say about configuration; flags win over the config file.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides<'a> {

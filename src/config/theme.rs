@@ -2,7 +2,7 @@
 //! the NO_COLOR fallback.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 use ratatui::style::{Color, Modifier, Style};
@@ -132,23 +132,10 @@ fn parse_file(src: Source<'_>) -> Result<Parsed, ConfigError> {
     })
 }
 
-fn builtin_file(name: &str) -> PathBuf {
-    PathBuf::from(format!("<builtin themes/{name}.toml>"))
-}
-
 impl Theme {
     /// A shipped theme by name. Shipped themes must style every role.
     pub fn builtin(name: &str) -> Result<Theme, ConfigError> {
-        let Some((_, text)) = BUILTINS.iter().find(|(n, _)| *n == name) else {
-            return Err(ConfigError::new(
-                "<builtin themes>",
-                format!(
-                    "no builtin theme \"{name}\" (builtin: {})",
-                    BUILTIN_THEMES.join(", ")
-                ),
-            ));
-        };
-        let file = builtin_file(name);
+        let (file, text) = super::shipped("themes", BUILTINS, name)?;
         let src = Source::new(&file, text);
         let Parsed { base, styles, .. } = parse_file(src)?;
         if let Some(base) = base {

@@ -4,52 +4,20 @@
 mod support;
 
 use aws_sdk_wafv2 as waf;
-use opsconsole::action::{
-    Executor, Journal, JournalEntry, Journaled, Mutation, RuleRef, TargetRef, journal,
-};
+use opsconsole::action::{Executor, Journal, JournalEntry, Journaled, Mutation, RuleRef, journal};
 use opsconsole::model::{OverrideAction, RuleAction, RuleKind, TargetState, WafScope};
 use opsconsole::source::Session;
-use opsconsole::source::aws::{self, AwsExecutor, AwsOptions};
+use opsconsole::source::aws::{self, AwsExecutor};
 use std::sync::Arc;
-use support::{Moto, Seeded, seed_scenarios};
-
-fn options(moto: &Moto, read_only: bool) -> AwsOptions {
-    AwsOptions {
-        endpoint_url: Some(moto.endpoint.clone()),
-        regions: vec!["ap-northeast-1".into(), "us-east-1".into()],
-        waf_window_minutes: 15,
-        static_credentials: Some(aws_credential_types::Credentials::new(
-            "testing", "testing", None, None, "test",
-        )),
-        profile: None,
-        read_only,
-    }
-}
+use support::{Moto, Seeded, console_options, seed_scenarios, target_ref};
 
 async fn writable() -> (Moto, Seeded, Session) {
     let moto = Moto::start();
     let seeded = seed_scenarios(&moto).await;
-    let session = aws::connect(&options(&moto, false)).await.expect("connect");
+    let session = aws::connect(&console_options(&moto.endpoint, false))
+        .await
+        .expect("connect");
     (moto, seeded, session)
-}
-
-fn target_ref(seeded: &Seeded, group: &str, name: &str) -> TargetRef {
-    let tg = seeded.target_group(group);
-    let t = tg
-        .targets
-        .iter()
-        .find(|t| t.name.as_deref() == Some(name))
-        .unwrap_or_else(|| panic!("{name} not in {group}"));
-    TargetRef {
-        region: tg.region.clone(),
-        load_balancer: tg.load_balancer.clone(),
-        target_group: tg.name.clone(),
-        target_group_arn: tg.arn.clone(),
-        id: t.id.clone(),
-        name: t.name.clone(),
-        port: t.port,
-        az: t.az.clone(),
-    }
 }
 
 async fn state_of(session: &Session, group: &str, id: &str) -> Option<TargetState> {
@@ -370,6 +338,8 @@ async fn every_action_is_journaled_with_who_what_and_outcome() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_sessions_have_no_executor() {
     let moto = Moto::start();
-    let session = aws::connect(&options(&moto, true)).await.expect("connect");
+    let session = aws::connect(&console_options(&moto.endpoint, true))
+        .await
+        .expect("connect");
     assert!(session.executor.is_none());
 }

@@ -8,14 +8,14 @@ mod support;
 use aws_sdk_elasticloadbalancingv2 as elb;
 use aws_sdk_wafv2 as waf;
 use crossterm::event::{KeyEvent, KeyModifiers};
-use opsconsole::action::{Mutation, TargetRef};
+use opsconsole::action::Mutation;
 use opsconsole::app::{App, Effect, Event};
 use opsconsole::config::{KeyContext, Keymap, Settings};
 use opsconsole::model::PanelId;
 use opsconsole::runtime::Runtime;
-use opsconsole::source::aws::{self, AwsOptions};
+use opsconsole::source::aws;
 use std::time::Duration;
-use support::{Moto, RecordingProxy, Seeded, seed_scenarios};
+use support::{Moto, RecordingProxy, Seeded, console_options, seed_scenarios, target_ref};
 use tokio::sync::mpsc;
 
 /// Operation name prefixes that change something.
@@ -51,19 +51,6 @@ fn mutating(ops: &[String]) -> Vec<String> {
         })
         .cloned()
         .collect()
-}
-
-fn options(endpoint: &str, read_only: bool) -> AwsOptions {
-    AwsOptions {
-        endpoint_url: Some(endpoint.to_string()),
-        regions: vec!["ap-northeast-1".into(), "us-east-1".into()],
-        waf_window_minutes: 15,
-        static_credentials: Some(aws_credential_types::Credentials::new(
-            "testing", "testing", None, None, "test",
-        )),
-        profile: None,
-        read_only,
-    }
 }
 
 /// Target health of every group and every ACL's lock token, read straight from the emulator.
@@ -130,7 +117,7 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
     let seeded = seed_scenarios(&moto).await;
     let before = state(&moto, &seeded).await;
     let proxy = RecordingProxy::start(&format!("127.0.0.1:{}", moto.port));
-    let session = aws::connect(&options(&proxy.endpoint, true))
+    let session = aws::connect(&console_options(&proxy.endpoint, true))
         .await
         .expect("connect");
     assert!(
@@ -229,22 +216,11 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
     );
 
     // The detector itself works: a writable session's drain is seen on the wire.
-    let writable = aws::connect(&options(&proxy.endpoint, false))
+    let writable = aws::connect(&console_options(&proxy.endpoint, false))
         .await
         .expect("connect");
-    let tg = seeded.target_group("ha-web-tg");
-    let t = &tg.targets[0];
     let drain = Mutation::Drain {
-        target: TargetRef {
-            region: tg.region.clone(),
-            load_balancer: tg.load_balancer.clone(),
-            target_group: tg.name.clone(),
-            target_group_arn: tg.arn.clone(),
-            id: t.id.clone(),
-            name: t.name.clone(),
-            port: t.port,
-            az: t.az.clone(),
-        },
+        target: target_ref(&seeded, "ha-web-tg", "ha-web-left"),
     };
     writable
         .executor

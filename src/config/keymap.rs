@@ -436,6 +436,7 @@ mod tests {
     use super::*;
     use crossterm::event::KeyModifiers as M;
     use std::io::Write;
+    use std::path::PathBuf;
 
     fn press(s: &str) -> KeyEvent {
         let k: KeyCombo = s.parse().unwrap();

@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod model;
+pub mod problems;
 pub mod runtime;
 pub mod sanitize;
 pub mod snapshot;

@@ -30,6 +30,14 @@ pub struct Cli {
     #[arg(long, value_enum, default_value = "md", requires = "snapshot")]
     pub format: Format,
 
+    /// With --snapshot: the window of WAF counts and of journal actions (e.g. 15m, 1h, 2h30m).
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = humantime::parse_duration)]
+    pub since: std::time::Duration,
+
+    /// With --snapshot: exit 1 when problems exist (for scripts and cron).
+    #[arg(long, requires = "snapshot")]
+    pub fail_on_problems: bool,
+
     /// Config file [default: <config dir>/config.toml].
     #[arg(long, value_name = "PATH", env = "OPSCONSOLE_CONFIG")]
     pub config: Option<PathBuf>,
@@ -103,7 +111,7 @@ fn files_help() -> String {
     let config = crate::config::config_dir();
     let state = crate::config::state_dir();
     format!(
-        "Files:\n  config    {}\n  keymap    {}\n  log       {}\n  journal   {}\n\nExit codes (--snapshot):\n  0 done, 2 usage or config error, 3 partial (a panel failed; the output says which)\n\nKeys: press ? in the console for the keys of the focused panel.",
+        "Files:\n  config    {}\n  keymap    {}\n  log       {}\n  journal   {}\n\nExit codes (--snapshot):\n  0 done, 1 problems found (with --fail-on-problems), 2 usage or config error,\n  3 partial (a panel failed; the output says which; wins over 1)\n\nKeys: press ? in the console for the keys of the focused panel.",
         show(config.as_ref().map(|d| d.join("config.toml"))),
         show(config.as_ref().map(|d| d.join("keymap.toml"))),
         show(state.map(|d| d.join("opsconsole.log"))),

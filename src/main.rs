@@ -4,6 +4,7 @@ use opsconsole::action::{Journal, Journaled};
 use opsconsole::app::App;
 use opsconsole::cli::{self, Cli};
 use opsconsole::config::{Config, ConfigError, Overrides, Settings};
+use opsconsole::model::PanelId;
 use opsconsole::source::Session;
 use opsconsole::source::aws::{self, AwsOptions};
 use opsconsole::source::demo::{Clock, DemoWorld};
@@ -14,6 +15,7 @@ use std::sync::Arc;
 
 /// Exit codes, documented in `--help` and the README.
 const EXIT_FAILURE: u8 = 1;
+const EXIT_PROBLEMS: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 const EXIT_PARTIAL: u8 = 3;
 
@@ -46,10 +48,14 @@ fn main() -> ExitCode {
         snapshot = cli.snapshot,
         "starting"
     );
-    let loaded = match load(&cli) {
+    let mut loaded = match load(&cli) {
         Ok(l) => l,
         Err(e) => return fail(EXIT_USAGE, &e.to_string()),
     };
+    if cli.snapshot {
+        // The snapshot's WAF counts cover --since (WAF keeps three hours).
+        loaded.settings.waf.window_minutes = (cli.since.as_secs() / 60).clamp(1, 180) as u32;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -143,9 +149,27 @@ async fn build_session(cli: &Cli, settings: &Settings) -> Result<Session, String
     aws::connect(&options).await.map_err(|e| e.to_string())
 }
 
+/// Each polled panel's refresh interval.
+fn intervals(settings: &Settings) -> Vec<(PanelId, std::time::Duration)> {
+    [
+        PanelId::Targets,
+        PanelId::Waf,
+        PanelId::Dns,
+        PanelId::Instances,
+    ]
+    .into_iter()
+    .map(|p| (p, settings.interval(p)))
+    .collect()
+}
+
 async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitCode {
-    let journal = cli::journal_path(cli.demo);
-    let collected = snapshot::collect(&session, settings.logs.backlog, journal.as_deref()).await;
+    let options = snapshot::Options {
+        log_backlog: settings.logs.backlog,
+        journal: cli::journal_path(cli.demo),
+        since: chrono::Duration::from_std(cli.since).unwrap_or(chrono::Duration::minutes(15)),
+        intervals: intervals(settings),
+    };
+    let collected = snapshot::collect(&session, &options).await;
     let text = snapshot::render(&collected, cli.format, chrono::Utc::now());
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -155,16 +179,19 @@ async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitC
         Ok(()) => {}
     }
     let failed = collected.world.failed_panels();
-    if failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
+    if !failed.is_empty() {
         let names: Vec<&str> = failed.iter().map(|p| p.title()).collect();
         eprintln!(
             "opsconsole: snapshot incomplete: {} failed",
             names.join(", ")
         );
-        ExitCode::from(EXIT_PARTIAL)
+        return ExitCode::from(EXIT_PARTIAL);
     }
+    if cli.fail_on_problems && !collected.problems.is_empty() {
+        eprintln!("opsconsole: {} problem(s) found", collected.problems.len());
+        return ExitCode::from(EXIT_PROBLEMS);
+    }
+    ExitCode::SUCCESS
 }
 
 /// Diagnostics go to a file, never onto the console's screen.

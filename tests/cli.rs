@@ -310,18 +310,40 @@ fn snapshot_lists_recent_actions_from_the_journal() {
     .expect("journal");
     let out = opsconsole()
         .env("OPSCONSOLE_STATE_DIR", state.path())
-        .args(["--demo", "--snapshot"])
+        .args(["--demo", "--snapshot", "--since", "2h"])
         .assert()
         .success()
         .get_output()
         .stdout
         .clone();
     let md = String::from_utf8(out).expect("utf-8");
-    assert!(md.contains("## Actions (audit journal, last 6 h)"), "{md}");
+    assert!(md.contains("## Actions (audit journal, last 2h)"), "{md}");
     assert!(md.contains("i-recent:80"), "recent action missing");
     assert!(md.contains("req-42"));
     assert!(
         !md.contains("i-old:80"),
         "an action outside the window is listed"
     );
+}
+
+/// Problems come first, and scripts can fail on them.
+#[test]
+fn problems_lead_the_snapshot_and_can_fail_it() {
+    let md = demo_snapshot("md");
+    let problems = md.find("## Problems (").expect("problems section");
+    let targets = md.find("## Targets (").expect("targets section");
+    assert!(problems < targets, "problems must come first");
+    assert!(
+        md.contains("| **WARNING** | Route53 | proxy.example.net. A | no default (\\*) record"),
+        "{md}"
+    );
+    assert!(md.contains("trace-member-03 is registered but its instance is not running"));
+    opsconsole()
+        .args(["--demo", "--snapshot", "--fail-on-problems"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("problem(s) found"));
+    let json: serde_json::Value = serde_json::from_str(&demo_snapshot("json")).expect("json");
+    assert!(json["problems"].as_array().is_some_and(|p| !p.is_empty()));
+    assert_eq!(json["problems"][0]["severity"], "DEGRADED");
 }

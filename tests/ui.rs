@@ -27,7 +27,15 @@ fn console(read_only: bool) -> App {
         .build()
         .unwrap();
     let session = DemoWorld::new(7, Clock::Fixed(at())).session();
-    let collected = rt.block_on(snapshot::collect(&session, 30, None));
+    let collected = rt.block_on(snapshot::collect(
+        &session,
+        &snapshot::Options {
+            log_backlog: 30,
+            journal: None,
+            since: chrono::Duration::minutes(15),
+            intervals: vec![],
+        },
+    ));
     let mut app = App::new(
         session.sources.scope.clone(),
         Keymap::builtin("default").unwrap(),

@@ -29,6 +29,9 @@ pub struct JournalEntry {
     /// "attempted", "done" or "failed".
     pub outcome: String,
     pub message: String,
+    /// The mutation itself, for tools that need more than the words above.
+    #[serde(default)]
+    pub mutation: Option<super::Mutation>,
 }
 
 pub struct Journal {
@@ -62,6 +65,23 @@ impl Journal {
         file.flush()?;
         file.sync_data()
     }
+}
+
+/// Rules the journal says were set to Count through the console and not set back, as
+/// (web ACL id, rule): these are problems until someone restores them.
+pub fn left_counting(entries: &[JournalEntry]) -> std::collections::HashSet<(String, String)> {
+    let mut counting = std::collections::HashSet::new();
+    for e in entries.iter().filter(|e| e.outcome == "done") {
+        if let Some(super::Mutation::SetRule { rule, to, .. }) = &e.mutation {
+            let key = (rule.acl_id.clone(), rule.rule.clone());
+            if to.is_counting() {
+                counting.insert(key);
+            } else {
+                counting.remove(&key);
+            }
+        }
+    }
+    counting
 }
 
 /// Entries at or after `since`, oldest first. Lines that don't parse (a torn last line after a
@@ -101,6 +121,7 @@ mod tests {
             request_id: Some("req-1".into()),
             outcome: outcome.into(),
             message: String::new(),
+            mutation: None,
         }
     }
 

@@ -96,6 +96,7 @@ impl Executor for Journaled {
                 request_id,
                 outcome: outcome.to_string(),
                 message: message.to_string(),
+                mutation: Some(mutation.clone()),
             };
             self.journal
                 .append(&entry("attempted", "", None))

@@ -14,7 +14,7 @@ use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
 /// Identifies one registered target exactly as ELBv2 needs it to (de)register it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TargetRef {
     pub region: String,
     pub load_balancer: String,
@@ -36,7 +36,7 @@ impl TargetRef {
 }
 
 /// Identifies one rule of one web ACL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RuleRef {
     pub region: String,
     pub scope: WafScope,
@@ -45,7 +45,7 @@ pub struct RuleRef {
     pub rule: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Mutation {
     /// Deregister a target: it drains for the group's deregistration delay.

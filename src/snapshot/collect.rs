@@ -1,11 +1,14 @@
 //! Fetches every panel once, all at the same time, for a snapshot.
 
 use crate::action::JournalEntry;
+use crate::model::PanelId;
 use crate::model::{RuleCounts, RuleSamples, World};
+use crate::problems::{self, Problem};
 use crate::runtime::{FETCH_TIMEOUT, fetch_once};
 use crate::source::Session;
+use chrono::DateTime;
 use chrono::Utc;
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -14,20 +17,31 @@ const SAMPLED_RULES: usize = 3;
 /// How long to wait for a log source's first lines.
 const LOG_WAIT: Duration = Duration::from_secs(5);
 
-/// What a snapshot prints: the world, sampled requests of the busiest rules, and the actions
-/// the audit journal recorded in the window.
+/// What a snapshot prints: the world, sampled requests of the busiest rules, the actions the
+/// audit journal recorded in the window, and the problems found in all of it.
 pub struct Collected {
     pub world: World,
     pub samples: Vec<RuleSamples>,
     pub actions: Vec<JournalEntry>,
     /// Why the journal could not be read, if it could not.
     pub journal_error: Option<String>,
+    pub problems: Vec<Problem>,
+    /// The window of WAF counts and journal actions.
+    pub since: chrono::Duration,
 }
 
-/// How far back a snapshot reports actions from the journal.
-pub const ACTIONS_WINDOW: chrono::Duration = chrono::Duration::hours(6);
+/// How a snapshot is taken.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub log_backlog: usize,
+    pub journal: Option<PathBuf>,
+    pub since: chrono::Duration,
+    /// Refresh intervals, against which data counts as stale.
+    pub intervals: Vec<(PanelId, Duration)>,
+}
 
-pub async fn collect(session: &Session, log_backlog: usize, journal: Option<&Path>) -> Collected {
+pub async fn collect(session: &Session, options: &Options) -> Collected {
+    let log_backlog = options.log_backlog;
     let s = &session.sources;
     let (identity, targets, waf, dns, instances, logs) = tokio::join!(
         fetch_once(s.identity.as_ref()),
@@ -52,18 +66,30 @@ pub async fn collect(session: &Session, log_backlog: usize, journal: Option<&Pat
     world.instances.record(at, instances);
     world.waf.record(at, waf);
     let samples = collect_samples(session, &mut world).await;
-    let (actions, journal_error) = match journal {
-        Some(path) => match crate::action::journal::read_since(path, at - ACTIONS_WINDOW) {
+    // The whole journal is read: a rule set to Count days ago and never restored is a problem now.
+    let (journal, journal_error) = match &options.journal {
+        Some(path) => match crate::action::journal::read_since(path, DateTime::UNIX_EPOCH) {
             Ok(a) => (a, None),
             Err(e) => (Vec::new(), Some(format!("journal {}: {e}", path.display()))),
         },
         None => (Vec::new(), None),
     };
+    let context = problems::Context {
+        intervals: options.intervals.clone(),
+        counting_by_console: crate::action::journal::left_counting(&journal),
+    };
+    let problems = problems::find(&world, at, &context);
+    let actions = journal
+        .into_iter()
+        .filter(|e| e.time >= at - options.since)
+        .collect();
     Collected {
         world,
         samples,
         actions,
         journal_error,
+        problems,
+        since: options.since,
     }
 }
 

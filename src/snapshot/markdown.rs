@@ -35,6 +35,7 @@ pub fn render(r: &Report) -> String {
         let names: Vec<&str> = r.failed_panels.iter().map(|p| p.title()).collect();
         let _ = writeln!(out, "- **Incomplete**: {} failed", names.join(", "));
     }
+    problems(&mut out, r);
     for (panel, table, meta) in r.tables() {
         let _ = writeln!(out, "\n## {} ({})\n", panel.title(), meta.describe());
         match table {
@@ -51,9 +52,29 @@ pub fn render(r: &Report) -> String {
     out
 }
 
+/// Problems first: what an incident note needs at the top.
+fn problems(out: &mut String, r: &Report) {
+    let _ = writeln!(out, "\n## Problems ({})\n", r.problems.len());
+    if r.problems.is_empty() {
+        out.push_str("_none_\n");
+        return;
+    }
+    out.push_str("| Severity | Panel | Where | Problem |\n|---|---|---|---|\n");
+    for p in &r.problems {
+        let _ = writeln!(
+            out,
+            "| **{}** | {} | {} | {} |",
+            p.severity.as_str(),
+            p.panel.title(),
+            escape(&p.subject),
+            escape(&p.text)
+        );
+    }
+}
+
 /// Changes made through the console, from the audit journal: what finished (done or failed).
 fn actions(out: &mut String, r: &Report) {
-    let _ = writeln!(out, "\n## Actions (audit journal, last 6 h)\n");
+    let _ = writeln!(out, "\n## Actions (audit journal, last {})\n", window(r));
     if let Some(e) = &r.actions.error {
         let _ = writeln!(out, "_could not read the journal: {}_", escape(e));
         return;
@@ -162,6 +183,11 @@ fn table_md(out: &mut String, t: &Table) {
 
 /// Escapes text for a markdown table cell: characters that would start formatting, links, HTML
 /// or end the cell are backslash-escaped.
+/// "15m", "2h" — the snapshot's window as the operator gave it.
+fn window(r: &Report) -> String {
+    crate::model::format_age(r.window_minutes * 60)
+}
+
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in clean(s).chars() {

@@ -7,7 +7,7 @@ mod markdown;
 mod report;
 mod text;
 
-pub use collect::{Collected, collect};
+pub use collect::{Collected, Options, collect};
 pub use json::schema;
 pub use report::{Report, SCHEMA_VERSION};
 

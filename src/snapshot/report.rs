@@ -6,6 +6,7 @@ use crate::action::JournalEntry;
 use crate::model::{
     DnsView, InstancesView, PanelData, PanelId, RuleSamples, Scope, TargetsView, WafView,
 };
+use crate::problems::Problem;
 use crate::view::{self, Table};
 use chrono::{DateTime, Local, Utc};
 use schemars::JsonSchema;
@@ -31,8 +32,12 @@ pub struct Report {
     pub logs: Section<Vec<LogLine>>,
     /// Panels whose last fetch failed.
     pub failed_panels: Vec<PanelId>,
-    /// Changes made through the console (audit journal) in the last hours.
+    /// Changes made through the console (audit journal) in the window.
     pub actions: Section<Vec<JournalEntry>>,
+    /// Everything that needs attention, worst first.
+    pub problems: Vec<Problem>,
+    /// The window of WAF counts and actions, in minutes.
+    pub window_minutes: i64,
 }
 
 /// One panel's data with how old it is and the last error.
@@ -94,6 +99,8 @@ impl Report {
                 data: Some(lines),
             },
             failed_panels: world.failed_panels(),
+            problems: collected.problems.clone(),
+            window_minutes: collected.since.num_minutes(),
             actions: Section {
                 fetched_at: Some(now),
                 age_secs: Some(0),

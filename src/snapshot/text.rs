@@ -23,6 +23,17 @@ pub fn render(r: &Report) -> String {
         clean(&r.scope.regions.join(", ")),
         r.generated_at.format("%Y-%m-%d %H:%M:%S UTC")
     );
+    let _ = writeln!(out, "\n== Problems ({})", r.problems.len());
+    for p in &r.problems {
+        let _ = writeln!(
+            out,
+            "{:<8}  {:<9}  {}  {}",
+            p.severity.as_str(),
+            p.panel.title(),
+            clean(&p.subject),
+            clean(&p.text)
+        );
+    }
     for (panel, table, meta) in r.tables() {
         let _ = writeln!(out, "\n== {} ({})", panel.title(), meta.describe());
         match table {
@@ -36,7 +47,11 @@ pub fn render(r: &Report) -> String {
             }
         }
     }
-    let _ = writeln!(out, "\n== Actions (audit journal, last 6 h)");
+    let _ = writeln!(
+        out,
+        "\n== Actions (audit journal, last {})",
+        crate::model::format_age(r.window_minutes * 60)
+    );
     for e in r
         .actions
         .data

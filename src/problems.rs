@@ -1,9 +1,7 @@
 //! What counts as a problem, decided in one place for the console's badges, the wall header and
 //! the snapshot's summary.
 
-use crate::model::{
-    CheckStatus, Health, PanelId, RuleCounts, TargetState, World, format_age,
-};
+use crate::model::{CheckStatus, Health, PanelId, RuleCounts, TargetState, World, format_age};
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -75,12 +73,19 @@ fn push(out: &mut Vec<Problem>, severity: Severity, panel: PanelId, subject: Str
 }
 
 /// A panel whose data is older than twice its interval, or whose last fetch failed.
-pub fn stale_for(world: &World, panel: PanelId, now: DateTime<Utc>, interval: Duration) -> Option<i64> {
+pub fn stale_for(
+    world: &World,
+    panel: PanelId,
+    now: DateTime<Utc>,
+    interval: Duration,
+) -> Option<i64> {
     let (fetched, _, loading) = world.status(panel);
     if loading {
         return None;
     }
-    let age = fetched.map(|t| (now - t).num_seconds().max(0)).unwrap_or(i64::MAX);
+    let age = fetched
+        .map(|t| (now - t).num_seconds().max(0))
+        .unwrap_or(i64::MAX);
     (age > 2 * interval.as_secs() as i64).then_some(age)
 }
 
@@ -96,12 +101,20 @@ fn staleness(world: &World, now: DateTime<Utc>, ctx: &Context, out: &mut Vec<Pro
             (None, Some(e)) => format!("last refresh failed: {e}"),
             (None, None) => continue,
         };
-        push(out, Severity::Warning, *panel, panel.title().to_string(), text);
+        push(
+            out,
+            Severity::Warning,
+            *panel,
+            panel.title().to_string(),
+            text,
+        );
     }
 }
 
 fn targets(world: &World, out: &mut Vec<Problem>) {
-    let Some(view) = &world.targets.value else { return };
+    let Some(view) = &world.targets.value else {
+        return;
+    };
     let running: HashSet<&str> = world
         .instances
         .value
@@ -116,18 +129,38 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
             let health = tg.health();
             let serving = lb.listeners.iter().any(|l| l.is_live_for(&tg.name));
             if health.is_down() {
-                let sev = if serving { Severity::Down } else { Severity::Degraded };
-                push(out, sev, PanelId::Targets, subject.clone(), format!("no healthy target ({})", health.describe()));
+                let sev = if serving {
+                    Severity::Down
+                } else {
+                    Severity::Degraded
+                };
+                push(
+                    out,
+                    sev,
+                    PanelId::Targets,
+                    subject.clone(),
+                    format!("no healthy target ({})", health.describe()),
+                );
             } else {
                 for (az, c) in tg.health_by_az() {
                     if c.is_down() {
-                        push(out, Severity::Degraded, PanelId::Targets, subject.clone(), format!("zone {az}: {}", c.describe()));
+                        push(
+                            out,
+                            Severity::Degraded,
+                            PanelId::Targets,
+                            subject.clone(),
+                            format!("zone {az}: {}", c.describe()),
+                        );
                     }
                 }
             }
             for t in &tg.targets {
                 let who = t.name.clone().unwrap_or_else(|| t.id.clone());
-                let reason = t.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+                let reason = t
+                    .reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default();
                 match t.state {
                     TargetState::Unhealthy | TargetState::UnhealthyDraining => push(
                         out,
@@ -136,9 +169,13 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
                         subject.clone(),
                         format!("{who} {}{reason}", t.state.as_aws()),
                     ),
-                    TargetState::Draining => {
-                        push(out, Severity::Warning, PanelId::Targets, subject.clone(), format!("{who} draining"))
-                    }
+                    TargetState::Draining => push(
+                        out,
+                        Severity::Warning,
+                        PanelId::Targets,
+                        subject.clone(),
+                        format!("{who} draining"),
+                    ),
                     _ => {}
                 }
                 if running.contains(t.id.as_str()) {
@@ -164,7 +201,8 @@ pub fn blocked_spike(series: &[RuleCounts]) -> Option<(u64, u64)> {
     }
     earlier.sort_unstable();
     let median = earlier[earlier.len() / 2];
-    (last.blocked >= SPIKE_FLOOR && last.blocked > SPIKE_FACTOR * median.max(1)).then_some((last.blocked, median))
+    (last.blocked >= SPIKE_FLOOR && last.blocked > SPIKE_FACTOR * median.max(1))
+        .then_some((last.blocked, median))
 }
 
 fn waf(world: &World, ctx: &Context, out: &mut Vec<Problem>) {
@@ -173,10 +211,26 @@ fn waf(world: &World, ctx: &Context, out: &mut Vec<Problem>) {
         for rule in &acl.rules {
             let subject = format!("{} / {}", acl.name, rule.name);
             if let Some((now, usual)) = blocked_spike(&rule.series) {
-                push(out, Severity::Warning, PanelId::Waf, subject.clone(), format!("blocked {now} in the last minute (usually {usual})"));
+                push(
+                    out,
+                    Severity::Warning,
+                    PanelId::Waf,
+                    subject.clone(),
+                    format!("blocked {now} in the last minute (usually {usual})"),
+                );
             }
-            if rule.kind.is_counting() && ctx.counting_by_console.contains(&(acl.id.clone(), rule.name.clone())) {
-                push(out, Severity::Warning, PanelId::Waf, subject, "left in Count by a toggle: matching requests pass".to_string());
+            if rule.kind.is_counting()
+                && ctx
+                    .counting_by_console
+                    .contains(&(acl.id.clone(), rule.name.clone()))
+            {
+                push(
+                    out,
+                    Severity::Warning,
+                    PanelId::Waf,
+                    subject,
+                    "left in Count by a toggle: matching requests pass".to_string(),
+                );
             }
         }
     }
@@ -188,13 +242,36 @@ fn dns(world: &World, out: &mut Vec<Problem>) {
         for set in &zone.record_sets {
             let subject = format!("{} {}", set.name, set.rtype);
             if set.lacks_default_location() {
-                push(out, Severity::Warning, PanelId::Dns, subject.clone(), crate::view::dns::NO_DEFAULT_WARNING.to_string());
+                push(
+                    out,
+                    Severity::Warning,
+                    PanelId::Dns,
+                    subject.clone(),
+                    crate::view::dns::NO_DEFAULT_WARNING.to_string(),
+                );
             }
             for r in &set.records {
-                let where_ = r.location.as_ref().map(|l| l.describe()).or(r.set_identifier.clone()).unwrap_or_default();
+                let where_ = r
+                    .location
+                    .as_ref()
+                    .map(|l| l.describe())
+                    .or(r.set_identifier.clone())
+                    .unwrap_or_default();
                 match r.health {
-                    Health::Unhealthy => push(out, Severity::Degraded, PanelId::Dns, subject.clone(), format!("{where_} answers with an unhealthy endpoint")),
-                    Health::Unknown => push(out, Severity::Warning, PanelId::Dns, subject.clone(), format!("{where_}: health unknown")),
+                    Health::Unhealthy => push(
+                        out,
+                        Severity::Degraded,
+                        PanelId::Dns,
+                        subject.clone(),
+                        format!("{where_} answers with an unhealthy endpoint"),
+                    ),
+                    Health::Unknown => push(
+                        out,
+                        Severity::Warning,
+                        PanelId::Dns,
+                        subject.clone(),
+                        format!("{where_}: health unknown"),
+                    ),
                     _ => {}
                 }
             }
@@ -203,7 +280,9 @@ fn dns(world: &World, out: &mut Vec<Problem>) {
 }
 
 fn instances(world: &World, out: &mut Vec<Problem>) {
-    let Some(view) = &world.instances.value else { return };
+    let Some(view) = &world.instances.value else {
+        return;
+    };
     for i in &view.instances {
         let subject = i.label();
         if i.system_status == CheckStatus::Impaired || i.instance_status == CheckStatus::Impaired {
@@ -212,12 +291,25 @@ fn instances(world: &World, out: &mut Vec<Problem>) {
                 Severity::Degraded,
                 PanelId::Instances,
                 subject.clone(),
-                format!("status checks {}/{}", i.system_status.as_str(), i.instance_status.as_str()),
+                format!(
+                    "status checks {}/{}",
+                    i.system_status.as_str(),
+                    i.instance_status.as_str()
+                ),
             );
         }
         for e in &i.events {
-            let when = e.not_before.map(|t| format!(" from {}", t.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_default();
-            push(out, Severity::Warning, PanelId::Instances, subject.clone(), format!("scheduled {}{when}", e.code));
+            let when = e
+                .not_before
+                .map(|t| format!(" from {}", t.format("%Y-%m-%d %H:%M UTC")))
+                .unwrap_or_default();
+            push(
+                out,
+                Severity::Warning,
+                PanelId::Instances,
+                subject.clone(),
+                format!("scheduled {}{when}", e.code),
+            );
         }
     }
 }
@@ -233,7 +325,9 @@ mod tests {
     use crate::source::demo::{Clock, DemoWorld};
 
     fn start() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z").unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     /// The demo world's views at `minutes` after its start, as the console would hold them.
@@ -251,7 +345,10 @@ mod tests {
     }
 
     fn texts(problems: &[Problem]) -> Vec<String> {
-        problems.iter().map(|p| format!("{} {} {}", p.severity.as_str(), p.subject, p.text)).collect()
+        problems
+            .iter()
+            .map(|p| format!("{} {} {}", p.severity.as_str(), p.subject, p.text))
+            .collect()
     }
 
     #[test]
@@ -259,11 +356,23 @@ mod tests {
         let (w, now) = world_at(30);
         let all = texts(&find(&w, now, &Context::default()));
         let has = |needle: &str| all.iter().any(|t| t.contains(needle));
-        assert!(has("WARNING proxy.example.net. A no default (*) record"), "{all:#?}");
-        assert!(has("trace-member-03 is registered but its instance is not running"), "{all:#?}");
+        assert!(
+            has("WARNING proxy.example.net. A no default (*) record"),
+            "{all:#?}"
+        );
+        assert!(
+            has("trace-member-03 is registered but its instance is not running"),
+            "{all:#?}"
+        );
         assert!(has("scheduled system-reboot"), "{all:#?}");
-        assert!(has("DEGRADED proxy.example.net. A continent NA answers with an unhealthy endpoint"), "{all:#?}");
-        assert!(!has("ha-web-right unhealthy"), "the drill has not started yet: {all:#?}");
+        assert!(
+            has("DEGRADED proxy.example.net. A continent NA answers with an unhealthy endpoint"),
+            "{all:#?}"
+        );
+        assert!(
+            !has("ha-web-right unhealthy"),
+            "the drill has not started yet: {all:#?}"
+        );
     }
 
     #[test]
@@ -271,8 +380,16 @@ mod tests {
         let (w, now) = world_at(3 * 60);
         let problems = find(&w, now, &Context::default());
         let all = texts(&problems);
-        assert!(all.iter().any(|t| t.starts_with("DEGRADED ha-web-tg (ha-lbint) ha-web-right unhealthy")), "{all:#?}");
-        assert!(all.iter().any(|t| t.contains("ha-web-tg (ha-lbint) zone us-east-1b: 0 of 1 healthy")), "{all:#?}");
+        assert!(
+            all.iter()
+                .any(|t| t.starts_with("DEGRADED ha-web-tg (ha-lbint) ha-web-right unhealthy")),
+            "{all:#?}"
+        );
+        assert!(
+            all.iter()
+                .any(|t| t.contains("ha-web-tg (ha-lbint) zone us-east-1b: 0 of 1 healthy")),
+            "{all:#?}"
+        );
         // Worst first.
         assert!(problems.windows(2).all(|w| w[0].severity <= w[1].severity));
         assert_eq!(worst(&problems), Some(Severity::Degraded));
@@ -282,22 +399,44 @@ mod tests {
     fn a_group_with_no_healthy_target_that_serves_traffic_is_down() {
         let (mut w, now) = world_at(30);
         if let Some(v) = w.targets.value.as_mut() {
-            for tg in v.load_balancers.iter_mut().flat_map(|l| l.target_groups.iter_mut()).filter(|g| g.name == "ha-web-tg") {
+            for tg in v
+                .load_balancers
+                .iter_mut()
+                .flat_map(|l| l.target_groups.iter_mut())
+                .filter(|g| g.name == "ha-web-tg")
+            {
                 for t in &mut tg.targets {
                     t.state = TargetState::Unhealthy;
                 }
             }
         }
         let problems = find(&w, now, &Context::default());
-        assert_eq!(problems[0].severity, Severity::Down, "{:#?}", texts(&problems));
-        assert!(problems[0].text.contains("no healthy target (0 of 2 healthy)"));
+        assert_eq!(
+            problems[0].severity,
+            Severity::Down,
+            "{:#?}",
+            texts(&problems)
+        );
+        assert!(
+            problems[0]
+                .text
+                .contains("no healthy target (0 of 2 healthy)")
+        );
     }
 
     #[test]
     fn a_blocked_spike_stands_out_from_the_window() {
-        let p = |b| RuleCounts { allowed: 0, blocked: b, counted: 0 };
+        let p = |b| RuleCounts {
+            allowed: 0,
+            blocked: b,
+            counted: 0,
+        };
         assert_eq!(blocked_spike(&[p(5), p(6), p(4), p(90)]), Some((90, 5)));
-        assert_eq!(blocked_spike(&[p(30), p(32), p(28), p(40)]), None, "not 3× the usual");
+        assert_eq!(
+            blocked_spike(&[p(30), p(32), p(28), p(40)]),
+            None,
+            "not 3× the usual"
+        );
         assert_eq!(blocked_spike(&[p(0), p(0), p(10)]), None, "below the floor");
         assert_eq!(blocked_spike(&[p(50)]), None, "no history");
     }
@@ -308,26 +447,51 @@ mod tests {
         let later = now + chrono::Duration::seconds(95);
         w.targets.record(later, Err("connection refused".into()));
         let ctx = Context {
-            intervals: vec![(PanelId::Targets, Duration::from_secs(10)), (PanelId::Dns, Duration::from_secs(60))],
+            intervals: vec![
+                (PanelId::Targets, Duration::from_secs(10)),
+                (PanelId::Dns, Duration::from_secs(60)),
+            ],
             ..Context::default()
         };
         let all = texts(&find(&w, later, &ctx));
-        assert!(all.iter().any(|t| t == "WARNING Targets STALE 1m: connection refused"), "{all:#?}");
-        assert!(!all.iter().any(|t| t.starts_with("WARNING Route53")), "within 2× its interval: {all:#?}");
+        assert!(
+            all.iter()
+                .any(|t| t == "WARNING Targets STALE 1m: connection refused"),
+            "{all:#?}"
+        );
+        assert!(
+            !all.iter().any(|t| t.starts_with("WARNING Route53")),
+            "within 2× its interval: {all:#?}"
+        );
     }
 
     #[test]
     fn a_rule_left_in_count_by_the_console() {
         let (mut w, now) = world_at(30);
-        let acl = w.waf.value.as_mut().and_then(|v| v.acls.iter_mut().find(|a| a.name == "hwi-web-acl")).unwrap();
-        let rule = acl.rules.iter_mut().find(|r| r.name == "block-xmlrpc").unwrap();
-        rule.kind = crate::model::RuleKind::Plain { action: crate::model::RuleAction::Count };
+        let acl = w
+            .waf
+            .value
+            .as_mut()
+            .and_then(|v| v.acls.iter_mut().find(|a| a.name == "hwi-web-acl"))
+            .unwrap();
+        let rule = acl
+            .rules
+            .iter_mut()
+            .find(|r| r.name == "block-xmlrpc")
+            .unwrap();
+        rule.kind = crate::model::RuleKind::Plain {
+            action: crate::model::RuleAction::Count,
+        };
         let key = (acl.id.clone(), "block-xmlrpc".to_string());
         let ctx = Context {
             counting_by_console: [key].into_iter().collect(),
             ..Context::default()
         };
         let all = texts(&find(&w, now, &ctx));
-        assert!(all.iter().any(|t| t.contains("hwi-web-acl / block-xmlrpc left in Count by a toggle")), "{all:#?}");
+        assert!(
+            all.iter()
+                .any(|t| t.contains("hwi-web-acl / block-xmlrpc left in Count by a toggle")),
+            "{all:#?}"
+        );
     }
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// A terminal operations console for AWS web stacks: target health, WAF hits, Route53
 /// geolocation answers, instance status and logs, live, with guarded actions.
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(name = "opsconsole", version, about, long_about = None)]
 pub struct Cli {
     /// Run on the embedded demo world: a simulated estate, no AWS account needed.
@@ -21,6 +21,15 @@ pub struct Cli {
     /// Nothing can be changed: the session is built without an executor.
     #[arg(long)]
     pub read_only: bool,
+
+    /// Wall-monitor mode: read-only, no key hints, stack status in the header and footer,
+    /// high-contrast theme unless another is chosen; SIGHUP reloads the configuration.
+    #[arg(long)]
+    pub wall: bool,
+
+    /// With --wall: show each panel full screen in turn for this long (e.g. 30s, 2m).
+    #[arg(long, value_name = "DURATION", requires = "wall", value_parser = humantime::parse_duration)]
+    pub rotate: Option<std::time::Duration>,
 
     /// Print the current state once and exit (see --format).
     #[arg(long)]

@@ -4,7 +4,6 @@ use opsconsole::action::{Journal, Journaled};
 use opsconsole::app::App;
 use opsconsole::cli::{self, Cli};
 use opsconsole::config::{Config, ConfigError, Overrides, Settings};
-use opsconsole::model::PanelId;
 use opsconsole::source::Session;
 use opsconsole::source::aws::{self, AwsOptions};
 use opsconsole::source::demo::{Clock, DemoWorld};
@@ -87,7 +86,21 @@ fn main() -> ExitCode {
         session.executor.is_none(),
         chrono::Utc::now(),
     );
-    match runtime.block_on(tui::run(session, loaded.settings, app, loaded.theme)) {
+    let (app, reload) = if cli.wall {
+        // A wall re-reads its configuration on SIGHUP rather than quitting.
+        let reload_cli = cli.clone();
+        let reload: tui::Reload = Box::new(move || load(&reload_cli));
+        (app.into_wall(cli.rotate), Some(reload))
+    } else {
+        (app, None)
+    };
+    match runtime.block_on(tui::run(
+        session,
+        loaded.settings,
+        app,
+        loaded.theme,
+        reload,
+    )) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(EXIT_FAILURE, &format!("{e:#}")),
     }
@@ -95,9 +108,11 @@ fn main() -> ExitCode {
 
 /// Settings, keymap and theme: shipped defaults, the user's files, then the command line.
 fn load(cli: &Cli) -> Result<Config, ConfigError> {
+    // A wall is seen from across the room: high contrast unless a theme is chosen.
+    let wall_theme = (cli.wall && cli.theme.is_none()).then_some("high-contrast");
     Config::load(&Overrides {
         config: cli.config.as_deref(),
-        theme: cli.theme.as_deref(),
+        theme: cli.theme.as_deref().or(wall_theme),
         keymap: cli.keymap.as_deref(),
         interval: cli.interval,
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
@@ -107,7 +122,7 @@ fn load(cli: &Cli) -> Result<Config, ConfigError> {
 /// Every executor writes the audit journal: a read-only session has none, anything else gets
 /// its executor wrapped so each mutation is recorded before the console reports it.
 fn journaled(session: Session, cli: &Cli) -> Result<Session, String> {
-    if cli.read_only {
+    if cli.read_only || cli.wall {
         return Ok(session.read_only());
     }
     let Some(inner) = session.executor.clone() else {
@@ -144,22 +159,9 @@ async fn build_session(cli: &Cli, settings: &Settings) -> Result<Session, String
             .or_else(|| settings.endpoint_url.clone()),
         waf_window_minutes: settings.waf.window_minutes,
         static_credentials: None,
-        read_only: cli.read_only || cli.snapshot,
+        read_only: cli.read_only || cli.snapshot || cli.wall,
     };
     aws::connect(&options).await.map_err(|e| e.to_string())
-}
-
-/// Each polled panel's refresh interval.
-fn intervals(settings: &Settings) -> Vec<(PanelId, std::time::Duration)> {
-    [
-        PanelId::Targets,
-        PanelId::Waf,
-        PanelId::Dns,
-        PanelId::Instances,
-    ]
-    .into_iter()
-    .map(|p| (p, settings.interval(p)))
-    .collect()
 }
 
 async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitCode {
@@ -167,7 +169,7 @@ async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitC
         log_backlog: settings.logs.backlog,
         journal: cli::journal_path(cli.demo),
         since: chrono::Duration::from_std(cli.since).unwrap_or(chrono::Duration::minutes(15)),
-        intervals: intervals(settings),
+        intervals: settings.polled_intervals(),
     };
     let collected = snapshot::collect(&session, &options).await;
     let text = snapshot::render(&collected, cli.format, chrono::Utc::now());

@@ -2,8 +2,8 @@
 //! SIGHUP), and the loop that turns input and source events into frames.
 
 use crate::app::{App, Effect, Event};
-use crate::config::Settings;
 use crate::config::Theme;
+use crate::config::{Config, ConfigError, Settings};
 use crate::runtime::Runtime;
 use crate::source::Session;
 use crate::ui;
@@ -71,11 +71,17 @@ fn install_panic_hook() {
 }
 
 /// Runs the console until the operator quits or a signal asks it to stop.
+/// Reads the configuration again (wall mode reloads it on SIGHUP instead of quitting).
+pub type Reload = Box<dyn Fn() -> Result<Config, ConfigError>>;
+
+/// Runs the console until the operator quits or a signal asks it to stop. With `reload`, SIGHUP
+/// re-reads the configuration (theme, keymap, intervals) and carries on.
 pub async fn run(
     session: Session,
     settings: Settings,
     mut app: App,
-    theme: Theme,
+    mut theme: Theme,
+    reload: Option<Reload>,
 ) -> anyhow::Result<()> {
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -85,7 +91,7 @@ pub async fn run(
     app.update(Event::Resize(size.width, size.height));
 
     let (tx, mut rx) = mpsc::channel(1024);
-    let runtime = Runtime::start(&session, &settings, tx);
+    let mut runtime = Runtime::start(&session, &settings, tx);
     let mut input = EventStream::new();
 
     // The tick keeps its own schedule, so a busy log stream cannot starve the clock.
@@ -107,7 +113,22 @@ pub async fn run(
                 Event::Tick(Utc::now())
             }
             _ = sigterm.recv() => break 'console,
-            _ = sighup.recv() => break 'console,
+            _ = sighup.recv() => match &reload {
+                None => break 'console,
+                Some(reload) => match reload() {
+                    Ok(config) => {
+                        theme = config.theme;
+                        app.keymap = config.keymap;
+                        app.intervals = config.settings.polled_intervals();
+                        // New intervals need new pollers; the old ones stop when dropped.
+                        let (new_tx, new_rx) = mpsc::channel(1024);
+                        runtime = Runtime::start(&session, &config.settings, new_tx);
+                        rx = new_rx;
+                        Event::Status("configuration reloaded".to_string(), Utc::now())
+                    }
+                    Err(e) => Event::Status(format!("configuration not reloaded: {e}"), Utc::now()),
+                },
+            },
             _ = sigint.recv() => break 'console,
         };
         let mut effects = app.update(event);

@@ -259,3 +259,62 @@ fn a_refused_action_says_why() {
     });
     insta::assert_snapshot!(render(&app).backend());
 }
+
+fn render_with(app: &App, theme: &str) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(W, H)).unwrap();
+    let theme = Theme::load(theme, false).unwrap();
+    terminal.draw(|f| ui::draw(f, app, &theme)).unwrap();
+    terminal
+}
+
+#[test]
+fn wall_fresh() {
+    let app = console(true).into_wall(None);
+    insta::assert_snapshot!(render_with(&app, "high-contrast").backend());
+}
+
+#[test]
+fn wall_stale_data_says_so_on_every_panel() {
+    let mut app = console(true).into_wall(None);
+    // Five minutes without a successful refresh: every polled panel is past twice its interval.
+    app.update(Event::Tick(at() + chrono::Duration::minutes(5)));
+    let terminal = render_with(&app, "high-contrast");
+    let screen = format!("{}", terminal.backend());
+    assert!(screen.matches("STALE 5m").count() >= 2, "{screen}");
+    // The stale badge is drawn in the stale style.
+    let theme = Theme::load("high-contrast", false).unwrap();
+    let buffer = terminal.backend().buffer();
+    let found = (0..H).any(|y| {
+        (0..W).any(|x| {
+            buffer[(x, y)].symbol() == "S"
+                && buffer[(x, y)].fg == theme.style(Role::Stale).fg.unwrap_or_default()
+        })
+    });
+    assert!(found, "no STALE badge in the stale colour");
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn wall_with_expired_credentials_keeps_data_and_says_how_to_fix() {
+    let mut app = console(true);
+    app.world.scope.profile = Some("noc".into());
+    let mut app = app.into_wall(None);
+    let later = at() + chrono::Duration::minutes(3);
+    for data in [
+        Data::Targets(later, Err("elbv2 DescribeLoadBalancers: ExpiredToken: The security token included in the request is expired".into())),
+        Data::Waf(later, Err("wafv2 ListWebACLs: ExpiredToken: The security token included in the request is expired".into())),
+    ] {
+        app.update(Event::Data(data));
+    }
+    app.update(Event::Tick(later));
+    let screen = format!("{}", render_with(&app, "high-contrast").backend());
+    assert!(
+        screen.contains("Run: aws sso login --profile noc"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("ha-web-left"),
+        "the last data stays visible"
+    );
+    insta::assert_snapshot!(render_with(&app, "high-contrast").backend());
+}

@@ -14,6 +14,8 @@ pub enum Event {
     /// The clock moved: ages and spinners advance.
     Tick(DateTime<Utc>),
     Data(Data),
+    /// Something the operator should read in the footer (e.g. configuration reloaded).
+    Status(String, DateTime<Utc>),
     /// An executed mutation finished.
     Done {
         mutation: Mutation,

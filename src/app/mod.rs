@@ -16,6 +16,7 @@ pub use panel::TablePanel;
 use crate::action::{Mutation, TargetRef};
 use crate::config::{Keymap, Settings};
 use crate::model::{PanelId, RuleAction, Scope, WafRule, WebAcl, World};
+use crate::problems::Problem;
 use crate::ui::layout;
 use crate::view;
 use chrono::{DateTime, Utc};
@@ -75,6 +76,20 @@ pub struct App {
     drained: Vec<(TargetRef, DateTime<Utc>)>,
     /// Mutations sent to the executor and not yet finished.
     pub in_flight: Vec<Mutation>,
+    /// Each polled panel's refresh interval: data older than twice that is stale.
+    pub intervals: Vec<(PanelId, std::time::Duration)>,
+    /// Problems in the world as it stands, worst first (recomputed on data and on the clock).
+    pub problems: Vec<Problem>,
+    /// Wall-monitor mode: no key hints, optional rotation through zoomed panels.
+    pub wall: Option<Wall>,
+}
+
+/// Wall-monitor mode's state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Wall {
+    /// Zoom each panel in turn for this long; `None` shows all panels.
+    pub rotate: Option<std::time::Duration>,
+    pub rotated_at: DateTime<Utc>,
 }
 
 impl App {
@@ -110,6 +125,53 @@ impl App {
             remembered_actions: HashMap::new(),
             drained: Vec::new(),
             in_flight: Vec::new(),
+            intervals: settings.polled_intervals(),
+            problems: Vec::new(),
+            wall: None,
+        }
+    }
+
+    /// Turns this console into a wall display (read-only is the caller's business: a wall
+    /// session is built without an executor).
+    pub fn into_wall(mut self, rotate: Option<std::time::Duration>) -> App {
+        self.wall = Some(Wall {
+            rotate,
+            rotated_at: self.now,
+        });
+        self.zoomed = rotate.is_some();
+        self
+    }
+
+    /// How long a panel's data has been stale, if it is (older than twice its interval).
+    pub fn stale_secs(&self, panel: PanelId) -> Option<i64> {
+        let interval = self.intervals.iter().find(|(p, _)| *p == panel)?.1;
+        crate::problems::stale_for(&self.world, panel, self.now, interval)
+    }
+
+    fn recompute_problems(&mut self) {
+        let context = crate::problems::Context {
+            intervals: self.intervals.clone(),
+            counting_by_console: self.remembered_actions.keys().cloned().collect(),
+        };
+        self.problems = crate::problems::find(&self.world, self.now, &context);
+    }
+
+    /// Wall rotation: the next panel's turn has come.
+    fn rotate_wall(&mut self) {
+        let Some(wall) = &mut self.wall else { return };
+        let Some(every) = wall.rotate else { return };
+        if (self.now - wall.rotated_at)
+            .to_std()
+            .is_ok_and(|e| e >= every)
+        {
+            wall.rotated_at = self.now;
+            let i = PanelId::ALL
+                .iter()
+                .position(|p| *p == self.focus)
+                .unwrap_or(0);
+            self.focus = PanelId::ALL[(i + 1) % PanelId::ALL.len()];
+            self.zoomed = true;
+            self.refit();
         }
     }
 
@@ -129,9 +191,23 @@ impl App {
                 if self.count_down_drains() {
                     self.rebuild(PanelId::Targets);
                 }
+                self.rotate_wall();
+                self.recompute_problems();
                 vec![]
             }
-            Event::Data(data) => self.on_data(data),
+            Event::Status(text, at) => {
+                self.say(text, view::Role::Normal, at);
+                vec![]
+            }
+            Event::Data(data) => {
+                // Log lines never make a problem; don't pay for it several times a second.
+                let panel_data = !matches!(data, Data::Logs(..) | Data::LogError(..));
+                let effects = self.on_data(data);
+                if panel_data {
+                    self.recompute_problems();
+                }
+                effects
+            }
             Event::Done {
                 mutation,
                 at,

@@ -387,6 +387,19 @@ impl Settings {
 
     /// The polling interval of a panel. Logs are streamed, not polled; for them this returns
     /// the targets interval so code iterating over every panel gets a sane value.
+    /// Every polled panel with its refresh interval.
+    pub fn polled_intervals(&self) -> Vec<(PanelId, Duration)> {
+        [
+            PanelId::Targets,
+            PanelId::Waf,
+            PanelId::Dns,
+            PanelId::Instances,
+        ]
+        .into_iter()
+        .map(|p| (p, self.interval(p)))
+        .collect()
+    }
+
     pub fn interval(&self, panel: PanelId) -> Duration {
         let secs = match panel {
             PanelId::Targets | PanelId::Logs => self.refresh.targets,

@@ -1,6 +1,7 @@
 //! Drawing the console: `draw(frame, &app, &theme)` reads state and never changes it.
 
 mod dialog;
+mod header;
 pub mod layout;
 mod logs;
 mod panel;
@@ -17,7 +18,7 @@ use ratatui::widgets::Paragraph;
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();
     let screen = layout::screen(area, app.zoomed, app.focus);
-    frame.render_widget(header(app, theme), screen.header);
+    frame.render_widget(header::header(app, theme), screen.header);
     for (panel, rect) in &screen.panels {
         panel::draw(frame, app, theme, *panel, *rect);
     }
@@ -30,39 +31,6 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     }
 }
 
-fn header<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
-    let scope = &app.world.scope;
-    let account = scope
-        .account
-        .as_deref()
-        .unwrap_or(match scope.mode.as_str() {
-            "demo" => "demo world",
-            _ => "account unknown",
-        });
-    let mut spans = vec![
-        Span::styled(" opsconsole ", theme.style(Role::Title)),
-        Span::styled(format!("· {account} "), theme.style(Role::Normal)),
-        Span::styled(
-            format!("· {} ", scope.regions.join(", ")),
-            theme.style(Role::Muted),
-        ),
-    ];
-    if let Some(profile) = &scope.profile {
-        spans.push(Span::styled(
-            format!("· profile {profile} "),
-            theme.style(Role::Muted),
-        ));
-    }
-    if app.read_only {
-        spans.push(Span::styled(" READ-ONLY ", theme.style(Role::Warning)));
-    }
-    spans.push(Span::styled(
-        format!(" {} UTC", app.now.format("%Y-%m-%d %H:%M:%S")),
-        theme.style(Role::Muted),
-    ));
-    Paragraph::new(Line::from(spans))
-}
-
 /// The actions whose keys the footer hints at, in this order.
 const HINTS: &[crate::app::Action] = {
     use crate::app::Action::*;
@@ -73,6 +41,15 @@ const HINTS: &[crate::app::Action] = {
 };
 
 fn footer<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
+    if let Some(banner) = header::credentials_banner(app) {
+        return Paragraph::new(Span::styled(
+            format!(" {banner}"),
+            theme.style(Role::Problem),
+        ));
+    }
+    if app.wall.is_some() {
+        return header::stacks(app, theme);
+    }
     if let Some(Overlay::Filter { panel, .. }) = &app.overlay {
         return Paragraph::new(Line::from(vec![
             Span::styled(

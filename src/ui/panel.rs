@@ -104,10 +104,18 @@ fn block<'a>(app: &'a App, theme: &Theme, panel: PanelId) -> Block<'a> {
         title.push(Span::styled("PAUSED ", theme.style(Role::Warning)));
     }
     let (fetched, error, loading) = app.world.status(panel);
-    let age = match (loading, fetched) {
-        (true, _) => format!(" {} ", SPINNER[app.spinner % SPINNER.len()]),
-        (false, Some(at)) => format!(" {} ago ", format_age((app.now - at).num_seconds().max(0))),
-        (false, None) => " never ".to_string(),
+    // Stale data must be impossible to miss, on a wall seen from across the room too.
+    let (age, age_role) = match (loading, fetched, app.stale_secs(panel)) {
+        (true, _, _) => (
+            format!(" {} ", SPINNER[app.spinner % SPINNER.len()]),
+            Role::Muted,
+        ),
+        (false, Some(_), Some(stale)) => (format!(" STALE {} ", format_age(stale)), Role::Stale),
+        (false, Some(at), None) => (
+            format!(" {} ago ", format_age((app.now - at).num_seconds().max(0))),
+            Role::Muted,
+        ),
+        (false, None, _) => (" never ".to_string(), Role::Stale),
     };
     let mut block = Block::default()
         .borders(Borders::ALL)
@@ -118,7 +126,7 @@ fn block<'a>(app: &'a App, theme: &Theme, panel: PanelId) -> Block<'a> {
         })
         .border_style(border)
         .title(Line::from(title))
-        .title(Line::from(Span::styled(age, theme.style(Role::Muted))).right_aligned());
+        .title(Line::from(Span::styled(age, theme.style(age_role))).right_aligned());
     if let Some(e) = error {
         block = block.title_bottom(Line::from(Span::styled(
             format!(" ✗ {} ", crate::view::clean(e)),

@@ -3,12 +3,15 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
 pub struct RecordingProxy {
     pub endpoint: String,
     sent: Arc<Mutex<Vec<u8>>>,
+    /// While set, connections are closed at once: the endpoint looks dead.
+    down: Arc<AtomicBool>,
 }
 
 impl RecordingProxy {
@@ -17,10 +20,16 @@ impl RecordingProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let port = listener.local_addr().expect("proxy addr").port();
         let sent = Arc::new(Mutex::new(Vec::new()));
+        let down = Arc::new(AtomicBool::new(false));
         let upstream = upstream.to_string();
         let record = sent.clone();
+        let dead = down.clone();
         thread::spawn(move || {
             for client in listener.incoming().flatten() {
+                if dead.load(Ordering::SeqCst) {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                }
                 let Ok(server) = TcpStream::connect(&upstream) else {
                     continue;
                 };
@@ -35,7 +44,13 @@ impl RecordingProxy {
         RecordingProxy {
             endpoint: format!("http://127.0.0.1:{port}"),
             sent,
+            down,
         }
+    }
+
+    /// Makes the endpoint look dead (true) or alive again (false).
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
     }
 
     /// Everything clients sent so far, as text.

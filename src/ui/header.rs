@@ -1,0 +1,131 @@
+//! The console's top line (who, where, when, and how things stand) and, on a wall, the bottom
+//! line with each stack's status.
+
+use crate::app::App;
+use crate::config::Theme;
+use crate::problems::{self, Severity};
+use crate::view::Role;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+fn severity_role(s: Option<Severity>) -> Role {
+    match s {
+        Some(Severity::Down) | Some(Severity::Degraded) => Role::Problem,
+        Some(Severity::Warning) => Role::Warning,
+        None => Role::Ok,
+    }
+}
+
+fn status_word(s: Option<Severity>) -> &'static str {
+    match s {
+        Some(Severity::Down) => "DOWN",
+        Some(Severity::Degraded) => "DEGRADED",
+        Some(Severity::Warning) | None => "OK",
+    }
+}
+
+pub fn header<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
+    let scope = &app.world.scope;
+    let account = scope
+        .account
+        .as_deref()
+        .unwrap_or(match scope.mode.as_str() {
+            "demo" => "demo world",
+            _ => "account unknown",
+        });
+    let worst = problems::worst(&app.problems);
+    let mut spans = vec![Span::styled(" opsconsole ", theme.style(Role::Title))];
+    if app.wall.is_some() {
+        spans.push(Span::styled(
+            format!(" {} ", status_word(worst)),
+            theme.style(severity_role(worst)),
+        ));
+    }
+    spans.push(Span::styled(
+        format!(" {account} "),
+        theme.style(Role::Normal),
+    ));
+    spans.push(Span::styled(
+        format!("· {} ", scope.regions.join(", ")),
+        theme.style(Role::Muted),
+    ));
+    if let Some(profile) = &scope.profile {
+        spans.push(Span::styled(
+            format!("· profile {profile} "),
+            theme.style(Role::Muted),
+        ));
+    }
+    if app.read_only && app.wall.is_none() {
+        spans.push(Span::styled(" READ-ONLY ", theme.style(Role::Warning)));
+    }
+    let count = app.problems.len();
+    if count > 0 {
+        let worst_word = worst.map(Severity::as_str).unwrap_or("");
+        spans.push(Span::styled(
+            format!(
+                " ⚠ {count} problem{} ({worst_word}) ",
+                if count == 1 { "" } else { "s" }
+            ),
+            theme.style(severity_role(worst)),
+        ));
+    }
+    spans.push(Span::styled(
+        format!(" {} UTC", app.now.format("%Y-%m-%d %H:%M:%S")),
+        theme.style(Role::Muted),
+    ));
+    Paragraph::new(Line::from(spans))
+}
+
+/// Each load balancer (the entry of a stack) with the worst of its problems.
+pub fn stacks<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
+    let mut spans = vec![Span::styled(" stacks: ", theme.style(Role::Muted))];
+    for lb in app
+        .world
+        .targets
+        .value
+        .iter()
+        .flat_map(|v| &v.load_balancers)
+    {
+        let tag = format!("({})", lb.name);
+        let worst = app
+            .problems
+            .iter()
+            .filter(|p| p.subject.ends_with(&tag))
+            .map(|p| p.severity)
+            .min();
+        spans.push(Span::styled(
+            crate::view::clean(&lb.name),
+            theme.style(Role::Normal),
+        ));
+        spans.push(Span::styled(
+            format!(" {} ", status_word(worst)),
+            theme.style(severity_role(worst)),
+        ));
+        spans.push(Span::raw(" "));
+    }
+    Paragraph::new(Line::from(spans))
+}
+
+/// Expired or missing credentials fail every panel the same way: say how to fix it, once.
+pub fn credentials_banner(app: &App) -> Option<String> {
+    const EXPIRED: &[&str] = &[
+        "ExpiredToken",
+        "expired",
+        "SSO",
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+    ];
+    let failing = crate::model::PanelId::ALL
+        .iter()
+        .filter_map(|p| app.world.status(*p).1)
+        .find(|e| EXPIRED.iter().any(|k| e.contains(k)))?;
+    let login = match &app.world.scope.profile {
+        Some(p) => format!("aws sso login --profile {p}"),
+        None => "aws sso login".to_string(),
+    };
+    // The fix first: the line may be cut on a narrow screen.
+    Some(format!(
+        "AWS credentials expired or invalid. Run: {login} — the data below is the last that was read ({})",
+        crate::view::clean(failing)
+    ))
+}

@@ -1,0 +1,89 @@
+//! The wall display against the emulator: when the endpoint dies, every panel turns STALE within
+//! twice its interval and says why; when it comes back, the panels recover without a restart.
+
+mod support;
+
+use opsconsole::app::{App, Event};
+use opsconsole::config::{Keymap, Settings};
+use opsconsole::model::PanelId;
+use opsconsole::runtime::Runtime;
+use opsconsole::source::aws;
+use std::time::Duration;
+use support::{Moto, RecordingProxy, console_options, seed_scenarios};
+use tokio::sync::mpsc;
+
+/// Feeds the console events for `secs` seconds (ticking the clock), then returns.
+async fn run_for(app: &mut App, rx: &mut mpsc::Receiver<Event>, runtime: &Runtime, secs: u64) {
+    let until = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while tokio::time::Instant::now() < until {
+        if let Ok(Some(ev)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
+            for e in app.update(ev) {
+                if let opsconsole::app::Effect::Refresh(p) = e {
+                    runtime.refresh(p);
+                }
+            }
+        }
+        app.update(Event::Tick(chrono::Utc::now()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_endpoint_turns_the_wall_stale_and_it_recovers() {
+    let moto = Moto::start();
+    seed_scenarios(&moto).await;
+    let proxy = RecordingProxy::start(&format!("127.0.0.1:{}", moto.port));
+    let session = aws::connect(&console_options(&proxy.endpoint, true))
+        .await
+        .expect("connect");
+    let mut settings = Settings::default();
+    settings.apply_interval_override(1);
+    let (tx, mut rx) = mpsc::channel(1024);
+    let runtime = Runtime::start(&session, &settings, tx);
+    let mut app = App::new(
+        session.sources.scope.clone(),
+        Keymap::builtin("default").expect("keymap"),
+        &settings,
+        true,
+        chrono::Utc::now(),
+    )
+    .into_wall(None);
+    app.update(Event::Resize(160, 45));
+
+    run_for(&mut app, &mut rx, &runtime, 4).await;
+    for p in [PanelId::Targets, PanelId::Instances] {
+        assert!(app.world.status(p).0.is_some(), "{p:?} never loaded");
+        assert_eq!(
+            app.stale_secs(p),
+            None,
+            "{p:?} stale while the endpoint is up"
+        );
+    }
+
+    proxy.set_down(true);
+    // Backoff doubles from the 1 s interval; give it time to fail and the data time to age past 2 s.
+    run_for(&mut app, &mut rx, &runtime, 6).await;
+    let stale = app.stale_secs(PanelId::Targets);
+    assert!(
+        stale.is_some_and(|s| s >= 2),
+        "targets not stale: {stale:?}"
+    );
+    let (_, error, _) = app.world.status(PanelId::Targets);
+    assert!(error.is_some(), "the failure is shown");
+    assert!(
+        app.problems
+            .iter()
+            .any(|p| p.panel == PanelId::Targets && p.text.starts_with("STALE")),
+        "{:?}",
+        app.problems
+    );
+
+    proxy.set_down(false);
+    // Backed-off pollers come back within their (capped) waits; the panel forgets its staleness.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(45);
+    while app.stale_secs(PanelId::Targets).is_some()
+        || app.world.status(PanelId::Targets).1.is_some()
+    {
+        assert!(tokio::time::Instant::now() < deadline, "never recovered");
+        run_for(&mut app, &mut rx, &runtime, 1).await;
+    }
+}

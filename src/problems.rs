@@ -115,6 +115,12 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
     let Some(view) = &world.targets.value else {
         return;
     };
+    let names = world
+        .instances
+        .value
+        .as_ref()
+        .map(|v| v.names())
+        .unwrap_or_default();
     let running: HashSet<&str> = world
         .instances
         .value
@@ -155,7 +161,11 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
                 }
             }
             for t in &tg.targets {
-                let who = t.name.clone().unwrap_or_else(|| t.id.clone());
+                let who = t
+                    .name
+                    .clone()
+                    .or_else(|| names.get(&t.id).cloned())
+                    .unwrap_or_else(|| t.id.clone());
                 let reason = t
                     .reason
                     .as_deref()

@@ -431,3 +431,48 @@ async fn metric_queries_are_batched_by_500() {
         assert_eq!(total, i as f64, "series {i}");
     }
 }
+
+/// The snapshot of the seeded stacks lists their real problems at the top, and its JSON passes
+/// the schema.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_snapshot_of_the_seeded_stacks_lists_their_problems_first() {
+    let (_moto, _seeded, session) = seeded().await;
+    let options = opsconsole::snapshot::Options {
+        log_backlog: 10,
+        journal: None,
+        since: chrono::Duration::minutes(15),
+        intervals: vec![],
+    };
+    let collected = opsconsole::snapshot::collect(&session, &options).await;
+    let texts: Vec<String> = collected
+        .problems
+        .iter()
+        .map(|p| format!("{} {}", p.subject, p.text))
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("trace-member-03") && t.contains("not running")),
+        "{texts:#?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("proxy.example.net. A no default (*) record")),
+        "{texts:#?}"
+    );
+    let md = opsconsole::snapshot::render(
+        &collected,
+        opsconsole::snapshot::Format::Md,
+        chrono::Utc::now(),
+    );
+    let problems = md.find("## Problems").expect("problems section");
+    assert!(
+        problems < md.find("## Targets").expect("targets"),
+        "problems first"
+    );
+    assert!(
+        md.contains("- Account: 123456789012"),
+        "account id in the header"
+    );
+}

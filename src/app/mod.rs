@@ -340,7 +340,7 @@ impl App {
                     .instances
                     .value
                     .as_ref()
-                    .map(view::instances::names_by_id)
+                    .map(crate::model::InstancesView::names)
                     .unwrap_or_default();
                 let t = w
                     .targets

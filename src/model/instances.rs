@@ -55,6 +55,16 @@ pub struct ScheduledEvent {
     pub not_before: Option<DateTime<Utc>>,
 }
 
+impl InstancesView {
+    /// Instance id → Name tag, for things that know an instance only by id.
+    pub fn names(&self) -> std::collections::HashMap<String, String> {
+        self.instances
+            .iter()
+            .filter_map(|i| Some((i.id.clone(), i.name.clone()?)))
+            .collect()
+    }
+}
+
 impl Instance {
     /// "Name (i-0abc)" or the id alone.
     pub fn label(&self) -> String {

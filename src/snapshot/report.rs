@@ -122,7 +122,7 @@ impl Report {
             .instances
             .data
             .as_ref()
-            .map(view::instances::names_by_id)
+            .map(crate::model::InstancesView::names)
             .unwrap_or_default();
         vec![
             (

@@ -19,14 +19,6 @@ pub fn columns() -> Vec<Column> {
     ]
 }
 
-/// Instance id → Name tag.
-pub fn names_by_id(view: &InstancesView) -> HashMap<String, String> {
-    view.instances
-        .iter()
-        .filter_map(|i| Some((i.id.clone(), i.name.clone()?)))
-        .collect()
-}
-
 /// Target groups each target id is registered in, for the instances' last column.
 pub fn groups_by_target(view: &TargetsView) -> HashMap<String, Vec<String>> {
     let mut map: HashMap<String, Vec<String>> = HashMap::new();

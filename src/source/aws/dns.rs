@@ -20,6 +20,8 @@ use std::num::NonZeroU32;
 /// A burst of this many calls, then one per second on average.
 const BURST: u32 = 10;
 const PAGE_SIZE: i32 = 300;
+/// `GetHealthCheckStatus` calls per refresh at most, for checks without a metric yet.
+const STATUS_CALLS_PER_REFRESH: usize = 10;
 
 pub struct DnsSource {
     route53: r53::Client,
@@ -141,14 +143,57 @@ impl DnsSource {
         let end = Utc::now();
         let start = end - chrono::Duration::minutes(10);
         let series = metrics::fetch(&self.cloudwatch, &queries, start, end, 60).await?;
-        Ok(series
-            .iter()
-            .map(|s| match s.last() {
+        let mut asked = 0;
+        let mut out = Vec::with_capacity(ids.len());
+        for (id, s) in ids.iter().zip(&series) {
+            out.push(match s.last() {
                 Some((_, v)) if *v >= 1.0 => Health::Healthy,
                 Some(_) => Health::Unhealthy,
+                // No metric yet (a new check): ask Route53 itself, sparingly — that call is not
+                // meant for polling.
+                None if asked < STATUS_CALLS_PER_REFRESH => {
+                    asked += 1;
+                    self.checker_verdict(id).await
+                }
                 None => Health::Unknown,
-            })
-            .collect())
+            });
+        }
+        Ok(out)
+    }
+}
+
+impl DnsSource {
+    /// Healthy when most of Route53's checkers report success.
+    async fn checker_verdict(&self, id: &str) -> Health {
+        self.pace.until_ready().await;
+        match self
+            .route53
+            .get_health_check_status()
+            .health_check_id(id)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let reports = out.health_check_observations();
+                let ok = reports
+                    .iter()
+                    .filter(|o| {
+                        o.status_report()
+                            .and_then(|r| r.status())
+                            .is_some_and(|s| s.starts_with("Success"))
+                    })
+                    .count();
+                match reports.len() {
+                    0 => Health::Unknown,
+                    n if ok * 2 > n => Health::Healthy,
+                    _ => Health::Unhealthy,
+                }
+            }
+            Err(e) => {
+                tracing::debug!(error = %from_sdk("route53 GetHealthCheckStatus", e), "health unknown");
+                Health::Unknown
+            }
+        }
     }
 }
 

@@ -75,6 +75,11 @@ pub struct Cli {
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
+    /// Unknown SSH host keys: `strict` refuses them (and shows the line to add), `accept-new`
+    /// records them like OpenSSH's option of that name. A changed key is always refused.
+    #[arg(long, value_name = "POLICY", default_value = "strict")]
+    pub ssh_host_keys: crate::source::ssh::HostKeyPolicy,
+
     /// Write diagnostics here [default: <state dir>/opsconsole.log].
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,

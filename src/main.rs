@@ -7,6 +7,7 @@ use opsconsole::config::{Config, ConfigError, Overrides, Settings};
 use opsconsole::source::Session;
 use opsconsole::source::aws::{self, AwsOptions};
 use opsconsole::source::demo::{Clock, DemoWorld};
+use opsconsole::source::{LogSource, ssh};
 use opsconsole::{snapshot, tui};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -62,10 +63,14 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(EXIT_FAILURE, &format!("could not start the runtime: {e}")),
     };
-    let session = match runtime.block_on(build_session(&cli, &loaded.settings)) {
+    let mut session = match runtime.block_on(build_session(&cli, &loaded.settings)) {
         Ok(s) => s,
         Err(message) => return fail(EXIT_USAGE, &message),
     };
+    if !loaded.settings.log.is_empty() {
+        let logs = runtime.block_on(ssh_logs(&cli, &loaded.settings, &session));
+        session.sources.logs.extend(logs);
+    }
     if cli.snapshot {
         return runtime.block_on(run_snapshot(&cli, &loaded.settings, session));
     }
@@ -137,6 +142,24 @@ fn journaled(session: Session, cli: &Cli) -> Result<Session, String> {
         executor: Some(Arc::new(Journaled::new(inner, Arc::new(journal), identity))),
         ..session
     })
+}
+
+/// The `[[log]]` entries of the config, tailed over SSH. Entries naming an instance are resolved
+/// to its private IP through the session's EC2 data (one fetch, bounded in time).
+async fn ssh_logs(cli: &Cli, settings: &Settings, session: &Session) -> Vec<Arc<dyn LogSource>> {
+    let needs_instances = settings.log.iter().any(|l| l.instance.is_some());
+    let instances = if needs_instances {
+        opsconsole::runtime::fetch_once(session.sources.instances.as_ref())
+            .await
+            .ok()
+    } else {
+        None
+    };
+    let opts = ssh::SshOptions {
+        host_key_policy: cli.ssh_host_keys,
+        ..Default::default()
+    };
+    ssh::configured(&settings.log, instances.as_ref(), &opts)
 }
 
 /// The demo world, or AWS through the credential chain (profile, regions and endpoint from the

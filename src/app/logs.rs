@@ -29,8 +29,11 @@ impl LogPanel {
         p
     }
 
+    /// A filter is a case-insensitive regex (or plain text if it isn't one); a leading `!`
+    /// keeps the lines that do NOT match, e.g. `!ELB-HealthChecker` hides health checks.
     pub fn set_filter(&mut self, filter: String) {
-        self.pattern = regex::RegexBuilder::new(&filter)
+        let pattern = filter.strip_prefix('!').unwrap_or(&filter);
+        self.pattern = regex::RegexBuilder::new(pattern)
             .case_insensitive(true)
             .build()
             .ok()
@@ -60,10 +63,18 @@ impl LogPanel {
             return true;
         }
         let text = entry.entry.text();
-        match &self.pattern {
-            Some(re) => re.is_match(&text),
-            None => text.to_lowercase().contains(&self.filter.to_lowercase()),
+        let (inverse, needle) = match self.filter.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, self.filter.as_str()),
+        };
+        if needle.is_empty() {
+            return true;
         }
+        let hit = match &self.pattern {
+            Some(re) => re.is_match(&text),
+            None => text.to_lowercase().contains(&needle.to_lowercase()),
+        };
+        hit != inverse
     }
 
     /// The entries to draw in `height` rows, oldest first; scanning stops once the screen is
@@ -79,5 +90,63 @@ impl LogPanel {
             .collect();
         out.reverse();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{LogBuffer, LogEntry};
+    use chrono::DateTime;
+
+    fn buffer(lines: &[&str]) -> LogBuffer {
+        let mut b = LogBuffer::with_capacity(100);
+        let at = DateTime::from_timestamp(0, 0).unwrap_or_default();
+        b.push(
+            "s5-nginx-proxy",
+            lines.iter().map(|l| LogEntry::Line {
+                received_at: at,
+                text: l.to_string(),
+            }),
+            at,
+        );
+        b
+    }
+
+    fn shown(p: &LogPanel, b: &LogBuffer) -> Vec<String> {
+        p.visible(b, 10).iter().map(|e| e.entry.text()).collect()
+    }
+
+    #[test]
+    fn regex_inverse_and_plain_filters() {
+        let b = buffer(&[
+            r#""GET /v4/ws/usdt HTTP/1.1" 200 2676 "-" "Go-http-client/1.1""#,
+            r#""GET / HTTP/1.1" 200 38 "-" "ELB-HealthChecker/2.0""#,
+            r#""POST /xmlrpc.php HTTP/1.1" 404 153"#,
+        ]);
+        let mut p = LogPanel::new(Some("usdt|xmlrpc"));
+        assert_eq!(shown(&p, &b).len(), 2);
+        p.set_filter("!elb-healthchecker".into());
+        assert_eq!(shown(&p, &b).len(), 2);
+        assert!(shown(&p, &b).iter().all(|l| !l.contains("HealthChecker")));
+        // Not a valid regex: matched as plain text.
+        p.set_filter("ws/usdt (".into());
+        assert!(shown(&p, &b).is_empty());
+        p.set_filter("/v4/ws/usdt".into());
+        assert_eq!(shown(&p, &b).len(), 1);
+        p.set_filter("!".into());
+        assert_eq!(shown(&p, &b).len(), 3);
+    }
+
+    #[test]
+    fn scrolling_up_pauses_and_follow_resumes() {
+        let b = buffer(&["1", "2", "3", "4"]);
+        let mut p = LogPanel::new(None);
+        p.scroll_by(2);
+        assert!(p.paused);
+        assert_eq!(shown(&p, &b), vec!["1", "2"]);
+        p.toggle_follow();
+        assert!(!p.paused);
+        assert_eq!(shown(&p, &b), vec!["1", "2", "3", "4"]);
     }
 }

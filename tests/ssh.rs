@@ -258,6 +258,57 @@ async fn a_changed_host_key_is_refused_even_with_accept_new() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_recorded_key_type_is_asked_for_and_hashed_entries_match() {
+    // The server offers ed25519 (libssh2's favourite) and ECDSA; known_hosts only has the ECDSA
+    // key, hashed as with `HashKnownHosts yes`.
+    let sshd = Sshd::start_full("", &["ed25519", "ecdsa"]);
+    fs::write(
+        &sshd.known_hosts,
+        format!("{}\n", sshd.known_hosts_line_of(1)),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    sshd::run(
+        std::process::Command::new("ssh-keygen")
+            .arg("-Hf")
+            .arg(&sshd.known_hosts),
+    );
+    let hashed = fs::read_to_string(&sshd.known_hosts).unwrap_or_default();
+    assert!(hashed.starts_with("|1|"), "{hashed}");
+
+    let log = sshd.path("app.log");
+    append(&log, &["ecdsa-ok"]);
+    let mut t = start(tail_of(&sshd, &log), 5);
+    t.until_lines(&["ecdsa-ok"]).await;
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_of_a_type_not_on_record_is_refused_even_with_accept_new() {
+    let sshd = Sshd::start(); // ed25519 only
+    let other = sshd.path("other_ecdsa");
+    sshd::keygen_typed(&other, "ecdsa", "");
+    let recorded = format!(
+        "[127.0.0.1]:{} {}\n",
+        sshd.port,
+        sshd::public_key(&sshd.path("other_ecdsa.pub"))
+    );
+    fs::write(&sshd.known_hosts, &recorded).unwrap_or_else(|e| panic!("{e}"));
+    let e = failure(
+        tail_of(&sshd, Path::new("/etc/hostname")).with_host_key_policy(HostKeyPolicy::AcceptNew),
+    )
+    .await;
+    assert!(
+        e.message.contains("only records ecdsa-sha2-nistp256 keys"),
+        "{e}"
+    );
+    assert!(e.message.contains(&sshd.known_hosts_line()), "{e}");
+    assert_eq!(
+        fs::read_to_string(&sshd.known_hosts).unwrap_or_default(),
+        recorded
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn accept_new_records_an_unknown_key() {
     let sshd = Sshd::start();
     fs::remove_file(&sshd.known_hosts).unwrap_or_else(|e| panic!("{e}"));

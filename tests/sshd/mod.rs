@@ -39,20 +39,16 @@ pub fn run(cmd: &mut Command) -> String {
 
 /// Makes an ed25519 key pair at `path` (and `path.pub`).
 pub fn keygen(path: &Path, passphrase: &str) {
+    keygen_typed(path, "ed25519", passphrase);
+}
+
+/// Makes a key pair of type `kind` (`ed25519`, `ecdsa`, `rsa`).
+pub fn keygen_typed(path: &Path, kind: &str, passphrase: &str) {
     if Command::new("ssh-keygen").arg("-?").output().is_err() {
         missing_tools();
     }
     run(Command::new("ssh-keygen")
-        .args([
-            "-q",
-            "-t",
-            "ed25519",
-            "-N",
-            passphrase,
-            "-C",
-            "opsc-test",
-            "-f",
-        ])
+        .args(["-q", "-t", kind, "-N", passphrase, "-C", "opsc-test", "-f"])
         .arg(path));
 }
 
@@ -89,7 +85,9 @@ fn free_port() -> u16 {
 pub struct Sshd {
     pub dir: TempDir,
     pub port: u16,
+    /// The first of `host_keys`.
     pub host_key: PathBuf,
+    pub host_keys: Vec<PathBuf>,
     pub client_key: PathBuf,
     /// Holds exactly this server's key under `[127.0.0.1]:port`.
     pub known_hosts: PathBuf,
@@ -106,6 +104,11 @@ impl Sshd {
     /// `extra` sshd_config lines go first, so they win over the defaults (sshd keeps the first
     /// value it reads).
     pub fn start_with(extra: &str) -> Sshd {
+        Sshd::start_full(extra, &["ed25519"])
+    }
+
+    /// With host keys of these types (`ed25519`, `ecdsa`, `rsa`); known_hosts records the first.
+    pub fn start_full(extra: &str, host_key_types: &[&str]) -> Sshd {
         if !Path::new(SSHD).exists() {
             missing_tools();
         }
@@ -113,9 +116,19 @@ impl Sshd {
             .prefix("opsc-sshd.")
             .tempdir()
             .unwrap_or_else(|e| panic!("tempdir: {e}"));
-        let host_key = dir.path().join("host_ed25519");
+        let host_keys: Vec<PathBuf> = host_key_types
+            .iter()
+            .map(|kind| {
+                let path = dir.path().join(format!("host_{kind}"));
+                keygen_typed(&path, kind, "");
+                path
+            })
+            .collect();
+        let host_key = host_keys
+            .first()
+            .cloned()
+            .unwrap_or_else(|| panic!("no host key types"));
         let client_key = dir.path().join("client_ed25519");
-        keygen(&host_key, "");
         keygen(&client_key, "");
         let pub_client = format!("{}.pub", client_key.display());
         fs::copy(&pub_client, dir.path().join("authorized_keys"))
@@ -125,6 +138,7 @@ impl Sshd {
             known_hosts: dir.path().join("known_hosts"),
             port: 0,
             host_key,
+            host_keys,
             client_key,
             log,
             extra: extra.to_string(),
@@ -149,6 +163,12 @@ impl Sshd {
 
     pub fn known_hosts_line_for(&self, host: &str) -> String {
         format!("[{host}]:{} {}", self.port, public_key(&self.host_pub()))
+    }
+
+    /// The known_hosts line for the host key at `index` in `host_keys`.
+    pub fn known_hosts_line_of(&self, index: usize) -> String {
+        let key = PathBuf::from(format!("{}.pub", self.host_keys[index].display()));
+        format!("[127.0.0.1]:{} {}", self.port, public_key(&key))
     }
 
     pub fn host_pub(&self) -> PathBuf {
@@ -185,12 +205,16 @@ impl Sshd {
 
     fn write_config(&self) -> PathBuf {
         let d = self.dir.path().display();
+        let host_keys: String = self
+            .host_keys
+            .iter()
+            .map(|k| format!("HostKey {}\n", k.display()))
+            .collect();
         let config = format!(
             "{extra}
 Port {port}
 ListenAddress 127.0.0.1
-HostKey {d}/host_ed25519
-PidFile {d}/sshd.pid
+{host_keys}PidFile {d}/sshd.pid
 AuthorizedKeysFile {d}/authorized_keys
 AllowUsers {user}
 PubkeyAuthentication yes

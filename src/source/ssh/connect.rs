@@ -75,6 +75,7 @@ pub(crate) fn connect(
     };
     let session = &mut conn.session;
     session.set_timeout(SETUP_TIMEOUT_MS);
+    hostkey::prefer_recorded_types(session, &target.host, target.port, &target.known_hosts);
     session.handshake().map_err(|e| {
         Failure::transient(
             ErrorKind::Network,

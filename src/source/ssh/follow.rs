@@ -309,7 +309,6 @@ impl<'a> Out<'a> {
 
     fn line(&mut self, received_at: DateTime<Utc>, text: String) {
         self.since.get_or_insert_with(Instant::now);
-        self.last_line = Some(text.clone());
         self.entries.push(LogEntry::Line { received_at, text });
     }
 
@@ -337,6 +336,10 @@ impl<'a> Out<'a> {
         self.since = None;
         if self.entries.is_empty() {
             return !self.closed();
+        }
+        // Once per batch rather than per line: only needed if the command then fails.
+        if let Some(LogEntry::Line { text, .. }) = self.entries.last() {
+            self.last_line = Some(text.clone());
         }
         let batch = LogBatch {
             source: self.source.to_string(),

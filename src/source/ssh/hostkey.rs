@@ -110,12 +110,13 @@ pub(crate) fn verify(
     };
     let fp = fingerprint(key);
     let line = known_hosts_line(host, port, key);
+    let lines = read_files(files)?;
     let mut known = session
         .known_hosts()
         .map_err(|e| Failure::permanent(ErrorKind::Other, format!("can't check host keys: {e}")))?;
     let mut revoked = Vec::new();
-    for file in std::iter::once(&files.user).chain(&files.global) {
-        load_lenient(&mut known, file, &mut revoked)?;
+    for line in &lines {
+        load_line(&mut known, line, &mut revoked);
     }
     if revoked.iter().any(|r| r == key) {
         return Err(Failure::permanent(
@@ -128,26 +129,45 @@ pub(crate) fn verify(
     }
     match known.check_port(host, port, key) {
         CheckResult::Match => Ok(()),
-        CheckResult::Mismatch => Err(Failure::permanent(
-            ErrorKind::AccessDenied,
-            format!(
-                "HOST KEY CHANGED for {host}:{port}: it now presents {fp}, which differs from \
-                 the key recorded in {}. Someone could be intercepting the connection, or the host \
-                 was rebuilt. If you know why it changed, remove the old entry with `ssh-keygen -R \
-                 '{}' -f {}` and add this line: {line}",
-                files.user.display(),
-                host_pattern(host, port),
-                files.user.display(),
-            ),
-        )),
+        CheckResult::Mismatch => {
+            let presented = key_type(key).unwrap_or("unknown");
+            let recorded = recorded_types(session, &lines, host, port);
+            if recorded.iter().any(|t| t == presented) {
+                Err(Failure::permanent(
+                    ErrorKind::AccessDenied,
+                    format!(
+                        "HOST KEY CHANGED for {host}:{port}: it now presents {fp}, which differs \
+                         from the key recorded in {}. Someone could be intercepting the \
+                         connection, or the host was rebuilt. If you know why it changed, remove \
+                         the old entry with `ssh-keygen -R '{}' -f {}` and add this line: {line}",
+                        files.user.display(),
+                        host_pattern(host, port),
+                        files.user.display(),
+                    ),
+                ))
+            } else {
+                // Not "changed", but not provably the same host either: a MITM can simply offer
+                // a key type that isn't on record, so this is refused under every policy.
+                Err(Failure::permanent(
+                    ErrorKind::AccessDenied,
+                    format!(
+                        "{host}:{port} presented a {presented} host key ({fp}), but known_hosts \
+                         only records {} keys for it. If you have verified this key, add this line \
+                         to {}: {line}",
+                        recorded.join("/"),
+                        files.user.display(),
+                    ),
+                ))
+            }
+        }
         CheckResult::NotFound => match policy {
             HostKeyPolicy::Strict => Err(Failure::permanent(
                 ErrorKind::AccessDenied,
                 format!(
                     "unknown host key for {host}:{port}: {fp}. If that is the server's key (check \
                      it out of band, e.g. `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on \
-                     the host or the EC2 console output), add this line to {}: {line} — or opt in \
-                     to host_key_policy \"accept-new\"",
+                     the host or the EC2 console output), add this line to {}: {line} — or run with \
+                     `--ssh-host-keys accept-new`",
                     files.user.display()
                 ),
             )),
@@ -173,48 +193,120 @@ pub(crate) fn verify(
     }
 }
 
-/// Loads a known_hosts file line by line: libssh2 gives up on a whole file at the first line it
-/// can't parse (certificate authorities, security-key types), which would make every host
-/// "unknown". A missing file is simply empty. `@revoked` keys are collected for the caller.
-fn load_lenient(
-    known: &mut ssh2::KnownHosts,
-    file: &Path,
-    revoked: &mut Vec<Vec<u8>>,
-) -> Result<(), Failure> {
-    let text = match fs::read(file) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => {
-            return Err(Failure::permanent(
-                ErrorKind::Other,
-                format!("can't read known_hosts file {}: {e}", file.display()),
-            ));
-        }
-    };
-    for raw in text.lines() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix("@revoked") {
-            // `@revoked hosts keytype base64 [comment]`
-            if let Some(key) = rest
-                .split_whitespace()
-                .nth(2)
-                .and_then(|b| STANDARD.decode(b).ok())
-            {
-                revoked.push(key);
+/// The entries of every known_hosts file, one per line; a missing file is simply empty.
+fn read_files(files: &KnownHostsFiles) -> Result<Vec<String>, Failure> {
+    let mut lines = Vec::new();
+    for file in std::iter::once(&files.user).chain(&files.global) {
+        let text = match fs::read(file) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                return Err(Failure::permanent(
+                    ErrorKind::Other,
+                    format!("can't read known_hosts file {}: {e}", file.display()),
+                ));
             }
+        };
+        lines.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string),
+        );
+    }
+    Ok(lines)
+}
+
+/// Adds one line. Line by line because libssh2 gives up on a whole file at the first line it
+/// can't parse (certificate authorities, security-key types), which would make every host
+/// "unknown". `@revoked` keys are collected for the caller instead.
+fn load_line(known: &mut ssh2::KnownHosts, line: &str, revoked: &mut Vec<Vec<u8>>) {
+    if let Some(rest) = line.strip_prefix("@revoked") {
+        // `@revoked hosts keytype base64 [comment]`
+        if let Some(key) = rest
+            .split_whitespace()
+            .nth(2)
+            .and_then(|b| STANDARD.decode(b).ok())
+        {
+            revoked.push(key);
+        }
+        return;
+    }
+    if line.starts_with('@') {
+        return; // @cert-authority: certificates aren't used here.
+    }
+    if let Err(e) = known.read_str(line, KnownHostFileKind::OpenSSH) {
+        tracing::debug!(error = %e, "skipped a known_hosts line");
+    }
+}
+
+/// The key types on record for `host`:`port` (e.g. `ssh-ed25519`). Each line is checked on its
+/// own with a key that can't match: a mismatch means the line names this host, hashed or not,
+/// by libssh2's own name matching.
+fn recorded_types(session: &Session, lines: &[String], host: &str, port: u16) -> Vec<String> {
+    const NO_KEY: &[u8] = b"opsconsole: matches no host key";
+    let mut types: Vec<String> = Vec::new();
+    for line in lines.iter().filter(|l| !l.starts_with('@')) {
+        let Ok(mut one) = session.known_hosts() else {
+            break;
+        };
+        if one.read_str(line, KnownHostFileKind::OpenSSH).is_err() {
             continue;
         }
-        if line.starts_with('@') {
-            continue; // @cert-authority: certificates aren't used here.
-        }
-        if let Err(e) = known.read_str(line, KnownHostFileKind::OpenSSH) {
-            tracing::debug!(file = %file.display(), error = %e, "skipped known_hosts line");
+        let names_host = matches!(
+            one.check_port(host, port, NO_KEY),
+            CheckResult::Mismatch | CheckResult::Match
+        );
+        if let Some(t) = line.split_whitespace().nth(1).filter(|_| names_host)
+            && !types.iter().any(|k| k == t)
+        {
+            types.push(t.to_string());
         }
     }
-    Ok(())
+    types
+}
+
+/// Host key algorithms in OpenSSH's order of preference, without certificates and without
+/// SHA-1 `ssh-rsa`; each with the known_hosts key type it produces.
+const HOST_KEY_ALGORITHMS: &[(&str, &str)] = &[
+    ("ssh-ed25519", "ssh-ed25519"),
+    ("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256"),
+    ("ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384"),
+    ("ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521"),
+    ("rsa-sha2-512", "ssh-rsa"),
+    ("rsa-sha2-256", "ssh-rsa"),
+];
+
+/// Before the handshake: asks for a host key of a type already on record for this host, as
+/// OpenSSH does. Otherwise a server with several host keys could show one that known_hosts
+/// doesn't hold (`ssh` may have recorded another) and be refused.
+pub(crate) fn prefer_recorded_types(
+    session: &Session,
+    host: &str,
+    port: u16,
+    files: &KnownHostsFiles,
+) {
+    let recorded = match read_files(files) {
+        Ok(lines) => recorded_types(session, &lines, host, port),
+        Err(_) => Vec::new(), // `verify` reports it
+    };
+    let order = host_key_order(&recorded);
+    if let Err(e) = session.method_pref(ssh2::MethodType::HostKey, &order) {
+        tracing::debug!(error = %e, %order, "couldn't set host key preferences");
+    }
+}
+
+/// Algorithms for the recorded key types first, then the rest, each group in OpenSSH's order.
+fn host_key_order(recorded: &[String]) -> String {
+    let (known, rest): (Vec<_>, Vec<_>) = HOST_KEY_ALGORITHMS
+        .iter()
+        .partition(|(_, kind)| recorded.iter().any(|r| r == kind));
+    known
+        .iter()
+        .chain(&rest)
+        .map(|(alg, _)| *alg)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Appends one line, creating the file (private to the user) and its directory if needed.
@@ -279,6 +371,20 @@ mod tests {
         assert_eq!(key_type(b""), None);
         assert_eq!(key_type(&[0, 0, 0, 200, b'a']), None);
         assert_eq!(key_type(&[0, 0, 0, 2, b'\x1b', b'[']), None);
+    }
+
+    #[test]
+    fn recorded_key_types_are_preferred() {
+        assert_eq!(
+            host_key_order(&[]),
+            "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,\
+             rsa-sha2-512,rsa-sha2-256"
+        );
+        assert_eq!(
+            host_key_order(&["ssh-rsa".into(), "ecdsa-sha2-nistp256".into()]),
+            "ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256,ssh-ed25519,ecdsa-sha2-nistp384,\
+             ecdsa-sha2-nistp521"
+        );
     }
 
     #[test]

@@ -180,6 +180,56 @@ pub fn from_config(
         .with_agent(opts.agent.clone()))
 }
 
+/// A configured log source that could not be set up: tailing it reports why, in the panel.
+pub struct Misconfigured {
+    pub name: String,
+    pub error: SourceError,
+}
+
+impl LogSource for Misconfigured {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn tail(
+        &self,
+        _backlog: usize,
+        _sink: mpsc::Sender<LogBatch>,
+    ) -> BoxFuture<'static, Result<(), SourceError>> {
+        let error = self.error.clone();
+        Box::pin(async move { Err(error) })
+    }
+}
+
+/// Log sources for every `[[log]]` entry. `instance` entries are looked up in `instances` (by
+/// id or Name tag) for their private IP; an entry that cannot be set up becomes a source that
+/// says why.
+pub fn configured(
+    entries: &[LogSourceConfig],
+    instances: Option<&crate::model::InstancesView>,
+    opts: &SshOptions,
+) -> Vec<Arc<dyn LogSource>> {
+    entries
+        .iter()
+        .map(|cfg| {
+            let address = cfg.instance.as_deref().and_then(|wanted| {
+                instances?
+                    .instances
+                    .iter()
+                    .find(|i| i.id == wanted || i.name.as_deref() == Some(wanted))
+                    .and_then(|i| i.private_ip.clone())
+            });
+            match from_config(cfg, address.as_deref(), opts) {
+                Ok(tail) => Arc::new(tail) as Arc<dyn LogSource>,
+                Err(error) => Arc::new(Misconfigured {
+                    name: cfg.name.clone(),
+                    error,
+                }),
+            }
+        })
+        .collect()
+}
+
 impl LogSource for SshTail {
     fn name(&self) -> &str {
         &self.name

@@ -111,7 +111,12 @@ impl Report {
     }
 
     /// The tables of every panel, as the console shows them, for the text formats.
+    /// Unhealthy rows first within each level, except WAF rules, whose order is their priority.
     pub fn tables(&self) -> Vec<(PanelId, Option<Table>, Meta<'_>)> {
+        let problems_first = |mut t: Table| {
+            t.sort(view::SortOrder::ProblemsFirst);
+            t
+        };
         let groups = self
             .targets
             .data
@@ -130,7 +135,7 @@ impl Report {
                 self.targets
                     .data
                     .as_ref()
-                    .map(|t| view::targets::table(t, &names)),
+                    .map(|t| problems_first(view::targets::table(t, &names))),
                 Meta::of(&self.targets),
             ),
             (
@@ -140,7 +145,11 @@ impl Report {
             ),
             (
                 PanelId::Dns,
-                self.dns.data.as_ref().map(view::dns::table),
+                self.dns
+                    .data
+                    .as_ref()
+                    .map(view::dns::table)
+                    .map(problems_first),
                 Meta::of(&self.dns),
             ),
             (
@@ -148,7 +157,7 @@ impl Report {
                 self.instances
                     .data
                     .as_ref()
-                    .map(|v| view::instances::table(v, &groups)),
+                    .map(|v| problems_first(view::instances::table(v, &groups))),
                 Meta::of(&self.instances),
             ),
         ]

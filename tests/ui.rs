@@ -318,3 +318,19 @@ fn wall_with_expired_credentials_keeps_data_and_says_how_to_fix() {
     );
     insta::assert_snapshot!(render_with(&app, "high-contrast").backend());
 }
+
+#[test]
+fn tails_side_by_side() {
+    let mut app = console(false);
+    keys(&mut app, "5");
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "v");
+    let screen = format!("{}", render(&app).backend());
+    for source in ["▌ha-web-left", "▌ha-web-right", "▌s5-nginx-proxy"] {
+        assert!(
+            screen.contains(source),
+            "{source} column missing:\n{screen}"
+        );
+    }
+    insta::assert_snapshot!(render(&app).backend());
+}

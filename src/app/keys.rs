@@ -161,6 +161,13 @@ impl App {
                     self.logs.toggle_follow();
                 }
             }
+            Action::Split => {
+                if self.focus == PanelId::Logs {
+                    self.logs.split = !self.logs.split;
+                    // Side by side shows every source; one picked with `l` no longer applies.
+                    self.logs.source = None;
+                }
+            }
             Action::Drain => self.ask_drain(),
             Action::Undo => self.ask_register(),
             Action::ToggleRule => self.ask_toggle(),

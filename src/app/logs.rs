@@ -14,6 +14,8 @@ pub struct LogPanel {
     pattern: Option<Regex>,
     /// Show one source only (index into the buffer's sources).
     pub source: Option<usize>,
+    /// Each source in its own column instead of one merged stream.
+    pub split: bool,
 }
 
 impl LogPanel {
@@ -24,6 +26,7 @@ impl LogPanel {
             filter: String::new(),
             pattern: None,
             source: None,
+            split: false,
         };
         p.set_filter(filter.unwrap_or_default().to_string());
         p
@@ -56,7 +59,11 @@ impl LogPanel {
     }
 
     pub fn shows(&self, entry: &SourcedEntry) -> bool {
-        if self.source.is_some_and(|s| s != entry.source) {
+        self.shows_from(entry, self.source)
+    }
+
+    fn shows_from(&self, entry: &SourcedEntry, source: Option<usize>) -> bool {
+        if source.is_some_and(|s| s != entry.source) {
             return false;
         }
         if self.filter.is_empty() {
@@ -80,11 +87,21 @@ impl LogPanel {
     /// The entries to draw in `height` rows, oldest first; scanning stops once the screen is
     /// full, so the cost follows the visible rows, not the buffer size.
     pub fn visible<'a>(&self, buffer: &'a LogBuffer, height: usize) -> Vec<&'a SourcedEntry> {
+        self.visible_from(buffer, height, self.source)
+    }
+
+    /// The same, for one source (side-by-side columns) or all (`None`).
+    pub fn visible_from<'a>(
+        &self,
+        buffer: &'a LogBuffer,
+        height: usize,
+        source: Option<usize>,
+    ) -> Vec<&'a SourcedEntry> {
         let mut out: Vec<&SourcedEntry> = buffer
             .entries
             .iter()
             .rev()
-            .filter(|e| self.shows(e))
+            .filter(|e| self.shows_from(e, source))
             .skip(self.scroll)
             .take(height)
             .collect();

@@ -4,16 +4,48 @@ use crate::app::App;
 use crate::config::Theme;
 use crate::view::{Role, logs::line_role};
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+/// At most this many tails side by side; more would be unreadably narrow.
+const MAX_COLUMNS: usize = 4;
+
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let sources = app.world.logs.sources.len();
+    if app.logs.split && sources > 1 {
+        let shown = sources.min(MAX_COLUMNS);
+        let columns = Layout::horizontal(vec![Constraint::Fill(1); shown])
+            .spacing(1)
+            .split(area);
+        for (i, column) in columns.iter().enumerate() {
+            let [title, body] =
+                Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(*column);
+            let name = crate::view::clean(&app.world.logs.sources[i]);
+            frame.render_widget(
+                Paragraph::new(Span::styled(format!("▌{name}"), theme.style(Role::Title))),
+                title,
+            );
+            draw_lines(frame, app, theme, body, Some(i), false);
+        }
+        return;
+    }
+    let several = sources > 1 && app.logs.source.is_none();
+    draw_lines(frame, app, theme, area, app.logs.source, several);
+}
+
+fn draw_lines(
+    frame: &mut Frame,
+    app: &App,
+    theme: &Theme,
+    area: Rect,
+    source: Option<usize>,
+    several: bool,
+) {
     let buffer = &app.world.logs;
-    let several = buffer.sources.len() > 1 && app.logs.source.is_none();
     let lines: Vec<Line> = app
         .logs
-        .visible(buffer, area.height as usize)
+        .visible_from(buffer, area.height as usize, source)
         .into_iter()
         .map(|e| {
             let text = e.entry.text();

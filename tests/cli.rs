@@ -133,7 +133,13 @@ fn text_snapshot_is_aligned_tables() {
 fn same_seed_same_story() {
     // The estate and its counts are a function of the seed (timestamps aside).
     let facts = |json: String| -> Vec<serde_json::Value> {
-        let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        let mut v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        // Scheduled events are dated relative to the moment the world starts.
+        if let Some(list) = v["instances"]["data"]["instances"].as_array_mut() {
+            for i in list {
+                i["events"] = serde_json::Value::Null;
+            }
+        }
         vec![
             v["targets"]["data"].clone(),
             v["waf"]["data"].clone(),

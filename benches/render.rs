@@ -445,6 +445,14 @@ fn focus(app: &mut App, panel: PanelId, zoom: bool) {
     }
 }
 
+/// Selects the last rule of the last web ACL in the WAF table.
+fn select_last_rule(app: &mut App) {
+    let h = app.viewport(PanelId::Waf);
+    let last = app.waf.table.rows.len() - 1;
+    app.waf.select(last, h);
+    assert!(app.selected_rule().is_some(), "last WAF row is a rule");
+}
+
 fn theme() -> Theme {
     Theme::load("dark", false).expect("dark theme")
 }
@@ -472,6 +480,11 @@ fn frames(c: &mut Criterion) {
     for scale in [Scale::Full, Scale::Tenth] {
         let base = console(scale);
         bench_frame(c, "whole", scale, &base);
+        // The same with the WAF selection on the last rule of the last ACL: the sampled-requests
+        // title looks the selected rule up by scanning the ACLs' rules.
+        let mut app = console(scale);
+        select_last_rule(&mut app);
+        bench_frame(c, "whole_last_waf_rule_selected", scale, &app);
         for panel in PanelId::ALL {
             let mut app = console(scale);
             focus(&mut app, panel, true);
@@ -524,16 +537,39 @@ fn updates(c: &mut Criterion) {
             },
         );
 
-        // A key that moves the selection (Down, then Up, alternately, so it never sticks at an
-        // end), in the middle of the Targets table and of the WAF table.
-        for panel in [PanelId::Targets, PanelId::Waf] {
+        // The clock tick (every second when idle, every 120 ms while something loads).
+        let mut app = console(scale);
+        let mut second = 4;
+        group.bench_function(BenchmarkId::new("tick", scale.name()), |b| {
+            b.iter(|| {
+                second += 1;
+                app.update(Event::Tick(at() + Age::seconds(second)))
+            })
+        });
+
+        // A key that moves the selection (Up, then Down, alternately, so it never sticks at an
+        // end): 40 rows into the Targets table and the WAF table, and at the end of the WAF
+        // table (moving there asks for the selected rule's samples, found by a scan).
+        for (panel, at_end) in [
+            (PanelId::Targets, false),
+            (PanelId::Waf, false),
+            (PanelId::Waf, true),
+        ] {
             let mut app = console(scale);
             focus(&mut app, panel, false);
-            for _ in 0..40 {
-                press(&mut app, KeyCode::Down);
+            if at_end {
+                select_last_rule(&mut app);
+            } else {
+                for _ in 0..40 {
+                    press(&mut app, KeyCode::Down);
+                }
             }
-            let mut down = true;
-            let name = format!("key_down_up_{}", panel.title().to_lowercase());
+            let mut down = false;
+            let name = format!(
+                "key_up_down_{}{}",
+                panel.title().to_lowercase(),
+                if at_end { "_last_rule" } else { "" }
+            );
             group.bench_function(BenchmarkId::new(name, scale.name()), |b| {
                 b.iter(|| {
                     let code = if down { KeyCode::Down } else { KeyCode::Up };

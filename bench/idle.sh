@@ -5,6 +5,7 @@
 # measured window) and its peak RSS (VmHWM from /proc/PID/status).
 #
 #   bash bench/idle.sh [SECONDS] [WARMUP_SECONDS]
+#   OPSCONSOLE_BIN=target/release/opsconsole bash bench/idle.sh 60   # skip the build
 #
 # SECONDS (default 60) is the measured window per mode; WARMUP_SECONDS (default 5) is left out
 # of it, so start-up (the log backlog, the first fetches) is reported on its own line. Everything
@@ -25,8 +26,13 @@ fi
 
 cd "$(dirname "$0")/.."
 command -v tmux >/dev/null || { echo "tmux is needed (apt-get install tmux)" >&2; exit 1; }
-timeout 1200 cargo build --release --quiet --bin opsconsole
-BIN=$PWD/target/release/opsconsole
+# OPSCONSOLE_BIN=path uses that binary as it is; by default the release build is brought up to date.
+if [ -n "${OPSCONSOLE_BIN:-}" ]; then
+    BIN=$OPSCONSOLE_BIN
+else
+    timeout 1800 cargo build --release --quiet --bin opsconsole
+    BIN=$PWD/target/release/opsconsole
+fi
 
 TICK=$(getconf CLK_TCK)
 

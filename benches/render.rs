@@ -463,6 +463,11 @@ fn theme() -> Theme {
 fn bench_frame(c: &mut Criterion, group: &str, scale: Scale, app: &App) {
     let theme = theme();
     let mut terminal = Terminal::new(TestBackend::new(W, H)).expect("terminal");
+    // `RENDER_BENCH_DUMP=1 cargo bench --bench render -- frame` shows each measured screen.
+    if std::env::var_os("RENDER_BENCH_DUMP").is_some() {
+        terminal.draw(|f| ui::draw(f, app, &theme)).expect("draw");
+        eprintln!("{group}/{}:\n{}", scale.name(), terminal.backend());
+    }
     c.benchmark_group(format!("frame_{W}x{H}")).bench_function(
         BenchmarkId::new(group, scale.name()),
         |b| {

@@ -359,6 +359,7 @@ fn instances_view(scale: Scale) -> InstancesView {
                 az: AZS[i % 3].into(),
                 region: "ap-northeast-1".into(),
                 private_ip: Some(format!("10.0.{}.{}", i / 250, 1 + i % 250)),
+                public_ip: None,
                 state: if i % 97 == 5 { "stopped" } else { "running" }.into(),
                 system_status: if i % 211 == 7 {
                     CheckStatus::Impaired

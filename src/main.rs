@@ -69,9 +69,16 @@ fn main() -> ExitCode {
     };
     // The demo world is a closed simulation with its own logs: configured hosts are never
     // contacted from it.
-    if !cli.demo && !loaded.settings.log.is_empty() {
-        let logs = runtime.block_on(ssh_logs(&cli, &loaded.settings, &session));
-        session.sources.logs.extend(logs);
+    if !cli.demo {
+        let access = ssh::SshAccess::new(ssh::SshOptions {
+            host_key_policy: cli.ssh_host_keys,
+            ..Default::default()
+        });
+        if !loaded.settings.log.is_empty() {
+            let logs = runtime.block_on(ssh_logs(&loaded.settings, &session, &access.options));
+            session.sources.logs.extend(logs);
+        }
+        session.ssh = Some(access);
     }
     if cli.snapshot {
         return runtime.block_on(run_snapshot(&cli, &loaded.settings, session));
@@ -148,7 +155,11 @@ fn journaled(session: Session, cli: &Cli) -> Result<Session, String> {
 
 /// The `[[log]]` entries of the config, tailed over SSH. Entries naming an instance are resolved
 /// to its private IP through the session's EC2 data (one fetch, bounded in time).
-async fn ssh_logs(cli: &Cli, settings: &Settings, session: &Session) -> Vec<Arc<dyn LogSource>> {
+async fn ssh_logs(
+    settings: &Settings,
+    session: &Session,
+    opts: &ssh::SshOptions,
+) -> Vec<Arc<dyn LogSource>> {
     let needs_instances = settings.log.iter().any(|l| l.instance.is_some());
     let instances = if needs_instances {
         opsconsole::runtime::fetch_once(session.sources.instances.as_ref())
@@ -157,11 +168,7 @@ async fn ssh_logs(cli: &Cli, settings: &Settings, session: &Session) -> Vec<Arc<
     } else {
         None
     };
-    let opts = ssh::SshOptions {
-        host_key_policy: cli.ssh_host_keys,
-        ..Default::default()
-    };
-    ssh::configured(&settings.log, instances.as_ref(), &opts)
+    ssh::configured(&settings.log, instances.as_ref(), opts)
 }
 
 /// The demo world, or AWS through the credential chain (profile, regions and endpoint from the

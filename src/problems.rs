@@ -53,12 +53,30 @@ const SPIKE_FLOOR: u64 = 20;
 
 /// Every problem in the world, worst first.
 pub fn find(world: &World, now: DateTime<Utc>, ctx: &Context) -> Vec<Problem> {
+    with_staleness(world, now, ctx, &in_data(world, ctx))
+}
+
+/// The problems the data itself shows; they change only when data arrives, so a console keeps
+/// them between clock ticks instead of finding them again every second.
+pub fn in_data(world: &World, ctx: &Context) -> Vec<Problem> {
     let mut out = Vec::new();
-    staleness(world, now, ctx, &mut out);
     targets(world, &mut out);
     waf(world, ctx, &mut out);
     dns(world, &mut out);
     instances(world, &mut out);
+    out
+}
+
+/// `in_data`'s problems with the panels that are stale at `now`, worst first.
+pub fn with_staleness(
+    world: &World,
+    now: DateTime<Utc>,
+    ctx: &Context,
+    in_data: &[Problem],
+) -> Vec<Problem> {
+    let mut out = Vec::new();
+    staleness(world, now, ctx, &mut out);
+    out.extend_from_slice(in_data);
     out.sort_by_key(|p| p.severity);
     out
 }

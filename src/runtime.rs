@@ -3,12 +3,13 @@
 //! arrive at the front end as events on one channel; the UI never waits on any of it.
 
 use crate::action::{Executor, Mutation};
-use crate::app::{Data, Event};
-use crate::config::Settings;
+use crate::app::{Data, Effect, Event, Secret};
+use crate::config::{AddressKind, LogSettings, LogSourceConfig, Settings};
 use crate::model::PanelId;
-use crate::source::{LogBatch, Session, Source};
+use crate::source::ssh::{PassphrasePrompt, SshAccess};
+use crate::source::{LogBatch, LogSource, Session, Source};
 use chrono::Utc;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc, watch};
@@ -27,6 +28,11 @@ pub struct Runtime {
     executor: Option<Arc<dyn Executor>>,
     events: mpsc::Sender<Event>,
     tasks: Vec<JoinHandle<()>>,
+    /// Starting tails while the console runs (`l` on an instance); `None` in the demo world.
+    ssh: Option<SshAccess>,
+    logs: LogSettings,
+    /// Tails started with `l`, by name: a second `l` doesn't start another.
+    instance_tails: HashSet<String>,
 }
 
 impl Runtime {
@@ -81,6 +87,10 @@ impl Runtime {
 
         let (samples, wanted) = watch::channel(None);
         tasks.push(spawn_samples(s.samples.clone(), wanted, events.clone()));
+        // Connected before any tail starts, so the first login can already ask.
+        if let Some(ssh) = &session.ssh {
+            tasks.push(spawn_passphrase_questions(&ssh.prompt, events.clone()));
+        }
         for log in &s.logs {
             tasks.push(spawn_tail(
                 log.clone(),
@@ -94,7 +104,27 @@ impl Runtime {
             executor: session.executor.clone(),
             events,
             tasks,
+            ssh: session.ssh.clone(),
+            logs: settings.logs.clone(),
+            instance_tails: HashSet::new(),
         }
+    }
+
+    /// Carries out what the console asked for; `false` when it asked to quit.
+    pub fn perform(&mut self, effect: Effect) -> bool {
+        match effect {
+            Effect::Quit => return false,
+            Effect::Refresh(p) => self.refresh(p),
+            Effect::FetchSamples { acl_id, rule } => self.fetch_samples(acl_id, rule),
+            Effect::Execute(m) => self.execute(m),
+            Effect::Passphrase { id, passphrase } => self.answer_passphrase(id, passphrase),
+            Effect::TailInstance {
+                name,
+                private_ip,
+                public_ip,
+            } => self.tail_instance(name, private_ip, public_ip),
+        }
+        true
     }
 
     /// Fetches a panel now instead of at its next interval (coalesced if a fetch is running).
@@ -106,6 +136,79 @@ impl Runtime {
 
     pub fn fetch_samples(&self, acl_id: String, rule: String) {
         self.samples.send_replace(Some((acl_id, rule)));
+    }
+
+    /// The operator's answer to a tail's passphrase question.
+    pub fn answer_passphrase(&self, id: u64, passphrase: Option<Secret>) {
+        if let Some(ssh) = &self.ssh {
+            ssh.prompt.answer(id, passphrase.map(Secret::into_exposed));
+        }
+    }
+
+    /// Starts tailing an instance's log as `[logs.instance]` says; problems are reported in the
+    /// footer, and a tail that cannot connect reports in the logs panel like any other.
+    pub fn tail_instance(
+        &mut self,
+        name: String,
+        private_ip: Option<String>,
+        public_ip: Option<String>,
+    ) {
+        match self.instance_log(&name, private_ip, public_ip) {
+            Ok(None) => {}
+            Ok(Some(tail)) => {
+                self.instance_tails.insert(name);
+                self.tasks
+                    .push(spawn_tail(tail, self.logs.backlog, self.events.clone()));
+            }
+            Err(why) => {
+                let tx = self.events.clone();
+                tokio::spawn(async move { tx.send(Event::Status(why, Utc::now())).await.ok() });
+            }
+        }
+    }
+
+    fn instance_log(
+        &self,
+        name: &str,
+        private_ip: Option<String>,
+        public_ip: Option<String>,
+    ) -> Result<Option<Arc<dyn LogSource>>, String> {
+        let Some(ssh) = &self.ssh else {
+            return Err("the demo world has only its simulated logs: `l` connects to instances when watching AWS".into());
+        };
+        if self.instance_tails.contains(name) {
+            return Ok(None);
+        }
+        let wanted = &self.logs.instance;
+        let Some(path) = wanted.path.clone() else {
+            return Err(format!(
+                "no log source for {name}: set [logs.instance] path (e.g. \"/var/log/nginx/access.log\") or add a [[log]] entry in the config"
+            ));
+        };
+        let (address, which) = match wanted.address {
+            AddressKind::Private => (private_ip, "private"),
+            AddressKind::Public => (public_ip, "public"),
+        };
+        let Some(address) = address else {
+            return Err(format!(
+                "{name} has no {which} IP address to connect to ([logs.instance] address)"
+            ));
+        };
+        let cfg = LogSourceConfig {
+            name: name.to_string(),
+            host: Some(address),
+            instance: None,
+            port: wanted.port,
+            user: wanted.user.clone(),
+            identity_file: wanted.identity_file.clone(),
+            known_hosts: wanted.known_hosts.clone(),
+            path,
+            jump: wanted.jump.clone(),
+        };
+        match crate::source::ssh::from_config(&cfg, None, &ssh.options) {
+            Ok(tail) => Ok(Some(Arc::new(tail))),
+            Err(e) => Err(format!("{name}: {e}")),
+        }
     }
 
     /// Runs a confirmed mutation. A read-only session has no executor: refuse, loudly.
@@ -231,6 +334,25 @@ fn spawn_samples(
                 .await
                 .is_err()
             {
+                return;
+            }
+        }
+    })
+}
+
+/// Forwards the tails' passphrase questions to the console as events.
+fn spawn_passphrase_questions(
+    prompt: &PassphrasePrompt,
+    events: mpsc::Sender<Event>,
+) -> JoinHandle<()> {
+    let mut questions = prompt.connect();
+    tokio::spawn(async move {
+        while let Some(q) = questions.recv().await {
+            let asked = Event::PassphraseWanted {
+                id: q.id,
+                key_file: q.key_file.display().to_string(),
+            };
+            if events.send(asked).await.is_err() {
                 return;
             }
         }

@@ -1,7 +1,7 @@
 //! The interactive console: terminal setup that is always undone (quit, panic, SIGINT, SIGTERM,
 //! SIGHUP), and the loop that turns input and source events into frames.
 
-use crate::app::{App, Effect, Event};
+use crate::app::{App, Event};
 use crate::config::Theme;
 use crate::config::{Config, ConfigError, Settings};
 use crate::runtime::Runtime;
@@ -24,6 +24,9 @@ use tokio::sync::mpsc;
 /// Tick while something is loading (spinners move) and when idle (ages move).
 const BUSY_TICK: Duration = Duration::from_millis(120);
 const IDLE_TICK: Duration = Duration::from_secs(1);
+/// Frames for data and ticks come at most this often (log lines arrive several times a second;
+/// a wall runs for months); keys, mouse and resizes are drawn at once.
+const DATA_FRAME: Duration = Duration::from_millis(500);
 
 /// Owns raw mode and the alternate screen; dropping it puts the terminal back.
 struct TerminalGuard {
@@ -39,7 +42,15 @@ impl TerminalGuard {
             restore();
             return Err(e);
         }
-        match Terminal::new(CrosstermBackend::new(out)) {
+        // A fixed viewport: ratatui would otherwise ask the terminal for its size on every
+        // frame (an open of /dev/tty each time); resize events set it instead.
+        let options = match crossterm::terminal::size() {
+            Ok((w, h)) => ratatui::TerminalOptions {
+                viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, w, h)),
+            },
+            Err(_) => ratatui::TerminalOptions::default(),
+        };
+        match Terminal::with_options(CrosstermBackend::new(out), options) {
             Ok(terminal) => Ok(TerminalGuard { terminal }),
             Err(e) => {
                 restore();
@@ -96,9 +107,17 @@ pub async fn run(
 
     // The tick keeps its own schedule, so a busy log stream cannot starve the clock.
     let mut next_tick = tokio::time::Instant::now();
+    // What is on screen is older than the state: draw at `draw_at` (now, for input).
+    let mut draw_at = Some(tokio::time::Instant::now());
+    let mut drawn_at = tokio::time::Instant::now();
     'console: loop {
-        guard.terminal.draw(|f| ui::draw(f, &app, &theme))?;
+        if draw_at.is_some_and(|at| at <= tokio::time::Instant::now()) {
+            guard.terminal.draw(|f| ui::draw(f, &app, &theme))?;
+            drawn_at = tokio::time::Instant::now();
+            draw_at = None;
+        }
         let event = tokio::select! {
+            _ = sleep_until_some(draw_at) => continue,
             maybe = input.next() => match maybe {
                 Some(Ok(ev)) => match from_terminal(ev) {
                     Some(e) => e,
@@ -131,23 +150,41 @@ pub async fn run(
             },
             _ = sigint.recv() => break 'console,
         };
+        let input = matches!(event, Event::Key(_) | Event::Mouse(_) | Event::Resize(..));
+        if let Event::Resize(w, h) = event {
+            // The viewport is fixed (no size query per frame): follow the terminal here.
+            guard
+                .terminal
+                .resize(ratatui::layout::Rect::new(0, 0, w, h))?;
+        }
         let mut effects = app.update(event);
         // Apply everything already waiting before drawing again: one frame per burst.
         while let Ok(ev) = rx.try_recv() {
             effects.extend(app.update(ev));
         }
+        let next = if input {
+            tokio::time::Instant::now()
+        } else {
+            drawn_at + DATA_FRAME
+        };
+        draw_at = Some(draw_at.map_or(next, |at| at.min(next)));
         for effect in effects {
-            match effect {
-                Effect::Quit => break 'console,
-                Effect::Refresh(p) => runtime.refresh(p),
-                Effect::FetchSamples { acl_id, rule } => runtime.fetch_samples(acl_id, rule),
-                Effect::Execute(m) => runtime.execute(m),
+            if !runtime.perform(effect) {
+                break 'console;
             }
         }
     }
     drop(runtime);
     drop(guard);
     Ok(())
+}
+
+/// Sleeps until `at`, or forever without one (a `select!` branch that never fires).
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 fn from_terminal(ev: crossterm::event::Event) -> Option<Event> {

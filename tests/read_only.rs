@@ -93,18 +93,14 @@ async fn state(moto: &Moto, seeded: &Seeded) -> Vec<String> {
     out
 }
 
-fn apply(runtime: &Runtime, effects: Vec<Effect>) {
+/// Carries out effects exactly as the console does.
+fn apply(runtime: &mut Runtime, effects: Vec<Effect>) {
     for e in effects {
-        match e {
-            Effect::Refresh(p) => runtime.refresh(p),
-            Effect::FetchSamples { acl_id, rule } => runtime.fetch_samples(acl_id, rule),
-            Effect::Execute(m) => runtime.execute(m),
-            Effect::Quit => {}
-        }
+        runtime.perform(e);
     }
 }
 
-fn drain_events(app: &mut App, rx: &mut mpsc::Receiver<Event>, runtime: &Runtime) {
+fn drain_events(app: &mut App, rx: &mut mpsc::Receiver<Event>, runtime: &mut Runtime) {
     while let Ok(ev) = rx.try_recv() {
         let effects = app.update(ev);
         apply(runtime, effects);
@@ -127,7 +123,7 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
 
     let settings = Settings::default();
     let (tx, mut rx) = mpsc::channel(4096);
-    let runtime = Runtime::start(&session, &settings, tx);
+    let mut runtime = Runtime::start(&session, &settings, tx);
     let mut app = App::new(
         session.sources.scope.clone(),
         Keymap::builtin("default").expect("keymap"),
@@ -153,7 +149,7 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
         );
         if let Ok(Some(ev)) = tokio::time::timeout(Duration::from_secs(1), rx.recv()).await {
             let effects = app.update(ev);
-            apply(&runtime, effects);
+            apply(&mut runtime, effects);
         }
     }
 
@@ -179,9 +175,9 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
                         p.select(row, h);
                     }
                     let effects = app.update(Event::Key(*key));
-                    apply(&runtime, effects);
+                    apply(&mut runtime, effects);
                     sent += 1;
-                    drain_events(&mut app, &mut rx, &runtime);
+                    drain_events(&mut app, &mut rx, &mut runtime);
                 }
             }
         }
@@ -189,7 +185,7 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
     assert!(sent > 1000, "only {sent} keys sent");
     // Let whatever the keys set off reach the wire.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    drain_events(&mut app, &mut rx, &runtime);
+    drain_events(&mut app, &mut rx, &mut runtime);
     drop(runtime);
 
     let ops = proxy.operations();

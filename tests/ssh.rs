@@ -212,6 +212,35 @@ async fn an_encrypted_key_needs_its_passphrase() {
     t.stop().await;
 }
 
+/// The console's path: the tail's thread asks through the prompt, the dialog answers.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_passphrase_asked_through_the_prompt_unlocks_the_key() {
+    let sshd = Sshd::start();
+    let locked = sshd.path("locked");
+    keygen(&locked, "typed in a dialog");
+    sshd.authorize(&sshd.path("locked.pub"));
+    let log = sshd.path("app.log");
+    append(&log, &["unlocked-by-prompt"]);
+    let mut target = sshd.target();
+    target.identity_files = vec![locked.clone()];
+    let prompt = Arc::new(ssh::PassphrasePrompt::default());
+    let mut questions = prompt.connect();
+    let tail = SshTail::new("web", target, log.display().to_string())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .with_agent(AgentSource::Disabled)
+        .with_passphrase_provider(prompt.clone());
+    let mut t = start(tail, 5);
+    let q = tokio::time::timeout(Duration::from_secs(30), questions.recv())
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("no passphrase question"));
+    assert_eq!(q.key_file, locked);
+    prompt.answer(q.id, Some("typed in a dialog".into()));
+    t.until_lines(&["unlocked-by-prompt"]).await;
+    t.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_host_key_is_refused_with_what_to_add() {
     let sshd = Sshd::start();
@@ -449,6 +478,7 @@ async fn tails_through_a_jump_host_from_config() {
         ssh_config: SshConfigSource::File(ssh_config),
         host_key_policy: HostKeyPolicy::Strict,
         agent: AgentSource::Disabled,
+        passphrase: None,
     };
     let tail = ssh::from_config(&cfg, None, &opts).unwrap_or_else(|e| panic!("{e}"));
     let jump = tail.target().jump.as_deref().map(|j| j.port);

@@ -16,6 +16,11 @@ pub enum Event {
     Data(Data),
     /// Something the operator should read in the footer (e.g. configuration reloaded).
     Status(String, DateTime<Utc>),
+    /// A log tail asks for the passphrase of an encrypted key file.
+    PassphraseWanted {
+        id: u64,
+        key_file: String,
+    },
     /// An executed mutation finished.
     Done {
         mutation: Mutation,
@@ -42,6 +47,21 @@ pub enum Data {
 pub enum Effect {
     Quit,
     Refresh(PanelId),
-    FetchSamples { acl_id: String, rule: String },
+    FetchSamples {
+        acl_id: String,
+        rule: String,
+    },
     Execute(Mutation),
+    /// The answer to `Event::PassphraseWanted` (`None`: declined).
+    Passphrase {
+        id: u64,
+        passphrase: Option<super::Secret>,
+    },
+    /// Tail the log of an instance that has no `[[log]]` entry, as `[logs.instance]` says.
+    TailInstance {
+        /// The log source's name: the instance's Name tag, else its id.
+        name: String,
+        private_ip: Option<String>,
+        public_ip: Option<String>,
+    },
 }

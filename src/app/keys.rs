@@ -1,6 +1,7 @@
 //! Keys and mouse: from an input event, through the keymap of the focused layer, to an action.
 
-use super::{Action, App, Effect, Overlay};
+use super::logs::Direction;
+use super::{Action, App, Effect, Overlay, Secret};
 use crate::action::{Mutation, RuleRef, toggled_rule};
 use crate::config::KeyContext;
 use crate::model::{PanelId, TargetState};
@@ -20,6 +21,12 @@ impl App {
         }
         match self.overlay.clone() {
             Some(Overlay::Filter { panel, before }) => self.on_filter_key(panel, before, key),
+            Some(Overlay::Search { before }) => self.on_search_key(before, key),
+            Some(Overlay::Passphrase {
+                id,
+                key_file,
+                typed,
+            }) => self.on_passphrase_key(id, key_file, typed, key),
             Some(Overlay::Confirm(c)) => self.on_confirm_key(c, key),
             Some(Overlay::Notice { .. }) => {
                 if self.keymap.lookup(KeyContext::Confirm, &key).is_some() {
@@ -64,24 +71,105 @@ impl App {
                 self.overlay = None;
             }
             _ => {
-                let mut text = self.filter_of(panel).to_string();
-                match key.code {
-                    KeyCode::Backspace => {
-                        text.pop();
+                if let Some(text) = edited(self.filter_of(panel), &key) {
+                    self.set_filter(panel, text);
+                }
+            }
+        }
+        vec![]
+    }
+
+    /// The search prompt uses the filter prompt's keys; the view jumps to the newest match as
+    /// the operator types, like `less`'s incremental search.
+    fn on_search_key(&mut self, before: String, key: KeyEvent) -> Vec<Effect> {
+        match self.keymap.lookup(KeyContext::Filter, &key) {
+            Some(Action::Confirm) => self.overlay = None,
+            Some(Action::Cancel) => {
+                self.logs.set_search(before);
+                self.overlay = None;
+            }
+            _ => {
+                if let Some(text) = edited(&self.logs.search, &key) {
+                    self.logs.set_search(text);
+                    self.logs.scroll = 0;
+                    self.logs.paused = false;
+                    if !self.logs.search.is_empty() {
+                        self.jump_to_match(Direction::Older, true);
                     }
+                }
+            }
+        }
+        vec![]
+    }
+
+    /// Typed characters go into the passphrase, shown as dots; Enter sends it, Esc declines
+    /// (the tail then reports the key as locked).
+    fn on_passphrase_key(
+        &mut self,
+        id: u64,
+        key_file: String,
+        mut typed: Secret,
+        key: KeyEvent,
+    ) -> Vec<Effect> {
+        let answer = match self.keymap.lookup(KeyContext::Filter, &key) {
+            Some(Action::Confirm) => Some(Some(std::mem::take(&mut typed))),
+            Some(Action::Cancel) => Some(None),
+            _ => {
+                match key.code {
+                    KeyCode::Backspace => typed.pop(),
                     KeyCode::Char(c)
                         if !key
                             .modifiers
                             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
                     {
-                        text.push(c)
+                        typed.push(c)
                     }
-                    _ => return vec![],
+                    _ => {}
                 }
-                self.set_filter(panel, text);
+                None
+            }
+        };
+        match answer {
+            Some(passphrase) => {
+                self.overlay = None;
+                vec![Effect::Passphrase { id, passphrase }]
+            }
+            None => {
+                self.overlay = Some(Overlay::Passphrase {
+                    id,
+                    key_file,
+                    typed,
+                });
+                vec![]
             }
         }
-        vec![]
+    }
+
+    /// `n`/`N`: the next search match older/newer than the newest line on screen. `from_newest`
+    /// also considers the newest line itself (a fresh search).
+    fn jump_to_match(&mut self, direction: Direction, from_newest: bool) {
+        if self.logs.search.is_empty() {
+            self.say("no search: press s to search", Role::Warning, self.now);
+            return;
+        }
+        if from_newest
+            && let Some(newest) = self.logs.visible(&self.world.logs, 1).first()
+            && !self.logs.search_hits(&newest.entry.as_text()).is_empty()
+        {
+            return;
+        }
+        if !self.logs.jump_to_match(&self.world.logs, direction) {
+            let which = match direction {
+                Direction::Older => "older",
+                Direction::Newer => "newer",
+            };
+            let pattern = crate::view::clean(&self.logs.search);
+            self.say(
+                format!("no {which} line matches {pattern}"),
+                Role::Warning,
+                self.now,
+            );
+        }
     }
 
     pub fn filter_of(&self, panel: PanelId) -> &str {
@@ -171,8 +259,20 @@ impl App {
             Action::Drain => self.ask_drain(),
             Action::Undo => self.ask_register(),
             Action::ToggleRule => self.ask_toggle(),
-            Action::TailLogs => self.tail_selected_instance(),
-            Action::Confirm => {}
+            Action::TailLogs => return self.tail_selected_instance(),
+            Action::Search if self.focus == PanelId::Logs => {
+                self.overlay = Some(Overlay::Search {
+                    before: self.logs.search.clone(),
+                })
+            }
+            Action::SearchOlder if self.focus == PanelId::Logs => {
+                self.jump_to_match(Direction::Older, false)
+            }
+            Action::SearchNewer if self.focus == PanelId::Logs => {
+                self.jump_to_match(Direction::Newer, false)
+            }
+            // Search keys outside the logs panel do nothing.
+            Action::Confirm | Action::Search | Action::SearchOlder | Action::SearchNewer => {}
         }
         vec![]
     }
@@ -267,15 +367,16 @@ impl App {
         self.overlay = Some(Overlay::Confirm(Box::new(confirmation)));
     }
 
-    /// `l` on an instance: show the log source named after it.
-    fn tail_selected_instance(&mut self) {
+    /// `l` on an instance: show its log source (a `[[log]]` entry named after it, or a tail
+    /// started earlier), else ask the runtime to start one as `[logs.instance]` says.
+    fn tail_selected_instance(&mut self) -> Vec<Effect> {
         let Some(key) = self.instances.selected_key() else {
             self.say(
                 "select an instance to tail its log",
                 Role::Warning,
                 self.now,
             );
-            return;
+            return vec![];
         };
         let instance = self
             .world
@@ -283,25 +384,33 @@ impl App {
             .value
             .as_ref()
             .and_then(|v| v.instances.iter().find(|i| format!("i:{}", i.id) == key));
-        let Some(instance) = instance else { return };
+        let Some(instance) = instance else {
+            return vec![];
+        };
         let wanted = instance.name.clone().unwrap_or_else(|| instance.id.clone());
-        match self
-            .world
-            .logs
-            .sources
+        let effect = Effect::TailInstance {
+            name: wanted.clone(),
+            private_ip: instance.private_ip.clone(),
+            public_ip: instance.public_ip.clone(),
+        };
+        let sources = &self.world.logs.sources;
+        let existing = sources
             .iter()
-            .position(|s| s.contains(&wanted))
-        {
-            Some(i) => {
-                self.logs.source = Some(i);
-                self.focus_panel(PanelId::Logs);
-            }
-            None => self.say(
-                format!("no log source for {wanted}: add a [[log]] entry to the config"),
-                Role::Warning,
-                self.now,
-            ),
+            .position(|s| *s == wanted)
+            .or_else(|| sources.iter().position(|s| s.contains(&wanted)));
+        self.focus_panel(PanelId::Logs);
+        self.logs.split = false;
+        if let Some(i) = existing {
+            self.logs.source = Some(i);
+            return vec![];
         }
+        self.say(
+            format!("connecting to {}…", crate::view::clean(&wanted)),
+            Role::Normal,
+            self.now,
+        );
+        self.log_wanted = Some(wanted);
+        vec![effect]
     }
 
     pub(super) fn on_confirm_key(
@@ -401,4 +510,24 @@ fn cycle(p: PanelId, step: isize) -> PanelId {
     let n = PanelId::ALL.len() as isize;
     let i = (p.number() as isize - 1 + step).rem_euclid(n);
     PanelId::ALL[i as usize]
+}
+
+/// The prompt's text after a key: Backspace deletes, a printable character is typed; `None`
+/// for any other key.
+fn edited(text: &str, key: &KeyEvent) -> Option<String> {
+    let mut text = text.to_string();
+    match key.code {
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char(c)
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            text.push(c)
+        }
+        _ => return None,
+    }
+    Some(text)
 }

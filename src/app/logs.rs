@@ -1,7 +1,8 @@
-//! The log panel's view state: follow or paused, scroll position, filter, which source.
+//! The log panel's view state: follow or paused, scroll position, filter, search, which source.
 
-use crate::model::{LogBuffer, SourcedEntry};
+use crate::model::{LogBuffer, LogEntry, SourcedEntry};
 use regex::Regex;
+use std::collections::VecDeque;
 
 #[derive(Debug, Clone)]
 pub struct LogPanel {
@@ -9,13 +10,63 @@ pub struct LogPanel {
     pub scroll: usize,
     pub paused: bool,
     pub filter: String,
-    /// Case-insensitive regex of the filter; `None` when empty or not a valid regex (then the
-    /// filter is matched as plain text).
-    pattern: Option<Regex>,
+    /// The filter as a matcher; `None` when the filter is empty.
+    filter_matcher: Option<Matcher>,
+    /// Sequence numbers (`LogBuffer::dropped` + index) of the entries the filter keeps, oldest
+    /// first, extended as lines arrive (`index`): a frame then costs the visible rows however
+    /// rarely the filter matches, and a line is tested once, not on every frame.
+    matches: VecDeque<u64>,
+    /// Entries before this sequence number are in `matches` (if they match).
+    indexed_to: u64,
+    /// Highlighted in the shown lines; `n`/`N` jump to the next older/newer line with a match.
+    pub search: String,
+    search_matcher: Option<Matcher>,
     /// Show one source only (index into the buffer's sources).
     pub source: Option<usize>,
     /// Each source in its own column instead of one merged stream.
     pub split: bool,
+}
+
+/// A case-insensitive regex, or plain text when the pattern is not a valid regex (an operator
+/// pasting `/index.php?id=(` means the text).
+#[derive(Debug, Clone)]
+struct Matcher {
+    regex: Regex,
+    /// A leading `!` in a filter keeps the lines that do NOT match.
+    inverse: bool,
+}
+
+impl Matcher {
+    fn new(pattern: &str, allow_inverse: bool) -> Option<Matcher> {
+        let (inverse, needle) = match pattern.strip_prefix('!') {
+            Some(rest) if allow_inverse => (true, rest),
+            _ => (false, pattern),
+        };
+        if needle.is_empty() {
+            return None;
+        }
+        let regex = regex::RegexBuilder::new(needle)
+            .case_insensitive(true)
+            .build()
+            .or_else(|_| {
+                regex::RegexBuilder::new(&regex::escape(needle))
+                    .case_insensitive(true)
+                    .build()
+            })
+            .ok()?;
+        Some(Matcher { regex, inverse })
+    }
+
+    fn keeps(&self, text: &str) -> bool {
+        self.regex.is_match(text) != self.inverse
+    }
+}
+
+/// Which way `n`/`N` look for the next search match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Older,
+    Newer,
 }
 
 impl LogPanel {
@@ -24,7 +75,11 @@ impl LogPanel {
             scroll: 0,
             paused: false,
             filter: String::new(),
-            pattern: None,
+            filter_matcher: None,
+            matches: VecDeque::new(),
+            indexed_to: 0,
+            search: String::new(),
+            search_matcher: None,
             source: None,
             split: false,
         };
@@ -35,14 +90,52 @@ impl LogPanel {
     /// A filter is a case-insensitive regex (or plain text if it isn't one); a leading `!`
     /// keeps the lines that do NOT match, e.g. `!ELB-HealthChecker` hides health checks.
     pub fn set_filter(&mut self, filter: String) {
-        let pattern = filter.strip_prefix('!').unwrap_or(&filter);
-        self.pattern = regex::RegexBuilder::new(pattern)
-            .case_insensitive(true)
-            .build()
-            .ok()
-            .filter(|_| !filter.is_empty());
+        self.filter_matcher = Matcher::new(&filter, true);
         self.filter = filter;
+        self.matches.clear();
+        self.indexed_to = 0;
         self.scroll = 0;
+    }
+
+    /// Sets the search pattern (regex or plain text, case-insensitive); lines stay where they
+    /// are, the matches are highlighted.
+    pub fn set_search(&mut self, search: String) {
+        self.search_matcher = Matcher::new(&search, false);
+        self.search = search;
+    }
+
+    /// The spans of `text` the search matches, as byte ranges, for highlighting.
+    pub fn search_hits(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        match &self.search_matcher {
+            Some(m) => m
+                .regex
+                .find_iter(text)
+                .filter(|m| !m.is_empty())
+                .map(|m| m.range())
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Tests the entries that arrived since the last call against the filter. Call after the
+    /// buffer changed; entries not indexed yet are still shown correctly, only slower.
+    pub fn index(&mut self, buffer: &LogBuffer) {
+        let Some(matcher) = &self.filter_matcher else {
+            return;
+        };
+        let first = buffer.dropped;
+        let end = first + buffer.entries.len() as u64;
+        while self.matches.front().is_some_and(|&seq| seq < first) {
+            self.matches.pop_front();
+        }
+        for seq in self.indexed_to.max(first)..end {
+            if let Some(e) = buffer.entries.get((seq - first) as usize)
+                && matcher.keeps(&e.entry.as_text())
+            {
+                self.matches.push_back(seq);
+            }
+        }
+        self.indexed_to = end;
     }
 
     pub fn toggle_follow(&mut self) {
@@ -58,55 +151,97 @@ impl LogPanel {
         self.paused = self.scroll > 0;
     }
 
-    pub fn shows(&self, entry: &SourcedEntry) -> bool {
-        self.shows_from(entry, self.source)
+    /// Whether the view shows `entry` of `source` (filter and source), e.g. to keep a paused
+    /// view still while lines arrive.
+    pub fn shows(&self, source: usize, entry: &LogEntry) -> bool {
+        self.source.is_none_or(|s| s == source)
+            && self
+                .filter_matcher
+                .as_ref()
+                .is_none_or(|m| m.keeps(&entry.as_text()))
     }
 
-    fn shows_from(&self, entry: &SourcedEntry, source: Option<usize>) -> bool {
-        if source.is_some_and(|s| s != entry.source) {
-            return false;
-        }
-        if self.filter.is_empty() {
-            return true;
-        }
-        let text = entry.entry.text();
-        let (inverse, needle) = match self.filter.strip_prefix('!') {
-            Some(rest) => (true, rest),
-            None => (false, self.filter.as_str()),
+    /// The entries the view shows, newest first, for one source or all (`None`).
+    fn shown_newest_first<'a>(
+        &'a self,
+        buffer: &'a LogBuffer,
+        source: Option<usize>,
+    ) -> Box<dyn Iterator<Item = &'a SourcedEntry> + 'a> {
+        let of_source = move |e: &&SourcedEntry| source.is_none_or(|s| s == e.source);
+        let Some(matcher) = &self.filter_matcher else {
+            return Box::new(buffer.entries.iter().rev().filter(of_source));
         };
-        if needle.is_empty() {
-            return true;
-        }
-        let hit = match &self.pattern {
-            Some(re) => re.is_match(&text),
-            None => text.to_lowercase().contains(&needle.to_lowercase()),
-        };
-        hit != inverse
+        let first = buffer.dropped;
+        let end = first + buffer.entries.len() as u64;
+        let indexed_to = self.indexed_to.max(first).min(end);
+        let at = move |seq: u64| buffer.entries.get((seq - first) as usize);
+        // Not yet indexed (newest), tested here; then the index.
+        let fresh = (indexed_to..end)
+            .rev()
+            .filter_map(at)
+            .filter(move |e| matcher.keeps(&e.entry.as_text()));
+        let indexed = self
+            .matches
+            .iter()
+            .rev()
+            .filter(move |&&seq| seq >= first && seq < indexed_to)
+            .filter_map(move |&seq| at(seq));
+        Box::new(fresh.chain(indexed).filter(of_source))
     }
 
-    /// The entries to draw in `height` rows, oldest first; scanning stops once the screen is
-    /// full, so the cost follows the visible rows, not the buffer size.
-    pub fn visible<'a>(&self, buffer: &'a LogBuffer, height: usize) -> Vec<&'a SourcedEntry> {
+    /// The entries to draw in `height` rows, oldest first. The cost follows the visible rows,
+    /// not the buffer size (a filter is served from the index).
+    pub fn visible<'a>(&'a self, buffer: &'a LogBuffer, height: usize) -> Vec<&'a SourcedEntry> {
         self.visible_from(buffer, height, self.source)
     }
 
     /// The same, for one source (side-by-side columns) or all (`None`).
     pub fn visible_from<'a>(
-        &self,
+        &'a self,
         buffer: &'a LogBuffer,
         height: usize,
         source: Option<usize>,
     ) -> Vec<&'a SourcedEntry> {
-        let mut out: Vec<&SourcedEntry> = buffer
-            .entries
-            .iter()
-            .rev()
-            .filter(|e| self.shows_from(e, source))
+        let mut out: Vec<&SourcedEntry> = self
+            .shown_newest_first(buffer, source)
             .skip(self.scroll)
             .take(height)
             .collect();
         out.reverse();
         out
+    }
+
+    /// Scrolls so the next shown line with a search match, older or newer than the newest line
+    /// on screen, becomes the newest line on screen (pausing the view). `false` when there is
+    /// no such line (or no search).
+    pub fn jump_to_match(&mut self, buffer: &LogBuffer, direction: Direction) -> bool {
+        let Some(search) = &self.search_matcher else {
+            return false;
+        };
+        let hits = |e: &SourcedEntry| search.regex.is_match(&e.entry.as_text());
+        let found = match direction {
+            Direction::Older => self
+                .shown_newest_first(buffer, self.source)
+                .enumerate()
+                .skip(self.scroll + 1)
+                .find(|(_, e)| hits(e))
+                .map(|(i, _)| i),
+            Direction::Newer => self
+                .shown_newest_first(buffer, self.source)
+                .take(self.scroll)
+                .enumerate()
+                .filter(|(_, e)| hits(e))
+                .last()
+                .map(|(i, _)| i),
+        };
+        match found {
+            Some(i) => {
+                self.scroll = i;
+                self.paused = true;
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -165,5 +300,64 @@ mod tests {
         p.toggle_follow();
         assert!(!p.paused);
         assert_eq!(shown(&p, &b), vec!["1", "2", "3", "4"]);
+    }
+
+    #[test]
+    fn filter_index_follows_arrivals_and_evictions() {
+        let at = DateTime::from_timestamp(0, 0).unwrap_or_default();
+        let line = |t: String| LogEntry::Line {
+            received_at: at,
+            text: t,
+        };
+        let mut b = LogBuffer::with_capacity(50);
+        let mut p = LogPanel::new(Some("hit"));
+        b.push(
+            "a",
+            (0..40).map(|i| line(format!("{i} {}", if i % 10 == 0 { "hit" } else { "miss" }))),
+            at,
+        );
+        p.index(&b);
+        assert_eq!(shown(&p, &b), vec!["0 hit", "10 hit", "20 hit", "30 hit"]);
+        // 30 more: the first 20 fall off the front, "0 hit" and "10 hit" with them.
+        b.push(
+            "a",
+            (40..70).map(|i| line(format!("{i} {}", if i % 10 == 0 { "hit" } else { "miss" }))),
+            at,
+        );
+        // Not indexed yet: still shown right, from the unindexed tail.
+        assert_eq!(
+            shown(&p, &b),
+            vec!["20 hit", "30 hit", "40 hit", "50 hit", "60 hit"]
+        );
+        p.index(&b);
+        assert_eq!(
+            shown(&p, &b),
+            vec!["20 hit", "30 hit", "40 hit", "50 hit", "60 hit"]
+        );
+        assert_eq!(p.matches.len(), 5);
+        // Scrolled by shown lines, not buffer lines.
+        p.scroll = 3;
+        assert_eq!(shown(&p, &b), vec!["20 hit", "30 hit"]);
+    }
+
+    #[test]
+    fn search_jumps_older_and_newer_and_highlights() {
+        let b = buffer(&["a 500", "b", "c 500", "d", "e"]);
+        let mut p = LogPanel::new(None);
+        p.set_search("500".into());
+        assert_eq!(p.search_hits("c 500 x"), vec![2..5]);
+        assert!(p.jump_to_match(&b, Direction::Older));
+        // "c 500" is now the newest line on screen.
+        assert_eq!(p.visible(&b, 1)[0].entry.text(), "c 500");
+        assert!(p.paused);
+        assert!(p.jump_to_match(&b, Direction::Older));
+        assert_eq!(p.visible(&b, 1)[0].entry.text(), "a 500");
+        assert!(!p.jump_to_match(&b, Direction::Older), "nothing older");
+        assert!(p.jump_to_match(&b, Direction::Newer));
+        assert_eq!(p.visible(&b, 1)[0].entry.text(), "c 500");
+        assert!(!p.jump_to_match(&b, Direction::Newer), "nothing newer");
+        // Not a regex: plain text, case-insensitive.
+        p.set_search("B(".into());
+        assert!(p.search_hits("xb(y").len() == 1);
     }
 }

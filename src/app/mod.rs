@@ -6,12 +6,14 @@ pub mod event;
 mod keys;
 mod logs;
 pub mod panel;
+mod secret;
 
 pub use action::Action;
 pub use confirm::Confirmation;
 pub use event::{Data, Effect, Event};
 pub use logs::LogPanel;
 pub use panel::TablePanel;
+pub use secret::Secret;
 
 use crate::action::{Mutation, TargetRef};
 use crate::config::{Keymap, Settings};
@@ -21,7 +23,7 @@ use crate::ui::layout;
 use crate::view;
 use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 /// A dialog or prompt over the panels; it takes the keys while open.
 #[derive(Debug, Clone)]
@@ -34,6 +36,16 @@ pub enum Overlay {
     Filter {
         panel: PanelId,
         before: String,
+    },
+    /// Typing a search in the logs panel; `before` is restored on cancel.
+    Search {
+        before: String,
+    },
+    /// A log tail needs the passphrase of `key_file`; answered with `Effect::Passphrase`.
+    Passphrase {
+        id: u64,
+        key_file: String,
+        typed: Secret,
     },
     /// Something the operator must read in full, e.g. why an action failed; any answer closes it.
     Notice {
@@ -80,8 +92,14 @@ pub struct App {
     pub intervals: Vec<(PanelId, std::time::Duration)>,
     /// Problems in the world as it stands, worst first (recomputed on data and on the clock).
     pub problems: Vec<Problem>,
+    /// The part of `problems` found in the data (not staleness), kept between ticks.
+    data_problems: Vec<Problem>,
     /// Wall-monitor mode: no key hints, optional rotation through zoomed panels.
     pub wall: Option<Wall>,
+    /// Passphrase questions waiting for the dialog (another overlay is open), oldest first.
+    passphrases_waiting: VecDeque<(u64, String)>,
+    /// A tail started with `l`: its lines are shown alone once they arrive.
+    log_wanted: Option<String>,
 }
 
 /// Wall-monitor mode's state.
@@ -127,7 +145,10 @@ impl App {
             in_flight: Vec::new(),
             intervals: settings.polled_intervals(),
             problems: Vec::new(),
+            data_problems: Vec::new(),
             wall: None,
+            passphrases_waiting: VecDeque::new(),
+            log_wanted: None,
         }
     }
 
@@ -148,12 +169,18 @@ impl App {
         crate::problems::stale_for(&self.world, panel, self.now, interval)
     }
 
-    fn recompute_problems(&mut self) {
+    /// Finds the problems again: those in the data only when `data_changed`, staleness always
+    /// (it moves with the clock).
+    fn recompute_problems(&mut self, data_changed: bool) {
         let context = crate::problems::Context {
             intervals: self.intervals.clone(),
             counting_by_console: self.remembered_actions.keys().cloned().collect(),
         };
-        self.problems = crate::problems::find(&self.world, self.now, &context);
+        if data_changed {
+            self.data_problems = crate::problems::in_data(&self.world, &context);
+        }
+        self.problems =
+            crate::problems::with_staleness(&self.world, self.now, &context, &self.data_problems);
     }
 
     /// Wall rotation: the next panel's turn has come.
@@ -177,6 +204,21 @@ impl App {
 
     /// Applies one event; returns what the runtime should do next.
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
+        let effects = self.apply(event);
+        // A passphrase question waits for whatever dialog is open to close.
+        if self.overlay.is_none()
+            && let Some((id, key_file)) = self.passphrases_waiting.pop_front()
+        {
+            self.overlay = Some(Overlay::Passphrase {
+                id,
+                key_file,
+                typed: Secret::default(),
+            });
+        }
+        effects
+    }
+
+    fn apply(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::Key(key) => self.on_key(key),
             Event::Mouse(mouse) => self.on_mouse(mouse),
@@ -188,15 +230,21 @@ impl App {
             Event::Tick(now) => {
                 self.now = now;
                 self.spinner = self.spinner.wrapping_add(1);
-                if self.count_down_drains() {
+                let drains_moved = self.count_down_drains();
+                if drains_moved {
                     self.rebuild(PanelId::Targets);
                 }
                 self.rotate_wall();
-                self.recompute_problems();
+                self.recompute_problems(drains_moved);
                 vec![]
             }
             Event::Status(text, at) => {
                 self.say(text, view::Role::Normal, at);
+                vec![]
+            }
+            Event::PassphraseWanted { id, key_file } => {
+                self.passphrases_waiting
+                    .push_back((id, view::clean(&key_file)));
                 vec![]
             }
             Event::Data(data) => {
@@ -204,7 +252,7 @@ impl App {
                 let panel_data = !matches!(data, Data::Logs(..) | Data::LogError(..));
                 let effects = self.on_data(data);
                 if panel_data {
-                    self.recompute_problems();
+                    self.recompute_problems(true);
                 }
                 effects
             }
@@ -223,16 +271,20 @@ impl App {
                 self.world.scope.caller_arn = id.arn;
             }
             Data::Identity(_, Err(e)) => tracing::warn!(error = %e, "caller identity unknown"),
+            // Most refreshes change nothing: then the tables (built from every row) stay.
             Data::Targets(at, r) => {
-                self.world.targets.record(at, r);
-                self.count_down_drains();
-                self.rebuild(PanelId::Targets);
-                // Instances show which groups they belong to.
-                self.rebuild(PanelId::Instances);
+                let changed = self.world.targets.record_changed(at, r);
+                if self.count_down_drains() || changed {
+                    self.rebuild(PanelId::Targets);
+                    // Instances show which groups they belong to.
+                    self.rebuild(PanelId::Instances);
+                }
             }
             Data::Waf(at, r) => {
-                self.world.waf.record(at, r);
-                self.rebuild(PanelId::Waf);
+                if self.world.waf.record_changed(at, r) {
+                    self.rebuild(PanelId::Waf);
+                }
+                // Sampled requests move on even when the rules don't.
                 return self.samples_for_selection();
             }
             Data::Samples(at, r) => {
@@ -240,14 +292,16 @@ impl App {
                 self.rebuild_samples();
             }
             Data::Dns(at, r) => {
-                self.world.dns.record(at, r);
-                self.rebuild(PanelId::Dns);
+                if self.world.dns.record_changed(at, r) {
+                    self.rebuild(PanelId::Dns);
+                }
             }
             Data::Instances(at, r) => {
-                self.world.instances.record(at, r);
-                self.rebuild(PanelId::Instances);
-                // Targets are named after their instances.
-                self.rebuild(PanelId::Targets);
+                if self.world.instances.record_changed(at, r) {
+                    self.rebuild(PanelId::Instances);
+                    // Targets are named after their instances.
+                    self.rebuild(PanelId::Targets);
+                }
             }
             Data::Logs(at, batch) => {
                 self.world.logs.error = None;
@@ -263,16 +317,19 @@ impl App {
                     let arriving = batch
                         .entries
                         .iter()
-                        .filter(|e| {
-                            panel.shows(&crate::model::SourcedEntry {
-                                source: source.unwrap_or(self.world.logs.sources.len()),
-                                entry: (*e).clone(),
-                            })
-                        })
+                        .filter(|e| panel.shows(source.unwrap_or(self.world.logs.sources.len()), e))
                         .count();
                     self.logs.scroll += arriving;
                 }
+                if self.log_wanted.as_ref() == Some(&batch.source) {
+                    self.log_wanted = None;
+                    // A new source gets the next index when its first batch is pushed.
+                    let sources = &self.world.logs.sources;
+                    let i = sources.iter().position(|s| *s == batch.source);
+                    self.logs.source = Some(i.unwrap_or(sources.len()));
+                }
                 self.world.logs.push(&batch.source, batch.entries, at);
+                self.logs.index(&self.world.logs);
             }
             Data::LogError(_, e) => self.world.logs.error = Some(e),
         }
@@ -383,7 +440,7 @@ impl App {
                     .unwrap_or_default();
                 self.instances.set_table(t, viewport);
             }
-            PanelId::Logs => {}
+            PanelId::Logs => self.logs.index(&self.world.logs),
         }
     }
 

@@ -394,3 +394,141 @@ fn a_drained_target_counts_down_its_deregistration_delay() {
         "{row:?}"
     );
 }
+
+fn instance(id: &str, name: &str, ip: &str) -> Instance {
+    Instance {
+        id: id.into(),
+        name: Some(name.into()),
+        instance_type: "t3.small".into(),
+        az: "ap-northeast-1a".into(),
+        region: "ap-northeast-1".into(),
+        private_ip: Some(ip.into()),
+        public_ip: None,
+        state: "running".into(),
+        system_status: CheckStatus::Ok,
+        instance_status: CheckStatus::Ok,
+        events: vec![],
+    }
+}
+
+fn log_batch(source: &str, lines: &[&str]) -> Event {
+    Event::Data(Data::Logs(
+        t0(),
+        crate::source::LogBatch {
+            source: source.into(),
+            entries: lines
+                .iter()
+                .map(|l| LogEntry::Line {
+                    received_at: t0(),
+                    text: l.to_string(),
+                })
+                .collect(),
+        },
+    ))
+}
+
+#[test]
+fn l_on_an_instance_without_a_source_asks_for_a_tail_once_and_shows_it_alone() {
+    let mut a = app(false);
+    a.update(Event::Data(Data::Instances(
+        t0(),
+        Ok(InstancesView {
+            instances: vec![instance("i-left", "ha-web-left", "10.0.20.5")],
+        }),
+    )));
+    a.update(log_batch("s5-nginx-proxy", &["other"]));
+    a.update(key('4'));
+    select(&mut a, PanelId::Instances, "i:i-left");
+    let effects = a.update(key('l'));
+    assert_eq!(
+        effects,
+        vec![Effect::TailInstance {
+            name: "ha-web-left".into(),
+            private_ip: Some("10.0.20.5".into()),
+            public_ip: None,
+        }]
+    );
+    assert_eq!(a.focus, PanelId::Logs);
+    // Its first lines select it.
+    a.update(log_batch("ha-web-left", &["GET / 200"]));
+    assert_eq!(a.logs.source, Some(1));
+    // Pressed again: the tail exists, only selected.
+    a.update(key('4'));
+    assert!(a.update(key('l')).is_empty());
+    assert_eq!(a.logs.source, Some(1));
+}
+
+#[test]
+fn passphrase_dialog_waits_for_other_dialogs_and_never_shows_the_text() {
+    let mut a = app(false);
+    a.update(key('?'));
+    a.update(Event::PassphraseWanted {
+        id: 7,
+        key_file: "/home/op/.ssh/id_ed25519\u{1b}[2J".into(),
+    });
+    assert!(matches!(a.overlay, Some(Overlay::Help { .. })));
+    a.update(code(KeyCode::Esc));
+    let Some(Overlay::Passphrase { id, key_file, .. }) = &a.overlay else {
+        panic!("no passphrase dialog: {:?}", a.overlay);
+    };
+    assert_eq!(*id, 7);
+    assert!(!key_file.contains('\u{1b}'), "key file name is sanitised");
+    for c in "pw d".chars() {
+        a.update(key(c));
+    }
+    a.update(code(KeyCode::Backspace));
+    a.update(key('x'));
+    assert!(!format!("{:?}", a.overlay).contains("pw x"));
+    let effects = a.update(code(KeyCode::Enter));
+    let [
+        Effect::Passphrase {
+            id: 7,
+            passphrase: Some(p),
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(p.expose(), "pw x");
+    assert!(a.overlay.is_none());
+    // Esc declines.
+    a.update(Event::PassphraseWanted {
+        id: 8,
+        key_file: "k".into(),
+    });
+    assert_eq!(
+        a.update(code(KeyCode::Esc)),
+        vec![Effect::Passphrase {
+            id: 8,
+            passphrase: None
+        }]
+    );
+}
+
+#[test]
+fn search_highlights_and_n_jumps_to_older_matches() {
+    let mut a = app(false);
+    a.update(log_batch("s5", &["a 502", "b 200", "c 502", "d 200"]));
+    a.update(key('5'));
+    a.update(key('s'));
+    for c in "502".chars() {
+        a.update(key(c));
+    }
+    a.update(code(KeyCode::Enter));
+    // The newest match is the newest line on screen.
+    let newest = |a: &App| a.logs.visible(&a.world.logs, 1)[0].entry.text();
+    assert_eq!(newest(&a), "c 502");
+    a.update(key('n'));
+    assert_eq!(newest(&a), "a 502");
+    a.update(key('n'));
+    assert_eq!(newest(&a), "a 502", "nothing older: stays");
+    assert!(
+        a.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("no older line"))
+    );
+    a.update(key('N'));
+    assert_eq!(newest(&a), "c 502");
+    // Lines are not filtered by a search.
+    assert_eq!(a.logs.visible(&a.world.logs, 10).len(), 4 - a.logs.scroll);
+}

@@ -18,7 +18,10 @@ pub use error::ConfigError;
 pub use key::{KeyCombo, KeyParseError};
 pub use keymap::{BUILTIN_KEYMAPS, Binding, KeyContext, Keymap};
 pub use paths::{config_dir, state_dir, user_config_path, user_keymap_path};
-pub use settings::{Filters, LogSettings, LogSourceConfig, Refresh, Settings, WafSettings};
+pub use settings::{
+    AddressKind, Filters, InstanceLogs, LogSettings, LogSourceConfig, Refresh, Settings,
+    WafSettings,
+};
 pub use theme::{BUILTIN_THEMES, Theme};
 
 /// A shipped file (embedded keymap or theme) by name: its display path and text, or an error

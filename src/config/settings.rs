@@ -84,6 +84,8 @@ pub struct LogSettings {
     /// Lines of history fetched when a tail starts (0..=100,000).
     #[serde(deserialize_with = "backlog")]
     pub backlog: usize,
+    /// `[logs.instance]`: how `l` tails an instance that has no `[[log]]` entry.
+    pub instance: InstanceLogs,
 }
 
 impl Default for LogSettings {
@@ -91,8 +93,36 @@ impl Default for LogSettings {
         LogSettings {
             buffer_lines: 100_000,
             backlog: 200,
+            instance: InstanceLogs::default(),
         }
     }
+}
+
+/// The log `l` tails on a selected instance without a `[[log]]` entry: the same fields as a
+/// `[[log]]` entry, with the host taken from the instance. Without `path`, `l` explains how to
+/// set one up instead of guessing which file matters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InstanceLogs {
+    /// The remote file, e.g. `/var/log/nginx/access.log`.
+    pub path: Option<String>,
+    /// Which of the instance's addresses to connect to.
+    pub address: AddressKind,
+    #[serde(deserialize_with = "port")]
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    pub identity_file: Option<PathBuf>,
+    pub known_hosts: Option<PathBuf>,
+    /// A jump host, as for `ssh -J`, or a `Host` of the ssh config.
+    pub jump: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AddressKind {
+    #[default]
+    Private,
+    Public,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -375,13 +405,14 @@ impl Settings {
         };
         resolve(&mut self.theme, BUILTIN_THEMES);
         resolve(&mut self.keymap, BUILTIN_KEYMAPS);
-        for log in &mut self.log {
-            for p in [&mut log.identity_file, &mut log.known_hosts]
-                .into_iter()
-                .flatten()
-            {
-                *p = paths::resolve(p, dir);
-            }
+        let instance = &mut self.logs.instance;
+        let files = [&mut instance.identity_file, &mut instance.known_hosts];
+        let logs = self
+            .log
+            .iter_mut()
+            .flat_map(|log| [&mut log.identity_file, &mut log.known_hosts]);
+        for p in files.into_iter().chain(logs).flatten() {
+            *p = paths::resolve(p, dir);
         }
     }
 

@@ -17,6 +17,9 @@ pub struct Instance {
     pub az: String,
     pub region: String,
     pub private_ip: Option<String>,
+    /// Only for instances that have one; `l` can connect to it (`[logs.instance] address`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
     /// pending, running, stopping, stopped, shutting-down, terminated.
     pub state: String,
     pub system_status: CheckStatus,

@@ -29,16 +29,21 @@ impl LogEntry {
     }
 
     pub fn text(&self) -> String {
+        self.as_text().into_owned()
+    }
+
+    /// The text without copying a line (a gap's marker is made up on the spot).
+    pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
         match self {
-            LogEntry::Line { text, .. } => text.clone(),
+            LogEntry::Line { text, .. } => std::borrow::Cow::Borrowed(text),
             LogEntry::Gap {
                 lost_at,
                 resumed_at,
-            } => format!(
+            } => std::borrow::Cow::Owned(format!(
                 "— connection lost {}, resumed {} —",
                 lost_at.format("%H:%M:%S"),
                 resumed_at.format("%H:%M:%S")
-            ),
+            )),
         }
     }
 }

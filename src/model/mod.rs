@@ -103,6 +103,18 @@ impl<T> PanelData<T> {
         }
     }
 
+    /// Like `record`; says whether the value changed (an error keeps the old value).
+    pub fn record_changed(&mut self, at: DateTime<Utc>, outcome: Result<T, String>) -> bool
+    where
+        T: PartialEq,
+    {
+        let changed = outcome
+            .as_ref()
+            .is_ok_and(|v| self.value.as_ref() != Some(v));
+        self.record(at, outcome);
+        changed
+    }
+
     /// Nothing has arrived yet, neither data nor an error.
     pub fn is_loading(&self) -> bool {
         self.value.is_none() && self.error.is_none()

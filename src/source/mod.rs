@@ -115,6 +115,9 @@ pub struct Sources {
 pub struct Session {
     pub sources: Sources,
     pub executor: Option<Arc<dyn Executor>>,
+    /// Tails over SSH can be started while the console runs; `None` in the demo world, which
+    /// never contacts a host.
+    pub ssh: Option<ssh::SshAccess>,
 }
 
 impl Session {

@@ -98,6 +98,36 @@ pub fn notice(frame: &mut Frame, theme: &Theme, title: &str, text: &str) {
     );
 }
 
+/// Asks for a key file's passphrase; what is typed shows as one dot per character.
+pub fn passphrase(frame: &mut Frame, theme: &Theme, key_file: &str, typed: usize) {
+    let lines = vec![
+        Line::from(Span::styled(
+            "A log tail needs the passphrase of",
+            theme.style(Role::Dialog),
+        )),
+        Line::from(Span::styled(key_file.to_string(), theme.style(Role::Title))),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("Passphrase: ", theme.style(Role::Dialog)),
+            Span::styled("•".repeat(typed.min(64)), theme.style(Role::Warning)),
+            Span::styled("█", theme.style(Role::Focus)),
+        ]),
+        Line::from(""),
+        Line::from(Span::styled(
+            "Enter sends it (kept in memory for this tail's reconnects) · Esc skips this key",
+            theme.style(Role::Muted),
+        )),
+    ];
+    let area = centered(frame.area(), 90, lines.len() as u16 + 2);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(dialog_block(theme, " SSH key passphrase ")),
+        area,
+    );
+}
+
 pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: usize) {
     let mut lines = Vec::new();
     let contexts = [

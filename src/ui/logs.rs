@@ -48,7 +48,7 @@ fn draw_lines(
         .visible_from(buffer, area.height as usize, source)
         .into_iter()
         .map(|e| {
-            let text = e.entry.text();
+            let text = e.entry.as_text();
             let mut spans = Vec::with_capacity(2);
             if several {
                 spans.push(Span::styled(
@@ -60,7 +60,17 @@ fn draw_lines(
                 crate::model::LogEntry::Gap { .. } => Role::Warning,
                 _ => line_role(&text),
             };
-            spans.push(Span::styled(text, theme.style(role)));
+            let style = theme.style(role);
+            let mut at = 0;
+            for hit in app.logs.search_hits(&text) {
+                spans.push(Span::styled(text[at..hit.start].to_string(), style));
+                spans.push(Span::styled(
+                    text[hit.clone()].to_string(),
+                    theme.style(Role::Selection),
+                ));
+                at = hit.end;
+            }
+            spans.push(Span::styled(text[at..].to_string(), style));
             Line::from(spans)
         })
         .collect();

@@ -27,7 +27,10 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(Overlay::Help { scroll }) => dialog::help(frame, app, theme, *scroll),
         Some(Overlay::Confirm(c)) => dialog::confirm(frame, theme, c),
         Some(Overlay::Notice { title, text }) => dialog::notice(frame, theme, title, text),
-        Some(Overlay::Filter { .. }) | None => {}
+        Some(Overlay::Passphrase {
+            key_file, typed, ..
+        }) => dialog::passphrase(frame, theme, key_file, typed.len()),
+        Some(Overlay::Filter { .. } | Overlay::Search { .. }) | None => {}
     }
 }
 
@@ -59,6 +62,17 @@ fn footer<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
             Span::styled(app.filter_of(*panel).to_string(), theme.style(Role::Normal)),
             Span::styled("█", theme.style(Role::Focus)),
             Span::styled("  Enter keep · Esc cancel", theme.style(Role::Muted)),
+        ]));
+    }
+    if let Some(Overlay::Search { .. }) = &app.overlay {
+        return Paragraph::new(Line::from(vec![
+            Span::styled(" search Logs: ", theme.style(Role::Hint)),
+            Span::styled(app.logs.search.clone(), theme.style(Role::Normal)),
+            Span::styled("█", theme.style(Role::Focus)),
+            Span::styled(
+                "  Enter keep · Esc cancel · then n older, N newer",
+                theme.style(Role::Muted),
+            ),
         ]));
     }
     if let Some(status) = &app.status

@@ -67,6 +67,7 @@ impl Ec2Source {
                         .to_string(),
                     region: rc.region.clone(),
                     private_ip: i.private_ip_address().map(str::to_string),
+                    public_ip: i.public_ip_address().map(str::to_string),
                     state: i
                         .state()
                         .and_then(|s| s.name())

@@ -61,5 +61,6 @@ pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError
         } else {
             Some(Arc::new(AwsExecutor::new(&regions, &global)))
         },
+        ssh: None,
     })
 }

@@ -423,6 +423,7 @@ fn instances(origin: DateTime<Utc>) -> Vec<Instance> {
                 az: d.az.to_string(),
                 region: d.az[..d.az.len() - 1].to_string(),
                 private_ip: Some(d.ip.to_string()),
+                public_ip: None,
                 state: if d.running { "running" } else { "stopped" }.to_string(),
                 system_status: status,
                 instance_status: status,

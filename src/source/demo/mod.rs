@@ -84,6 +84,7 @@ impl DemoWorld {
         Session {
             sources,
             executor: Some(Arc::new(executor::DemoExecutor::new(self.clone()))),
+            ssh: None,
         }
     }
 

@@ -11,6 +11,7 @@ mod error;
 mod follow;
 mod hostkey;
 mod lines;
+mod prompt;
 mod relay;
 mod target;
 
@@ -23,6 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use auth::{AgentSource, PassphraseProvider, fixed_passphrase};
 pub use hostkey::{HostKeyPolicy, KnownHostsFiles, fingerprint, known_hosts_line};
 pub use lines::MAX_LINE;
+pub use prompt::{PassphrasePrompt, PassphraseRequest};
 pub use target::{SshConfigSource, SshTarget, TargetOverrides, resolve_target};
 
 use crate::config::LogSourceConfig;
@@ -45,11 +47,29 @@ impl Default for Backoff {
 }
 
 /// Settings shared by every SSH log source.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct SshOptions {
     pub ssh_config: SshConfigSource,
     pub host_key_policy: HostKeyPolicy,
     pub agent: AgentSource,
+    /// Asked for the passphrase of an encrypted key file (the console's dialog).
+    pub passphrase: Option<Arc<dyn PassphraseProvider>>,
+}
+
+/// What the console needs to start tails while it runs (`l` on an instance): the shared options,
+/// with the passphrase prompt it answers from its dialog.
+#[derive(Clone)]
+pub struct SshAccess {
+    pub options: SshOptions,
+    pub prompt: Arc<PassphrasePrompt>,
+}
+
+impl SshAccess {
+    pub fn new(mut options: SshOptions) -> SshAccess {
+        let prompt = Arc::new(PassphrasePrompt::default());
+        options.passphrase = Some(prompt.clone());
+        SshAccess { options, prompt }
+    }
 }
 
 /// A remote file followed with `tail -F` over SSH.
@@ -175,9 +195,13 @@ pub fn from_config(
         jump: cfg.jump.clone(),
     };
     let target = resolve_target(host, &over, &opts.ssh_config)?;
-    Ok(SshTail::new(&cfg.name, target, &cfg.path)?
+    let tail = SshTail::new(&cfg.name, target, &cfg.path)?
         .with_host_key_policy(opts.host_key_policy)
-        .with_agent(opts.agent.clone()))
+        .with_agent(opts.agent.clone());
+    Ok(match &opts.passphrase {
+        Some(p) => tail.with_passphrase_provider(p.clone()),
+        None => tail,
+    })
 }
 
 /// A configured log source that could not be set up: tailing it reports why, in the panel.

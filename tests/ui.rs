@@ -334,3 +334,46 @@ fn tails_side_by_side() {
     }
     insta::assert_snapshot!(render(&app).backend());
 }
+
+#[test]
+fn log_search_highlights_its_matches() {
+    let mut app = console(false);
+    press(&mut app, KeyCode::Char('5'));
+    press(&mut app, KeyCode::Enter);
+    keys(&mut app, "sHTTP/1.1");
+    let terminal = render(&app);
+    insta::assert_snapshot!(terminal.backend());
+    let theme = Theme::load("dark", false).unwrap();
+    let selection = theme.style(Role::Selection);
+    let buffer = terminal.backend().buffer();
+    // Every on-screen "HTTP/1.1" is drawn in the selection style, and nothing else is.
+    let mut highlighted = 0;
+    for y in 1..H - 1 {
+        let line: String = (0..W)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
+        if let Some(at) = line.find("HTTP/1.1") {
+            let x = line[..at].chars().count() as u16;
+            let cell = &buffer[(x, y)];
+            let styled = selection.fg.is_none_or(|fg| cell.fg == fg)
+                && selection.bg.is_none_or(|bg| cell.bg == bg)
+                && cell.modifier.contains(selection.add_modifier);
+            assert!(styled, "row {y} not highlighted: {line}");
+            highlighted += 1;
+        }
+    }
+    assert!(highlighted > 0, "no match on screen");
+}
+
+#[test]
+fn passphrase_dialog_shows_dots() {
+    let mut app = console(false);
+    app.update(Event::PassphraseWanted {
+        id: 1,
+        key_file: "/home/ops/.ssh/ops_ed25519".into(),
+    });
+    keys(&mut app, "secret");
+    let screen = render(&app).backend().to_string();
+    assert!(!screen.contains("secret"), "the passphrase shows");
+    insta::assert_snapshot!(screen);
+}

@@ -665,6 +665,23 @@ mod tests {
         assert_eq!(s.log.len(), 2);
         assert_eq!(s.initial_filter(PanelId::Logs), Some("error"));
         assert!(s.log[1].jump.is_some());
+        let instance = &s.logs.instance;
+        assert_eq!(instance.path.as_deref(), Some("/var/log/nginx/access.log"));
+        assert_eq!(instance.address, AddressKind::Public);
+        assert!(
+            instance
+                .identity_file
+                .as_ref()
+                .is_some_and(|p| p.is_absolute())
+        );
+    }
+
+    #[test]
+    fn instance_logs_reject_an_unknown_address_kind() {
+        let e = parse("[logs.instance]\naddress = \"elastic\"\n").unwrap_err();
+        let shown = e.to_string();
+        assert!(shown.contains("address"), "{shown}");
+        assert!(shown.contains("private"), "{shown}");
     }
 
     #[test]

@@ -43,6 +43,11 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = humantime::parse_duration)]
     pub since: std::time::Duration,
 
+    /// With --snapshot: print the API calls it made and the CloudWatch metrics it requested to
+    /// stderr. (In the console, `S` shows the same, live.)
+    #[arg(long, requires = "snapshot")]
+    pub stats: bool,
+
     /// With --snapshot: exit 1 when problems exist (for scripts and cron).
     #[arg(long, requires = "snapshot")]
     pub fail_on_problems: bool,

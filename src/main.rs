@@ -93,13 +93,14 @@ fn main() -> ExitCode {
         Ok(s) => s,
         Err(message) => return fail(EXIT_FAILURE, &message),
     };
-    let app = App::new(
+    let mut app = App::new(
         session.sources.scope.clone(),
         loaded.keymap,
         &loaded.settings,
         session.executor.is_none(),
         chrono::Utc::now(),
     );
+    app.api_stats = session.stats.clone();
     let (app, reload) = if cli.wall {
         // A wall re-reads its configuration on SIGHUP rather than quitting.
         let reload_cli = cli.clone();
@@ -203,6 +204,7 @@ async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitC
         since: chrono::Duration::from_std(cli.since).unwrap_or(chrono::Duration::minutes(15)),
         intervals: settings.polled_intervals(),
     };
+    let session_stats = session.stats.clone();
     let collected = snapshot::collect(&session, &options).await;
     let text = snapshot::render(&collected, cli.format, chrono::Utc::now());
     let mut out = std::io::stdout().lock();
@@ -211,6 +213,12 @@ async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitC
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
         Err(e) => return fail(EXIT_FAILURE, &format!("could not write the snapshot: {e}")),
         Ok(()) => {}
+    }
+    if cli.stats {
+        match &session_stats {
+            Some(stats) => eprint!("{}", stats.report().to_text()),
+            None => eprintln!("opsconsole: the demo world makes no API calls"),
+        }
     }
     let failed = collected.world.failed_panels();
     if !failed.is_empty() {

@@ -476,3 +476,48 @@ async fn the_snapshot_of_the_seeded_stacks_lists_their_problems_first() {
         "account id in the header"
     );
 }
+
+/// The console counts its own requests (`S`, `--snapshot --stats`): a second WAF refresh with
+/// unchanged lock tokens reads no web ACL again, and metrics go at most 500 to a call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_calls_are_counted_and_a_steady_refresh_rereads_no_acl() {
+    let (_moto, seeded, session) = seeded().await;
+    let stats = session
+        .stats
+        .clone()
+        .expect("an AWS session counts its calls");
+    let calls = |op: &str| -> u64 {
+        stats
+            .report()
+            .calls
+            .iter()
+            .filter(|(_, o, _)| o == op)
+            .map(|(_, _, n)| n)
+            .sum()
+    };
+    session.sources.targets.fetch().await.expect("targets");
+    session.sources.waf.fetch().await.expect("waf");
+    session.sources.instances.fetch().await.expect("instances");
+    assert!(calls("DescribeLoadBalancers") >= REGIONS.len() as u64);
+    assert!(calls("DescribeInstances") >= REGIONS.len() as u64);
+    let acls_read = calls("GetWebACL");
+    assert_eq!(acls_read, seeded.web_acls.len() as u64, "one read per ACL");
+    let metric_calls = calls("GetMetricData");
+    assert!(metric_calls >= 1);
+    let report = stats.report();
+    assert!(report.metrics_requested > 0);
+    assert!(report.metrics_requested <= 500 * metric_calls);
+
+    session.sources.waf.fetch().await.expect("waf again");
+    assert_eq!(
+        calls("GetWebACL"),
+        acls_read,
+        "lock tokens unchanged: no re-read"
+    );
+    assert!(calls("ListWebACLs") > 0);
+    let text = stats.report().to_text();
+    assert!(
+        text.contains("GetMetricData") && text.contains("a month"),
+        "{text}"
+    );
+}

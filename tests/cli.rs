@@ -353,3 +353,15 @@ fn problems_lead_the_snapshot_and_can_fail_it() {
     assert!(json["problems"].as_array().is_some_and(|p| !p.is_empty()));
     assert_eq!(json["problems"][0]["severity"], "DEGRADED");
 }
+
+#[test]
+fn snapshot_stats_go_to_stderr_not_into_the_snapshot() {
+    opsconsole()
+        .args(["--demo", "--snapshot", "--format", "json", "--stats"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("no API calls"))
+        .stdout(predicate::str::contains("API calls").not());
+    // Only with --snapshot: the console has `S`.
+    opsconsole().args(["--demo", "--stats"]).assert().code(2);
+}

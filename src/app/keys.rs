@@ -28,7 +28,7 @@ impl App {
                 typed,
             }) => self.on_passphrase_key(id, key_file, typed, key),
             Some(Overlay::Confirm(c)) => self.on_confirm_key(c, key),
-            Some(Overlay::Notice { .. }) => {
+            Some(Overlay::Notice { .. } | Overlay::Stats) => {
                 if self.keymap.lookup(KeyContext::Confirm, &key).is_some() {
                     self.overlay = None;
                 }
@@ -230,6 +230,7 @@ impl App {
                 return vec![Effect::Refresh(self.focus)];
             }
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Action::Stats => self.overlay = Some(Overlay::Stats),
             Action::Cancel => {
                 if !self.filter_of(self.focus).is_empty() {
                     self.set_filter(self.focus, String::new());

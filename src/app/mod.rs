@@ -37,6 +37,8 @@ pub enum Overlay {
         panel: PanelId,
         before: String,
     },
+    /// The session's API calls and CloudWatch cost estimate (`S`).
+    Stats,
     /// Typing a search in the logs panel; `before` is restored on cancel.
     Search {
         before: String,
@@ -96,6 +98,8 @@ pub struct App {
     data_problems: Vec<Problem>,
     /// Wall-monitor mode: no key hints, optional rotation through zoomed panels.
     pub wall: Option<Wall>,
+    /// The API calls of this session, for the stats dialog; `None` in the demo world.
+    pub api_stats: Option<std::sync::Arc<crate::source::stats::ApiStats>>,
     /// Passphrase questions waiting for the dialog (another overlay is open), oldest first.
     passphrases_waiting: VecDeque<(u64, String)>,
     /// A tail started with `l`: its lines are shown alone once they arrive.
@@ -147,6 +151,7 @@ impl App {
             problems: Vec::new(),
             data_problems: Vec::new(),
             wall: None,
+            api_stats: None,
             passphrases_waiting: VecDeque::new(),
             log_wanted: None,
         }

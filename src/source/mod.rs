@@ -4,6 +4,7 @@
 pub mod aws;
 pub mod demo;
 pub mod ssh;
+pub mod stats;
 
 use crate::action::Executor;
 use crate::model::{DnsView, InstancesView, LogEntry, RuleSamples, Scope, TargetsView, WafView};
@@ -118,6 +119,8 @@ pub struct Session {
     /// Tails over SSH can be started while the console runs; `None` in the demo world, which
     /// never contacts a host.
     pub ssh: Option<ssh::SshAccess>,
+    /// The API calls this session made; `None` in the demo world, which makes none.
+    pub stats: Option<Arc<stats::ApiStats>>,
 }
 
 impl Session {

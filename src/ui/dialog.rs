@@ -128,6 +128,29 @@ pub fn passphrase(frame: &mut Frame, theme: &Theme, key_file: &str, typed: usize
     );
 }
 
+/// What this session has asked of AWS so far, and what CloudWatch will bill for it.
+pub fn stats(frame: &mut Frame, app: &App, theme: &Theme) {
+    let text = match &app.api_stats {
+        Some(stats) => stats.report().to_text(),
+        None => "The demo world makes no API calls.\n".to_string(),
+    };
+    let mut lines: Vec<Line> = text
+        .lines()
+        .map(|l| Line::from(Span::styled(l.to_string(), theme.style(Role::Dialog))))
+        .collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Rates are averages since the start (first minute counted as one). Esc closes",
+        theme.style(Role::Muted),
+    )));
+    let area = centered(frame.area(), 96, lines.len() as u16 + 2);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).block(dialog_block(theme, " API calls · S ")),
+        area,
+    );
+}
+
 pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: usize) {
     let mut lines = Vec::new();
     let contexts = [

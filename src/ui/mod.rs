@@ -27,6 +27,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(Overlay::Help { scroll }) => dialog::help(frame, app, theme, *scroll),
         Some(Overlay::Confirm(c)) => dialog::confirm(frame, theme, c),
         Some(Overlay::Notice { title, text }) => dialog::notice(frame, theme, title, text),
+        Some(Overlay::Stats) => dialog::stats(frame, app, theme),
         Some(Overlay::Passphrase {
             key_file, typed, ..
         }) => dialog::passphrase(frame, theme, key_file, typed.len()),

@@ -2,9 +2,12 @@
 //! explicit timeouts (the SDK has none by default) and standard retries.
 
 use super::super::{ErrorKind, SourceError};
+use super::counting::Counting;
+use crate::source::stats::ApiStats;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Route53, STS and CloudFront-scope WAF live here.
@@ -42,22 +45,36 @@ pub struct RegionClients {
     pub ec2: aws_sdk_ec2::Client,
     pub route53: aws_sdk_route53::Client,
     pub sts: aws_sdk_sts::Client,
+    /// Every client above counts its requests here.
+    pub stats: Arc<ApiStats>,
 }
 
-pub fn for_region(base: &SdkConfig, region: &str) -> RegionClients {
+/// Clients for `region`, each counting its requests in `stats`.
+pub fn for_region(base: &SdkConfig, region: &str, stats: Arc<ApiStats>) -> RegionClients {
     let conf = base
         .to_builder()
         .region(Region::new(region.to_string()))
         .build();
+    let counting = Counting(stats.clone());
+    macro_rules! client {
+        ($sdk:ident) => {
+            $sdk::Client::from_conf(
+                $sdk::config::Builder::from(&conf)
+                    .interceptor(counting.clone())
+                    .build(),
+            )
+        };
+    }
     RegionClients {
         region: region.to_string(),
-        elb: aws_sdk_elasticloadbalancingv2::Client::new(&conf),
-        waf: aws_sdk_wafv2::Client::new(&conf),
-        cloudwatch: aws_sdk_cloudwatch::Client::new(&conf),
-        ec2: aws_sdk_ec2::Client::new(&conf),
-        route53: aws_sdk_route53::Client::new(&conf),
-        sts: aws_sdk_sts::Client::new(&conf),
+        elb: client!(aws_sdk_elasticloadbalancingv2),
+        waf: client!(aws_sdk_wafv2),
+        cloudwatch: client!(aws_sdk_cloudwatch),
+        ec2: client!(aws_sdk_ec2),
+        route53: client!(aws_sdk_route53),
+        sts: client!(aws_sdk_sts),
         sdk_config: conf,
+        stats,
     }
 }
 
@@ -98,5 +115,9 @@ pub async fn connect(options: &AwsOptions) -> Result<Vec<RegionClients>, SourceE
     } else {
         options.regions.clone()
     };
-    Ok(regions.iter().map(|r| for_region(&base, r)).collect())
+    let stats = Arc::new(ApiStats::default());
+    Ok(regions
+        .iter()
+        .map(|r| for_region(&base, r, stats.clone()))
+        .collect())
 }

@@ -2,6 +2,7 @@
 //! selected regions, behind the same traits as the demo world.
 
 mod clients;
+mod counting;
 mod dns;
 mod ec2;
 mod elb;
@@ -36,10 +37,13 @@ pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError
         .iter()
         .find(|r| r.region == clients::GLOBAL_REGION)
         .cloned()
-        .unwrap_or(clients::for_region(
-            &regions[0].sdk_config,
-            clients::GLOBAL_REGION,
-        ));
+        .unwrap_or_else(|| {
+            clients::for_region(
+                &regions[0].sdk_config,
+                clients::GLOBAL_REGION,
+                regions[0].stats.clone(),
+            )
+        });
     let waf = Arc::new(waf::WafSource::new(
         &regions,
         &global,
@@ -62,5 +66,6 @@ pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError
             Some(Arc::new(AwsExecutor::new(&regions, &global)))
         },
         ssh: None,
+        stats: Some(global.stats.clone()),
     })
 }

@@ -45,7 +45,7 @@ fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
 
 /// Clients for one region whose ELBv2 and WAFv2 answer from `rules` (nothing leaves the process).
 fn clients(rules: &[&Rule]) -> RegionClients {
-    let mut rc = for_region(&base(), REGION);
+    let mut rc = for_region(&base(), REGION, Default::default());
     let elb_conf = elb::config::Builder::from(&rc.sdk_config)
         .interceptor(interceptor(rules))
         .retry_config(aws_config::retry::RetryConfig::disabled())

@@ -85,6 +85,7 @@ impl DemoWorld {
             sources,
             executor: Some(Arc::new(executor::DemoExecutor::new(self.clone()))),
             ssh: None,
+            stats: None,
         }
     }
 

@@ -265,6 +265,22 @@ pub async fn fetch_once<T>(source: &dyn Source<T>) -> Result<T, String> {
     result
 }
 
+/// A snapshot has one chance per panel: a failed fetch is tried again (after 1 s, then 2 s)
+/// before the panel counts as failed, as the console's own polling would.
+pub async fn fetch_retrying<T>(source: &dyn Source<T>, attempts: u32) -> Result<T, String> {
+    let mut wait = Duration::from_secs(1);
+    let mut result = fetch_once(source).await;
+    for _ in 1..attempts.max(1) {
+        if result.is_ok() {
+            break;
+        }
+        tokio::time::sleep(wait.mul_f64(rand::random_range(0.8..1.2))).await;
+        wait *= 2;
+        result = fetch_once(source).await;
+    }
+    result
+}
+
 fn spawn_poller<T: Send + 'static>(
     source: Arc<dyn Source<T>>,
     every: Duration,

@@ -220,7 +220,11 @@ async fn a_rule_changed_by_someone_else_is_not_overwritten() {
     // The executor's two halves, read and write, with someone else's edit in between.
     let exec = AwsExecutor::new(
         &[],
-        &aws::for_region(&moto.sdk_config("us-east-1").await, "us-east-1"),
+        &aws::for_region(
+            &moto.sdk_config("us-east-1").await,
+            "us-east-1",
+            Default::default(),
+        ),
     );
     let r = rule_ref(&seeded, "hwi-web-acl", "block-xmlrpc");
     // Our read...

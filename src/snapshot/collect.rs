@@ -4,7 +4,10 @@ use crate::action::JournalEntry;
 use crate::model::PanelId;
 use crate::model::{RuleCounts, RuleSamples, World};
 use crate::problems::{self, Problem};
-use crate::runtime::{FETCH_TIMEOUT, fetch_once};
+use crate::runtime::{FETCH_TIMEOUT, fetch_retrying};
+
+/// Tries per panel before a snapshot reports it failed.
+const ATTEMPTS: u32 = 3;
 use crate::source::Session;
 use chrono::DateTime;
 use chrono::Utc;
@@ -44,11 +47,11 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
     let log_backlog = options.log_backlog;
     let s = &session.sources;
     let (identity, targets, waf, dns, instances, logs) = tokio::join!(
-        fetch_once(s.identity.as_ref()),
-        fetch_once(s.targets.as_ref()),
-        fetch_once(s.waf.as_ref()),
-        fetch_once(s.dns.as_ref()),
-        fetch_once(s.instances.as_ref()),
+        fetch_retrying(s.identity.as_ref(), ATTEMPTS),
+        fetch_retrying(s.targets.as_ref(), ATTEMPTS),
+        fetch_retrying(s.waf.as_ref(), ATTEMPTS),
+        fetch_retrying(s.dns.as_ref(), ATTEMPTS),
+        fetch_retrying(s.instances.as_ref(), ATTEMPTS),
         collect_logs(session, log_backlog),
     );
     let mut world = World {

@@ -2,10 +2,12 @@
 //! estate seeded into it. A test binary uses it with `mod support;`.
 #![allow(dead_code, unused_imports)]
 
+pub mod faults;
 pub mod moto;
 pub mod proxy;
 pub mod seed;
 
+pub use faults::{Fault, FaultPlan, FaultProxy};
 pub use moto::Moto;
 pub use proxy::RecordingProxy;
 pub use seed::{Seeded, seed_scenarios};

@@ -5,6 +5,11 @@
 //! and everything else is sent back as it was read, with the lock token. If someone changed the
 //! ACL between our read and our write, WAF refuses (`WAFOptimisticLockException`); we say what
 //! changed and never retry blindly.
+//!
+//! A request can reach AWS and its reply be lost (a reset connection, a timeout); the SDK then
+//! retries, and a retried `UpdateWebACL` carries a lock token our own write just used up. So a
+//! failed write is never reported from the error alone: the state is read again, and a change
+//! that is in place is reported done ("confirmed by reading it again"), never applied twice.
 
 use super::clients::RegionClients;
 use super::error::from_sdk;
@@ -64,35 +69,114 @@ impl AwsExecutor {
     }
 
     async fn deregister(&self, t: &TargetRef) -> Result<Done, Failed> {
-        let out = self
+        let sent = self
             .region(&t.region)?
             .elb
             .deregister_targets()
             .target_group_arn(&t.target_group_arn)
             .targets(description(t))
             .send()
-            .await
-            .map_err(failed("elbv2 DeregisterTargets"))?;
-        Ok(Done {
-            message: format!("{} is draining from {}", t.label(), t.target_group),
-            request_id: out.request_id().map(str::to_string),
-        })
+            .await;
+        let message = format!("{} is draining from {}", t.label(), t.target_group);
+        match sent {
+            Ok(out) => Ok(Done {
+                message,
+                request_id: out.request_id().map(str::to_string),
+            }),
+            // AWS answered: its answer stands.
+            Err(e) if !reply_lost(&e) => Err(failed("elbv2 DeregisterTargets")(e)),
+            Err(e) => {
+                let failure = failed("elbv2 DeregisterTargets")(e);
+                // Out of the group (draining, or already gone) is what was asked for.
+                self.reconcile_target(t, failure, message, |s| {
+                    matches!(
+                        s,
+                        elb::types::TargetHealthStateEnum::Draining
+                            | elb::types::TargetHealthStateEnum::Unused
+                    )
+                })
+                .await
+            }
+        }
     }
 
     async fn register(&self, t: &TargetRef) -> Result<Done, Failed> {
-        let out = self
+        let sent = self
             .region(&t.region)?
             .elb
             .register_targets()
             .target_group_arn(&t.target_group_arn)
             .targets(description(t))
             .send()
-            .await
-            .map_err(failed("elbv2 RegisterTargets"))?;
-        Ok(Done {
-            message: format!("{} registered in {} again", t.label(), t.target_group),
-            request_id: out.request_id().map(str::to_string),
-        })
+            .await;
+        let message = format!("{} registered in {} again", t.label(), t.target_group);
+        match sent {
+            Ok(out) => Ok(Done {
+                message,
+                request_id: out.request_id().map(str::to_string),
+            }),
+            // AWS answered: its answer stands.
+            Err(e) if !reply_lost(&e) => Err(failed("elbv2 RegisterTargets")(e)),
+            Err(e) => {
+                let failure = failed("elbv2 RegisterTargets")(e);
+                self.reconcile_target(t, failure, message, |s| {
+                    matches!(
+                        s,
+                        elb::types::TargetHealthStateEnum::Initial
+                            | elb::types::TargetHealthStateEnum::Healthy
+                            | elb::types::TargetHealthStateEnum::Unhealthy
+                    )
+                })
+                .await
+            }
+        }
+    }
+
+    /// After a failed (de)registration: reads the target's state, and if it is what was asked
+    /// for, the request reached AWS and only its reply was lost.
+    async fn reconcile_target(
+        &self,
+        t: &TargetRef,
+        failure: Failed,
+        message: String,
+        wanted: impl Fn(&elb::types::TargetHealthStateEnum) -> bool,
+    ) -> Result<Done, Failed> {
+        let read = self
+            .region(&t.region)?
+            .elb
+            .describe_target_health()
+            .target_group_arn(&t.target_group_arn)
+            .targets(description(t))
+            .send()
+            .await;
+        let state = read.ok().and_then(|out| {
+            out.target_health_descriptions()
+                .iter()
+                .find(|d| d.target().is_some_and(|x| x.id() == Some(t.id.as_str())))
+                .and_then(|d| d.target_health())
+                .and_then(|h| h.state())
+                .cloned()
+        });
+        match state {
+            Some(s) if wanted(&s) => Ok(Done {
+                message: format!(
+                    "{message} (its reply was lost: {}; confirmed by reading the target again)",
+                    failure.message
+                ),
+                request_id: failure.request_id,
+            }),
+            Some(s) => Err(Failed {
+                message: format!("{}; the target is {}", failure.message, s.as_str()),
+                request_id: failure.request_id,
+            }),
+            None => Err(Failed {
+                message: format!(
+                    "{}; its state could not be read back either: check the target before trying again",
+                    failure.message
+                ),
+                request_id: failure.request_id,
+            }),
+        }
     }
 
     /// Reads an ACL fresh, with its lock token.
@@ -169,21 +253,7 @@ impl AwsExecutor {
         .await;
         match result {
             Ok(out) => {
-                let mut originals = self.originals.lock().unwrap_or_else(|e| e.into_inner());
-                match (to, before) {
-                    (
-                        RuleKind::Plain {
-                            action: RuleAction::Count,
-                        },
-                        Some(b),
-                    ) => {
-                        originals.insert(key, b);
-                    }
-                    (RuleKind::Plain { .. }, _) => {
-                        originals.remove(&key);
-                    }
-                    _ => {}
-                }
+                self.remember_original(&key, to, before);
                 Ok(Done {
                     message: format!(
                         "WAF rule {} in {} is now {}",
@@ -200,14 +270,41 @@ impl AwsExecutor {
                     e.as_service_error(),
                     Some(waf::operation::update_web_acl::UpdateWebACLError::WafOptimisticLockException(_))
                 );
-                if !locked {
-                    let f = from_sdk("wafv2 UpdateWebACL", e);
-                    return Err(Failed {
-                        message: f.message,
+                let why = from_sdk("wafv2 UpdateWebACL", e).message;
+                // Read again: a lost reply, or a retry refused because our own write used the
+                // token up, leaves our change in place.
+                let now = self.read_acl(rule).await;
+                let landed = now.as_ref().is_ok_and(|now| {
+                    now.acl
+                        .rules()
+                        .iter()
+                        .find(|r| r.name() == rule.rule)
+                        .map(rule_kind)
+                        .is_some_and(|k| k == *to)
+                });
+                if landed {
+                    self.remember_original(&key, to, before);
+                    return Ok(Done {
+                        message: format!(
+                            "WAF rule {} in {} is now {} (the reply was lost: {why}; confirmed by reading the ACL again)",
+                            rule.rule,
+                            rule.acl_name,
+                            to.describe()
+                        ),
                         request_id,
                     });
                 }
-                let meanwhile = match self.read_acl(rule).await {
+                if !locked {
+                    let state = match &now {
+                        Ok(_) => "the rule is unchanged",
+                        Err(_) => "the ACL could not be read back: check it before trying again",
+                    };
+                    return Err(Failed {
+                        message: format!("{why}; {state}"),
+                        request_id,
+                    });
+                }
+                let meanwhile = match &now {
                     Ok(now) => describe_changes(&read.acl, &now.acl),
                     Err(_) => "could not re-read it".to_string(),
                 };
@@ -222,6 +319,31 @@ impl AwsExecutor {
         }
     }
 
+    /// Setting a plain rule to Count keeps the exact action it had, for "back"; setting it
+    /// back forgets it.
+    fn remember_original(
+        &self,
+        key: &(String, String),
+        to: &RuleKind,
+        before: Option<waf::types::RuleAction>,
+    ) {
+        let mut originals = self.originals.lock().unwrap_or_else(|e| e.into_inner());
+        match (to, before) {
+            (
+                RuleKind::Plain {
+                    action: RuleAction::Count,
+                },
+                Some(b),
+            ) => {
+                originals.insert(key.clone(), b);
+            }
+            (RuleKind::Plain { .. }, _) => {
+                originals.remove(key);
+            }
+            _ => {}
+        }
+    }
+
     async fn set_rule(
         &self,
         rule: &RuleRef,
@@ -231,6 +353,18 @@ impl AwsExecutor {
         let read = self.read_acl(rule).await?;
         self.write_rule(rule, read, from, to).await
     }
+}
+
+/// The request may have reached AWS without its reply reaching us: sent, then the connection
+/// broke, the reply was garbled, or the time ran out.
+fn reply_lost<E>(
+    e: &aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
+) -> bool {
+    use aws_smithy_runtime_api::client::result::SdkError;
+    matches!(
+        e,
+        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) | SdkError::TimeoutError(_)
+    )
 }
 
 fn failed<E>(

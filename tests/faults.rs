@@ -1,0 +1,369 @@
+//! Faults between the console and AWS: a proxy in front of the emulator (moto) throttles in each
+//! protocol's own form, answers 5xx, adds latency, resets connections, loses replies and cuts
+//! bodies short. Every panel still converges to the truth and recovers when the faults stop; a
+//! snapshot completes or names the panel that failed; a mutation whose reply was lost is
+//! reconciled by reading the state again, never applied twice, never misreported, always
+//! journaled.
+
+mod support;
+
+use opsconsole::action::{Executor, Journal, JournalEntry, Journaled, Mutation, RuleRef, journal};
+use opsconsole::model::{RuleAction, RuleKind, TargetState, WafScope};
+use opsconsole::runtime::fetch_once;
+use opsconsole::source::Session;
+use opsconsole::source::aws;
+use std::sync::Arc;
+use support::{
+    Fault, FaultPlan, FaultProxy, Moto, Seeded, console_options, seed_scenarios, target_ref,
+};
+
+/// The share of calls that fail in the convergence tests.
+const RATE: f64 = 0.3;
+/// Fetches a panel may need before it shows the truth (the console keeps polling; a test stops).
+const ATTEMPTS: usize = 12;
+
+fn upstream(moto: &Moto) -> String {
+    moto.endpoint.trim_start_matches("http://").to_string()
+}
+
+async fn session_via(endpoint: &str, read_only: bool) -> Session {
+    aws::connect(&console_options(endpoint, read_only))
+        .await
+        .expect("connect")
+}
+
+/// The facts a panel shows, without what moves on its own (ages, metric values).
+#[derive(Debug, PartialEq)]
+struct Facts {
+    targets: Vec<(String, String, TargetState)>,
+    rules: Vec<(String, String, String)>,
+    records: Vec<String>,
+    instances: Vec<(String, String)>,
+}
+
+async fn facts(session: &Session, proxy: Option<&FaultProxy>) -> Facts {
+    let s = &session.sources;
+    let mut failures = Vec::new();
+    macro_rules! converge {
+        ($source:expr) => {{
+            let mut got = None;
+            for _ in 0..ATTEMPTS {
+                match fetch_once($source.as_ref()).await {
+                    Ok(v) => {
+                        got = Some(v);
+                        break;
+                    }
+                    Err(e) => {
+                        assert!(!e.trim().is_empty(), "an error without a message");
+                        failures.push(e);
+                    }
+                }
+            }
+            got.unwrap_or_else(|| panic!("never converged; errors: {failures:#?}"))
+        }};
+    }
+    let targets = converge!(s.targets);
+    let waf = converge!(s.waf);
+    let dns = converge!(s.dns);
+    let instances = converge!(s.instances);
+    if let Some(p) = proxy {
+        eprintln!(
+            "{} calls, {} faults injected {:?}; {} fetches failed on the way, e.g. {:?}",
+            p.calls(),
+            p.total_injected(),
+            p.injected(),
+            failures.len(),
+            failures.first()
+        );
+    }
+    let mut f = Facts {
+        targets: targets
+            .load_balancers
+            .iter()
+            .flat_map(|l| &l.target_groups)
+            .flat_map(|g| {
+                g.targets
+                    .iter()
+                    .map(|t| (g.name.clone(), t.id.clone(), t.state))
+            })
+            .collect(),
+        rules: waf
+            .acls
+            .iter()
+            .flat_map(|a| {
+                a.rules
+                    .iter()
+                    .map(|r| (a.name.clone(), r.name.clone(), format!("{:?}", r.kind)))
+            })
+            .collect(),
+        records: dns
+            .zones
+            .iter()
+            .flat_map(|z| z.record_sets.iter().map(|r| format!("{r:?}")))
+            .collect(),
+        instances: instances
+            .instances
+            .iter()
+            .map(|i| (i.id.clone(), i.state.clone()))
+            .collect(),
+    };
+    f.targets.sort();
+    f.rules.sort();
+    f.records.sort();
+    f.instances.sort();
+    f
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_panel_converges_under_30_percent_faults_and_recovers_when_they_stop() {
+    let moto = Moto::start();
+    seed_scenarios(&moto).await;
+    let truth = facts(&session_via(&moto.endpoint, true).await, None).await;
+    assert!(!truth.targets.is_empty() && !truth.rules.is_empty());
+
+    let proxy = FaultProxy::start(&upstream(&moto), FaultPlan::mixed(RATE), 7);
+    let session = session_via(&proxy.endpoint, true).await;
+    assert_eq!(facts(&session, Some(&proxy)).await, truth);
+    let injected = proxy.injected();
+    assert!(
+        proxy.total_injected() * 10 >= proxy.calls(),
+        "fewer faults than planned: {injected:?} in {} calls",
+        proxy.calls()
+    );
+    for kind in ["throttle", "5xx", "reset", "lost reply", "truncated"] {
+        assert!(
+            injected.contains_key(kind),
+            "no {kind} injected: {injected:?}"
+        );
+    }
+
+    // The faults stop: the same session answers at once, no restart.
+    proxy.set_plan(FaultPlan::none());
+    let s = &session.sources;
+    fetch_once(s.targets.as_ref()).await.expect("targets");
+    fetch_once(s.waf.as_ref()).await.expect("waf");
+    fetch_once(s.dns.as_ref()).await.expect("dns");
+    fetch_once(s.instances.as_ref()).await.expect("instances");
+}
+
+#[test]
+fn a_snapshot_under_faults_completes_or_names_the_failed_panel() {
+    let moto = Moto::start();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(seed_scenarios(&moto));
+    let state = tempfile::tempdir().expect("tempdir");
+    for seed in [1, 2, 3] {
+        let proxy = FaultProxy::start(&upstream(&moto), FaultPlan::mixed(RATE), seed);
+        let mut cmd = assert_cmd::Command::cargo_bin("opsconsole").expect("binary");
+        for var in [
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "AWS_PROFILE",
+        ] {
+            cmd.env_remove(var);
+        }
+        let out = cmd
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("OPSCONSOLE_STATE_DIR", state.path())
+            .args(["--snapshot", "--format", "json", "--endpoint-url"])
+            .arg(&proxy.endpoint)
+            .args(["--region", "ap-northeast-1", "--region", "us-east-1"])
+            .timeout(std::time::Duration::from_secs(180))
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let json: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+        assert!(json.get("schema_version").is_some());
+        match out.status.code() {
+            Some(0) => {}
+            Some(3) => assert!(stderr.contains("failed"), "exit 3 without naming: {stderr}"),
+            other => panic!("exit {other:?}: {stderr}"),
+        }
+        eprintln!(
+            "seed {seed}: exit {:?}, {} calls, faults {:?}",
+            out.status.code(),
+            proxy.calls(),
+            proxy.injected()
+        );
+    }
+}
+
+fn journaled(session: &Session, dir: &tempfile::TempDir) -> (Journaled, std::path::PathBuf) {
+    let path = dir.path().join("journal.jsonl");
+    let journal = Arc::new(Journal::open(&path).expect("journal"));
+    let inner = session.executor.clone().expect("writable session");
+    (
+        Journaled::new(inner, journal, session.sources.identity.clone()),
+        path,
+    )
+}
+
+fn outcomes(path: &std::path::Path) -> Vec<String> {
+    let entries: Vec<JournalEntry> =
+        journal::read_since(path, chrono::DateTime::UNIX_EPOCH).expect("journal");
+    entries.into_iter().map(|e| e.outcome).collect()
+}
+
+async fn target_state(session: &Session, group: &str, id: &str) -> Option<TargetState> {
+    let view = session.sources.targets.fetch().await.expect("targets");
+    view.load_balancers
+        .iter()
+        .flat_map(|l| &l.target_groups)
+        .filter(|g| g.name == group)
+        .flat_map(|g| &g.targets)
+        .find(|t| t.id == id)
+        .map(|t| t.state)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drain_whose_replies_are_all_lost_is_confirmed_by_reading_the_target() {
+    let moto = Moto::start();
+    let seeded = seed_scenarios(&moto).await;
+    // Every attempt the SDK makes reaches the emulator; no reply comes back.
+    let proxy = FaultProxy::start(
+        &upstream(&moto),
+        FaultPlan {
+            rate: 1.0,
+            faults: vec![Fault::LostReply],
+            only: vec!["DeregisterTargets".into()],
+            limit: None,
+        },
+        3,
+    );
+    let session = session_via(&proxy.endpoint, false).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (exec, path) = journaled(&session, &dir);
+    let target = target_ref(&seeded, "ha-web-tg", "ha-web-right");
+    let done = exec
+        .execute(&Mutation::Drain {
+            target: target.clone(),
+        })
+        .await
+        .unwrap_or_else(|f| panic!("reported failed although it happened: {}", f.message));
+    assert!(done.message.contains("confirmed"), "{}", done.message);
+    assert!(proxy.total_injected() >= 1);
+    let direct = session_via(&moto.endpoint, true).await;
+    let state = target_state(&direct, "ha-web-tg", &target.id).await;
+    assert!(
+        matches!(
+            state,
+            None | Some(TargetState::Draining | TargetState::Unused)
+        ),
+        "{state:?}"
+    );
+    assert_eq!(outcomes(&path), ["attempted", "done"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drain_that_never_reached_aws_is_reported_failed() {
+    let moto = Moto::start();
+    let seeded = seed_scenarios(&moto).await;
+    let proxy = FaultProxy::start(
+        &upstream(&moto),
+        FaultPlan {
+            rate: 1.0,
+            faults: vec![Fault::Reset],
+            only: vec!["DeregisterTargets".into()],
+            limit: None,
+        },
+        3,
+    );
+    let session = session_via(&proxy.endpoint, false).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (exec, path) = journaled(&session, &dir);
+    let target = target_ref(&seeded, "ha-web-tg", "ha-web-right");
+    let failed = exec
+        .execute(&Mutation::Drain {
+            target: target.clone(),
+        })
+        .await
+        .expect_err("never reached AWS");
+    assert!(failed.message.contains("healthy"), "{}", failed.message);
+    let direct = session_via(&moto.endpoint, true).await;
+    assert_eq!(
+        target_state(&direct, "ha-web-tg", &target.id).await,
+        Some(TargetState::Healthy)
+    );
+    assert_eq!(outcomes(&path), ["attempted", "failed"]);
+}
+
+fn rule_ref(seeded: &Seeded, acl: &str, rule: &str) -> RuleRef {
+    let a = seeded.web_acl(acl);
+    RuleRef {
+        region: a.region.clone(),
+        scope: if a.scope == "CLOUDFRONT" {
+            WafScope::Cloudfront
+        } else {
+            WafScope::Regional
+        },
+        acl_name: a.name.clone(),
+        acl_id: a.id.clone(),
+        rule: rule.to_string(),
+    }
+}
+
+async fn rule_kind(session: &Session, r: &RuleRef) -> Option<RuleKind> {
+    let view = session.sources.waf.fetch().await.expect("waf");
+    view.acls
+        .iter()
+        .find(|a| a.id == r.acl_id)
+        .and_then(|a| a.rules.iter().find(|x| x.name == r.rule))
+        .map(|x| x.kind.clone())
+}
+
+/// The first `UpdateWebACL` lands and its reply is lost; the SDK's retry carries the lock token
+/// that write used up and is refused. That is our own change, not someone else's: done, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waf_toggle_whose_reply_is_lost_is_done_once_not_a_conflict() {
+    let moto = Moto::start();
+    let seeded = seed_scenarios(&moto).await;
+    let proxy = FaultProxy::start(
+        &upstream(&moto),
+        FaultPlan {
+            rate: 1.0,
+            faults: vec![Fault::LostReply],
+            only: vec!["UpdateWebACL".into()],
+            limit: Some(1),
+        },
+        5,
+    );
+    let session = session_via(&proxy.endpoint, false).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (exec, path) = journaled(&session, &dir);
+    let (acl, rule) = seeded
+        .web_acls
+        .iter()
+        .find_map(|a| {
+            let r = a
+                .rules
+                .iter()
+                .find(|r| r.action.as_deref() == Some("Block"))?;
+            Some((a, r))
+        })
+        .expect("a seeded Block rule");
+    let r = rule_ref(&seeded, &acl.name, &rule.name);
+    let from = RuleKind::Plain {
+        action: RuleAction::Block,
+    };
+    let to = RuleKind::Plain {
+        action: RuleAction::Count,
+    };
+    assert_eq!(rule_kind(&session, &r).await, Some(from.clone()));
+    let done = exec
+        .execute(&Mutation::SetRule {
+            rule: r.clone(),
+            from,
+            to: to.clone(),
+        })
+        .await
+        .unwrap_or_else(|f| panic!("our own write reported as failed: {}", f.message));
+    assert!(done.message.contains("confirmed"), "{}", done.message);
+    assert_eq!(proxy.total_injected(), 1);
+    assert_eq!(rule_kind(&session, &r).await, Some(to));
+    assert_eq!(outcomes(&path), ["attempted", "done"]);
+}

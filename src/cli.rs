@@ -43,6 +43,10 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = humantime::parse_duration)]
     pub since: std::time::Duration,
 
+    /// Panic after this long (tests that a crash restores the terminal).
+    #[arg(long, hide = true, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub debug_panic_after: Option<std::time::Duration>,
+
     /// With --snapshot: print the API calls it made and the CloudWatch metrics it requested to
     /// stderr. (In the console, `S` shows the same, live.)
     #[arg(long, requires = "snapshot")]

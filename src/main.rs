@@ -101,6 +101,10 @@ fn main() -> ExitCode {
         chrono::Utc::now(),
     );
     app.api_stats = session.stats.clone();
+    app.debug_panic_at = cli
+        .debug_panic_after
+        .and_then(|d| chrono::Duration::from_std(d).ok())
+        .map(|d| chrono::Utc::now() + d);
     let (app, reload) = if cli.wall {
         // A wall re-reads its configuration on SIGHUP rather than quitting.
         let reload_cli = cli.clone();
@@ -250,8 +254,15 @@ fn start_logging(cli: &Cli) -> Option<tracing_appender::non_blocking::WorkerGuar
         .open(&path)
         .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("OPSCONSOLE_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("OPSCONSOLE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // At trace, request signing logs the canonical request, session token included, and the
+    // HTTP stack logs headers: capped whatever OPSCONSOLE_LOG asks, so no log carries a secret.
+    for quiet in ["aws_sigv4", "hyper", "hyper_util", "h2", "rustls"] {
+        if let Ok(d) = format!("{quiet}=info").parse() {
+            filter = filter.add_directive(d);
+        }
+    }
     tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)

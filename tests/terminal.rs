@@ -208,3 +208,22 @@ fn signals_restore_the_terminal() {
         assert_restored(&t, &stty);
     }
 }
+
+#[test]
+fn a_panic_restores_the_terminal_and_says_why() {
+    let t = Tmux::start("panic", "--debug-panic-after 2s");
+    let stty = t.wait_exit();
+    assert_restored(&t, &stty);
+    let exit = std::fs::read_to_string(t.file("exit.txt")).unwrap_or_default();
+    assert_ne!(exit.trim(), "exit=0", "a panic must not look like success");
+    // The message is printed after the terminal is back, so it stays readable.
+    let screen = t.screen();
+    assert!(
+        screen.contains("panicking on purpose"),
+        "no panic message:\n{screen}"
+    );
+    assert!(
+        !screen.contains("1 Targets"),
+        "the console is still drawn:\n{screen}"
+    );
+}

@@ -100,6 +100,9 @@ pub struct App {
     pub wall: Option<Wall>,
     /// The API calls of this session, for the stats dialog; `None` in the demo world.
     pub api_stats: Option<std::sync::Arc<crate::source::stats::ApiStats>>,
+    /// `--debug-panic-after`: the first tick after this moment panics, to prove a crash gives
+    /// the terminal back.
+    pub debug_panic_at: Option<DateTime<Utc>>,
     /// Passphrase questions waiting for the dialog (another overlay is open), oldest first.
     passphrases_waiting: VecDeque<(u64, String)>,
     /// A tail started with `l`: its lines are shown alone once they arrive.
@@ -152,6 +155,7 @@ impl App {
             data_problems: Vec::new(),
             wall: None,
             api_stats: None,
+            debug_panic_at: None,
             passphrases_waiting: VecDeque::new(),
             log_wanted: None,
         }
@@ -234,6 +238,9 @@ impl App {
             }
             Event::Tick(now) => {
                 self.now = now;
+                if self.debug_panic_at.is_some_and(|at| now >= at) {
+                    panic!("--debug-panic-after: panicking on purpose");
+                }
                 self.spinner = self.spinner.wrapping_add(1);
                 let drains_moved = self.count_down_drains();
                 if drains_moved {

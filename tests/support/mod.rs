@@ -6,6 +6,7 @@ pub mod faults;
 pub mod moto;
 pub mod proxy;
 pub mod seed;
+pub mod tmux;
 
 pub use faults::{Fault, FaultPlan, FaultProxy};
 pub use moto::Moto;

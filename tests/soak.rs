@@ -1,0 +1,162 @@
+//! An accelerated soak: the real binary in tmux against the emulator with every panel refreshed
+//! each second, and a busy log (hundreds of lines a second, rotated midway) tailed over a real
+//! sshd into a small ring buffer. Once the buffer is full, memory, file descriptors and threads
+//! stay flat. `SOAK_SECONDS` lengthens the measured window (default 40 s; BENCHMARKS.md has a
+//! longer run).
+
+mod sshd;
+mod support;
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use support::tmux::Tmux;
+use support::{Moto, seed_scenarios};
+
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    at: Duration,
+    rss_kb: u64,
+    fds: usize,
+    threads: u64,
+}
+
+fn sample(pid: &str, at: Duration) -> Sample {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    Sample {
+        at,
+        rss_kb: field("VmRSS:"),
+        fds,
+        threads: field("Threads:"),
+    }
+}
+
+/// Appends nginx-like lines to `path` until `stop`, rotating the file once.
+fn busy_log(path: std::path::PathBuf, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
+    std::thread::spawn(move || {
+        let mut written = 0u64;
+        let started = Instant::now();
+        let mut rotated = false;
+        while !stop.load(Ordering::Relaxed) {
+            if !rotated && started.elapsed() > Duration::from_secs(20) {
+                let _ = std::fs::rename(&path, path.with_extension("log.1"));
+                rotated = true;
+            }
+            if let Ok(mut f) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+            {
+                let mut batch = String::new();
+                for _ in 0..50 {
+                    written += 1;
+                    batch.push_str(&format!(
+                        "10.0.20.5 - - [21/Nov/2026:10:00:00 +0000] \"GET /api/v1/orders/{written} HTTP/1.1\" 200 512 \"-\" \"soak/1.0 \\x1b]0;owned\\x07\"\n"
+                    ));
+                }
+                let _ = f.write_all(batch.as_bytes());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        written
+    })
+}
+
+#[test]
+fn memory_descriptors_and_threads_stay_flat_under_fast_refreshes_and_a_busy_tail() {
+    let measured = std::env::var("SOAK_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40u64);
+    let moto = Moto::start();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(seed_scenarios(&moto));
+    let sshd = sshd::Sshd::start();
+    let log = sshd.path("access.log");
+    std::fs::write(&log, "").expect("log");
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = busy_log(log.clone(), stop.clone());
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "regions = [\"ap-northeast-1\", \"us-east-1\"]\nendpoint_url = \"{endpoint}\"\n\n[logs]\nbuffer_lines = 5000\nbacklog = 100\n\n[[log]]\nname = \"soak\"\nhost = \"127.0.0.1\"\nport = {port}\nuser = \"{user}\"\nidentity_file = \"{key}\"\nknown_hosts = \"{known}\"\npath = \"{path}\"\n",
+            endpoint = moto.endpoint,
+            port = sshd.port,
+            user = sshd::user(),
+            key = sshd.client_key.display(),
+            known = sshd.known_hosts.display(),
+            path = log.display(),
+        ),
+    )
+    .expect("config");
+    let t = Tmux::start_with(
+        "soak",
+        &format!("--read-only --interval 1 --config {}", config.display()),
+        "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true SSH_AUTH_SOCK= HTTP_PROXY= HTTPS_PROXY=",
+    );
+    t.wait_for("0s ago");
+    t.keys(&["5", "Enter"]);
+    t.wait_for("/api/v1/orders/");
+    let pid = t.pid();
+    assert!(!pid.is_empty(), "no console process");
+
+    // Warm-up: the ring buffer fills (5,000 lines at ~500 a second) and every source has run.
+    std::thread::sleep(Duration::from_secs(15));
+    let started = Instant::now();
+    let mut samples = vec![sample(&pid, Duration::ZERO)];
+    while started.elapsed() < Duration::from_secs(measured) {
+        std::thread::sleep(Duration::from_secs(5));
+        samples.push(sample(&pid, started.elapsed()));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let written = writer.join().unwrap_or(0);
+    for s in &samples {
+        eprintln!(
+            "t={:>4}s rss={:>7} KB fds={:>3} threads={:>3}",
+            s.at.as_secs(),
+            s.rss_kb,
+            s.fds,
+            s.threads
+        );
+    }
+    eprintln!("{written} log lines written");
+
+    let screen = t.screen();
+    assert!(
+        screen.contains("/api/v1/orders/"),
+        "the tail stopped:\n{screen}"
+    );
+    assert!(
+        !screen.contains("\u{1b}]0;owned"),
+        "an escape reached the screen"
+    );
+    let (first, last) = (samples[0], samples[samples.len() - 1]);
+    assert!(first.rss_kb > 0, "could not read the console's memory");
+    // Flat: allocator noise, not growth with refreshes or lines.
+    assert!(
+        last.rss_kb <= first.rss_kb + first.rss_kb / 4 + 4096,
+        "memory grew: {samples:#?}"
+    );
+    assert!(last.fds <= first.fds + 4, "descriptors grew: {samples:#?}");
+    assert!(
+        last.threads <= first.threads + 2,
+        "threads grew: {samples:#?}"
+    );
+    t.keys(&["q"]);
+    t.wait_exit();
+}

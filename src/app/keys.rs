@@ -180,11 +180,17 @@ impl App {
     }
 
     fn set_filter(&mut self, panel: PanelId, text: String) {
+        let viewport = self.viewport(panel);
         match self.table_panel_mut(panel) {
-            Some(p) => p.filter = text,
-            None => self.logs.set_filter(text),
+            Some(p) => {
+                p.filter = text;
+                p.reshape(viewport);
+            }
+            None => {
+                self.logs.set_filter(text);
+                self.logs.index(&self.world.logs);
+            }
         }
-        self.rebuild(panel);
     }
 
     /// Carries out one keymap action in the panels (no overlay open).
@@ -214,10 +220,11 @@ impl App {
                 })
             }
             Action::Sort => {
+                let viewport = self.viewport(self.focus);
                 if let Some(p) = self.table_panel_mut(self.focus) {
                     p.sort = p.sort.next();
                     let label = p.sort.label();
-                    self.rebuild(self.focus);
+                    p.reshape(viewport);
                     self.say(format!("sort: {label}"), Role::Normal, self.now);
                 }
             }

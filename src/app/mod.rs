@@ -512,14 +512,10 @@ impl App {
 
     /// The WAF rule under the selection, if a rule row is selected.
     pub fn selected_rule(&self) -> Option<(&WebAcl, &WafRule)> {
-        let key = self.waf.selected_key()?;
+        let (acl_id, rule) = view::waf::rule_key_parts(self.waf.selected_key()?)?;
         let waf = self.world.waf.value.as_ref()?;
-        waf.acls.iter().find_map(|acl| {
-            acl.rules
-                .iter()
-                .find(|r| view::waf::rule_key(&acl.id, &r.name) == key)
-                .map(|r| (acl, r))
-        })
+        let acl = waf.acls.iter().find(|a| a.id == acl_id)?;
+        acl.rules.iter().find(|r| r.name == rule).map(|r| (acl, r))
     }
 
     /// Asks for the selected rule's sampled requests when the selection moved to another rule.

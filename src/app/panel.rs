@@ -7,6 +7,9 @@ use crate::view::{SortOrder, Table};
 pub struct TablePanel {
     /// Rows after filter and sort, as drawn.
     pub table: Table,
+    /// Every row as built from the data, before filter and sort: a new filter or sort order
+    /// starts from here instead of from the data.
+    all: Table,
     pub selected: usize,
     selected_key: Option<String>,
     /// First visible row.
@@ -24,8 +27,14 @@ impl TablePanel {
     }
 
     /// Replaces the rows (already built from fresh data), keeping the selection on the same key.
-    pub fn set_table(&mut self, mut table: Table, viewport: usize) {
-        table.filter(&self.filter);
+    pub fn set_table(&mut self, table: Table, viewport: usize) {
+        self.all = table;
+        self.reshape(viewport);
+    }
+
+    /// Applies the current filter and sort order again to the rows already built.
+    pub fn reshape(&mut self, viewport: usize) {
+        let mut table = self.all.filtered(&self.filter);
         table.sort(self.sort);
         self.table = table;
         let found = self
@@ -109,6 +118,28 @@ mod tests {
         p.set_table(table(&["new", "a", "b", "c"]), 10);
         assert_eq!(p.selected, 3);
         assert_eq!(p.selected_key(), Some("c"));
+    }
+
+    #[test]
+    fn a_filter_narrows_and_widens_without_new_data() {
+        let mut p = TablePanel::default();
+        p.set_table(table(&["web-01", "web-02", "db-01", "Web-10"]), 10);
+        p.filter = "WEB-0".into();
+        p.reshape(10);
+        let keys = |p: &TablePanel| -> Vec<String> {
+            p.table.rows.iter().map(|r| r.key.clone()).collect()
+        };
+        assert_eq!(keys(&p), ["web-01", "web-02"]);
+        p.filter = "web".into();
+        p.reshape(10);
+        assert_eq!(keys(&p), ["web-01", "web-02", "Web-10"]);
+        // No match across cells or rows: "01\nweb" is not in any single cell.
+        p.filter = "01web".into();
+        p.reshape(10);
+        assert!(keys(&p).is_empty());
+        p.filter.clear();
+        p.reshape(10);
+        assert_eq!(keys(&p).len(), 4);
     }
 
     #[test]

@@ -56,13 +56,24 @@ impl Cell {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Row {
     /// Stable identity across refreshes, so the selection stays on the same thing.
     pub key: String,
     pub depth: u8,
     pub cells: Vec<Cell>,
     pub role: Role,
+    /// The cells' text lowercased, made on the first filter and kept: typing a filter then
+    /// costs a substring search per row, not a lowercase copy of every cell per keystroke.
+    haystack: std::sync::OnceLock<String>,
+}
+
+/// Rows are equal by what they show; the filter's cache doesn't count.
+impl PartialEq for Row {
+    fn eq(&self, other: &Row) -> bool {
+        (&self.key, self.depth, &self.cells, self.role)
+            == (&other.key, other.depth, &other.cells, other.role)
+    }
 }
 
 impl Row {
@@ -72,6 +83,7 @@ impl Row {
             depth,
             cells,
             role,
+            haystack: std::sync::OnceLock::new(),
         }
     }
 
@@ -87,9 +99,13 @@ impl Row {
     }
 
     fn matches(&self, needle: &str) -> bool {
-        self.cells
-            .iter()
-            .any(|c| c.text.to_lowercase().contains(needle))
+        self.haystack
+            .get_or_init(|| {
+                // Cells are joined by a newline so a needle never matches across two of them.
+                let texts: Vec<&str> = self.cells.iter().map(|c| c.text.as_str()).collect();
+                texts.join("\n").to_lowercase()
+            })
+            .contains(needle)
     }
 }
 
@@ -132,9 +148,32 @@ impl SortOrder {
 impl Table {
     /// Keeps rows whose text contains `filter` (case-insensitive) and the ancestors of each.
     pub fn filter(&mut self, filter: &str) {
+        let keep = self.kept(filter);
+        let mut it = keep.into_iter();
+        self.rows.retain(|_| it.next().unwrap_or(true));
+    }
+
+    /// The rows `filter` keeps, copied; the table itself stays whole (a panel filters the same
+    /// table again on every keystroke).
+    pub fn filtered(&self, filter: &str) -> Table {
+        let keep = self.kept(filter);
+        Table {
+            columns: self.columns.clone(),
+            rows: self
+                .rows
+                .iter()
+                .zip(keep)
+                .filter(|(_, k)| *k)
+                .map(|(r, _)| r.clone())
+                .collect(),
+        }
+    }
+
+    /// For each row, whether `filter` keeps it: rows that match, and their parents.
+    fn kept(&self, filter: &str) -> Vec<bool> {
         let needle = filter.trim().to_lowercase();
         if needle.is_empty() {
-            return;
+            return vec![true; self.rows.len()];
         }
         let mut keep = vec![false; self.rows.len()];
         // Walk backwards: the first earlier row shallower than a kept row is its parent, and is
@@ -147,8 +186,7 @@ impl Table {
                 need = row.depth;
             }
         }
-        let mut it = keep.into_iter();
-        self.rows.retain(|_| it.next().unwrap_or(false));
+        keep
     }
 
     /// Reorders siblings at every level; children travel with their parent.

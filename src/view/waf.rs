@@ -144,6 +144,12 @@ pub fn rule_key(acl_id: &str, rule: &str) -> String {
     format!("rule:{acl_id}:{rule}")
 }
 
+/// (ACL id, rule name) of a `rule_key`, without allocating: looked up on every frame. WAF ids
+/// and rule names hold no `:`.
+pub fn rule_key_parts(key: &str) -> Option<(&str, &str)> {
+    key.strip_prefix("rule:")?.split_once(':')
+}
+
 /// One block character per point, scaled to the series' maximum.
 pub fn sparkline(points: &[u64]) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];

@@ -7,7 +7,7 @@ use opsconsole::config::{Config, ConfigError, Overrides, Settings};
 use opsconsole::source::Session;
 use opsconsole::source::aws::{self, AwsOptions};
 use opsconsole::source::demo::{Clock, DemoWorld};
-use opsconsole::source::{LogSource, ssh};
+use opsconsole::source::ssh;
 use opsconsole::{snapshot, tui};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -74,10 +74,9 @@ fn main() -> ExitCode {
             host_key_policy: cli.ssh_host_keys,
             ..Default::default()
         });
-        if !loaded.settings.log.is_empty() {
-            let logs = runtime.block_on(ssh_logs(&loaded.settings, &session, &access.options));
-            session.sources.logs.extend(logs);
-        }
+        let instances = Some(session.sources.instances.clone());
+        let logs = ssh::configured(&loaded.settings.log, instances, &access.options);
+        session.sources.logs.extend(logs);
         session.ssh = Some(access);
     }
     if cli.snapshot {
@@ -156,24 +155,6 @@ fn journaled(session: Session, cli: &Cli) -> Result<Session, String> {
         executor: Some(Arc::new(Journaled::new(inner, Arc::new(journal), identity))),
         ..session
     })
-}
-
-/// The `[[log]]` entries of the config, tailed over SSH. Entries naming an instance are resolved
-/// to its private IP through the session's EC2 data (one fetch, bounded in time).
-async fn ssh_logs(
-    settings: &Settings,
-    session: &Session,
-    opts: &ssh::SshOptions,
-) -> Vec<Arc<dyn LogSource>> {
-    let needs_instances = settings.log.iter().any(|l| l.instance.is_some());
-    let instances = if needs_instances {
-        opsconsole::runtime::fetch_once(session.sources.instances.as_ref())
-            .await
-            .ok()
-    } else {
-        None
-    };
-    ssh::configured(&settings.log, instances.as_ref(), opts)
 }
 
 /// The demo world, or AWS through the credential chain (profile, regions and endpoint from the

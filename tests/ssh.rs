@@ -41,8 +41,12 @@ struct Running {
 }
 
 fn start(tail: SshTail, backlog: usize) -> Running {
+    start_source(Arc::new(tail), backlog)
+}
+
+fn start_source(source: Arc<dyn LogSource>, backlog: usize) -> Running {
     let (tx, rx) = mpsc::channel(64);
-    let task = tokio::spawn(tail.tail(backlog, tx));
+    let task = tokio::spawn(source.tail(backlog, tx));
     Running {
         rx,
         task,
@@ -597,4 +601,52 @@ fn is_a_log_source() {
     let tail = SshTail::new("n", target, "/var/log/x").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(tail.name(), "n");
     takes(Arc::new(tail));
+}
+
+/// An EC2 instance's address, as the console's instances panel sees it.
+struct OneInstance;
+
+impl opsconsole::source::Source<opsconsole::model::InstancesView> for OneInstance {
+    fn fetch(
+        &self,
+    ) -> futures::future::BoxFuture<'_, Result<opsconsole::model::InstancesView, SourceError>> {
+        let instance: opsconsole::model::Instance = serde_json::from_value(serde_json::json!({
+            "id": "i-0123456789abcdef0", "name": "web-left", "instance_type": "t3.small",
+            "az": "ap-northeast-1a", "region": "ap-northeast-1", "private_ip": "127.0.0.1",
+            "state": "running", "system_status": "ok", "instance_status": "ok", "events": []
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        Box::pin(async move {
+            Ok(opsconsole::model::InstancesView {
+                instances: vec![instance],
+            })
+        })
+    }
+}
+
+/// `instance = "<Name tag>"` is looked up when the tail starts, not before the console starts.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_instance_entry_is_resolved_when_its_tail_starts() {
+    let sshd = Sshd::start();
+    let log = sshd.path("app.log");
+    append(&log, &["from-the-instance"]);
+    let cfg = LogSourceConfig {
+        name: "web-left-nginx".into(),
+        host: None,
+        instance: Some("web-left".into()),
+        port: Some(sshd.port),
+        user: Some(sshd::user()),
+        identity_file: Some(sshd.client_key.clone()),
+        known_hosts: Some(sshd.known_hosts.clone()),
+        path: log.display().to_string(),
+        jump: None,
+    };
+    let opts = SshOptions {
+        agent: AgentSource::Disabled,
+        ..Default::default()
+    };
+    let sources = ssh::configured(&[cfg], Some(Arc::new(OneInstance)), &opts);
+    let mut t = start_source(sources[0].clone(), 5);
+    t.until_lines(&["from-the-instance"]).await;
+    t.stop().await;
 }

@@ -225,33 +225,76 @@ impl LogSource for Misconfigured {
     }
 }
 
-/// Log sources for every `[[log]]` entry. `instance` entries are looked up in `instances` (by
-/// id or Name tag) for their private IP; an entry that cannot be set up becomes a source that
-/// says why.
+/// Log sources for every `[[log]]` entry. `instance` entries look their instance up (by id or
+/// Name tag, for its private IP) in `instances` when the tail starts, and again on every restart,
+/// so a replaced instance is found and the console's first frame never waits for EC2. An entry
+/// that cannot be set up becomes a source that says why.
 pub fn configured(
     entries: &[LogSourceConfig],
-    instances: Option<&crate::model::InstancesView>,
+    instances: Option<Arc<dyn crate::source::Source<crate::model::InstancesView>>>,
     opts: &SshOptions,
 ) -> Vec<Arc<dyn LogSource>> {
     entries
         .iter()
-        .map(|cfg| {
-            let address = cfg.instance.as_deref().and_then(|wanted| {
-                instances?
-                    .instances
-                    .iter()
-                    .find(|i| i.id == wanted || i.name.as_deref() == Some(wanted))
-                    .and_then(|i| i.private_ip.clone())
-            });
-            match from_config(cfg, address.as_deref(), opts) {
+        .map(|cfg| match (&cfg.instance, &instances) {
+            (Some(_), Some(instances)) => Arc::new(InstanceTail {
+                cfg: cfg.clone(),
+                instances: instances.clone(),
+                opts: opts.clone(),
+            }) as Arc<dyn LogSource>,
+            _ => match from_config(cfg, None, opts) {
                 Ok(tail) => Arc::new(tail) as Arc<dyn LogSource>,
                 Err(error) => Arc::new(Misconfigured {
                     name: cfg.name.clone(),
                     error,
                 }),
-            }
+            },
         })
         .collect()
+}
+
+/// How long a tail waits for EC2 to say where its instance is.
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A `[[log]]` entry naming an instance: resolved to its address when the tail (re)starts.
+struct InstanceTail {
+    cfg: LogSourceConfig,
+    instances: Arc<dyn crate::source::Source<crate::model::InstancesView>>,
+    opts: SshOptions,
+}
+
+impl LogSource for InstanceTail {
+    fn name(&self) -> &str {
+        &self.cfg.name
+    }
+
+    fn tail(
+        &self,
+        backlog: usize,
+        sink: mpsc::Sender<LogBatch>,
+    ) -> BoxFuture<'static, Result<(), SourceError>> {
+        let (cfg, instances, opts) = (self.cfg.clone(), self.instances.clone(), self.opts.clone());
+        Box::pin(async move {
+            let lookup_failed = |why: String| {
+                SourceError::new(
+                    ErrorKind::Other,
+                    format!("[[log]] {}: looking up its instance: {why}", cfg.name),
+                )
+            };
+            let view = tokio::time::timeout(LOOKUP_TIMEOUT, instances.fetch())
+                .await
+                .map_err(|_| lookup_failed("EC2 did not answer in time".into()))?
+                .map_err(|e| lookup_failed(e.to_string()))?;
+            let wanted = cfg.instance.as_deref().unwrap_or_default();
+            let address = view
+                .instances
+                .iter()
+                .find(|i| i.id == wanted || i.name.as_deref() == Some(wanted))
+                .and_then(|i| i.private_ip.clone());
+            let tail = from_config(&cfg, address.as_deref(), &opts)?;
+            tail.tail(backlog, sink).await
+        })
+    }
 }
 
 impl LogSource for SshTail {

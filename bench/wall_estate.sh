@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The console left running against the emulator seeded with the large estate (bench/estate.py:
+# 1,000 targets in 50 groups, a 50-rule web ACL, 500 geolocation record sets, 500 instances),
+# every panel refreshing on its default interval: CPU % of one core and peak RSS over the
+# window, for the wall (`--wall`) and the interactive console (`--read-only`), and then the
+# console's own API bill as its `S` dialog shows it (calls per minute per service, CloudWatch
+# metrics requested and their monthly cost at that rate).
+#
+#   bash bench/wall_estate.sh [SECONDS] [WARMUP_SECONDS]
+#   OPSCONSOLE_BIN=target/release/opsconsole bash bench/wall_estate.sh 120
+#
+# Needs tmux, jq and the moto venv (see bench/lib.sh). Everything stays on 127.0.0.1.
+set -euo pipefail
+
+SECONDS_MEASURED=${1:-60}
+WARMUP=${2:-20}
+cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+command -v tmux >/dev/null || bench_die "tmux is needed (apt-get install tmux)"
+
+bench_setup
+SOCKET="opsconsole-wall-$$"
+trap 'tmux -L "$SOCKET" kill-server 2>/dev/null || true; bench_cleanup' EXIT
+find_binary
+start_moto
+seed_estate
+
+printf 'opsconsole against the large estate, %s s measured after %s s warm-up, 160x45, %s cores\n' \
+    "$SECONDS_MEASURED" "$WARMUP" "$(nproc)"
+printf '%-10s %12s %12s %10s %10s\n' mode "cpu% 1 core" "idle cpu s" "RSS MB" "peak MB"
+
+for entry in "wall:--wall" "console:--read-only"; do
+    name=${entry%%:*}
+    args=${entry#*:}
+    tmux -L "$SOCKET" kill-server 2>/dev/null || true
+    tmux -L "$SOCKET" -f /dev/null new-session -d -s wall -x 160 -y 45 \
+        "exec env TERM=xterm-256color '$BIN' $args --endpoint-url '$MOTO_URL' \
+         --region us-east-1 --log-file '$BENCH_WORK/$name.log'"
+    pid=$(tmux -L "$SOCKET" list-panes -t wall -F '#{pane_pid}')
+    sleep "$WARMUP"
+    kill -0 "$pid" 2>/dev/null || bench_die "$name: opsconsole exited during warm-up"
+    t0=$(cpu_ticks "$pid")
+    w0=$(now_s)
+    sleep "$SECONDS_MEASURED"
+    t1=$(cpu_ticks "$pid")
+    w1=$(now_s)
+    rss=$(kb_of "$pid" VmRSS)
+    hwm=$(kb_of "$pid" VmHWM)
+    awk -v t0="$t0" -v t1="$t1" -v w0="$w0" -v w1="$w1" -v tick="$(getconf CLK_TCK)" \
+        -v rss="$rss" -v hwm="$hwm" -v name="$name" 'BEGIN {
+        printf "%-10s %12.3f %12.2f %10.1f %10.1f\n", name,
+            100 * (t1 - t0) / tick / (w1 - w0), (t1 - t0) / tick, rss / 1024, hwm / 1024 }'
+    # The API bill of this run, from the console's own counters.
+    tmux -L "$SOCKET" send-keys -t wall S
+    sleep 1
+    tmux -L "$SOCKET" capture-pane -p -t wall | grep -E 'calls|API|CloudWatch|total|  [A-Z][A-Za-z0-9 ]+ ' \
+        | sed 's/^[^A-Za-z]*//; s/[║│┃]*$//' > "$BENCH_WORK/$name.stats" || true
+    sed 's/^/    /' "$BENCH_WORK/$name.stats"
+    tmux -L "$SOCKET" send-keys -t wall Escape q
+    sleep 0.5
+    kill "$pid" 2>/dev/null || true
+done

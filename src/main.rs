@@ -56,7 +56,14 @@ fn main() -> ExitCode {
         // The snapshot's WAF counts cover --since (WAF keeps three hours).
         loaded.settings.waf.window_minutes = (cli.since.as_secs() / 60).clamp(1, 180) as u32;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One worker beside the UI loop's own thread is plenty for a console that mostly waits; a
+    // second one spends an idle console's CPU spinning for work to steal. A snapshot fans out
+    // and parses in parallel, so it keeps one worker per core.
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if !cli.snapshot {
+        builder.worker_threads(1);
+    }
+    let runtime = match builder
         .enable_all()
         .build()
     {

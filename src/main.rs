@@ -63,10 +63,7 @@ fn main() -> ExitCode {
     if !cli.snapshot {
         builder.worker_threads(1);
     }
-    let runtime = match builder
-        .enable_all()
-        .build()
-    {
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(EXIT_FAILURE, &format!("could not start the runtime: {e}")),
     };
@@ -183,6 +180,7 @@ async fn build_session(cli: &Cli, settings: &Settings) -> Result<Session, String
             .clone()
             .or_else(|| settings.endpoint_url.clone()),
         waf_window_minutes: settings.waf.window_minutes,
+        metrics_every_secs: settings.refresh.metrics,
         static_credentials: None,
         read_only: cli.read_only || cli.snapshot || cli.wall,
     };

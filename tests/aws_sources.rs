@@ -21,6 +21,7 @@ async fn seeded() -> (Moto, Seeded, Session) {
         endpoint_url: Some(moto.endpoint.clone()),
         regions: REGIONS.iter().map(|r| r.to_string()).collect(),
         waf_window_minutes: 15,
+        metrics_every_secs: 60,
         static_credentials: Some(aws_credential_types::Credentials::new(
             "testing", "testing", None, None, "test",
         )),
@@ -515,6 +516,11 @@ async fn api_calls_are_counted_and_a_steady_refresh_rereads_no_acl() {
         "lock tokens unchanged: no re-read"
     );
     assert!(calls("ListWebACLs") > 0);
+    assert_eq!(
+        calls("GetMetricData"),
+        metric_calls,
+        "counts are read once per metrics interval, not per refresh"
+    );
     let text = stats.report().to_text();
     assert!(
         text.contains("GetMetricData") && text.contains("a month"),

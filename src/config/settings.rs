@@ -49,6 +49,10 @@ pub struct Refresh {
     pub dns: u64,
     #[serde(deserialize_with = "refresh_secs")]
     pub instances: u64,
+    /// CloudWatch (WAF counts, target group load): each metric read is billed
+    /// (60..=86400; the `S` dialog shows the cost at the current rate).
+    #[serde(deserialize_with = "metrics_secs")]
+    pub metrics: u64,
 }
 
 impl Default for Refresh {
@@ -60,6 +64,7 @@ impl Default for Refresh {
             waf: 60,
             dns: 60,
             instances: 30,
+            metrics: 60,
         }
     }
 }
@@ -178,6 +183,10 @@ fn in_range<E: serde::de::Error, T: PartialOrd + std::fmt::Display>(
 
 fn refresh_secs<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     in_range(u64::deserialize(d)?, 1, MAX_INTERVAL, " seconds")
+}
+
+fn metrics_secs<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    in_range(u64::deserialize(d)?, 60, MAX_INTERVAL, " seconds")
 }
 
 fn buffer_lines<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
@@ -454,7 +463,7 @@ impl Settings {
     }
 
     /// `--interval`: every panel refreshes at this pace (clamped to 1..=86400 seconds, the
-    /// range the file accepts).
+    /// range the file accepts). CloudWatch keeps its own pace: it is billed per read.
     pub fn apply_interval_override(&mut self, secs: u64) {
         let secs = secs.clamp(1, MAX_INTERVAL);
         self.refresh = Refresh {
@@ -462,6 +471,7 @@ impl Settings {
             waf: secs,
             dns: secs,
             instances: secs,
+            metrics: self.refresh.metrics,
         };
     }
 }

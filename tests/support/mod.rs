@@ -23,6 +23,7 @@ pub fn console_options(endpoint: &str, read_only: bool) -> AwsOptions {
         endpoint_url: Some(endpoint.to_string()),
         regions: vec![seed::TOKYO.to_string(), seed::VIRGINIA.to_string()],
         waf_window_minutes: 15,
+        metrics_every_secs: 60,
         static_credentials: Some(aws_credential_types::Credentials::new(
             "testing", "testing", None, None, "test",
         )),

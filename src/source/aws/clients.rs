@@ -28,6 +28,8 @@ pub struct AwsOptions {
     /// per-service variables are honoured by the SDK as well.
     pub endpoint_url: Option<String>,
     pub waf_window_minutes: u32,
+    /// Seconds between CloudWatch reads (60 at least): each read of a metric is billed.
+    pub metrics_every_secs: u64,
     /// Static credentials instead of the chain (tests against an emulator).
     pub static_credentials: Option<aws_credential_types::Credentials>,
     /// Build no executor at all: nothing in the session can call a mutating API.

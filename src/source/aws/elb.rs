@@ -38,6 +38,8 @@ pub struct ElbSource {
     zones: Mutex<HashMap<String, String>>,
     /// Target group load per region, with when it was fetched.
     load_cache: Mutex<HashMap<String, (DateTime<Utc>, GroupLoad)>>,
+    /// Seconds between CloudWatch reads (never under the metrics' one-minute period).
+    metrics_every: i64,
 }
 
 impl ElbSource {
@@ -47,7 +49,14 @@ impl ElbSource {
             delays: Mutex::new(HashMap::new()),
             zones: Mutex::new(HashMap::new()),
             load_cache: Mutex::new(HashMap::new()),
+            metrics_every: METRIC_PERIOD_SECS,
         }
+    }
+
+    /// Reads the groups' CloudWatch metrics every `secs` (at least the one-minute period).
+    pub fn with_metrics_every(mut self, secs: u64) -> Self {
+        self.metrics_every = (secs as i64).max(METRIC_PERIOD_SECS);
+        self
     }
 
     async fn region(&self, rc: &RegionClients) -> Result<Vec<LoadBalancer>, SourceError> {
@@ -384,7 +393,7 @@ impl ElbSource {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&rc.region)
-            && (now - *at).num_seconds() < METRIC_PERIOD_SECS
+            && (now - *at).num_seconds() < self.metrics_every
         {
             return cached.clone();
         }

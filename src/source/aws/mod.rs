@@ -44,16 +44,17 @@ pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError
                 regions[0].stats.clone(),
             )
         });
-    let waf = Arc::new(waf::WafSource::new(
-        &regions,
-        &global,
-        options.waf_window_minutes,
-    ));
+    let waf = Arc::new(
+        waf::WafSource::new(&regions, &global, options.waf_window_minutes)
+            .with_metrics_every(options.metrics_every_secs),
+    );
     Ok(Session {
         sources: Sources {
             scope,
             identity: Arc::new(identity::IdentitySource::new(global.sts.clone())),
-            targets: Arc::new(elb::ElbSource::new(&regions)),
+            targets: Arc::new(
+                elb::ElbSource::new(&regions).with_metrics_every(options.metrics_every_secs),
+            ),
             waf: waf.clone(),
             samples: waf,
             dns: Arc::new(dns::DnsSource::new(&global)),

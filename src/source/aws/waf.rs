@@ -62,6 +62,8 @@ pub struct WafSource {
     window_minutes: u32,
     acls: Mutex<HashMap<String, CachedAcl>>,
     counts: Mutex<Counts>,
+    /// Seconds between CloudWatch reads (never under the metrics' one-minute period).
+    metrics_every: i64,
 }
 
 impl WafSource {
@@ -84,7 +86,14 @@ impl WafSource {
             window_minutes: window_minutes.clamp(1, 180),
             acls: Mutex::new(HashMap::new()),
             counts: Mutex::new(Counts::default()),
+            metrics_every: METRIC_PERIOD_SECS,
         }
+    }
+
+    /// Reads the rules' CloudWatch counts every `secs` (at least the one-minute period).
+    pub fn with_metrics_every(mut self, secs: u64) -> Self {
+        self.metrics_every = (secs as i64).max(METRIC_PERIOD_SECS);
+        self
     }
 
     async fn place(&self, p: &Place) -> Result<Vec<CachedAcl>, SourceError> {
@@ -228,7 +237,7 @@ impl WafSource {
         {
             let c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(at) = c.fetched_at
-                && (now - at).num_seconds() < METRIC_PERIOD_SECS
+                && (now - at).num_seconds() < self.metrics_every
             {
                 return Ok(c.series.clone());
             }

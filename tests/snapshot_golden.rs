@@ -54,3 +54,34 @@ fn demo_text() {
 fn demo_json() {
     insta::assert_snapshot!(stable(&snapshot::render(&collected(), Format::Json, at())));
 }
+
+/// Found by fuzzing (fuzz/regressions/snapshot): a log source's name in markdown and a
+/// geolocation code in every format reached the output raw.
+#[test]
+fn hostile_log_source_names_and_locations_are_escaped_in_every_format() {
+    let mut c = collected();
+    let evil = "evil\u{1b}]0;pwned\u{7}\u{202e}";
+    let entry = opsconsole::model::LogEntry::Line {
+        received_at: at(),
+        text: "GET / 200".into(),
+    };
+    c.world.logs.push(evil, [entry], at());
+    let dns = c.world.dns.value.as_mut().expect("demo dns");
+    let record = dns
+        .zones
+        .iter_mut()
+        .flat_map(|z| z.record_sets.iter_mut())
+        .flat_map(|s| s.records.iter_mut())
+        .find(|r| r.location.is_some())
+        .expect("a geolocation record");
+    if let Some(loc) = record.location.as_mut() {
+        loc.country = Some(format!("J{evil}P"));
+    }
+    for format in [Format::Md, Format::Text, Format::Json] {
+        let out = snapshot::render(&c, format, at());
+        assert!(out.contains("evil"), "{format:?} lost the name");
+        for bad in ['\u{1b}', '\u{7}', '\u{202e}'] {
+            assert!(!out.contains(bad), "{format:?} carries {bad:?}");
+        }
+    }
+}

@@ -84,7 +84,9 @@ impl KeyCombo {
                     code = KeyCode::Char(c.to_uppercase().next().unwrap_or(c));
                 }
                 modifiers.remove(KeyModifiers::SHIFT);
-                if modifiers.contains(KeyModifiers::CONTROL) && c.is_ascii_uppercase() {
+                // Terminals send the same byte for C-a, C-A and C-S-a: one combo for all three
+                // (so `C-S-a` displays as `C-a`, which parses back to it).
+                if modifiers.contains(KeyModifiers::CONTROL) && c.is_ascii_alphabetic() {
                     code = KeyCode::Char(c.to_ascii_lowercase());
                 }
             }
@@ -226,6 +228,17 @@ mod tests {
 
     fn key(s: &str) -> KeyCombo {
         s.parse().unwrap()
+    }
+
+    /// Found by fuzzing (fuzz/regressions/config): `C-S-a` displayed as `C-A`, which parsed
+    /// back as `C-a`, another combo.
+    #[test]
+    fn ctrl_shift_letter_is_ctrl_letter_and_round_trips() {
+        for s in ["C-S-a", "C-A", "C-a", "S-C-a"] {
+            let k = key(s);
+            assert_eq!(k, key("C-a"), "{s}");
+            assert_eq!(key(&k.to_string()), k, "{s}");
+        }
     }
 
     fn ev(code: KeyCode, m: KeyModifiers) -> KeyEvent {

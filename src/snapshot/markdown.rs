@@ -146,7 +146,7 @@ fn logs(out: &mut String, r: &Report) {
     let fence = "`".repeat(longest.max(2) + 1);
     let _ = writeln!(out, "{fence}text");
     for l in lines {
-        let _ = writeln!(out, "{} {}", l.source, clean(&l.text));
+        let _ = writeln!(out, "{} {}", clean(&l.source), clean(&l.text));
     }
     let _ = writeln!(out, "{fence}");
     if let Some(age) = r.logs.age_secs {

@@ -88,7 +88,7 @@ pub fn health_role(h: Health) -> Role {
 
 fn record_row(set_key: &str, policy: RoutingPolicy, index: usize, r: &Record) -> Row {
     let label = match (&r.location, &r.policy_detail, &r.set_identifier) {
-        (Some(loc), _, _) => loc.describe(),
+        (Some(loc), _, _) => clean(&loc.describe()),
         (None, Some(detail), _) => clean(detail),
         (None, None, Some(id)) => clean(id),
         (None, None, None) => policy.as_str().to_string(),

@@ -44,20 +44,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat; the command
-# name in field 2 may hold spaces, so count from after its closing parenthesis).
-cpu_ticks() {
-    local stat
-    stat=$(cat "/proc/$1/stat")
-    stat=${stat##*) }
-    # shellcheck disable=SC2086
-    set -- $stat
-    echo $(( ${12} + ${13} ))
-}
-
-kb_of() { # field of /proc/PID/status, in kB
-    awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh  # cpu_ticks, kb_of
 
 modes=("demo:--demo" "read-only:--demo --read-only")
 if "$BIN" --help 2>/dev/null | grep -q -- '--wall'; then

@@ -85,3 +85,24 @@ fn hostile_log_source_names_and_locations_are_escaped_in_every_format() {
         }
     }
 }
+
+/// Found by reading the fuzz harness: a source named with backticks closed the log block early.
+#[test]
+fn a_log_source_name_cannot_close_the_markdown_log_block() {
+    let mut c = collected();
+    let entry = opsconsole::model::LogEntry::Line {
+        received_at: at(),
+        text: String::new(),
+    };
+    c.world.logs.push("````````", [entry], at());
+    let out = snapshot::render(&c, Format::Md, at());
+    let fence_line = out
+        .lines()
+        .find(|l| l.starts_with("```") && l.ends_with("text"))
+        .expect("the log block");
+    let fence = fence_line.trim_end_matches("text");
+    assert!(
+        fence.len() > 8,
+        "fence {fence:?} is not longer than the name"
+    );
+}

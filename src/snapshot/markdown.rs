@@ -140,7 +140,7 @@ fn logs(out: &mut String, r: &Report) {
     // because the fence is longer than any run of backticks in the text.
     let longest = lines
         .iter()
-        .map(|l| longest_backtick_run(&l.text))
+        .map(|l| longest_backtick_run(&l.text).max(longest_backtick_run(&l.source)))
         .max()
         .unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);

@@ -208,13 +208,15 @@ impl ElbSource {
         c: &elb::Client,
         arn: &str,
     ) -> Result<(Vec<elb::types::TargetHealthDescription>, u32), SourceError> {
-        let out = c
-            .describe_target_health()
-            .target_group_arn(arn)
-            .send()
-            .await
-            .map_err(|e| from_sdk("elbv2 DescribeTargetHealth", e))?;
-        let delay = self.delay(c, arn).await?;
+        // Independent calls: side by side, one round trip instead of two.
+        let health = async {
+            c.describe_target_health()
+                .target_group_arn(arn)
+                .send()
+                .await
+                .map_err(|e| from_sdk("elbv2 DescribeTargetHealth", e))
+        };
+        let (out, delay) = futures::try_join!(health, self.delay(c, arn))?;
         Ok((out.target_health_descriptions().to_vec(), delay))
     }
 

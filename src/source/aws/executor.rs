@@ -19,6 +19,7 @@ use crate::model::{OverrideAction, RuleAction, RuleKind, WafScope};
 use aws_sdk_elasticloadbalancingv2 as elb;
 use aws_sdk_wafv2 as waf;
 use aws_sdk_wafv2::operation::RequestId;
+use aws_smithy_runtime_api::client::result::SdkError;
 use futures::future::BoxFuture;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -78,26 +79,15 @@ impl AwsExecutor {
             .send()
             .await;
         let message = format!("{} is draining from {}", t.label(), t.target_group);
-        match sent {
-            Ok(out) => Ok(Done {
-                message,
-                request_id: out.request_id().map(str::to_string),
-            }),
-            // AWS answered: its answer stands.
-            Err(e) if !reply_lost(&e) => Err(failed("elbv2 DeregisterTargets")(e)),
-            Err(e) => {
-                let failure = failed("elbv2 DeregisterTargets")(e);
-                // Out of the group (draining, or already gone) is what was asked for.
-                self.reconcile_target(t, failure, message, |s| {
-                    matches!(
-                        s,
-                        elb::types::TargetHealthStateEnum::Draining
-                            | elb::types::TargetHealthStateEnum::Unused
-                    )
-                })
-                .await
-            }
-        }
+        // Out of the group (draining, or already gone) is what was asked for.
+        self.settle(t, sent, "elbv2 DeregisterTargets", message, |s| {
+            matches!(
+                s,
+                elb::types::TargetHealthStateEnum::Draining
+                    | elb::types::TargetHealthStateEnum::Unused
+            )
+        })
+        .await
     }
 
     async fn register(&self, t: &TargetRef) -> Result<Done, Failed> {
@@ -110,37 +100,42 @@ impl AwsExecutor {
             .send()
             .await;
         let message = format!("{} registered in {} again", t.label(), t.target_group);
-        match sent {
-            Ok(out) => Ok(Done {
-                message,
-                request_id: out.request_id().map(str::to_string),
-            }),
-            // AWS answered: its answer stands.
-            Err(e) if !reply_lost(&e) => Err(failed("elbv2 RegisterTargets")(e)),
-            Err(e) => {
-                let failure = failed("elbv2 RegisterTargets")(e);
-                self.reconcile_target(t, failure, message, |s| {
-                    matches!(
-                        s,
-                        elb::types::TargetHealthStateEnum::Initial
-                            | elb::types::TargetHealthStateEnum::Healthy
-                            | elb::types::TargetHealthStateEnum::Unhealthy
-                    )
-                })
-                .await
-            }
-        }
+        self.settle(t, sent, "elbv2 RegisterTargets", message, |s| {
+            matches!(
+                s,
+                elb::types::TargetHealthStateEnum::Initial
+                    | elb::types::TargetHealthStateEnum::Healthy
+                    | elb::types::TargetHealthStateEnum::Unhealthy
+            )
+        })
+        .await
     }
 
-    /// After a failed (de)registration: reads the target's state, and if it is what was asked
-    /// for, the request reached AWS and only its reply was lost.
-    async fn reconcile_target(
+    /// The outcome of a (de)registration. An answer from AWS stands; when the reply was lost,
+    /// the target's state is read, and if it is what was asked for (`wanted`), the request
+    /// reached AWS and the change is done.
+    async fn settle<O: RequestId, E>(
         &self,
         t: &TargetRef,
-        failure: Failed,
+        sent: Result<O, SdkError<E, aws_smithy_runtime_api::http::Response>>,
+        call: &'static str,
         message: String,
         wanted: impl Fn(&elb::types::TargetHealthStateEnum) -> bool,
-    ) -> Result<Done, Failed> {
+    ) -> Result<Done, Failed>
+    where
+        E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let e = match sent {
+            Ok(out) => {
+                return Ok(Done {
+                    message,
+                    request_id: out.request_id().map(str::to_string),
+                });
+            }
+            Err(e) if !reply_lost(&e) => return Err(failed(call)(e)),
+            Err(e) => e,
+        };
+        let failure = failed(call)(e);
         let read = self
             .region(&t.region)?
             .elb
@@ -357,10 +352,7 @@ impl AwsExecutor {
 
 /// The request may have reached AWS without its reply reaching us: sent, then the connection
 /// broke, the reply was garbled, or the time ran out.
-fn reply_lost<E>(
-    e: &aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
-) -> bool {
-    use aws_smithy_runtime_api::client::result::SdkError;
+fn reply_lost<E>(e: &SdkError<E, aws_smithy_runtime_api::http::Response>) -> bool {
     matches!(
         e,
         SdkError::DispatchFailure(_) | SdkError::ResponseError(_) | SdkError::TimeoutError(_)

@@ -4,12 +4,11 @@
 mod support;
 
 use aws_sdk_wafv2 as waf;
-use opsconsole::action::{Executor, Journal, JournalEntry, Journaled, Mutation, RuleRef, journal};
+use opsconsole::action::{Executor, JournalEntry, Mutation, RuleRef};
 use opsconsole::model::{OverrideAction, RuleAction, RuleKind, TargetState, WafScope};
 use opsconsole::source::Session;
 use opsconsole::source::aws::{self, AwsExecutor};
-use std::sync::Arc;
-use support::{Moto, Seeded, console_options, seed_scenarios, target_ref};
+use support::{Moto, Seeded, console_options, rule_ref, seed_scenarios, target_ref, target_state};
 
 async fn writable() -> (Moto, Seeded, Session) {
     let moto = Moto::start();
@@ -20,24 +19,13 @@ async fn writable() -> (Moto, Seeded, Session) {
     (moto, seeded, session)
 }
 
-async fn state_of(session: &Session, group: &str, id: &str) -> Option<TargetState> {
-    let view = session.sources.targets.fetch().await.expect("targets");
-    view.load_balancers
-        .iter()
-        .flat_map(|l| &l.target_groups)
-        .filter(|g| g.name == group)
-        .flat_map(|g| &g.targets)
-        .find(|t| t.id == id)
-        .map(|t| t.state)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drain_and_undo() {
     let (_moto, seeded, session) = writable().await;
     let exec = session.executor.clone().expect("writable session");
     let target = target_ref(&seeded, "ha-web-tg", "ha-web-right");
     assert_eq!(
-        state_of(&session, "ha-web-tg", &target.id).await,
+        target_state(&session, "ha-web-tg", &target.id).await,
         Some(TargetState::Healthy)
     );
     let done = exec
@@ -48,7 +36,7 @@ async fn drain_and_undo() {
         .expect("drain");
     assert!(done.message.contains("draining"), "{}", done.message);
     // The emulator deregisters at once (AWS would show `draining` for the delay first).
-    let after = state_of(&session, "ha-web-tg", &target.id).await;
+    let after = target_state(&session, "ha-web-tg", &target.id).await;
     assert!(
         matches!(
             after,
@@ -59,7 +47,7 @@ async fn drain_and_undo() {
     // The other target was not touched.
     let left = target_ref(&seeded, "ha-web-tg", "ha-web-left");
     assert_eq!(
-        state_of(&session, "ha-web-tg", &left.id).await,
+        target_state(&session, "ha-web-tg", &left.id).await,
         Some(TargetState::Healthy)
     );
     exec.execute(&Mutation::Register {
@@ -68,24 +56,9 @@ async fn drain_and_undo() {
     .await
     .expect("register");
     assert_eq!(
-        state_of(&session, "ha-web-tg", &target.id).await,
+        target_state(&session, "ha-web-tg", &target.id).await,
         Some(TargetState::Healthy)
     );
-}
-
-fn rule_ref(seeded: &Seeded, acl: &str, rule: &str) -> RuleRef {
-    let a = seeded.web_acl(acl);
-    RuleRef {
-        region: a.region.clone(),
-        scope: if a.scope == "CLOUDFRONT" {
-            WafScope::Cloudfront
-        } else {
-            WafScope::Regional
-        },
-        acl_name: a.name.clone(),
-        acl_id: a.id.clone(),
-        rule: rule.to_string(),
-    }
 }
 
 async fn read(moto: &Moto, r: &RuleRef) -> (waf::types::WebAcl, String) {
@@ -302,10 +275,7 @@ async fn a_rule_changed_by_someone_else_is_not_overwritten() {
 async fn every_action_is_journaled_with_who_what_and_outcome() {
     let (_moto, seeded, session) = writable().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("journal.jsonl");
-    let journal = Arc::new(Journal::open(&path).expect("journal"));
-    let inner = session.executor.clone().expect("writable");
-    let exec = Journaled::new(inner, journal, session.sources.identity.clone());
+    let (exec, path) = support::journaled(&session, dir.path());
     let target = target_ref(&seeded, "ha-web-tg", "ha-web-right");
     exec.execute(&Mutation::Drain {
         target: target.clone(),
@@ -318,8 +288,7 @@ async fn every_action_is_journaled_with_who_what_and_outcome() {
     exec.execute(&Mutation::Drain { target: bogus })
         .await
         .expect_err("unknown group");
-    let entries: Vec<JournalEntry> =
-        journal::read_since(&path, chrono::DateTime::UNIX_EPOCH).expect("read");
+    let entries: Vec<JournalEntry> = support::journal_entries(&path);
     let outcomes: Vec<&str> = entries.iter().map(|e| e.outcome.as_str()).collect();
     assert_eq!(outcomes, ["attempted", "done", "attempted", "failed"]);
     let done = &entries[1];

@@ -7,20 +7,28 @@
 
 mod support;
 
-use opsconsole::action::{Executor, Journal, JournalEntry, Journaled, Mutation, RuleRef, journal};
-use opsconsole::model::{RuleAction, RuleKind, TargetState, WafScope};
+use opsconsole::action::{Executor, Mutation, RuleRef};
+use opsconsole::model::{RuleAction, RuleKind, TargetState};
 use opsconsole::runtime::fetch_once;
 use opsconsole::source::Session;
 use opsconsole::source::aws;
-use std::sync::Arc;
 use support::{
-    Fault, FaultPlan, FaultProxy, Moto, Seeded, console_options, seed_scenarios, target_ref,
+    Fault, FaultPlan, FaultProxy, Moto, console_options, journaled, rule_ref, seed_scenarios,
+    target_ref, target_state,
 };
 
 /// The share of calls that fail in the convergence tests.
 const RATE: f64 = 0.3;
 /// Fetches a panel may need before it shows the truth (the console keeps polling; a test stops).
 const ATTEMPTS: usize = 12;
+
+/// The journal's outcomes, in order.
+fn outcomes(path: &std::path::Path) -> Vec<String> {
+    support::journal_entries(path)
+        .into_iter()
+        .map(|e| e.outcome)
+        .collect()
+}
 
 fn upstream(moto: &Moto) -> String {
     moto.endpoint.trim_start_matches("http://").to_string()
@@ -154,20 +162,9 @@ fn a_snapshot_under_faults_completes_or_names_the_failed_panel() {
     let state = tempfile::tempdir().expect("tempdir");
     for seed in [1, 2, 3] {
         let proxy = FaultProxy::start(&upstream(&moto), FaultPlan::mixed(RATE), seed);
-        let mut cmd = assert_cmd::Command::cargo_bin("opsconsole").expect("binary");
-        for var in [
-            "HTTP_PROXY",
-            "HTTPS_PROXY",
-            "http_proxy",
-            "https_proxy",
-            "AWS_PROFILE",
-        ] {
-            cmd.env_remove(var);
-        }
-        let out = cmd
+        let out = support::offline_binary()
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("OPSCONSOLE_STATE_DIR", state.path())
             .args(["--snapshot", "--format", "json", "--endpoint-url"])
             .arg(&proxy.endpoint)
@@ -193,33 +190,6 @@ fn a_snapshot_under_faults_completes_or_names_the_failed_panel() {
     }
 }
 
-fn journaled(session: &Session, dir: &tempfile::TempDir) -> (Journaled, std::path::PathBuf) {
-    let path = dir.path().join("journal.jsonl");
-    let journal = Arc::new(Journal::open(&path).expect("journal"));
-    let inner = session.executor.clone().expect("writable session");
-    (
-        Journaled::new(inner, journal, session.sources.identity.clone()),
-        path,
-    )
-}
-
-fn outcomes(path: &std::path::Path) -> Vec<String> {
-    let entries: Vec<JournalEntry> =
-        journal::read_since(path, chrono::DateTime::UNIX_EPOCH).expect("journal");
-    entries.into_iter().map(|e| e.outcome).collect()
-}
-
-async fn target_state(session: &Session, group: &str, id: &str) -> Option<TargetState> {
-    let view = session.sources.targets.fetch().await.expect("targets");
-    view.load_balancers
-        .iter()
-        .flat_map(|l| &l.target_groups)
-        .filter(|g| g.name == group)
-        .flat_map(|g| &g.targets)
-        .find(|t| t.id == id)
-        .map(|t| t.state)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_drain_whose_replies_are_all_lost_is_confirmed_by_reading_the_target() {
     let moto = Moto::start();
@@ -227,17 +197,12 @@ async fn a_drain_whose_replies_are_all_lost_is_confirmed_by_reading_the_target()
     // Every attempt the SDK makes reaches the emulator; no reply comes back.
     let proxy = FaultProxy::start(
         &upstream(&moto),
-        FaultPlan {
-            rate: 1.0,
-            faults: vec![Fault::LostReply],
-            only: vec!["DeregisterTargets".into()],
-            limit: None,
-        },
+        FaultPlan::always(Fault::LostReply, "DeregisterTargets"),
         3,
     );
     let session = session_via(&proxy.endpoint, false).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let (exec, path) = journaled(&session, &dir);
+    let (exec, path) = journaled(&session, dir.path());
     let target = target_ref(&seeded, "ha-web-tg", "ha-web-right");
     let done = exec
         .execute(&Mutation::Drain {
@@ -265,17 +230,12 @@ async fn a_drain_that_never_reached_aws_is_reported_failed() {
     let seeded = seed_scenarios(&moto).await;
     let proxy = FaultProxy::start(
         &upstream(&moto),
-        FaultPlan {
-            rate: 1.0,
-            faults: vec![Fault::Reset],
-            only: vec!["DeregisterTargets".into()],
-            limit: None,
-        },
+        FaultPlan::always(Fault::Reset, "DeregisterTargets"),
         3,
     );
     let session = session_via(&proxy.endpoint, false).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let (exec, path) = journaled(&session, &dir);
+    let (exec, path) = journaled(&session, dir.path());
     let target = target_ref(&seeded, "ha-web-tg", "ha-web-right");
     let failed = exec
         .execute(&Mutation::Drain {
@@ -290,21 +250,6 @@ async fn a_drain_that_never_reached_aws_is_reported_failed() {
         Some(TargetState::Healthy)
     );
     assert_eq!(outcomes(&path), ["attempted", "failed"]);
-}
-
-fn rule_ref(seeded: &Seeded, acl: &str, rule: &str) -> RuleRef {
-    let a = seeded.web_acl(acl);
-    RuleRef {
-        region: a.region.clone(),
-        scope: if a.scope == "CLOUDFRONT" {
-            WafScope::Cloudfront
-        } else {
-            WafScope::Regional
-        },
-        acl_name: a.name.clone(),
-        acl_id: a.id.clone(),
-        rule: rule.to_string(),
-    }
 }
 
 async fn rule_kind(session: &Session, r: &RuleRef) -> Option<RuleKind> {
@@ -325,16 +270,14 @@ async fn a_waf_toggle_whose_reply_is_lost_is_done_once_not_a_conflict() {
     let proxy = FaultProxy::start(
         &upstream(&moto),
         FaultPlan {
-            rate: 1.0,
-            faults: vec![Fault::LostReply],
-            only: vec!["UpdateWebACL".into()],
             limit: Some(1),
+            ..FaultPlan::always(Fault::LostReply, "UpdateWebACL")
         },
         5,
     );
     let session = session_via(&proxy.endpoint, false).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let (exec, path) = journaled(&session, &dir);
+    let (exec, path) = journaled(&session, dir.path());
     let (acl, rule) = seeded
         .web_acls
         .iter()

@@ -4,10 +4,9 @@
 
 mod support;
 
-use opsconsole::action::{Executor, Journal, Journaled, Mutation};
+use opsconsole::action::{Executor, Mutation};
 use opsconsole::source::aws;
 use std::path::Path;
-use std::sync::Arc;
 use support::{Moto, console_options, seed_scenarios, target_ref};
 
 const SECRET: &str = "wJalrXUtnFEMI-k7MDENG-SECRETMARKER";
@@ -26,21 +25,10 @@ fn assert_clean(what: &str, text: &str) {
 
 fn run_snapshot(endpoint: &str, dir: &Path) -> (String, String, String) {
     let log = dir.join("diagnostics.log");
-    let mut cmd = assert_cmd::Command::cargo_bin("opsconsole").expect("binary");
-    for var in [
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "AWS_PROFILE",
-    ] {
-        cmd.env_remove(var);
-    }
-    let out = cmd
+    let out = support::offline_binary()
         .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
         .env("AWS_SECRET_ACCESS_KEY", SECRET)
         .env("AWS_SESSION_TOKEN", TOKEN)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("OPSCONSOLE_STATE_DIR", dir)
         // Asking for the signer's trace by name must not bring the canonical request back.
         .env("OPSCONSOLE_LOG", "trace,aws_sigv4=trace")
@@ -99,13 +87,7 @@ async fn the_journal_and_action_errors_carry_no_credentials() {
     ));
     let session = aws::connect(&options).await.expect("connect");
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("journal.jsonl");
-    let journal = Arc::new(Journal::open(&path).expect("journal"));
-    let exec = Journaled::new(
-        session.executor.clone().expect("writable"),
-        journal,
-        session.sources.identity.clone(),
-    );
+    let (exec, path) = support::journaled(&session, dir.path());
     let target = target_ref(&seeded, "ha-web-tg", "ha-web-right");
     exec.execute(&Mutation::Drain {
         target: target.clone(),

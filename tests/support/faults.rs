@@ -50,6 +50,16 @@ impl FaultPlan {
         }
     }
 
+    /// Every call to `operation` fails with `fault`.
+    pub fn always(fault: Fault, operation: &str) -> FaultPlan {
+        FaultPlan {
+            rate: 1.0,
+            faults: vec![fault],
+            only: vec![operation.to_string()],
+            limit: None,
+        }
+    }
+
     /// Every kind of fault, at `rate`.
     pub fn mixed(rate: f64) -> FaultPlan {
         FaultPlan {

@@ -13,8 +13,12 @@ pub use moto::Moto;
 pub use proxy::RecordingProxy;
 pub use seed::{Seeded, seed_scenarios};
 
-use opsconsole::action::TargetRef;
+use opsconsole::action::{Journal, JournalEntry, Journaled, RuleRef, TargetRef, journal};
+use opsconsole::model::{TargetState, WafScope};
+use opsconsole::source::Session;
 use opsconsole::source::aws::AwsOptions;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// How the console connects to an emulator (or a proxy in front of it): both seeded regions,
 /// static test credentials, nothing from the environment.
@@ -50,4 +54,65 @@ pub fn target_ref(seeded: &Seeded, group: &str, name: &str) -> TargetRef {
         port: t.port,
         az: t.az.clone(),
     }
+}
+
+/// The seeded rule `rule` of web ACL `acl`, as the console's actions refer to it.
+pub fn rule_ref(seeded: &Seeded, acl: &str, rule: &str) -> RuleRef {
+    let a = seeded.web_acl(acl);
+    RuleRef {
+        region: a.region.clone(),
+        scope: if a.scope == "CLOUDFRONT" {
+            WafScope::Cloudfront
+        } else {
+            WafScope::Regional
+        },
+        acl_name: a.name.clone(),
+        acl_id: a.id.clone(),
+        rule: rule.to_string(),
+    }
+}
+
+/// A target's state as the console's Targets source reads it now.
+pub async fn target_state(session: &Session, group: &str, id: &str) -> Option<TargetState> {
+    let view = session.sources.targets.fetch().await.expect("targets");
+    view.load_balancers
+        .iter()
+        .flat_map(|l| &l.target_groups)
+        .filter(|g| g.name == group)
+        .flat_map(|g| &g.targets)
+        .find(|t| t.id == id)
+        .map(|t| t.state)
+}
+
+/// The session's executor writing the audit journal `dir/journal.jsonl`, as the console runs it.
+pub fn journaled(session: &Session, dir: &Path) -> (Journaled, PathBuf) {
+    let path = dir.join("journal.jsonl");
+    let journal = Arc::new(Journal::open(&path).expect("journal"));
+    let inner = session.executor.clone().expect("writable session");
+    (
+        Journaled::new(inner, journal, session.sources.identity.clone()),
+        path,
+    )
+}
+
+/// Every entry of the journal at `path`.
+pub fn journal_entries(path: &Path) -> Vec<JournalEntry> {
+    journal::read_since(path, chrono::DateTime::UNIX_EPOCH).expect("read journal")
+}
+
+/// The binary with nothing from the environment that could reach elsewhere: no HTTP proxy, no
+/// profile, no instance metadata.
+pub fn offline_binary() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("opsconsole").expect("binary");
+    for var in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "AWS_PROFILE",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true");
+    cmd
 }

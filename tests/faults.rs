@@ -8,7 +8,7 @@
 mod support;
 
 use opsconsole::action::{Executor, Mutation, RuleRef};
-use opsconsole::model::{RuleAction, RuleKind, TargetState};
+use opsconsole::model::{Health, RuleAction, RuleKind, TargetState};
 use opsconsole::runtime::fetch_once;
 use opsconsole::source::Session;
 use opsconsole::source::aws;
@@ -152,6 +152,46 @@ async fn every_panel_converges_under_30_percent_faults_and_recovers_when_they_st
     fetch_once(s.waf.as_ref()).await.expect("waf");
     fetch_once(s.dns.as_ref()).await.expect("dns");
     fetch_once(s.instances.as_ref()).await.expect("instances");
+}
+
+/// A check whose status call fails is not "unknown": the refresh fails, so the panel keeps the
+/// verdict it had with its age and the error, and the next refresh shows the truth.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_health_check_status_that_cannot_be_read_fails_the_refresh_not_the_verdict() {
+    let moto = Moto::start();
+    seed_scenarios(&moto).await;
+    // Route53 is REST: the operation is the request line, `GET …/healthcheck/{id}/status`.
+    let proxy = FaultProxy::start(
+        &upstream(&moto),
+        FaultPlan::always(Fault::ServerError, "/status"),
+        9,
+    );
+    let session = session_via(&proxy.endpoint, true).await;
+    let failed = session
+        .sources
+        .dns
+        .fetch()
+        .await
+        .expect_err("a refresh with an unreadable check");
+    assert!(
+        failed.message.contains("GetHealthCheckStatus"),
+        "{}",
+        failed.message
+    );
+    assert!(proxy.total_injected() >= 1);
+
+    proxy.set_plan(FaultPlan::none());
+    let view = session.sources.dns.fetch().await.expect("dns");
+    let checked: Vec<Health> = view
+        .zones
+        .iter()
+        .flat_map(|z| &z.record_sets)
+        .flat_map(|s| &s.records)
+        .filter(|r| r.health_check_id.is_some())
+        .map(|r| r.health)
+        .collect();
+    assert!(!checked.is_empty(), "the scenarios have health checks");
+    assert!(!checked.contains(&Health::Unknown), "{checked:?}");
 }
 
 #[test]

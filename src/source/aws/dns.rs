@@ -153,7 +153,7 @@ impl DnsSource {
                 // meant for polling.
                 None if asked < STATUS_CALLS_PER_REFRESH => {
                     asked += 1;
-                    self.checker_verdict(id).await
+                    self.checker_verdict(id).await?
                 }
                 None => Health::Unknown,
             });
@@ -163,8 +163,11 @@ impl DnsSource {
 }
 
 impl DnsSource {
-    /// Healthy when most of Route53's checkers report success.
-    async fn checker_verdict(&self, id: &str) -> Health {
+    /// Healthy when most of Route53's checkers report success. A throttled or failed call fails
+    /// the refresh (the panel keeps its last answer, with its age and the error) rather than
+    /// show "unknown" for a check that has a verdict; only a check we may not read, or one that
+    /// is gone, is unknown.
+    async fn checker_verdict(&self, id: &str) -> Result<Health, SourceError> {
         self.pace.until_ready().await;
         match self
             .route53
@@ -183,15 +186,20 @@ impl DnsSource {
                             .is_some_and(|s| s.starts_with("Success"))
                     })
                     .count();
-                match reports.len() {
+                Ok(match reports.len() {
                     0 => Health::Unknown,
                     n if ok * 2 > n => Health::Healthy,
                     _ => Health::Unhealthy,
-                }
+                })
             }
             Err(e) => {
-                tracing::debug!(error = %from_sdk("route53 GetHealthCheckStatus", e), "health unknown");
-                Health::Unknown
+                let e = from_sdk("route53 GetHealthCheckStatus", e);
+                if matches!(e.kind, ErrorKind::AccessDenied | ErrorKind::NotFound) {
+                    tracing::debug!(error = %e, "health unknown");
+                    Ok(Health::Unknown)
+                } else {
+                    Err(e)
+                }
             }
         }
     }

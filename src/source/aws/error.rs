@@ -62,7 +62,10 @@ where
                 ErrorKind::Throttled
             } else if DENIED.contains(&code) {
                 ErrorKind::AccessDenied
-            } else if code.contains("NotFound") || code.contains("NonexistentItem") {
+            } else if code.contains("NotFound")
+                || code.contains("NonexistentItem")
+                || code.starts_with("NoSuch")
+            {
                 ErrorKind::NotFound
             } else {
                 ErrorKind::Other

@@ -138,7 +138,7 @@ fn targets_view(scale: Scale) -> TargetsView {
                         protocol: "HTTP".into(),
                         port: 80,
                         target_type: "instance".into(),
-                        deregistration_delay_secs: 300,
+                        deregistration_delay_secs: Some(300),
                         targets,
                         metrics: (g % 3 == 0).then_some(TargetGroupMetrics {
                             minutes: 5,

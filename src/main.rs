@@ -183,6 +183,7 @@ async fn build_session(cli: &Cli, settings: &Settings) -> Result<Session, String
         metrics_every_secs: settings.refresh.metrics,
         static_credentials: None,
         read_only: cli.read_only || cli.snapshot || cli.wall,
+        one_shot: cli.snapshot,
     };
     aws::connect(&options).await.map_err(|e| e.to_string())
 }

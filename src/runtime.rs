@@ -54,6 +54,7 @@ impl Runtime {
                 Arc::default(),
                 events.clone(),
                 Data::Identity,
+                None,
             ),
             spawn_poller(
                 s.targets.clone(),
@@ -61,6 +62,7 @@ impl Runtime {
                 notify(t),
                 events.clone(),
                 Data::Targets,
+                Some(t),
             ),
             spawn_poller(
                 s.waf.clone(),
@@ -68,6 +70,7 @@ impl Runtime {
                 notify(w),
                 events.clone(),
                 Data::Waf,
+                Some(w),
             ),
             spawn_poller(
                 s.dns.clone(),
@@ -75,6 +78,7 @@ impl Runtime {
                 notify(d),
                 events.clone(),
                 Data::Dns,
+                Some(d),
             ),
             spawn_poller(
                 s.instances.clone(),
@@ -82,6 +86,7 @@ impl Runtime {
                 notify(i),
                 events.clone(),
                 Data::Instances,
+                Some(i),
             ),
         ];
 
@@ -287,9 +292,11 @@ fn spawn_poller<T: Send + 'static>(
     now: Arc<Notify>,
     events: mpsc::Sender<Event>,
     wrap: fn(chrono::DateTime<Utc>, Result<T, String>) -> Data,
+    panel: Option<PanelId>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut failures = 0u32;
+        let mut told = every;
         loop {
             let result = fetch_once(source.as_ref()).await;
             failures = if result.is_ok() {
@@ -304,8 +311,19 @@ fn spawn_poller<T: Send + 'static>(
             {
                 return;
             }
+            // The source may ask for more time between refreshes than configured; the console
+            // then judges the panel's staleness by the interval it really gets.
+            let paced = every.max(source.min_interval().unwrap_or_default());
+            if let Some(panel) = panel
+                && paced != told
+            {
+                told = paced;
+                if events.send(Event::Paced(panel, paced)).await.is_err() {
+                    return;
+                }
+            }
             tokio::select! {
-                _ = tokio::time::sleep(next_wait(every, failures)) => {}
+                _ = tokio::time::sleep(next_wait(paced, failures)) => {}
                 _ = now.notified() => {}
             }
         }

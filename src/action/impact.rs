@@ -12,7 +12,8 @@ pub struct DrainImpact {
     pub zone_healthy_after: usize,
     /// Other target groups the same target id is registered in.
     pub other_groups: Vec<String>,
-    pub deregistration_delay_secs: u32,
+    /// `None`: not read yet.
+    pub deregistration_delay_secs: Option<u32>,
     /// The target is healthy and would leave its group or its zone with none.
     pub removes_last_healthy: bool,
 }

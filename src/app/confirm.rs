@@ -56,10 +56,13 @@ impl Confirmation {
                     if !i.other_groups.is_empty() {
                         details.push(format!("Also registered in: {}", i.other_groups.join(", ")));
                     }
-                    details.push(format!(
-                        "Drains for the deregistration delay: {}s, then unused",
-                        i.deregistration_delay_secs
-                    ));
+                    details.push(match i.deregistration_delay_secs {
+                        Some(secs) => {
+                            format!("Drains for the deregistration delay: {secs}s, then unused")
+                        }
+                        None => "Drains for the group's deregistration delay (not read yet), then unused"
+                            .to_string(),
+                    });
                     if i.removes_last_healthy {
                         warning = Some(format!(
                             "This is the LAST healthy target of its {}. Type {} and Enter to drain it anyway.",

@@ -14,6 +14,9 @@ pub enum Event {
     /// The clock moved: ages and spinners advance.
     Tick(DateTime<Utc>),
     Data(Data),
+    /// A panel's source refreshes at this interval rather than the configured one (it keeps to
+    /// its API's quota): the panel is stale only against this.
+    Paced(PanelId, std::time::Duration),
     /// Something the operator should read in the footer (e.g. configuration reloaded).
     Status(String, DateTime<Utc>),
     /// A log tail asks for the passphrase of an encrypted key file.

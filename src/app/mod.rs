@@ -254,6 +254,13 @@ impl App {
                 self.say(text, view::Role::Normal, at);
                 vec![]
             }
+            Event::Paced(panel, every) => {
+                if let Some(slot) = self.intervals.iter_mut().find(|(p, _)| *p == panel) {
+                    slot.1 = every;
+                }
+                self.recompute_problems(false);
+                vec![]
+            }
             Event::PassphraseWanted { id, key_file } => {
                 self.passphrases_waiting
                     .push_back((id, view::clean(&key_file)));
@@ -581,7 +588,10 @@ impl App {
             .iter_mut()
             .flat_map(|lb| lb.target_groups.iter_mut())
         {
-            let delay = i64::from(tg.deregistration_delay_secs);
+            // No countdown until the group's delay is known.
+            let Some(delay) = tg.deregistration_delay_secs.map(i64::from) else {
+                continue;
+            };
             for t in tg
                 .targets
                 .iter_mut()

@@ -7,9 +7,10 @@ use crate::view::{SortOrder, Table};
 pub struct TablePanel {
     /// Rows after filter and sort, as drawn.
     pub table: Table,
-    /// Every row as built from the data, before filter and sort: a new filter or sort order
-    /// starts from here instead of from the data.
-    all: Table,
+    /// Every row as built from the data, while a filter or sort order hides or moves some: a new
+    /// filter or order starts from here instead of from the data. Without either, `table` holds
+    /// every row and no second copy is kept (a wall shows 10,000 targets unfiltered for weeks).
+    all: Option<Table>,
     pub selected: usize,
     selected_key: Option<String>,
     /// First visible row.
@@ -28,15 +29,24 @@ impl TablePanel {
 
     /// Replaces the rows (already built from fresh data), keeping the selection on the same key.
     pub fn set_table(&mut self, table: Table, viewport: usize) {
-        self.all = table;
+        self.all = Some(table);
         self.reshape(viewport);
     }
 
     /// Applies the current filter and sort order again to the rows already built.
     pub fn reshape(&mut self, viewport: usize) {
-        let mut table = self.all.filtered(&self.filter);
-        table.sort(self.sort);
-        self.table = table;
+        let all = self
+            .all
+            .take()
+            .unwrap_or_else(|| std::mem::take(&mut self.table));
+        if self.filter.trim().is_empty() && self.sort == SortOrder::Natural {
+            self.table = all;
+        } else {
+            let mut table = all.filtered(&self.filter);
+            table.sort(self.sort);
+            self.table = table;
+            self.all = Some(all);
+        }
         let found = self
             .selected_key
             .as_ref()
@@ -140,6 +150,28 @@ mod tests {
         p.filter.clear();
         p.reshape(10);
         assert_eq!(keys(&p).len(), 4);
+    }
+
+    #[test]
+    fn only_a_filtered_or_sorted_panel_keeps_a_second_copy_of_its_rows() {
+        let mut p = TablePanel::default();
+        p.set_table(table(&["web-01", "db-01"]), 10);
+        assert!(p.all.is_none());
+        p.filter = "db".into();
+        p.reshape(10);
+        assert_eq!(p.all.as_ref().map(|t| t.rows.len()), Some(2));
+        assert_eq!(p.table.rows.len(), 1);
+        // New data under the filter, then the filter cleared: every new row is back.
+        p.set_table(table(&["web-01", "db-01", "db-02"]), 10);
+        assert_eq!(p.table.rows.len(), 2);
+        p.filter.clear();
+        p.reshape(10);
+        assert!(p.all.is_none());
+        assert_eq!(p.table.rows.len(), 3);
+        p.sort = SortOrder::ProblemsFirst;
+        p.reshape(10);
+        assert!(p.all.is_some());
+        assert_eq!(p.table.rows.len(), 3);
     }
 
     #[test]

@@ -43,7 +43,7 @@ fn targets(right: TargetState) -> TargetsView {
                 protocol: "HTTP".into(),
                 port: 80,
                 target_type: "instance".into(),
-                deregistration_delay_secs: 300,
+                deregistration_delay_secs: Some(300),
                 metrics: None,
                 targets: vec![
                     target(
@@ -531,4 +531,64 @@ fn search_highlights_and_n_jumps_to_older_matches() {
     assert_eq!(newest(&a), "c 502");
     // Lines are not filtered by a search.
     assert_eq!(a.logs.visible(&a.world.logs, 10).len(), 4 - a.logs.scroll);
+}
+
+#[test]
+fn a_panel_paced_by_its_source_is_stale_only_against_the_interval_it_gets() {
+    let mut a = app(false);
+    let configured = Settings::default().interval(PanelId::Targets).as_secs() as i64;
+    let later = t0() + chrono::Duration::seconds(3 * configured);
+    a.update(Event::Tick(later));
+    assert!(a.stale_secs(PanelId::Targets).is_some(), "3× the interval");
+
+    // A large estate: ELBv2's quota gives the panel a refresh every 4× the interval.
+    let paced = std::time::Duration::from_secs(4 * configured as u64);
+    a.update(Event::Paced(PanelId::Targets, paced));
+    a.update(Event::Tick(later));
+    assert_eq!(a.stale_secs(PanelId::Targets), None);
+    a.update(Event::Tick(
+        t0() + chrono::Duration::seconds(9 * configured),
+    ));
+    assert!(a.stale_secs(PanelId::Targets).is_some(), "9× the interval");
+}
+
+#[test]
+fn a_group_whose_delay_is_not_read_yet_drains_without_a_countdown() {
+    let mut a = app(false);
+    let mut unread = targets(TargetState::Healthy);
+    unread.load_balancers[0].target_groups[0].deregistration_delay_secs = None;
+    a.update(Event::Data(Data::Targets(t0(), Ok(unread.clone()))));
+    select(&mut a, PanelId::Targets, "t:arn:tg/ha-web-tg:i-right:80");
+    a.update(key('d'));
+    let Some(Overlay::Confirm(c)) = &a.overlay else {
+        panic!("no confirmation")
+    };
+    assert!(
+        c.details.iter().any(|d| d.contains("not read yet")),
+        "{:?}",
+        c.details
+    );
+    a.update(code(KeyCode::Esc));
+
+    let (target, _) = a.selected_target().unwrap();
+    a.update(Event::Done {
+        mutation: Mutation::Drain { target },
+        at: t0(),
+        result: Ok("draining".into()),
+    });
+    let mut draining = targets(TargetState::Draining);
+    draining.load_balancers[0].target_groups[0].deregistration_delay_secs = None;
+    a.update(Event::Data(Data::Targets(t0(), Ok(draining))));
+    a.update(Event::Tick(t0() + chrono::Duration::seconds(10)));
+    let row = a
+        .targets
+        .table
+        .rows
+        .iter()
+        .find(|r| r.key == "t:arn:tg/ha-web-tg:i-right:80")
+        .unwrap();
+    assert!(
+        !row.cells.iter().any(|c| c.text.contains("left")),
+        "{row:?}"
+    );
 }

@@ -76,6 +76,9 @@ impl Listener {
     }
 }
 
+/// The deregistration delay a group has unless its attributes say otherwise (AWS's default).
+pub const DEFAULT_DEREGISTRATION_DELAY_SECS: u32 = 300;
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct TargetGroup {
     pub name: String,
@@ -84,7 +87,10 @@ pub struct TargetGroup {
     pub port: u16,
     /// "instance", "ip", "alb" or "lambda".
     pub target_type: String,
-    pub deregistration_delay_secs: u32,
+    /// `deregistration_delay.timeout_seconds`, once read: attributes are read once per group, a
+    /// few groups a refresh and at once for a group with a draining target (ELBv2 has no batch
+    /// call, and its request quota is shared by the whole account). `None` (`null`): not read yet.
+    pub deregistration_delay_secs: Option<u32>,
     pub targets: Vec<Target>,
     /// CloudWatch figures over the last minutes, when known.
     #[serde(default)]
@@ -190,6 +196,12 @@ impl HealthCount {
 }
 
 impl TargetGroup {
+    /// The delay as read, or AWS's default while it has not been read.
+    pub fn deregistration_delay(&self) -> u32 {
+        self.deregistration_delay_secs
+            .unwrap_or(DEFAULT_DEREGISTRATION_DELAY_SECS)
+    }
+
     pub fn health(&self) -> HealthCount {
         let mut c = HealthCount::default();
         self.targets.iter().for_each(|t| c.add(t));
@@ -230,7 +242,7 @@ mod tests {
             protocol: "HTTP".into(),
             port: 80,
             target_type: "instance".into(),
-            deregistration_delay_secs: 300,
+            deregistration_delay_secs: Some(300),
             metrics: None,
             targets: vec![
                 target("i-1", "ap-northeast-1a", TargetState::Healthy),

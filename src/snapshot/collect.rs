@@ -2,12 +2,9 @@
 
 use crate::action::JournalEntry;
 use crate::model::PanelId;
-use crate::model::{RuleCounts, RuleSamples, World};
+use crate::model::{RuleCounts, RuleSamples, WafView, World};
 use crate::problems::{self, Problem};
 use crate::runtime::{FETCH_TIMEOUT, fetch_retrying};
-
-/// Tries per panel before a snapshot reports it failed.
-const ATTEMPTS: u32 = 3;
 use crate::source::Session;
 use chrono::DateTime;
 use chrono::Utc;
@@ -19,6 +16,8 @@ use tokio::sync::mpsc;
 const SAMPLED_RULES: usize = 3;
 /// How long to wait for a log source's first lines.
 const LOG_WAIT: Duration = Duration::from_secs(5);
+/// Tries per panel before a snapshot reports it failed.
+const ATTEMPTS: u32 = 3;
 
 /// What a snapshot prints: the world, sampled requests of the busiest rules, the actions the
 /// audit journal recorded in the window, and the problems found in all of it.
@@ -46,10 +45,19 @@ pub struct Options {
 pub async fn collect(session: &Session, options: &Options) -> Collected {
     let log_backlog = options.log_backlog;
     let s = &session.sources;
-    let (identity, targets, waf, dns, instances, logs) = tokio::join!(
+    // The sampled requests need only the WAF counts: they follow the WAF panel, not the slowest.
+    let waf_and_samples = async {
+        let waf = fetch_retrying(s.waf.as_ref(), ATTEMPTS).await;
+        let samples = match &waf {
+            Ok(view) => busiest_samples(session, view).await,
+            Err(_) => Vec::new(),
+        };
+        (waf, samples)
+    };
+    let (identity, targets, (waf, sampled), dns, instances, logs) = tokio::join!(
         fetch_retrying(s.identity.as_ref(), ATTEMPTS),
         fetch_retrying(s.targets.as_ref(), ATTEMPTS),
-        fetch_retrying(s.waf.as_ref(), ATTEMPTS),
+        waf_and_samples,
         fetch_retrying(s.dns.as_ref(), ATTEMPTS),
         fetch_retrying(s.instances.as_ref(), ATTEMPTS),
         collect_logs(session, log_backlog),
@@ -68,7 +76,13 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
     world.dns.record(at, dns);
     world.instances.record(at, instances);
     world.waf.record(at, waf);
-    let samples = collect_samples(session, &mut world).await;
+    let mut samples = Vec::new();
+    for s in sampled {
+        match s {
+            Ok(s) => samples.push(s),
+            Err(e) => world.samples.record(at, Err(e)),
+        }
+    }
     // The whole journal is read: a rule set to Count days ago and never restored is a problem now.
     let (journal, journal_error) = match &options.journal {
         Some(path) => match crate::action::journal::read_since(path, DateTime::UNIX_EPOCH) {
@@ -97,10 +111,7 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
 }
 
 /// Sampled requests of the rules with the most blocked + counted requests in the window.
-async fn collect_samples(session: &Session, world: &mut World) -> Vec<RuleSamples> {
-    let Some(waf) = &world.waf.value else {
-        return vec![];
-    };
+async fn busiest_samples(session: &Session, waf: &WafView) -> Vec<Result<RuleSamples, String>> {
     let mut busiest: Vec<(u64, String, String)> = waf
         .acls
         .iter()
@@ -120,19 +131,15 @@ async fn collect_samples(session: &Session, world: &mut World) -> Vec<RuleSample
         let src = session.sources.samples.clone();
         async move { tokio::time::timeout(FETCH_TIMEOUT, src.sampled_requests(acl, rule)).await }
     });
-    let results = futures::future::join_all(fetches).await;
-    let at = Utc::now();
-    let mut samples = Vec::new();
-    for r in results {
-        match r {
-            Ok(Ok(s)) => samples.push(s),
-            Ok(Err(e)) => world.samples.record(at, Err(e.to_string())),
-            Err(_) => world
-                .samples
-                .record(at, Err("sampled requests timed out".to_string())),
-        }
-    }
-    samples
+    futures::future::join_all(fetches)
+        .await
+        .into_iter()
+        .map(|r| match r {
+            Ok(Ok(s)) => Ok(s),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("sampled requests timed out".to_string()),
+        })
+        .collect()
 }
 
 async fn collect_logs(session: &Session, backlog: usize) -> crate::model::LogBuffer {

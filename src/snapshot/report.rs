@@ -12,8 +12,10 @@ use chrono::{DateTime, Local, Utc};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-/// Bumped whenever the JSON layout changes incompatibly.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bumped whenever the JSON layout changes incompatibly. 2: a target group's
+/// `deregistration_delay_secs` is `null` until read (a snapshot reads it only for a group with a
+/// draining target).
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Report {

@@ -50,6 +50,12 @@ impl std::error::Error for SourceError {}
 /// A panel's data source: each call fetches the whole current view.
 pub trait Source<T>: Send + Sync {
     fn fetch(&self) -> BoxFuture<'_, Result<T, SourceError>>;
+
+    /// The least time between refreshes this source asks for, whatever the configured interval
+    /// (an API whose quota the account shares, read at a cost that grows with the estate).
+    fn min_interval(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 /// Sampled requests are fetched on demand, for the rule the operator selected.

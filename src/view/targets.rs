@@ -112,12 +112,10 @@ fn group_rows(tg: &TargetGroup, live: bool, names: &Names, rows: &mut Vec<Row>) 
 
 /// "5xx 3 · 120 ms · HTTP instance · delay 300s": load first, it changes; then the setup.
 fn group_detail(tg: &TargetGroup) -> Cell {
-    let setup = format!(
-        "{} {} · delay {}s",
-        clean(&tg.protocol),
-        clean(&tg.target_type),
-        tg.deregistration_delay_secs
-    );
+    let mut setup = format!("{} {}", clean(&tg.protocol), clean(&tg.target_type));
+    if let Some(secs) = tg.deregistration_delay_secs {
+        setup.push_str(&format!(" · delay {secs}s"));
+    }
     match tg
         .metrics
         .map(|m| (m.describe(), m.target_5xx.unwrap_or(0)))
@@ -236,7 +234,7 @@ mod tests {
                     protocol: "HTTP".into(),
                     port: 80,
                     target_type: "instance".into(),
-                    deregistration_delay_secs: 300,
+                    deregistration_delay_secs: Some(300),
                     metrics: None,
                     targets: vec![
                         target("i-1", "ap-northeast-1a", TargetState::Healthy),

@@ -33,6 +33,7 @@ pub fn console_options(endpoint: &str, read_only: bool) -> AwsOptions {
         )),
         profile: None,
         read_only,
+        one_shot: false,
     }
 }
 

@@ -34,6 +34,9 @@ pub struct AwsOptions {
     pub static_credentials: Option<aws_credential_types::Credentials>,
     /// Build no executor at all: nothing in the session can call a mutating API.
     pub read_only: bool,
+    /// Read once (a snapshot): what only pays off over many refreshes, such as the group
+    /// attributes read once and kept, is read only where the output needs it.
+    pub one_shot: bool,
 }
 
 /// The clients of one region.

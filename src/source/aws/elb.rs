@@ -1,22 +1,43 @@
 //! ELBv2: load balancers, listeners and where they forward, target groups with their
 //! deregistration delay, and the health of every target, per region.
+//!
+//! A refresh is one pipeline per region: load balancers and target groups side by side, then
+//! every listener and target health read (and a few group attributes) through one queue, with
+//! the groups' CloudWatch load beside it. Nothing waits for a read it does not need.
 
 use super::super::{Source, SourceError};
 use super::clients::RegionClients;
 use super::error::from_sdk;
 use super::metrics::{self, MetricQuery};
 use crate::model::{
-    Forward, LbKind, Listener, LoadBalancer, Target, TargetGroup, TargetGroupMetrics, TargetState,
-    TargetsView,
+    DEFAULT_DEREGISTRATION_DELAY_SECS, Forward, LbKind, Listener, LoadBalancer, Target,
+    TargetGroup, TargetGroupMetrics, TargetState, TargetsView,
 };
 use aws_sdk_elasticloadbalancingv2 as elb;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
+use futures::{StreamExt, TryStreamExt};
+use governor::{DefaultDirectRateLimiter, Quota};
 use std::collections::HashMap;
+use std::num::NonZeroU32;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
-/// Requests in flight at once within one refresh: ELBv2's Describe* bucket refills at 10/s.
-const CONCURRENCY: usize = 4;
+/// Reads in flight at once within one region's refresh.
+const IN_FLIGHT: usize = 10;
+/// ELBv2's `Describe*` bucket, per account and region: 40 tokens, refilled at 10 a second
+/// ("Request throttling for the ELB API"). The console never asks faster, so a refresh of a
+/// large estate is paced rather than throttled and retried.
+const QUOTA_BURST: u32 = 40;
+const QUOTA_PER_SECOND: u32 = 10;
+/// Average `Describe*` calls a second the console allows itself per region: a fifth of the
+/// bucket's refill, the rest left to the account's other tooling. A large estate refreshes less
+/// often than `[refresh] targets` asks (50 groups: 62 calls, every 31 s); a small one is unaffected.
+const CALLS_PER_SECOND_ON_AVERAGE: f64 = 2.0;
+/// Group attributes not read yet that one refresh reads beside the health reads (ELBv2 has no
+/// batch call for them). A group with a draining target is read at once whatever this says.
+const ATTRIBUTE_READS_PER_REFRESH: usize = 8;
 /// ELBv2 returns at most 400 per page.
 const PAGE_SIZE: i32 = 400;
 /// Target group ARN → its load.
@@ -26,11 +47,16 @@ type GroupLoad = HashMap<String, TargetGroupMetrics>;
 const METRIC_PERIOD_SECS: i64 = 60;
 /// Minutes of load a target group row summarises.
 const LOAD_MINUTES: u32 = 5;
-/// The delay a group has unless its attributes say otherwise (the AWS default).
-const DEFAULT_DELAY_SECS: u32 = 300;
+
+/// One region's clients, the pace its `Describe*` calls keep, and what its last refresh cost.
+struct Region {
+    clients: RegionClients,
+    pace: DefaultDirectRateLimiter,
+    last_calls: AtomicUsize,
+}
 
 pub struct ElbSource {
-    regions: Vec<RegionClients>,
+    regions: Vec<Region>,
     /// Deregistration delay per target group ARN: attributes rarely change, so they are read once
     /// per group rather than every refresh.
     delays: Mutex<HashMap<String, u32>>,
@@ -40,16 +66,51 @@ pub struct ElbSource {
     load_cache: Mutex<HashMap<String, (DateTime<Utc>, GroupLoad)>>,
     /// Seconds between CloudWatch reads (never under the metrics' one-minute period).
     metrics_every: i64,
+    /// Attributes not read yet that a refresh reads (none in a snapshot: only draining groups).
+    attribute_reads: usize,
+}
+
+/// One ELBv2 read of a refresh, queued with the others.
+enum Read {
+    Listeners(String),
+    Health(String),
+    Attributes(String),
+}
+
+enum Answer {
+    Listeners(String, Vec<elb::types::Listener>),
+    Health(String, Vec<elb::types::TargetHealthDescription>),
+    /// Kept in `delays`.
+    Delay,
+}
+
+/// A target group as attached to one load balancer: what its CloudWatch metrics are keyed by.
+struct Placement {
+    kind: LbKind,
+    lb_arn: String,
+    tg_arn: String,
 }
 
 impl ElbSource {
     pub fn new(regions: &[RegionClients]) -> Self {
+        let per_second = NonZeroU32::new(QUOTA_PER_SECOND).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(QUOTA_BURST).unwrap_or(NonZeroU32::MIN);
         ElbSource {
-            regions: regions.to_vec(),
+            regions: regions
+                .iter()
+                .map(|rc| Region {
+                    clients: rc.clone(),
+                    pace: DefaultDirectRateLimiter::direct(
+                        Quota::per_second(per_second).allow_burst(burst),
+                    ),
+                    last_calls: AtomicUsize::new(0),
+                })
+                .collect(),
             delays: Mutex::new(HashMap::new()),
             zones: Mutex::new(HashMap::new()),
             load_cache: Mutex::new(HashMap::new()),
             metrics_every: METRIC_PERIOD_SECS,
+            attribute_reads: ATTRIBUTE_READS_PER_REFRESH,
         }
     }
 
@@ -59,50 +120,82 @@ impl ElbSource {
         self
     }
 
-    async fn region(&self, rc: &RegionClients) -> Result<Vec<LoadBalancer>, SourceError> {
-        let c = &rc.elb;
-        let lbs: Vec<elb::types::LoadBalancer> = c
-            .describe_load_balancers()
-            .page_size(PAGE_SIZE)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .map_err(|e| from_sdk("elbv2 DescribeLoadBalancers", e))?;
-        let groups: Vec<elb::types::TargetGroup> = c
-            .describe_target_groups()
-            .page_size(PAGE_SIZE)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<_, _>>()
-            .await
-            .map_err(|e| from_sdk("elbv2 DescribeTargetGroups", e))?;
+    /// For a snapshot: a group's attributes are read only where a target is draining (its delay
+    /// sets the countdown); elsewhere the delay stays unread rather than cost a call per group.
+    pub fn one_shot(mut self) -> Self {
+        self.attribute_reads = 0;
+        self
+    }
 
-        let lb_arns: Vec<String> = lbs
+    async fn region(&self, r: &Region) -> Result<Vec<LoadBalancer>, SourceError> {
+        let (lbs, groups) = futures::try_join!(self.load_balancers(r), self.target_groups(r))?;
+        let mut calls = 2;
+
+        let mut reads: Vec<Read> = lbs
             .iter()
-            .filter_map(|lb| lb.load_balancer_arn().map(str::to_string))
+            .filter_map(|lb| lb.load_balancer_arn())
+            .map(|arn| Read::Listeners(arn.to_string()))
+            .chain(
+                groups
+                    .iter()
+                    .filter_map(|g| g.target_group_arn())
+                    .map(|arn| Read::Health(arn.to_string())),
+            )
             .collect();
+        let unread: Vec<String> = {
+            let known = self.delays.lock().unwrap_or_else(|e| e.into_inner());
+            groups
+                .iter()
+                .filter_map(|g| g.target_group_arn())
+                .filter(|arn| !known.contains_key(*arn))
+                .map(str::to_string)
+                .collect()
+        };
+        reads.extend(
+            unread
+                .iter()
+                .take(self.attribute_reads)
+                .map(|arn| Read::Attributes(arn.clone())),
+        );
+        calls += reads.len();
+        let placed = placements(&lbs, &groups);
+        let (answers, load) =
+            futures::join!(self.read_all(r, reads), self.load(&r.clients, &placed));
         let mut listeners: HashMap<String, Vec<elb::types::Listener>> = HashMap::new();
-        for chunk in lb_arns.chunks(CONCURRENCY) {
-            let got =
-                futures::future::try_join_all(chunk.iter().map(|arn| listeners_of(c, arn))).await?;
-            listeners.extend(chunk.iter().cloned().zip(got));
-        }
-        let tg_arns: Vec<String> = groups
-            .iter()
-            .filter_map(|g| g.target_group_arn().map(str::to_string))
-            .collect();
-        let mut healths: HashMap<String, (Vec<elb::types::TargetHealthDescription>, u32)> =
-            HashMap::new();
-        for chunk in tg_arns.chunks(CONCURRENCY) {
-            let got = futures::future::try_join_all(chunk.iter().map(|arn| self.health_of(c, arn)))
-                .await?;
-            healths.extend(chunk.iter().cloned().zip(got));
+        let mut healths: HashMap<String, Vec<elb::types::TargetHealthDescription>> = HashMap::new();
+        for answer in answers? {
+            match answer {
+                Answer::Listeners(arn, l) => {
+                    listeners.insert(arn, l);
+                }
+                Answer::Health(arn, h) => {
+                    healths.insert(arn, h);
+                }
+                Answer::Delay => {}
+            }
         }
 
-        let zones = self.instance_zones(rc, &groups, &healths).await;
+        // A draining target's countdown needs its group's delay now, not in a few refreshes.
+        let draining: Vec<Read> = {
+            let known = self.delays.lock().unwrap_or_else(|e| e.into_inner());
+            healths
+                .iter()
+                .filter(|(arn, d)| !known.contains_key(*arn) && d.iter().any(is_draining))
+                .map(|(arn, _)| Read::Attributes(arn.clone()))
+                .collect()
+        };
+        calls += draining.len();
+        if !draining.is_empty() {
+            self.read_all(r, draining).await?;
+        }
+        r.last_calls.store(calls, Ordering::Relaxed);
+
+        let zones = self.instance_zones(&r.clients, &groups, &healths).await;
+        let delays = self
+            .delays
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let tg_names: HashMap<&str, &str> = groups
             .iter()
             .filter_map(|g| Some((g.target_group_arn()?, g.target_group_name()?)))
@@ -117,34 +210,31 @@ impl ElbSource {
             .map(|lb| {
                 let arn = lb.load_balancer_arn().unwrap_or_default();
                 let ls = listeners.get(arn).map(Vec::as_slice).unwrap_or_default();
-                let attached: Vec<&elb::types::TargetGroup> = groups
-                    .iter()
-                    .filter(|g| g.load_balancer_arns().iter().any(|a| a == arn))
-                    .collect();
                 LoadBalancer {
                     name: lb.load_balancer_name().unwrap_or_default().to_string(),
                     arn: arn.to_string(),
-                    kind: match lb.r#type() {
-                        Some(elb::types::LoadBalancerTypeEnum::Network) => LbKind::Network,
-                        Some(elb::types::LoadBalancerTypeEnum::Gateway) => LbKind::Gateway,
-                        _ => LbKind::Application,
-                    },
+                    kind: kind(lb),
                     scheme: lb
                         .scheme()
                         .map(|s| s.as_str().to_string())
                         .unwrap_or_default(),
-                    region: rc.region.clone(),
+                    region: r.clients.region.clone(),
                     dns_name: lb.dns_name().unwrap_or_default().to_string(),
                     listeners: ls.iter().map(|l| listener(l, &tg_names)).collect(),
-                    target_groups: attached
-                        .into_iter()
+                    target_groups: groups
+                        .iter()
+                        .filter(|g| g.load_balancer_arns().iter().any(|a| a == arn))
                         .map(|g| {
-                            target_group(
+                            let tg_arn = g.target_group_arn().unwrap_or_default();
+                            let mut tg = target_group(
                                 g,
-                                healths.get(g.target_group_arn().unwrap_or_default()),
+                                healths.get(tg_arn).map(Vec::as_slice).unwrap_or_default(),
                                 &lb_names,
                                 &zones,
-                            )
+                            );
+                            tg.deregistration_delay_secs = delays.get(tg_arn).copied();
+                            tg.metrics = load.get(tg_arn).copied();
+                            tg
                         })
                         .collect(),
                 }
@@ -152,12 +242,105 @@ impl ElbSource {
             .collect())
     }
 
+    async fn load_balancers(
+        &self,
+        r: &Region,
+    ) -> Result<Vec<elb::types::LoadBalancer>, SourceError> {
+        r.pace.until_ready().await;
+        r.clients
+            .elb
+            .describe_load_balancers()
+            .page_size(PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| from_sdk("elbv2 DescribeLoadBalancers", e))
+    }
+
+    async fn target_groups(&self, r: &Region) -> Result<Vec<elb::types::TargetGroup>, SourceError> {
+        r.pace.until_ready().await;
+        r.clients
+            .elb
+            .describe_target_groups()
+            .page_size(PAGE_SIZE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(|e| from_sdk("elbv2 DescribeTargetGroups", e))
+    }
+
+    /// Every read, up to `IN_FLIGHT` at once and at the quota's pace; the first failure fails
+    /// the refresh (the panel keeps its last answer, with its age and this error).
+    async fn read_all(&self, r: &Region, reads: Vec<Read>) -> Result<Vec<Answer>, SourceError> {
+        futures::stream::iter(reads)
+            .map(|read| self.read(r, read))
+            .buffer_unordered(IN_FLIGHT)
+            .try_collect()
+            .await
+    }
+
+    async fn read(&self, r: &Region, read: Read) -> Result<Answer, SourceError> {
+        r.pace.until_ready().await;
+        let c = &r.clients.elb;
+        match read {
+            Read::Listeners(arn) => {
+                let l = c
+                    .describe_listeners()
+                    .load_balancer_arn(&arn)
+                    .page_size(PAGE_SIZE)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<_, _>>()
+                    .await
+                    .map_err(|e| from_sdk("elbv2 DescribeListeners", e))?;
+                Ok(Answer::Listeners(arn, l))
+            }
+            Read::Health(arn) => {
+                let out = c
+                    .describe_target_health()
+                    .target_group_arn(&arn)
+                    .send()
+                    .await
+                    .map_err(|e| from_sdk("elbv2 DescribeTargetHealth", e))?;
+                Ok(Answer::Health(
+                    arn,
+                    out.target_health_descriptions().to_vec(),
+                ))
+            }
+            Read::Attributes(arn) => {
+                let out = c
+                    .describe_target_group_attributes()
+                    .target_group_arn(&arn)
+                    .send()
+                    .await
+                    .map_err(|e| from_sdk("elbv2 DescribeTargetGroupAttributes", e))?;
+                let delay = out
+                    .attributes()
+                    .iter()
+                    .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+                    .and_then(|a| a.value())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(DEFAULT_DEREGISTRATION_DELAY_SECS);
+                self.delays
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(arn.clone(), delay);
+                Ok(Answer::Delay)
+            }
+        }
+    }
+
     /// Zones of instance targets reported without one, from EC2 (cached per instance).
     async fn instance_zones(
         &self,
         rc: &RegionClients,
         groups: &[elb::types::TargetGroup],
-        healths: &HashMap<String, (Vec<elb::types::TargetHealthDescription>, u32)>,
+        healths: &HashMap<String, Vec<elb::types::TargetHealthDescription>>,
     ) -> HashMap<String, String> {
         let missing: Vec<String> = {
             let known = self.zones.lock().unwrap_or_else(|e| e.into_inner());
@@ -165,7 +348,7 @@ impl ElbSource {
                 .iter()
                 .filter(|g| g.target_type() == Some(&elb::types::TargetTypeEnum::Instance))
                 .filter_map(|g| healths.get(g.target_group_arn()?))
-                .flat_map(|(d, _)| d.iter())
+                .flat_map(|d| d.iter())
                 .filter_map(|d| d.target())
                 .filter(|t| t.availability_zone().is_none())
                 .filter_map(|t| t.id())
@@ -202,67 +385,46 @@ impl ElbSource {
         }
         self.zones.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
+}
 
-    async fn health_of(
-        &self,
-        c: &elb::Client,
-        arn: &str,
-    ) -> Result<(Vec<elb::types::TargetHealthDescription>, u32), SourceError> {
-        // Independent calls: side by side, one round trip instead of two.
-        let health = async {
-            c.describe_target_health()
-                .target_group_arn(arn)
-                .send()
-                .await
-                .map_err(|e| from_sdk("elbv2 DescribeTargetHealth", e))
-        };
-        let (out, delay) = futures::try_join!(health, self.delay(c, arn))?;
-        Ok((out.target_health_descriptions().to_vec(), delay))
-    }
+fn is_draining(d: &elb::types::TargetHealthDescription) -> bool {
+    matches!(
+        d.target_health().and_then(|h| h.state()),
+        Some(elb::types::TargetHealthStateEnum::Draining)
+            | Some(elb::types::TargetHealthStateEnum::UnhealthyDraining)
+    )
+}
 
-    async fn delay(&self, c: &elb::Client, arn: &str) -> Result<u32, SourceError> {
-        if let Some(d) = self
-            .delays
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(arn)
-        {
-            return Ok(*d);
-        }
-        let out = c
-            .describe_target_group_attributes()
-            .target_group_arn(arn)
-            .send()
-            .await
-            .map_err(|e| from_sdk("elbv2 DescribeTargetGroupAttributes", e))?;
-        let delay = out
-            .attributes()
-            .iter()
-            .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
-            .and_then(|a| a.value())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_DELAY_SECS);
-        self.delays
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(arn.to_string(), delay);
-        Ok(delay)
+fn kind(lb: &elb::types::LoadBalancer) -> LbKind {
+    match lb.r#type() {
+        Some(elb::types::LoadBalancerTypeEnum::Network) => LbKind::Network,
+        Some(elb::types::LoadBalancerTypeEnum::Gateway) => LbKind::Gateway,
+        _ => LbKind::Application,
     }
 }
 
-async fn listeners_of(
-    c: &elb::Client,
-    arn: &str,
-) -> Result<Vec<elb::types::Listener>, SourceError> {
-    c.describe_listeners()
-        .load_balancer_arn(arn)
-        .page_size(PAGE_SIZE)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<_, _>>()
-        .await
-        .map_err(|e| from_sdk("elbv2 DescribeListeners", e))
+/// Every group on every load balancer it is attached to.
+fn placements(
+    lbs: &[elb::types::LoadBalancer],
+    groups: &[elb::types::TargetGroup],
+) -> Vec<Placement> {
+    let kinds: HashMap<&str, LbKind> = lbs
+        .iter()
+        .filter_map(|lb| Some((lb.load_balancer_arn()?, kind(lb))))
+        .collect();
+    groups
+        .iter()
+        .filter_map(|g| Some((g.target_group_arn()?, g.load_balancer_arns())))
+        .flat_map(|(tg, on)| {
+            on.iter().filter_map(|lb| {
+                Some(Placement {
+                    kind: *kinds.get(lb.as_str())?,
+                    lb_arn: lb.clone(),
+                    tg_arn: tg.to_string(),
+                })
+            })
+        })
+        .collect()
 }
 
 fn listener(l: &elb::types::Listener, tg_names: &HashMap<&str, &str>) -> Listener {
@@ -302,16 +464,13 @@ fn listener(l: &elb::types::Listener, tg_names: &HashMap<&str, &str>) -> Listene
     }
 }
 
+/// A group and its targets; its delay and load are filled in by the caller.
 fn target_group(
     g: &elb::types::TargetGroup,
-    health: Option<&(Vec<elb::types::TargetHealthDescription>, u32)>,
+    descriptions: &[elb::types::TargetHealthDescription],
     lb_names: &HashMap<&str, &str>,
     zones: &HashMap<String, String>,
 ) -> TargetGroup {
-    let (descriptions, delay) = match health {
-        Some((d, delay)) => (d.as_slice(), *delay),
-        None => (&[][..], DEFAULT_DELAY_SECS),
-    };
     TargetGroup {
         name: g.target_group_name().unwrap_or_default().to_string(),
         arn: g.target_group_arn().unwrap_or_default().to_string(),
@@ -324,7 +483,7 @@ fn target_group(
             .target_type()
             .map(|t| t.as_str().to_string())
             .unwrap_or_default(),
-        deregistration_delay_secs: delay,
+        deregistration_delay_secs: None,
         metrics: None,
         targets: descriptions
             .iter()
@@ -384,11 +543,7 @@ pub fn state(s: &elb::types::TargetHealthStateEnum) -> TargetState {
 impl ElbSource {
     /// Target group load from CloudWatch: one batched GetMetricData per region, no more often
     /// than the metrics' one-minute period. A failure here leaves the health data standing.
-    async fn load(
-        &self,
-        rc: &RegionClients,
-        lbs: &[LoadBalancer],
-    ) -> HashMap<String, TargetGroupMetrics> {
+    async fn load(&self, rc: &RegionClients, placements: &[Placement]) -> GroupLoad {
         let now = Utc::now();
         if let Some((at, cached)) = self
             .load_cache
@@ -401,40 +556,38 @@ impl ElbSource {
         }
         let mut queries = Vec::new();
         let mut keys = Vec::new();
-        for lb in lbs {
-            let (namespace, lb_dim) = match (lb.kind, lb.arn.split_once(":loadbalancer/")) {
+        for p in placements {
+            let (namespace, lb_dim) = match (p.kind, p.lb_arn.split_once(":loadbalancer/")) {
                 (LbKind::Application, Some((_, d))) => ("AWS/ApplicationELB", d),
                 (LbKind::Network, Some((_, d))) => ("AWS/NetworkELB", d),
                 _ => continue,
             };
-            for tg in &lb.target_groups {
-                // `arn:…:targetgroup/name/id` → `targetgroup/name/id`.
-                let Some((_, tg_dim)) = tg.arn.rsplit_once(':') else {
-                    continue;
-                };
-                let dims = || {
-                    vec![
-                        ("LoadBalancer", lb_dim.to_string()),
-                        ("TargetGroup", tg_dim.to_string()),
-                    ]
-                };
-                let mut wanted = vec![
-                    ("HealthyHostCount", "Average"),
-                    ("UnHealthyHostCount", "Average"),
-                ];
-                if lb.kind == LbKind::Application {
-                    wanted.push(("HTTPCode_Target_5XX_Count", "Sum"));
-                    wanted.push(("TargetResponseTime", "Average"));
-                }
-                for (metric, stat) in wanted {
-                    queries.push(MetricQuery {
-                        namespace,
-                        metric,
-                        dimensions: dims(),
-                        stat,
-                    });
-                    keys.push((tg.arn.clone(), metric));
-                }
+            // `arn:…:targetgroup/name/id` → `targetgroup/name/id`.
+            let Some((_, tg_dim)) = p.tg_arn.rsplit_once(':') else {
+                continue;
+            };
+            let dims = || {
+                vec![
+                    ("LoadBalancer", lb_dim.to_string()),
+                    ("TargetGroup", tg_dim.to_string()),
+                ]
+            };
+            let mut wanted = vec![
+                ("HealthyHostCount", "Average"),
+                ("UnHealthyHostCount", "Average"),
+            ];
+            if p.kind == LbKind::Application {
+                wanted.push(("HTTPCode_Target_5XX_Count", "Sum"));
+                wanted.push(("TargetResponseTime", "Average"));
+            }
+            for (metric, stat) in wanted {
+                queries.push(MetricQuery {
+                    namespace,
+                    metric,
+                    dimensions: dims(),
+                    stat,
+                });
+                keys.push((p.tg_arn.clone(), metric));
             }
         }
         let end = now;
@@ -476,20 +629,26 @@ impl ElbSource {
 impl Source<TargetsView> for ElbSource {
     fn fetch(&self) -> BoxFuture<'_, Result<TargetsView, SourceError>> {
         Box::pin(async move {
-            let per_region = futures::future::join_all(self.regions.iter().map(|rc| async move {
-                let mut lbs = self.region(rc).await?;
-                let load = self.load(rc, &lbs).await;
-                for tg in lbs.iter_mut().flat_map(|lb| lb.target_groups.iter_mut()) {
-                    tg.metrics = load.get(&tg.arn).copied();
-                }
-                Ok::<_, SourceError>(lbs)
-            }))
-            .await;
+            let per_region =
+                futures::future::join_all(self.regions.iter().map(|r| self.region(r))).await;
             let mut load_balancers = Vec::new();
             for r in per_region {
                 load_balancers.extend(r?);
             }
             Ok(TargetsView { load_balancers })
         })
+    }
+
+    /// Long enough that the last refresh's calls average out under the console's share of the
+    /// quota, in the busiest region.
+    fn min_interval(&self) -> Option<Duration> {
+        let calls = self
+            .regions
+            .iter()
+            .map(|r| r.last_calls.load(Ordering::Relaxed))
+            .max()?;
+        Some(Duration::from_secs_f64(
+            calls as f64 / CALLS_PER_SECOND_ON_AVERAGE,
+        ))
     }
 }

@@ -52,9 +52,15 @@ pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError
         sources: Sources {
             scope,
             identity: Arc::new(identity::IdentitySource::new(global.sts.clone())),
-            targets: Arc::new(
-                elb::ElbSource::new(&regions).with_metrics_every(options.metrics_every_secs),
-            ),
+            targets: Arc::new({
+                let source =
+                    elb::ElbSource::new(&regions).with_metrics_every(options.metrics_every_secs);
+                if options.one_shot {
+                    source.one_shot()
+                } else {
+                    source
+                }
+            }),
             waf: waf.clone(),
             samples: waf,
             dns: Arc::new(dns::DnsSource::new(&global)),

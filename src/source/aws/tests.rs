@@ -15,6 +15,7 @@ use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
+use std::time::Duration;
 
 const REGION: &str = "ap-northeast-1";
 const TG: &str = "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:targetgroup/hwi-tg1/abc";
@@ -181,7 +182,7 @@ async fn every_target_state_and_reason_reaches_the_model() {
         .iter()
         .find(|g| g.name == "hwi-tg1")
         .expect("tg1");
-    assert_eq!(tg.deregistration_delay_secs, 45);
+    assert_eq!(tg.deregistration_delay_secs, Some(45));
     let states: Vec<(&str, TargetState, Option<&str>)> = tg
         .targets
         .iter()
@@ -226,6 +227,43 @@ async fn every_target_state_and_reason_reaches_the_model() {
     );
 }
 
+#[tokio::test]
+async fn a_snapshot_reads_the_delay_only_of_a_group_with_a_draining_target() {
+    let rules = elb_rules();
+    let refs: Vec<&Rule> = rules.iter().collect();
+    let source = ElbSource::new(&[clients(&refs)]).one_shot();
+    let view = source.fetch().await.expect("targets");
+    let delay = |name: &str| {
+        view.load_balancers[0]
+            .target_groups
+            .iter()
+            .find(|g| g.name == name)
+            .map(|g| g.deregistration_delay_secs)
+    };
+    // hwi-tg1 has a draining target (its countdown needs the delay); hwi-tg2 has none.
+    assert_eq!(delay("hwi-tg1"), Some(Some(45)));
+    assert_eq!(delay("hwi-tg2"), Some(None));
+    assert_eq!(rules.last().expect("attribute rule").num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_refresh_asks_for_time_in_proportion_to_the_calls_it_made() {
+    let rules = elb_rules();
+    let refs: Vec<&Rule> = rules.iter().collect();
+    let source = ElbSource::new(&[clients(&refs)]);
+    assert_eq!(
+        source.min_interval(),
+        Some(Duration::ZERO),
+        "nothing read yet"
+    );
+    source.fetch().await.expect("targets");
+    // Load balancers, groups, 1 listener read, 2 health reads, 2 attribute reads: 7 calls at
+    // the console's 2 a second on average.
+    assert_eq!(source.min_interval(), Some(Duration::from_millis(3500)));
+    source.fetch().await.expect("second refresh");
+    assert_eq!(source.min_interval(), Some(Duration::from_millis(2500)));
+}
+
 fn throttled() -> HttpResponse {
     let body = r#"<ErrorResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>a1b2</RequestId></ErrorResponse>"#;
     HttpResponse::new(
@@ -237,7 +275,11 @@ fn throttled() -> HttpResponse {
 #[tokio::test]
 async fn throttling_is_reported_as_such() {
     let rule = mock!(elb::Client::describe_load_balancers).then_http_response(throttled);
-    let source = ElbSource::new(&[clients(&[&rule])]);
+    // Read side by side with the load balancers.
+    let groups = mock!(elb::Client::describe_target_groups).then_output(|| {
+        elb::operation::describe_target_groups::DescribeTargetGroupsOutput::builder().build()
+    });
+    let source = ElbSource::new(&[clients(&[&rule, &groups])]);
     let err = source.fetch().await.expect_err("throttled");
     assert_eq!(err.kind, ErrorKind::Throttled, "{err}");
     assert!(err.message.contains("DescribeLoadBalancers"), "{err}");

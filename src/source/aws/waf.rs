@@ -15,12 +15,15 @@ use crate::model::{
 use aws_sdk_wafv2 as waf;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
+use futures::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// Counts are per-minute sums; fetching them more often buys nothing and costs money.
 const METRIC_PERIOD_SECS: i64 = 60;
 const LIST_LIMIT: i32 = 100;
+/// Web ACLs read at once when their lock tokens changed (an account has a handful).
+const ACL_READS_IN_FLIGHT: usize = 4;
 const SAMPLE_ITEMS: i64 = 100;
 
 /// One place web ACLs live: a region and a scope, with the clients to reach them.
@@ -117,53 +120,73 @@ impl WafSource {
                 _ => break,
             }
         }
-        let mut acls = Vec::new();
-        for s in summaries {
-            let (Some(id), Some(name), Some(token)) = (s.id(), s.name(), s.lock_token()) else {
-                continue;
-            };
-            let cached = self
-                .acls
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(id)
-                .cloned();
-            match cached {
-                Some(c) if c.lock_token == token => acls.push(c),
-                _ => {
-                    let fresh = self.read_acl(p, id, name).await?;
-                    self.acls
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(id.to_string(), fresh.clone());
-                    acls.push(fresh);
-                }
-            }
-        }
-        Ok(acls)
+        // ACLs whose token changed are read side by side, in the order listed.
+        futures::stream::iter(summaries)
+            .map(|s| self.acl(p, s))
+            .buffered(ACL_READS_IN_FLIGHT)
+            .try_filter_map(|a| async move { Ok(a) })
+            .try_collect()
+            .await
     }
 
-    async fn read_acl(&self, p: &Place, id: &str, name: &str) -> Result<CachedAcl, SourceError> {
-        let out = p
+    /// The ACL as cached while its lock token is the one listed, else read again.
+    async fn acl(
+        &self,
+        p: &Place,
+        s: waf::types::WebAclSummary,
+    ) -> Result<Option<CachedAcl>, SourceError> {
+        let (Some(id), Some(name), Some(token)) = (s.id(), s.name(), s.lock_token()) else {
+            return Ok(None);
+        };
+        let cached = self
+            .acls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned();
+        if let Some(c) = cached.filter(|c| c.lock_token == token) {
+            return Ok(Some(c));
+        }
+        let fresh = self
+            .read_acl(p, id, name, s.arn().unwrap_or_default())
+            .await?;
+        self.acls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.to_string(), fresh.clone());
+        Ok(Some(fresh))
+    }
+
+    async fn read_acl(
+        &self,
+        p: &Place,
+        id: &str,
+        name: &str,
+        arn: &str,
+    ) -> Result<CachedAcl, SourceError> {
+        let get = p
             .clients
             .waf
             .get_web_acl()
             .scope(p.sdk_scope())
             .id(id)
             .name(name)
-            .send()
-            .await
-            .map_err(|e| from_sdk("wafv2 GetWebACL", e))?;
+            .send();
+        // The association needs only the ARN the list gave: asked beside the ACL itself.
+        let protects = async {
+            if p.scope == WafScope::Regional && !arn.is_empty() {
+                self.protected(p, arn).await
+            } else {
+                Vec::new()
+            }
+        };
+        let (out, protects) = futures::join!(get, protects);
+        let out = out.map_err(|e| from_sdk("wafv2 GetWebACL", e))?;
         let Some(acl) = out.web_acl() else {
             return Err(SourceError::new(
                 ErrorKind::NotFound,
                 format!("web ACL {name} vanished"),
             ));
-        };
-        let protects = if p.scope == WafScope::Regional {
-            self.protected(p, acl.arn()).await
-        } else {
-            Vec::new()
         };
         let mut rules: Vec<&waf::types::Rule> = acl.rules().iter().collect();
         rules.sort_by_key(|r| r.priority());

@@ -117,7 +117,7 @@ impl DemoWorld {
             .iter_mut()
             .flat_map(|lb| &mut lb.target_groups)
         {
-            let (arn, delay) = (tg.arn.clone(), tg.deregistration_delay_secs);
+            let (arn, delay) = (tg.arn.clone(), tg.deregistration_delay());
             for target in &mut tg.targets {
                 let key = TargetKey {
                     target_group_arn: arn.clone(),

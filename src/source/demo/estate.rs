@@ -176,7 +176,7 @@ fn lb(
                 protocol: g.protocol.to_string(),
                 port: g.port,
                 target_type: g.target_type.to_string(),
-                deregistration_delay_secs: g.delay,
+                deregistration_delay_secs: Some(g.delay),
                 targets: g.targets,
                 metrics: None,
             })

@@ -69,7 +69,7 @@ impl DemoWorld {
             port: registered.port,
         };
         let label = target.label();
-        let delay = tg.deregistration_delay_secs;
+        let delay = tg.deregistration_delay();
         // Check and record under one lock, so two operators cannot both drain the same target.
         let mut changes = self.changes();
         let now = self.now_ms();

@@ -253,7 +253,7 @@ impl DemoWorld {
                 changes,
                 &key,
                 target.name.as_deref(),
-                tg.deregistration_delay_secs,
+                tg.deregistration_delay(),
                 t_ms,
             );
             if h.state == TargetState::Healthy {

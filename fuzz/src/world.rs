@@ -75,7 +75,7 @@ struct Group {
     protocol: String,
     port: u16,
     target_type: String,
-    delay: u32,
+    delay: Option<u32>,
     targets: Vec<Target>,
     metrics: Option<(u32, Option<f64>, Option<f64>, Option<u32>, Option<f64>)>,
 }

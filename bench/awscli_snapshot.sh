@@ -7,7 +7,8 @@
 #   sts get-caller-identity
 #   elbv2 describe-load-balancers, describe-target-groups,
 #         describe-listeners per load balancer,
-#         describe-target-health + describe-target-group-attributes (deregistration delay) per group
+#         describe-target-health per group, and describe-target-group-attributes (deregistration
+#         delay) for a group with a draining target, the only groups whose delay a snapshot reads
 #   cloudwatch get-metric-data per target group (HealthyHostCount, UnHealthyHostCount,
 #         HTTPCode_Target_5XX_Count, TargetResponseTime; last 5 minutes)
 #   wafv2 list-web-acls (REGIONAL; CLOUDFRONT too when the region is us-east-1),
@@ -78,8 +79,12 @@ done
 : >"$WORK/health.jsonl"; : >"$WORK/attributes.jsonl"; : >"$WORK/tg_metrics.jsonl"
 jq -r '.TargetGroups[] | [.TargetGroupArn, (.LoadBalancerArns[0] // "")] | @tsv' "$WORK/tgs.json" >"$WORK/tg_list.tsv"
 while IFS=$'\t' read -r tg lb; do
-    awsc elbv2 describe-target-health --target-group-arn "$tg" | keep health "$tg"
-    awsc elbv2 describe-target-group-attributes --target-group-arn "$tg" | keep attributes "$tg"
+    awsc elbv2 describe-target-health --target-group-arn "$tg" >"$WORK/health.json"
+    keep health "$tg" <"$WORK/health.json"
+    if jq -e 'any(.TargetHealthDescriptions[]; .TargetHealth.State == "draining")' \
+        "$WORK/health.json" >/dev/null; then
+        awsc elbv2 describe-target-group-attributes --target-group-arn "$tg" | keep attributes "$tg"
+    fi
     [ -n "$lb" ] || continue
     # CloudWatch dimensions: app/<name>/<id> and targetgroup/<name>/<id>, sorted by name.
     queries=$(jq -n --arg lb "${lb#*:loadbalancer/}" --arg tg "${tg##*:}" '

@@ -89,7 +89,10 @@ fn json_snapshot_follows_its_schema() {
     let json = demo_snapshot("json");
     assert_terminal_safe(&json);
     let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
-    assert_eq!(value["schema_version"], 1);
+    assert_eq!(
+        value["schema_version"],
+        opsconsole::snapshot::SCHEMA_VERSION
+    );
     assert_eq!(value["scope"]["mode"], "demo");
     assert!(
         value["targets"]["data"]["load_balancers"]

@@ -59,20 +59,32 @@ async fn a_dead_endpoint_turns_the_wall_stale_and_it_recovers() {
         );
     }
 
+    // Targets keep to ELBv2's budget (2 calls a second): a 1 s interval is stretched, and the
+    // wall judges the panel against the interval it really gets.
+    let paced = app
+        .intervals
+        .iter()
+        .find(|(p, _)| *p == PanelId::Targets)
+        .map(|(_, every)| *every);
+    assert!(
+        paced.is_some_and(|every| every > Duration::from_secs(1)),
+        "{paced:?}"
+    );
+
     proxy.set_down(true);
     // Backoff doubles from the 1 s interval; give it time to fail and the data time to age past 2 s.
     run_for(&mut app, &mut rx, &runtime, 6).await;
-    let stale = app.stale_secs(PanelId::Targets);
+    let stale = app.stale_secs(PanelId::Instances);
     assert!(
         stale.is_some_and(|s| s >= 2),
-        "targets not stale: {stale:?}"
+        "instances not stale: {stale:?}"
     );
-    let (_, error, _) = app.world.status(PanelId::Targets);
+    let (_, error, _) = app.world.status(PanelId::Instances);
     assert!(error.is_some(), "the failure is shown");
     assert!(
         app.problems
             .iter()
-            .any(|p| p.panel == PanelId::Targets && p.text.starts_with("STALE")),
+            .any(|p| p.panel == PanelId::Instances && p.text.starts_with("STALE")),
         "{:?}",
         app.problems
     );
@@ -80,8 +92,8 @@ async fn a_dead_endpoint_turns_the_wall_stale_and_it_recovers() {
     proxy.set_down(false);
     // Backed-off pollers come back within their (capped) waits; the panel forgets its staleness.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(45);
-    while app.stale_secs(PanelId::Targets).is_some()
-        || app.world.status(PanelId::Targets).1.is_some()
+    while app.stale_secs(PanelId::Instances).is_some()
+        || app.world.status(PanelId::Instances).1.is_some()
     {
         assert!(tokio::time::Instant::now() < deadline, "never recovered");
         run_for(&mut app, &mut rx, &runtime, 1).await;

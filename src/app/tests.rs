@@ -123,6 +123,16 @@ fn app(read_only: bool) -> App {
     a
 }
 
+/// The targets panel's row with this key, as drawn.
+fn shown_row<'a>(a: &'a App, key: &str) -> &'a crate::view::Row {
+    a.targets
+        .table
+        .rows
+        .iter()
+        .find(|r| r.key == key)
+        .unwrap_or_else(|| panic!("no row {key}"))
+}
+
 fn key(c: char) -> Event {
     Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
 }
@@ -370,25 +380,13 @@ fn a_drained_target_counts_down_its_deregistration_delay() {
         Ok(targets(TargetState::Draining)),
     )));
     a.update(Event::Tick(t0() + chrono::Duration::seconds(10)));
-    let row = a
-        .targets
-        .table
-        .rows
-        .iter()
-        .find(|r| r.key == "t:arn:tg/ha-web-tg:i-right:80")
-        .unwrap();
+    let row = shown_row(&a, "t:arn:tg/ha-web-tg:i-right:80");
     assert!(
         row.cells.iter().any(|c| c.text.contains("290s left")),
         "{row:?}"
     );
     a.update(Event::Tick(t0() + chrono::Duration::seconds(400)));
-    let row = a
-        .targets
-        .table
-        .rows
-        .iter()
-        .find(|r| r.key == "t:arn:tg/ha-web-tg:i-right:80")
-        .unwrap();
+    let row = shown_row(&a, "t:arn:tg/ha-web-tg:i-right:80");
     assert!(
         row.cells.iter().any(|c| c.text.contains("0s left")),
         "{row:?}"
@@ -580,13 +578,7 @@ fn a_group_whose_delay_is_not_read_yet_drains_without_a_countdown() {
     draining.load_balancers[0].target_groups[0].deregistration_delay_secs = None;
     a.update(Event::Data(Data::Targets(t0(), Ok(draining))));
     a.update(Event::Tick(t0() + chrono::Duration::seconds(10)));
-    let row = a
-        .targets
-        .table
-        .rows
-        .iter()
-        .find(|r| r.key == "t:arn:tg/ha-web-tg:i-right:80")
-        .unwrap();
+    let row = shown_row(&a, "t:arn:tg/ha-web-tg:i-right:80");
     assert!(
         !row.cells.iter().any(|c| c.text.contains("left")),
         "{row:?}"

@@ -551,3 +551,93 @@ async fn api_calls_are_counted_and_a_steady_refresh_rereads_no_acl() {
         "{text}"
     );
 }
+
+/// The console reads instance descriptions only when the status listing changes (or every
+/// `DESCRIPTIONS_KEPT_FOR` refreshes); status checks on every refresh. A stopped instance
+/// shows as stopped on the next refresh, a renamed one within the kept refreshes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instance_descriptions_are_reread_only_when_the_listing_changes() {
+    let (moto, seeded, session) = seeded().await;
+    let stats = session.stats.clone().expect("counted");
+    let calls = |op: &str| -> u64 {
+        stats
+            .report()
+            .calls
+            .iter()
+            .filter(|(_, o, _)| o == op)
+            .map(|(_, _, n)| n)
+            .sum()
+    };
+    let regions = REGIONS.len() as u64;
+    let first = session.sources.instances.fetch().await.expect("instances");
+    assert_eq!(calls("DescribeInstances"), regions);
+    let second = session.sources.instances.fetch().await.expect("again");
+    assert_eq!(first, second, "nothing changed, nothing differs");
+    assert_eq!(calls("DescribeInstances"), regions, "descriptions kept");
+    assert_eq!(
+        calls("DescribeInstanceStatus"),
+        2 * regions,
+        "checks read each time"
+    );
+
+    // Another hand stops a running instance and renames another.
+    let running = seeded
+        .instances
+        .iter()
+        .find(|i| i.state == "running")
+        .expect("a running instance");
+    let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config(&running.region).await);
+    ec2.stop_instances()
+        .instance_ids(&running.id)
+        .send()
+        .await
+        .expect("stop");
+    let renamed = seeded
+        .instances
+        .iter()
+        .find(|i| i.id != running.id)
+        .expect("another instance");
+    let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config(&renamed.region).await);
+    ec2.create_tags()
+        .resources(&renamed.id)
+        .tags(
+            aws_sdk_ec2::types::Tag::builder()
+                .key("Name")
+                .value("renamed-by-hand")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("rename");
+
+    let third = session.sources.instances.fetch().await.expect("third");
+    let stopped = third
+        .instances
+        .iter()
+        .find(|i| i.id == running.id)
+        .expect("still listed");
+    assert_eq!(
+        stopped.state, "stopped",
+        "a changed listing re-reads at once"
+    );
+    assert_eq!(stopped.instance_status, CheckStatus::NotApplicable);
+    assert!(calls("DescribeInstances") > regions);
+
+    // The rename changes no state: it shows once the kept descriptions are read again.
+    let name_of = |view: &opsconsole::model::InstancesView| {
+        view.instances
+            .iter()
+            .find(|i| i.id == renamed.id)
+            .and_then(|i| i.name.clone())
+    };
+    let mut refreshes = 0;
+    let mut view = third;
+    while name_of(&view).as_deref() != Some("renamed-by-hand") {
+        refreshes += 1;
+        assert!(
+            refreshes <= aws::DESCRIPTIONS_KEPT_FOR,
+            "rename not shown after {refreshes} refreshes"
+        );
+        view = session.sources.instances.fetch().await.expect("refresh");
+    }
+}

@@ -1,5 +1,10 @@
 //! EC2: instances with their Name tag, type, zone and address, joined with status checks and
 //! scheduled events (`IncludeAllInstances`, so stopped instances are listed too).
+//!
+//! The console reads the status listing on every refresh but the descriptions only when that
+//! listing (which instances, in which state) changed, and at least every
+//! `DESCRIPTIONS_KEPT_FOR` refreshes: at 500 instances a `DescribeInstances` answer is several
+//! times the size of the status listing and rarely says anything new. A snapshot reads both.
 
 use super::super::{Source, SourceError};
 use super::clients::RegionClients;
@@ -9,96 +14,195 @@ use aws_sdk_ec2 as ec2;
 use chrono::DateTime;
 use futures::future::BoxFuture;
 use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Refreshes that may reuse the descriptions while the status listing stays the same, so a
+/// renamed instance or a new address shows within this many refreshes (5 min at the default
+/// 30 s).
+pub const DESCRIPTIONS_KEPT_FOR: u32 = 10;
 
 pub struct Ec2Source {
     regions: Vec<RegionClients>,
+    /// Per region, the descriptions last read; `None` for a snapshot.
+    kept: Option<Mutex<HashMap<String, Kept>>>,
+}
+
+/// Descriptions read, with the status listing they went with.
+struct Kept {
+    listing: Vec<(String, String)>,
+    described: Vec<Instance>,
+    reused: u32,
 }
 
 impl Ec2Source {
     pub fn new(regions: &[RegionClients]) -> Self {
         Ec2Source {
             regions: regions.to_vec(),
+            kept: Some(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// For a snapshot: nothing to keep between refreshes, so both reads go side by side.
+    pub fn one_shot(self) -> Self {
+        Ec2Source { kept: None, ..self }
+    }
+
+    /// The descriptions kept for `region`, taken out: a refresh that fails reads both again.
+    fn take(&self, region: &str) -> Option<Kept> {
+        let mut kept = self
+            .kept
+            .as_ref()?
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        kept.remove(region)
+    }
+
+    fn keep(&self, region: &str, kept: Kept) {
+        if let Some(k) = &self.kept {
+            k.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(region.to_string(), kept);
         }
     }
 
     async fn region(&self, rc: &RegionClients) -> Result<Vec<Instance>, SourceError> {
-        let c = &rc.ec2;
-        let (reservations, statuses) = tokio::join!(
-            c.describe_instances()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>(),
-            c.describe_instance_status()
-                .include_all_instances(true)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>(),
-        );
-        let reservations = reservations.map_err(|e| from_sdk("ec2 DescribeInstances", e))?;
-        let statuses = statuses.map_err(|e| from_sdk("ec2 DescribeInstanceStatus", e))?;
-        let by_id: HashMap<&str, &ec2::types::InstanceStatus> = statuses
-            .iter()
-            .filter_map(|s| Some((s.instance_id()?, s)))
-            .collect();
-        Ok(reservations
-            .iter()
-            .flat_map(|r| r.instances())
-            .map(|i| {
-                let id = i.instance_id().unwrap_or_default();
-                let status = by_id.get(id);
-                Instance {
-                    id: id.to_string(),
-                    name: i
-                        .tags()
-                        .iter()
-                        .find(|t| t.key() == Some("Name"))
-                        .and_then(|t| t.value())
-                        .map(str::to_string),
-                    instance_type: i
-                        .instance_type()
-                        .map(|t| t.as_str().to_string())
-                        .unwrap_or_default(),
-                    az: i
-                        .placement()
-                        .and_then(|p| p.availability_zone())
-                        .unwrap_or_default()
-                        .to_string(),
-                    region: rc.region.clone(),
-                    private_ip: i.private_ip_address().map(str::to_string),
-                    public_ip: i.public_ip_address().map(str::to_string),
-                    state: i
-                        .state()
-                        .and_then(|s| s.name())
-                        .map(|n| n.as_str().to_string())
-                        .unwrap_or_default(),
-                    system_status: check(
-                        status
-                            .and_then(|s| s.system_status())
-                            .and_then(|s| s.status()),
-                    ),
-                    instance_status: check(
-                        status
-                            .and_then(|s| s.instance_status())
-                            .and_then(|s| s.status()),
-                    ),
-                    events: status
-                        .map(|s| s.events())
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|e| ScheduledEvent {
-                            code: e.code().map(|c| c.as_str().to_string()).unwrap_or_default(),
-                            description: e.description().unwrap_or_default().to_string(),
-                            not_before: e
-                                .not_before()
-                                .and_then(|t| DateTime::from_timestamp(t.secs(), 0)),
-                        })
-                        .collect(),
+        let (statuses, described, reused) = match self.take(&rc.region) {
+            None => {
+                let (statuses, described) = tokio::join!(statuses(rc), describe(rc));
+                (statuses?, described?, 0)
+            }
+            Some(kept) => {
+                let statuses = statuses(rc).await?;
+                if listing(&statuses) == kept.listing && kept.reused + 1 < DESCRIPTIONS_KEPT_FOR {
+                    (statuses, kept.described, kept.reused + 1)
+                } else {
+                    (statuses, describe(rc).await?, 0)
                 }
-            })
-            .collect())
+            }
+        };
+        self.keep(
+            &rc.region,
+            Kept {
+                listing: listing(&statuses),
+                described: described.clone(),
+                reused,
+            },
+        );
+        Ok(with_status(described, &statuses))
     }
+}
+
+async fn statuses(rc: &RegionClients) -> Result<Vec<ec2::types::InstanceStatus>, SourceError> {
+    rc.ec2
+        .describe_instance_status()
+        .include_all_instances(true)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| from_sdk("ec2 DescribeInstanceStatus", e))
+}
+
+/// Which instances there are and in which state: when this changes, so may the descriptions.
+fn listing(statuses: &[ec2::types::InstanceStatus]) -> Vec<(String, String)> {
+    let mut listing: Vec<(String, String)> = statuses
+        .iter()
+        .map(|s| {
+            (
+                s.instance_id().unwrap_or_default().to_string(),
+                s.instance_state()
+                    .and_then(|st| st.name())
+                    .map(|n| n.as_str().to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    listing.sort_unstable();
+    listing
+}
+
+/// The instances as described, their checks not filled in yet.
+async fn describe(rc: &RegionClients) -> Result<Vec<Instance>, SourceError> {
+    let reservations = rc
+        .ec2
+        .describe_instances()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| from_sdk("ec2 DescribeInstances", e))?;
+    Ok(reservations
+        .iter()
+        .flat_map(|r| r.instances())
+        .map(|i| Instance {
+            id: i.instance_id().unwrap_or_default().to_string(),
+            name: i
+                .tags()
+                .iter()
+                .find(|t| t.key() == Some("Name"))
+                .and_then(|t| t.value())
+                .map(str::to_string),
+            instance_type: i
+                .instance_type()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+            az: i
+                .placement()
+                .and_then(|p| p.availability_zone())
+                .unwrap_or_default()
+                .to_string(),
+            region: rc.region.clone(),
+            private_ip: i.private_ip_address().map(str::to_string),
+            public_ip: i.public_ip_address().map(str::to_string),
+            state: i
+                .state()
+                .and_then(|s| s.name())
+                .map(|n| n.as_str().to_string())
+                .unwrap_or_default(),
+            system_status: CheckStatus::NotApplicable,
+            instance_status: CheckStatus::NotApplicable,
+            events: Vec::new(),
+        })
+        .collect())
+}
+
+/// The descriptions with the checks and scheduled events of this refresh.
+fn with_status(
+    mut instances: Vec<Instance>,
+    statuses: &[ec2::types::InstanceStatus],
+) -> Vec<Instance> {
+    let by_id: HashMap<&str, &ec2::types::InstanceStatus> = statuses
+        .iter()
+        .filter_map(|s| Some((s.instance_id()?, s)))
+        .collect();
+    for i in &mut instances {
+        let status = by_id.get(i.id.as_str());
+        i.system_status = check(
+            status
+                .and_then(|s| s.system_status())
+                .and_then(|s| s.status()),
+        );
+        i.instance_status = check(
+            status
+                .and_then(|s| s.instance_status())
+                .and_then(|s| s.status()),
+        );
+        i.events = status
+            .map(|s| s.events())
+            .unwrap_or_default()
+            .iter()
+            .map(|e| ScheduledEvent {
+                code: e.code().map(|c| c.as_str().to_string()).unwrap_or_default(),
+                description: e.description().unwrap_or_default().to_string(),
+                not_before: e
+                    .not_before()
+                    .and_then(|t| DateTime::from_timestamp(t.secs(), 0)),
+            })
+            .collect();
+    }
+    instances
 }
 
 fn check(s: Option<&ec2::types::SummaryStatus>) -> CheckStatus {

@@ -15,6 +15,7 @@ mod tests;
 mod waf;
 
 pub use clients::{AwsOptions, RegionClients, for_region};
+pub use ec2::DESCRIPTIONS_KEPT_FOR;
 pub use error::from_sdk;
 pub use executor::{AwsExecutor, ReadAcl, with_rule_changed};
 
@@ -64,7 +65,14 @@ pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError
             waf: waf.clone(),
             samples: waf,
             dns: Arc::new(dns::DnsSource::new(&global)),
-            instances: Arc::new(ec2::Ec2Source::new(&regions)),
+            instances: Arc::new({
+                let source = ec2::Ec2Source::new(&regions);
+                if options.one_shot {
+                    source.one_shot()
+                } else {
+                    source
+                }
+            }),
             logs: Vec::new(),
         },
         executor: if options.read_only {

@@ -100,6 +100,7 @@ pub async fn run(
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
     app.update(Event::Resize(size.width, size.height));
+    app.world.logs.followed |= !session.sources.logs.is_empty();
 
     let (tx, mut rx) = mpsc::channel(1024);
     let mut runtime = Runtime::start(&session, &settings, tx);

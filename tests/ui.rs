@@ -132,6 +132,8 @@ fn loading_before_any_data() {
         false,
         at(),
     );
+    // As when `[[log]]` entries are configured: their tails have not answered yet.
+    app.world.logs.followed = true;
     app.update(Event::Resize(W, H));
     insta::assert_snapshot!(render(&app).backend());
 }
@@ -376,4 +378,17 @@ fn passphrase_dialog_shows_dots() {
     let screen = render(&app).backend().to_string();
     assert!(!screen.contains("secret"), "the passphrase shows");
     insta::assert_snapshot!(screen);
+}
+
+/// No `[[log]]` entry and no tail started: the Logs panel says how to follow one instead of
+/// spinning forever.
+#[test]
+fn a_console_following_no_log_says_how_to_follow_one() {
+    let mut app = console(false);
+    app.world.logs = opsconsole::model::LogBuffer::with_capacity(100);
+    press(&mut app, KeyCode::Char('5'));
+    press(&mut app, KeyCode::Enter);
+    let screen = format!("{:?}", render(&app).backend());
+    assert!(screen.contains("no log followed"), "{screen}");
+    assert!(!screen.contains("loading"), "{screen}");
 }

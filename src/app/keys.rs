@@ -418,6 +418,7 @@ impl App {
             self.now,
         );
         self.log_wanted = Some(wanted);
+        self.world.logs.followed = true;
         vec![effect]
     }
 

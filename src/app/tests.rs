@@ -584,3 +584,29 @@ fn a_group_whose_delay_is_not_read_yet_drains_without_a_countdown() {
         "{row:?}"
     );
 }
+
+/// With no log followed the Logs panel waits for nothing: once the other panels have their
+/// data the console is idle (its clock ticks once a second, not eight times); a tail started
+/// with `l` makes it load until the first line.
+#[test]
+fn a_console_following_no_log_is_idle_once_its_panels_have_data() {
+    let mut a = app(false);
+    a.update(Event::Data(Data::Dns(t0(), Ok(DnsView::default()))));
+    a.update(Event::Data(Data::Instances(
+        t0(),
+        Ok(InstancesView {
+            instances: vec![instance("i-left", "ha-web-left", "10.0.20.5")],
+        }),
+    )));
+    assert!(!a.is_busy(), "nothing to wait for");
+
+    a.update(key('4'));
+    select(&mut a, PanelId::Instances, "i:i-left");
+    a.update(key('l'));
+    assert!(
+        a.is_busy(),
+        "a tail was asked for: loading until it answers"
+    );
+    a.update(log_batch("ha-web-left", &["GET /"]));
+    assert!(!a.is_busy());
+}

@@ -32,6 +32,10 @@ pub struct LogBuffer {
     pub last_received: Option<DateTime<Utc>>,
     /// Entries dropped from the front since the start.
     pub dropped: u64,
+    /// A tail was started: until its first line or error the panel is loading. Without one
+    /// there is nothing to wait for (and no spinner to keep a wall busy).
+    #[serde(skip)]
+    pub followed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -57,6 +61,7 @@ impl LogBuffer {
             error: None,
             last_received: None,
             dropped: 0,
+            followed: false,
         }
     }
 
@@ -105,7 +110,9 @@ impl World {
             PanelId::Logs => (
                 self.logs.last_received,
                 self.logs.error.as_deref(),
-                self.logs.last_received.is_none() && self.logs.error.is_none(),
+                self.logs.followed
+                    && self.logs.last_received.is_none()
+                    && self.logs.error.is_none(),
             ),
         }
     }

@@ -75,7 +75,9 @@ fn draw_lines(
         })
         .collect();
     if lines.is_empty() {
-        let text = if app.logs.filter.is_empty() {
+        let text = if !app.world.logs.followed {
+            "no log followed: add a [[log]] entry to the config, or tail an instance's log from the Instances panel".to_string()
+        } else if app.logs.filter.is_empty() {
             "waiting for lines…".to_string()
         } else {
             format!("no lines match /{}", crate::view::clean(&app.logs.filter))

@@ -34,6 +34,9 @@ for entry in "wall:--wall" "console:--read-only"; do
     name=${entry%%:*}
     args=${entry#*:}
     tmux -L "$SOCKET" kill-server 2>/dev/null || true
+    # A server still on its way out makes the next one exit at once ("server exited unexpectedly").
+    while tmux -L "$SOCKET" has-session 2>/dev/null; do sleep 0.2; done
+    sleep 0.5
     tmux -L "$SOCKET" -f /dev/null new-session -d -s wall -x 160 -y 45 \
         "exec env TERM=xterm-256color '$BIN' $args --endpoint-url '$MOTO_URL' \
          --region us-east-1 --log-file '$BENCH_WORK/$name.log'"

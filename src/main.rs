@@ -227,6 +227,8 @@ async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitC
     ExitCode::SUCCESS
 }
 
+const LOG_QUEUE_LINES: usize = 2_048;
+
 /// Diagnostics go to a file, never onto the console's screen.
 fn start_logging(cli: &Cli) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let path = cli
@@ -240,7 +242,13 @@ fn start_logging(cli: &Cli) -> Option<tracing_appender::non_blocking::WorkerGuar
         .append(true)
         .open(&path)
         .ok()?;
-    let (writer, guard) = tracing_appender::non_blocking(file);
+    // The default queue of 128,000 lines is allocated and touched up front (4 MB of a wall's
+    // memory); diagnostics come a few a minute, and a burst past this many is dropped, not
+    // waited for.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .lossy(true)
+        .finish(file);
     let mut filter = tracing_subscriber::EnvFilter::try_from_env("OPSCONSOLE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // At trace, request signing logs the canonical request, session token included, and the

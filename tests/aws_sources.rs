@@ -641,3 +641,42 @@ async fn instance_descriptions_are_reread_only_when_the_listing_changes() {
         view = session.sources.instances.fetch().await.expect("refresh");
     }
 }
+
+/// `DescribeInstances` is read a page of 100 at a time (so a large estate's descriptions are
+/// never all decoded at once): every instance of a region with more than a page is listed.
+/// (moto pages by reservation, so each instance is launched on its own.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_estate_larger_than_a_page_is_listed_whole() {
+    const LAUNCHED: usize = 130;
+    let moto = Moto::start();
+    let region = REGIONS[1];
+    let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config(region).await);
+    for _ in 0..LAUNCHED {
+        ec2.run_instances()
+            .image_id(support::seed::AMI)
+            .min_count(1)
+            .max_count(1)
+            .send()
+            .await
+            .expect("RunInstances");
+    }
+    let session = aws::connect(&AwsOptions {
+        regions: vec![region.to_string()],
+        ..support::console_options(&moto.endpoint, true)
+    })
+    .await
+    .expect("connect");
+    let view = session.sources.instances.fetch().await.expect("instances");
+    let mut ids: Vec<&str> = view.instances.iter().map(|i| i.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), LAUNCHED, "each instance once");
+    let stats = session.stats.expect("counted").report();
+    let describes: u64 = stats
+        .calls
+        .iter()
+        .filter(|(_, o, _)| o == "DescribeInstances")
+        .map(|(_, _, n)| n)
+        .sum();
+    assert_eq!(describes, 2, "pages of 100");
+}

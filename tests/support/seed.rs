@@ -71,7 +71,7 @@ pub const VIRGINIA: &str = "us-east-1";
 /// moto's default account: every ARN names it.
 pub const ACCOUNT: &str = "123456789012";
 /// Any AMI id works in moto.
-const AMI: &str = "ami-12c6146b";
+pub const AMI: &str = "ami-12c6146b";
 /// Minutes of metric datapoints seeded (one per minute), like the WAF panel's window.
 pub const METRIC_MINUTES: u32 = 15;
 /// Requests per minute the web ACLs' default action (Allow) lets through, in `Rule=ALL`.

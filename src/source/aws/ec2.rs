@@ -122,50 +122,63 @@ fn listing(statuses: &[ec2::types::InstanceStatus]) -> Vec<(String, String)> {
     listing
 }
 
+/// Instances asked for per `DescribeInstances` page: each page is decoded into the SDK's full
+/// model (block devices, interfaces, …, ~10 KB an instance) and kept only as long as it takes
+/// to copy out what the panel shows, so the peak is one page, not the whole estate.
+const DESCRIBE_PAGE: i32 = 100;
+
 /// The instances as described, their checks not filled in yet.
 async fn describe(rc: &RegionClients) -> Result<Vec<Instance>, SourceError> {
-    let reservations = rc
+    let mut pages = rc
         .ec2
         .describe_instances()
+        .max_results(DESCRIBE_PAGE)
         .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| from_sdk("ec2 DescribeInstances", e))?;
-    Ok(reservations
-        .iter()
-        .flat_map(|r| r.instances())
-        .map(|i| Instance {
-            id: i.instance_id().unwrap_or_default().to_string(),
-            name: i
-                .tags()
+        .send();
+    let mut instances = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| from_sdk("ec2 DescribeInstances", e))?;
+        instances.extend(
+            page.reservations()
                 .iter()
-                .find(|t| t.key() == Some("Name"))
-                .and_then(|t| t.value())
-                .map(str::to_string),
-            instance_type: i
-                .instance_type()
-                .map(|t| t.as_str().to_string())
-                .unwrap_or_default(),
-            az: i
-                .placement()
-                .and_then(|p| p.availability_zone())
-                .unwrap_or_default()
-                .to_string(),
-            region: rc.region.clone(),
-            private_ip: i.private_ip_address().map(str::to_string),
-            public_ip: i.public_ip_address().map(str::to_string),
-            state: i
-                .state()
-                .and_then(|s| s.name())
-                .map(|n| n.as_str().to_string())
-                .unwrap_or_default(),
-            system_status: CheckStatus::NotApplicable,
-            instance_status: CheckStatus::NotApplicable,
-            events: Vec::new(),
-        })
-        .collect())
+                .flat_map(|r| r.instances())
+                .map(|i| described(i, &rc.region)),
+        );
+    }
+    Ok(instances)
+}
+
+/// What the panel shows of one instance's description.
+fn described(i: &ec2::types::Instance, region: &str) -> Instance {
+    Instance {
+        id: i.instance_id().unwrap_or_default().to_string(),
+        name: i
+            .tags()
+            .iter()
+            .find(|t| t.key() == Some("Name"))
+            .and_then(|t| t.value())
+            .map(str::to_string),
+        instance_type: i
+            .instance_type()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+        az: i
+            .placement()
+            .and_then(|p| p.availability_zone())
+            .unwrap_or_default()
+            .to_string(),
+        region: region.to_string(),
+        private_ip: i.private_ip_address().map(str::to_string),
+        public_ip: i.public_ip_address().map(str::to_string),
+        state: i
+            .state()
+            .and_then(|s| s.name())
+            .map(|n| n.as_str().to_string())
+            .unwrap_or_default(),
+        system_status: CheckStatus::NotApplicable,
+        instance_status: CheckStatus::NotApplicable,
+        events: Vec::new(),
+    }
 }
 
 /// The descriptions with the checks and scheduled events of this refresh.

@@ -511,15 +511,7 @@ async fn api_calls_are_counted_and_a_steady_refresh_rereads_no_acl() {
         .stats
         .clone()
         .expect("an AWS session counts its calls");
-    let calls = |op: &str| -> u64 {
-        stats
-            .report()
-            .calls
-            .iter()
-            .filter(|(_, o, _)| o == op)
-            .map(|(_, _, n)| n)
-            .sum()
-    };
+    let calls = |op: &str| stats.report().calls_to(op);
     session.sources.targets.fetch().await.expect("targets");
     session.sources.waf.fetch().await.expect("waf");
     session.sources.instances.fetch().await.expect("instances");
@@ -559,15 +551,7 @@ async fn api_calls_are_counted_and_a_steady_refresh_rereads_no_acl() {
 async fn instance_descriptions_are_reread_only_when_the_listing_changes() {
     let (moto, seeded, session) = seeded().await;
     let stats = session.stats.clone().expect("counted");
-    let calls = |op: &str| -> u64 {
-        stats
-            .report()
-            .calls
-            .iter()
-            .filter(|(_, o, _)| o == op)
-            .map(|(_, _, n)| n)
-            .sum()
-    };
+    let calls = |op: &str| stats.report().calls_to(op);
     let regions = REGIONS.len() as u64;
     let first = session.sources.instances.fetch().await.expect("instances");
     assert_eq!(calls("DescribeInstances"), regions);
@@ -671,12 +655,10 @@ async fn an_estate_larger_than_a_page_is_listed_whole() {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), LAUNCHED, "each instance once");
-    let stats = session.stats.expect("counted").report();
-    let describes: u64 = stats
-        .calls
-        .iter()
-        .filter(|(_, o, _)| o == "DescribeInstances")
-        .map(|(_, _, n)| n)
-        .sum();
+    let describes = session
+        .stats
+        .expect("counted")
+        .report()
+        .calls_to("DescribeInstances");
     assert_eq!(describes, 2, "pages of 100");
 }

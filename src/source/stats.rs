@@ -78,6 +78,15 @@ impl StatsReport {
         self.calls.iter().map(|(_, _, n)| n).sum()
     }
 
+    /// Calls to `operation` (e.g. `DescribeInstances`), in whichever service.
+    pub fn calls_to(&self, operation: &str) -> u64 {
+        self.calls
+            .iter()
+            .filter(|(_, o, _)| o == operation)
+            .map(|(_, _, n)| n)
+            .sum()
+    }
+
     /// Calls per minute of each service, averaged since the start.
     pub fn per_service_per_minute(&self) -> Vec<(String, f64)> {
         let mut by_service: BTreeMap<&str, u64> = BTreeMap::new();
@@ -131,6 +140,8 @@ mod tests {
         stats.count("Elastic Load Balancing v2", "DescribeTargetHealth", 0);
         let r = stats.report();
         assert_eq!(r.total_calls(), 3);
+        assert_eq!(r.calls_to("GetMetricData"), 2);
+        assert_eq!(r.calls_to("DescribeInstances"), 0);
         assert_eq!(r.metrics_requested, 520);
         assert_eq!(
             r.calls[0],

@@ -66,24 +66,27 @@ impl Ec2Source {
     }
 
     async fn region(&self, rc: &RegionClients) -> Result<Vec<Instance>, SourceError> {
-        let (statuses, described, reused) = match self.take(&rc.region) {
+        let (statuses, listing, described, reused) = match self.take(&rc.region) {
             None => {
                 let (statuses, described) = tokio::join!(statuses(rc), describe(rc));
-                (statuses?, described?, 0)
+                let statuses = statuses?;
+                let listing = listing(&statuses);
+                (statuses, listing, described?, 0)
             }
             Some(kept) => {
                 let statuses = statuses(rc).await?;
-                if listing(&statuses) == kept.listing && kept.reused + 1 < DESCRIPTIONS_KEPT_FOR {
-                    (statuses, kept.described, kept.reused + 1)
+                let listing = listing(&statuses);
+                if listing == kept.listing && kept.reused + 1 < DESCRIPTIONS_KEPT_FOR {
+                    (statuses, listing, kept.described, kept.reused + 1)
                 } else {
-                    (statuses, describe(rc).await?, 0)
+                    (statuses, listing, describe(rc).await?, 0)
                 }
             }
         };
         self.keep(
             &rc.region,
             Kept {
-                listing: listing(&statuses),
+                listing,
                 described: described.clone(),
                 reused,
             },

@@ -309,7 +309,7 @@ impl ElbSource {
                     .map_err(|e| from_sdk("elbv2 DescribeTargetHealth", e))?;
                 Ok(Answer::Health(
                     arn,
-                    out.target_health_descriptions().to_vec(),
+                    out.target_health_descriptions.unwrap_or_default(),
                 ))
             }
             Read::Attributes(arn) => {

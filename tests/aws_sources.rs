@@ -10,7 +10,7 @@ use opsconsole::model::{
 };
 use opsconsole::source::Session;
 use opsconsole::source::aws::{self, AwsOptions};
-use support::{Moto, Seeded, seed_scenarios};
+use support::{Moto, Seeded, seed_scenarios, target_ref};
 
 const REGIONS: [&str; 2] = ["ap-northeast-1", "us-east-1"];
 
@@ -123,10 +123,17 @@ async fn every_seeded_target_with_its_state() {
                 .unwrap_or_else(|| panic!("target {} missing from {}", t.id, tg.name));
             assert_eq!(gt.state, state(&t.state), "{} in {}", t.id, tg.name);
             assert_eq!(gt.reason, t.reason, "{} in {}", t.id, tg.name);
-            if tg.target_type == "instance" {
-                // The emulator omits zones; the console finds them through EC2.
-                assert_eq!(gt.az, t.az, "zone of {}", t.id);
-            }
+            // Instance targets are described without a zone (the console finds it through EC2),
+            // ip targets with theirs; an ALB behind an NLB has none of its own.
+            let zone = (tg.target_type != "alb").then(|| t.az.clone());
+            assert_eq!(gt.az, zone, "zone of {}", t.id);
+            // A drain sends back exactly what was described.
+            assert_eq!(
+                gt.registration,
+                target_ref(&seeded, &tg.name, t.name.as_deref().unwrap_or(&t.id)).registration,
+                "registration of {}",
+                t.id
+            );
         }
     }
     // Load from CloudWatch: the seeded HealthyHostCount of the member group (the stopped

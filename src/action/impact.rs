@@ -8,8 +8,9 @@ pub struct DrainImpact {
     /// Healthy targets left in the target group after the drain.
     pub group_healthy_after: usize,
     pub group_total: usize,
-    /// Healthy targets left in the target's zone (within the group) after the drain.
-    pub zone_healthy_after: usize,
+    /// Healthy targets left in the target's zone (within the group) after the drain; `None`
+    /// when the target's zone is not known.
+    pub zone_healthy_after: Option<usize>,
     /// Other target groups the same target id is registered in.
     pub other_groups: Vec<String>,
     /// `None`: not read yet.
@@ -37,7 +38,12 @@ pub fn drain_impact(view: &TargetsView, target: &TargetRef) -> Option<DrainImpac
             .filter(|t| !(t.id == target.id && t.port == target.port))
     };
     let group_healthy_after = others().filter(healthy).count();
-    let zone_healthy_after = others().filter(|t| t.az == this.az).filter(healthy).count();
+    let zone_healthy_after = this.az.as_ref().map(|az| {
+        others()
+            .filter(|t| t.az.as_ref() == Some(az))
+            .filter(healthy)
+            .count()
+    });
     let mut other_groups: Vec<String> = view
         .load_balancers
         .iter()
@@ -46,8 +52,8 @@ pub fn drain_impact(view: &TargetsView, target: &TargetRef) -> Option<DrainImpac
         .map(|tg| tg.name.clone())
         .collect();
     other_groups.dedup();
-    let removes_last_healthy =
-        this.state == TargetState::Healthy && (group_healthy_after == 0 || zone_healthy_after == 0);
+    let removes_last_healthy = this.state == TargetState::Healthy
+        && (group_healthy_after == 0 || zone_healthy_after == Some(0));
     Some(DrainImpact {
         group_healthy_after,
         group_total: group.targets.len(),

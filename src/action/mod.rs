@@ -9,7 +9,9 @@ pub use impact::{DrainImpact, drain_impact};
 pub use journal::{Journal, JournalEntry};
 pub use journaled::Journaled;
 
-use crate::model::{OverrideAction, RuleAction, RuleKind, WafScope};
+use crate::model::{
+    LoadBalancer, OverrideAction, Registration, RuleAction, RuleKind, Target, TargetGroup, WafScope,
+};
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
@@ -22,15 +24,48 @@ pub struct TargetRef {
     pub target_group_arn: String,
     pub id: String,
     pub name: Option<String>,
+    /// The port traffic goes to (0 for a Lambda function).
     pub port: u16,
-    pub az: String,
+    /// The zone it serves from, when known.
+    pub az: Option<String>,
+    /// Exactly as `DescribeTargetHealth` described it: what (de)registering it sends.
+    #[serde(default)]
+    pub registration: Registration,
 }
 
 impl TargetRef {
+    /// `t` of group `tg` behind load balancer `lb`, as an action refers to it.
+    pub fn of(lb: &LoadBalancer, tg: &TargetGroup, t: &Target) -> TargetRef {
+        TargetRef {
+            region: lb.region.clone(),
+            load_balancer: lb.name.clone(),
+            target_group: tg.name.clone(),
+            target_group_arn: tg.arn.clone(),
+            id: t.id.clone(),
+            name: t.name.clone(),
+            port: t.port,
+            az: t.az.clone(),
+            registration: t.registration.clone(),
+        }
+    }
+
     pub fn label(&self) -> String {
-        match &self.name {
-            Some(n) => format!("{n} ({}:{})", self.id, self.port),
+        let at = match self.registration.port {
+            Some(p) => format!("{}:{p}", self.id),
+            None if self.port == 0 => self.id.clone(),
             None => format!("{}:{}", self.id, self.port),
+        };
+        match &self.name {
+            Some(n) => format!("{n} ({at})"),
+            None => at,
+        }
+    }
+
+    /// "zone ap-northeast-1a", or that it is not known.
+    pub fn zone(&self) -> String {
+        match &self.az {
+            Some(az) => format!("zone {az}"),
+            None => "zone not known".to_string(),
         }
     }
 }

@@ -30,13 +30,20 @@ impl Confirmation {
         match &mutation {
             Mutation::Drain { target } | Mutation::Register { target } => {
                 details.push(format!(
-                    "Target {} · port {} · {}",
+                    "Target {} · {}{}",
                     match &target.name {
                         Some(n) => format!("{n} {}", target.id),
                         None => target.id.clone(),
                     },
-                    target.port,
-                    target.az
+                    match target
+                        .registration
+                        .port
+                        .or((target.port > 0).then_some(target.port))
+                    {
+                        Some(p) => format!("port {p} · "),
+                        None => String::new(),
+                    },
+                    target.zone()
                 ));
                 details.push(format!(
                     "Group {} · load balancer {} · account {} · {}",
@@ -49,10 +56,16 @@ impl Confirmation {
                     .as_ref()
                     .and_then(|v| drain_impact(v, target));
                 if let (Mutation::Drain { .. }, Some(i)) = (&mutation, impact) {
-                    details.push(format!(
-                        "After: {} of {} healthy left in the group, {} healthy left in {}",
-                        i.group_healthy_after, i.group_total, i.zone_healthy_after, target.az
-                    ));
+                    details.push(match (i.zone_healthy_after, &target.az) {
+                        (Some(n), Some(az)) => format!(
+                            "After: {} of {} healthy left in the group, {n} healthy left in {az}",
+                            i.group_healthy_after, i.group_total
+                        ),
+                        _ => format!(
+                            "After: {} of {} healthy left in the group (its zone is not known)",
+                            i.group_healthy_after, i.group_total
+                        ),
+                    });
                     if !i.other_groups.is_empty() {
                         details.push(format!("Also registered in: {}", i.other_groups.join(", ")));
                     }

@@ -551,16 +551,7 @@ impl App {
             for tg in &lb.target_groups {
                 for t in &tg.targets {
                     if view::targets::target_key(&tg.arn, &t.id, t.port) == key {
-                        let r = TargetRef {
-                            region: lb.region.clone(),
-                            load_balancer: lb.name.clone(),
-                            target_group: tg.name.clone(),
-                            target_group_arn: tg.arn.clone(),
-                            id: t.id.clone(),
-                            name: t.name.clone(),
-                            port: t.port,
-                            az: t.az.clone(),
-                        };
+                        let r = TargetRef::of(lb, tg, t);
                         return Some((r, t.state));
                     }
                 }

@@ -13,7 +13,11 @@ fn target(id: &str, name: &str, az: &str, state: TargetState) -> Target {
         id: id.into(),
         name: Some(name.into()),
         port: 80,
-        az: az.into(),
+        az: Some(az.into()),
+        registration: Registration {
+            port: Some(80),
+            availability_zone: None,
+        },
         state,
         reason: None,
         drain_remaining_secs: None,

@@ -157,17 +157,34 @@ impl TargetState {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Target {
-    /// Instance id, IP address or ALB ARN, depending on the group's target type.
+    /// Instance id, IP address, ALB ARN or Lambda function ARN, by the group's target type.
     pub id: String,
     /// The instance's Name tag (or the ALB's name) when known.
     pub name: Option<String>,
+    /// The port traffic goes to (the group's port where the target has none of its own; 0 for
+    /// a Lambda function, which has no port).
     pub port: u16,
-    pub az: String,
+    /// The zone the target serves from, when known: from its health description or, for an
+    /// instance, from EC2. `None` for a target whose zone is not known (an ALB behind an NLB,
+    /// an instance EC2 would not describe, an IP outside the VPC).
+    pub az: Option<String>,
+    /// The target exactly as `DescribeTargetHealth` described it: what a drain or a register
+    /// sends back, so AWS never sees a field it refuses for this target type.
+    #[serde(default)]
+    pub registration: Registration,
     pub state: TargetState,
     /// ELBv2's reason code, e.g. `Target.ResponseCodeMismatch`.
     pub reason: Option<String>,
     /// Seconds left until a draining target becomes unused, when known.
     pub drain_remaining_secs: Option<u32>,
+}
+
+/// A target's own port and zone as ELBv2 described it (`TargetDescription`). AWS refuses a
+/// zone for instance and alb targets and a port for Lambda functions, and describes none.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default, JsonSchema)]
+pub struct Registration {
+    pub port: Option<u16>,
+    pub availability_zone: Option<String>,
 }
 
 /// Healthy and total targets in some grouping ("1 of 2 healthy").
@@ -208,11 +225,14 @@ impl TargetGroup {
         c
     }
 
-    /// Healthy/total per availability zone, sorted by zone name.
+    /// Healthy/total per availability zone, sorted by zone name. Targets whose zone is not
+    /// known are counted in no zone (never in a made-up one).
     pub fn health_by_az(&self) -> BTreeMap<String, HealthCount> {
         let mut by_az: BTreeMap<String, HealthCount> = BTreeMap::new();
         for t in &self.targets {
-            by_az.entry(t.az.clone()).or_default().add(t);
+            if let Some(az) = &t.az {
+                by_az.entry(az.clone()).or_default().add(t);
+            }
         }
         by_az
     }
@@ -227,7 +247,11 @@ mod tests {
             id: id.into(),
             name: None,
             port: 80,
-            az: az.into(),
+            az: Some(az.into()),
+            registration: Registration {
+                port: Some(80),
+                availability_zone: None,
+            },
             state,
             reason: None,
             drain_remaining_secs: None,

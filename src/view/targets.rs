@@ -182,8 +182,14 @@ fn target_row(tg: &TargetGroup, t: &Target, names: &Names) -> Row {
             Cell::new(label),
             Cell::styled(t.state.as_aws(), role),
             Cell::styled(detail, Role::Muted),
-            Cell::new(az_suffix(&t.az)),
-            Cell::new(t.port.to_string()),
+            // "—": the zone is not known (an ALB behind an NLB, an instance EC2 would not
+            // describe); a Lambda function has no port.
+            Cell::new(t.az.as_deref().map_or("—".to_string(), az_suffix)),
+            Cell::new(if t.port == 0 && t.registration.port.is_none() {
+                "—".to_string()
+            } else {
+                t.port.to_string()
+            }),
         ],
     )
 }
@@ -196,14 +202,18 @@ pub fn target_key(tg_arn: &str, id: &str, port: u16) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Forward, LbKind, Listener};
+    use crate::model::{Forward, LbKind, Listener, Registration};
 
     fn target(id: &str, az: &str, state: TargetState) -> Target {
         Target {
             id: id.into(),
             name: Some(format!("web-{id}")),
             port: 80,
-            az: az.into(),
+            az: Some(az.into()),
+            registration: Registration {
+                port: Some(80),
+                availability_zone: None,
+            },
             state,
             reason: None,
             drain_remaining_secs: None,

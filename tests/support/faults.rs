@@ -4,8 +4,9 @@
 //! never comes back) or a truncated body. Which calls fail is drawn from a seeded generator, so
 //! a failing run can be repeated.
 
+use super::wire::{Request, forward, read_request, reply};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -200,78 +201,6 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
     let _ = client.shutdown(Shutdown::Both);
 }
 
-struct Request {
-    head: String,
-    body: Vec<u8>,
-    operation: String,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.head.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
-        })
-    }
-
-    fn is_json(&self) -> bool {
-        self.header("x-amz-target").is_some()
-    }
-
-    fn is_ec2(&self) -> bool {
-        String::from_utf8_lossy(&self.body).contains("Version=2016-11-15")
-    }
-}
-
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
-    let mut head = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let end = line == "\r\n";
-        head.push_str(&line);
-        if end {
-            break;
-        }
-    }
-    let length = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse::<usize>().ok())?
-        })
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    let operation = operation_of(&head, &body);
-    Some(Request {
-        head,
-        body,
-        operation,
-    })
-}
-
-/// `Action=…` (query), `X-Amz-Target: …` (JSON), or the REST path (Route53).
-fn operation_of(head: &str, body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    if let Some(action) = text.split('&').find_map(|p| p.strip_prefix("Action=")) {
-        return action.to_string();
-    }
-    for line in head.lines() {
-        if let Some((k, v)) = line.split_once(':')
-            && k.trim().eq_ignore_ascii_case("x-amz-target")
-        {
-            let v = v.trim();
-            return v.rsplit('.').next().unwrap_or(v).to_string();
-        }
-    }
-    head.lines().next().unwrap_or_default().to_string()
-}
-
 fn decide(state: &Mutex<State>, request: &Request) -> Option<Fault> {
     let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
     s.calls += 1;
@@ -308,58 +237,6 @@ fn next(x: &mut u64) -> u64 {
     *x ^= *x >> 7;
     *x ^= *x << 17;
     *x
-}
-
-/// Sends the request to the emulator on a fresh connection, asking it to close after the
-/// reply, and returns the reply as it came.
-fn forward(upstream: &str, request: &Request) -> Option<Vec<u8>> {
-    let mut server = TcpStream::connect(upstream).ok()?;
-    let _ = server.set_read_timeout(Some(Duration::from_secs(60)));
-    let mut head: String = request
-        .head
-        .lines()
-        .filter(|l| {
-            !l.is_empty()
-                && !l
-                    .split_once(':')
-                    .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("connection"))
-        })
-        .map(|l| format!("{l}\r\n"))
-        .collect();
-    head.push_str("Connection: close\r\n\r\n");
-    server.write_all(head.as_bytes()).ok()?;
-    server.write_all(&request.body).ok()?;
-    let mut reply = Vec::new();
-    server.read_to_end(&mut reply).ok()?;
-    Some(with_connection_close(reply))
-}
-
-/// The emulator's reply, made to say `Connection: close` (one call per connection).
-fn with_connection_close(reply: Vec<u8>) -> Vec<u8> {
-    let Some(end) = reply.windows(4).position(|w| w == b"\r\n\r\n") else {
-        return reply;
-    };
-    let head = String::from_utf8_lossy(&reply[..end]);
-    let mut out: String = head
-        .lines()
-        .filter(|l| {
-            !l.split_once(':')
-                .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("connection"))
-        })
-        .map(|l| format!("{l}\r\n"))
-        .collect();
-    out.push_str("Connection: close\r\n\r\n");
-    let mut bytes = out.into_bytes();
-    bytes.extend_from_slice(&reply[end + 4..]);
-    bytes
-}
-
-fn reply(status: &str, content_type: &str, body: &str) -> Vec<u8> {
-    format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nx-amzn-RequestId: fault-proxy\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
 }
 
 fn throttle_reply(r: &Request) -> Vec<u8> {

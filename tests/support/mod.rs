@@ -6,15 +6,18 @@ pub mod faults;
 pub mod moto;
 pub mod proxy;
 pub mod seed;
+pub mod strict;
 pub mod tmux;
+pub mod wire;
 
 pub use faults::{Fault, FaultPlan, FaultProxy};
 pub use moto::Moto;
 pub use proxy::RecordingProxy;
 pub use seed::{Seeded, seed_scenarios};
+pub use strict::{InstanceEvent, Refusal, StrictAws};
 
 use opsconsole::action::{Journal, JournalEntry, Journaled, RuleRef, TargetRef, journal};
-use opsconsole::model::{TargetState, WafScope};
+use opsconsole::model::{Registration, TargetState, WafScope};
 use opsconsole::source::Session;
 use opsconsole::source::aws::AwsOptions;
 use std::path::{Path, PathBuf};
@@ -37,14 +40,17 @@ pub fn console_options(endpoint: &str, read_only: bool) -> AwsOptions {
     }
 }
 
-/// The seeded target named `name` in `group`, as the console's actions refer to it.
+/// The seeded target named `name` (or with id `name`) in `group`, as the console's actions
+/// refer to it.
 pub fn target_ref(seeded: &Seeded, group: &str, name: &str) -> TargetRef {
     let tg = seeded.target_group(group);
     let t = tg
         .targets
         .iter()
-        .find(|t| t.name.as_deref() == Some(name))
+        .find(|t| t.name.as_deref() == Some(name) || t.id == name)
         .unwrap_or_else(|| panic!("{name} not in {group}"));
+    // As `DescribeTargetHealth` describes it: AWS gives a zone only for ip targets.
+    let described_zone = (tg.target_type == "ip").then(|| t.az.clone());
     TargetRef {
         region: tg.region.clone(),
         load_balancer: tg.load_balancer.clone(),
@@ -53,7 +59,11 @@ pub fn target_ref(seeded: &Seeded, group: &str, name: &str) -> TargetRef {
         id: t.id.clone(),
         name: t.name.clone(),
         port: t.port,
-        az: t.az.clone(),
+        az: (t.az != "all").then(|| t.az.clone()),
+        registration: Registration {
+            port: Some(t.port),
+            availability_zone: described_zone,
+        },
     }
 }
 

@@ -4,6 +4,10 @@
 //! Every test that calls `Moto::start()` gets its own emulator, so tests can run in parallel and
 //! never see each other's resources. Starting one takes under a second; each holds ~200 MB.
 //!
+//! Every emulator is reached through the strict AWS layer (`strict.rs`): `endpoint` and `port`
+//! are the layer's, so every client, proxy and seed goes through it, and a request AWS would
+//! refuse fails the test that made it (checked when the value is dropped).
+//!
 //! Nothing here touches the process environment: code under test gets the endpoint explicitly,
 //! through `Moto::endpoint` or `Moto::sdk_config`.
 #![allow(dead_code)]
@@ -30,11 +34,14 @@ const INSTALL_HINT: &str = "run `.ci/run`, or install it yourself: \
      ~/.cache/opsconsole/moto-venv/bin/pip install 'moto[server]' \
      (or point MOTO_SERVER at a moto_server executable)";
 
-/// A running `moto_server` on 127.0.0.1.
+/// A running `moto_server` on 127.0.0.1, behind the strict AWS layer.
 pub struct Moto {
-    /// `http://127.0.0.1:PORT`, for `endpoint_url`.
+    /// `http://127.0.0.1:PORT` of the strict layer, for `endpoint_url`.
     pub endpoint: String,
+    /// The strict layer's port.
     pub port: u16,
+    /// What AWS would refuse, refused; what moto cannot produce, arranged.
+    pub strict: super::strict::StrictAws,
     child: Child,
     log: PathBuf,
     /// Holds the log file; removed on drop.
@@ -73,9 +80,11 @@ impl Moto {
                 });
             match wait_until_ready(&mut child, port) {
                 Ok(()) => {
+                    let strict = super::strict::StrictAws::start(&format!("127.0.0.1:{port}"));
                     return Moto {
-                        endpoint: format!("http://127.0.0.1:{port}"),
-                        port,
+                        endpoint: strict.endpoint.clone(),
+                        port: strict.port,
+                        strict,
                         child,
                         log,
                         _dir: dir,
@@ -143,6 +152,12 @@ impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // A request AWS would have refused fails the test, even if the code under test
+        // swallowed the error.
+        let refused = self.strict.take_refusals();
+        if !refused.is_empty() && !std::thread::panicking() {
+            panic!("requests AWS would refuse (strict AWS layer): {refused:#?}");
+        }
     }
 }
 

@@ -1213,10 +1213,14 @@ async fn seed_load_balancers(
                         }
                     }
                 };
+                // An ip target may name its zone (AWS finds it in the VPC otherwise); AWS
+                // refuses one for instance and alb targets.
+                let zone = matches!(t, TargetDef::Ip(..)).then(|| seeded.az.clone());
                 register = register.targets(
                     TargetDescription::builder()
                         .id(&seeded.id)
                         .port(i32::from(seeded.port))
+                        .set_availability_zone(zone)
                         .build(),
                 );
                 targets.push(seeded);

@@ -10,8 +10,8 @@ use super::clients::RegionClients;
 use super::error::from_sdk;
 use super::metrics::{self, MetricQuery};
 use crate::model::{
-    DEFAULT_DEREGISTRATION_DELAY_SECS, Forward, LbKind, Listener, LoadBalancer, Target,
-    TargetGroup, TargetGroupMetrics, TargetState, TargetsView,
+    DEFAULT_DEREGISTRATION_DELAY_SECS, Forward, LbKind, Listener, LoadBalancer, Registration,
+    Target, TargetGroup, TargetGroupMetrics, TargetState, TargetsView,
 };
 use aws_sdk_elasticloadbalancingv2 as elb;
 use chrono::{DateTime, Utc};
@@ -38,6 +38,10 @@ const CALLS_PER_SECOND_ON_AVERAGE: f64 = 2.0;
 /// Group attributes not read yet that one refresh reads beside the health reads (ELBv2 has no
 /// batch call for them). A group with a draining target is read at once whatever this says.
 const ATTRIBUTE_READS_PER_REFRESH: usize = 8;
+/// Instance ids in one `instance-id` filter (EC2 takes up to 200 values a filter).
+const ZONE_IDS_PER_CALL: usize = 200;
+/// Instances a page when reading zones (EC2 allows 5–1000).
+const ZONE_PAGE: i32 = 1000;
 /// ELBv2 returns at most 400 per page.
 const PAGE_SIZE: i32 = 400;
 /// Target group ARN → its load.
@@ -358,17 +362,33 @@ impl ElbSource {
                 .into_iter()
                 .collect()
         };
-        if !missing.is_empty() {
-            match rc
+        // By filter, not by id: one id EC2 no longer knows (an instance terminated an hour ago
+        // and still registered) would fail a call by ids whole, and leave every zone unknown.
+        for ids in missing.chunks(ZONE_IDS_PER_CALL) {
+            let pages: Result<Vec<_>, _> = rc
                 .ec2
                 .describe_instances()
-                .set_instance_ids(Some(missing))
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("instance-id")
+                        .set_values(Some(ids.to_vec()))
+                        .build(),
+                )
+                .max_results(ZONE_PAGE)
+                .into_paginator()
                 .send()
+                .collect::<Vec<_>>()
                 .await
-            {
-                Ok(out) => {
+                .into_iter()
+                .collect();
+            match pages {
+                Ok(pages) => {
                     let mut known = self.zones.lock().unwrap_or_else(|e| e.into_inner());
-                    for i in out.reservations().iter().flat_map(|r| r.instances()) {
+                    for i in pages
+                        .iter()
+                        .flat_map(|p| p.reservations())
+                        .flat_map(|r| r.instances())
+                    {
                         if let (Some(id), Some(az)) = (
                             i.instance_id(),
                             i.placement().and_then(|p| p.availability_zone()),
@@ -377,7 +397,7 @@ impl ElbSource {
                         }
                     }
                 }
-                // Without EC2 access the targets still show, in zone "all".
+                // Without EC2 access the targets still show, their zone not known.
                 Err(e) => {
                     tracing::debug!(error = %from_sdk("ec2 DescribeInstances", e), "target zones unknown")
                 }
@@ -501,19 +521,22 @@ fn target(
     let t = d.target();
     let id = t.and_then(|t| t.id()).unwrap_or_default().to_string();
     let health = d.target_health();
+    let port = |p: Option<i32>| p.and_then(|p| u16::try_from(p).ok());
+    let registration = Registration {
+        port: port(t.and_then(|t| t.port())),
+        availability_zone: t.and_then(|t| t.availability_zone()).map(str::to_string),
+    };
     Target {
         // An ALB registered as an NLB's target is named by its ARN; show its name.
         name: lb_names.get(id.as_str()).map(|n| n.to_string()),
-        port: t
-            .and_then(|t| t.port())
-            .or(g.port())
-            .and_then(|p| u16::try_from(p).ok())
-            .unwrap_or(0),
-        az: t
-            .and_then(|t| t.availability_zone())
-            .or_else(|| zones.get(&id).map(String::as_str))
-            .unwrap_or("all")
-            .to_string(),
+        port: registration.port.or(port(g.port())).unwrap_or(0),
+        // "all" (an IP outside the VPC) is no zone: such a target is in none.
+        az: registration
+            .availability_zone
+            .clone()
+            .filter(|az| az != "all")
+            .or_else(|| zones.get(&id).cloned()),
+        registration,
         state: health
             .and_then(|h| h.state())
             .map(state)

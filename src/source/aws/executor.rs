@@ -376,13 +376,13 @@ where
     }
 }
 
-/// The target exactly as registered: id, port, and the zone only where ELBv2 requires one
-/// (targets outside the VPC are registered in zone "all").
+/// The target exactly as `DescribeTargetHealth` described it: its id, and a port and zone only
+/// where it had them (AWS refuses a zone for instance and alb targets and a port for Lambda).
 fn description(t: &TargetRef) -> elb::types::TargetDescription {
     elb::types::TargetDescription::builder()
         .id(&t.id)
-        .port(i32::from(t.port))
-        .set_availability_zone((t.az == "all").then(|| t.az.clone()))
+        .set_port(t.registration.port.map(i32::from))
+        .set_availability_zone(t.registration.availability_zone.clone())
         .build()
 }
 

@@ -5,8 +5,8 @@ use super::route53;
 use super::waf::{self, AclSpec};
 use super::{fnv64, hex_id};
 use crate::model::{
-    CheckStatus, Forward, HostedZone, Instance, LbKind, Listener, LoadBalancer, ScheduledEvent,
-    Target, TargetGroup, TargetState,
+    CheckStatus, Forward, HostedZone, Instance, LbKind, Listener, LoadBalancer, Registration,
+    ScheduledEvent, Target, TargetGroup, TargetState,
 };
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeSet;
@@ -107,7 +107,12 @@ fn instance_target(name: &str, az: &str, port: u16) -> Target {
         id: instance_id(name),
         name: Some(name.to_string()),
         port,
-        az: az.to_string(),
+        // ELBv2 describes an instance target without a zone; the console learns it from EC2.
+        az: Some(az.to_string()),
+        registration: Registration {
+            port: Some(port),
+            availability_zone: None,
+        },
         state: TargetState::Healthy,
         reason: None,
         drain_remaining_secs: None,
@@ -120,7 +125,11 @@ fn ip_target(ip: &str, az: &str, port: u16) -> Target {
         id: ip.to_string(),
         name: None,
         port,
-        az: az.to_string(),
+        az: Some(az.to_string()),
+        registration: Registration {
+            port: Some(port),
+            availability_zone: Some(az.to_string()),
+        },
         state: TargetState::Healthy,
         reason: None,
         drain_remaining_secs: None,
@@ -214,7 +223,12 @@ fn load_balancers() -> Vec<LoadBalancer> {
         id: member_alb.arn.clone(),
         name: Some(member_alb.name.clone()),
         port: 443,
-        az: "all".to_string(),
+        // An ALB serves from all of its zones: as a target it has none of its own.
+        az: None,
+        registration: Registration {
+            port: Some(443),
+            availability_zone: None,
+        },
         state: TargetState::Healthy,
         reason: None,
         drain_remaining_secs: None,

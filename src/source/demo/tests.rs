@@ -31,16 +31,7 @@ fn target_ref(view: &TargetsView, name: &str) -> TargetRef {
     for lb in &view.load_balancers {
         for tg in &lb.target_groups {
             if let Some(t) = tg.targets.iter().find(|t| t.name.as_deref() == Some(name)) {
-                return TargetRef {
-                    region: lb.region.clone(),
-                    load_balancer: lb.name.clone(),
-                    target_group: tg.name.clone(),
-                    target_group_arn: tg.arn.clone(),
-                    id: t.id.clone(),
-                    name: t.name.clone(),
-                    port: t.port,
-                    az: t.az.clone(),
-                };
+                return TargetRef::of(lb, tg, t);
             }
         }
     }

@@ -1,0 +1,757 @@
+//! The strict AWS layer: a proxy on 127.0.0.1 in front of the emulator that refuses, with AWS's
+//! own error code and shape, the requests AWS documents as invalid and moto accepts; and that
+//! can reshape answers into states real accounts have and moto never produces.
+//!
+//! `Moto::start()` puts one in front of every emulator, so every AWS-backed suite goes through
+//! it: a new call that breaks a documented rule fails a test. Each refusal is kept, and a test
+//! harness checks none happened unless a test expects one (`StrictAws::refusals`).
+//!
+//! The rules, each from the operation's API reference:
+//! - ELBv2 `TargetDescription`: `AvailabilityZone` is refused for targets of type `instance` and
+//!   `alb`; `Port` must be 1–65535 and is refused for `lambda` targets. `PageSize` 1–400.
+//! - CloudWatch `GetMetricData`: at most 500 `MetricDataQueries`.
+//! - WAFv2 `GetSampledRequests`: `MaxItems` 1–500, a `TimeWindow` within the last 3 hours;
+//!   `List*` `Limit` 1–100.
+//! - EC2 `DescribeInstances` / `DescribeInstanceStatus`: an id AWS no longer knows (unknown, or
+//!   terminated long ago) fails the whole call with `InvalidInstanceID.NotFound`; `MaxResults`
+//!   5–1000 and never together with `InstanceId`s.
+//! - Route53: `maxitems` at most 300 for record sets, 1000 for health checks, 100 for zones.
+//!
+//! Answers reshaped as AWS gives them: a group with health checks off reports its targets
+//! `unavailable` / `Target.HealthCheckDisabled`; instance and alb targets are described without
+//! a zone. On request: target groups that vanish between list and read, scheduled events.
+
+use super::wire::{Request, forward, read_request, reply};
+use std::collections::{HashMap, HashSet};
+use std::io::{BufReader, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+/// A request the layer refused, as the client was told.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    pub operation: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// A scheduled event added to an instance's `DescribeInstanceStatus` answer.
+#[derive(Debug, Clone)]
+pub struct InstanceEvent {
+    pub instance_id: String,
+    pub code: String,
+    pub description: String,
+    pub not_before: String,
+}
+
+#[derive(Default)]
+struct State {
+    refusals: Vec<Refusal>,
+    /// Every request, in order: (operation, size of its batch where it has one).
+    requests: Vec<(String, usize)>,
+    /// Target group ARNs whose `DescribeTargetHealth` answers `TargetGroupNotFound`.
+    vanished_groups: HashSet<String>,
+    events: Vec<InstanceEvent>,
+    /// Operations refused as a least-privilege role would (`AccessDenied`).
+    denied: HashSet<String>,
+    /// Target group ARN → (type, health checks enabled), read from the emulator once.
+    groups: HashMap<String, (String, bool)>,
+    /// (group ARN, ip) → the zone it was registered in: AWS describes an ip target with its
+    /// zone, moto without.
+    ip_zones: HashMap<(String, String), String>,
+}
+
+pub struct StrictAws {
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    pub port: u16,
+    state: Arc<Mutex<State>>,
+}
+
+impl StrictAws {
+    /// Serves 127.0.0.1:<free port>, passing what AWS would accept on to `upstream` (host:port).
+    pub fn start(upstream: &str) -> StrictAws {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind strict AWS layer");
+        let port = listener.local_addr().expect("strict layer addr").port();
+        let state = Arc::new(Mutex::new(State::default()));
+        let upstream = upstream.to_string();
+        let shared = state.clone();
+        thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (state, upstream) = (shared.clone(), upstream.clone());
+                thread::spawn(move || serve(client, &upstream, &state));
+            }
+        });
+        StrictAws {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            port,
+            state,
+        }
+    }
+
+    /// What was refused so far for breaking a documented rule.
+    pub fn refusals(&self) -> Vec<Refusal> {
+        self.lock().refusals.clone()
+    }
+
+    /// The refusals so far, forgotten: a test that provokes one on purpose takes it, so that
+    /// only unexpected ones fail the test when the emulator is dropped.
+    pub fn take_refusals(&self) -> Vec<Refusal> {
+        std::mem::take(&mut self.lock().refusals)
+    }
+
+    /// Calls to `operation` so far.
+    pub fn calls_to(&self, operation: &str) -> usize {
+        self.lock()
+            .requests
+            .iter()
+            .filter(|(op, _)| op == operation)
+            .count()
+    }
+
+    /// Batch sizes of the calls to `operation` (queries of a `GetMetricData`, ids of a
+    /// `DescribeInstances`), in order.
+    pub fn batch_sizes(&self, operation: &str) -> Vec<usize> {
+        self.lock()
+            .requests
+            .iter()
+            .filter(|(op, _)| op == operation)
+            .map(|(_, n)| *n)
+            .collect()
+    }
+
+    /// Every operation requested so far, in order, one entry a request.
+    pub fn operations(&self) -> Vec<String> {
+        self.lock()
+            .requests
+            .iter()
+            .map(|(op, _)| op.clone())
+            .collect()
+    }
+
+    /// From now on, `DescribeTargetHealth` of `arn` answers `TargetGroupNotFound`, as AWS does
+    /// for a group deleted after the refresh listed it.
+    pub fn vanish_target_group(&self, arn: &str) {
+        self.lock().vanished_groups.insert(arn.to_string());
+    }
+
+    /// Adds a scheduled event to an instance's status, as AWS reports (and keeps for a week
+    /// after it completed, its description starting `[Completed]`).
+    pub fn add_instance_event(&self, event: InstanceEvent) {
+        self.lock().events.push(event);
+    }
+
+    /// Refuses `operation` with `AccessDenied`/`UnauthorizedOperation`, as a role without that
+    /// permission is refused.
+    pub fn deny(&self, operation: &str) {
+        self.lock().denied.insert(operation.to_string());
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Which AWS protocol (and so which error shape) a request speaks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Protocol {
+    /// awsQuery: ELBv2, CloudWatch (as pinned), STS.
+    Query,
+    Ec2,
+    /// awsJson1_1: WAFv2.
+    Json,
+    /// restXml: Route53.
+    RestXml,
+    /// The emulator's own API (`/moto-api/`), passed through.
+    Emulator,
+}
+
+fn protocol(r: &Request) -> Protocol {
+    if r.is_json() {
+        Protocol::Json
+    } else if r.is_ec2() {
+        Protocol::Ec2
+    } else if r.head.contains(" /2013-04-01/") {
+        Protocol::RestXml
+    } else if r.head.contains(" /moto-api") {
+        Protocol::Emulator
+    } else {
+        Protocol::Query
+    }
+}
+
+fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
+    let _ = client.set_read_timeout(Some(Duration::from_secs(30)));
+    let Ok(reader) = client.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(reader);
+    let mut client = client;
+    if let Some(request) = read_request(&mut reader) {
+        let answer = answer(&request, upstream, state);
+        if let Some(bytes) = answer {
+            let _ = client.write_all(&bytes);
+        }
+    }
+    // Every reply says `Connection: close`.
+    let _ = client.shutdown(Shutdown::Both);
+}
+
+/// The reply for one request: refused, passed on, or passed on and reshaped.
+fn answer(r: &Request, upstream: &str, state: &Mutex<State>) -> Option<Vec<u8>> {
+    let proto = protocol(r);
+    if proto == Protocol::Emulator {
+        return forward(upstream, r);
+    }
+    let op = r.operation.clone();
+    let params = Params::of(r, proto);
+    lock(state)
+        .requests
+        .push((op.clone(), params.batch_size(&op)));
+    // What a test arranged (a denied permission, a vanished group) is no refusal of a rule.
+    if let Some((status, code, message)) = arranged(&op, &params, proto, state) {
+        return Some(error_reply(proto, status, &code, &message));
+    }
+    if let Some((status, code, message)) = check(&op, &params, r, upstream, state) {
+        lock(state).refusals.push(Refusal {
+            operation: op.clone(),
+            code: code.clone(),
+            message: message.clone(),
+        });
+        return Some(error_reply(proto, status, &code, &message));
+    }
+    if op == "RegisterTargets"
+        && let Some(arn) = params.get("TargetGroupArn")
+    {
+        let mut s = lock(state);
+        for t in params.members("Targets") {
+            if let (Some(id), Some(az)) = (t.get("Id"), t.get("AvailabilityZone")) {
+                s.ip_zones.insert((arn.to_string(), id.clone()), az.clone());
+            }
+        }
+    }
+    let reply = forward(upstream, r)?;
+    Some(reshape(&op, &params, r, reply, upstream, state))
+}
+
+fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A request's parameters: the form of a query request, the JSON body, or the query string of
+/// a REST request.
+struct Params {
+    form: Vec<(String, String)>,
+    json: serde_json::Value,
+}
+
+impl Params {
+    fn of(r: &Request, proto: Protocol) -> Params {
+        let form = match proto {
+            Protocol::Query | Protocol::Ec2 => form_urlencoded::parse(&r.body)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+            Protocol::RestXml => {
+                let target = r.head.split_whitespace().nth(1).unwrap_or_default();
+                let query = target.split_once('?').map(|(_, q)| q).unwrap_or_default();
+                form_urlencoded::parse(query.as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let json = if proto == Protocol::Json {
+            serde_json::from_slice(&r.body).unwrap_or(serde_json::Value::Null)
+        } else {
+            serde_json::Value::Null
+        };
+        Params { form, json }
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Values of `Prefix.1`, `Prefix.2`, … (EC2 lists) in order.
+    fn list(&self, prefix: &str) -> Vec<&str> {
+        let mut items: Vec<(usize, &str)> = self
+            .form
+            .iter()
+            .filter_map(|(k, v)| {
+                let n = k.strip_prefix(prefix)?.strip_prefix('.')?.parse().ok()?;
+                Some((n, v.as_str()))
+            })
+            .collect();
+        items.sort();
+        items.into_iter().map(|(_, v)| v).collect()
+    }
+
+    /// The members of a query-protocol list of structures: `Targets.member.N.Field` → N → fields.
+    fn members(&self, list: &str) -> Vec<HashMap<String, String>> {
+        let mut by_index: std::collections::BTreeMap<usize, HashMap<String, String>> =
+            Default::default();
+        let prefix = format!("{list}.member.");
+        for (k, v) in &self.form {
+            let Some(rest) = k.strip_prefix(&prefix) else {
+                continue;
+            };
+            let (n, field) = rest.split_once('.').unwrap_or((rest, ""));
+            if let Ok(n) = n.parse() {
+                by_index
+                    .entry(n)
+                    .or_default()
+                    .insert(field.to_string(), v.clone());
+            }
+        }
+        by_index.into_values().collect()
+    }
+
+    fn batch_size(&self, op: &str) -> usize {
+        match op {
+            "GetMetricData" => self.members("MetricDataQueries").len(),
+            "DescribeInstances" | "DescribeInstanceStatus" => self.list("InstanceId").len(),
+            "RegisterTargets" | "DeregisterTargets" | "DescribeTargetHealth" => {
+                self.members("Targets").len()
+            }
+            _ => 0,
+        }
+    }
+}
+
+/// (HTTP status, error code, message).
+type Refused = (&'static str, String, String);
+
+fn invalid(code: &str, message: String) -> Option<Refused> {
+    Some(("400 Bad Request", code.to_string(), message))
+}
+
+fn denied(op: &str, proto: Protocol) -> Refused {
+    let code = if proto == Protocol::Ec2 {
+        "UnauthorizedOperation"
+    } else if proto == Protocol::Json {
+        "AccessDeniedException"
+    } else {
+        "AccessDenied"
+    };
+    (
+        "403 Forbidden",
+        code.to_string(),
+        format!(
+            "User: arn:aws:sts::123456789012:assumed-role/ReadOnly/test is not authorized to perform: {op}"
+        ),
+    )
+}
+
+fn arranged(op: &str, p: &Params, proto: Protocol, state: &Mutex<State>) -> Option<Refused> {
+    let s = lock(state);
+    if s.denied.contains(op) {
+        return Some(denied(op, proto));
+    }
+    let arn = p.get("TargetGroupArn")?;
+    (op == "DescribeTargetHealth" && s.vanished_groups.contains(arn)).then(|| {
+        (
+            "400 Bad Request",
+            "TargetGroupNotFound".to_string(),
+            format!("Target groups '{arn}' not found"),
+        )
+    })
+}
+
+fn check(
+    op: &str,
+    p: &Params,
+    r: &Request,
+    upstream: &str,
+    state: &Mutex<State>,
+) -> Option<Refused> {
+    match op {
+        "DescribeLoadBalancers"
+        | "DescribeTargetGroups"
+        | "DescribeListeners"
+        | "DescribeRules" => page_size(p, "PageSize", 1, 400),
+        "RegisterTargets" | "DeregisterTargets" | "DescribeTargetHealth" => {
+            targets(p, r, upstream, state)
+        }
+        "GetMetricData" => {
+            let n = p.members("MetricDataQueries").len();
+            (n > 500).then(|| {
+                (
+                    "400 Bad Request",
+                    "ValidationError".to_string(),
+                    format!(
+                        "The collection MetricDataQueries must not have a size greater than 500 (it has {n})."
+                    ),
+                )
+            })
+        }
+        "GetSampledRequests" => sampled_requests(&p.json),
+        "ListWebACLs" | "ListIPSets" | "ListRuleGroups" | "ListResourcesForWebACL" => {
+            match p.json.get("Limit").and_then(|l| l.as_i64()) {
+                Some(l) if !(1..=100).contains(&l) => invalid(
+                    "WAFInvalidParameterException",
+                    format!(
+                        "Error reason: The parameter contains formatting that is not valid., field: LIMIT, parameter: {l}"
+                    ),
+                ),
+                _ => None,
+            }
+        }
+        "DescribeInstances" | "DescribeInstanceStatus" => instances(p, r, upstream),
+        _ if r.head.contains("/rrset") => page_size(p, "maxitems", 1, 300),
+        _ if r.head.contains("/healthcheck?") => page_size(p, "maxitems", 1, 1000),
+        _ if r.head.contains("/hostedzone?") => page_size(p, "maxitems", 1, 100),
+        _ => None,
+    }
+}
+
+fn page_size(p: &Params, key: &str, min: i64, max: i64) -> Option<Refused> {
+    let size: i64 = p.get(key)?.parse().unwrap_or(-1);
+    if (min..=max).contains(&size) {
+        return None;
+    }
+    let code = if key == "maxitems" {
+        "InvalidInput"
+    } else {
+        "ValidationError"
+    };
+    invalid(
+        code,
+        format!(
+            "1 validation error detected: Value '{size}' at '{key}' failed to satisfy constraint: Member must have value between {min} and {max}"
+        ),
+    )
+}
+
+/// `TargetDescription` as AWS checks it against the group's target type.
+fn targets(p: &Params, r: &Request, upstream: &str, state: &Mutex<State>) -> Option<Refused> {
+    let arn = p.get("TargetGroupArn")?;
+    let (kind, _) = group(arn, r, upstream, state)?;
+    for t in p.members("Targets") {
+        if let Some(port) = t.get("Port") {
+            if kind == "lambda" {
+                return invalid(
+                    "ValidationError",
+                    "A port cannot be specified for targets of type 'lambda'".to_string(),
+                );
+            }
+            if !port.parse::<i64>().is_ok_and(|n| (1..=65535).contains(&n)) {
+                return invalid(
+                    "ValidationError",
+                    format!(
+                        "1 validation error detected: Value '{port}' at 'targets.member.port' failed to satisfy constraint: Member must have value between 1 and 65535"
+                    ),
+                );
+            }
+        }
+        if t.contains_key("AvailabilityZone") && (kind == "instance" || kind == "alb") {
+            return invalid(
+                "ValidationError",
+                format!("You cannot specify an Availability Zone for targets of type '{kind}'"),
+            );
+        }
+    }
+    None
+}
+
+/// The group's (target type, health checks enabled), asked of the emulator once.
+fn group(arn: &str, r: &Request, upstream: &str, state: &Mutex<State>) -> Option<(String, bool)> {
+    if let Some(g) = lock(state).groups.get(arn) {
+        return Some(g.clone());
+    }
+    let body = format!(
+        "Action=DescribeTargetGroups&Version=2015-12-01&TargetGroupArns.member.1={}",
+        form_urlencoded::byte_serialize(arn.as_bytes()).collect::<String>()
+    );
+    let xml = ask(upstream, r, &body)?;
+    let kind = tag(&xml, "TargetType")?;
+    let enabled = tag(&xml, "HealthCheckEnabled").is_none_or(|v| v != "false");
+    let g = (kind, enabled);
+    lock(state).groups.insert(arn.to_string(), g.clone());
+    Some(g)
+}
+
+fn sampled_requests(json: &serde_json::Value) -> Option<Refused> {
+    let bad = |field: &str, why: String| {
+        invalid(
+            "WAFInvalidParameterException",
+            format!("Error reason: {why}, field: {field}"),
+        )
+    };
+    if let Some(n) = json.get("MaxItems").and_then(|m| m.as_i64())
+        && !(1..=500).contains(&n)
+    {
+        return bad(
+            "MAX_ITEMS",
+            format!("The value {n} is not between 1 and 500"),
+        );
+    }
+    let window = json.get("TimeWindow")?;
+    let time = |k: &str| window.get(k).and_then(|t| t.as_f64());
+    let (start, end) = (time("StartTime")?, time("EndTime")?);
+    let now = chrono::Utc::now().timestamp() as f64;
+    let three_hours = 3.0 * 3600.0;
+    if end < start || end - start > three_hours || start < now - three_hours - 60.0 {
+        return bad(
+            "TIME_WINDOW",
+            "The time window must lie within the previous three hours".to_string(),
+        );
+    }
+    None
+}
+
+/// EC2 refuses the whole call when one id is unknown (terminated instances stay visible for
+/// about an hour; the layer treats every terminated one as gone), and `MaxResults` with ids.
+fn instances(p: &Params, r: &Request, upstream: &str) -> Option<Refused> {
+    let ids = p.list("InstanceId");
+    if let Some(max) = p.get("MaxResults") {
+        if !ids.is_empty() {
+            return invalid(
+                "InvalidParameterCombination",
+                "The parameter instancesSet cannot be used with the parameter maxResults"
+                    .to_string(),
+            );
+        }
+        if !max.parse::<i64>().is_ok_and(|n| (5..=1000).contains(&n)) {
+            return invalid(
+                "InvalidParameterValue",
+                format!(
+                    "Value ( {max} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000."
+                ),
+            );
+        }
+    }
+    if ids.is_empty() {
+        return None;
+    }
+    let mut body = "Action=DescribeInstances&Version=2016-11-15".to_string();
+    for (i, id) in ids.iter().enumerate() {
+        body.push_str(&format!("&Filter.1.Value.{}={id}", i + 1));
+    }
+    body.push_str("&Filter.1.Name=instance-id");
+    let xml = ask(upstream, r, &body)?;
+    let live: HashSet<String> = instance_items(&xml)
+        .into_iter()
+        .filter(|(_, state)| state != "terminated")
+        .map(|(id, _)| id)
+        .collect();
+    let gone: Vec<&str> = ids.into_iter().filter(|id| !live.contains(*id)).collect();
+    match gone.as_slice() {
+        [] => None,
+        [one] => invalid(
+            "InvalidInstanceID.NotFound",
+            format!("The instance ID '{one}' does not exist"),
+        ),
+        many => invalid(
+            "InvalidInstanceID.NotFound",
+            format!("The instance IDs '{}' do not exist", many.join(", ")),
+        ),
+    }
+}
+
+/// (instance id, state name) of every instance in a `DescribeInstances` answer.
+fn instance_items(xml: &str) -> Vec<(String, String)> {
+    let Ok(doc) = roxmltree::Document::parse(xml) else {
+        return Vec::new();
+    };
+    doc.descendants()
+        .filter(|n| n.has_tag_name("instancesSet"))
+        .flat_map(|set| set.children().filter(|c| c.has_tag_name("item")))
+        .filter_map(|item| {
+            let child = |name: &str| item.children().find(|c| c.has_tag_name(name));
+            let id = child("instanceId")?.text()?.to_string();
+            let state = child("instanceState")?
+                .children()
+                .find(|c| c.has_tag_name("name"))?
+                .text()?
+                .to_string();
+            Some((id, state))
+        })
+        .collect()
+}
+
+/// Asks the emulator a question of its own on behalf of `r` (same region and credentials).
+fn ask(upstream: &str, r: &Request, body: &str) -> Option<String> {
+    let head: String = r
+        .head
+        .lines()
+        .filter(|l| {
+            !l.is_empty()
+                && !l.split_once(':').is_some_and(|(k, _)| {
+                    let k = k.trim();
+                    k.eq_ignore_ascii_case("content-length")
+                        || k.eq_ignore_ascii_case("x-amz-target")
+                        || k.eq_ignore_ascii_case("content-type")
+                })
+        })
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    let head = format!(
+        "{head}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let question = Request {
+        head,
+        body: body.as_bytes().to_vec(),
+        operation: String::new(),
+    };
+    let reply = forward(upstream, &question)?;
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    let (status, rest) = text.split_once("\r\n\r\n")?;
+    status.contains(" 200 ").then(|| rest.to_string())
+}
+
+fn tag(xml: &str, name: &str) -> Option<String> {
+    let open = format!("<{name}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&format!("</{name}>"))? + start;
+    Some(xml[start..end].to_string())
+}
+
+/// The emulator's answer made into what AWS returns.
+fn reshape(
+    op: &str,
+    p: &Params,
+    r: &Request,
+    reply: Vec<u8>,
+    upstream: &str,
+    state: &Mutex<State>,
+) -> Vec<u8> {
+    let Some(end) = reply.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return reply;
+    };
+    let (head, body) = (&reply[..end], &reply[end + 4..]);
+    let head = String::from_utf8_lossy(head);
+    if !head.contains(" 200 ") {
+        return reply;
+    }
+    let body = String::from_utf8_lossy(body).into_owned();
+    let new = match op {
+        "DescribeTargetHealth" => p.get("TargetGroupArn").and_then(|arn| {
+            let (kind, checks) = group(arn, r, upstream, state)?;
+            let zones: HashMap<String, String> = lock(state)
+                .ip_zones
+                .iter()
+                .filter(|((g, _), _)| g == arn)
+                .map(|((_, ip), az)| (ip.clone(), az.clone()))
+                .collect();
+            Some(target_health_as_aws(&body, &kind, checks, &zones))
+        }),
+        "DescribeInstanceStatus" => {
+            let events = lock(state).events.clone();
+            Some(with_events(&body, &events))
+        }
+        _ => None,
+    };
+    let Some(new) = new.filter(|n| *n != body) else {
+        return reply;
+    };
+    let head: String = head
+        .lines()
+        .filter(|l| {
+            !l.split_once(':')
+                .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+        })
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    let mut out = format!("{head}Content-Length: {}\r\n\r\n", new.len()).into_bytes();
+    out.extend_from_slice(new.as_bytes());
+    out
+}
+
+/// AWS describes instance and alb targets without a zone and ip targets with theirs, and a
+/// group with health checks off reports every target `unavailable` with
+/// `Target.HealthCheckDisabled`.
+fn target_health_as_aws(
+    body: &str,
+    kind: &str,
+    checks: bool,
+    ip_zones: &HashMap<String, String>,
+) -> String {
+    let mut out = body.to_string();
+    if kind == "ip" {
+        for (ip, az) in ip_zones {
+            let bare = format!("<Id>{ip}</Id>");
+            let Some(at) = out.find(&bare) else { continue };
+            let target_end = out[at..].find("</Target>").map(|e| at + e);
+            if let Some(end) = target_end
+                && !out[at..end].contains("<AvailabilityZone>")
+            {
+                out.insert_str(end, &format!("<AvailabilityZone>{az}</AvailabilityZone>"));
+            }
+        }
+    }
+    if kind == "instance" || kind == "alb" {
+        while let (Some(s), Some(e)) = (
+            out.find("<AvailabilityZone>"),
+            out.find("</AvailabilityZone>"),
+        ) {
+            out.replace_range(s..e + "</AvailabilityZone>".len(), "");
+        }
+    }
+    if !checks {
+        let mut rebuilt = String::new();
+        let mut rest = out.as_str();
+        while let Some(s) = rest.find("<TargetHealth>") {
+            let Some(e) = rest[s..].find("</TargetHealth>") else {
+                break;
+            };
+            rebuilt.push_str(&rest[..s]);
+            rebuilt.push_str(
+                "<TargetHealth><State>unavailable</State><Reason>Target.HealthCheckDisabled</Reason><Description>Health checks are disabled</Description></TargetHealth>",
+            );
+            rest = &rest[s + e + "</TargetHealth>".len()..];
+        }
+        rebuilt.push_str(rest);
+        out = rebuilt;
+    }
+    out
+}
+
+fn with_events(body: &str, events: &[InstanceEvent]) -> String {
+    let mut out = body.to_string();
+    for e in events {
+        let anchor = format!("<instanceId>{}</instanceId>", e.instance_id);
+        if let Some(at) = out.find(&anchor) {
+            let set = format!(
+                "<eventsSet><item><code>{}</code><description>{}</description><notBefore>{}</notBefore></item></eventsSet>",
+                e.code, e.description, e.not_before
+            );
+            out.insert_str(at + anchor.len(), &set);
+        }
+    }
+    out
+}
+
+/// An error in the protocol's own shape, which the SDK parses into the operation's error.
+fn error_reply(proto: Protocol, status: &str, code: &str, message: &str) -> Vec<u8> {
+    let message = message
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    match proto {
+        Protocol::Json => reply(
+            status,
+            "application/x-amz-json-1.1",
+            &serde_json::json!({ "__type": code, "Message": message }).to_string(),
+        ),
+        Protocol::Ec2 => reply(
+            status,
+            "text/xml",
+            &format!(
+                "<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>strict-aws</RequestID></Response>"
+            ),
+        ),
+        _ => reply(
+            status,
+            "text/xml",
+            &format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>strict-aws</RequestId></ErrorResponse>"
+            ),
+        ),
+    }
+}

@@ -193,7 +193,10 @@ fn targets_view(scale: Scale) -> TargetsView {
             }
         })
         .collect();
-    TargetsView { load_balancers }
+    TargetsView {
+        load_balancers,
+        ..Default::default()
+    }
 }
 
 fn waf_view(scale: Scale) -> WafView {

@@ -1,7 +1,9 @@
 //! What counts as a problem, decided in one place for the console's badges, the wall header and
 //! the snapshot's summary.
 
-use crate::model::{CheckStatus, Health, PanelId, RuleCounts, TargetState, World, format_age};
+use crate::model::{
+    CheckStatus, Health, PanelId, RuleCounts, TargetState, Unreadable, World, format_age,
+};
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -129,10 +131,26 @@ fn staleness(world: &World, now: DateTime<Utc>, ctx: &Context, out: &mut Vec<Pro
     }
 }
 
+/// A place a panel could not read is a warning of its own, beside the places that were read.
+fn unreadable(places: &[Unreadable], panel: PanelId, out: &mut Vec<Problem>) {
+    for u in places {
+        let text = match u.data_from {
+            Some(at) => format!(
+                "could not be read: {}; its data is from {}",
+                u.error,
+                at.format("%H:%M:%S UTC")
+            ),
+            None => format!("could not be read: {}", u.error),
+        };
+        push(out, Severity::Warning, panel, u.place.clone(), text);
+    }
+}
+
 fn targets(world: &World, out: &mut Vec<Problem>) {
     let Some(view) = &world.targets.value else {
         return;
     };
+    unreadable(&view.unreadable, PanelId::Targets, out);
     let names = world
         .instances
         .value

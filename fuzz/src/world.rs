@@ -247,6 +247,7 @@ impl Input {
         };
         world.targets = panel(self.targets, ago, |lbs| m::TargetsView {
             load_balancers: lbs.into_iter().map(lb).collect(),
+            ..Default::default()
         });
         let mut counting = HashSet::new();
         world.waf = panel(self.waf, ago, |w| {
@@ -396,7 +397,11 @@ fn target(t: Target) -> m::Target {
         id: t.id,
         name: t.name,
         port: t.port,
-        az: t.az,
+        az: (!t.az.is_empty()).then_some(t.az),
+        registration: m::Registration {
+            port: (t.port > 0).then_some(t.port),
+            availability_zone: None,
+        },
         state: pick(
             &[
                 Unhealthy,

@@ -26,6 +26,7 @@ fn target(id: &str, name: &str, az: &str, state: TargetState) -> Target {
 
 fn targets(right: TargetState) -> TargetsView {
     TargetsView {
+        unreadable: vec![],
         load_balancers: vec![LoadBalancer {
             name: "ha-lbint".into(),
             arn: "arn:lb/ha-lbint".into(),

@@ -20,6 +20,17 @@ pub use targets::*;
 pub use waf::*;
 pub use world::*;
 
+/// A place (a region, or a region and WAF scope) the last refresh could not read. The panel
+/// shows what the other places returned, and this place's last data with its own error and age.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct Unreadable {
+    /// "eu-west-1", "CloudFront (us-east-1)".
+    pub place: String,
+    pub error: String,
+    /// When the data still shown for this place was read; `None`: never read, none shown.
+    pub data_from: Option<DateTime<Utc>>,
+}
+
 /// The five panels, in the order of their number keys.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, JsonSchema,

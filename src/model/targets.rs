@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 pub struct TargetsView {
     pub load_balancers: Vec<LoadBalancer>,
+    /// Regions the last refresh could not read (their last data is in `load_balancers`).
+    #[serde(default)]
+    pub unreadable: Vec<super::Unreadable>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]

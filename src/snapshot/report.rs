@@ -14,8 +14,10 @@ use serde::Serialize;
 
 /// Bumped whenever the JSON layout changes incompatibly. 2: a target group's
 /// `deregistration_delay_secs` is `null` until read (a snapshot reads it only for a group with a
-/// draining target).
-pub const SCHEMA_VERSION: u32 = 2;
+/// draining target). 3: a target's `az` is `null` where its zone is not known (it was "all"),
+/// each target carries its `registration` as ELBv2 described it, and a panel lists the places
+/// it could not read (`unreadable`).
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Report {

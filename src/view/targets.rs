@@ -20,7 +20,7 @@ pub fn columns() -> Vec<Column> {
 pub type Names = HashMap<String, String>;
 
 pub fn table(view: &TargetsView, names: &Names) -> Table {
-    let mut rows = Vec::new();
+    let mut rows = super::unreadable_rows(&view.unreadable, columns().len());
     for lb in &view.load_balancers {
         lb_rows(lb, names, &mut rows);
     }
@@ -223,6 +223,7 @@ mod tests {
     #[test]
     fn zone_without_healthy_target_is_a_problem() {
         let view = TargetsView {
+            unreadable: vec![],
             load_balancers: vec![LoadBalancer {
                 name: "ha-lbint".into(),
                 arn: "arn:lb".into(),

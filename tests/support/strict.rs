@@ -8,7 +8,7 @@
 //!
 //! The rules, each from the operation's API reference:
 //! - ELBv2 `TargetDescription`: `AvailabilityZone` is refused for targets of type `instance` and
-//!   `alb`; `Port` must be 1–65535 and is refused for `lambda` targets. `PageSize` 1–400.
+//!   `alb` (and is only ever `all` for `lambda`); `Port` must be 1–65535. `PageSize` 1–400.
 //! - CloudWatch `GetMetricData`: at most 500 `MetricDataQueries`.
 //! - WAFv2 `GetSampledRequests`: `MaxItems` 1–500, a `TimeWindow` within the last 3 hours;
 //!   `List*` `Limit` 1–100.

@@ -5,13 +5,13 @@
 //! every listener and target health read (and a few group attributes) through one queue, with
 //! the groups' CloudWatch load beside it. Nothing waits for a read it does not need.
 
-use super::super::{Source, SourceError};
+use super::super::{ErrorKind, Source, SourceError};
 use super::clients::RegionClients;
 use super::error::from_sdk;
 use super::metrics::{self, MetricQuery};
 use crate::model::{
     DEFAULT_DEREGISTRATION_DELAY_SECS, Forward, LbKind, Listener, LoadBalancer, Registration,
-    Target, TargetGroup, TargetGroupMetrics, TargetState, TargetsView,
+    Target, TargetGroup, TargetGroupMetrics, TargetState, TargetsView, Unreadable,
 };
 use aws_sdk_elasticloadbalancingv2 as elb;
 use chrono::{DateTime, Utc};
@@ -72,6 +72,8 @@ pub struct ElbSource {
     metrics_every: i64,
     /// Attributes not read yet that a refresh reads (none in a snapshot: only draining groups).
     attribute_reads: usize,
+    /// Each region's last answer and when it was read, shown while the region cannot be read.
+    last_read: Mutex<HashMap<String, (DateTime<Utc>, Vec<LoadBalancer>)>>,
 }
 
 /// One ELBv2 read of a refresh, queued with the others.
@@ -86,6 +88,9 @@ enum Answer {
     Health(String, Vec<elb::types::TargetHealthDescription>),
     /// Kept in `delays`.
     Delay,
+    /// The resource (this ARN) was deleted between the listing and this read: a blue/green
+    /// deployment replacing a group, a load balancer torn down.
+    Gone(String),
 }
 
 /// A target group as attached to one load balancer: what its CloudWatch metrics are keyed by.
@@ -115,6 +120,7 @@ impl ElbSource {
             load_cache: Mutex::new(HashMap::new()),
             metrics_every: METRIC_PERIOD_SECS,
             attribute_reads: ATTRIBUTE_READS_PER_REFRESH,
+            last_read: Mutex::new(HashMap::new()),
         }
     }
 
@@ -167,6 +173,7 @@ impl ElbSource {
             futures::join!(self.read_all(r, reads), self.load(&r.clients, &placed));
         let mut listeners: HashMap<String, Vec<elb::types::Listener>> = HashMap::new();
         let mut healths: HashMap<String, Vec<elb::types::TargetHealthDescription>> = HashMap::new();
+        let mut gone: std::collections::HashSet<String> = Default::default();
         for answer in answers? {
             match answer {
                 Answer::Listeners(arn, l) => {
@@ -176,8 +183,20 @@ impl ElbSource {
                     healths.insert(arn, h);
                 }
                 Answer::Delay => {}
+                Answer::Gone(arn) => {
+                    gone.insert(arn);
+                }
             }
         }
+        // What vanished since it was listed is not shown as it was a moment ago.
+        let lbs: Vec<_> = lbs
+            .into_iter()
+            .filter(|lb| lb.load_balancer_arn().is_none_or(|a| !gone.contains(a)))
+            .collect();
+        let groups: Vec<_> = groups
+            .into_iter()
+            .filter(|g| g.target_group_arn().is_none_or(|a| !gone.contains(a)))
+            .collect();
 
         // A draining target's countdown needs its group's delay now, not in a few refreshes.
         let draining: Vec<Read> = {
@@ -277,11 +296,20 @@ impl ElbSource {
             .map_err(|e| from_sdk("elbv2 DescribeTargetGroups", e))
     }
 
-    /// Every read, up to `IN_FLIGHT` at once and at the quota's pace; the first failure fails
-    /// the refresh (the panel keeps its last answer, with its age and this error).
+    /// Every read, up to `IN_FLIGHT` at once and at the quota's pace. A resource deleted since
+    /// it was listed is `Gone`; any other failure fails the region's refresh (it keeps its last
+    /// answer, with its age and this error).
     async fn read_all(&self, r: &Region, reads: Vec<Read>) -> Result<Vec<Answer>, SourceError> {
         futures::stream::iter(reads)
-            .map(|read| self.read(r, read))
+            .map(|read| async move {
+                let arn = match &read {
+                    Read::Listeners(a) | Read::Health(a) | Read::Attributes(a) => a.clone(),
+                };
+                match self.read(r, read).await {
+                    Err(e) if e.kind == ErrorKind::NotFound => Ok(Answer::Gone(arn)),
+                    other => other,
+                }
+            })
             .buffer_unordered(IN_FLIGHT)
             .try_collect()
             .await
@@ -650,15 +678,41 @@ impl ElbSource {
 }
 
 impl Source<TargetsView> for ElbSource {
+    /// Every region side by side. A region that cannot be read (not enabled in the account,
+    /// denied by policy, throttled) shows its last answer with its own error; only when no
+    /// region can be read does the refresh fail.
     fn fetch(&self) -> BoxFuture<'_, Result<TargetsView, SourceError>> {
         Box::pin(async move {
             let per_region =
                 futures::future::join_all(self.regions.iter().map(|r| self.region(r))).await;
-            let mut load_balancers = Vec::new();
-            for r in per_region {
-                load_balancers.extend(r?);
+            let mut view = TargetsView::default();
+            let mut failure = None;
+            let mut last = self.last_read.lock().unwrap_or_else(|e| e.into_inner());
+            for (r, answer) in self.regions.iter().zip(per_region) {
+                let region = &r.clients.region;
+                match answer {
+                    Ok(lbs) => {
+                        view.load_balancers.extend(lbs.iter().cloned());
+                        last.insert(region.clone(), (Utc::now(), lbs));
+                    }
+                    Err(e) => {
+                        let kept = last.get(region);
+                        if let Some((_, lbs)) = kept {
+                            view.load_balancers.extend(lbs.iter().cloned());
+                        }
+                        view.unreadable.push(Unreadable {
+                            place: region.clone(),
+                            error: e.message.clone(),
+                            data_from: kept.map(|(at, _)| *at),
+                        });
+                        failure.get_or_insert(e);
+                    }
+                }
             }
-            Ok(TargetsView { load_balancers })
+            match failure {
+                Some(e) if view.unreadable.len() == self.regions.len() => Err(e),
+                _ => Ok(view),
+            }
         })
     }
 

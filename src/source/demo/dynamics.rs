@@ -130,7 +130,10 @@ impl DemoWorld {
                 target.drain_remaining_secs = h.drain_remaining_secs;
             }
         }
-        TargetsView { load_balancers }
+        TargetsView {
+            load_balancers,
+            ..Default::default()
+        }
     }
 
     /// Health of one registered target at `t_ms`: a deregistration or registration in effect

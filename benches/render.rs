@@ -122,7 +122,11 @@ fn targets_view(scale: Scale) -> TargetsView {
                                 id: instance_id((l * 200 + g * 20 + t) % instances),
                                 name: None,
                                 port: if g % 2 == 0 { 80 } else { 8080 },
-                                az: AZS[t % 3].to_string(),
+                                az: Some(AZS[t % 3].to_string()),
+                                registration: Registration {
+                                    port: Some(if g % 2 == 0 { 80 } else { 8080 }),
+                                    availability_zone: None,
+                                },
                                 state,
                                 reason,
                                 drain_remaining_secs: None,
@@ -165,6 +169,7 @@ fn targets_view(scale: Scale) -> TargetsView {
                             weight: Some(0),
                         },
                     ],
+                    rules: vec![],
                 },
                 Listener {
                     port: 80,
@@ -175,6 +180,7 @@ fn targets_view(scale: Scale) -> TargetsView {
                             weight: Some(if g == 2 { 30 } else { 10 }),
                         })
                         .collect(),
+                    rules: vec![],
                 },
             ];
             LoadBalancer {
@@ -202,6 +208,7 @@ fn targets_view(scale: Scale) -> TargetsView {
 fn waf_view(scale: Scale) -> WafView {
     let acls = (0..4)
         .map(|a| WebAcl {
+            series: vec![],
             name: format!("web-acl-{a}"),
             id: format!("{:08x}-1111-2222-3333-{:012x}", a * 977, a * 31_337),
             scope: WafScope::Regional,
@@ -254,6 +261,7 @@ fn waf_view(scale: Scale) -> WafView {
     WafView {
         acls,
         window_minutes: 15,
+        unreadable: vec![],
     }
 }
 

@@ -2,7 +2,7 @@
 //! the snapshot's summary.
 
 use crate::model::{
-    CheckStatus, Health, PanelId, RuleCounts, TargetState, Unreadable, World, format_age,
+    CheckStatus, Health, LbKind, PanelId, RuleCounts, TargetState, Unreadable, World, format_age,
 };
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
@@ -170,7 +170,18 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
             let subject = format!("{} ({})", tg.name, lb.name);
             let health = tg.health();
             let serving = lb.listeners.iter().any(|l| l.is_live_for(&tg.name));
-            if health.is_down() {
+            if health.total == 0 && serving {
+                push(
+                    out,
+                    Severity::Down,
+                    PanelId::Targets,
+                    subject.clone(),
+                    match lb.kind {
+                        LbKind::Application => "no target registered, yet a listener sends it traffic: the load balancer answers 503".to_string(),
+                        _ => "no target registered, yet a listener sends it traffic: connections fail".to_string(),
+                    },
+                );
+            } else if health.is_down() {
                 let sev = if serving {
                     Severity::Down
                 } else {

@@ -254,6 +254,7 @@ impl Input {
             let view = m::WafView {
                 window_minutes: u32::from(w.window_minutes),
                 acls: w.acls.into_iter().map(acl).collect(),
+                unreadable: vec![],
             };
             for (a, r) in w.counting {
                 let Some(acl) = view.acls.get(a as usize) else {
@@ -349,6 +350,7 @@ fn lb(l: Lb) -> m::LoadBalancer {
                     weight,
                 })
                 .collect(),
+            rules: vec![],
         })
         .collect();
     m::LoadBalancer {
@@ -429,6 +431,7 @@ const ACTIONS: [m::RuleAction; 5] = [
 
 fn acl(a: Acl) -> m::WebAcl {
     m::WebAcl {
+        series: vec![],
         name: a.name,
         id: a.id,
         scope: if a.cloudfront {

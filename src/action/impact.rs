@@ -30,7 +30,8 @@ pub fn drain_impact(view: &TargetsView, target: &TargetRef) -> Option<DrainImpac
         .targets
         .iter()
         .find(|t| t.id == target.id && t.port == target.port)?;
-    let healthy = |t: &&crate::model::Target| t.state == TargetState::Healthy;
+    // A target served without health checks (a Lambda group's default) serves all the same.
+    let healthy = |t: &&crate::model::Target| t.state == TargetState::Healthy || t.is_unchecked();
     let others = || {
         group
             .targets
@@ -52,8 +53,8 @@ pub fn drain_impact(view: &TargetsView, target: &TargetRef) -> Option<DrainImpac
         .map(|tg| tg.name.clone())
         .collect();
     other_groups.dedup();
-    let removes_last_healthy = this.state == TargetState::Healthy
-        && (group_healthy_after == 0 || zone_healthy_after == Some(0));
+    let removes_last_healthy =
+        healthy(&this) && (group_healthy_after == 0 || zone_healthy_after == Some(0));
     Some(DrainImpact {
         group_healthy_after,
         group_total: group.targets.len(),

@@ -41,6 +41,7 @@ fn targets(right: TargetState) -> TargetsView {
                     target_group: "ha-web-tg".into(),
                     weight: None,
                 }],
+                rules: vec![],
             }],
             target_groups: vec![TargetGroup {
                 name: "ha-web-tg".into(),
@@ -72,8 +73,10 @@ fn targets(right: TargetState) -> TargetsView {
 
 fn waf() -> WafView {
     WafView {
+        unreadable: vec![],
         window_minutes: 15,
         acls: vec![WebAcl {
+            series: vec![],
             name: "wp-acl".into(),
             id: "acl-1".into(),
             scope: WafScope::Regional,

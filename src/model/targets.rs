@@ -49,6 +49,20 @@ pub struct Listener {
     pub protocol: String,
     /// Where the default action forwards to; several entries with weights for blue/green.
     pub forwards: Vec<Forward>,
+    /// Rules other than the default (host, path, header conditions) that forward elsewhere,
+    /// by priority.
+    #[serde(default)]
+    pub rules: Vec<ListenerRule>,
+}
+
+/// A listener rule that forwards: requests matching its conditions go to its groups.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct ListenerRule {
+    /// Rules are evaluated lowest priority first.
+    pub priority: String,
+    /// "host api.example.com · path /api/*".
+    pub conditions: String,
+    pub forwards: Vec<Forward>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
@@ -71,10 +85,12 @@ impl Listener {
         format!("{}:{} → {}", self.protocol, self.port, to.join(", "))
     }
 
-    /// Whether this listener sends traffic (non-zero weight) to the named target group.
+    /// Whether this listener sends traffic (non-zero weight) to the named target group, by its
+    /// default action or by a rule.
     pub fn is_live_for(&self, target_group: &str) -> bool {
         self.forwards
             .iter()
+            .chain(self.rules.iter().flat_map(|r| &r.forwards))
             .any(|f| f.target_group == target_group && f.weight.is_none_or(|w| w > 0))
     }
 }
@@ -190,11 +206,18 @@ pub struct Registration {
     pub availability_zone: Option<String>,
 }
 
+/// ELBv2's reason for a target of a group whose health checks are off (a Lambda group's
+/// default): the load balancer sends it traffic without checking it.
+pub const HEALTH_CHECK_DISABLED: &str = "Target.HealthCheckDisabled";
+
 /// Healthy and total targets in some grouping ("1 of 2 healthy").
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default, JsonSchema)]
 pub struct HealthCount {
     pub healthy: usize,
     pub total: usize,
+    /// Targets served without health checks (`unavailable`, `Target.HealthCheckDisabled`).
+    #[serde(default)]
+    pub unchecked: usize,
 }
 
 impl HealthCount {
@@ -202,16 +225,31 @@ impl HealthCount {
         self.total += 1;
         if t.state == TargetState::Healthy {
             self.healthy += 1;
+        } else if t.is_unchecked() {
+            self.unchecked += 1;
         }
     }
 
-    /// No healthy target although some are registered: nothing can serve.
+    /// No target that can serve although some are registered: none healthy, none served
+    /// unchecked.
     pub fn is_down(&self) -> bool {
-        self.total > 0 && self.healthy == 0
+        self.total > 0 && self.healthy == 0 && self.unchecked == 0
     }
 
     pub fn describe(&self) -> String {
-        format!("{} of {} healthy", self.healthy, self.total)
+        match self.unchecked {
+            0 => format!("{} of {} healthy", self.healthy, self.total),
+            n if n == self.total => format!("{n} served unchecked (health checks off)"),
+            n => format!("{} of {} healthy, {n} unchecked", self.healthy, self.total),
+        }
+    }
+}
+
+impl Target {
+    /// Served without health checks: its group has them off (a Lambda group's default).
+    pub fn is_unchecked(&self) -> bool {
+        self.state == TargetState::Unavailable
+            && self.reason.as_deref() == Some(HEALTH_CHECK_DISABLED)
     }
 }
 
@@ -297,6 +335,7 @@ mod tests {
                     weight: Some(0),
                 },
             ],
+            rules: vec![],
         };
         assert_eq!(l.describe(), "HTTPS:443 → tg1 100%, tg2 0%");
         assert!(l.is_live_for("tg1"));

@@ -9,6 +9,9 @@ pub struct WafView {
     pub acls: Vec<WebAcl>,
     /// Width of the count window, in minutes (one point of `series` per minute).
     pub window_minutes: u32,
+    /// Places (region × scope) the last refresh could not read; their last ACLs are in `acls`.
+    #[serde(default)]
+    pub unreadable: Vec<super::Unreadable>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
@@ -29,6 +32,24 @@ pub struct WebAcl {
     pub protects: Vec<String>,
     /// Rules sorted by priority.
     pub rules: Vec<WafRule>,
+    /// Every request the ACL evaluated, per minute, oldest first: CloudWatch's `Rule=ALL`,
+    /// so the requests its default action allowed count too (the rules' sum leaves them out).
+    /// Empty where not read.
+    #[serde(default)]
+    pub series: Vec<RuleCounts>,
+}
+
+impl WebAcl {
+    /// The ACL's totals over the window: its own (`Rule=ALL`) where read, else its rules' sum.
+    pub fn totals(&self) -> RuleCounts {
+        let mut total = RuleCounts::default();
+        if self.series.is_empty() {
+            self.rules.iter().for_each(|r| total.add(&r.totals()));
+        } else {
+            self.series.iter().for_each(|c| total.add(c));
+        }
+        total
+    }
 }
 
 /// The action of a plain rule.

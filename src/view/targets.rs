@@ -65,6 +65,22 @@ fn lb_rows(lb: &LoadBalancer, names: &Names, rows: &mut Vec<Row>) {
                 Cell::new(l.port.to_string()),
             ],
         ));
+        // Rules that forward by host, path or header: the groups they reach are served too.
+        for r in &l.rules {
+            let to: Vec<String> = r.forwards.iter().map(|f| clean(&f.target_group)).collect();
+            rows.push(Row::new(
+                format!("rule:{}:{}:{}", lb.arn, l.port, r.priority),
+                2,
+                Role::Muted,
+                vec![
+                    Cell::new(format!("{} → {}", clean(&r.conditions), to.join(", "))),
+                    Cell::new(""),
+                    Cell::new(format!("rule {}", clean(&r.priority))),
+                    Cell::new(""),
+                    Cell::new(l.port.to_string()),
+                ],
+            ));
+        }
     }
     for tg in &lb.target_groups {
         let live = lb.listeners.iter().any(|l| l.is_live_for(&tg.name));
@@ -238,6 +254,7 @@ mod tests {
                         target_group: "ha-web".into(),
                         weight: None,
                     }],
+                    rules: vec![],
                 }],
                 target_groups: vec![TargetGroup {
                     name: "ha-web".into(),

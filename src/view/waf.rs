@@ -3,7 +3,7 @@
 
 use super::table::{Cell, Column, Row, Table};
 use super::{Role, clean};
-use crate::model::{RuleCounts, RuleKind, RuleSamples, WafRule, WafView, WebAcl};
+use crate::model::{RuleKind, RuleSamples, WafRule, WafView, WebAcl};
 
 pub fn columns(window_minutes: u32) -> Vec<Column> {
     let spark_title: &'static str = match window_minutes {
@@ -33,8 +33,14 @@ pub fn table(view: &WafView) -> Table {
 }
 
 fn acl_rows(acl: &WebAcl, rows: &mut Vec<Row>) {
-    let mut total = RuleCounts::default();
-    acl.rules.iter().for_each(|r| total.add(&r.totals()));
+    let total = acl.totals();
+    // Counted requests also end allowed or blocked: the share is of allowed + blocked.
+    let ended = total.allowed + total.blocked;
+    let share = if acl.series.is_empty() || ended == 0 {
+        String::new()
+    } else {
+        format!(" · {}% blocked", total.blocked * 100 / ended)
+    };
     let protects = if acl.protects.is_empty() {
         String::new()
     } else {
@@ -54,7 +60,7 @@ fn acl_rows(acl: &WebAcl, rows: &mut Vec<Row>) {
         vec![
             Cell::new(format!("{}{protects}", clean(&acl.name))),
             Cell::styled(
-                format!("default {}", acl.default_action.as_str()),
+                format!("default {}{share}", acl.default_action.as_str()),
                 Role::Muted,
             ),
             Cell::new(total.allowed.to_string()),

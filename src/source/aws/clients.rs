@@ -10,8 +10,24 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Route53, STS and CloudFront-scope WAF live here.
-pub const GLOBAL_REGION: &str = "us-east-1";
+/// Where a partition's global services (Route53, its health checks' metrics, STS, and in the
+/// commercial partition CloudFront-scope WAF) are signed for: us-east-1, in China
+/// cn-northwest-1, in GovCloud us-gov-west-1 (each partition's "implicit global region").
+pub fn global_region(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "cn-northwest-1"
+    } else if region.starts_with("us-gov-") {
+        "us-gov-west-1"
+    } else {
+        "us-east-1"
+    }
+}
+
+/// CloudFront-scope web ACLs exist only in the commercial partition: China and GovCloud have
+/// regional WAF only.
+pub fn has_cloudfront_waf(region: &str) -> bool {
+    global_region(region) == "us-east-1"
+}
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);

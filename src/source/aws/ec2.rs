@@ -209,6 +209,7 @@ fn with_status(
             .map(|s| s.events())
             .unwrap_or_default()
             .iter()
+            .filter(|e| !is_over(e.description().unwrap_or_default()))
             .map(|e| ScheduledEvent {
                 code: e.code().map(|c| c.as_str().to_string()).unwrap_or_default(),
                 description: e.description().unwrap_or_default().to_string(),
@@ -219,6 +220,13 @@ fn with_status(
             .collect();
     }
     instances
+}
+
+/// EC2 goes on describing an event for about a week after it completed or was canceled, its
+/// description starting "[Completed]" or "[Canceled]": it is no longer coming.
+fn is_over(description: &str) -> bool {
+    let d = description.trim_start();
+    d.starts_with("[Completed]") || d.starts_with("[Canceled]") || d.starts_with("[Cancelled]")
 }
 
 fn check(s: Option<&ec2::types::SummaryStatus>) -> CheckStatus {

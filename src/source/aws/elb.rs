@@ -10,8 +10,8 @@ use super::clients::RegionClients;
 use super::error::from_sdk;
 use super::metrics::{self, MetricQuery};
 use crate::model::{
-    DEFAULT_DEREGISTRATION_DELAY_SECS, Forward, LbKind, Listener, LoadBalancer, Registration,
-    Target, TargetGroup, TargetGroupMetrics, TargetState, TargetsView, Unreadable,
+    DEFAULT_DEREGISTRATION_DELAY_SECS, Forward, LbKind, Listener, ListenerRule, LoadBalancer,
+    Registration, Target, TargetGroup, TargetGroupMetrics, TargetState, TargetsView, Unreadable,
 };
 use aws_sdk_elasticloadbalancingv2 as elb;
 use chrono::{DateTime, Utc};
@@ -81,16 +81,50 @@ enum Read {
     Listeners(String),
     Health(String),
     Attributes(String),
+    /// The rules of one listener (its ARN): a group reached by host or path is served too.
+    Rules(String),
 }
 
 enum Answer {
     Listeners(String, Vec<elb::types::Listener>),
     Health(String, Vec<elb::types::TargetHealthDescription>),
+    Rules(String, Vec<elb::types::Rule>),
     /// Kept in `delays`.
     Delay,
     /// The resource (this ARN) was deleted between the listing and this read: a blue/green
     /// deployment replacing a group, a load balancer torn down.
     Gone(String),
+}
+
+/// A refresh's answers, filed by kind.
+#[derive(Default)]
+struct Answers {
+    listeners: HashMap<String, Vec<elb::types::Listener>>,
+    healths: HashMap<String, Vec<elb::types::TargetHealthDescription>>,
+    rules: HashMap<String, Vec<elb::types::Rule>>,
+    gone: std::collections::HashSet<String>,
+}
+
+impl Answers {
+    fn file(&mut self, answers: Vec<Answer>) {
+        for answer in answers {
+            match answer {
+                Answer::Listeners(arn, l) => {
+                    self.listeners.insert(arn, l);
+                }
+                Answer::Health(arn, h) => {
+                    self.healths.insert(arn, h);
+                }
+                Answer::Rules(arn, r) => {
+                    self.rules.insert(arn, r);
+                }
+                Answer::Delay => {}
+                Answer::Gone(arn) => {
+                    self.gone.insert(arn);
+                }
+            }
+        }
+    }
 }
 
 /// A target group as attached to one load balancer: what its CloudWatch metrics are keyed by.
@@ -171,22 +205,46 @@ impl ElbSource {
         let placed = placements(&lbs, &groups);
         let (answers, load) =
             futures::join!(self.read_all(r, reads), self.load(&r.clients, &placed));
-        let mut listeners: HashMap<String, Vec<elb::types::Listener>> = HashMap::new();
-        let mut healths: HashMap<String, Vec<elb::types::TargetHealthDescription>> = HashMap::new();
-        let mut gone: std::collections::HashSet<String> = Default::default();
-        for answer in answers? {
-            match answer {
-                Answer::Listeners(arn, l) => {
-                    listeners.insert(arn, l);
-                }
-                Answer::Health(arn, h) => {
-                    healths.insert(arn, h);
-                }
-                Answer::Delay => {}
-                Answer::Gone(arn) => {
-                    gone.insert(arn);
-                }
-            }
+        let mut read = Answers::default();
+        read.file(answers?);
+        let Answers {
+            mut listeners,
+            mut healths,
+            mut rules,
+            mut gone,
+        } = read;
+        // A draining target's countdown needs its group's delay now, not in a few refreshes;
+        // a listener's rules (HTTP and HTTPS only: other listeners have none) say which groups
+        // it serves by host or path.
+        let mut then: Vec<Read> = {
+            let known = self.delays.lock().unwrap_or_else(|e| e.into_inner());
+            healths
+                .iter()
+                .filter(|(arn, d)| !known.contains_key(*arn) && d.iter().any(is_draining))
+                .map(|(arn, _)| Read::Attributes(arn.clone()))
+                .collect()
+        };
+        then.extend(
+            listeners
+                .values()
+                .flatten()
+                .filter(|l| {
+                    matches!(
+                        l.protocol(),
+                        Some(elb::types::ProtocolEnum::Http | elb::types::ProtocolEnum::Https)
+                    )
+                })
+                .filter_map(|l| l.listener_arn())
+                .map(|arn| Read::Rules(arn.to_string())),
+        );
+        calls += then.len();
+        if !then.is_empty() {
+            let mut more = Answers::default();
+            more.file(self.read_all(r, then).await?);
+            listeners.extend(more.listeners);
+            healths.extend(more.healths);
+            rules.extend(more.rules);
+            gone.extend(more.gone);
         }
         // What vanished since it was listed is not shown as it was a moment ago.
         let lbs: Vec<_> = lbs
@@ -198,19 +256,6 @@ impl ElbSource {
             .filter(|g| g.target_group_arn().is_none_or(|a| !gone.contains(a)))
             .collect();
 
-        // A draining target's countdown needs its group's delay now, not in a few refreshes.
-        let draining: Vec<Read> = {
-            let known = self.delays.lock().unwrap_or_else(|e| e.into_inner());
-            healths
-                .iter()
-                .filter(|(arn, d)| !known.contains_key(*arn) && d.iter().any(is_draining))
-                .map(|(arn, _)| Read::Attributes(arn.clone()))
-                .collect()
-        };
-        calls += draining.len();
-        if !draining.is_empty() {
-            self.read_all(r, draining).await?;
-        }
         r.last_calls.store(calls, Ordering::Relaxed);
 
         let zones = self.instance_zones(&r.clients, &groups, &healths).await;
@@ -233,6 +278,12 @@ impl ElbSource {
             .map(|lb| {
                 let arn = lb.load_balancer_arn().unwrap_or_default();
                 let ls = listeners.get(arn).map(Vec::as_slice).unwrap_or_default();
+                let rules_of = |l: &elb::types::Listener| {
+                    l.listener_arn()
+                        .and_then(|a| rules.get(a))
+                        .map(Vec::as_slice)
+                        .unwrap_or_default()
+                };
                 LoadBalancer {
                     name: lb.load_balancer_name().unwrap_or_default().to_string(),
                     arn: arn.to_string(),
@@ -243,7 +294,10 @@ impl ElbSource {
                         .unwrap_or_default(),
                     region: r.clients.region.clone(),
                     dns_name: lb.dns_name().unwrap_or_default().to_string(),
-                    listeners: ls.iter().map(|l| listener(l, &tg_names)).collect(),
+                    listeners: ls
+                        .iter()
+                        .map(|l| listener(l, rules_of(l), &tg_names))
+                        .collect(),
                     target_groups: groups
                         .iter()
                         .filter(|g| g.load_balancer_arns().iter().any(|a| a == arn))
@@ -303,7 +357,9 @@ impl ElbSource {
         futures::stream::iter(reads)
             .map(|read| async move {
                 let arn = match &read {
-                    Read::Listeners(a) | Read::Health(a) | Read::Attributes(a) => a.clone(),
+                    Read::Listeners(a) | Read::Health(a) | Read::Attributes(a) | Read::Rules(a) => {
+                        a.clone()
+                    }
                 };
                 match self.read(r, read).await {
                     Err(e) if e.kind == ErrorKind::NotFound => Ok(Answer::Gone(arn)),
@@ -343,6 +399,28 @@ impl ElbSource {
                     arn,
                     out.target_health_descriptions.unwrap_or_default(),
                 ))
+            }
+            Read::Rules(arn) => {
+                // DescribeRules has no paginator in the SDK: follow the marker by hand.
+                let mut all = Vec::new();
+                let mut marker = None;
+                loop {
+                    let out = c
+                        .describe_rules()
+                        .listener_arn(&arn)
+                        .page_size(PAGE_SIZE)
+                        .set_marker(marker)
+                        .send()
+                        .await
+                        .map_err(|e| from_sdk("elbv2 DescribeRules", e))?;
+                    all.extend(out.rules.unwrap_or_default());
+                    marker = out.next_marker.filter(|m| !m.is_empty());
+                    if marker.is_none() {
+                        break;
+                    }
+                    r.pace.until_ready().await;
+                }
+                Ok(Answer::Rules(arn, all))
             }
             Read::Attributes(arn) => {
                 let out = c
@@ -475,41 +553,93 @@ fn placements(
         .collect()
 }
 
-fn listener(l: &elb::types::Listener, tg_names: &HashMap<&str, &str>) -> Listener {
-    let name = |arn: &str| {
-        tg_names
-            .get(arn)
-            .map(|n| n.to_string())
-            .unwrap_or_else(|| arn.to_string())
-    };
-    let mut forwards = Vec::new();
-    for action in l.default_actions() {
-        let weighted = action
-            .forward_config()
-            .map(|f| f.target_groups())
-            .unwrap_or_default();
-        if !weighted.is_empty() {
-            forwards.extend(weighted.iter().filter_map(|t| {
-                Some(Forward {
-                    target_group: name(t.target_group_arn()?),
-                    weight: t.weight().map(|w| w.max(0) as u32),
-                })
-            }));
-        } else if let Some(arn) = action.target_group_arn() {
-            forwards.push(Forward {
-                target_group: name(arn),
-                weight: None,
-            });
-        }
-    }
+fn listener(
+    l: &elb::types::Listener,
+    rules: &[elb::types::Rule],
+    tg_names: &HashMap<&str, &str>,
+) -> Listener {
     Listener {
         port: l.port().and_then(|p| u16::try_from(p).ok()).unwrap_or(0),
         protocol: l
             .protocol()
             .map(|p| p.as_str().to_string())
             .unwrap_or_default(),
-        forwards,
+        forwards: forwards(l.default_actions(), tg_names),
+        rules: rules
+            .iter()
+            // The default rule is the listener's default action, read above.
+            .filter(|r| r.is_default() != Some(true))
+            .filter_map(|r| {
+                let forwards = forwards(r.actions(), tg_names);
+                (!forwards.is_empty()).then(|| ListenerRule {
+                    priority: r.priority().unwrap_or_default().to_string(),
+                    conditions: conditions(r.conditions()),
+                    forwards,
+                })
+            })
+            .collect(),
     }
+}
+
+/// The groups `actions` forward to, with their weights where there are several.
+fn forwards(actions: &[elb::types::Action], tg_names: &HashMap<&str, &str>) -> Vec<Forward> {
+    let name = |arn: &str| {
+        tg_names
+            .get(arn)
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| arn.to_string())
+    };
+    let mut out = Vec::new();
+    for action in actions {
+        let weighted = action
+            .forward_config()
+            .map(|f| f.target_groups())
+            .unwrap_or_default();
+        if !weighted.is_empty() {
+            out.extend(weighted.iter().filter_map(|t| {
+                Some(Forward {
+                    target_group: name(t.target_group_arn()?),
+                    weight: t.weight().map(|w| w.max(0) as u32),
+                })
+            }));
+        } else if let Some(arn) = action.target_group_arn() {
+            out.push(Forward {
+                target_group: name(arn),
+                weight: None,
+            });
+        }
+    }
+    out
+}
+
+/// "host api.example.com · path /api/*": a rule's conditions in a few words.
+fn conditions(conditions: &[elb::types::RuleCondition]) -> String {
+    conditions
+        .iter()
+        .map(|c| {
+            let field = c.field().unwrap_or("condition");
+            let mut values: Vec<&str> = c.values().iter().map(String::as_str).collect();
+            if values.is_empty() {
+                values = c
+                    .host_header_config()
+                    .map(|h| h.values())
+                    .or_else(|| c.path_pattern_config().map(|p| p.values()))
+                    .or_else(|| c.http_request_method_config().map(|m| m.values()))
+                    .or_else(|| c.source_ip_config().map(|s| s.values()))
+                    .unwrap_or_default()
+                    .iter()
+                    .map(String::as_str)
+                    .collect();
+            }
+            let field = match field {
+                "host-header" => "host",
+                "path-pattern" => "path",
+                other => other,
+            };
+            format!("{field} {}", values.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// A group and its targets; its delay and load are filled in by the caller.

@@ -34,14 +34,17 @@ pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError
         regions: regions.iter().map(|r| r.region.clone()).collect(),
         caller_arn: None,
     };
+    // The partition's global region, from the first selected region (a console watches one
+    // partition: its credentials are valid in one only).
+    let global_region = clients::global_region(&regions[0].region);
     let global = regions
         .iter()
-        .find(|r| r.region == clients::GLOBAL_REGION)
+        .find(|r| r.region == global_region)
         .cloned()
         .unwrap_or_else(|| {
             clients::for_region(
                 &regions[0].sdk_config,
-                clients::GLOBAL_REGION,
+                global_region,
                 regions[0].stats.clone(),
             )
         });

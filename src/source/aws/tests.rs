@@ -216,7 +216,10 @@ async fn every_target_state_and_reason_reaches_the_model() {
     );
     let by_az = tg.health_by_az();
     assert!(by_az["ap-northeast-1a"].is_down());
-    assert_eq!(by_az["ap-northeast-1c"].describe(), "1 of 3 healthy");
+    assert_eq!(
+        by_az["ap-northeast-1c"].describe(),
+        "1 of 3 healthy, 1 unchecked"
+    );
     // The attributes are read once per group, not every refresh.
     source.fetch().await.expect("second refresh");
     let attrs = rules.last().expect("attribute rule");

@@ -5,12 +5,12 @@
 //! fetched no faster than CloudWatch's one-minute period.
 
 use super::super::{ErrorKind, SampleSource, Source, SourceError};
-use super::clients::{GLOBAL_REGION, RegionClients};
+use super::clients::{RegionClients, has_cloudfront_waf};
 use super::error::from_sdk;
 use super::metrics::{self, MetricQuery};
 use crate::model::{
     OverrideAction, RuleAction, RuleCounts, RuleKind, RuleOverride, RuleSamples, SampledRequest,
-    WafRule, WafScope, WafView, WebAcl,
+    Unreadable, WafRule, WafScope, WafView, WebAcl,
 };
 use aws_sdk_wafv2 as waf;
 use chrono::{DateTime, Utc};
@@ -25,6 +25,8 @@ const LIST_LIMIT: i32 = 100;
 /// Web ACLs read at once when their lock tokens changed (an account has a handful).
 const ACL_READS_IN_FLIGHT: usize = 4;
 const SAMPLE_ITEMS: i64 = 100;
+/// The key of an ACL's own totals among its rules' counts (no rule name has a NUL in it).
+const ACL_TOTALS: &str = "\0ALL";
 
 /// One place web ACLs live: a region and a scope, with the clients to reach them.
 #[derive(Clone)]
@@ -35,6 +37,14 @@ struct Place {
 }
 
 impl Place {
+    /// "ap-northeast-1", "CloudFront (us-east-1)": where an operator would look for it.
+    fn label(&self) -> String {
+        match self.scope {
+            WafScope::Regional => self.region.clone(),
+            WafScope::Cloudfront => format!("CloudFront ({})", self.region),
+        }
+    }
+
     fn sdk_scope(&self) -> waf::types::Scope {
         match self.scope {
             WafScope::Regional => waf::types::Scope::Regional,
@@ -62,6 +72,8 @@ struct Counts {
 
 pub struct WafSource {
     places: Vec<Place>,
+    /// Each place's last ACLs and when they were read, shown while it cannot be read.
+    last_read: Mutex<HashMap<String, (DateTime<Utc>, Vec<CachedAcl>)>>,
     window_minutes: u32,
     acls: Mutex<HashMap<String, CachedAcl>>,
     counts: Mutex<Counts>,
@@ -79,13 +91,16 @@ impl WafSource {
                 clients: r.clone(),
             })
             .collect();
-        places.push(Place {
-            region: GLOBAL_REGION.to_string(),
-            scope: WafScope::Cloudfront,
-            clients: global.clone(),
-        });
+        if has_cloudfront_waf(&global.region) {
+            places.push(Place {
+                region: global.region.clone(),
+                scope: WafScope::Cloudfront,
+                clients: global.clone(),
+            });
+        }
         WafSource {
             places,
+            last_read: Mutex::new(HashMap::new()),
             window_minutes: window_minutes.clamp(1, 180),
             acls: Mutex::new(HashMap::new()),
             counts: Mutex::new(Counts::default()),
@@ -205,6 +220,7 @@ impl WafSource {
             arn: acl.arn().to_string(),
             metric_names,
             acl: WebAcl {
+                series: Vec::new(),
                 name: acl.name().to_string(),
                 id: acl.id().to_string(),
                 scope: p.scope,
@@ -305,6 +321,23 @@ impl WafSource {
                     }
                     keys.push((cached.acl.id.clone(), rule.name.clone()));
                 }
+                // The ACL's own totals, default action included.
+                for metric in ["AllowedRequests", "BlockedRequests", "CountedRequests"] {
+                    let mut dimensions = vec![
+                        ("WebACL", cached.acl.name.clone()),
+                        ("Rule", "ALL".to_string()),
+                    ];
+                    if place.scope == WafScope::Regional {
+                        dimensions.push(("Region", place.region.clone()));
+                    }
+                    queries.push(MetricQuery {
+                        namespace: "AWS/WAFV2",
+                        metric,
+                        dimensions,
+                        stat: "Sum",
+                    });
+                }
+                keys.push((cached.acl.id.clone(), ACL_TOTALS.to_string()));
             }
             let results =
                 metrics::fetch(&client, &queries, start, end, METRIC_PERIOD_SECS as i32).await?;
@@ -403,15 +436,50 @@ impl Source<WafView> for WafSource {
         Box::pin(async move {
             let per_place =
                 futures::future::join_all(self.places.iter().map(|p| self.place(p))).await;
+            // Each place stands on its own: one that cannot be read (a region an SCP denies,
+            // CloudFront's us-east-1 outside an account's regions) keeps its last ACLs with its
+            // own error beside the places that were read. Only if none can be read does the
+            // refresh fail.
             let mut acls: Vec<(Place, CachedAcl)> = Vec::new();
-            for (p, r) in self.places.iter().zip(per_place) {
-                acls.extend(r?.into_iter().map(|a| (p.clone(), a)));
+            let mut unreadable = Vec::new();
+            let mut failure = None;
+            {
+                let mut last = self.last_read.lock().unwrap_or_else(|e| e.into_inner());
+                for (p, r) in self.places.iter().zip(per_place) {
+                    match r {
+                        Ok(read) => {
+                            acls.extend(read.iter().cloned().map(|a| (p.clone(), a)));
+                            last.insert(p.label(), (Utc::now(), read));
+                        }
+                        Err(e) => {
+                            let kept = last.get(&p.label());
+                            if let Some((_, read)) = kept {
+                                acls.extend(read.iter().cloned().map(|a| (p.clone(), a)));
+                            }
+                            unreadable.push(Unreadable {
+                                place: p.label(),
+                                error: e.message.clone(),
+                                data_from: kept.map(|(at, _)| *at),
+                            });
+                            failure.get_or_insert(e);
+                        }
+                    }
+                }
+            }
+            if let Some(e) = failure
+                && unreadable.len() == self.places.len()
+            {
+                return Err(e);
             }
             let counts = self.counts(&acls).await?;
             let acls = acls
                 .into_iter()
                 .map(|(_, c)| {
                     let mut acl = c.acl;
+                    acl.series = counts
+                        .get(&(acl.id.clone(), ACL_TOTALS.to_string()))
+                        .cloned()
+                        .unwrap_or_default();
                     for rule in &mut acl.rules {
                         rule.series = counts
                             .get(&(acl.id.clone(), rule.name.clone()))
@@ -424,6 +492,7 @@ impl Source<WafView> for WafSource {
             Ok(WafView {
                 acls,
                 window_minutes: self.window_minutes,
+                unreadable,
             })
         })
     }

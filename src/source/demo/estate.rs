@@ -175,6 +175,7 @@ fn lb(
                         weight: *weight,
                     })
                     .collect(),
+                rules: vec![],
             })
             .collect(),
         target_groups: groups

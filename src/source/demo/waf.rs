@@ -3,7 +3,7 @@
 
 use super::dynamics::Changes;
 use super::estate::{TOKYO, VIRGINIA, distribution};
-use super::{DemoWorld, hex_id, rng_for};
+use super::{DemoWorld, fnv64, hex_id, rng_for};
 use crate::model::{
     OverrideAction, RuleAction, RuleCounts, RuleKind, RuleOverride, WafRule, WafScope, WafView,
     WebAcl,
@@ -128,6 +128,7 @@ fn acl(
                     series: vec![],
                 })
                 .collect(),
+            series: vec![],
         },
         traffic,
     }
@@ -290,6 +291,26 @@ impl DemoWorld {
             .unwrap_or(&rule.kind)
     }
 
+    /// The ACL's own per-minute totals, as CloudWatch's `Rule=ALL` gives them: what its rules
+    /// allowed, blocked and counted, plus the ordinary traffic no rule matched, which the
+    /// default action (Allow in every demo ACL) let through: several hundred requests a minute.
+    fn acl_totals(&self, acl: &WebAcl, first: i64, current: i64) -> Vec<RuleCounts> {
+        let base = 300 + fnv64(&format!("{}/{}/default", self.seed, acl.id)) % 600;
+        (first..=current)
+            .enumerate()
+            .map(|(i, m)| {
+                let mut c = RuleCounts::default();
+                acl.rules
+                    .iter()
+                    .filter_map(|r| r.series.get(i))
+                    .for_each(|r| c.add(r));
+                let jitter = fnv64(&format!("{}/{}/default/{m}", self.seed, acl.id)) % 120;
+                c.allowed += base + jitter;
+                c
+            })
+            .collect()
+    }
+
     /// The WAF panel at `now_ms`: each rule's current kind and its last 15 minutes, oldest first.
     pub(super) fn waf_view_at(&self, changes: &Changes, now_ms: i64) -> WafView {
         let current = now_ms.div_euclid(60_000);
@@ -315,12 +336,14 @@ impl DemoWorld {
                         .rule_kind_at(changes, &acl.id, &original, now_ms)
                         .clone();
                 }
+                acl.series = self.acl_totals(&acl, first, current);
                 acl
             })
             .collect();
         WafView {
             acls,
             window_minutes: WINDOW_MINUTES,
+            unreadable: vec![],
         }
     }
 }

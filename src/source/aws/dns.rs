@@ -11,6 +11,7 @@ use crate::model::{
     Answer, DnsView, GeoLocation, Health, HostedZone, Record, RecordSet, RoutingPolicy,
 };
 use aws_sdk_route53 as r53;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::Utc;
 use futures::future::BoxFuture;
 use governor::{DefaultDirectRateLimiter, Quota};
@@ -186,11 +187,13 @@ impl DnsSource {
                             .is_some_and(|s| s.starts_with("Success"))
                     })
                     .count();
-                Ok(match reports.len() {
-                    0 => Health::Unknown,
-                    n if ok * 2 > n => Health::Healthy,
-                    _ => Health::Unhealthy,
-                })
+                Ok(verdict(ok, reports.len()))
+            }
+            // Calculated and CloudWatch-alarm checks have no checkers to ask: Route53 refuses
+            // the call for them. Their verdict comes from the metric alone.
+            Err(e) if e.as_service_error().and_then(|se| se.code()) == Some("InvalidInput") => {
+                tracing::debug!(health_check = id, "no checkers to ask: health unknown until its metric");
+                Ok(Health::Unknown)
             }
             Err(e) => {
                 let e = from_sdk("route53 GetHealthCheckStatus", e);
@@ -203,6 +206,40 @@ impl DnsSource {
             }
         }
     }
+}
+
+/// Route53 considers an endpoint healthy when more than 18 % of its checkers report it healthy
+/// ("How Amazon Route 53 determines whether a health check is healthy").
+fn verdict(healthy_reports: usize, reports: usize) -> Health {
+    match reports {
+        0 => Health::Unknown,
+        n if healthy_reports * 100 > n * 18 => Health::Healthy,
+        _ => Health::Unhealthy,
+    }
+}
+
+/// A domain name as Route53 returns it, with its escapes (`\052` for `*`, `\ddd` octal for
+/// any character other than a–z, 0–9, `-` and `_`) turned back into characters.
+pub fn unescape_name(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let octal = bytes.get(i + 1..i + 4).filter(|d| {
+            bytes[i] == b'\\' && d.iter().all(|c| (b'0'..=b'7').contains(c))
+        });
+        match octal.and_then(|d| u8::from_str_radix(std::str::from_utf8(d).ok()?, 8).ok()) {
+            Some(b) => {
+                out.push(b);
+                i += 4;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn policy(r: &r53::types::ResourceRecordSet) -> RoutingPolicy {
@@ -271,9 +308,11 @@ fn record_sets(
         let rtype = r.r#type().as_str().to_string();
         let entry = record(r, health_of(r));
         match sets.last_mut() {
-            Some(s) if s.name == r.name() && s.rtype == rtype => s.records.push(entry),
+            Some(s) if s.name == unescape_name(r.name()) && s.rtype == rtype => {
+                s.records.push(entry)
+            }
             _ => sets.push(RecordSet {
-                name: r.name().to_string(),
+                name: unescape_name(r.name()),
                 rtype,
                 policy: policy(r),
                 records: vec![entry],
@@ -318,7 +357,7 @@ impl Source<DnsView> for DnsSource {
                     .iter()
                     .zip(&raw)
                     .map(|(z, records)| HostedZone {
-                        name: z.name().to_string(),
+                        name: unescape_name(z.name()),
                         id: z.id().trim_start_matches("/hostedzone/").to_string(),
                         private: z.config().is_some_and(|c| c.private_zone()),
                         record_sets: record_sets(records, health_of),
@@ -326,5 +365,30 @@ impl Source<DnsView> for DnsSource {
                     .collect(),
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_check_is_healthy_when_more_than_18_percent_of_checkers_say_so() {
+        // 16 checkers: 3 is 18.75 % (healthy), 2 is 12.5 % (unhealthy).
+        assert_eq!(verdict(3, 16), Health::Healthy);
+        assert_eq!(verdict(2, 16), Health::Unhealthy);
+        // Exactly 18 % is not more than 18 %.
+        assert_eq!(verdict(9, 50), Health::Unhealthy);
+        assert_eq!(verdict(10, 50), Health::Healthy);
+        assert_eq!(verdict(0, 0), Health::Unknown);
+    }
+
+    #[test]
+    fn route53_escapes_in_names_are_shown_as_characters() {
+        assert_eq!(unescape_name("\\052.example.com."), "*.example.com.");
+        assert_eq!(unescape_name("a\\100b.example."), "a@b.example.");
+        assert_eq!(unescape_name("plain-name_1.example."), "plain-name_1.example.");
+        // Not an escape: left as it is.
+        assert_eq!(unescape_name("odd\\9.example."), "odd\\9.example.");
     }
 }

@@ -118,7 +118,12 @@ fn group_rows(tg: &TargetGroup, live: bool, names: &Names, rows: &mut Vec<Row>) 
                 az_summary(&by_az),
                 if az_down { Role::Problem } else { Role::Muted },
             ),
-            Cell::new(tg.port.to_string()),
+            // A Lambda group has neither port nor protocol.
+            Cell::new(if tg.port == 0 {
+                "—".to_string()
+            } else {
+                tg.port.to_string()
+            }),
         ],
     ));
     for t in &tg.targets {
@@ -128,7 +133,9 @@ fn group_rows(tg: &TargetGroup, live: bool, names: &Names, rows: &mut Vec<Row>) 
 
 /// "5xx 3 · 120 ms · HTTP instance · delay 300s": load first, it changes; then the setup.
 fn group_detail(tg: &TargetGroup) -> Cell {
-    let mut setup = format!("{} {}", clean(&tg.protocol), clean(&tg.target_type));
+    let mut setup = format!("{} {}", clean(&tg.protocol), clean(&tg.target_type))
+        .trim()
+        .to_string();
     if let Some(secs) = tg.deregistration_delay_secs {
         setup.push_str(&format!(" · delay {secs}s"));
     }

@@ -56,6 +56,8 @@ struct State {
     events: Vec<InstanceEvent>,
     /// Operations refused as a least-privilege role would (`AccessDenied`).
     denied: HashSet<String>,
+    /// Regions where every call is refused, as an SCP that denies unused regions refuses them.
+    denied_regions: HashSet<String>,
     /// Target group ARN → (type, health checks enabled), read from the emulator once.
     groups: HashMap<String, (String, bool)>,
     /// (group ARN, ip) → the zone it was registered in: AWS describes an ip target with its
@@ -149,9 +151,22 @@ impl StrictAws {
         self.lock().denied.insert(operation.to_string());
     }
 
+    /// Refuses every call signed for `region` with `AccessDenied`, as an SCP denying the
+    /// regions an account does not use does.
+    pub fn deny_region(&self, region: &str) {
+        self.lock().denied_regions.insert(region.to_string());
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// The region a request is signed for: `Credential=KEY/DATE/REGION/SERVICE/aws4_request`.
+fn signed_region(r: &Request) -> Option<String> {
+    let auth = r.header("authorization")?;
+    let scope = auth.split("Credential=").nth(1)?;
+    scope.split('/').nth(2).map(str::to_string)
 }
 
 /// Which AWS protocol (and so which error shape) a request speaks.
@@ -211,7 +226,7 @@ fn answer(r: &Request, upstream: &str, state: &Mutex<State>) -> Option<Vec<u8>> 
         .requests
         .push((op.clone(), params.batch_size(&op)));
     // What a test arranged (a denied permission, a vanished group) is no refusal of a rule.
-    if let Some((status, code, message)) = arranged(&op, &params, proto, state) {
+    if let Some((status, code, message)) = arranged(&op, &params, r, proto, state) {
         return Some(error_reply(proto, status, &code, &message));
     }
     if let Some((status, code, message)) = check(&op, &params, r, upstream, state) {
@@ -347,9 +362,16 @@ fn denied(op: &str, proto: Protocol) -> Refused {
     )
 }
 
-fn arranged(op: &str, p: &Params, proto: Protocol, state: &Mutex<State>) -> Option<Refused> {
+fn arranged(
+    op: &str,
+    p: &Params,
+    r: &Request,
+    proto: Protocol,
+    state: &Mutex<State>,
+) -> Option<Refused> {
     let s = lock(state);
-    if s.denied.contains(op) {
+    let region_denied = signed_region(r).is_some_and(|region| s.denied_regions.contains(&region));
+    if s.denied.contains(op) || region_denied {
         return Some(denied(op, proto));
     }
     let arn = p.get("TargetGroupArn")?;

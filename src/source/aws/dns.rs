@@ -192,7 +192,10 @@ impl DnsSource {
             // Calculated and CloudWatch-alarm checks have no checkers to ask: Route53 refuses
             // the call for them. Their verdict comes from the metric alone.
             Err(e) if e.as_service_error().and_then(|se| se.code()) == Some("InvalidInput") => {
-                tracing::debug!(health_check = id, "no checkers to ask: health unknown until its metric");
+                tracing::debug!(
+                    health_check = id,
+                    "no checkers to ask: health unknown until its metric"
+                );
                 Ok(Health::Unknown)
             }
             Err(e) => {
@@ -225,9 +228,9 @@ pub fn unescape_name(name: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let octal = bytes.get(i + 1..i + 4).filter(|d| {
-            bytes[i] == b'\\' && d.iter().all(|c| (b'0'..=b'7').contains(c))
-        });
+        let octal = bytes
+            .get(i + 1..i + 4)
+            .filter(|d| bytes[i] == b'\\' && d.iter().all(|c| (b'0'..=b'7').contains(c)));
         match octal.and_then(|d| u8::from_str_radix(std::str::from_utf8(d).ok()?, 8).ok()) {
             Some(b) => {
                 out.push(b);
@@ -387,7 +390,10 @@ mod tests {
     fn route53_escapes_in_names_are_shown_as_characters() {
         assert_eq!(unescape_name("\\052.example.com."), "*.example.com.");
         assert_eq!(unescape_name("a\\100b.example."), "a@b.example.");
-        assert_eq!(unescape_name("plain-name_1.example."), "plain-name_1.example.");
+        assert_eq!(
+            unescape_name("plain-name_1.example."),
+            "plain-name_1.example."
+        );
         // Not an escape: left as it is.
         assert_eq!(unescape_name("odd\\9.example."), "odd\\9.example.");
     }

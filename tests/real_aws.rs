@@ -1,0 +1,427 @@
+//! States real accounts have and the emulator alone never produces, made through the strict AWS
+//! layer (`support/strict.rs`) and shown as an operator must read them: a Lambda group with
+//! health checks off, a group reached only by a listener rule, a live group with no target, a
+//! terminated instance still registered, a completed maintenance event, a group deleted in the
+//! middle of a refresh, a region an SCP denies; and drains that AWS accepts for targets whose
+//! zone was never learned and for an ALB behind an NLB.
+
+mod support;
+
+use aws_sdk_elasticloadbalancingv2 as elb;
+use elb::types::{Action, ActionTypeEnum, RuleCondition, TargetDescription, TargetTypeEnum};
+use opsconsole::action::{Mutation, TargetRef};
+use opsconsole::model::{TargetState, TargetsView};
+use opsconsole::source::Session;
+use opsconsole::source::aws;
+use support::seed::{TOKYO, VIRGINIA};
+use support::{InstanceEvent, Moto, Seeded, console_options, seed_scenarios};
+
+async fn session(moto: &Moto, read_only: bool) -> Session {
+    aws::connect(&console_options(&moto.endpoint, read_only))
+        .await
+        .expect("connect")
+}
+
+fn elb_client(conf: &aws_config::SdkConfig) -> elb::Client {
+    elb::Client::new(conf)
+}
+
+/// The extra groups, attached to mt-alb's HTTPS listener by rules.
+struct Extras {
+    lambda_tg: String,
+    terminated_id: String,
+}
+
+/// Adds to the seeded estate: a Lambda group (health checks off, AWS's default for Lambda), a
+/// group holding only a stopped instance reached by a path rule, a group with no target reached
+/// by a host rule, and a terminated instance left registered beside a running one.
+async fn add_real_states(moto: &Moto, seeded: &Seeded) -> Extras {
+    let conf = moto.sdk_config(TOKYO).await;
+    let c = elb_client(&conf);
+    let lb = seeded.load_balancer("mt-alb");
+    let vpc = seeded
+        .vpcs
+        .iter()
+        .find(|v| v.name == lb.vpc)
+        .expect("mt-alb's vpc");
+    let listener = &lb.listeners[0].arn;
+    let group = |name: &str, kind: TargetTypeEnum| {
+        let mut b = c.create_target_group().name(name).target_type(kind.clone());
+        if kind != TargetTypeEnum::Lambda {
+            b = b
+                .protocol(elb::types::ProtocolEnum::Http)
+                .port(80)
+                .vpc_id(&vpc.id);
+        }
+        b
+    };
+    let arn = |out: elb::operation::create_target_group::CreateTargetGroupOutput| {
+        out.target_groups()[0]
+            .target_group_arn()
+            .expect("group arn")
+            .to_string()
+    };
+    let lambda_tg = arn(group("api-lambda-tg", TargetTypeEnum::Lambda)
+        .send()
+        .await
+        .expect("lambda group"));
+    let rule_tg = arn(group("mt-api-tg", TargetTypeEnum::Instance)
+        .send()
+        .await
+        .expect("rule group"));
+    let empty_tg = arn(group("mt-empty-tg", TargetTypeEnum::Instance)
+        .send()
+        .await
+        .expect("empty group"));
+    for (priority, field, value, tg) in [
+        (10, "path-pattern", "/lambda/*", &lambda_tg),
+        (20, "path-pattern", "/api/*", &rule_tg),
+        (30, "host-header", "empty.example.jp", &empty_tg),
+    ] {
+        c.create_rule()
+            .listener_arn(listener)
+            .priority(priority)
+            .conditions(RuleCondition::builder().field(field).values(value).build())
+            .actions(
+                Action::builder()
+                    .r#type(ActionTypeEnum::Forward)
+                    .target_group_arn(tg)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("listener rule");
+    }
+    // A Lambda target: its id is the function ARN, with no port and no zone.
+    c.register_targets()
+        .target_group_arn(&lambda_tg)
+        .targets(
+            TargetDescription::builder()
+                .id("arn:aws:lambda:ap-northeast-1:123456789012:function:api")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("register lambda");
+    // Two instances launched: one serves the /api/* rule alone and is then stopped (the group
+    // has no healthy target); one is registered beside mt-web-01 in mt-web-tg and terminated.
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let run = ec2
+        .run_instances()
+        .image_id("ami-12345678")
+        .min_count(2)
+        .max_count(2)
+        .subnet_id(&vpc.subnets[0].id)
+        .send()
+        .await
+        .expect("run instances");
+    let ids: Vec<String> = run
+        .instances()
+        .iter()
+        .filter_map(|i| i.instance_id())
+        .map(str::to_string)
+        .collect();
+    let (stopped, terminated_id) = (ids[0].clone(), ids[1].clone());
+    for (tg, id) in [
+        (rule_tg.as_str(), &stopped),
+        (
+            seeded.target_group("mt-web-tg").arn.as_str(),
+            &terminated_id,
+        ),
+    ] {
+        c.register_targets()
+            .target_group_arn(tg)
+            .targets(TargetDescription::builder().id(id).port(80).build())
+            .send()
+            .await
+            .expect("register");
+    }
+    ec2.stop_instances()
+        .instance_ids(&stopped)
+        .send()
+        .await
+        .expect("stop");
+    ec2.terminate_instances()
+        .instance_ids(&terminated_id)
+        .send()
+        .await
+        .expect("terminate");
+    Extras {
+        lambda_tg,
+        terminated_id,
+    }
+}
+
+fn group<'a>(view: &'a TargetsView, arn: &str) -> &'a opsconsole::model::TargetGroup {
+    view.load_balancers
+        .iter()
+        .flat_map(|lb| &lb.target_groups)
+        .find(|g| g.arn == arn)
+        .unwrap_or_else(|| panic!("group {arn} not in the view"))
+}
+
+/// The estate with every real-account state, as the snapshot an operator pastes into an
+/// incident shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_of_real_account_states_tells_the_truth() {
+    let moto = Moto::start();
+    let seeded = seed_scenarios(&moto).await;
+    let extras = add_real_states(&moto, &seeded).await;
+    let web01 = seeded.instance("mt-web-01");
+    let web02 = seeded.instance("mt-web-02");
+    moto.strict.add_instance_event(InstanceEvent {
+        instance_id: web01.id.clone(),
+        code: "system-reboot".into(),
+        description: "[Completed] scheduled reboot".into(),
+        not_before: "2026-11-20T02:00:00.000Z".into(),
+    });
+    moto.strict.add_instance_event(InstanceEvent {
+        instance_id: web02.id.clone(),
+        code: "instance-retirement".into(),
+        description: "The instance is running on degraded hardware".into(),
+        not_before: "2030-01-10T02:00:00.000Z".into(),
+    });
+    let session = session(&moto, true).await;
+    let view = session.sources.targets.fetch().await.expect("targets");
+
+    // Lambda: no port, no zone, served unchecked.
+    let lambda = group(&view, &extras.lambda_tg);
+    assert_eq!(lambda.targets.len(), 1);
+    let l = &lambda.targets[0];
+    assert_eq!(l.state, TargetState::Unavailable);
+    assert_eq!(l.reason.as_deref(), Some("Target.HealthCheckDisabled"));
+    assert!(l.is_unchecked());
+    assert_eq!(l.registration.port, None, "a Lambda target has no port");
+    assert!(!lambda.health().is_down(), "{}", lambda.health().describe());
+
+    // The terminated instance did not cost the other targets their zones.
+    let web = group(&view, &seeded.target_group("mt-web-tg").arn);
+    let zone_of = |id: &str| {
+        web.targets
+            .iter()
+            .find(|t| t.id == id)
+            .and_then(|t| t.az.clone())
+    };
+    assert_eq!(zone_of(&web01.id), Some(web01.az.clone()));
+    assert_eq!(zone_of(&extras.terminated_id), None);
+
+    let options = opsconsole::snapshot::Options {
+        log_backlog: 10,
+        journal: None,
+        since: chrono::Duration::minutes(15),
+        intervals: vec![],
+    };
+    let collected = opsconsole::snapshot::collect(&session, &options).await;
+    let problems: Vec<String> = collected
+        .problems
+        .iter()
+        .map(|p| format!("{} {} {}", p.severity.as_str(), p.subject, p.text))
+        .collect();
+    let about =
+        |name: &str| -> Vec<&String> { problems.iter().filter(|p| p.contains(name)).collect() };
+    assert!(
+        about("api-lambda-tg").is_empty(),
+        "a Lambda group with health checks off is no problem: {problems:#?}"
+    );
+    assert!(
+        about("mt-api-tg")
+            .iter()
+            .any(|p| p.starts_with("DOWN") && p.contains("no healthy target")),
+        "a group served by a path rule with no healthy target is DOWN: {problems:#?}"
+    );
+    assert!(
+        about("mt-empty-tg")
+            .iter()
+            .any(|p| p.starts_with("DOWN") && p.contains("no target registered")),
+        "a live group with no target is DOWN: {problems:#?}"
+    );
+    assert!(
+        !problems.iter().any(|p| p.contains("Completed")),
+        "a completed event is not upcoming: {problems:#?}"
+    );
+    let instances = collected.world.instances.value.as_ref().expect("instances");
+    let events_of = |id: &str| {
+        instances
+            .instances
+            .iter()
+            .find(|i| i.id == id)
+            .map(|i| i.events.len())
+    };
+    assert_eq!(events_of(&web01.id), Some(0), "completed event listed");
+    assert_eq!(events_of(&web02.id), Some(1), "upcoming event missing");
+
+    let md = opsconsole::snapshot::render(
+        &collected,
+        opsconsole::snapshot::Format::Md,
+        chrono::Utc::now(),
+    );
+    assert!(md.contains("path /api/\\* → mt-api-tg"), "{md}");
+    assert!(md.contains("host empty.example.jp → mt-empty-tg"), "{md}");
+    assert!(!md.contains("| all"), "no made-up zone 'all': {md}");
+}
+
+/// A group deleted between the listing and its health read (every blue/green deployment) is
+/// dropped from that refresh; everything else stands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_deleted_mid_refresh_is_dropped_and_the_rest_stands() {
+    let moto = Moto::start();
+    let seeded = seed_scenarios(&moto).await;
+    let gone = seeded.target_group("hwi-tg2").arn.clone();
+    moto.strict.vanish_target_group(&gone);
+    let session = session(&moto, true).await;
+    let view = session.sources.targets.fetch().await.expect("targets");
+    let groups: Vec<&str> = view
+        .load_balancers
+        .iter()
+        .flat_map(|lb| &lb.target_groups)
+        .map(|g| g.name.as_str())
+        .collect();
+    assert!(!groups.contains(&"hwi-tg2"), "{groups:?}");
+    assert!(groups.contains(&"hwi-tg1"), "{groups:?}");
+    assert_eq!(groups.len(), seeded.target_groups.len() - 1, "{groups:?}");
+    assert!(view.unreadable.is_empty(), "{:?}", view.unreadable);
+}
+
+/// A region an SCP denies shows as not read, with its error, beside the region that was read;
+/// the WAF panel keeps the regions it could read when CloudFront's us-east-1 is denied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denied_region_is_its_own_error_beside_the_regions_that_were_read() {
+    let moto = Moto::start();
+    let seeded = seed_scenarios(&moto).await;
+    moto.strict.deny_region(VIRGINIA);
+    let session = session(&moto, true).await;
+    let view = session.sources.targets.fetch().await.expect("targets");
+    assert_eq!(view.unreadable.len(), 1, "{:?}", view.unreadable);
+    assert_eq!(view.unreadable[0].place, VIRGINIA);
+    assert!(view.unreadable[0].error.contains("AccessDenied"));
+    assert_eq!(view.unreadable[0].data_from, None);
+    assert!(
+        view.load_balancers.iter().all(|lb| lb.region == TOKYO)
+            && view.load_balancers.len() == seeded.load_balancers_in(TOKYO).len()
+    );
+    let waf = session.sources.waf.fetch().await.expect("waf");
+    let places: Vec<&str> = waf.unreadable.iter().map(|u| u.place.as_str()).collect();
+    assert!(places.contains(&VIRGINIA), "{places:?}");
+    assert!(places.contains(&"CloudFront (us-east-1)"), "{places:?}");
+    assert!(waf.acls.iter().any(|a| a.region == TOKYO));
+
+    // Once the region answers again, its data comes back; while it fails after that, its last
+    // data stays with the time it was read.
+    let table = opsconsole::view::targets::table(&view, &Default::default());
+    assert!(
+        table.rows[0].cells[0].text.contains("us-east-1: not read"),
+        "the unreadable region leads the panel"
+    );
+}
+
+/// Drains AWS accepts: an instance target whose zone the console never learned (no
+/// `ec2:DescribeInstances`), and the ALB registered behind an NLB. The strict layer refuses a
+/// zone for either, as AWS does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drains_aws_accepts_for_targets_whose_zone_was_never_learned() {
+    let moto = Moto::start();
+    let seeded = seed_scenarios(&moto).await;
+    moto.strict.deny("DescribeInstances");
+    let session = session(&moto, false).await;
+    let executor = session.executor.clone().expect("a writable session");
+    let view = session.sources.targets.fetch().await.expect("targets");
+    let target = |group: &str, id: &str| -> TargetRef {
+        for lb in &view.load_balancers {
+            for tg in &lb.target_groups {
+                if tg.name == group
+                    && let Some(t) = tg.targets.iter().find(|t| t.id == id)
+                {
+                    return TargetRef::of(lb, tg, t);
+                }
+            }
+        }
+        panic!("{id} not in {group}")
+    };
+    let web01 = target("mt-web-tg", &seeded.instance("mt-web-01").id);
+    assert_eq!(web01.az, None, "EC2 was denied: the zone is not known");
+    let alb = target(
+        "trace-handy-alb-tg",
+        &seeded.load_balancer("trace-member-alb").arn,
+    );
+    assert_eq!(alb.az, None);
+    for t in [web01, alb] {
+        executor
+            .execute(&Mutation::Drain { target: t.clone() })
+            .await
+            .unwrap_or_else(|e| panic!("drain {}: {}", t.id, e.message));
+        executor
+            .execute(&Mutation::Register { target: t.clone() })
+            .await
+            .unwrap_or_else(|e| panic!("register {}: {}", t.id, e.message));
+    }
+    assert_eq!(moto.strict.calls_to("DeregisterTargets"), 2);
+    assert!(
+        moto.strict.refusals().is_empty(),
+        "{:?}",
+        moto.strict.refusals()
+    );
+}
+
+/// The layer itself: a target sent with a zone AWS refuses is refused with AWS's code, and the
+/// console's own refusal check would catch it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_strict_layer_refuses_what_aws_refuses() {
+    let moto = Moto::start();
+    let seeded = seed_scenarios(&moto).await;
+    let conf = moto.sdk_config(TOKYO).await;
+    let c = elb_client(&conf);
+    let tg = seeded.target_group("mt-web-tg");
+    let err = c
+        .deregister_targets()
+        .target_group_arn(&tg.arn)
+        .targets(
+            TargetDescription::builder()
+                .id(&tg.targets[0].id)
+                .port(80)
+                .availability_zone("all")
+                .build(),
+        )
+        .send()
+        .await
+        .expect_err("AWS refuses a zone for an instance target");
+    assert!(format!("{err:?}").contains("ValidationError"), "{err:?}");
+    let err = c
+        .describe_target_health()
+        .target_group_arn(&tg.arn)
+        .targets(
+            TargetDescription::builder()
+                .id(&tg.targets[0].id)
+                .port(0)
+                .build(),
+        )
+        .send()
+        .await
+        .expect_err("port 0 is out of range");
+    assert!(format!("{err:?}").contains("ValidationError"), "{err:?}");
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let err = ec2
+        .describe_instances()
+        .instance_ids(&seeded.instance("mt-web-01").id)
+        .instance_ids("i-0123456789abcdef0")
+        .send()
+        .await
+        .expect_err("an unknown id fails the whole call");
+    assert!(
+        format!("{err:?}").contains("InvalidInstanceID.NotFound"),
+        "{err:?}"
+    );
+    let refused: Vec<String> = moto
+        .strict
+        .take_refusals()
+        .into_iter()
+        .map(|r| format!("{} {}", r.operation, r.code))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            "DeregisterTargets ValidationError",
+            "DescribeTargetHealth ValidationError",
+            "DescribeInstances InvalidInstanceID.NotFound"
+        ]
+    );
+}

@@ -462,6 +462,12 @@ async fn metric_queries_are_batched_by_500() {
         let total: f64 = s.iter().map(|(_, v)| v).sum();
         assert_eq!(total, i as f64, "series {i}");
     }
+    // Counted on the wire: two calls of at most 500 queries (the strict layer refuses more,
+    // as AWS does).
+    let sizes = moto.strict.batch_sizes("GetMetricData");
+    assert_eq!(sizes.len(), 2, "{sizes:?}");
+    assert!(sizes.iter().all(|n| *n <= 500), "{sizes:?}");
+    assert_eq!(sizes.iter().sum::<usize>(), 520, "{sizes:?}");
 }
 
 /// The snapshot of the seeded stacks lists their real problems at the top, and its JSON passes

@@ -514,7 +514,7 @@ async fn emulators_are_isolated_and_stop_on_drop() {
     let after_reset = cidrs(in_a.describe_vpcs().send().await.expect("DescribeVpcs a"));
     assert!(!after_reset.contains(&"10.99.0.0/16".to_string()));
 
-    let port = b.port;
+    let port = b.emulator_port;
     drop(b);
     let refused = std::net::TcpStream::connect_timeout(
         &std::net::SocketAddr::from(([127, 0, 0, 1], port)),

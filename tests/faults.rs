@@ -49,6 +49,41 @@ struct Facts {
     instances: Vec<(String, String)>,
 }
 
+/// The places a view could not read this time (regions, WAF scopes), with their errors.
+trait Partial {
+    fn unread(&self) -> Vec<String>;
+}
+
+impl Partial for opsconsole::model::TargetsView {
+    fn unread(&self) -> Vec<String> {
+        self.unreadable
+            .iter()
+            .map(|u| format!("{}: {}", u.place, u.error))
+            .collect()
+    }
+}
+
+impl Partial for opsconsole::model::WafView {
+    fn unread(&self) -> Vec<String> {
+        self.unreadable
+            .iter()
+            .map(|u| format!("{}: {}", u.place, u.error))
+            .collect()
+    }
+}
+
+impl Partial for opsconsole::model::DnsView {
+    fn unread(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+impl Partial for opsconsole::model::InstancesView {
+    fn unread(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
 async fn facts(session: &Session, proxy: Option<&FaultProxy>) -> Facts {
     let s = &session.sources;
     let mut failures = Vec::new();
@@ -57,6 +92,11 @@ async fn facts(session: &Session, proxy: Option<&FaultProxy>) -> Facts {
             let mut got = None;
             for _ in 0..ATTEMPTS {
                 match fetch_once($source.as_ref()).await {
+                    // A place not read this time is shown with its error beside the others:
+                    // the panel has not converged yet.
+                    Ok(v) if !Partial::unread(&v).is_empty() => {
+                        failures.push(Partial::unread(&v).join("; "));
+                    }
                     Ok(v) => {
                         got = Some(v);
                         break;

@@ -40,6 +40,8 @@ pub struct Moto {
     pub endpoint: String,
     /// The strict layer's port.
     pub port: u16,
+    /// The emulator's own port, behind the strict layer.
+    pub emulator_port: u16,
     /// What AWS would refuse, refused; what moto cannot produce, arranged.
     pub strict: super::strict::StrictAws,
     child: Child,
@@ -84,6 +86,7 @@ impl Moto {
                     return Moto {
                         endpoint: strict.endpoint.clone(),
                         port: strict.port,
+                        emulator_port: port,
                         strict,
                         child,
                         log,

@@ -73,7 +73,7 @@ pub struct ElbSource {
     /// Attributes not read yet that a refresh reads (none in a snapshot: only draining groups).
     attribute_reads: usize,
     /// Each region's last answer and when it was read, shown while the region cannot be read.
-    last_read: Mutex<HashMap<String, (DateTime<Utc>, Vec<LoadBalancer>)>>,
+    last_read: super::LastRead<LoadBalancer>,
 }
 
 /// One ELBv2 read of a refresh, queued with the others.

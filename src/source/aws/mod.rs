@@ -20,6 +20,11 @@ pub use error::from_sdk;
 pub use executor::{AwsExecutor, ReadAcl, with_rule_changed};
 
 use super::{Session, Sources};
+
+/// Each place's (region's, WAF scope's) last answer and when it was read: what a panel keeps
+/// showing, beside that place's error, while the place cannot be read.
+type LastRead<T> =
+    std::sync::Mutex<std::collections::HashMap<String, (chrono::DateTime<chrono::Utc>, Vec<T>)>>;
 use crate::model::Scope;
 use std::sync::Arc;
 

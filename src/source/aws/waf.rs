@@ -73,7 +73,7 @@ struct Counts {
 pub struct WafSource {
     places: Vec<Place>,
     /// Each place's last ACLs and when they were read, shown while it cannot be read.
-    last_read: Mutex<HashMap<String, (DateTime<Utc>, Vec<CachedAcl>)>>,
+    last_read: super::LastRead<CachedAcl>,
     window_minutes: u32,
     acls: Mutex<HashMap<String, CachedAcl>>,
     counts: Mutex<Counts>,

@@ -4,10 +4,10 @@
 //! never comes back) or a truncated body. Which calls fail is drawn from a seeded generator, so
 //! a failing run can be repeated.
 
-use super::wire::{Request, forward, read_request, reply};
+use super::wire::{Request, forward, listen, read_request, reply};
 use std::collections::HashMap;
 use std::io::{BufReader, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -94,22 +94,13 @@ pub struct FaultProxy {
 
 impl FaultProxy {
     pub fn start(upstream: &str, plan: FaultPlan, seed: u64) -> FaultProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind fault proxy");
-        let port = listener.local_addr().expect("proxy addr").port();
         let state = Arc::new(Mutex::new(State {
             plan,
             rng: seed.max(1),
             injected: HashMap::new(),
             calls: 0,
         }));
-        let upstream = upstream.to_string();
-        let shared = state.clone();
-        thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                let (state, upstream) = (shared.clone(), upstream.clone());
-                thread::spawn(move || serve(client, &upstream, &state));
-            }
-        });
+        let port = listen(upstream, state.clone(), serve);
         FaultProxy {
             endpoint: format!("http://127.0.0.1:{port}"),
             state,

@@ -21,12 +21,11 @@
 //! `unavailable` / `Target.HealthCheckDisabled`; instance and alb targets are described without
 //! a zone. On request: target groups that vanish between list and read, scheduled events.
 
-use super::wire::{Request, forward, read_request, reply};
+use super::wire::{Request, forward, listen, read_request, reply};
 use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::Duration;
 
 /// A request the layer refused, as the client was told.
@@ -75,17 +74,8 @@ pub struct StrictAws {
 impl StrictAws {
     /// Serves 127.0.0.1:<free port>, passing what AWS would accept on to `upstream` (host:port).
     pub fn start(upstream: &str) -> StrictAws {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind strict AWS layer");
-        let port = listener.local_addr().expect("strict layer addr").port();
         let state = Arc::new(Mutex::new(State::default()));
-        let upstream = upstream.to_string();
-        let shared = state.clone();
-        thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                let (state, upstream) = (shared.clone(), upstream.clone());
-                thread::spawn(move || serve(client, &upstream, &state));
-            }
-        });
+        let port = listen(upstream, state.clone(), serve);
         StrictAws {
             endpoint: format!("http://127.0.0.1:{port}"),
             port,

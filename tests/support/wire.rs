@@ -2,8 +2,28 @@
 //! to the emulator on a fresh connection, and replies written in AWS's own shapes.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// Serves 127.0.0.1:<free port> on a thread, each connection on its own thread through
+/// `serve(client, upstream, state)`; returns the port.
+pub fn listen<S: Send + 'static>(
+    upstream: &str,
+    state: Arc<Mutex<S>>,
+    serve: fn(TcpStream, &str, &Mutex<S>),
+) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a test proxy on 127.0.0.1");
+    let port = listener.local_addr().expect("test proxy address").port();
+    let upstream = upstream.to_string();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let (state, upstream) = (state.clone(), upstream.clone());
+            std::thread::spawn(move || serve(client, &upstream, &state));
+        }
+    });
+    port
+}
 
 pub struct Request {
     pub head: String,

@@ -298,12 +298,18 @@ impl WafSource {
             let mut queries = Vec::new();
             let mut keys = Vec::new();
             for (place, cached) in &group {
-                for rule in &cached.acl.rules {
+                // Each rule by its metric name, then the ACL's own totals (`Rule=ALL`, the
+                // default action included).
+                let rules = cached.acl.rules.iter().map(|rule| {
                     let metric_name = cached
                         .metric_names
                         .get(&rule.name)
                         .cloned()
                         .unwrap_or_else(|| rule.name.clone());
+                    (rule.name.clone(), metric_name)
+                });
+                let all = std::iter::once((ACL_TOTALS.to_string(), "ALL".to_string()));
+                for (key, metric_name) in rules.chain(all) {
                     for metric in ["AllowedRequests", "BlockedRequests", "CountedRequests"] {
                         let mut dimensions = vec![
                             ("WebACL", cached.acl.name.clone()),
@@ -319,25 +325,8 @@ impl WafSource {
                             stat: "Sum",
                         });
                     }
-                    keys.push((cached.acl.id.clone(), rule.name.clone()));
+                    keys.push((cached.acl.id.clone(), key));
                 }
-                // The ACL's own totals, default action included.
-                for metric in ["AllowedRequests", "BlockedRequests", "CountedRequests"] {
-                    let mut dimensions = vec![
-                        ("WebACL", cached.acl.name.clone()),
-                        ("Rule", "ALL".to_string()),
-                    ];
-                    if place.scope == WafScope::Regional {
-                        dimensions.push(("Region", place.region.clone()));
-                    }
-                    queries.push(MetricQuery {
-                        namespace: "AWS/WAFV2",
-                        metric,
-                        dimensions,
-                        stat: "Sum",
-                    });
-                }
-                keys.push((cached.acl.id.clone(), ACL_TOTALS.to_string()));
             }
             let results =
                 metrics::fetch(&client, &queries, start, end, METRIC_PERIOD_SECS as i32).await?;

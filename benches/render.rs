@@ -143,6 +143,7 @@ fn targets_view(scale: Scale) -> TargetsView {
                         port: 80,
                         target_type: "instance".into(),
                         deregistration_delay_secs: Some(300),
+                        cross_zone: None,
                         targets,
                         metrics: (g % 3 == 0).then_some(TargetGroupMetrics {
                             minutes: 5,

@@ -380,6 +380,7 @@ fn group(g: Group) -> m::TargetGroup {
         port: g.port,
         target_type: g.target_type,
         deregistration_delay_secs: g.delay,
+        cross_zone: None,
         targets: g.targets.into_iter().map(target).collect(),
         metrics: g.metrics.map(
             |(minutes, healthy, unhealthy, errors, ms)| m::TargetGroupMetrics {

@@ -1,7 +1,7 @@
 //! What a drain would leave behind, so the confirmation can say it before anything changes.
 
 use super::TargetRef;
-use crate::model::{TargetState, TargetsView};
+use crate::model::{LbKind, TargetState, TargetsView};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DrainImpact {
@@ -15,17 +15,28 @@ pub struct DrainImpact {
     pub other_groups: Vec<String>,
     /// `None`: not read yet.
     pub deregistration_delay_secs: Option<u32>,
-    /// The target is healthy and would leave its group or its zone with none.
+    /// Whether a zone left without healthy targets goes unserved: cross-zone load balancing is
+    /// off for the group (an NLB's default), or not known for an NLB. Behind an ALB (cross-zone
+    /// on unless the group turns it off) the other zones serve it, and the zone figure is
+    /// information only.
+    pub zone_unserved_when_empty: bool,
+    /// The target is healthy and would leave its group, or a zone that nothing else serves,
+    /// with none.
     pub removes_last_healthy: bool,
 }
 
 /// Computes the impact of draining `target`, or `None` if it is no longer in the view.
 pub fn drain_impact(view: &TargetsView, target: &TargetRef) -> Option<DrainImpact> {
-    let group = view
+    let (lb, group) = view
         .load_balancers
         .iter()
-        .flat_map(|lb| &lb.target_groups)
-        .find(|tg| tg.arn == target.target_group_arn)?;
+        .flat_map(|lb| lb.target_groups.iter().map(move |tg| (lb, tg)))
+        .find(|(_, tg)| tg.arn == target.target_group_arn)?;
+    let zone_unserved_when_empty = match (group.cross_zone, lb.kind) {
+        (Some(on), _) => !on,
+        (None, LbKind::Application) => false,
+        (None, _) => true,
+    };
     let this = group
         .targets
         .iter()
@@ -53,14 +64,16 @@ pub fn drain_impact(view: &TargetsView, target: &TargetRef) -> Option<DrainImpac
         .map(|tg| tg.name.clone())
         .collect();
     other_groups.dedup();
-    let removes_last_healthy =
-        healthy(&this) && (group_healthy_after == 0 || zone_healthy_after == Some(0));
+    let removes_last_healthy = healthy(&this)
+        && (group_healthy_after == 0
+            || (zone_unserved_when_empty && zone_healthy_after == Some(0)));
     Some(DrainImpact {
         group_healthy_after,
         group_total: group.targets.len(),
         zone_healthy_after,
         other_groups,
         deregistration_delay_secs: group.deregistration_delay_secs,
+        zone_unserved_when_empty,
         removes_last_healthy,
     })
 }

@@ -57,6 +57,10 @@ impl Confirmation {
                     .and_then(|v| drain_impact(v, target));
                 if let (Mutation::Drain { .. }, Some(i)) = (&mutation, impact) {
                     details.push(match (i.zone_healthy_after, &target.az) {
+                        (Some(0), Some(az)) if !i.zone_unserved_when_empty => format!(
+                            "After: {} of {} healthy left in the group, none in {az} (served from the other zones: cross-zone load balancing)",
+                            i.group_healthy_after, i.group_total
+                        ),
                         (Some(n), Some(az)) => format!(
                             "After: {} of {} healthy left in the group, {n} healthy left in {az}",
                             i.group_healthy_after, i.group_total

@@ -50,6 +50,7 @@ fn targets(right: TargetState) -> TargetsView {
                 port: 80,
                 target_type: "instance".into(),
                 deregistration_delay_secs: Some(300),
+                cross_zone: None,
                 metrics: None,
                 targets: vec![
                     target(
@@ -233,12 +234,20 @@ fn drain_asks_first_and_defaults_to_no() {
     );
 }
 
+/// The group with cross-zone load balancing turned off: a zone left without healthy targets
+/// goes unserved.
+fn targets_cross_zone_off(right: TargetState) -> TargetsView {
+    let mut v = targets(right);
+    v.load_balancers[0].target_groups[0].cross_zone = Some(false);
+    v
+}
+
 #[test]
 fn last_healthy_target_needs_its_id_typed() {
     let mut a = app(false);
     a.update(Event::Data(Data::Targets(
         t0(),
-        Ok(targets(TargetState::Unhealthy)),
+        Ok(targets_cross_zone_off(TargetState::Unhealthy)),
     )));
     select(&mut a, PanelId::Targets, "t:arn:tg/ha-web-tg:i-left:80");
     a.update(key('d'));
@@ -251,6 +260,35 @@ fn last_healthy_target_needs_its_id_typed() {
         a.update(key(c));
     }
     let effects = a.update(code(KeyCode::Enter));
+    assert!(matches!(
+        &effects[..],
+        [Effect::Execute(Mutation::Drain { .. })]
+    ));
+}
+
+/// Behind an ALB (cross-zone on unless the group turns it off) the last healthy target of a
+/// zone is served from the other zones: a plain y drains it, and the dialog says why.
+#[test]
+fn last_of_a_zone_behind_an_alb_needs_no_typed_id() {
+    let mut a = app(false);
+    a.update(Event::Data(Data::Targets(
+        t0(),
+        Ok(targets(TargetState::Unhealthy)),
+    )));
+    select(&mut a, PanelId::Targets, "t:arn:tg/ha-web-tg:i-left:80");
+    a.update(key('d'));
+    let Some(Overlay::Confirm(c)) = &a.overlay else {
+        panic!("no confirmation: {:?}", a.overlay);
+    };
+    assert_eq!(c.type_to_confirm, None, "{:?}", c.details);
+    assert!(
+        c.details
+            .iter()
+            .any(|d| d.contains("none in ap-northeast-1a (served from the other zones")),
+        "{:?}",
+        c.details
+    );
+    let effects = a.update(key('y'));
     assert!(matches!(
         &effects[..],
         [Effect::Execute(Mutation::Drain { .. })]

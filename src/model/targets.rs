@@ -110,6 +110,12 @@ pub struct TargetGroup {
     /// few groups a refresh and at once for a group with a draining target (ELBv2 has no batch
     /// call, and its request quota is shared by the whole account). `None` (`null`): not read yet.
     pub deregistration_delay_secs: Option<u32>,
+    /// Whether the load balancer sends this group's traffic across zones, once known: from the
+    /// group's `load_balancing.cross_zone.enabled` (true, false, or the load balancer's
+    /// setting), else the load balancer's (always on for an ALB; off by default for an NLB).
+    /// With it on, a zone left without healthy targets is still served from the others.
+    #[serde(default)]
+    pub cross_zone: Option<bool>,
     pub targets: Vec<Target>,
     /// CloudWatch figures over the last minutes, when known.
     #[serde(default)]
@@ -308,6 +314,7 @@ mod tests {
             port: 80,
             target_type: "instance".into(),
             deregistration_delay_secs: Some(300),
+            cross_zone: None,
             metrics: None,
             targets: vec![
                 target("i-1", "ap-northeast-1a", TargetState::Healthy),

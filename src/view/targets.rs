@@ -270,6 +270,7 @@ mod tests {
                     port: 80,
                     target_type: "instance".into(),
                     deregistration_delay_secs: Some(300),
+                    cross_zone: None,
                     metrics: None,
                     targets: vec![
                         target("i-1", "ap-northeast-1a", TargetState::Healthy),

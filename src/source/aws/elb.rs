@@ -63,7 +63,10 @@ pub struct ElbSource {
     regions: Vec<Region>,
     /// Deregistration delay per target group ARN: attributes rarely change, so they are read once
     /// per group rather than every refresh.
-    delays: Mutex<HashMap<String, u32>>,
+    delays: Mutex<HashMap<String, GroupAttributes>>,
+    /// `load_balancing.cross_zone.enabled` of network and gateway load balancers, by ARN (read
+    /// once, like the groups' attributes; an ALB's is always on).
+    lb_cross_zone: Mutex<HashMap<String, bool>>,
     /// Zone of instance targets whose health description omits it (an instance never moves).
     zones: Mutex<HashMap<String, String>>,
     /// Target group load per region, with when it was fetched.
@@ -79,6 +82,8 @@ pub struct ElbSource {
 /// One ELBv2 read of a refresh, queued with the others.
 enum Read {
     Listeners(String),
+    /// A network or gateway load balancer's attributes: whether it balances across zones.
+    LbAttributes(String),
     Health(String),
     Attributes(String),
     /// The rules of one listener (its ARN): a group reached by host or path is served too.
@@ -94,6 +99,29 @@ enum Answer {
     /// The resource (this ARN) was deleted between the listing and this read: a blue/green
     /// deployment replacing a group, a load balancer torn down.
     Gone(String),
+}
+
+/// What a group's attributes say that the console uses.
+#[derive(Clone)]
+struct GroupAttributes {
+    delay: u32,
+    /// `load_balancing.cross_zone.enabled`: "true", "false" or
+    /// "use_load_balancer_configuration" (the default); absent where not supported.
+    cross_zone: Option<String>,
+}
+
+/// Whether the load balancer sends a group's traffic across zones. `group`: `None` while the
+/// group's attributes are unread; inside, its `cross_zone` setting. An ALB always balances across
+/// zones unless the group turns it off; a network or gateway load balancer as its own attribute
+/// says (off by default).
+fn cross_zone(kind: LbKind, group: Option<Option<&str>>, lb: Option<bool>) -> Option<bool> {
+    match group {
+        Some(Some("true")) => Some(true),
+        Some(Some("false")) => Some(false),
+        Some(_) if kind == LbKind::Application => Some(true),
+        Some(_) => lb,
+        None => None,
+    }
 }
 
 /// A refresh's answers, filed by kind.
@@ -150,6 +178,7 @@ impl ElbSource {
                 })
                 .collect(),
             delays: Mutex::new(HashMap::new()),
+            lb_cross_zone: Mutex::new(HashMap::new()),
             zones: Mutex::new(HashMap::new()),
             load_cache: Mutex::new(HashMap::new()),
             metrics_every: METRIC_PERIOD_SECS,
@@ -201,6 +230,18 @@ impl ElbSource {
                 .take(self.attribute_reads)
                 .map(|arn| Read::Attributes(arn.clone())),
         );
+        // Whether a network load balancer balances across zones decides whether draining a
+        // zone's last healthy target leaves that zone unserved: read once per load balancer.
+        if self.attribute_reads > 0 {
+            let known = self.lb_cross_zone.lock().unwrap_or_else(|e| e.into_inner());
+            reads.extend(
+                lbs.iter()
+                    .filter(|lb| kind(lb) != LbKind::Application)
+                    .filter_map(|lb| lb.load_balancer_arn())
+                    .filter(|arn| !known.contains_key(*arn))
+                    .map(|arn| Read::LbAttributes(arn.to_string())),
+            );
+        }
         calls += reads.len();
         let placed = placements(&lbs, &groups);
         let (answers, load) =
@@ -264,6 +305,11 @@ impl ElbSource {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
+        let lb_cross_zone = self
+            .lb_cross_zone
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let tg_names: HashMap<&str, &str> = groups
             .iter()
             .filter_map(|g| Some((g.target_group_arn()?, g.target_group_name()?)))
@@ -309,7 +355,13 @@ impl ElbSource {
                                 &lb_names,
                                 &zones,
                             );
-                            tg.deregistration_delay_secs = delays.get(tg_arn).copied();
+                            let attributes = delays.get(tg_arn);
+                            tg.deregistration_delay_secs = attributes.map(|a| a.delay);
+                            tg.cross_zone = cross_zone(
+                                kind(lb),
+                                attributes.map(|a| a.cross_zone.as_deref()),
+                                lb_cross_zone.get(arn).copied(),
+                            );
                             tg.metrics = load.get(tg_arn).copied();
                             tg
                         })
@@ -357,9 +409,11 @@ impl ElbSource {
         futures::stream::iter(reads)
             .map(|read| async move {
                 let arn = match &read {
-                    Read::Listeners(a) | Read::Health(a) | Read::Attributes(a) | Read::Rules(a) => {
-                        a.clone()
-                    }
+                    Read::Listeners(a)
+                    | Read::Health(a)
+                    | Read::Attributes(a)
+                    | Read::Rules(a)
+                    | Read::LbAttributes(a) => a.clone(),
                 };
                 match self.read(r, read).await {
                     Err(e) if e.kind == ErrorKind::NotFound => Ok(Answer::Gone(arn)),
@@ -429,17 +483,43 @@ impl ElbSource {
                     .send()
                     .await
                     .map_err(|e| from_sdk("elbv2 DescribeTargetGroupAttributes", e))?;
-                let delay = out
-                    .attributes()
-                    .iter()
-                    .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
-                    .and_then(|a| a.value())
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(DEFAULT_DEREGISTRATION_DELAY_SECS);
+                let value = |key: &str| {
+                    out.attributes()
+                        .iter()
+                        .find(|a| a.key() == Some(key))
+                        .and_then(|a| a.value())
+                        .map(str::to_string)
+                };
+                let attributes = GroupAttributes {
+                    delay: value("deregistration_delay.timeout_seconds")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(DEFAULT_DEREGISTRATION_DELAY_SECS),
+                    cross_zone: value("load_balancing.cross_zone.enabled"),
+                };
                 self.delays
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .insert(arn.clone(), delay);
+                    .insert(arn.clone(), attributes);
+                Ok(Answer::Delay)
+            }
+            Read::LbAttributes(arn) => {
+                let out = c
+                    .describe_load_balancer_attributes()
+                    .load_balancer_arn(&arn)
+                    .send()
+                    .await
+                    .map_err(|e| from_sdk("elbv2 DescribeLoadBalancerAttributes", e))?;
+                // Off unless set: the default for network and gateway load balancers.
+                let on = out
+                    .attributes()
+                    .iter()
+                    .find(|a| a.key() == Some("load_balancing.cross_zone.enabled"))
+                    .and_then(|a| a.value())
+                    .is_some_and(|v| v == "true");
+                self.lb_cross_zone
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(arn.clone(), on);
                 Ok(Answer::Delay)
             }
         }
@@ -662,6 +742,7 @@ fn target_group(
             .map(|t| t.as_str().to_string())
             .unwrap_or_default(),
         deregistration_delay_secs: None,
+        cross_zone: None,
         metrics: None,
         targets: descriptions
             .iter()
@@ -857,5 +938,27 @@ impl Source<TargetsView> for ElbSource {
         Some(Duration::from_secs_f64(
             calls as f64 / CALLS_PER_SECOND_ON_AVERAGE,
         ))
+    }
+}
+
+#[cfg(test)]
+mod cross_zone_tests {
+    use super::*;
+
+    #[test]
+    fn cross_zone_follows_the_group_then_the_load_balancer() {
+        let alb = LbKind::Application;
+        let nlb = LbKind::Network;
+        let inherit = Some(Some("use_load_balancer_configuration"));
+        // An ALB balances across zones unless the group turns it off.
+        assert_eq!(cross_zone(alb, inherit, None), Some(true));
+        assert_eq!(cross_zone(alb, Some(Some("false")), None), Some(false));
+        // An NLB as its own attribute says, unless the group overrides it.
+        assert_eq!(cross_zone(nlb, inherit, Some(false)), Some(false));
+        assert_eq!(cross_zone(nlb, inherit, Some(true)), Some(true));
+        assert_eq!(cross_zone(nlb, Some(Some("true")), Some(false)), Some(true));
+        assert_eq!(cross_zone(nlb, inherit, None), None);
+        // Unread group attributes: not known.
+        assert_eq!(cross_zone(alb, None, None), None);
     }
 }

@@ -187,6 +187,8 @@ fn lb(
                 port: g.port,
                 target_type: g.target_type.to_string(),
                 deregistration_delay_secs: Some(g.delay),
+                // AWS's defaults: always on for an ALB, off for an NLB.
+                cross_zone: Some(kind == LbKind::Application),
                 targets: g.targets,
                 metrics: None,
             })

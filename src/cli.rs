@@ -100,6 +100,20 @@ pub struct Cli {
     /// Print the man page (roff) and exit.
     #[arg(long, hide_short_help = true)]
     pub man: bool,
+
+    /// Print the least IAM policy (JSON) the console needs, to watch or to watch and act, and
+    /// exit.
+    #[arg(long, value_name = "WHAT", value_enum, hide_short_help = true)]
+    pub iam_policy: Option<IamPolicy>,
+}
+
+/// Which IAM policy `--iam-policy` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IamPolicy {
+    /// Every panel, snapshots and the wall (read-only).
+    Watch,
+    /// Watching, plus drains, registrations and WAF toggles.
+    Act,
 }
 
 /// The full command, with the files it reads and writes listed under the options.

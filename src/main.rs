@@ -31,6 +31,11 @@ fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
+    if let Some(what) = cli.iam_policy {
+        let act = what == cli::IamPolicy::Act;
+        println!("{}", opsconsole::source::aws::permissions::policy_json(act));
+        return ExitCode::SUCCESS;
+    }
     if cli.man {
         let mut out = Vec::new();
         return match clap_mangen::Man::new(cli::command()).render(&mut out) {

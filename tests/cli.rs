@@ -368,3 +368,38 @@ fn snapshot_stats_go_to_stderr_not_into_the_snapshot() {
     // Only with --snapshot: the console has `S`.
     opsconsole().args(["--demo", "--stats"]).assert().code(2);
 }
+
+/// `--iam-policy` prints the generated policy, and the README shows exactly that output, not a
+/// hand-kept copy.
+#[test]
+fn the_iam_policy_is_printed_and_the_readme_shows_it() {
+    let out = opsconsole()
+        .args(["--iam-policy", "watch"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let watch = String::from_utf8(out).expect("utf-8");
+    serde_json::from_str::<serde_json::Value>(&watch).expect("a JSON policy");
+    assert_eq!(
+        watch.trim_end(),
+        opsconsole::source::aws::permissions::policy_json(false),
+        "the binary prints the generated policy"
+    );
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    assert!(
+        readme.contains(&format!("```json\n{}```", watch)),
+        "README.md's IAM policy is not `opsconsole --iam-policy watch` as it prints now:\n{watch}"
+    );
+    let act = opsconsole()
+        .args(["--iam-policy", "act"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let act = String::from_utf8(act).expect("utf-8");
+    assert!(act.contains("wafv2:UpdateWebACL") && !watch.contains("UpdateWebACL"));
+}

@@ -425,3 +425,88 @@ async fn the_strict_layer_refuses_what_aws_refuses() {
         ]
     );
 }
+
+/// `--iam-policy` is generated from one list of operations: a whole session (every panel, a
+/// rule's sampled requests), a drain and its undo and a WAF toggle and back, counted by the
+/// console's own interceptor, send nothing outside it, and nothing that changes the world is in
+/// the watching policy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_the_console_sends_is_in_its_iam_policy() {
+    use opsconsole::model::{RuleAction, RuleKind};
+    use opsconsole::source::aws::permissions::{Need, need_of};
+    let moto = Moto::start();
+    let seeded = seed_scenarios(&moto).await;
+    let session = session(&moto, false).await;
+    let s = &session.sources;
+    s.identity.fetch().await.expect("identity");
+    s.targets.fetch().await.expect("targets");
+    let waf = s.waf.fetch().await.expect("waf");
+    s.dns.fetch().await.expect("dns");
+    s.instances.fetch().await.expect("instances");
+    let acl = waf
+        .acls
+        .iter()
+        .find(|a| a.name == "hwi-web-acl")
+        .expect("hwi-web-acl");
+    // The emulator does not serve GetSampledRequests; the request is sent and counted all the
+    // same, which is what this test is about.
+    let _ = s.samples.sampled_requests(&acl.id, "block-xmlrpc").await;
+    let watched: Vec<(String, String)> = session
+        .stats
+        .as_ref()
+        .expect("counted")
+        .report()
+        .calls
+        .into_iter()
+        .map(|(service, op, _)| (service, op))
+        .collect();
+    for (service, op) in &watched {
+        assert_eq!(
+            need_of(service, op),
+            Some(Need::Watch),
+            "{service} {op} was sent while watching: it must be in the watch policy"
+        );
+    }
+
+    let exec = session.executor.clone().expect("writable");
+    let t = support::target_ref(&seeded, "mt-web-tg", "mt-web-01");
+    exec.execute(&Mutation::Drain { target: t.clone() })
+        .await
+        .expect("drain");
+    exec.execute(&Mutation::Register { target: t })
+        .await
+        .expect("register");
+    let r = support::rule_ref(&seeded, "hwi-web-acl", "block-xmlrpc");
+    let (block, count) = (
+        RuleKind::Plain {
+            action: RuleAction::Block,
+        },
+        RuleKind::Plain {
+            action: RuleAction::Count,
+        },
+    );
+    for (from, to) in [(block.clone(), count.clone()), (count, block)] {
+        exec.execute(&Mutation::SetRule {
+            rule: r.clone(),
+            from,
+            to,
+        })
+        .await
+        .expect("toggle");
+    }
+    let all = session.stats.as_ref().expect("counted").report().calls;
+    let acted: Vec<String> = all
+        .iter()
+        .filter(|(service, op, _)| need_of(service, op) == Some(Need::Act))
+        .map(|(_, op, _)| op.clone())
+        .collect();
+    for (service, op, _) in &all {
+        assert!(
+            need_of(service, op).is_some(),
+            "{service} {op} is not in the generated policy"
+        );
+    }
+    for op in ["DeregisterTargets", "RegisterTargets", "UpdateWebACL"] {
+        assert!(acted.iter().any(|a| a == op), "{op} not counted: {all:?}");
+    }
+}

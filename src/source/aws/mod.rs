@@ -10,6 +10,7 @@ mod error;
 mod executor;
 mod identity;
 pub mod metrics;
+pub mod permissions;
 #[cfg(test)]
 mod tests;
 mod waf;

@@ -1,0 +1,136 @@
+//! Every AWS operation the console calls, with the IAM action it needs: `--iam-policy` prints
+//! the least policy for watching (or watching and acting) from this one list, and a test runs a
+//! whole session, a drain and a toggle against the emulator and checks that every operation the
+//! SDK sent is here.
+
+use serde::Serialize;
+
+/// What an operation is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Reading: every panel, snapshots, the wall.
+    Watch,
+    /// Changing: drains, registrations, WAF toggles (never in a read-only session).
+    Act,
+}
+
+/// (IAM service prefix, operation, what for).
+pub const OPERATIONS: &[(&str, &str, Need)] = &[
+    ("elasticloadbalancing", "DescribeLoadBalancers", Need::Watch),
+    (
+        "elasticloadbalancing",
+        "DescribeLoadBalancerAttributes",
+        Need::Watch,
+    ),
+    ("elasticloadbalancing", "DescribeTargetGroups", Need::Watch),
+    (
+        "elasticloadbalancing",
+        "DescribeTargetGroupAttributes",
+        Need::Watch,
+    ),
+    ("elasticloadbalancing", "DescribeListeners", Need::Watch),
+    ("elasticloadbalancing", "DescribeRules", Need::Watch),
+    ("elasticloadbalancing", "DescribeTargetHealth", Need::Watch),
+    ("elasticloadbalancing", "DeregisterTargets", Need::Act),
+    ("elasticloadbalancing", "RegisterTargets", Need::Act),
+    ("wafv2", "ListWebACLs", Need::Watch),
+    ("wafv2", "GetWebACL", Need::Watch),
+    ("wafv2", "ListResourcesForWebACL", Need::Watch),
+    ("wafv2", "GetSampledRequests", Need::Watch),
+    ("wafv2", "UpdateWebACL", Need::Act),
+    ("cloudwatch", "GetMetricData", Need::Watch),
+    ("route53", "ListHostedZones", Need::Watch),
+    ("route53", "ListResourceRecordSets", Need::Watch),
+    ("route53", "GetHealthCheckStatus", Need::Watch),
+    ("ec2", "DescribeInstances", Need::Watch),
+    ("ec2", "DescribeInstanceStatus", Need::Watch),
+    // Needs no permission (AWS allows it even where a policy denies it); listed so the
+    // console's every call is accounted for.
+    ("sts", "GetCallerIdentity", Need::Watch),
+];
+
+/// The IAM prefix of an SDK service name (`elasticloadbalancingv2` → `elasticloadbalancing`).
+pub fn iam_prefix(sdk_service: &str) -> &str {
+    match sdk_service.to_ascii_lowercase().as_str() {
+        "elasticloadbalancingv2" | "elastic load balancing v2" => "elasticloadbalancing",
+        "cloudwatch" => "cloudwatch",
+        "ec2" => "ec2",
+        "route53" | "route 53" => "route53",
+        "sts" => "sts",
+        "wafv2" => "wafv2",
+        _ => sdk_service,
+    }
+}
+
+/// Whether `operation` of SDK service `service` is in the list, and for what.
+pub fn need_of(service: &str, operation: &str) -> Option<Need> {
+    let prefix = iam_prefix(service);
+    OPERATIONS
+        .iter()
+        .find(|(p, o, _)| *p == prefix && *o == operation)
+        .map(|(_, _, n)| *n)
+}
+
+/// An IAM policy document, its fields in the order AWS writes them (a struct, so the order is
+/// the same whatever serde_json's features are).
+#[derive(Debug, Serialize)]
+pub struct Policy {
+    #[serde(rename = "Version")]
+    version: &'static str,
+    #[serde(rename = "Statement")]
+    statement: Vec<Statement>,
+}
+
+#[derive(Debug, Serialize)]
+struct Statement {
+    #[serde(rename = "Sid")]
+    sid: &'static str,
+    #[serde(rename = "Effect")]
+    effect: &'static str,
+    #[serde(rename = "Action")]
+    action: Vec<String>,
+    #[serde(rename = "Resource")]
+    resource: &'static str,
+}
+
+/// The least IAM policy for watching, or for watching and acting (`act`).
+pub fn policy(act: bool) -> Policy {
+    Policy {
+        version: "2012-10-17",
+        statement: vec![Statement {
+            sid: if act {
+                "OpsconsoleWatchAndAct"
+            } else {
+                "OpsconsoleWatch"
+            },
+            effect: "Allow",
+            action: OPERATIONS
+                .iter()
+                .filter(|(p, _, need)| *p != "sts" && (act || *need == Need::Watch))
+                .map(|(p, o, _)| format!("{p}:{o}"))
+                .collect(),
+            resource: "*",
+        }],
+    }
+}
+
+/// The policy as `--iam-policy` prints it.
+pub fn policy_json(act: bool) -> String {
+    serde_json::to_string_pretty(&policy(act)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_watch_policy_has_no_mutating_action() {
+        let watch = policy_json(false);
+        for op in ["DeregisterTargets", "RegisterTargets", "UpdateWebACL"] {
+            assert!(!watch.contains(op), "{op} in the watch policy");
+            assert!(policy_json(true).contains(op), "{op} missing");
+        }
+        assert!(watch.contains("route53:GetHealthCheckStatus"));
+        assert!(watch.contains("elasticloadbalancing:DescribeRules"));
+    }
+}

@@ -19,7 +19,7 @@
 //!
 //! Answers reshaped as AWS gives them: a group with health checks off reports its targets
 //! `unavailable` / `Target.HealthCheckDisabled`; instance and alb targets are described without
-//! a zone. On request: target groups that vanish between list and read, scheduled events.
+//! a zone, ip targets with theirs; a web ACL without moto's extra `LockToken` field. On request: target groups that vanish between list and read, scheduled events.
 
 use super::wire::{Request, forward, listen, read_request, reply};
 use std::collections::{HashMap, HashSet};
@@ -657,6 +657,13 @@ fn reshape(
             let events = lock(state).events.clone();
             Some(with_events(&body, &events))
         }
+        // moto repeats the lock token inside the ACL; AWS's WebACL has no such field.
+        "GetWebACL" => serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|mut v| {
+                v.get_mut("WebACL")?.as_object_mut()?.remove("LockToken")?;
+                Some(v.to_string())
+            }),
         _ => None,
     };
     let Some(new) = new.filter(|n| *n != body) else {

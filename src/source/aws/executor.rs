@@ -13,6 +13,7 @@
 
 use super::clients::RegionClients;
 use super::error::from_sdk;
+use super::unknown_fields::UnknownFields;
 use super::waf::{action as action_of, rule_kind};
 use crate::action::{Done, Executor, Failed, Mutation, RuleRef, TargetRef};
 use crate::model::{OverrideAction, RuleAction, RuleKind, WafScope};
@@ -27,6 +28,9 @@ use std::sync::Mutex;
 pub struct AwsExecutor {
     regions: HashMap<String, RegionClients>,
     global: RegionClients,
+    /// Fields of each ACL's last `GetWebACL` answer that the SDK dropped: such an ACL is never
+    /// written back.
+    unknown: UnknownFields,
     /// The exact action (custom responses and all) a rule had before we set it to Count, so
     /// "back" restores it byte for byte.
     originals: Mutex<HashMap<(String, String), waf::types::RuleAction>>,
@@ -41,12 +45,27 @@ pub struct ReadAcl {
 
 impl AwsExecutor {
     pub fn new(regions: &[RegionClients], global: &RegionClients) -> Self {
+        let unknown = UnknownFields::default();
+        // The executor's WAF clients (as configured, counting and all) also read every raw
+        // GetWebACL answer for fields the SDK drops.
+        let watched = |rc: &RegionClients| {
+            let mut rc = rc.clone();
+            rc.waf = waf::Client::from_conf(
+                rc.waf
+                    .config()
+                    .to_builder()
+                    .interceptor(unknown.clone())
+                    .build(),
+            );
+            rc
+        };
         AwsExecutor {
             regions: regions
                 .iter()
-                .map(|r| (r.region.clone(), r.clone()))
+                .map(|r| (r.region.clone(), watched(r)))
                 .collect(),
-            global: global.clone(),
+            global: watched(global),
+            unknown: unknown.clone(),
             originals: Mutex::new(HashMap::new()),
         }
     }
@@ -215,6 +234,14 @@ impl AwsExecutor {
                     rule.rule, rule.acl_name
                 ))
             })?;
+        let dropped = self.unknown.of(&read.acl.id);
+        if !dropped.is_empty() {
+            return Err(Failed::new(format!(
+                "web ACL {} has fields this console does not know ({}): writing it back would erase them, so nothing was changed. Change the rule in the AWS console, or use a newer opsconsole",
+                rule.acl_name,
+                dropped.join(", ")
+            )));
+        }
         if current != *from {
             return Err(Failed::new(format!(
                 "rule {} changed meanwhile: it is now {}, not {}; nothing was changed",

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod permissions;
 #[cfg(test)]
 mod tests;
+mod unknown_fields;
 mod waf;
 
 pub use clients::{AwsOptions, RegionClients, for_region};

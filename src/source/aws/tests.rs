@@ -640,3 +640,68 @@ fn the_update_request_carries_every_mutable_field_as_read() {
     );
     assert_eq!(input.get_application_config(), &acl.application_config);
 }
+
+/// A `GetWebACL` answer as AWS sends it, with `extra` spliced into the ACL's fields.
+fn raw_acl_answer(extra: &str) -> String {
+    format!(
+        r#"{{"LockToken":"token-1","WebACL":{{"Name":"hwi-web-acl","Id":"acl-1","ARN":"arn:aws:wafv2:ap-northeast-1:123456789012:regional/webacl/hwi-web-acl/acl-1","DefaultAction":{{"Allow":{{}}}},"VisibilityConfig":{{"SampledRequestsEnabled":true,"CloudWatchMetricsEnabled":true,"MetricName":"hwi"}},{extra}"Rules":[{{"Name":"block-xmlrpc","Priority":0,"Action":{{"Block":{{}}}},"VisibilityConfig":{{"SampledRequestsEnabled":true,"CloudWatchMetricsEnabled":true,"MetricName":"blockXmlrpc"}}}}]}}}}"#
+    )
+}
+
+/// Toggles block-xmlrpc to Count against a `GetWebACL` answer carrying `extra`; returns the
+/// outcome and how many `UpdateWebACL` calls were sent.
+async fn toggle_against(
+    extra: &'static str,
+) -> (Result<crate::action::Done, crate::action::Failed>, usize) {
+    use crate::action::{Executor, Mutation, RuleRef};
+    let get = mock!(waf::Client::get_web_acl).then_http_response(move || {
+        HttpResponse::new(
+            StatusCode::try_from(200).expect("status"),
+            SdkBody::from(raw_acl_answer(extra)),
+        )
+    });
+    let update = mock!(waf::Client::update_web_acl).then_output(|| {
+        waf::operation::update_web_acl::UpdateWebAclOutput::builder()
+            .next_lock_token("token-2")
+            .build()
+    });
+    let rc = clients(&[&get, &update]);
+    let executor = super::AwsExecutor::new(std::slice::from_ref(&rc), &rc);
+    let outcome = executor
+        .execute(&Mutation::SetRule {
+            rule: RuleRef {
+                region: REGION.into(),
+                scope: crate::model::WafScope::Regional,
+                acl_name: "hwi-web-acl".into(),
+                acl_id: "acl-1".into(),
+                rule: "block-xmlrpc".into(),
+            },
+            from: RuleKind::Plain {
+                action: RuleAction::Block,
+            },
+            to: RuleKind::Plain {
+                action: RuleAction::Count,
+            },
+        })
+        .await;
+    (outcome, update.num_calls())
+}
+
+/// A field AWS added to web ACLs after this SDK was built would be dropped by the typed answer
+/// and erased by `UpdateWebACL`: the toggle refuses, names it, and sends nothing.
+#[tokio::test]
+async fn a_toggle_never_writes_back_an_acl_with_fields_the_sdk_does_not_know() {
+    let (outcome, updates) = toggle_against(r#""FutureProtection":{"Enabled":true},"#).await;
+    let failed = outcome.expect_err("an ACL with an unknown field must not be written");
+    assert!(
+        failed.message.contains("WebACL.FutureProtection"),
+        "{}",
+        failed.message
+    );
+    assert_eq!(updates, 0, "UpdateWebACL was sent");
+
+    // The same answer without the field is written.
+    let (outcome, updates) = toggle_against("").await;
+    outcome.expect("the toggle goes through");
+    assert_eq!(updates, 1);
+}

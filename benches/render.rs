@@ -244,6 +244,8 @@ fn waf_view(scale: Scale) -> WafView {
                         }
                     };
                     WafRule {
+                        metrics_off: false,
+                        managed_by: None,
                         name: format!("rule-{a}-{r:03}-block-bad-path"),
                         priority: r as i64,
                         kind,
@@ -268,6 +270,8 @@ fn waf_view(scale: Scale) -> WafView {
 
 fn samples(acl_id: &str, rule: &str) -> RuleSamples {
     RuleSamples {
+        window: None,
+        population: None,
         acl_id: acl_id.to_string(),
         rule: rule.to_string(),
         requests: (0..100)

@@ -447,6 +447,8 @@ fn acl(a: Acl) -> m::WebAcl {
             .rules
             .into_iter()
             .map(|r| m::WafRule {
+                metrics_off: false,
+                managed_by: None,
                 name: r.name,
                 priority: r.priority,
                 kind: match r.kind {
@@ -489,6 +491,8 @@ fn acl(a: Acl) -> m::WebAcl {
 
 fn samples(s: Samples, ago: impl Fn(u32) -> DateTime<Utc>) -> m::RuleSamples {
     m::RuleSamples {
+        window: None,
+        population: None,
         acl_id: s.acl_id,
         rule: s.rule,
         requests: s

@@ -349,6 +349,17 @@ impl App {
             self.say("select a WAF rule to toggle", Role::Warning, self.now);
             return;
         };
+        if let Some(by) = &rule.managed_by {
+            self.say(
+                format!(
+                    "{} is a rule group of {by}: only its Firewall Manager policy changes it",
+                    rule.name
+                ),
+                Role::Warning,
+                self.now,
+            );
+            return;
+        }
         let remembered = self.remembered_action(&acl.id, &rule.name);
         let mutation = Mutation::SetRule {
             rule: RuleRef {

@@ -86,6 +86,8 @@ fn waf() -> WafView {
             protects: vec!["wp-alb".into()],
             rules: vec![
                 WafRule {
+                    metrics_off: false,
+                    managed_by: None,
                     name: "block-xmlrpc".into(),
                     priority: 0,
                     kind: RuleKind::Plain {
@@ -98,6 +100,8 @@ fn waf() -> WafView {
                     }],
                 },
                 WafRule {
+                    metrics_off: false,
+                    managed_by: None,
                     name: "php".into(),
                     priority: 1,
                     kind: RuleKind::Group {
@@ -655,4 +659,24 @@ fn a_console_following_no_log_is_idle_once_its_panels_have_data() {
     );
     a.update(log_batch("ha-web-left", &["GET /"]));
     assert!(!a.is_busy());
+}
+
+/// A rule group Firewall Manager put in the ACL is changed only through its policy: `t` says so
+/// and asks nothing.
+#[test]
+fn a_firewall_manager_group_cannot_be_toggled() {
+    let mut a = app(false);
+    let mut view = waf();
+    view.acls[0].rules[0].managed_by = Some("Firewall Manager, first".into());
+    a.update(Event::Data(Data::Waf(t0(), Ok(view))));
+    a.update(key('2'));
+    select(&mut a, PanelId::Waf, "rule:acl-1:block-xmlrpc");
+    assert!(a.update(key('t')).is_empty());
+    assert!(a.overlay.is_none(), "no confirmation for a managed group");
+    let said = a
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(said.contains("Firewall Manager policy"), "{said}");
 }

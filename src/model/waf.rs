@@ -155,6 +155,14 @@ pub struct WafRule {
     pub kind: RuleKind,
     /// One point per minute over the view's window, oldest first.
     pub series: Vec<RuleCounts>,
+    /// The rule publishes no CloudWatch metrics (`CloudWatchMetricsEnabled=false`): its counts
+    /// are not known, not zero.
+    #[serde(default)]
+    pub metrics_off: bool,
+    /// Set for a rule group Firewall Manager puts in the ACL ("Firewall Manager, first" or
+    /// "…, last": evaluated before or after the ACL's own rules). Only its policy changes it.
+    #[serde(default)]
+    pub managed_by: Option<String>,
 }
 
 impl WafRule {
@@ -183,6 +191,13 @@ pub struct RuleSamples {
     pub acl_id: String,
     pub rule: String,
     pub requests: Vec<SampledRequest>,
+    /// The time the sample really covers, as WAF reports it: WAF samples the first 5,000
+    /// requests of the window asked for, so on a busy ACL it ends before the window does.
+    #[serde(default)]
+    pub window: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Requests in that window the sample was drawn from.
+    #[serde(default)]
+    pub population: Option<i64>,
 }
 
 #[cfg(test)]
@@ -192,6 +207,8 @@ mod tests {
     #[test]
     fn totals_sum_the_window() {
         let rule = WafRule {
+            metrics_off: false,
+            managed_by: None,
             name: "block-xmlrpc".into(),
             priority: 1,
             kind: RuleKind::Plain {

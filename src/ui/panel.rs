@@ -65,6 +65,23 @@ fn draw_samples(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     .areas(area);
     let s = &app.world.samples;
     let mut spans = vec![Span::styled(title, theme.style(Role::Title))];
+    // The time the sample really covers: WAF samples the first 5,000 requests of the window.
+    if let Some(samples) = &s.value
+        && let Some((from, to)) = samples.window
+    {
+        let of = samples
+            .population
+            .map(|n| format!(" of {n} requests"))
+            .unwrap_or_default();
+        spans.push(Span::styled(
+            format!(
+                "  {}–{} UTC{of}",
+                from.format("%H:%M:%S"),
+                to.format("%H:%M:%S")
+            ),
+            theme.style(Role::Muted),
+        ));
+    }
     if let Some(e) = &s.error {
         spans.push(Span::styled(format!("  ✗ {e}"), theme.style(Role::Problem)));
     }

@@ -99,13 +99,20 @@ fn rule_rows(acl: &WebAcl, rule: &WafRule, rows: &mut Vec<Row>) {
         .iter()
         .map(|p| p.allowed + p.blocked + p.counted)
         .collect();
-    rows.push(Row::new(
-        rule_key(&acl.id, &rule.name),
-        1,
-        Role::Normal,
+    let action = match &rule.managed_by {
+        Some(by) => format!("{} · {}", rule.kind.describe(), clean(by)),
+        None => rule.kind.describe(),
+    };
+    // A rule that publishes no metrics has unknown counts, not zero ones.
+    let counts = if rule.metrics_off {
         vec![
-            Cell::new(name),
-            Cell::styled(rule.kind.describe(), action_role),
+            Cell::styled("metrics off", Role::Muted),
+            Cell::new(""),
+            Cell::new(""),
+            Cell::new(""),
+        ]
+    } else {
+        vec![
             Cell::new(t.allowed.to_string()),
             Cell::styled(
                 t.blocked.to_string(),
@@ -117,7 +124,15 @@ fn rule_rows(acl: &WebAcl, rule: &WafRule, rows: &mut Vec<Row>) {
             ),
             Cell::new(t.counted.to_string()),
             Cell::styled(sparkline(&hits), Role::Spark),
-        ],
+        ]
+    };
+    let mut cells = vec![Cell::new(name), Cell::styled(action, action_role)];
+    cells.extend(counts);
+    rows.push(Row::new(
+        rule_key(&acl.id, &rule.name),
+        1,
+        Role::Normal,
+        cells,
     ));
     if let RuleKind::Group { rule_overrides, .. } = &rule.kind {
         for o in rule_overrides {

@@ -339,11 +339,30 @@ fn acl_rules() -> Vec<Rule> {
                 )
                 .build()
         }),
-        mock!(waf::Client::list_resources_for_web_acl).then_output(|| {
-            waf::operation::list_resources_for_web_acl::ListResourcesForWebAclOutput::builder()
-                .resource_arns(LB)
-                .build()
-        }),
+        // Without ResourceType the call lists load balancers only: the console asks type by
+        // type (a call without one matches no rule here and fails).
+        mock!(waf::Client::list_resources_for_web_acl)
+            .match_requests(|r| {
+                r.resource_type() == Some(&waf::types::ResourceType::ApplicationLoadBalancer)
+            })
+            .then_output(|| {
+                waf::operation::list_resources_for_web_acl::ListResourcesForWebAclOutput::builder()
+                    .resource_arns(LB)
+                    .build()
+            }),
+        mock!(waf::Client::list_resources_for_web_acl)
+            .match_requests(|r| r.resource_type() == Some(&waf::types::ResourceType::ApiGateway))
+            .then_output(|| {
+                waf::operation::list_resources_for_web_acl::ListResourcesForWebAclOutput::builder()
+                    .resource_arns("arn:aws:apigateway:ap-northeast-1::/restapis/a1b2c3/stages/prod")
+                    .build()
+            }),
+        mock!(waf::Client::list_resources_for_web_acl)
+            .match_requests(|r| r.resource_type().is_some())
+            .then_output(|| {
+                waf::operation::list_resources_for_web_acl::ListResourcesForWebAclOutput::builder()
+                    .build()
+            }),
         mock!(waf::Client::get_sampled_requests)
             .match_requests(|r| r.rule_metric_name() == Some("blockXmlrpc"))
             .then_output(|| {
@@ -378,7 +397,11 @@ async fn sampled_requests_of_a_rule_by_its_metric_name() {
     let acls = source.acls_for_test().await.expect("acls");
     assert_eq!(acls.len(), 1);
     let acl = &acls[0];
-    assert_eq!(acl.protects, vec!["hwi-alb".to_string()]);
+    // Every resource type, not only load balancers.
+    assert_eq!(
+        acl.protects,
+        vec!["hwi-alb".to_string(), "prod".to_string()]
+    );
     assert_eq!(
         acl.rules[0].kind,
         RuleKind::Plain {
@@ -704,4 +727,177 @@ async fn a_toggle_never_writes_back_an_acl_with_fields_the_sdk_does_not_know() {
     let (outcome, updates) = toggle_against("").await;
     outcome.expect("the toggle goes through");
     assert_eq!(updates, 1);
+}
+
+/// What an ACL protects is asked type by type, and on its own clock: associating a resource does
+/// not change the lock token, and the counts never wait for it.
+#[tokio::test]
+async fn associations_are_read_for_every_type_on_their_own_clock() {
+    let rules = acl_rules();
+    let refs: Vec<&Rule> = rules.iter().collect();
+    let rc = clients(&refs);
+    let source = WafSource::new(std::slice::from_ref(&rc), &rc, 15);
+    source.acls_for_test().await.expect("first");
+    source.acls_for_test().await.expect("second");
+    let asked: usize = rules[3..6].iter().map(|r| r.num_calls()).sum();
+    assert_eq!(asked, 6, "one call per resource type, once in five minutes");
+}
+
+/// A rule without CloudWatch metrics says so instead of zeros; Firewall Manager's groups show
+/// in evaluation order (first, the ACL's rules, last), marked, and cannot be toggled.
+#[tokio::test]
+async fn metrics_off_and_firewall_manager_groups_are_shown_as_they_are() {
+    use waf::types::*;
+    let visibility = |m: &str, on: bool| {
+        VisibilityConfig::builder()
+            .sampled_requests_enabled(true)
+            .cloud_watch_metrics_enabled(on)
+            .metric_name(m)
+            .build()
+            .expect("visibility")
+    };
+    let fms = move |name: &str, priority: i32| {
+        FirewallManagerRuleGroup::builder()
+            .name(name)
+            .priority(priority)
+            .firewall_manager_statement(
+                FirewallManagerStatement::builder()
+                    .managed_rule_group_statement(
+                        ManagedRuleGroupStatement::builder()
+                            .vendor_name("AWS")
+                            .name("AWSManagedRulesCommonRuleSet")
+                            .build()
+                            .expect("managed"),
+                    )
+                    .build(),
+            )
+            .override_action(
+                OverrideAction::builder()
+                    .none(NoneAction::builder().build())
+                    .build(),
+            )
+            .visibility_config(visibility(name, true))
+            .build()
+            .expect("fms group")
+    };
+    let list = mock!(waf::Client::list_web_acls)
+        .match_requests(|r| r.scope() == Some(&Scope::Regional))
+        .then_output(|| {
+            waf::operation::list_web_acls::ListWebAcLsOutput::builder()
+                .web_acls(
+                    WebAclSummary::builder()
+                        .name("org-acl")
+                        .id("acl-9")
+                        .lock_token("t")
+                        .build(),
+                )
+                .build()
+        });
+    let none = mock!(waf::Client::list_web_acls)
+        .then_output(|| waf::operation::list_web_acls::ListWebAcLsOutput::builder().build());
+    let get = mock!(waf::Client::get_web_acl).then_output(move || {
+        let quiet = Rule::builder()
+            .name("quiet-rule")
+            .priority(1)
+            .action(
+                RuleAction::builder()
+                    .count(CountAction::builder().build())
+                    .build(),
+            )
+            .visibility_config(visibility("quiet", false))
+            .build()
+            .expect("rule");
+        waf::operation::get_web_acl::GetWebAclOutput::builder()
+            .lock_token("t")
+            .web_acl(
+                WebAcl::builder()
+                    .name("org-acl")
+                    .id("acl-9")
+                    .arn("")
+                    .default_action(
+                        DefaultAction::builder()
+                            .allow(AllowAction::builder().build())
+                            .build(),
+                    )
+                    .visibility_config(visibility("org", true))
+                    .rules(quiet)
+                    .pre_process_firewall_manager_rule_groups(fms("fms-first", 0))
+                    .post_process_firewall_manager_rule_groups(fms("fms-last", 0))
+                    .build()
+                    .expect("acl"),
+            )
+            .build()
+    });
+    let rc = clients(&[&list, &none, &get]);
+    let source = WafSource::new(std::slice::from_ref(&rc), &rc, 15);
+    let acls = source.acls_for_test().await.expect("acls");
+    let rules = &acls[0].rules;
+    let names: Vec<&str> = rules.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["fms-first", "quiet-rule", "fms-last"]);
+    assert_eq!(
+        rules[0].managed_by.as_deref(),
+        Some("Firewall Manager, first")
+    );
+    assert_eq!(
+        rules[2].managed_by.as_deref(),
+        Some("Firewall Manager, last")
+    );
+    assert!(rules[1].metrics_off && !rules[0].metrics_off);
+    let table = crate::view::waf::table(&crate::model::WafView {
+        acls: acls.clone(),
+        window_minutes: 15,
+        unreadable: vec![],
+    });
+    let quiet = table
+        .rows
+        .iter()
+        .find(|r| r.cells[0].text.contains("quiet-rule"))
+        .expect("quiet row");
+    assert_eq!(quiet.cells[2].text, "metrics off");
+    let first = table
+        .rows
+        .iter()
+        .find(|r| r.cells[0].text.contains("fms-first"))
+        .expect("fms row");
+    assert!(first.cells[1].text.contains("Firewall Manager, first"));
+}
+
+/// WAF samples the first 5,000 requests of the window it is given: the console asks for the
+/// last three minutes and reports the window and population WAF says the sample covers.
+#[tokio::test]
+async fn a_sample_asks_for_the_latest_minutes_and_says_what_it_covers() {
+    let rules = acl_rules();
+    let latest = mock!(waf::Client::get_sampled_requests)
+        .match_requests(|r| {
+            let Some(w) = r.time_window() else {
+                return false;
+            };
+            let (start, end) = (w.start_time().secs(), w.end_time().secs());
+            let now = chrono::Utc::now().timestamp();
+            end - start <= 180 && (now - end).abs() < 60
+        })
+        .then_output(|| {
+            waf::operation::get_sampled_requests::GetSampledRequestsOutput::builder()
+                .population_size(5000)
+                .time_window(
+                    waf::types::TimeWindow::builder()
+                        .start_time(aws_smithy_types::DateTime::from_secs(1_800_000_000))
+                        .end_time(aws_smithy_types::DateTime::from_secs(1_800_000_040))
+                        .build()
+                        .expect("window"),
+                )
+                .build()
+        });
+    let mut refs: Vec<&Rule> = rules.iter().take(rules.len() - 1).collect();
+    refs.push(&latest);
+    let rc = clients(&refs);
+    let source = WafSource::new(std::slice::from_ref(&rc), &rc, 15);
+    source.acls_for_test().await.expect("acls");
+    let samples = source
+        .sampled_requests("acl-1", "block-xmlrpc")
+        .await
+        .expect("a window of the latest three minutes");
+    assert_eq!(samples.population, Some(5000));
+    let (from, to) = samples.window.expect("window");
+    assert_eq!((to - from).num_seconds(), 40, "the window WAF reports");
 }

@@ -25,6 +25,22 @@ const LIST_LIMIT: i32 = 100;
 /// Web ACLs read at once when their lock tokens changed (an account has a handful).
 const ACL_READS_IN_FLIGHT: usize = 4;
 const SAMPLE_ITEMS: i64 = 100;
+/// Minutes of the most recent traffic a sample is asked for. WAF samples from the first 5,000
+/// requests of the window it is given: on a busy ACL a 15-minute window would show its oldest
+/// minutes, not what is happening now.
+const SAMPLE_MINUTES: i64 = 3;
+/// Seconds between reads of what an ACL protects.
+const ASSOCIATIONS_EVERY_SECS: i64 = 300;
+/// Every regional resource type an ACL can protect (`ListResourcesForWebACL` lists one type a
+/// call).
+const PROTECTED_TYPES: &[waf::types::ResourceType] = &[
+    waf::types::ResourceType::ApplicationLoadBalancer,
+    waf::types::ResourceType::ApiGateway,
+    waf::types::ResourceType::Appsync,
+    waf::types::ResourceType::CognitioUserPool,
+    waf::types::ResourceType::AppRunnerService,
+    waf::types::ResourceType::VerifiedAccessInstance,
+];
 /// The key of an ACL's own totals among its rules' counts (no rule name has a NUL in it).
 const ACL_TOTALS: &str = "\0ALL";
 
@@ -72,6 +88,8 @@ struct Counts {
 
 pub struct WafSource {
     places: Vec<Place>,
+    /// ACL ARN → what it protects and when that was read.
+    associations: Mutex<HashMap<String, (DateTime<Utc>, Vec<String>)>>,
     /// Each place's last ACLs and when they were read, shown while it cannot be read.
     last_read: super::LastRead<CachedAcl>,
     window_minutes: u32,
@@ -100,6 +118,7 @@ impl WafSource {
         }
         WafSource {
             places,
+            associations: Mutex::new(HashMap::new()),
             last_read: Mutex::new(HashMap::new()),
             window_minutes: window_minutes.clamp(1, 180),
             acls: Mutex::new(HashMap::new()),
@@ -162,9 +181,7 @@ impl WafSource {
         if let Some(c) = cached.filter(|c| c.lock_token == token) {
             return Ok(Some(c));
         }
-        let fresh = self
-            .read_acl(p, id, name, s.arn().unwrap_or_default())
-            .await?;
+        let fresh = self.read_acl(p, id, name).await?;
         self.acls
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -172,31 +189,17 @@ impl WafSource {
         Ok(Some(fresh))
     }
 
-    async fn read_acl(
-        &self,
-        p: &Place,
-        id: &str,
-        name: &str,
-        arn: &str,
-    ) -> Result<CachedAcl, SourceError> {
-        let get = p
+    async fn read_acl(&self, p: &Place, id: &str, name: &str) -> Result<CachedAcl, SourceError> {
+        let out = p
             .clients
             .waf
             .get_web_acl()
             .scope(p.sdk_scope())
             .id(id)
             .name(name)
-            .send();
-        // The association needs only the ARN the list gave: asked beside the ACL itself.
-        let protects = async {
-            if p.scope == WafScope::Regional && !arn.is_empty() {
-                self.protected(p, arn).await
-            } else {
-                Vec::new()
-            }
-        };
-        let (out, protects) = futures::join!(get, protects);
-        let out = out.map_err(|e| from_sdk("wafv2 GetWebACL", e))?;
+            .send()
+            .await
+            .map_err(|e| from_sdk("wafv2 GetWebACL", e))?;
         let Some(acl) = out.web_acl() else {
             return Err(SourceError::new(
                 ErrorKind::NotFound,
@@ -205,6 +208,24 @@ impl WafSource {
         };
         let mut rules: Vec<&waf::types::Rule> = acl.rules().iter().collect();
         rules.sort_by_key(|r| r.priority());
+        // Firewall Manager's groups run before (pre-process) and after (post-process) the
+        // ACL's own rules.
+        let managed = |groups: &[waf::types::FirewallManagerRuleGroup], when: &str| {
+            let mut groups: Vec<WafRule> = groups.iter().map(|g| fms_rule(g, when)).collect();
+            groups.sort_by_key(|g| g.priority);
+            groups
+        };
+        let fms_metrics = acl
+            .pre_process_firewall_manager_rule_groups()
+            .iter()
+            .chain(acl.post_process_firewall_manager_rule_groups())
+            .map(|g| {
+                let metric = g
+                    .visibility_config()
+                    .map(|v| v.metric_name().to_string())
+                    .unwrap_or_else(|| g.name().to_string());
+                (g.name().to_string(), metric)
+            });
         let metric_names = rules
             .iter()
             .map(|r| {
@@ -214,7 +235,18 @@ impl WafSource {
                     .unwrap_or_else(|| r.name().to_string());
                 (r.name().to_string(), metric)
             })
+            .chain(fms_metrics)
             .collect();
+        let own = rules.into_iter().map(|r| WafRule {
+            name: r.name().to_string(),
+            priority: i64::from(r.priority()),
+            kind: rule_kind(r),
+            series: Vec::new(),
+            metrics_off: r
+                .visibility_config()
+                .is_some_and(|v| !v.cloud_watch_metrics_enabled()),
+            managed_by: None,
+        });
         Ok(CachedAcl {
             lock_token: out.lock_token().unwrap_or_default().to_string(),
             arn: acl.arn().to_string(),
@@ -229,41 +261,60 @@ impl WafSource {
                     Some(_) => RuleAction::Block,
                     None => RuleAction::Allow,
                 },
-                protects,
-                rules: rules
+                // Filled in beside the counts, on their own clock (`associations`).
+                protects: Vec::new(),
+                rules: managed(acl.pre_process_firewall_manager_rule_groups(), "first")
                     .into_iter()
-                    .map(|r| WafRule {
-                        name: r.name().to_string(),
-                        priority: i64::from(r.priority()),
-                        kind: rule_kind(r),
-                        series: Vec::new(),
-                    })
+                    .chain(own)
+                    .chain(managed(
+                        acl.post_process_firewall_manager_rule_groups(),
+                        "last",
+                    ))
                     .collect(),
             },
         })
     }
 
-    /// Names of the load balancers (or other resources) an ACL is associated with. Failure here
-    /// is not worth failing the panel: the rules still show, just without the association.
+    /// Names of the resources a regional ACL protects, of every type WAF associates (without
+    /// `ResourceType` the call lists load balancers only). Associating a resource does not
+    /// change the ACL's lock token, so this is read on its own clock, every
+    /// `ASSOCIATIONS_EVERY`, beside the counts and never before them. A type the caller may not
+    /// list (each needs its service's permission too) is left out; the rules still show.
     async fn protected(&self, p: &Place, arn: &str) -> Vec<String> {
-        match p
-            .clients
-            .waf
-            .list_resources_for_web_acl()
-            .web_acl_arn(arn)
-            .send()
-            .await
+        let now = Utc::now();
+        if let Some((at, names)) = self
+            .associations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(arn)
+            && (now - *at).num_seconds() < ASSOCIATIONS_EVERY_SECS
         {
-            Ok(out) => out
-                .resource_arns()
-                .iter()
-                .map(|a| resource_name(a))
-                .collect(),
-            Err(e) => {
-                tracing::debug!(error = %from_sdk("wafv2 ListResourcesForWebACL", e), "association unknown");
-                Vec::new()
+            return names.clone();
+        }
+        let asks = PROTECTED_TYPES.iter().map(|kind| {
+            p.clients
+                .waf
+                .list_resources_for_web_acl()
+                .web_acl_arn(arn)
+                .resource_type(kind.clone())
+                .send()
+        });
+        let mut names = Vec::new();
+        for answer in futures::future::join_all(asks).await {
+            match answer {
+                Ok(out) => names.extend(out.resource_arns().iter().map(|a| resource_name(a))),
+                Err(e) => {
+                    tracing::debug!(error = %from_sdk("wafv2 ListResourcesForWebACL", e), "association unknown")
+                }
             }
         }
+        names.sort();
+        names.dedup();
+        self.associations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(arn.to_string(), (now, names.clone()));
+        names
     }
 
     /// Per-rule allowed/blocked/counted per minute, one batched GetMetricData per region, at most
@@ -300,14 +351,20 @@ impl WafSource {
             for (place, cached) in &group {
                 // Each rule by its metric name, then the ACL's own totals (`Rule=ALL`, the
                 // default action included).
-                let rules = cached.acl.rules.iter().map(|rule| {
-                    let metric_name = cached
-                        .metric_names
-                        .get(&rule.name)
-                        .cloned()
-                        .unwrap_or_else(|| rule.name.clone());
-                    (rule.name.clone(), metric_name)
-                });
+                // A rule that publishes no metrics is not asked for (each metric is billed).
+                let rules = cached
+                    .acl
+                    .rules
+                    .iter()
+                    .filter(|r| !r.metrics_off)
+                    .map(|rule| {
+                        let metric_name = cached
+                            .metric_names
+                            .get(&rule.name)
+                            .cloned()
+                            .unwrap_or_else(|| rule.name.clone());
+                        (rule.name.clone(), metric_name)
+                    });
                 let all = std::iter::once((ACL_TOTALS.to_string(), "ALL".to_string()));
                 for (key, metric_name) in rules.chain(all) {
                     for metric in ["AllowedRequests", "BlockedRequests", "CountedRequests"] {
@@ -348,6 +405,37 @@ impl WafSource {
         c.fetched_at = Some(now);
         c.series = series.clone();
         Ok(series)
+    }
+}
+
+/// A Firewall Manager rule group as a rule of the ACL (evaluated `when`: "first" or "last").
+fn fms_rule(g: &waf::types::FirewallManagerRuleGroup, when: &str) -> WafRule {
+    let statement = g.firewall_manager_statement();
+    let group = match (
+        statement.and_then(|s| s.managed_rule_group_statement()),
+        statement.and_then(|s| s.rule_group_reference_statement()),
+    ) {
+        (Some(m), _) => format!("{}/{}", m.vendor_name(), m.name()),
+        (None, Some(r)) => r.arn().rsplit('/').nth(1).unwrap_or(r.arn()).to_string(),
+        (None, None) => "rule group".to_string(),
+    };
+    WafRule {
+        name: g.name().to_string(),
+        priority: i64::from(g.priority()),
+        kind: RuleKind::Group {
+            group,
+            override_action: if g.override_action().and_then(|o| o.count()).is_some() {
+                OverrideAction::Count
+            } else {
+                OverrideAction::None
+            },
+            rule_overrides: Vec::new(),
+        },
+        series: Vec::new(),
+        metrics_off: g
+            .visibility_config()
+            .is_some_and(|v| !v.cloud_watch_metrics_enabled()),
+        managed_by: Some(format!("Firewall Manager, {when}")),
     }
 }
 
@@ -410,11 +498,18 @@ fn resource_name(arn: &str) -> String {
 
 #[cfg(test)]
 impl WafSource {
-    /// The ACLs as read from WAF, without counts (tests that don't mock CloudWatch).
+    /// The ACLs as read from WAF, with what they protect and without counts (tests that don't
+    /// mock CloudWatch).
     pub async fn acls_for_test(&self) -> Result<Vec<WebAcl>, SourceError> {
         let mut out = Vec::new();
         for p in &self.places {
-            out.extend(self.place(p).await?.into_iter().map(|c| c.acl));
+            for c in self.place(p).await? {
+                let mut acl = c.acl;
+                if p.scope == WafScope::Regional && !c.arn.is_empty() {
+                    acl.protects = self.protected(p, &c.arn).await;
+                }
+                out.push(acl);
+            }
         }
         Ok(out)
     }
@@ -460,11 +555,22 @@ impl Source<WafView> for WafSource {
             {
                 return Err(e);
             }
-            let counts = self.counts(&acls).await?;
+            // What each ACL protects is read beside the counts, never before them.
+            let protects = futures::future::join_all(acls.iter().map(|(p, c)| async move {
+                if p.scope == WafScope::Regional && !c.arn.is_empty() {
+                    self.protected(p, &c.arn).await
+                } else {
+                    Vec::new()
+                }
+            }));
+            let (counts, protects) = futures::join!(self.counts(&acls), protects);
+            let counts = counts?;
             let acls = acls
                 .into_iter()
-                .map(|(_, c)| {
+                .zip(protects)
+                .map(|((_, c), protects)| {
                     let mut acl = c.acl;
+                    acl.protects = protects;
                     acl.series = counts
                         .get(&(acl.id.clone(), ACL_TOTALS.to_string()))
                         .cloned()
@@ -520,7 +626,8 @@ impl SampleSource for WafSource {
                 )
             })?;
             let end = Utc::now();
-            let start = end - chrono::Duration::minutes(i64::from(self.window_minutes.min(180)));
+            let start =
+                end - chrono::Duration::minutes(SAMPLE_MINUTES.min(i64::from(self.window_minutes)));
             let window = waf::types::TimeWindow::builder()
                 .start_time(aws_smithy_types::DateTime::from_secs(start.timestamp()))
                 .end_time(aws_smithy_types::DateTime::from_secs(end.timestamp()))
@@ -538,10 +645,15 @@ impl SampleSource for WafSource {
                 .send()
                 .await
                 .map_err(|e| from_sdk("wafv2 GetSampledRequests", e))?;
+            let at = |t: &aws_smithy_types::DateTime| DateTime::from_timestamp(t.secs(), 0);
             Ok(RuleSamples {
                 acl_id: acl_id.to_string(),
                 rule: rule.to_string(),
                 requests: out.sampled_requests().iter().map(sample).collect(),
+                window: out
+                    .time_window()
+                    .and_then(|w| Some((at(w.start_time())?, at(w.end_time())?))),
+                population: Some(out.population_size()),
             })
         })
     }

@@ -298,6 +298,8 @@ impl DemoWorld {
             acl_id: acl_id.to_string(),
             rule: rule.to_string(),
             requests,
+            window: Some((self.instant(first * 60_000), self.instant(now_ms))),
+            population: Some(recent as i64),
         })
     }
 }

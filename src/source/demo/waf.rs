@@ -126,6 +126,8 @@ fn acl(
                     priority: priority as i64,
                     kind,
                     series: vec![],
+                    metrics_off: false,
+                    managed_by: None,
                 })
                 .collect(),
             series: vec![],

@@ -23,8 +23,8 @@ pub use executor::{AwsExecutor, ReadAcl, with_rule_changed};
 
 use super::{Session, Sources};
 
-/// Each place's (region's, WAF scope's) last answer and when it was read: what a panel keeps
-/// showing, beside that place's error, while the place cannot be read.
+/// What was last read for each key (a region, a WAF scope, an ACL) and when: what a panel keeps
+/// showing beside a place's error while it cannot be read, or what is re-read on its own clock.
 type LastRead<T> =
     std::sync::Mutex<std::collections::HashMap<String, (chrono::DateTime<chrono::Utc>, Vec<T>)>>;
 use crate::model::Scope;

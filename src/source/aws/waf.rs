@@ -89,7 +89,7 @@ struct Counts {
 pub struct WafSource {
     places: Vec<Place>,
     /// ACL ARN → what it protects and when that was read.
-    associations: Mutex<HashMap<String, (DateTime<Utc>, Vec<String>)>>,
+    associations: super::LastRead<String>,
     /// Each place's last ACLs and when they were read, shown while it cannot be read.
     last_read: super::LastRead<CachedAcl>,
     window_minutes: u32,

@@ -367,6 +367,7 @@ fn dns_view(scale: Scale) -> DnsView {
 
 fn instances_view(scale: Scale) -> InstancesView {
     InstancesView {
+        unreadable: vec![],
         instances: (0..scale.instances())
             .map(|i| Instance {
                 id: instance_id(i),

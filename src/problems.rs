@@ -264,6 +264,7 @@ pub fn blocked_spike(series: &[RuleCounts]) -> Option<(u64, u64)> {
 
 fn waf(world: &World, ctx: &Context, out: &mut Vec<Problem>) {
     let Some(view) = &world.waf.value else { return };
+    unreadable(&view.unreadable, PanelId::Waf, out);
     for acl in &view.acls {
         for rule in &acl.rules {
             let subject = format!("{} / {}", acl.name, rule.name);
@@ -340,6 +341,7 @@ fn instances(world: &World, out: &mut Vec<Problem>) {
     let Some(view) = &world.instances.value else {
         return;
     };
+    unreadable(&view.unreadable, PanelId::Instances, out);
     for i in &view.instances {
         let subject = i.label();
         if i.system_status == CheckStatus::Impaired || i.instance_status == CheckStatus::Impaired {

@@ -200,6 +200,16 @@ async fn every_rule_with_its_action_and_blocked_count() {
             WafScope::Regional
         };
         assert_eq!(got.scope, scope);
+        // The ACL's own row: CloudWatch's Rule=ALL, the default action's allowed requests
+        // included (the rules' sum would leave them out).
+        let totals = got.totals();
+        assert!(
+            expected(acl.all_per_minute.allowed).contains(&totals.allowed)
+                && expected(acl.all_per_minute.blocked).contains(&totals.blocked),
+            "totals of {}: {totals:?} (seeded {:?} per minute)",
+            acl.name,
+            acl.all_per_minute
+        );
         let names: Vec<&str> = got.rules.iter().map(|r| r.name.as_str()).collect();
         let mut want: Vec<&SeededRuleRef> = acl.rules.iter().collect();
         want.sort_by_key(|r| r.priority);

@@ -80,7 +80,10 @@ impl Partial for opsconsole::model::DnsView {
 
 impl Partial for opsconsole::model::InstancesView {
     fn unread(&self) -> Vec<String> {
-        Vec::new()
+        self.unreadable
+            .iter()
+            .map(|u| format!("{}: {}", u.place, u.error))
+            .collect()
     }
 }
 

@@ -304,14 +304,41 @@ async fn a_denied_region_is_its_own_error_beside_the_regions_that_were_read() {
     assert!(places.contains(&VIRGINIA), "{places:?}");
     assert!(places.contains(&"CloudFront (us-east-1)"), "{places:?}");
     assert!(waf.acls.iter().any(|a| a.region == TOKYO));
+    let instances = session.sources.instances.fetch().await.expect("instances");
+    let places: Vec<&str> = instances
+        .unreadable
+        .iter()
+        .map(|u| u.place.as_str())
+        .collect();
+    assert_eq!(places, [VIRGINIA]);
+    assert!(
+        !instances.instances.is_empty() && instances.instances.iter().all(|i| i.region == TOKYO)
+    );
 
-    // Once the region answers again, its data comes back; while it fails after that, its last
-    // data stays with the time it was read.
     let table = opsconsole::view::targets::table(&view, &Default::default());
     assert!(
-        table.rows[0].cells[0].text.contains("us-east-1: not read"),
+        table.rows[0].cells[0].text.contains("us-east-1: not read")
+            && table.rows[0].cells[1].text == "NO DATA",
         "the unreadable region leads the panel"
     );
+
+    // Once the region answers again, its data comes back; when it fails after that, its last
+    // data stays, with the time it was read.
+    moto.strict.allow_region(VIRGINIA);
+    let back = session.sources.targets.fetch().await.expect("targets");
+    assert!(back.unreadable.is_empty(), "{:?}", back.unreadable);
+    assert_eq!(back.load_balancers.len(), seeded.load_balancers.len());
+    moto.strict.deny_region(VIRGINIA);
+    let kept = session.sources.targets.fetch().await.expect("targets");
+    assert_eq!(kept.load_balancers.len(), seeded.load_balancers.len());
+    assert!(
+        kept.unreadable[0].data_from.is_some(),
+        "{:?}",
+        kept.unreadable
+    );
+    let table = opsconsole::view::targets::table(&kept, &Default::default());
+    assert_eq!(table.rows[0].cells[1].text, "STALE");
+    assert!(table.rows[0].cells[2].text.contains("showing data from"));
 }
 
 /// Drains AWS accepts: an instance target whose zone the console never learned (no

@@ -618,6 +618,7 @@ impl opsconsole::source::Source<opsconsole::model::InstancesView> for OneInstanc
         .unwrap_or_else(|e| panic!("{e}"));
         Box::pin(async move {
             Ok(opsconsole::model::InstancesView {
+                unreadable: vec![],
                 instances: vec![instance],
             })
         })

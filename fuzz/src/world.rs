@@ -270,6 +270,7 @@ impl Input {
             zones: zones.into_iter().map(zone).collect(),
         });
         world.instances = panel(self.instances, ago, |is| m::InstancesView {
+            unreadable: vec![],
             instances: is.into_iter().map(instance).collect(),
         });
         world.logs = logs(self.logs, ago);

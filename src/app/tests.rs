@@ -481,6 +481,7 @@ fn l_on_an_instance_without_a_source_asks_for_a_tail_once_and_shows_it_alone() {
     a.update(Event::Data(Data::Instances(
         t0(),
         Ok(InstancesView {
+            unreadable: vec![],
             instances: vec![instance("i-left", "ha-web-left", "10.0.20.5")],
         }),
     )));
@@ -645,6 +646,7 @@ fn a_console_following_no_log_is_idle_once_its_panels_have_data() {
     a.update(Event::Data(Data::Instances(
         t0(),
         Ok(InstancesView {
+            unreadable: vec![],
             instances: vec![instance("i-left", "ha-web-left", "10.0.20.5")],
         }),
     )));

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 pub struct InstancesView {
     pub instances: Vec<Instance>,
+    /// Regions the last refresh could not read (their last instances are in `instances`).
+    #[serde(default)]
+    pub unreadable: Vec<super::Unreadable>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]

@@ -34,11 +34,12 @@ pub fn groups_by_target(view: &TargetsView) -> HashMap<String, Vec<String>> {
 }
 
 pub fn table(view: &InstancesView, groups: &HashMap<String, Vec<String>>) -> Table {
-    let rows = view
-        .instances
-        .iter()
-        .map(|i| instance_row(i, groups.get(&i.id).map(Vec::as_slice).unwrap_or(&[])))
-        .collect();
+    let mut rows = super::unreadable_rows(&view.unreadable, columns().len());
+    rows.extend(
+        view.instances
+            .iter()
+            .map(|i| instance_row(i, groups.get(&i.id).map(Vec::as_slice).unwrap_or(&[]))),
+    );
     Table {
         columns: columns(),
         rows,

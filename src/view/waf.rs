@@ -22,7 +22,7 @@ pub fn columns(window_minutes: u32) -> Vec<Column> {
 }
 
 pub fn table(view: &WafView) -> Table {
-    let mut rows = Vec::new();
+    let mut rows = super::unreadable_rows(&view.unreadable, columns(view.window_minutes).len());
     for acl in &view.acls {
         acl_rows(acl, &mut rows);
     }

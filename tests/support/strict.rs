@@ -147,6 +147,11 @@ impl StrictAws {
         self.lock().denied_regions.insert(region.to_string());
     }
 
+    /// Serves `region` again.
+    pub fn allow_region(&self, region: &str) {
+        self.lock().denied_regions.remove(region);
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -25,6 +25,8 @@ pub struct Ec2Source {
     regions: Vec<RegionClients>,
     /// Per region, the descriptions last read; `None` for a snapshot.
     kept: Option<Mutex<HashMap<String, Kept>>>,
+    /// Each region's last answer, shown while it cannot be read.
+    last_read: super::LastRead<Instance>,
 }
 
 /// Descriptions read, with the status listing they went with.
@@ -39,6 +41,7 @@ impl Ec2Source {
         Ec2Source {
             regions: regions.to_vec(),
             kept: Some(Mutex::new(HashMap::new())),
+            last_read: Mutex::new(HashMap::new()),
         }
     }
 
@@ -245,11 +248,17 @@ impl Source<InstancesView> for Ec2Source {
         Box::pin(async move {
             let per_region =
                 futures::future::join_all(self.regions.iter().map(|r| self.region(r))).await;
-            let mut instances = Vec::new();
-            for r in per_region {
-                instances.extend(r?);
-            }
-            Ok(InstancesView { instances })
+            let answers = self
+                .regions
+                .iter()
+                .map(|r| r.region.clone())
+                .zip(per_region)
+                .collect();
+            let (instances, unreadable) = super::by_place(&self.last_read, answers)?;
+            Ok(InstancesView {
+                instances,
+                unreadable,
+            })
         })
     }
 }

@@ -11,7 +11,7 @@ use super::error::from_sdk;
 use super::metrics::{self, MetricQuery};
 use crate::model::{
     DEFAULT_DEREGISTRATION_DELAY_SECS, Forward, LbKind, Listener, ListenerRule, LoadBalancer,
-    Registration, Target, TargetGroup, TargetGroupMetrics, TargetState, TargetsView, Unreadable,
+    Registration, Target, TargetGroup, TargetGroupMetrics, TargetState, TargetsView,
 };
 use aws_sdk_elasticloadbalancingv2 as elb;
 use chrono::{DateTime, Utc};
@@ -896,34 +896,17 @@ impl Source<TargetsView> for ElbSource {
         Box::pin(async move {
             let per_region =
                 futures::future::join_all(self.regions.iter().map(|r| self.region(r))).await;
-            let mut view = TargetsView::default();
-            let mut failure = None;
-            let mut last = self.last_read.lock().unwrap_or_else(|e| e.into_inner());
-            for (r, answer) in self.regions.iter().zip(per_region) {
-                let region = &r.clients.region;
-                match answer {
-                    Ok(lbs) => {
-                        view.load_balancers.extend(lbs.iter().cloned());
-                        last.insert(region.clone(), (Utc::now(), lbs));
-                    }
-                    Err(e) => {
-                        let kept = last.get(region);
-                        if let Some((_, lbs)) = kept {
-                            view.load_balancers.extend(lbs.iter().cloned());
-                        }
-                        view.unreadable.push(Unreadable {
-                            place: region.clone(),
-                            error: e.message.clone(),
-                            data_from: kept.map(|(at, _)| *at),
-                        });
-                        failure.get_or_insert(e);
-                    }
-                }
-            }
-            match failure {
-                Some(e) if view.unreadable.len() == self.regions.len() => Err(e),
-                _ => Ok(view),
-            }
+            let answers = self
+                .regions
+                .iter()
+                .map(|r| r.clients.region.clone())
+                .zip(per_region)
+                .collect();
+            let (load_balancers, unreadable) = super::by_place(&self.last_read, answers)?;
+            Ok(TargetsView {
+                load_balancers,
+                unreadable,
+            })
         })
     }
 

@@ -22,13 +22,52 @@ pub use error::from_sdk;
 pub use executor::{AwsExecutor, ReadAcl, with_rule_changed};
 
 use super::{Session, Sources};
+use crate::model::Scope;
+use std::sync::Arc;
 
 /// What was last read for each key (a region, a WAF scope, an ACL) and when: what a panel keeps
 /// showing beside a place's error while it cannot be read, or what is re-read on its own clock.
 type LastRead<T> =
     std::sync::Mutex<std::collections::HashMap<String, (chrono::DateTime<chrono::Utc>, Vec<T>)>>;
-use crate::model::Scope;
-use std::sync::Arc;
+
+/// One refresh of a panel read place by place: what every place answered, in order. A place
+/// that failed (a region not enabled, denied by an SCP, throttled) shows its last answer, if it
+/// had one, and is listed as unreadable with its error and the time of that answer; only when
+/// every place failed is the refresh an error (the panel then keeps its data, age and error).
+fn by_place<T: Clone>(
+    last: &LastRead<T>,
+    answers: Vec<(String, Result<Vec<T>, super::SourceError>)>,
+) -> Result<(Vec<T>, Vec<crate::model::Unreadable>), super::SourceError> {
+    let places = answers.len();
+    let mut items = Vec::new();
+    let mut unreadable = Vec::new();
+    let mut failure = None;
+    let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+    for (place, answer) in answers {
+        match answer {
+            Ok(read) => {
+                items.extend(read.iter().cloned());
+                last.insert(place, (chrono::Utc::now(), read));
+            }
+            Err(e) => {
+                let kept = last.get(&place);
+                if let Some((_, read)) = kept {
+                    items.extend(read.iter().cloned());
+                }
+                unreadable.push(crate::model::Unreadable {
+                    place,
+                    error: e.message.clone(),
+                    data_from: kept.map(|(at, _)| *at),
+                });
+                failure.get_or_insert(e);
+            }
+        }
+    }
+    match failure {
+        Some(e) if unreadable.len() == places => Err(e),
+        _ => Ok((items, unreadable)),
+    }
+}
 
 /// Connects to AWS (or an endpoint speaking its protocols). A read-only session is built without
 /// an executor, so no key can lead to a mutating call.

@@ -901,3 +901,83 @@ async fn a_sample_asks_for_the_latest_minutes_and_says_what_it_covers() {
     let (from, to) = samples.window.expect("window");
     assert_eq!((to - from).num_seconds(), 40, "the window WAF reports");
 }
+
+/// Route53 as AWS answers it and the emulator does not: a wildcard name comes back as `\052`,
+/// and a calculated health check (no metric yet) refuses `GetHealthCheckStatus` with
+/// `InvalidInput`. The record shows as `*.example.jp.`, its health unknown, and the refresh
+/// stands.
+#[tokio::test]
+async fn a_wildcard_name_and_a_calculated_check_as_route53_answers_them() {
+    use aws_sdk_cloudwatch as cw;
+    use aws_sdk_route53 as r53;
+    let zones = mock!(r53::Client::list_hosted_zones).then_output(|| {
+        r53::operation::list_hosted_zones::ListHostedZonesOutput::builder()
+            .hosted_zones(
+                r53::types::HostedZone::builder()
+                    .id("/hostedzone/Z1")
+                    .name("example.jp.")
+                    .caller_reference("r")
+                    .build()
+                    .expect("zone"),
+            )
+            .marker("")
+            .is_truncated(false)
+            .max_items(100)
+            .build()
+            .expect("zones")
+    });
+    let records = mock!(r53::Client::list_resource_record_sets).then_output(|| {
+        r53::operation::list_resource_record_sets::ListResourceRecordSetsOutput::builder()
+            .resource_record_sets(
+                r53::types::ResourceRecordSet::builder()
+                    .name("\\052.example.jp.")
+                    .r#type(r53::types::RrType::A)
+                    .ttl(60)
+                    .health_check_id("hc-calculated")
+                    .resource_records(
+                        r53::types::ResourceRecord::builder()
+                            .value("192.0.2.10")
+                            .build()
+                            .expect("value"),
+                    )
+                    .build()
+                    .expect("record"),
+            )
+            .is_truncated(false)
+            .max_items(300)
+            .build()
+            .expect("records")
+    });
+    let refused = mock!(r53::Client::get_health_check_status).then_http_response(|| {
+        HttpResponse::new(
+            StatusCode::try_from(400).expect("status"),
+            SdkBody::from(
+                r#"<?xml version="1.0"?><ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>InvalidInput</Code><Message>You can't use GetHealthCheckStatus to get the status of a calculated health check.</Message></Error><RequestId>r1</RequestId></ErrorResponse>"#,
+            ),
+        )
+    });
+    // No datapoint yet for the new check.
+    let no_metric = mock!(cw::Client::get_metric_data)
+        .then_output(|| cw::operation::get_metric_data::GetMetricDataOutput::builder().build());
+    let mut rc = for_region(&base(), REGION, Default::default());
+    rc.route53 = r53::Client::from_conf(
+        r53::config::Builder::from(&rc.sdk_config)
+            .interceptor(interceptor(&[&zones, &records, &refused]))
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .build(),
+    );
+    rc.cloudwatch = cw::Client::from_conf(
+        cw::config::Builder::from(&rc.sdk_config)
+            .interceptor(interceptor(&[&no_metric]))
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .build(),
+    );
+    let view = super::dns::DnsSource::new(&rc)
+        .fetch()
+        .await
+        .expect("a check Route53 will not describe fails nothing");
+    let set = &view.zones[0].record_sets[0];
+    assert_eq!(set.name, "*.example.jp.");
+    assert_eq!(set.records[0].health, crate::model::Health::Unknown);
+    assert_eq!(refused.num_calls(), 1);
+}

@@ -10,7 +10,7 @@ use super::error::from_sdk;
 use super::metrics::{self, MetricQuery};
 use crate::model::{
     OverrideAction, RuleAction, RuleCounts, RuleKind, RuleOverride, RuleSamples, SampledRequest,
-    Unreadable, WafRule, WafScope, WafView, WebAcl,
+    WafRule, WafScope, WafView, WebAcl,
 };
 use aws_sdk_wafv2 as waf;
 use chrono::{DateTime, Utc};
@@ -91,7 +91,7 @@ pub struct WafSource {
     /// ACL ARN → what it protects and when that was read.
     associations: super::LastRead<String>,
     /// Each place's last ACLs and when they were read, shown while it cannot be read.
-    last_read: super::LastRead<CachedAcl>,
+    last_read: super::LastRead<(Place, CachedAcl)>,
     window_minutes: u32,
     acls: Mutex<HashMap<String, CachedAcl>>,
     counts: Mutex<Counts>,
@@ -388,6 +388,11 @@ impl WafSource {
             let results =
                 metrics::fetch(&client, &queries, start, end, METRIC_PERIOD_SECS as i32).await?;
             for (i, key) in keys.into_iter().enumerate() {
+                // An ACL whose own totals returned no datapoint at all (its metrics are off)
+                // keeps none: its row then sums its rules rather than claim zero traffic.
+                if key.1 == ACL_TOTALS && (0..3).all(|j| results[i * 3 + j].is_empty()) {
+                    continue;
+                }
                 let per =
                     |j: usize| metrics::per_minute(&results[i * 3 + j], end, self.window_minutes);
                 let (allowed, blocked, counted) = (per(0), per(1), per(2));
@@ -522,39 +527,18 @@ impl Source<WafView> for WafSource {
                 futures::future::join_all(self.places.iter().map(|p| self.place(p))).await;
             // Each place stands on its own: one that cannot be read (a region an SCP denies,
             // CloudFront's us-east-1 outside an account's regions) keeps its last ACLs with its
-            // own error beside the places that were read. Only if none can be read does the
-            // refresh fail.
-            let mut acls: Vec<(Place, CachedAcl)> = Vec::new();
-            let mut unreadable = Vec::new();
-            let mut failure = None;
-            {
-                let mut last = self.last_read.lock().unwrap_or_else(|e| e.into_inner());
-                for (p, r) in self.places.iter().zip(per_place) {
-                    match r {
-                        Ok(read) => {
-                            acls.extend(read.iter().cloned().map(|a| (p.clone(), a)));
-                            last.insert(p.label(), (Utc::now(), read));
-                        }
-                        Err(e) => {
-                            let kept = last.get(&p.label());
-                            if let Some((_, read)) = kept {
-                                acls.extend(read.iter().cloned().map(|a| (p.clone(), a)));
-                            }
-                            unreadable.push(Unreadable {
-                                place: p.label(),
-                                error: e.message.clone(),
-                                data_from: kept.map(|(at, _)| *at),
-                            });
-                            failure.get_or_insert(e);
-                        }
-                    }
-                }
-            }
-            if let Some(e) = failure
-                && unreadable.len() == self.places.len()
-            {
-                return Err(e);
-            }
+            // own error beside the places that were read.
+            let answers = self
+                .places
+                .iter()
+                .zip(per_place)
+                .map(|(p, r)| {
+                    let read = r.map(|acls| acls.into_iter().map(|a| (p.clone(), a)).collect());
+                    (p.label(), read)
+                })
+                .collect();
+            let (acls, unreadable): (Vec<(Place, CachedAcl)>, _) =
+                super::by_place(&self.last_read, answers)?;
             // What each ACL protects is read beside the counts, never before them.
             let protects = futures::future::join_all(acls.iter().map(|(p, c)| async move {
                 if p.scope == WafScope::Regional && !c.arn.is_empty() {

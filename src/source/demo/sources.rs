@@ -38,6 +38,7 @@ impl DemoWorld {
     /// The instances panel (states and status checks are steady in the demo).
     pub fn instances_view(&self) -> InstancesView {
         InstancesView {
+            unreadable: vec![],
             instances: self.estate.instances.clone(),
         }
     }

@@ -378,10 +378,104 @@ pub fn worst(problems: &[Problem]) -> Option<Severity> {
     problems.iter().map(|p| p.severity).min()
 }
 
+/// Whether the data behind a panel (or the whole wall) can be trusted as current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Freshness {
+    Fresh,
+    /// Older than twice its interval, its last refresh failed, or a place in it was not read.
+    Stale,
+    /// No data at all yet (or ever).
+    Unknown,
+}
+
+/// How fresh `panel`'s data is at `now`.
+pub fn freshness(
+    world: &World,
+    panel: PanelId,
+    now: DateTime<Utc>,
+    interval: Duration,
+) -> Freshness {
+    let (fetched, error, _) = world.status(panel);
+    if fetched.is_none() {
+        return Freshness::Unknown;
+    }
+    let places_unread = match panel {
+        PanelId::Targets => world
+            .targets
+            .value
+            .as_ref()
+            .is_some_and(|v| !v.unreadable.is_empty()),
+        PanelId::Waf => world
+            .waf
+            .value
+            .as_ref()
+            .is_some_and(|v| !v.unreadable.is_empty()),
+        PanelId::Instances => world
+            .instances
+            .value
+            .as_ref()
+            .is_some_and(|v| !v.unreadable.is_empty()),
+        PanelId::Dns | PanelId::Logs => false,
+    };
+    if error.is_some() || places_unread || stale_for(world, panel, now, interval).is_some() {
+        Freshness::Stale
+    } else {
+        Freshness::Fresh
+    }
+}
+
+/// The least fresh of the polled panels.
+pub fn overall_freshness(
+    world: &World,
+    now: DateTime<Utc>,
+    intervals: &[(PanelId, Duration)],
+) -> Freshness {
+    intervals
+        .iter()
+        .map(|(p, i)| freshness(world, *p, now, *i))
+        .max()
+        .unwrap_or(Freshness::Fresh)
+}
+
+/// A wall's status word, read from across a room: never OK unless the data behind it is fresh
+/// and clean. What the data shows comes first (DOWN, DEGRADED, WARNING, OK); data that is not
+/// fresh says so (STALE, or UNKNOWN with none at all), beside a DOWN or DEGRADED it still shows.
+pub fn status_word(data_worst: Option<Severity>, fresh: Freshness) -> String {
+    let data = match data_worst {
+        Some(Severity::Down) => Some("DOWN"),
+        Some(Severity::Degraded) => Some("DEGRADED"),
+        Some(Severity::Warning) => Some("WARNING"),
+        None => None,
+    };
+    let age = match fresh {
+        Freshness::Fresh => None,
+        Freshness::Stale => Some("STALE"),
+        Freshness::Unknown => Some("UNKNOWN"),
+    };
+    match (data, age) {
+        (Some(d @ ("DOWN" | "DEGRADED")), Some(a)) => format!("{d} · {a}"),
+        (_, Some(a)) => a.to_string(),
+        (Some(d), None) => d.to_string(),
+        (None, None) => "OK".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::source::demo::{Clock, DemoWorld};
+
+    #[test]
+    fn the_wall_says_ok_only_for_fresh_clean_data() {
+        use Freshness::*;
+        assert_eq!(status_word(None, Fresh), "OK");
+        assert_eq!(status_word(Some(Severity::Warning), Fresh), "WARNING");
+        assert_eq!(status_word(None, Stale), "STALE");
+        assert_eq!(status_word(Some(Severity::Warning), Stale), "STALE");
+        assert_eq!(status_word(None, Unknown), "UNKNOWN");
+        assert_eq!(status_word(Some(Severity::Down), Stale), "DOWN · STALE");
+        assert_eq!(status_word(Some(Severity::Degraded), Fresh), "DEGRADED");
+    }
 
     fn start() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z")

@@ -179,6 +179,26 @@ fn waf_toggle_confirmation() {
     insta::assert_snapshot!(render(&app).backend());
 }
 
+/// Counting an Allow rule does not let its requests through: the dialog names the Block rule
+/// after it that would now see them (seed S1: the office's CMS access).
+#[test]
+fn toggling_an_allow_rule_names_the_block_rule_after_it() {
+    let mut app = console(false);
+    keys(&mut app, "2");
+    select(&mut app, PanelId::Waf, "mt-cms-allow-office");
+    keys(&mut app, "t");
+    let screen = format!("{}", render(&app).backend());
+    assert!(
+        screen.contains("mt-cms-block-non-office (Block)"),
+        "{screen}"
+    );
+    assert!(!screen.contains("let through"), "{screen}");
+    assert!(
+        screen.contains("Proceed?"),
+        "the question is cut off: {screen}"
+    );
+}
+
 #[test]
 fn help_overlay_comes_from_the_keymap() {
     let mut app = console(false);

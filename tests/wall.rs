@@ -12,6 +12,23 @@ use std::time::Duration;
 use support::{Moto, RecordingProxy, console_options, seed_scenarios};
 use tokio::sync::mpsc;
 
+/// The wall's header (first line) and footer (last line) as drawn at 160×45.
+fn header_and_footer(app: &App) -> (String, String) {
+    use ratatui::{Terminal, backend::TestBackend};
+    let mut terminal = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
+    let theme = opsconsole::config::Theme::load("high-contrast", false).expect("theme");
+    terminal
+        .draw(|f| opsconsole::ui::draw(f, app, &theme))
+        .expect("draw");
+    let buffer = terminal.backend().buffer();
+    let line = |y: u16| {
+        (0..160)
+            .map(|x| buffer[(x, y)].symbol())
+            .collect::<String>()
+    };
+    (line(0), line(44))
+}
+
 /// Feeds the console events for `secs` seconds (ticking the clock), then returns.
 async fn run_for(app: &mut App, rx: &mut mpsc::Receiver<Event>, runtime: &Runtime, secs: u64) {
     let until = tokio::time::Instant::now() + Duration::from_secs(secs);
@@ -71,9 +88,38 @@ async fn a_dead_endpoint_turns_the_wall_stale_and_it_recovers() {
         "{paced:?}"
     );
 
+    // Fresh data: the wall may say what the data shows.
+    let (header, _) = header_and_footer(&app);
+    assert!(
+        !header.contains("STALE") && !header.contains("UNKNOWN"),
+        "{header}"
+    );
+
     proxy.set_down(true);
     // Backoff doubles from the 1 s interval; give it time to fail and the data time to age past 2 s.
     run_for(&mut app, &mut rx, &runtime, 6).await;
+    // Read from across the room: the status word says STALE, never OK, as soon as any panel is.
+    let (header, _) = header_and_footer(&app);
+    assert!(
+        header.contains("STALE") && !header.contains(" OK "),
+        "{header}"
+    );
+    // Each stack's status follows the Targets panel: STALE within twice its (paced) interval.
+    let targets_every = paced.unwrap_or(Duration::from_secs(1));
+    let deadline = tokio::time::Instant::now() + targets_every * 2 + Duration::from_secs(10);
+    loop {
+        let (header, footer) = header_and_footer(&app);
+        assert!(!header.contains(" OK "), "{header}");
+        if footer.contains("STALE") {
+            assert!(!footer.contains(" OK "), "{footer}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "stacks not STALE within twice the Targets interval ({targets_every:?}): {footer}"
+        );
+        run_for(&mut app, &mut rx, &runtime, 1).await;
+    }
     let stale = app.stale_secs(PanelId::Instances);
     assert!(
         stale.is_some_and(|s| s >= 2),

@@ -4,10 +4,12 @@
 mod impact;
 pub mod journal;
 mod journaled;
+mod toggle_impact;
 
 pub use impact::{DrainImpact, drain_impact};
 pub use journal::{Journal, JournalEntry};
 pub use journaled::Journaled;
+pub use toggle_impact::toggle_impact;
 
 use crate::model::{
     LoadBalancer, OverrideAction, Registration, RuleAction, RuleKind, Target, TargetGroup, WafScope,

@@ -2,7 +2,7 @@
 //! impact is severe, the target id typed back.
 
 use super::App;
-use crate::action::{Mutation, drain_impact};
+use crate::action::{Mutation, drain_impact, toggle_impact};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirmation {
@@ -105,9 +105,13 @@ impl Confirmation {
                     from.describe(),
                     to.describe()
                 ));
-                if to.is_counting() {
-                    details.push("While counting, matching requests are let through.".to_string());
-                }
+                details.extend(toggle_impact(
+                    app.world.waf.value.as_ref(),
+                    &rule.acl_id,
+                    &rule.rule,
+                    from,
+                    to,
+                ));
             }
         }
         Confirmation {

@@ -95,7 +95,7 @@ pub struct App {
     /// Problems in the world as it stands, worst first (recomputed on data and on the clock).
     pub problems: Vec<Problem>,
     /// The part of `problems` found in the data (not staleness), kept between ticks.
-    data_problems: Vec<Problem>,
+    pub data_problems: Vec<Problem>,
     /// Wall-monitor mode: no key hints, optional rotation through zoomed panels.
     pub wall: Option<Wall>,
     /// The API calls of this session, for the stats dialog; `None` in the demo world.

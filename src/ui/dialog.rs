@@ -61,8 +61,19 @@ pub fn confirm(frame: &mut Frame, theme: &Theme, c: &Confirmation) {
             Span::styled(" no (default)", theme.style(Role::Dialog)),
         ])),
     }
-    let height = lines.len() as u16 + 2;
-    let area = centered(frame.area(), 90, height + 2);
+    // Tall enough for every line as wrapped, so the question at the bottom is never cut off
+    // (a word wrap can cost a row more than the width alone says).
+    let inner = usize::from(frame.area().width.min(90).saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| match l.width() {
+            0 => 1,
+            w if w <= inner => 1,
+            w => w.div_ceil(inner) + 1,
+        })
+        .sum();
+    let height = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(4);
+    let area = centered(frame.area(), 90, height);
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines)

@@ -3,7 +3,8 @@
 
 use crate::app::App;
 use crate::config::Theme;
-use crate::problems::{self, Severity};
+use crate::model::PanelId;
+use crate::problems::{self, Freshness, Severity};
 use crate::view::Role;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -16,11 +17,13 @@ fn severity_role(s: Option<Severity>) -> Role {
     }
 }
 
-fn status_word(s: Option<Severity>) -> &'static str {
-    match s {
-        Some(Severity::Down) => "DOWN",
-        Some(Severity::Degraded) => "DEGRADED",
-        Some(Severity::Warning) | None => "OK",
+/// The role of a wall status: a problem for DOWN/DEGRADED, stale for data that is not fresh,
+/// warning for a warning, ok only for fresh, clean data.
+fn status_role(worst: Option<Severity>, fresh: Freshness) -> Role {
+    match (worst, fresh) {
+        (Some(Severity::Down | Severity::Degraded), _) => Role::Problem,
+        (_, Freshness::Stale | Freshness::Unknown) => Role::Stale,
+        (w, Freshness::Fresh) => severity_role(w),
     }
 }
 
@@ -36,9 +39,12 @@ pub fn header<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
     let worst = problems::worst(&app.problems);
     let mut spans = vec![Span::styled(" opsconsole ", theme.style(Role::Title))];
     if app.wall.is_some() {
+        // What the data shows, without the staleness warnings: freshness is said on its own.
+        let data_worst = problems::worst(&app.data_problems);
+        let fresh = problems::overall_freshness(&app.world, app.now, &app.intervals);
         spans.push(Span::styled(
-            format!(" {} ", status_word(worst)),
-            theme.style(severity_role(worst)),
+            format!(" {} ", problems::status_word(data_worst, fresh)),
+            theme.style(status_role(data_worst, fresh)),
         ));
     }
     spans.push(Span::styled(
@@ -79,6 +85,21 @@ pub fn header<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
 /// Each load balancer (the entry of a stack) with the worst of its problems.
 pub fn stacks<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
     let mut spans = vec![Span::styled(" stacks: ", theme.style(Role::Muted))];
+    let interval = app
+        .intervals
+        .iter()
+        .find(|(p, _)| *p == PanelId::Targets)
+        .map(|(_, i)| *i)
+        .unwrap_or(std::time::Duration::from_secs(10));
+    let targets_fresh = problems::freshness(&app.world, PanelId::Targets, app.now, interval);
+    let unread: Vec<&str> = app
+        .world
+        .targets
+        .value
+        .iter()
+        .flat_map(|v| &v.unreadable)
+        .map(|u| u.place.as_str())
+        .collect();
     for lb in app
         .world
         .targets
@@ -88,18 +109,25 @@ pub fn stacks<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
     {
         let tag = format!("({})", lb.name);
         let worst = app
-            .problems
+            .data_problems
             .iter()
             .filter(|p| p.subject.ends_with(&tag))
             .map(|p| p.severity)
             .min();
+        // A stack's status is as fresh as the Targets panel, and stale when its region was
+        // not read.
+        let fresh = if unread.contains(&lb.region.as_str()) {
+            targets_fresh.max(Freshness::Stale)
+        } else {
+            targets_fresh
+        };
         spans.push(Span::styled(
             crate::view::clean(&lb.name),
             theme.style(Role::Normal),
         ));
         spans.push(Span::styled(
-            format!(" {} ", status_word(worst)),
-            theme.style(severity_role(worst)),
+            format!(" {} ", problems::status_word(worst, fresh)),
+            theme.style(status_role(worst, fresh)),
         ));
         spans.push(Span::raw(" "));
     }

@@ -16,6 +16,9 @@ pub struct TablePanel {
     /// First visible row.
     pub offset: usize,
     pub filter: String,
+    /// The filter the rows were last shaped with: a new one moves the selection to the first
+    /// row that matches it (not a parent kept for context).
+    shaped_with: String,
     pub sort: SortOrder,
 }
 
@@ -47,10 +50,16 @@ impl TablePanel {
             self.table = table;
             self.all = Some(all);
         }
-        let found = self
-            .selected_key
-            .as_ref()
-            .and_then(|k| self.table.rows.iter().position(|r| &r.key == k));
+        let new_filter = self.filter != self.shaped_with;
+        self.shaped_with = self.filter.clone();
+        let first_match = new_filter
+            .then(|| self.table.first_match(&self.filter))
+            .flatten();
+        let found = first_match.or_else(|| {
+            self.selected_key
+                .as_ref()
+                .and_then(|k| self.table.rows.iter().position(|r| &r.key == k))
+        });
         match found {
             Some(i) => self.selected = i,
             None => self.selected = self.selected.min(self.table.rows.len().saturating_sub(1)),

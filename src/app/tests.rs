@@ -682,3 +682,28 @@ fn a_firewall_manager_group_cannot_be_toggled() {
         .unwrap_or_default();
     assert!(said.contains("Firewall Manager policy"), "{said}");
 }
+
+/// Filtering to one target selects it, not the load balancer kept above it for context: `/`,
+/// the id, Enter, then `d` asks to drain that target.
+#[test]
+fn a_filter_selects_the_first_row_that_matches_so_d_drains_it() {
+    let mut a = app(false);
+    a.update(Event::Data(Data::Targets(
+        t0(),
+        Ok(targets(TargetState::Healthy)),
+    )));
+    a.update(key('/'));
+    for c in "i-right".chars() {
+        a.update(key(c));
+    }
+    a.update(code(KeyCode::Enter));
+    a.update(key('d'));
+    let Some(Overlay::Confirm(c)) = &a.overlay else {
+        panic!("no drain confirmation: {:?} / {:?}", a.overlay, a.status);
+    };
+    assert!(
+        matches!(&c.mutation, Mutation::Drain { target } if target.id == "i-right"),
+        "{:?}",
+        c.mutation
+    );
+}

@@ -169,6 +169,15 @@ impl Table {
         }
     }
 
+    /// The first row that matches `filter` itself (not a parent kept for context).
+    pub fn first_match(&self, filter: &str) -> Option<usize> {
+        let needle = filter.trim().to_lowercase();
+        if needle.is_empty() {
+            return None;
+        }
+        self.rows.iter().position(|r| r.matches(&needle))
+    }
+
     /// For each row, whether `filter` keeps it: rows that match, and their parents.
     fn kept(&self, filter: &str) -> Vec<bool> {
         let needle = filter.trim().to_lowercase();

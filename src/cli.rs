@@ -32,15 +32,16 @@ pub struct Cli {
     pub rotate: Option<std::time::Duration>,
 
     /// Print the current state once and exit (see --format).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "wall")]
     pub snapshot: bool,
 
     /// Snapshot format: md for incident notes, json for scripts, text for a terminal.
     #[arg(long, value_enum, default_value = "md", requires = "snapshot")]
     pub format: Format,
 
-    /// With --snapshot: the window of WAF counts and of journal actions (e.g. 15m, 1h, 2h30m).
-    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = humantime::parse_duration)]
+    /// With --snapshot: the window of WAF counts and of journal actions, 1m to 3h (e.g. 15m,
+    /// 1h, 2h30m).
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_since)]
     pub since: std::time::Duration,
 
     /// Panic after this long (tests that a crash restores the terminal).
@@ -68,16 +69,16 @@ pub struct Cli {
     #[arg(long, value_name = "NAME|PATH")]
     pub keymap: Option<String>,
 
-    /// Refresh every panel at this interval instead of the configured ones.
-    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Refresh every panel at this interval (1 to 86400 seconds) instead of the configured ones.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_interval)]
     pub interval: Option<u64>,
 
     /// AWS profile (from ~/.aws/config) to use.
     #[arg(long, value_name = "NAME", env = "AWS_PROFILE")]
     pub profile: Option<String>,
 
-    /// AWS region to watch; repeat for several.
-    #[arg(long = "region", value_name = "REGION")]
+    /// AWS region to watch (e.g. ap-northeast-1); repeat for several.
+    #[arg(long = "region", value_name = "REGION", value_parser = parse_region)]
     pub regions: Vec<String>,
 
     /// Send every AWS call to this endpoint (an emulator or a proxy).
@@ -114,6 +115,57 @@ pub enum IamPolicy {
     Watch,
     /// Watching, plus drains, registrations and WAF toggles.
     Act,
+}
+
+/// The WAF window the console reads: whole minutes, at most the three hours it keeps.
+const SINCE_MAX: std::time::Duration = std::time::Duration::from_secs(3 * 3600);
+
+fn parse_since(text: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(text).map_err(|e| format!("{e} (e.g. 15m, 1h, 2h30m)"))?;
+    if d < std::time::Duration::from_secs(60) {
+        return Err("at least 1m: WAF counts are per minute".to_string());
+    }
+    if d > SINCE_MAX {
+        return Err(
+            "at most 3h: the WAF window the console reads (its sampled requests go back 3 hours)"
+                .to_string(),
+        );
+    }
+    Ok(d)
+}
+
+fn parse_interval(text: &str) -> Result<u64, String> {
+    let secs: u64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if (1..=86_400).contains(&secs) {
+        Ok(secs)
+    } else {
+        Err("between 1 and 86400 seconds (a day)".to_string())
+    }
+}
+
+/// A region name as AWS spells them: `ap-northeast-1`, `us-gov-west-1`, `cn-north-1`.
+fn parse_region(text: &str) -> Result<String, String> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let well_formed = parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts[0].len() == 2
+        && parts[0].chars().all(|c| c.is_ascii_lowercase())
+        && parts
+            .last()
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()));
+    if well_formed {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "`{text}` is not an AWS region name (like ap-northeast-1, us-east-1, eu-west-2)"
+        ))
+    }
 }
 
 /// The full command, with the files it reads and writes listed under the options.

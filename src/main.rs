@@ -46,6 +46,12 @@ fn main() -> ExitCode {
             Err(e) => fail(EXIT_FAILURE, &format!("could not render the man page: {e}")),
         };
     }
+    if let Some(twice) = duplicate(&cli.regions) {
+        return fail(
+            EXIT_USAGE,
+            &format!("--region {twice} is given twice: name each region once"),
+        );
+    }
     let _log_guard = start_logging(&cli);
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
@@ -291,6 +297,15 @@ fn start_logging(cli: &Cli) -> Option<tracing_appender::non_blocking::WorkerGuar
         .try_init()
         .ok()?;
     Some(guard)
+}
+
+/// The first value given more than once.
+fn duplicate(values: &[String]) -> Option<&str> {
+    values
+        .iter()
+        .enumerate()
+        .find(|(i, v)| values[..*i].contains(v))
+        .map(|(_, v)| v.as_str())
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {

@@ -403,3 +403,34 @@ fn the_iam_policy_is_printed_and_the_readme_shows_it() {
     let act = String::from_utf8(act).expect("utf-8");
     assert!(act.contains("wafv2:UpdateWebACL") && !watch.contains("UpdateWebACL"));
 }
+
+/// The command line is checked as strictly as the config file: each of these exits 2 with a
+/// sentence saying why, before anything is fetched.
+#[test]
+fn out_of_range_and_malformed_arguments_exit_2_saying_why() {
+    for (args, why) in [
+        (&["--since", "4h"][..], "at most 3h"),
+        (&["--since", "10d"][..], "at most 3h"),
+        (&["--since", "0s"][..], "at least 1m"),
+        (&["--region", "europe"][..], "not an AWS region name"),
+        (&["--interval", "0"][..], "between 1 and 86400 seconds"),
+        (&["--interval", "86401"][..], "between 1 and 86400 seconds"),
+        (&["--snapshot", "--wall"][..], "cannot be used with"),
+        (
+            &["--region", "us-east-1", "--region", "us-east-1"][..],
+            "given twice",
+        ),
+    ] {
+        opsconsole()
+            .arg("--demo")
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(why));
+    }
+    // In range: accepted.
+    opsconsole()
+        .args(["--demo", "--snapshot", "--since", "3h"])
+        .assert()
+        .success();
+}

@@ -142,3 +142,18 @@ pub async fn connect(options: &AwsOptions) -> Result<Vec<RegionClients>, SourceE
         .map(|r| for_region(&base, r, stats.clone()))
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn global_services_go_to_the_partitions_own_region() {
+        assert_eq!(global_region("ap-northeast-1"), "us-east-1");
+        assert_eq!(global_region("cn-north-1"), "cn-northwest-1");
+        assert_eq!(global_region("us-gov-east-1"), "us-gov-west-1");
+        assert!(has_cloudfront_waf("eu-west-1"));
+        assert!(!has_cloudfront_waf("cn-northwest-1"));
+        assert!(!has_cloudfront_waf("us-gov-west-1"));
+    }
+}

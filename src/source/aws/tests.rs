@@ -981,3 +981,21 @@ async fn a_wildcard_name_and_a_calculated_check_as_route53_answers_them() {
     assert_eq!(set.records[0].health, crate::model::Health::Unknown);
     assert_eq!(refused.num_calls(), 1);
 }
+
+/// In China (and GovCloud) there is no CloudFront scope: the WAF panel asks only the regional
+/// places, so nothing fails for a scope that does not exist there.
+#[tokio::test]
+async fn outside_the_commercial_partition_no_cloudfront_scope_is_asked() {
+    let regional = mock!(waf::Client::list_web_acls)
+        .match_requests(|r| r.scope() == Some(&waf::types::Scope::Regional))
+        .then_output(|| waf::operation::list_web_acls::ListWebAcLsOutput::builder().build());
+    let cloudfront = mock!(waf::Client::list_web_acls)
+        .match_requests(|r| r.scope() == Some(&waf::types::Scope::Cloudfront))
+        .then_output(|| waf::operation::list_web_acls::ListWebAcLsOutput::builder().build());
+    let mut rc = clients(&[&regional, &cloudfront]);
+    rc.region = "cn-northwest-1".into();
+    let source = WafSource::new(std::slice::from_ref(&rc), &rc, 15);
+    source.acls_for_test().await.expect("acls");
+    assert_eq!(regional.num_calls(), 1);
+    assert_eq!(cloudfront.num_calls(), 0, "CloudFront scope asked in China");
+}

@@ -537,3 +537,66 @@ async fn every_operation_the_console_sends_is_in_its_iam_policy() {
         assert!(acted.iter().any(|a| a == op), "{op} not counted: {all:?}");
     }
 }
+
+/// Route53 as AWS answers: a wildcard name comes back as `\052` (shown as `*`), an SOA value as
+/// plain text (moto's Python rendering is reshaped by the strict layer, as AWS sends it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn route53_names_and_soa_values_are_shown_as_operators_write_them() {
+    use aws_sdk_route53 as r53;
+    let moto = Moto::start();
+    let seeded = seed_scenarios(&moto).await;
+    let zone = seeded.zone("example.jp.");
+    let r53 = r53::Client::new(&moto.sdk_config(VIRGINIA).await);
+    r53.change_resource_record_sets()
+        .hosted_zone_id(&zone.id)
+        .change_batch(
+            r53::types::ChangeBatch::builder()
+                .changes(
+                    r53::types::Change::builder()
+                        .action(r53::types::ChangeAction::Create)
+                        .resource_record_set(
+                            r53::types::ResourceRecordSet::builder()
+                                .name("*.example.jp.")
+                                .r#type(r53::types::RrType::A)
+                                .ttl(60)
+                                .resource_records(
+                                    r53::types::ResourceRecord::builder()
+                                        .value("192.0.2.44")
+                                        .build()
+                                        .expect("value"),
+                                )
+                                .build()
+                                .expect("record"),
+                        )
+                        .build()
+                        .expect("change"),
+                )
+                .build()
+                .expect("batch"),
+        )
+        .send()
+        .await
+        .expect("wildcard record");
+    let session = session(&moto, true).await;
+    let view = session.sources.dns.fetch().await.expect("dns");
+    let z = view
+        .zones
+        .iter()
+        .find(|z| z.name == "example.jp.")
+        .expect("zone");
+    assert!(
+        z.record_sets.iter().any(|s| s.name == "*.example.jp."),
+        "{:?}",
+        z.record_sets.iter().map(|s| &s.name).collect::<Vec<_>>()
+    );
+    let soa = z
+        .record_sets
+        .iter()
+        .find(|s| s.rtype == "SOA")
+        .expect("SOA");
+    let text = format!("{:?}", soa.records[0].answer);
+    assert!(
+        text.contains("hostmaster") && !text.contains("{'Value'"),
+        "{text}"
+    );
+}

@@ -19,7 +19,8 @@
 //!
 //! Answers reshaped as AWS gives them: a group with health checks off reports its targets
 //! `unavailable` / `Target.HealthCheckDisabled`; instance and alb targets are described without
-//! a zone, ip targets with theirs; a web ACL without moto's extra `LockToken` field. On request: target groups that vanish between list and read, scheduled events.
+//! a zone, ip targets with theirs; a web ACL without moto's extra `LockToken` field; Route53
+//! names with `\052` for `*` and SOA values as plain text. On request: target groups that vanish between list and read, scheduled events.
 
 use super::wire::{Request, forward, listen, read_request, reply};
 use std::collections::{HashMap, HashSet};
@@ -662,6 +663,10 @@ fn reshape(
             let events = lock(state).events.clone();
             Some(with_events(&body, &events))
         }
+        // Route53 returns names with `*` (and any character outside a–z, 0–9, `-`, `_`) as
+        // an octal escape, and an SOA value as plain text; moto returns `*` raw and the SOA
+        // value as a Python dict.
+        _ if r.head.contains("/rrset") => Some(route53_as_aws(&body)),
         // moto repeats the lock token inside the ACL; AWS's WebACL has no such field.
         "GetWebACL" => serde_json::from_str::<serde_json::Value>(&body)
             .ok()
@@ -732,6 +737,19 @@ fn target_health_as_aws(
         }
         rebuilt.push_str(rest);
         out = rebuilt;
+    }
+    out
+}
+
+fn route53_as_aws(body: &str) -> String {
+    let mut out = body.replace("<Name>*.", "<Name>\\052.");
+    while let Some(start) = out.find("<Value>{'Value': '") {
+        let from = start + "<Value>".len();
+        let Some(end) = out[from..].find("'}</Value>") else {
+            break;
+        };
+        let inner = out[from + "{'Value': '".len()..from + end].to_string();
+        out.replace_range(from..from + end + "'}".len(), &inner);
     }
     out
 }

@@ -37,6 +37,10 @@ pub struct Problem {
     /// What the problem is about: a target group, a rule, a record set, an instance, a panel.
     pub subject: String,
     pub text: String,
+    /// The key of the row it concerns in its panel, for the problems view to jump to.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub row: Option<String>,
 }
 
 /// Facts from outside the world that some rules need.
@@ -89,7 +93,15 @@ fn push(out: &mut Vec<Problem>, severity: Severity, panel: PanelId, subject: Str
         panel,
         subject,
         text,
+        row: None,
     });
+}
+
+/// Marks the problems pushed since `from` (that have no row yet) as concerning row `row`.
+fn at_row(out: &mut [Problem], from: usize, row: String) {
+    for p in out.iter_mut().skip(from).filter(|p| p.row.is_none()) {
+        p.row = Some(row.clone());
+    }
 }
 
 /// A panel whose data is older than twice its interval, or whose last fetch failed.
@@ -143,6 +155,8 @@ fn unreadable(places: &[Unreadable], panel: PanelId, out: &mut Vec<Problem>) {
             None => format!("could not be read: {}", u.error),
         };
         push(out, Severity::Warning, panel, u.place.clone(), text);
+        let last = out.len() - 1;
+        at_row(out, last, format!("unreadable:{}", u.place));
     }
 }
 
@@ -168,6 +182,7 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
     for lb in &view.load_balancers {
         for tg in &lb.target_groups {
             let subject = format!("{} ({})", tg.name, lb.name);
+            let group_from = out.len();
             let health = tg.health();
             let serving = lb.listeners.iter().any(|l| l.is_live_for(&tg.name));
             if health.total == 0 && serving {
@@ -207,7 +222,9 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
                     }
                 }
             }
+            at_row(out, group_from, crate::view::targets::group_key(&tg.arn));
             for t in &tg.targets {
+                let target_from = out.len();
                 let who = t
                     .name
                     .clone()
@@ -244,6 +261,11 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
                         format!("{who} is registered but its instance is not running"),
                     );
                 }
+                at_row(
+                    out,
+                    target_from,
+                    crate::view::targets::target_key(&tg.arn, &t.id, t.port),
+                );
             }
         }
     }
@@ -268,6 +290,7 @@ fn waf(world: &World, ctx: &Context, out: &mut Vec<Problem>) {
     for acl in &view.acls {
         for rule in &acl.rules {
             let subject = format!("{} / {}", acl.name, rule.name);
+            let from = out.len();
             if let Some((now, usual)) = blocked_spike(&rule.series) {
                 push(
                     out,
@@ -290,6 +313,7 @@ fn waf(world: &World, ctx: &Context, out: &mut Vec<Problem>) {
                     "left in Count by a toggle: matching requests pass".to_string(),
                 );
             }
+            at_row(out, from, crate::view::waf::rule_key(&acl.id, &rule.name));
         }
     }
 }
@@ -299,6 +323,7 @@ fn dns(world: &World, out: &mut Vec<Problem>) {
     for zone in &view.zones {
         for set in &zone.record_sets {
             let subject = format!("{} {}", set.name, set.rtype);
+            let from = out.len();
             if set.lacks_default_location() {
                 push(
                     out,
@@ -333,6 +358,7 @@ fn dns(world: &World, out: &mut Vec<Problem>) {
                     _ => {}
                 }
             }
+            at_row(out, from, crate::view::dns::set_key(zone, set));
         }
     }
 }
@@ -344,6 +370,7 @@ fn instances(world: &World, out: &mut Vec<Problem>) {
     unreadable(&view.unreadable, PanelId::Instances, out);
     for i in &view.instances {
         let subject = i.label();
+        let from = out.len();
         if i.system_status == CheckStatus::Impaired || i.instance_status == CheckStatus::Impaired {
             push(
                 out,
@@ -370,6 +397,7 @@ fn instances(world: &World, out: &mut Vec<Problem>) {
                 format!("scheduled {}{when}", e.code),
             );
         }
+        at_row(out, from, crate::view::instances::instance_key(&i.id));
     }
 }
 

@@ -199,6 +199,20 @@ fn toggling_an_allow_rule_names_the_block_rule_after_it() {
     );
 }
 
+/// `p` shows every problem, worst first, with its panel and what it concerns.
+#[test]
+fn the_problems_view_lists_every_problem() {
+    let mut app = console(false);
+    keys(&mut app, "p");
+    let screen = format!("{}", render(&app).backend());
+    assert!(
+        screen.contains(&format!("Problems ({})", app.problems.len())),
+        "{screen}"
+    );
+    assert!(screen.contains("trace-member-03"), "{screen}");
+    assert!(screen.contains("Enter go to its row"), "{screen}");
+}
+
 #[test]
 fn help_overlay_comes_from_the_keymap() {
     let mut app = console(false);

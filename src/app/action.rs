@@ -23,6 +23,8 @@ pub enum Action {
     SearchNewer,
     Help,
     Stats,
+    /// The problems view: every problem, worst first; Enter jumps to its row.
+    Problems,
     Up,
     Down,
     PageUp,
@@ -70,6 +72,11 @@ pub const ACTIONS: &[(&str, Action, &str)] = &[
     ("search-newer", Action::SearchNewer, "Next match, newer"),
     ("help", Action::Help, "Show keys"),
     ("stats", Action::Stats, "API calls and CloudWatch cost"),
+    (
+        "problems",
+        Action::Problems,
+        "Problems, worst first (Enter jumps to one)",
+    ),
     ("up", Action::Up, "Up"),
     ("down", Action::Down, "Down"),
     ("page-up", Action::PageUp, "Page up"),

@@ -39,10 +39,59 @@ impl App {
                 self.on_help_action(action);
                 vec![]
             }
+            Some(Overlay::Problems { selected }) => {
+                self.on_problems_key(selected, key);
+                vec![]
+            }
             None => match self.keymap.lookup(KeyContext::Panel(self.focus), &key) {
                 Some(action) => self.on_action(action),
                 None => vec![],
             },
+        }
+    }
+
+    /// The problems view moves like the help (its keys), and Enter jumps to the problem's row.
+    fn on_problems_key(&mut self, selected: usize, key: KeyEvent) {
+        let last = self.problems.len().saturating_sub(1);
+        let selected = match (key.code, self.keymap.lookup(KeyContext::Help, &key)) {
+            (KeyCode::Enter, _) => {
+                self.overlay = None;
+                self.jump_to_problem(selected);
+                return;
+            }
+            (_, Some(Action::Down)) => (selected + 1).min(last),
+            (_, Some(Action::Up)) => selected.saturating_sub(1),
+            (_, Some(Action::PageDown)) => (selected + 10).min(last),
+            (_, Some(Action::PageUp)) => selected.saturating_sub(10),
+            (_, Some(Action::Top)) => 0,
+            (_, Some(Action::Bottom)) => last,
+            (KeyCode::Char('p'), _) | (_, Some(Action::Cancel | Action::Quit)) => {
+                self.overlay = None;
+                return;
+            }
+            _ => selected,
+        };
+        self.overlay = Some(Overlay::Problems { selected });
+    }
+
+    /// Focuses the panel of problem `index` and selects the row it concerns, clearing a filter
+    /// that hides it.
+    fn jump_to_problem(&mut self, index: usize) {
+        let Some(problem) = self.problems.get(index).cloned() else {
+            return;
+        };
+        self.focus = problem.panel;
+        let Some(row) = problem.row else {
+            return;
+        };
+        let h = self.viewport(problem.panel);
+        let Some(panel) = self.table_panel_mut(problem.panel) else {
+            return;
+        };
+        if !panel.select_key(&row, h) && !panel.filter.is_empty() {
+            panel.filter.clear();
+            panel.reshape(h);
+            panel.select_key(&row, h);
         }
     }
 
@@ -238,6 +287,7 @@ impl App {
             }
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::Stats => self.overlay = Some(Overlay::Stats),
+            Action::Problems => self.overlay = Some(Overlay::Problems { selected: 0 }),
             Action::Cancel => {
                 if !self.filter_of(self.focus).is_empty() {
                     self.set_filter(self.focus, String::new());

@@ -39,6 +39,10 @@ pub enum Overlay {
     },
     /// The session's API calls and CloudWatch cost estimate (`S`).
     Stats,
+    /// Every problem, worst first, with the one under the selection (`p`).
+    Problems {
+        selected: usize,
+    },
     /// Typing a search in the logs panel; `before` is restored on cancel.
     Search {
         before: String,

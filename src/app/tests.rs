@@ -707,3 +707,39 @@ fn a_filter_selects_the_first_row_that_matches_so_d_drains_it() {
         c.mutation
     );
 }
+
+/// `p` lists the problems worst first; Enter focuses the panel of the chosen one and selects the
+/// row it concerns, clearing a filter that hid it.
+#[test]
+fn the_problems_view_jumps_to_the_row_a_problem_concerns() {
+    let mut a = app(false);
+    a.update(Event::Data(Data::Targets(
+        t0(),
+        Ok(targets(TargetState::Unhealthy)),
+    )));
+    a.update(key('2'));
+    // A filter on the Targets panel that hides the unhealthy target.
+    a.update(key('1'));
+    a.update(key('/'));
+    for c in "ha-web-left".chars() {
+        a.update(key(c));
+    }
+    a.update(code(KeyCode::Enter));
+    a.update(key('2'));
+    a.update(key('p'));
+    assert!(matches!(a.overlay, Some(Overlay::Problems { selected: 0 })));
+    let target = crate::view::targets::target_key("arn:tg/ha-web-tg", "i-right", 80);
+    let index = a
+        .problems
+        .iter()
+        .position(|p| p.row.as_deref() == Some(target.as_str()))
+        .expect("the unhealthy target's problem names its row");
+    for _ in 0..index {
+        a.update(code(KeyCode::Down));
+    }
+    a.update(code(KeyCode::Enter));
+    assert!(a.overlay.is_none());
+    assert_eq!(a.focus, PanelId::Targets);
+    assert_eq!(a.targets.selected_key(), Some(target.as_str()));
+    assert!(a.targets.filter.is_empty(), "the filter hid the row");
+}

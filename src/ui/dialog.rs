@@ -162,6 +162,61 @@ pub fn stats(frame: &mut Frame, app: &App, theme: &Theme) {
     );
 }
 
+/// Every problem, worst first: severity, panel, what it concerns and what is wrong. The
+/// selected one is highlighted; Enter jumps to its row.
+pub fn problems(frame: &mut Frame, app: &App, theme: &Theme, selected: usize) {
+    let area = centered(frame.area(), 120, frame.area().height.saturating_sub(4));
+    let inner_rows = usize::from(area.height.saturating_sub(4)).max(1);
+    let first = selected.saturating_sub(inner_rows.saturating_sub(1));
+    let mut lines: Vec<Line> = if app.problems.is_empty() {
+        vec![Line::from(Span::styled(
+            "No problems in the data shown.",
+            theme.style(Role::Ok),
+        ))]
+    } else {
+        app.problems
+            .iter()
+            .enumerate()
+            .skip(first)
+            .take(inner_rows)
+            .map(|(i, p)| {
+                let role = match p.severity {
+                    crate::problems::Severity::Down | crate::problems::Severity::Degraded => {
+                        Role::Problem
+                    }
+                    crate::problems::Severity::Warning => Role::Warning,
+                };
+                let text = format!(
+                    "{:<9}{:<10}{} — {}",
+                    p.severity.as_str(),
+                    p.panel.title(),
+                    crate::view::clean(&p.subject),
+                    crate::view::clean(&p.text)
+                );
+                let style = if i == selected {
+                    theme.style(Role::Selection)
+                } else {
+                    theme.style(role)
+                };
+                Line::from(Span::styled(text, style))
+            })
+            .collect()
+    };
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Up/Down choose · Enter go to its row · Esc or p close",
+        theme.style(Role::Muted),
+    )));
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).block(dialog_block(
+            theme,
+            &format!(" Problems ({}) · p ", app.problems.len()),
+        )),
+        area,
+    );
+}
+
 pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: usize) {
     let mut lines = Vec::new();
     let contexts = [

@@ -28,6 +28,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(Overlay::Confirm(c)) => dialog::confirm(frame, theme, c),
         Some(Overlay::Notice { title, text }) => dialog::notice(frame, theme, title, text),
         Some(Overlay::Stats) => dialog::stats(frame, app, theme),
+        Some(Overlay::Problems { selected }) => dialog::problems(frame, app, theme, *selected),
         Some(Overlay::Passphrase {
             key_file, typed, ..
         }) => dialog::passphrase(frame, theme, key_file, typed.len()),

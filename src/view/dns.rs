@@ -49,8 +49,13 @@ fn zone_rows(zone: &HostedZone, rows: &mut Vec<Row>) {
     }
 }
 
+/// The row key of a record set.
+pub fn set_key(zone: &HostedZone, set: &RecordSet) -> String {
+    format!("set:{}:{}:{}", zone.id, set.name, set.rtype)
+}
+
 fn set_rows(zone: &HostedZone, set: &RecordSet, rows: &mut Vec<Row>) {
-    let set_key = format!("set:{}:{}:{}", zone.id, set.name, set.rtype);
+    let set_key = set_key(zone, set);
     let missing_default = set.lacks_default_location();
     let (detail, role) = if missing_default {
         (format!("⚠ {NO_DEFAULT_WARNING}"), Role::Warning)

@@ -80,7 +80,7 @@ fn instance_row(i: &Instance, groups: &[String]) -> Row {
         Role::Normal
     };
     Row::new(
-        format!("i:{}", i.id),
+        instance_key(&i.id),
         0,
         role,
         vec![
@@ -108,4 +108,9 @@ fn instance_row(i: &Instance, groups: &[String]) -> Row {
             ),
         ],
     )
+}
+
+/// The row key of an instance.
+pub fn instance_key(id: &str) -> String {
+    format!("i:{id}")
 }

@@ -107,7 +107,7 @@ fn group_rows(tg: &TargetGroup, live: bool, names: &Names, rows: &mut Vec<Row>) 
     };
     let traffic = if live { "live" } else { "standby" };
     rows.push(Row::new(
-        format!("tg:{}", tg.arn),
+        group_key(&tg.arn),
         1,
         role,
         vec![
@@ -215,6 +215,11 @@ fn target_row(tg: &TargetGroup, t: &Target, names: &Names) -> Row {
             }),
         ],
     )
+}
+
+/// The row key of a target group.
+pub fn group_key(tg_arn: &str) -> String {
+    format!("tg:{tg_arn}")
 }
 
 /// The row key of a target, used to find it again after a refresh or an action.

@@ -72,11 +72,7 @@ pub const ACTIONS: &[(&str, Action, &str)] = &[
     ("search-newer", Action::SearchNewer, "Next match, newer"),
     ("help", Action::Help, "Show keys"),
     ("stats", Action::Stats, "API calls and CloudWatch cost"),
-    (
-        "problems",
-        Action::Problems,
-        "Problems, worst first (Enter jumps to one)",
-    ),
+    ("problems", Action::Problems, "Problems, worst first"),
     ("up", Action::Up, "Up"),
     ("down", Action::Down, "Down"),
     ("page-up", Action::PageUp, "Page up"),

@@ -426,3 +426,14 @@ fn a_console_following_no_log_says_how_to_follow_one() {
     assert!(screen.contains("no log followed"), "{screen}");
     assert!(!screen.contains("loading"), "{screen}");
 }
+
+/// A problem names a record by its set identifier; the row shows it, so a filter finds it.
+#[test]
+fn a_record_named_by_a_problem_is_found_by_a_filter() {
+    let mut app = console(false);
+    keys(&mut app, "3");
+    keys(&mut app, "/origin-sorry");
+    press(&mut app, KeyCode::Enter);
+    let screen = format!("{}", render(&app).backend());
+    assert!(screen.contains("SECONDARY origin-sorry"), "{screen}");
+}

@@ -92,9 +92,13 @@ pub fn health_role(h: Health) -> Role {
 }
 
 fn record_row(set_key: &str, policy: RoutingPolicy, index: usize, r: &Record) -> Row {
+    // The set identifier is shown beside the location or policy: problems name a record by
+    // it, and a filter must find it.
     let label = match (&r.location, &r.policy_detail, &r.set_identifier) {
-        (Some(loc), _, _) => clean(&loc.describe()),
-        (None, Some(detail), _) => clean(detail),
+        (Some(loc), _, Some(id)) => format!("{} {}", clean(&loc.describe()), clean(id)),
+        (Some(loc), _, None) => clean(&loc.describe()),
+        (None, Some(detail), Some(id)) => format!("{} {}", clean(detail), clean(id)),
+        (None, Some(detail), None) => clean(detail),
         (None, None, Some(id)) => clean(id),
         (None, None, None) => policy.as_str().to_string(),
     };

@@ -437,3 +437,55 @@ fn a_record_named_by_a_problem_is_found_by_a_filter() {
     let screen = format!("{}", render(&app).backend());
     assert!(screen.contains("SECONDARY origin-sorry"), "{screen}");
 }
+
+/// In the Logs panel `s` is search: the footer does not offer it as sort, the help lists `s`
+/// once, an active search shows in the title and Esc clears it; in the help, End shows the last
+/// keys instead of an empty box.
+#[test]
+fn the_logs_panel_keys_say_what_they_do() {
+    let mut app = console(false);
+    keys(&mut app, "5");
+    let screen = format!("{}", render(&app).backend());
+    let footer = screen.lines().last().unwrap_or_default().to_string();
+    assert!(!footer.contains("s sort"), "{footer}");
+
+    keys(&mut app, "?");
+    let help = format!("{}", render(&app).backend());
+    let s_lines = help.lines().filter(|l| l.contains("  s         ")).count();
+    assert_eq!(s_lines, 1, "s listed {s_lines} times:\n{help}");
+    // On a short terminal the help does not fit: End scrolls to its last keys, and scrolling on
+    // never runs into an empty box.
+    let short = |app: &App| {
+        let mut terminal = Terminal::new(TestBackend::new(W, 24)).unwrap();
+        let theme = Theme::load("dark", false).unwrap();
+        terminal.draw(|f| ui::draw(f, app, &theme)).unwrap();
+        format!("{}", terminal.backend())
+    };
+    assert!(short(&app).contains("Logs panel"));
+    press(&mut app, KeyCode::End);
+    let end = short(&app);
+    assert!(
+        end.contains("No (the default)") && !end.contains("Logs panel"),
+        "End shows the last keys, scrolled:\n{end}"
+    );
+    for _ in 0..50 {
+        press(&mut app, KeyCode::Down);
+    }
+    let past = short(&app);
+    assert!(
+        past.contains("No (the default)"),
+        "scrolled past the end:\n{past}"
+    );
+    press(&mut app, KeyCode::Esc);
+
+    keys(&mut app, "sGET");
+    press(&mut app, KeyCode::Enter);
+    let searching = format!("{}", render(&app).backend());
+    assert!(searching.contains("search: GET"), "{searching}");
+    press(&mut app, KeyCode::Esc);
+    let cleared = format!("{}", render(&app).backend());
+    assert!(
+        !cleared.contains("search: GET"),
+        "Esc clears the search:\n{cleared}"
+    );
+}

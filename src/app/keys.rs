@@ -105,6 +105,8 @@ impl App {
             Some(Action::PageDown) => *scroll += 10,
             Some(Action::PageUp) => *scroll = scroll.saturating_sub(10),
             Some(Action::Top) => *scroll = 0,
+            // The renderer stops at the last screenful; this only has to reach it.
+            Some(Action::Bottom) => *scroll = usize::MAX / 2,
             Some(Action::Cancel | Action::Help | Action::Quit | Action::Confirm) => {
                 self.overlay = None
             }
@@ -289,7 +291,9 @@ impl App {
             Action::Stats => self.overlay = Some(Overlay::Stats),
             Action::Problems => self.overlay = Some(Overlay::Problems { selected: 0 }),
             Action::Cancel => {
-                if !self.filter_of(self.focus).is_empty() {
+                if self.focus == PanelId::Logs && !self.logs.search.is_empty() {
+                    self.logs.search.clear();
+                } else if !self.filter_of(self.focus).is_empty() {
                     self.set_filter(self.focus, String::new());
                 } else if self.zoomed {
                     self.zoomed = false;

@@ -227,13 +227,19 @@ pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: usize) {
         ("Everywhere".to_string(), KeyContext::Global),
         ("Confirmation".to_string(), KeyContext::Confirm),
     ];
+    let here = app.keymap.bindings(KeyContext::Panel(app.focus));
     for (title, ctx) in contexts {
         let bindings = app.keymap.bindings(ctx);
         if bindings.is_empty() {
             continue;
         }
         lines.push(Line::from(Span::styled(title, theme.style(Role::Header))));
-        for b in bindings {
+        // A global key the focused panel binds to something else does not do its global job
+        // here: listed once, under the panel.
+        let shadowed = |b: &&crate::config::Binding| {
+            ctx == KeyContext::Global && here.iter().any(|h| h.key == b.key)
+        };
+        for b in bindings.iter().filter(|b| !shadowed(b)) {
             let disabled = app.read_only && b.action.mutates();
             let desc = if disabled {
                 format!("{} (read-only)", b.desc)
@@ -254,7 +260,9 @@ pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: usize) {
         lines.push(Line::from(""));
     }
     let area = centered(frame.area(), 64, frame.area().height.saturating_sub(4));
-    let skip = scroll.min(lines.len().saturating_sub(1));
+    // Never past the last screenful: End shows the last keys, not an empty box.
+    let visible = usize::from(area.height.saturating_sub(2));
+    let skip = scroll.min(lines.len().saturating_sub(visible));
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>())

@@ -91,11 +91,16 @@ fn footer<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
         if action.mutates() && app.read_only {
             continue;
         }
-        let Some(b) = app
-            .keymap
-            .bindings(ctx)
+        let here = app.keymap.bindings(ctx);
+        // A global key the panel binds to something else is not offered for its global job.
+        let Some(b) = here
             .iter()
-            .chain(app.keymap.bindings(KeyContext::Global))
+            .chain(
+                app.keymap
+                    .bindings(KeyContext::Global)
+                    .iter()
+                    .filter(|g| !here.iter().any(|h| h.key == g.key)),
+            )
             .find(|b| b.action == *action)
         else {
             continue;

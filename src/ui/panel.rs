@@ -117,6 +117,12 @@ fn block<'a>(app: &'a App, theme: &Theme, panel: PanelId) -> Block<'a> {
             theme.style(Role::Hint),
         ));
     }
+    if panel == PanelId::Logs && !app.logs.search.is_empty() {
+        title.push(Span::styled(
+            format!("search: {} ", crate::view::clean(&app.logs.search)),
+            theme.style(Role::Hint),
+        ));
+    }
     if panel == PanelId::Logs && app.logs.paused {
         title.push(Span::styled("PAUSED ", theme.style(Role::Warning)));
     }

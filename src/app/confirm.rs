@@ -14,6 +14,8 @@ pub struct Confirmation {
     /// When set, the operator must type this text to confirm (a plain `y` is not enough).
     pub type_to_confirm: Option<String>,
     pub typed: String,
+    /// Why the last answer was not taken (a mistyped id), shown until the next key.
+    pub refused: Option<String>,
 }
 
 impl Confirmation {
@@ -120,6 +122,7 @@ impl Confirmation {
             warning,
             type_to_confirm,
             typed: String::new(),
+            refused: None,
         }
     }
 

@@ -494,10 +494,17 @@ impl App {
     ) -> Vec<Effect> {
         if c.type_to_confirm.is_some() {
             // Typed confirmation: characters are the answer, Enter submits, Esc cancels.
+            c.refused = None;
             match key.code {
                 KeyCode::Esc => self.overlay = None,
                 KeyCode::Enter if c.typed_matches() => return self.confirmed(c),
                 KeyCode::Enter => {
+                    // Said, not silently wiped: what was typed, and what is asked for.
+                    c.refused = Some(format!(
+                        "\"{}\" is not the target id: type {} exactly (Esc cancels)",
+                        crate::view::clean(&c.typed),
+                        c.type_to_confirm.as_deref().unwrap_or_default()
+                    ));
                     c.typed.clear();
                     self.overlay = Some(Overlay::Confirm(c));
                 }

@@ -260,6 +260,21 @@ fn last_healthy_target_needs_its_id_typed() {
         "y alone must not drain the last healthy target"
     );
     a.update(code(KeyCode::Backspace));
+    // A wrong id is refused with a word, not silently wiped.
+    for c in "i-lfet".chars() {
+        a.update(key(c));
+    }
+    assert!(a.update(code(KeyCode::Enter)).is_empty());
+    let Some(Overlay::Confirm(c)) = &a.overlay else {
+        panic!("the confirmation closed on a wrong id");
+    };
+    assert!(
+        c.refused
+            .as_deref()
+            .is_some_and(|r| r.contains("\"i-lfet\" is not the target id")),
+        "{:?}",
+        c.refused
+    );
     for c in "i-left".chars() {
         a.update(key(c));
     }

@@ -106,3 +106,34 @@ fn a_log_source_name_cannot_close_the_markdown_log_block() {
         "fence {fence:?} is not longer than the name"
     );
 }
+
+/// Every markdown table row has as many cells as its header: a short row is malformed markdown
+/// and an empty column to whoever reads the incident notes.
+#[test]
+fn every_markdown_row_has_a_cell_for_each_column() {
+    let md = snapshot::render(&collected(), Format::Md, at());
+    // Cells are separated by `|` not escaped as `\|`.
+    let cells = |line: &str| {
+        let bytes = line.as_bytes();
+        (0..bytes.len())
+            .filter(|&i| bytes[i] == b'|' && (i == 0 || bytes[i - 1] != b'\\'))
+            .count()
+            .saturating_sub(1)
+    };
+    let mut header = None;
+    let mut tables = 0;
+    for line in md.lines() {
+        if !line.starts_with('|') {
+            header = None;
+            continue;
+        }
+        match header {
+            None => {
+                header = Some(cells(line));
+                tables += 1;
+            }
+            Some(n) => assert_eq!(cells(line), n, "row with the wrong cell count: {line}"),
+        }
+    }
+    assert!(tables >= 5, "{tables} tables");
+}

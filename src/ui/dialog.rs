@@ -47,7 +47,10 @@ pub fn confirm(frame: &mut Frame, theme: &Theme, c: &Confirmation) {
     }
     lines.push(Line::from(""));
     if let Some(why) = &c.refused {
-        lines.push(Line::from(Span::styled(why.clone(), theme.style(Role::Problem))));
+        lines.push(Line::from(Span::styled(
+            why.clone(),
+            theme.style(Role::Problem),
+        )));
     }
     match &c.type_to_confirm {
         Some(_) => lines.push(Line::from(vec![

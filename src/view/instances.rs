@@ -106,6 +106,9 @@ fn instance_row(i: &Instance, groups: &[String]) -> Row {
                     .join(", "),
                 Role::Muted,
             ),
+            Cell::new(i.private_ip.as_deref().map(clean).unwrap_or_default()),
+            Cell::styled(clean(&i.instance_type), Role::Muted),
+            Cell::styled(clean(&i.az), Role::Muted),
         ],
     )
 }

@@ -79,6 +79,20 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(EXIT_FAILURE, &format!("could not start the runtime: {e}")),
     };
+    // Credentials are resolved once, before anything is fetched: a snapshot stops at once with
+    // the one sentence that says what to fix; the console starts, shows it full width, and its
+    // panels keep retrying (an `aws sso login` in another terminal brings them to life).
+    let credential_problem = if cli.demo {
+        None
+    } else {
+        runtime
+            .block_on(aws::check_credentials(&aws_options(&cli, &loaded.settings)))
+            .err()
+            .map(|e| e.message)
+    };
+    if let (true, Some(problem)) = (cli.snapshot, &credential_problem) {
+        return fail(EXIT_USAGE, problem);
+    }
     let mut session = match runtime.block_on(build_session(&cli, &loaded.settings)) {
         Ok(s) => s,
         Err(message) => return fail(EXIT_USAGE, &message),
@@ -116,6 +130,7 @@ fn main() -> ExitCode {
         chrono::Utc::now(),
     );
     app.api_stats = session.stats.clone();
+    app.credential_problem = credential_problem;
     app.debug_panic_at = cli
         .debug_panic_after
         .and_then(|d| chrono::Duration::from_std(d).ok())
@@ -180,7 +195,15 @@ async fn build_session(cli: &Cli, settings: &Settings) -> Result<Session, String
         let world = DemoWorld::new(cli.demo_seed, Clock::System);
         return Ok(world.session());
     }
-    let options = AwsOptions {
+    aws::connect(&aws_options(cli, settings))
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Where and how to reach AWS: the command line, else the config file, else the SDK's own
+/// environment.
+fn aws_options(cli: &Cli, settings: &Settings) -> AwsOptions {
+    AwsOptions {
         profile: cli.profile.clone().or_else(|| settings.profile.clone()),
         regions: if cli.regions.is_empty() {
             settings.regions.clone()
@@ -196,8 +219,7 @@ async fn build_session(cli: &Cli, settings: &Settings) -> Result<Session, String
         static_credentials: None,
         read_only: cli.read_only || cli.snapshot || cli.wall,
         one_shot: cli.snapshot,
-    };
-    aws::connect(&options).await.map_err(|e| e.to_string())
+    }
 }
 
 async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitCode {

@@ -434,3 +434,112 @@ fn out_of_range_and_malformed_arguments_exit_2_saying_why() {
         .assert()
         .success();
 }
+
+/// A temporary home with an AWS config file (and whatever else a case lays out) as the AWS CLI
+/// writes them.
+fn aws_home(config: &str) -> tempfile::TempDir {
+    let home = tempfile::tempdir().expect("temp home");
+    std::fs::create_dir_all(home.path().join(".aws")).expect(".aws");
+    std::fs::write(home.path().join(".aws/config"), config).expect("config");
+    home
+}
+
+const AWS_CONFIG: &str = "\
+[default]
+region = us-east-1
+
+[profile prod]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = ReadOnly
+region = us-east-1
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
+
+[profile broken]
+region = us-east-1
+credential_process = /bin/false
+";
+
+/// Runs a snapshot against a closed local port with `home`'s AWS files and `args`.
+fn snapshot_with(home: &tempfile::TempDir, args: &[&str]) -> assert_cmd::assert::Assert {
+    opsconsole()
+        .env("HOME", home.path())
+        .env("AWS_CONFIG_FILE", home.path().join(".aws/config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.path().join(".aws/credentials"),
+        )
+        .args([
+            "--snapshot",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ])
+        .args(args)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+}
+
+/// Each way credentials fail is one sentence naming the fix, on stderr, exit 2, before any
+/// panel is fetched (nothing is asked of the endpoint, which is closed).
+#[test]
+fn credential_problems_are_one_sentence_with_the_fix() {
+    let home = aws_home(AWS_CONFIG);
+    // No credentials anywhere.
+    let empty = aws_home("");
+    snapshot_with(&empty, &[])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no AWS credentials found: run `aws configure`",
+        ))
+        .stderr(predicate::str::contains("or try --demo"));
+    // A default profile with a region and no credentials.
+    snapshot_with(&home, &[])
+        .code(2)
+        .stderr(predicate::str::contains("no AWS credentials found"))
+        .stderr(predicate::str::contains(
+            "profiles there: broken, default, prod",
+        ));
+    // An SSO profile never logged in: no token cache at all.
+    snapshot_with(&home, &["--profile", "prod"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "AWS SSO profile `prod` is not logged in, or its session expired: run `aws sso login --profile prod`",
+        ));
+    // An unknown profile: the ones that exist are named.
+    snapshot_with(&home, &["--profile", "nope"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "AWS profile `nope` is not in ~/.aws/config or ~/.aws/credentials (profiles there: broken, default, prod)",
+        ));
+    // A credential process that fails.
+    snapshot_with(&home, &["--profile", "broken"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "the credentials of AWS profile `broken` could not be loaded",
+        ));
+}
+
+/// An SSO session that expired: the token cache as the AWS CLI leaves it
+/// (`~/.aws/sso/cache/<sha1 of the session name>.json`, `expiresAt` in the past).
+#[test]
+fn an_expired_sso_session_says_to_log_in_again() {
+    let home = aws_home(AWS_CONFIG);
+    let cache = home.path().join(".aws/sso/cache");
+    std::fs::create_dir_all(&cache).expect("cache dir");
+    // sha1("corp")
+    std::fs::write(
+        cache.join("ee0bfd2552fbd840c02cc48b6e823320543c450f.json"),
+        r#"{"startUrl": "https://corp.awsapps.com/start", "region": "us-east-1", "accessToken": "expired-token", "expiresAt": "2020-01-01T00:00:00Z"}"#,
+    )
+    .expect("token cache");
+    snapshot_with(&home, &["--profile", "prod"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "run `aws sso login --profile prod`",
+        ));
+}

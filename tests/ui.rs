@@ -493,3 +493,37 @@ fn the_logs_panel_keys_say_what_they_do() {
         "Esc clears the search:\n{cleared}"
     );
 }
+
+/// Credentials that could not be resolved at start: the sentence with its fix, full width in the
+/// footer, while no panel has data; gone once a panel is read (an `aws sso login` elsewhere).
+#[test]
+fn a_credential_problem_at_start_is_shown_full_width_until_data_comes() {
+    let mut app = App::new(
+        opsconsole::model::Scope::default(),
+        Keymap::builtin("default").unwrap(),
+        &Settings::default(),
+        true,
+        at(),
+    );
+    app.update(Event::Resize(W, H));
+    app.credential_problem = Some(
+        "AWS SSO profile `prod` is not logged in, or its session expired: run `aws sso login --profile prod`"
+            .into(),
+    );
+    let screen = format!("{}", render(&app).backend());
+    let footer = screen.lines().last().unwrap_or_default().to_string();
+    assert!(
+        footer.contains("run `aws sso login --profile prod`"),
+        "{footer}"
+    );
+    let view = console(true)
+        .world
+        .instances
+        .value
+        .clone()
+        .expect("instances");
+    app.update(Event::Data(Data::Instances(at(), Ok(view))));
+    let screen = format!("{}", render(&app).backend());
+    let footer = screen.lines().last().unwrap_or_default().to_string();
+    assert!(!footer.contains("aws sso login"), "{footer}");
+}

@@ -70,6 +70,9 @@ pub struct StatusMessage {
 
 pub struct App {
     pub world: World,
+    /// Why the session's credentials could not be resolved at start, in one sentence with its
+    /// fix; shown full width until an AWS panel is read.
+    pub credential_problem: Option<String>,
     pub keymap: Keymap,
     pub focus: PanelId,
     pub zoomed: bool,
@@ -136,6 +139,7 @@ impl App {
                 logs: crate::model::LogBuffer::with_capacity(settings.logs.buffer_lines),
                 ..World::default()
             },
+            credential_problem: None,
             keymap,
             focus: PanelId::Targets,
             zoomed: false,

@@ -136,6 +136,17 @@ pub fn stacks<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
 
 /// Expired or missing credentials fail every panel the same way: say how to fix it, once.
 pub fn credentials_banner(app: &App) -> Option<String> {
+    // Found at start, before any panel could be read: the sentence that names the fix.
+    if let Some(problem) = &app.credential_problem
+        && crate::model::PanelId::ALL
+            .iter()
+            .all(|p| app.world.status(*p).0.is_none())
+    {
+        return Some(format!(
+            "{} — the console keeps trying",
+            crate::view::clean(problem)
+        ));
+    }
     const EXPIRED: &[&str] = &[
         "ExpiredToken",
         "expired",

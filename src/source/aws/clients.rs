@@ -101,6 +101,41 @@ pub fn for_region(base: &SdkConfig, region: &str, stats: Arc<ApiStats>) -> Regio
 
 /// Loads the shared configuration and builds clients for every selected region.
 pub async fn connect(options: &AwsOptions) -> Result<Vec<RegionClients>, SourceError> {
+    let base = base_config(options).await;
+    let regions: Vec<String> = if options.regions.is_empty() {
+        match base.region() {
+            Some(r) => vec![r.to_string()],
+            None => {
+                return Err(SourceError::new(
+                    ErrorKind::Other,
+                    "no AWS region: pass --region, set `regions` in the config or AWS_REGION (or try --demo)",
+                ));
+            }
+        }
+    } else {
+        options.regions.clone()
+    };
+    let stats = Arc::new(ApiStats::default());
+    Ok(regions
+        .iter()
+        .map(|r| for_region(&base, r, stats.clone()))
+        .collect())
+}
+
+/// Resolves the credentials a session would sign with, once: `Err` says in one sentence what is
+/// wrong (no credentials, an SSO profile not logged in, an unknown profile, a role that cannot
+/// be assumed) and how to fix it.
+pub async fn check_credentials(options: &AwsOptions) -> Result<(), SourceError> {
+    if options.static_credentials.is_some() {
+        return Ok(());
+    }
+    let base = base_config(options).await;
+    super::credentials::check(&base, options.profile.as_deref()).await
+}
+
+/// The shared configuration: credential chain (or static credentials), profile, first region,
+/// endpoint override, timeouts and retries.
+async fn base_config(options: &AwsOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
@@ -122,25 +157,7 @@ pub async fn connect(options: &AwsOptions) -> Result<Vec<RegionClients>, SourceE
     if let Some(creds) = &options.static_credentials {
         loader = loader.credentials_provider(creds.clone());
     }
-    let base = loader.load().await;
-    let regions: Vec<String> = if options.regions.is_empty() {
-        match base.region() {
-            Some(r) => vec![r.to_string()],
-            None => {
-                return Err(SourceError::new(
-                    ErrorKind::Other,
-                    "no AWS region: pass --region, set `regions` in the config or AWS_REGION (or try --demo)",
-                ));
-            }
-        }
-    } else {
-        options.regions.clone()
-    };
-    let stats = Arc::new(ApiStats::default());
-    Ok(regions
-        .iter()
-        .map(|r| for_region(&base, r, stats.clone()))
-        .collect())
+    loader.load().await
 }
 
 #[cfg(test)]

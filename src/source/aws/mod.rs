@@ -3,6 +3,7 @@
 
 mod clients;
 mod counting;
+mod credentials;
 mod dns;
 mod ec2;
 mod elb;
@@ -16,7 +17,7 @@ mod tests;
 mod unknown_fields;
 mod waf;
 
-pub use clients::{AwsOptions, RegionClients, for_region};
+pub use clients::{AwsOptions, RegionClients, check_credentials, for_region};
 pub use ec2::DESCRIPTIONS_KEPT_FOR;
 pub use error::from_sdk;
 pub use executor::{AwsExecutor, ReadAcl, with_rule_changed};

@@ -1,0 +1,135 @@
+//! Credentials resolved once, before the first fetch, and every way that fails said in the
+//! operator's words with its fix: no credentials at all, an SSO profile never logged in (or its
+//! session expired), a profile that does not exist (and the ones that do), a role that cannot
+//! be assumed. Without this, each panel fails on its own after the SDK's timeouts with errors
+//! such as "No such file or directory (os error 2)".
+
+use super::super::{ErrorKind, SourceError};
+use aws_config::SdkConfig;
+use aws_config::profile::ProfileSet;
+use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::provider::error::CredentialsError;
+use std::time::Duration;
+
+/// Long enough for a profile's own chain (a credential process, an SSO token exchange, an
+/// assumed role), short enough that a machine without credentials hears so within seconds
+/// instead of after the instance-metadata timeouts.
+const RESOLVE_WITHIN: Duration = Duration::from_secs(4);
+
+/// What the credential files say about the profile in use.
+struct Profiles {
+    /// Every profile named in `~/.aws/config` and `~/.aws/credentials`.
+    names: Vec<String>,
+    /// The selected profile's settings, when it exists.
+    sso: bool,
+    role_arn: Option<String>,
+    exists: bool,
+}
+
+async fn profiles(selected: &str) -> Result<Profiles, String> {
+    let set: ProfileSet = aws_config::profile::parser::load(
+        &aws_types::os_shim_internal::Fs::real(),
+        &aws_types::os_shim_internal::Env::real(),
+        &aws_runtime::env_config::file::EnvConfigFiles::default(),
+        None,
+    )
+    .await
+    .map_err(|e| format!("the AWS config files could not be read: {e}"))?;
+    let mut names: Vec<String> = set.profiles().map(str::to_string).collect();
+    names.sort();
+    let profile = set.get_profile(selected);
+    Ok(Profiles {
+        names,
+        sso: profile
+            .is_some_and(|p| p.get("sso_start_url").is_some() || p.get("sso_session").is_some()),
+        role_arn: profile.and_then(|p| p.get("role_arn")).map(str::to_string),
+        exists: profile.is_some(),
+    })
+}
+
+/// The profile the SDK will use: `--profile` / config, else `AWS_PROFILE`, else `default`.
+fn selected(profile: Option<&str>) -> String {
+    profile
+        .map(str::to_string)
+        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+        .unwrap_or_else(|| "default".to_string())
+}
+
+fn listed(names: &[String]) -> String {
+    if names.is_empty() {
+        "there are none".to_string()
+    } else {
+        format!("profiles there: {}", names.join(", "))
+    }
+}
+
+/// Resolves the credentials `config` will sign with, once; `Err` is one sentence naming what is
+/// wrong and how to fix it. `profile`: the profile asked for by name (`--profile`, the config).
+pub async fn check(config: &SdkConfig, profile: Option<&str>) -> Result<(), SourceError> {
+    let name = selected(profile);
+    let named = profile.is_some() || std::env::var("AWS_PROFILE").is_ok_and(|p| !p.is_empty());
+    let files = profiles(&name).await;
+    let problem = |text: String| Err(SourceError::new(ErrorKind::AccessDenied, text));
+    if let Ok(files) = &files
+        && named
+        && !files.exists
+    {
+        return problem(format!(
+            "AWS profile `{name}` is not in ~/.aws/config or ~/.aws/credentials ({}): pass --profile NAME, or try --demo",
+            listed(&files.names)
+        ));
+    }
+    let Some(provider) = config.credentials_provider() else {
+        return problem(
+            "no AWS credentials provider is configured: run `aws configure`, or try --demo"
+                .to_string(),
+        );
+    };
+    let resolved = tokio::time::timeout(RESOLVE_WITHIN, provider.provide_credentials()).await;
+    // `None`: nothing in the chain had credentials (or it ran out of time looking).
+    let error = match resolved {
+        Ok(Ok(_)) => return Ok(()),
+        Ok(Err(CredentialsError::CredentialsNotLoaded(_))) | Err(_) => None,
+        Ok(Err(e)) => Some(chain(&e)),
+    };
+    let files = files.unwrap_or(Profiles {
+        names: Vec::new(),
+        sso: false,
+        role_arn: None,
+        exists: false,
+    });
+    if files.sso {
+        return problem(format!(
+            "AWS SSO profile `{name}` is not logged in, or its session expired: run `aws sso login --profile {name}`"
+        ));
+    }
+    if let (Some(role), Some(e)) = (&files.role_arn, &error)
+        && (e.contains("AccessDenied") || e.contains("not authorized"))
+    {
+        return problem(format!("profile `{name}` could not assume {role}: {e}"));
+    }
+    match error {
+        Some(e) => problem(format!(
+            "the credentials of AWS profile `{name}` could not be loaded: {e}"
+        )),
+        None => problem(format!(
+            "no AWS credentials found: run `aws configure`, set AWS_PROFILE or pass --profile NAME ({}), or try --demo",
+            listed(&files.names)
+        )),
+    }
+}
+
+/// An error and its causes, in one line.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}

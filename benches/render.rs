@@ -210,6 +210,7 @@ fn waf_view(scale: Scale) -> WafView {
     let acls = (0..4)
         .map(|a| WebAcl {
             series: vec![],
+            default_series: Vec::new(),
             name: format!("web-acl-{a}"),
             id: format!("{:08x}-1111-2222-3333-{:012x}", a * 977, a * 31_337),
             scope: WafScope::Regional,

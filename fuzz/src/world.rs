@@ -434,6 +434,7 @@ const ACTIONS: [m::RuleAction; 5] = [
 fn acl(a: Acl) -> m::WebAcl {
     m::WebAcl {
         series: vec![],
+        default_series: Vec::new(),
         name: a.name,
         id: a.id,
         scope: if a.cloudfront {

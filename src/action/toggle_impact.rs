@@ -129,6 +129,7 @@ mod tests {
                     rule("mt-cms-block-non-office", RuleAction::Block),
                 ],
                 series: vec![],
+                default_series: Vec::new(),
             }],
             window_minutes: 15,
             unreadable: vec![],

@@ -78,6 +78,7 @@ fn waf() -> WafView {
         window_minutes: 15,
         acls: vec![WebAcl {
             series: vec![],
+            default_series: Vec::new(),
             name: "wp-acl".into(),
             id: "acl-1".into(),
             scope: WafScope::Regional,

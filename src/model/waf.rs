@@ -37,6 +37,10 @@ pub struct WebAcl {
     /// Empty where not read.
     #[serde(default)]
     pub series: Vec<RuleCounts>,
+    /// The requests no rule ended, decided by the default action, per minute (CloudWatch's
+    /// `Rule=Default_Action`). Empty where not read.
+    #[serde(default)]
+    pub default_series: Vec<RuleCounts>,
 }
 
 impl WebAcl {

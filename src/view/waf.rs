@@ -3,7 +3,7 @@
 
 use super::table::{Cell, Column, Row, Table};
 use super::{Role, clean};
-use crate::model::{RuleKind, RuleSamples, WafRule, WafView, WebAcl};
+use crate::model::{RuleCounts, RuleKind, RuleSamples, WafRule, WafView, WebAcl};
 
 pub fn columns(window_minutes: u32) -> Vec<Column> {
     let spark_title: &'static str = match window_minutes {
@@ -71,6 +71,29 @@ fn acl_rows(acl: &WebAcl, rows: &mut Vec<Row>) {
     ));
     for rule in &acl.rules {
         rule_rows(acl, rule, rows);
+    }
+    // What no rule ended: the default action's own counts, last as WAF evaluates it.
+    if !acl.default_series.is_empty() {
+        let mut t = RuleCounts::default();
+        acl.default_series.iter().for_each(|c| t.add(c));
+        let hits: Vec<u64> = acl
+            .default_series
+            .iter()
+            .map(|p| p.allowed + p.blocked + p.counted)
+            .collect();
+        rows.push(Row::new(
+            format!("{}:default", acl_key(&acl.id)),
+            1,
+            Role::Muted,
+            vec![
+                Cell::new("default action"),
+                Cell::styled(acl.default_action.as_str(), Role::Muted),
+                Cell::new(t.allowed.to_string()),
+                Cell::new(t.blocked.to_string()),
+                Cell::new(t.counted.to_string()),
+                Cell::styled(sparkline(&hits), Role::Spark),
+            ],
+        ));
     }
 }
 

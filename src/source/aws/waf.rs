@@ -43,6 +43,8 @@ const PROTECTED_TYPES: &[waf::types::ResourceType] = &[
 ];
 /// The key of an ACL's own totals among its rules' counts (no rule name has a NUL in it).
 const ACL_TOTALS: &str = "\0ALL";
+/// The key of the requests an ACL's default action decided (`Rule=Default_Action`).
+const ACL_DEFAULT: &str = "\0Default_Action";
 
 /// One place web ACLs live: a region and a scope, with the clients to reach them.
 #[derive(Clone)]
@@ -253,6 +255,7 @@ impl WafSource {
             metric_names,
             acl: WebAcl {
                 series: Vec::new(),
+                default_series: Vec::new(),
                 name: acl.name().to_string(),
                 id: acl.id().to_string(),
                 scope: p.scope,
@@ -365,7 +368,10 @@ impl WafSource {
                             .unwrap_or_else(|| rule.name.clone());
                         (rule.name.clone(), metric_name)
                     });
-                let all = std::iter::once((ACL_TOTALS.to_string(), "ALL".to_string()));
+                let all = [
+                    (ACL_TOTALS.to_string(), "ALL".to_string()),
+                    (ACL_DEFAULT.to_string(), "Default_Action".to_string()),
+                ];
                 for (key, metric_name) in rules.chain(all) {
                     for metric in ["AllowedRequests", "BlockedRequests", "CountedRequests"] {
                         let mut dimensions = vec![
@@ -390,7 +396,9 @@ impl WafSource {
             for (i, key) in keys.into_iter().enumerate() {
                 // An ACL whose own totals returned no datapoint at all (its metrics are off)
                 // keeps none: its row then sums its rules rather than claim zero traffic.
-                if key.1 == ACL_TOTALS && (0..3).all(|j| results[i * 3 + j].is_empty()) {
+                if (key.1 == ACL_TOTALS || key.1 == ACL_DEFAULT)
+                    && (0..3).all(|j| results[i * 3 + j].is_empty())
+                {
                     continue;
                 }
                 let per =
@@ -557,6 +565,10 @@ impl Source<WafView> for WafSource {
                     acl.protects = protects;
                     acl.series = counts
                         .get(&(acl.id.clone(), ACL_TOTALS.to_string()))
+                        .cloned()
+                        .unwrap_or_default();
+                    acl.default_series = counts
+                        .get(&(acl.id.clone(), ACL_DEFAULT.to_string()))
                         .cloned()
                         .unwrap_or_default();
                     for rule in &mut acl.rules {

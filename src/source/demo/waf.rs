@@ -131,6 +131,7 @@ fn acl(
                 })
                 .collect(),
             series: vec![],
+            default_series: Vec::new(),
         },
         traffic,
     }
@@ -293,21 +294,31 @@ impl DemoWorld {
             .unwrap_or(&rule.kind)
     }
 
-    /// The ACL's own per-minute totals, as CloudWatch's `Rule=ALL` gives them: what its rules
-    /// allowed, blocked and counted, plus the ordinary traffic no rule matched, which the
-    /// default action (Allow in every demo ACL) let through: several hundred requests a minute.
-    fn acl_totals(&self, acl: &WebAcl, first: i64, current: i64) -> Vec<RuleCounts> {
+    /// The requests no rule ended, per minute, as CloudWatch's `Rule=Default_Action` gives
+    /// them: the ordinary traffic the default action (Allow in every demo ACL) let through,
+    /// several hundred requests a minute.
+    fn default_action(&self, acl: &WebAcl, first: i64, current: i64) -> Vec<RuleCounts> {
         let base = 300 + fnv64(&format!("{}/{}/default", self.seed, acl.id)) % 600;
         (first..=current)
+            .map(|m| RuleCounts {
+                allowed: base + fnv64(&format!("{}/{}/default/{m}", self.seed, acl.id)) % 120,
+                ..RuleCounts::default()
+            })
+            .collect()
+    }
+
+    /// The ACL's own per-minute totals, as CloudWatch's `Rule=ALL` gives them: what its rules
+    /// allowed, blocked and counted, plus what its default action decided.
+    fn acl_totals(acl: &WebAcl) -> Vec<RuleCounts> {
+        acl.default_series
+            .iter()
             .enumerate()
-            .map(|(i, m)| {
-                let mut c = RuleCounts::default();
+            .map(|(i, default)| {
+                let mut c = *default;
                 acl.rules
                     .iter()
                     .filter_map(|r| r.series.get(i))
                     .for_each(|r| c.add(r));
-                let jitter = fnv64(&format!("{}/{}/default/{m}", self.seed, acl.id)) % 120;
-                c.allowed += base + jitter;
                 c
             })
             .collect()
@@ -338,7 +349,8 @@ impl DemoWorld {
                         .rule_kind_at(changes, &acl.id, &original, now_ms)
                         .clone();
                 }
-                acl.series = self.acl_totals(&acl, first, current);
+                acl.default_series = self.default_action(&acl, first, current);
+                acl.series = Self::acl_totals(&acl);
                 acl
             })
             .collect();

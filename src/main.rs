@@ -79,6 +79,10 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(EXIT_FAILURE, &format!("could not start the runtime: {e}")),
     };
+    let mut session = match runtime.block_on(build_session(&cli, &loaded.settings)) {
+        Ok(s) => s,
+        Err(message) => return fail(EXIT_USAGE, &message),
+    };
     // Credentials are resolved once, before anything is fetched: a snapshot stops at once with
     // the one sentence that says what to fix; the console starts, shows it full width, and its
     // panels keep retrying (an `aws sso login` in another terminal brings them to life).
@@ -93,10 +97,6 @@ fn main() -> ExitCode {
     if let (true, Some(problem)) = (cli.snapshot, &credential_problem) {
         return fail(EXIT_USAGE, problem);
     }
-    let mut session = match runtime.block_on(build_session(&cli, &loaded.settings)) {
-        Ok(s) => s,
-        Err(message) => return fail(EXIT_USAGE, &message),
-    };
     // The demo world is a closed simulation with its own logs: configured hosts are never
     // contacted from it.
     if !cli.demo {

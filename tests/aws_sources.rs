@@ -485,12 +485,7 @@ async fn metric_queries_are_batched_by_500() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_snapshot_of_the_seeded_stacks_lists_their_problems_first() {
     let (_moto, _seeded, session) = seeded().await;
-    let options = opsconsole::snapshot::Options {
-        log_backlog: 10,
-        journal: None,
-        since: chrono::Duration::minutes(15),
-        intervals: vec![],
-    };
+    let options = support::snapshot_options();
     let collected = opsconsole::snapshot::collect(&session, &options).await;
     let texts: Vec<String> = collected
         .problems

@@ -205,12 +205,7 @@ async fn a_snapshot_of_real_account_states_tells_the_truth() {
     assert_eq!(zone_of(&web01.id), Some(web01.az.clone()));
     assert_eq!(zone_of(&extras.terminated_id), None);
 
-    let options = opsconsole::snapshot::Options {
-        log_backlog: 10,
-        journal: None,
-        since: chrono::Duration::minutes(15),
-        intervals: vec![],
-    };
+    let options = support::snapshot_options();
     let collected = opsconsole::snapshot::collect(&session, &options).await;
     let problems: Vec<String> = collected
         .problems

@@ -4,7 +4,7 @@
 //! never comes back) or a truncated body. Which calls fail is drawn from a seeded generator, so
 //! a failing run can be repeated.
 
-use super::wire::{Request, forward, listen, read_request, reply};
+use super::wire::{Request, accept, forward, listen, reply};
 use std::collections::HashMap;
 use std::io::{BufReader, Write};
 use std::net::{Shutdown, TcpStream};
@@ -133,16 +133,10 @@ impl FaultProxy {
 /// One request per connection: the proxy asks the emulator to close after each reply, and
 /// passes that on, so every call is decided (and failed) on its own.
 fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
-    let _ = client.set_read_timeout(Some(Duration::from_secs(30)));
-    let Ok(reader) = client.try_clone() else {
+    let Some((mut client, request)) = accept(client) else {
         return;
     };
-    let mut reader = BufReader::new(reader);
-    let mut client = client;
     {
-        let Some(request) = read_request(&mut reader) else {
-            return;
-        };
         let fault = decide(state, &request);
         match fault {
             Some(Fault::Throttle) => {

@@ -40,6 +40,17 @@ pub fn console_options(endpoint: &str, read_only: bool) -> AwsOptions {
     }
 }
 
+/// A snapshot of the last 15 minutes with a short log tail and no journal, as the emulator
+/// suites take one.
+pub fn snapshot_options() -> opsconsole::snapshot::Options {
+    opsconsole::snapshot::Options {
+        log_backlog: 10,
+        journal: None,
+        since: chrono::Duration::minutes(15),
+        intervals: vec![],
+    }
+}
+
 /// The seeded target named `name` (or with id `name`) in `group`, as the console's actions
 /// refer to it.
 pub fn target_ref(seeded: &Seeded, group: &str, name: &str) -> TargetRef {

@@ -22,7 +22,7 @@
 //! a zone, ip targets with theirs; a web ACL without moto's extra `LockToken` field; Route53
 //! names with `\052` for `*` and SOA values as plain text. On request: target groups that vanish between list and read, scheduled events.
 
-use super::wire::{Request, forward, listen, read_request, reply};
+use super::wire::{Request, accept, forward, listen, reply};
 use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Write};
 use std::net::{Shutdown, TcpStream};
@@ -194,17 +194,11 @@ fn protocol(r: &Request) -> Protocol {
 }
 
 fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
-    let _ = client.set_read_timeout(Some(Duration::from_secs(30)));
-    let Ok(reader) = client.try_clone() else {
+    let Some((mut client, request)) = accept(client) else {
         return;
     };
-    let mut reader = BufReader::new(reader);
-    let mut client = client;
-    if let Some(request) = read_request(&mut reader) {
-        let answer = answer(&request, upstream, state);
-        if let Some(bytes) = answer {
-            let _ = client.write_all(&bytes);
-        }
+    if let Some(bytes) = answer(&request, upstream, state) {
+        let _ = client.write_all(&bytes);
     }
     // Every reply says `Connection: close`.
     let _ = client.shutdown(Shutdown::Both);

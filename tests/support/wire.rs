@@ -48,6 +48,14 @@ impl Request {
     }
 }
 
+/// The one request a client connection carries, with the connection to answer on.
+pub fn accept(client: TcpStream) -> Option<(TcpStream, Request)> {
+    let _ = client.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut reader = BufReader::new(client.try_clone().ok()?);
+    let request = read_request(&mut reader)?;
+    Some((client, request))
+}
+
 pub fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
     let mut head = String::new();
     loop {

@@ -289,6 +289,12 @@ async fn throttling_is_reported_as_such() {
     assert!(err.message.contains("Rate exceeded"), "{err}");
 }
 
+/// A WAF source of one region whose WAFv2 answers from `rules`.
+fn waf_source(rules: &[&Rule]) -> WafSource {
+    let rc = clients(rules);
+    WafSource::new(std::slice::from_ref(&rc), &rc, 15)
+}
+
 fn acl_rules() -> Vec<Rule> {
     let visibility = |m: &str| {
         waf::types::VisibilityConfig::builder()
@@ -390,9 +396,7 @@ fn acl_rules() -> Vec<Rule> {
 #[tokio::test]
 async fn sampled_requests_of_a_rule_by_its_metric_name() {
     let rules = acl_rules();
-    let refs: Vec<&Rule> = rules.iter().collect();
-    let rc = clients(&refs);
-    let source = WafSource::new(std::slice::from_ref(&rc), &rc, 15);
+    let source = waf_source(&rules.iter().collect::<Vec<_>>());
     // Counts come from CloudWatch, which this test does not mock: read the ACL itself instead.
     let acls = source.acls_for_test().await.expect("acls");
     assert_eq!(acls.len(), 1);
@@ -434,9 +438,7 @@ async fn sampled_requests_of_a_rule_by_its_metric_name() {
 #[tokio::test]
 async fn get_web_acl_only_when_the_lock_token_changes() {
     let rules = acl_rules();
-    let refs: Vec<&Rule> = rules.iter().collect();
-    let rc = clients(&refs);
-    let source = WafSource::new(std::slice::from_ref(&rc), &rc, 15);
+    let source = waf_source(&rules.iter().collect::<Vec<_>>());
     source.acls_for_test().await.expect("first");
     source.acls_for_test().await.expect("second");
     source.acls_for_test().await.expect("third");
@@ -734,9 +736,7 @@ async fn a_toggle_never_writes_back_an_acl_with_fields_the_sdk_does_not_know() {
 #[tokio::test]
 async fn associations_are_read_for_every_type_on_their_own_clock() {
     let rules = acl_rules();
-    let refs: Vec<&Rule> = rules.iter().collect();
-    let rc = clients(&refs);
-    let source = WafSource::new(std::slice::from_ref(&rc), &rc, 15);
+    let source = waf_source(&rules.iter().collect::<Vec<_>>());
     source.acls_for_test().await.expect("first");
     source.acls_for_test().await.expect("second");
     let asked: usize = rules[3..6].iter().map(|r| r.num_calls()).sum();
@@ -828,8 +828,7 @@ async fn metrics_off_and_firewall_manager_groups_are_shown_as_they_are() {
             )
             .build()
     });
-    let rc = clients(&[&list, &none, &get]);
-    let source = WafSource::new(std::slice::from_ref(&rc), &rc, 15);
+    let source = waf_source(&[&list, &none, &get]);
     let acls = source.acls_for_test().await.expect("acls");
     let rules = &acls[0].rules;
     let names: Vec<&str> = rules.iter().map(|r| r.name.as_str()).collect();
@@ -890,8 +889,7 @@ async fn a_sample_asks_for_the_latest_minutes_and_says_what_it_covers() {
         });
     let mut refs: Vec<&Rule> = rules.iter().take(rules.len() - 1).collect();
     refs.push(&latest);
-    let rc = clients(&refs);
-    let source = WafSource::new(std::slice::from_ref(&rc), &rc, 15);
+    let source = waf_source(&refs);
     source.acls_for_test().await.expect("acls");
     let samples = source
         .sampled_requests("acl-1", "block-xmlrpc")

@@ -302,6 +302,7 @@ impl Input {
                     panel: pick(&PanelId::ALL, panel),
                     subject,
                     text,
+                    row: None,
                 }),
         );
 

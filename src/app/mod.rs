@@ -195,9 +195,39 @@ impl App {
         };
         if data_changed {
             self.data_problems = crate::problems::in_data(&self.world, &context);
+            self.mark_problem_rows();
         }
         self.problems =
             crate::problems::with_staleness(&self.world, self.now, &context, &self.data_problems);
+    }
+
+    /// Gives each row a problem concerns that problem's role (a registered stopped instance, a
+    /// scheduled retirement: rows whose cells look fine), so problems-first sorting means all.
+    fn mark_problem_rows(&mut self) {
+        for panel in [
+            PanelId::Targets,
+            PanelId::Waf,
+            PanelId::Dns,
+            PanelId::Instances,
+        ] {
+            // Owned keys: the table is changed while the problems are still held.
+            let marks: std::collections::HashMap<String, view::Role> = self
+                .data_problems
+                .iter()
+                .filter(|p| p.panel == panel)
+                .filter_map(|p| {
+                    let role = match p.severity {
+                        crate::problems::Severity::Warning => view::Role::Warning,
+                        _ => view::Role::Problem,
+                    };
+                    Some((p.row.clone()?, role))
+                })
+                .collect();
+            let viewport = self.viewport(panel);
+            if let Some(table) = self.table_panel_mut(panel) {
+                table.mark(&marks, viewport);
+            }
+        }
     }
 
     /// Wall rotation: the next panel's turn has come.

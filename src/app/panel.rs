@@ -1,7 +1,7 @@
 //! One table panel's view state: its rows after filter and sort, and a selection that follows
 //! the same row (by key) across refreshes.
 
-use crate::view::{SortOrder, Table};
+use crate::view::{Role, SortOrder, Table};
 
 #[derive(Debug, Clone, Default)]
 pub struct TablePanel {
@@ -66,6 +66,29 @@ impl TablePanel {
         }
         self.remember_key();
         self.keep_visible(viewport);
+    }
+
+    /// Rows a problem concerns take at least that problem's role (`marks`: row key → role),
+    /// whatever their cells say, so they look like problems and sort with them.
+    pub fn mark(&mut self, marks: &std::collections::HashMap<String, Role>, viewport: usize) {
+        if marks.is_empty() {
+            return;
+        }
+        for table in [self.all.as_mut(), Some(&mut self.table)]
+            .into_iter()
+            .flatten()
+        {
+            for row in &mut table.rows {
+                if let Some(role) = marks.get(row.key.as_str())
+                    && role.severity() > row.role.severity()
+                {
+                    row.role = *role;
+                }
+            }
+        }
+        if self.sort != SortOrder::Natural {
+            self.reshape(viewport);
+        }
     }
 
     pub fn selected_key(&self) -> Option<&str> {

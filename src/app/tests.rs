@@ -759,3 +759,44 @@ fn the_problems_view_jumps_to_the_row_a_problem_concerns() {
     assert_eq!(a.targets.selected_key(), Some(target.as_str()));
     assert!(a.targets.filter.is_empty(), "the filter hid the row");
 }
+
+/// Problems first means every problem: a target whose row looks fine but whose instance is
+/// stopped (a WARNING) sorts above the healthy ones, and the load balancer's listener stays
+/// first under it.
+#[test]
+fn problems_first_sorts_warning_rows_and_keeps_listeners_first() {
+    let mut a = app(false);
+    let mut stopped = instance("i-extra", "ha-web-extra", "10.0.0.9");
+    stopped.state = "stopped".into();
+    a.update(Event::Data(Data::Instances(
+        t0(),
+        Ok(InstancesView {
+            unreadable: vec![],
+            instances: vec![stopped],
+        }),
+    )));
+    a.update(Event::Data(Data::Targets(
+        t0(),
+        Ok(targets(TargetState::Healthy)),
+    )));
+    a.update(key('1'));
+    a.update(key('s'));
+    assert_eq!(a.targets.sort, crate::view::SortOrder::ProblemsFirst);
+    let keys: Vec<&str> = a
+        .targets
+        .table
+        .rows
+        .iter()
+        .map(|r| r.key.as_str())
+        .collect();
+    assert!(keys[1].starts_with("listener:"), "{keys:?}");
+    let at = |id: &str| {
+        keys.iter()
+            .position(|k| k.ends_with(&format!(":{id}:80")))
+            .unwrap_or_else(|| panic!("{id} missing: {keys:?}"))
+    };
+    assert!(
+        at("i-extra") < at("i-left") && at("i-extra") < at("i-right"),
+        "{keys:?}"
+    );
+}

@@ -63,6 +63,9 @@ pub struct Row {
     pub depth: u8,
     pub cells: Vec<Cell>,
     pub role: Role,
+    /// Stays first among its siblings whatever the sort order: a load balancer's listeners
+    /// read before its groups.
+    pub pinned: bool,
     /// The cells' text lowercased, made on the first filter and kept: typing a filter then
     /// costs a substring search per row, not a lowercase copy of every cell per keystroke.
     haystack: std::sync::OnceLock<String>,
@@ -83,8 +86,15 @@ impl Row {
             depth,
             cells,
             role,
+            pinned: false,
             haystack: std::sync::OnceLock::new(),
         }
+    }
+
+    /// This row stays first among its siblings when they are sorted.
+    pub fn pinned(mut self) -> Row {
+        self.pinned = true;
+        self
     }
 
     /// The row's worst role among itself and its cells.
@@ -237,12 +247,20 @@ fn sort_level(rows: Vec<Row>, order: SortOrder) -> Vec<Row> {
             t.rows = std::iter::once(head).chain(children).collect();
         }
     }
+    // Pinned subtrees (listeners) keep their place before the others, which are sorted.
+    let (pinned, mut trees): (Vec<Subtree>, Vec<Subtree>) = trees
+        .into_iter()
+        .partition(|t| t.rows.first().is_some_and(|r| r.pinned));
     match order {
         SortOrder::ProblemsFirst => trees.sort_by_key(|t| std::cmp::Reverse(t.severity)),
         SortOrder::Name => trees.sort_by(|a, b| first_cell(&a.rows).cmp(first_cell(&b.rows))),
         SortOrder::Natural => {}
     }
-    trees.into_iter().flat_map(|t| t.rows).collect()
+    pinned
+        .into_iter()
+        .chain(trees)
+        .flat_map(|t| t.rows)
+        .collect()
 }
 
 fn first_cell(rows: &[Row]) -> &str {

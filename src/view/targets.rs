@@ -53,18 +53,21 @@ fn lb_rows(lb: &LoadBalancer, names: &Names, rows: &mut Vec<Row>) {
         ],
     ));
     for l in &lb.listeners {
-        rows.push(Row::new(
-            format!("listener:{}:{}", lb.arn, l.port),
-            1,
-            Role::Muted,
-            vec![
-                Cell::new(clean(&l.describe())),
-                Cell::new(""),
-                Cell::new("listener"),
-                Cell::new(""),
-                Cell::new(l.port.to_string()),
-            ],
-        ));
+        rows.push(
+            Row::new(
+                format!("listener:{}:{}", lb.arn, l.port),
+                1,
+                Role::Muted,
+                vec![
+                    Cell::new(clean(&l.describe())),
+                    Cell::new(""),
+                    Cell::new("listener"),
+                    Cell::new(""),
+                    Cell::new(l.port.to_string()),
+                ],
+            )
+            .pinned(),
+        );
         // Rules that forward by host, path or header: the groups they reach are served too.
         for r in &l.rules {
             let to: Vec<String> = r.forwards.iter().map(|f| clean(&f.target_group)).collect();

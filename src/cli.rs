@@ -95,11 +95,11 @@ pub struct Cli {
     pub log_file: Option<PathBuf>,
 
     /// Print shell completions for SHELL and exit.
-    #[arg(long, value_name = "SHELL", value_enum, hide_short_help = true)]
+    #[arg(long, value_name = "SHELL", value_enum)]
     pub completions: Option<clap_complete::Shell>,
 
     /// Print the man page (roff) and exit.
-    #[arg(long, hide_short_help = true)]
+    #[arg(long)]
     pub man: bool,
 
     /// Print the least IAM policy (JSON) the console needs, to watch or to watch and act, and
@@ -168,6 +168,19 @@ fn parse_region(text: &str) -> Result<String, String> {
     }
 }
 
+/// The command as shell completions offer it: without the hidden options (a test hook).
+pub fn completion_command() -> clap::Command {
+    let full = command();
+    let shown: Vec<clap::Arg> = full
+        .get_arguments()
+        .filter(|a| !a.is_hide_set())
+        .cloned()
+        .collect();
+    clap::Command::new("opsconsole")
+        .version(env!("CARGO_PKG_VERSION"))
+        .args(shown)
+}
+
 /// The full command, with the files it reads and writes listed under the options.
 pub fn command() -> clap::Command {
     Cli::command().after_help(files_help())
@@ -200,10 +213,11 @@ fn files_help() -> String {
     let config = crate::config::config_dir();
     let state = crate::config::state_dir();
     format!(
-        "Files:\n  config    {}\n  keymap    {}\n  log       {}\n  journal   {}\n\nExit codes (--snapshot):\n  0 done, 1 problems found (with --fail-on-problems), 2 usage or config error,\n  3 partial (a panel failed; the output says which; wins over 1)\n\nKeys: press ? in the console for the keys of the focused panel.",
+        "Files:\n  config    {}\n  keymap    {}\n  log       {}\n  journal   {}\n  (--demo)  {}\n\nExit codes (--snapshot):\n  0 done, 1 problems found (with --fail-on-problems), 2 usage or config error,\n  3 partial (a panel failed; the output says which; wins over 1)\n\nKeys: press ? in the console for the keys of the focused panel.",
         show(config.as_ref().map(|d| d.join("config.toml"))),
         show(config.as_ref().map(|d| d.join("keymap.toml"))),
         show(state.map(|d| d.join("opsconsole.log"))),
         show(journal_path(false)),
+        show(journal_path(true)),
     )
 }

@@ -25,7 +25,7 @@ fn main() -> ExitCode {
     if let Some(shell) = cli.completions {
         clap_complete::generate(
             shell,
-            &mut cli::command(),
+            &mut cli::completion_command(),
             "opsconsole",
             &mut std::io::stdout(),
         );

@@ -543,3 +543,37 @@ fn an_expired_sso_session_says_to_log_in_again() {
             "run `aws sso login --profile prod`",
         ));
 }
+
+/// Completions offer no hidden test hook; `-h` names --completions and --man; the help names
+/// the demo world's own journal.
+#[test]
+fn completions_and_help_offer_what_a_user_can_use() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = opsconsole()
+            .args(["--completions", shell])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let text = String::from_utf8_lossy(&out);
+        assert!(
+            !text.contains("debug-panic"),
+            "{shell} offers the hidden hook"
+        );
+        assert!(
+            text.contains("snapshot"),
+            "{shell} completions lost the options"
+        );
+    }
+    opsconsole()
+        .arg("-h")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--completions").and(predicate::str::contains("--man")));
+    opsconsole()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("journal-demo.jsonl"));
+}

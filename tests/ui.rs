@@ -527,3 +527,72 @@ fn a_credential_problem_at_start_is_shown_full_width_until_data_comes() {
     let footer = screen.lines().last().unwrap_or_default().to_string();
     assert!(!footer.contains("aws sso login"), "{footer}");
 }
+
+/// Names that share a long prefix stay distinguishable: at 120 and 160 columns every managed
+/// rule group on screen reads differently (what is cut is the middle, not the part that differs),
+/// and `override Count` is not cut at all when zoomed.
+#[test]
+fn managed_rule_group_names_stay_distinguishable() {
+    for width in [120u16, 160] {
+        let app = console(false);
+        let mut terminal = Terminal::new(TestBackend::new(width, H)).unwrap();
+        let theme = Theme::load("dark", false).unwrap();
+        terminal.draw(|f| ui::draw(f, &app, &theme)).unwrap();
+        let screen = format!("{}", terminal.backend());
+        let names: Vec<String> = screen
+            .lines()
+            .filter_map(|l| {
+                let at = l.find("AWS-")?;
+                Some(l[at..].split(' ').next().unwrap_or_default().to_string())
+            })
+            .collect();
+        assert!(names.len() >= 2, "{width}: {screen}");
+        // Each name as shown points at exactly one group: its start and its end (around the
+        // `…` where the middle was cut) match one full name.
+        let full: std::collections::BTreeSet<String> = app
+            .world
+            .waf
+            .value
+            .iter()
+            .flat_map(|v| &v.acls)
+            .flat_map(|a| &a.rules)
+            .map(|r| r.name.clone())
+            .filter(|n| n.starts_with("AWS-"))
+            .collect();
+        for shown in &names {
+            let (head, tail) = shown.split_once('…').unwrap_or((shown.as_str(), ""));
+            let matching: Vec<&String> = full
+                .iter()
+                .filter(|f| f.starts_with(head) && f.ends_with(tail))
+                .collect();
+            assert_eq!(
+                matching.len(),
+                1,
+                "{width} columns: {shown:?} could be {matching:?}"
+            );
+            // And it shows enough of what differs to read: at least 6 characters past the
+            // prefix every managed group shares (`AWS-AWSManagedRules`), or the whole name.
+            let common = full
+                .iter()
+                .map(|f| {
+                    f.chars()
+                        .zip(matching[0].chars())
+                        .take_while(|(a, b)| a == b)
+                        .count()
+                })
+                .filter(|n| *n < matching[0].len())
+                .max()
+                .unwrap_or(0);
+            let revealed = head.len().saturating_sub(common) + tail.len();
+            assert!(
+                shown == matching[0] || revealed >= 6,
+                "{width} columns: {shown:?} shows {revealed} characters of what differs"
+            );
+        }
+    }
+    let mut app = console(false);
+    keys(&mut app, "2");
+    press(&mut app, KeyCode::Enter);
+    let zoomed = format!("{}", render(&app).backend());
+    assert!(zoomed.contains("override Count"), "{zoomed}");
+}

@@ -16,6 +16,8 @@ pub struct TablePanel {
     /// First visible row.
     pub offset: usize,
     pub filter: String,
+    /// The width each column's content needs, measured when the rows change (not every frame).
+    pub needed: Vec<u16>,
     /// The filter the rows were last shaped with: a new one moves the selection to the first
     /// row that matches it (not a parent kept for context).
     shaped_with: String,
@@ -64,6 +66,7 @@ impl TablePanel {
             Some(i) => self.selected = i,
             None => self.selected = self.selected.min(self.table.rows.len().saturating_sub(1)),
         }
+        self.needed = self.table.needed_widths();
         self.remember_key();
         self.keep_visible(viewport);
     }

@@ -26,8 +26,15 @@ pub fn draw(frame: &mut Frame, panel: &TablePanel, theme: &Theme, area: Rect, fo
         );
         return;
     }
-    let widths = column_widths(&t.columns, area.width);
+    let widths = column_widths(&t.columns, &panel.needed, area.width);
     let shown = widths.len();
+    let fitted: Vec<u16> = widths
+        .iter()
+        .map(|w| match w {
+            Constraint::Length(n) => *n,
+            _ => 0,
+        })
+        .collect();
     let header = Row::new(t.columns.iter().take(shown).map(|c| Line::from(c.title)))
         .style(theme.style(Role::Header));
     let visible = (area.height as usize).saturating_sub(1);
@@ -46,7 +53,7 @@ pub fn draw(frame: &mut Frame, panel: &TablePanel, theme: &Theme, area: Rect, fo
                 } else {
                     cell.text.clone()
                 };
-                Line::from(Span::styled(text, style))
+                Line::from(Span::styled(fit(&text, fitted[c]), style))
             });
             let r = Row::new(cells);
             if i == panel.selected {
@@ -72,31 +79,89 @@ fn selection(theme: &Theme, focused: bool) -> Style {
 
 /// The flexible column may shrink to this before columns are dropped.
 const FLEX_MIN: u16 = 20;
+/// A column sized by its content grows to at most this many times its declared width.
+const GROW: u16 = 2;
 
-/// Widths for the columns that fit: every column keeps its width except the flexible one, which
-/// takes what is left; when even that is too narrow the rightmost columns are left out (columns
-/// are ordered by importance).
-fn column_widths(columns: &[crate::view::Column], width: u16) -> Vec<Constraint> {
+/// Widths for the columns that fit. Each column but the flexible one gets the width its content
+/// needs (up to twice its declared width) and the flexible one what is left; where that leaves
+/// the flexible one too narrow, grown columns go back to their declared width; where even that
+/// is too narrow, the rightmost columns are left out (columns are ordered by importance). A
+/// column whose content is narrower than declared gives the difference to the flexible one.
+fn column_widths(columns: &[crate::view::Column], needed: &[u16], width: u16) -> Vec<Constraint> {
     let flex = columns.iter().position(|c| c.flex).unwrap_or(0);
     let flex_min = FLEX_MIN.min(columns.get(flex).map_or(0, |c| c.width));
-    let mut shown = columns.len();
-    loop {
+    let sized = |i: usize, c: &crate::view::Column, grow: u16| {
+        needed
+            .get(i)
+            .copied()
+            .unwrap_or(c.width)
+            .min(c.width.saturating_mul(grow))
+            .max(1)
+    };
+    let layout = |shown: usize, grow: u16| -> Option<Vec<Constraint>> {
         let fixed: u16 = columns
             .iter()
             .take(shown)
             .enumerate()
             .filter(|(i, _)| *i != flex)
-            .map(|(_, c)| c.width + 1)
+            .map(|(i, c)| sized(i, c, grow) + 1)
             .sum();
         let rest = width.saturating_sub(fixed);
-        if rest >= flex_min || shown <= flex + 1 {
-            return columns
+        (rest >= flex_min || shown <= flex + 1).then(|| {
+            columns
                 .iter()
                 .take(shown)
                 .enumerate()
-                .map(|(i, c)| Constraint::Length(if i == flex { rest.max(1) } else { c.width }))
-                .collect();
-        }
-        shown -= 1;
+                .map(|(i, c)| {
+                    Constraint::Length(if i == flex {
+                        rest.max(1)
+                    } else {
+                        sized(i, c, grow)
+                    })
+                })
+                .collect()
+        })
+    };
+    if let Some(all) = layout(columns.len(), GROW) {
+        return all;
     }
+    (1..=columns.len())
+        .rev()
+        .find_map(|shown| layout(shown, 1))
+        .unwrap_or_default()
+}
+
+/// `text` made to fit `width` cells: what does not fit is cut from the middle, keeping its start
+/// (indentation, priority, name) and its end, where names that share a long prefix differ
+/// (`AWS-AWSManagedRules…CommonRuleSet`, `arn:aws:…/91c24c82`).
+fn fit(text: &str, width: u16) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let width = usize::from(width);
+    if text.width() <= width || width < 8 {
+        return text.to_string();
+    }
+    let tail_budget = (width - 1) / 2;
+    let head_budget = width - 1 - tail_budget;
+    let mut head = String::new();
+    let mut used = 0;
+    for ch in text.chars() {
+        let w = ch.width().unwrap_or(0);
+        if used + w > head_budget {
+            break;
+        }
+        head.push(ch);
+        used += w;
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 0;
+    for ch in text.chars().rev() {
+        let w = ch.width().unwrap_or(0);
+        if used + w > tail_budget {
+            break;
+        }
+        tail.push(ch);
+        used += w;
+    }
+    tail.reverse();
+    format!("{head}…{}", tail.into_iter().collect::<String>())
 }

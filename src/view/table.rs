@@ -179,6 +179,29 @@ impl Table {
         }
     }
 
+    /// The width each column's content needs: its title and its widest cell (the first column
+    /// with its rows' indentation).
+    pub fn needed_widths(&self) -> Vec<u16> {
+        use unicode_width::UnicodeWidthStr;
+        self.columns
+            .iter()
+            .enumerate()
+            .map(|(c, col)| {
+                let widest = self
+                    .rows
+                    .iter()
+                    .filter_map(|r| {
+                        let cell = r.cells.get(c)?;
+                        let indent = if c == 0 { 2 * usize::from(r.depth) } else { 0 };
+                        Some(cell.text.width() + indent)
+                    })
+                    .max()
+                    .unwrap_or(0);
+                u16::try_from(widest.max(col.title.width())).unwrap_or(u16::MAX)
+            })
+            .collect()
+    }
+
     /// The first row that matches `filter` itself (not a parent kept for context).
     pub fn first_match(&self, filter: &str) -> Option<usize> {
         let needle = filter.trim().to_lowercase();

@@ -36,10 +36,11 @@ fn acl_rows(acl: &WebAcl, rows: &mut Vec<Row>) {
     let total = acl.totals();
     // Counted requests also end allowed or blocked: the share is of allowed + blocked.
     let ended = total.allowed + total.blocked;
+    // The blocked share beside the blocked count: "1291 9%".
     let share = if acl.series.is_empty() || ended == 0 {
         String::new()
     } else {
-        format!(" · {}% blocked", total.blocked * 100 / ended)
+        format!(" {}%", total.blocked * 100 / ended)
     };
     let protects = if acl.protects.is_empty() {
         String::new()
@@ -60,11 +61,11 @@ fn acl_rows(acl: &WebAcl, rows: &mut Vec<Row>) {
         vec![
             Cell::new(format!("{}{protects}", clean(&acl.name))),
             Cell::styled(
-                format!("default {}{share}", acl.default_action.as_str()),
+                format!("default {}", acl.default_action.as_str()),
                 Role::Muted,
             ),
             Cell::new(total.allowed.to_string()),
-            Cell::new(total.blocked.to_string()),
+            Cell::new(format!("{}{share}", total.blocked)),
             Cell::new(total.counted.to_string()),
             Cell::styled(clean(&acl.region), Role::Muted),
         ],

@@ -35,11 +35,15 @@ fn opsconsole() -> Command {
 }
 
 fn demo_snapshot(format: &str) -> String {
+    demo_snapshot_with_seed(format, "3")
+}
+
+fn demo_snapshot_with_seed(format: &str, seed: &str) -> String {
     let out = opsconsole()
         .args([
             "--demo",
             "--demo-seed",
-            "3",
+            seed,
             "--snapshot",
             "--format",
             format,
@@ -151,6 +155,12 @@ fn same_seed_same_story() {
         ]
     };
     assert_eq!(facts(demo_snapshot("json")), facts(demo_snapshot("json")));
+    // And the seed is what decides it: another seed tells another story.
+    assert_ne!(
+        facts(demo_snapshot("json")),
+        facts(demo_snapshot_with_seed("json", "4")),
+        "--demo-seed changes nothing"
+    );
 }
 
 #[test]

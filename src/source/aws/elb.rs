@@ -61,9 +61,9 @@ struct Region {
 
 pub struct ElbSource {
     regions: Vec<Region>,
-    /// Deregistration delay per target group ARN: attributes rarely change, so they are read once
-    /// per group rather than every refresh.
-    delays: Mutex<HashMap<String, GroupAttributes>>,
+    /// Deregistration delay and cross-zone setting per target group ARN: attributes rarely
+    /// change, so they are read once per group rather than every refresh.
+    attributes: Mutex<HashMap<String, GroupAttributes>>,
     /// `load_balancing.cross_zone.enabled` of network and gateway load balancers, by ARN (read
     /// once, like the groups' attributes; an ALB's is always on).
     lb_cross_zone: Mutex<HashMap<String, bool>>,
@@ -94,7 +94,7 @@ enum Answer {
     Listeners(String, Vec<elb::types::Listener>),
     Health(String, Vec<elb::types::TargetHealthDescription>),
     Rules(String, Vec<elb::types::Rule>),
-    /// Kept in `delays`.
+    /// Kept in `attributes`.
     Delay,
     /// The resource (this ARN) was deleted between the listing and this read: a blue/green
     /// deployment replacing a group, a load balancer torn down.
@@ -177,7 +177,7 @@ impl ElbSource {
                     last_calls: AtomicUsize::new(0),
                 })
                 .collect(),
-            delays: Mutex::new(HashMap::new()),
+            attributes: Mutex::new(HashMap::new()),
             lb_cross_zone: Mutex::new(HashMap::new()),
             zones: Mutex::new(HashMap::new()),
             load_cache: Mutex::new(HashMap::new()),
@@ -216,7 +216,7 @@ impl ElbSource {
             )
             .collect();
         let unread: Vec<String> = {
-            let known = self.delays.lock().unwrap_or_else(|e| e.into_inner());
+            let known = self.attributes.lock().unwrap_or_else(|e| e.into_inner());
             groups
                 .iter()
                 .filter_map(|g| g.target_group_arn())
@@ -248,25 +248,19 @@ impl ElbSource {
             futures::join!(self.read_all(r, reads), self.load(&r.clients, &placed));
         let mut read = Answers::default();
         read.file(answers?);
-        let Answers {
-            mut listeners,
-            mut healths,
-            mut rules,
-            mut gone,
-        } = read;
         // A draining target's countdown needs its group's delay now, not in a few refreshes;
         // a listener's rules (HTTP and HTTPS only: other listeners have none) say which groups
         // it serves by host or path.
         let mut then: Vec<Read> = {
-            let known = self.delays.lock().unwrap_or_else(|e| e.into_inner());
-            healths
+            let known = self.attributes.lock().unwrap_or_else(|e| e.into_inner());
+            read.healths
                 .iter()
                 .filter(|(arn, d)| !known.contains_key(*arn) && d.iter().any(is_draining))
                 .map(|(arn, _)| Read::Attributes(arn.clone()))
                 .collect()
         };
         then.extend(
-            listeners
+            read.listeners
                 .values()
                 .flatten()
                 .filter(|l| {
@@ -280,13 +274,14 @@ impl ElbSource {
         );
         calls += then.len();
         if !then.is_empty() {
-            let mut more = Answers::default();
-            more.file(self.read_all(r, then).await?);
-            listeners.extend(more.listeners);
-            healths.extend(more.healths);
-            rules.extend(more.rules);
-            gone.extend(more.gone);
+            read.file(self.read_all(r, then).await?);
         }
+        let Answers {
+            listeners,
+            healths,
+            rules,
+            gone,
+        } = read;
         // What vanished since it was listed is not shown as it was a moment ago.
         let lbs: Vec<_> = lbs
             .into_iter()
@@ -300,8 +295,8 @@ impl ElbSource {
         r.last_calls.store(calls, Ordering::Relaxed);
 
         let zones = self.instance_zones(&r.clients, &groups, &healths).await;
-        let delays = self
-            .delays
+        let attributes = self
+            .attributes
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
@@ -355,7 +350,7 @@ impl ElbSource {
                                 &lb_names,
                                 &zones,
                             );
-                            let attributes = delays.get(tg_arn);
+                            let attributes = attributes.get(tg_arn);
                             tg.deregistration_delay_secs = attributes.map(|a| a.delay);
                             tg.cross_zone = cross_zone(
                                 kind(lb),
@@ -496,7 +491,7 @@ impl ElbSource {
                         .unwrap_or(DEFAULT_DEREGISTRATION_DELAY_SECS),
                     cross_zone: value("load_balancing.cross_zone.enabled"),
                 };
-                self.delays
+                self.attributes
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(arn.clone(), attributes);

@@ -284,6 +284,10 @@ impl WafSource {
     /// `ASSOCIATIONS_EVERY`, beside the counts and never before them. A type the caller may not
     /// list (each needs its service's permission too) is left out; the rules still show.
     async fn protected(&self, p: &Place, arn: &str) -> Vec<String> {
+        // CloudFront ACLs protect distributions, which this call does not list.
+        if p.scope != WafScope::Regional || arn.is_empty() {
+            return Vec::new();
+        }
         let now = Utc::now();
         if let Some((at, names)) = self
             .associations
@@ -424,14 +428,10 @@ impl WafSource {
 /// A Firewall Manager rule group as a rule of the ACL (evaluated `when`: "first" or "last").
 fn fms_rule(g: &waf::types::FirewallManagerRuleGroup, when: &str) -> WafRule {
     let statement = g.firewall_manager_statement();
-    let group = match (
+    let group = group_name(
         statement.and_then(|s| s.managed_rule_group_statement()),
         statement.and_then(|s| s.rule_group_reference_statement()),
-    ) {
-        (Some(m), _) => format!("{}/{}", m.vendor_name(), m.name()),
-        (None, Some(r)) => r.arn().rsplit('/').nth(1).unwrap_or(r.arn()).to_string(),
-        (None, None) => "rule group".to_string(),
-    };
+    );
     WafRule {
         name: g.name().to_string(),
         priority: i64::from(g.priority()),
@@ -452,16 +452,25 @@ fn fms_rule(g: &waf::types::FirewallManagerRuleGroup, when: &str) -> WafRule {
     }
 }
 
+/// "AWS/AWSManagedRulesPHPRuleSet" for a managed group, the group's own name for one of the
+/// account's (from its ARN).
+fn group_name(
+    managed: Option<&waf::types::ManagedRuleGroupStatement>,
+    own: Option<&waf::types::RuleGroupReferenceStatement>,
+) -> String {
+    match (managed, own) {
+        (Some(m), _) => format!("{}/{}", m.vendor_name(), m.name()),
+        (None, Some(g)) => g.arn().rsplit('/').nth(1).unwrap_or(g.arn()).to_string(),
+        (None, None) => "rule group".to_string(),
+    }
+}
+
 pub(super) fn rule_kind(r: &waf::types::Rule) -> RuleKind {
     if let Some(o) = r.override_action() {
         let statement = r.statement();
         let managed = statement.and_then(|s| s.managed_rule_group_statement());
         let own = statement.and_then(|s| s.rule_group_reference_statement());
-        let group = match (managed, own) {
-            (Some(m), _) => format!("{}/{}", m.vendor_name(), m.name()),
-            (None, Some(g)) => g.arn().rsplit('/').nth(1).unwrap_or(g.arn()).to_string(),
-            (None, None) => "rule group".to_string(),
-        };
+        let group = group_name(managed, own);
         let overrides = managed
             .map(|m| m.rule_action_overrides())
             .or(own.map(|g| g.rule_action_overrides()))
@@ -518,9 +527,7 @@ impl WafSource {
         for p in &self.places {
             for c in self.place(p).await? {
                 let mut acl = c.acl;
-                if p.scope == WafScope::Regional && !c.arn.is_empty() {
-                    acl.protects = self.protected(p, &c.arn).await;
-                }
+                acl.protects = self.protected(p, &c.arn).await;
                 out.push(acl);
             }
         }
@@ -548,13 +555,8 @@ impl Source<WafView> for WafSource {
             let (acls, unreadable): (Vec<(Place, CachedAcl)>, _) =
                 super::by_place(&self.last_read, answers)?;
             // What each ACL protects is read beside the counts, never before them.
-            let protects = futures::future::join_all(acls.iter().map(|(p, c)| async move {
-                if p.scope == WafScope::Regional && !c.arn.is_empty() {
-                    self.protected(p, &c.arn).await
-                } else {
-                    Vec::new()
-                }
-            }));
+            let protects =
+                futures::future::join_all(acls.iter().map(|(p, c)| self.protected(p, &c.arn)));
             let (counts, protects) = futures::join!(self.counts(&acls), protects);
             let counts = counts?;
             let acls = acls

@@ -118,7 +118,7 @@ fn group_rows(tg: &TargetGroup, live: bool, names: &Names, rows: &mut Vec<Row>) 
             Cell::styled(health.describe(), health_role),
             group_detail(tg),
             Cell::styled(
-                az_summary(&by_az),
+                az_summary(tg, &by_az),
                 if az_down { Role::Problem } else { Role::Muted },
             ),
             // A Lambda group has neither port nor protocol.
@@ -158,8 +158,12 @@ fn group_detail(tg: &TargetGroup) -> Cell {
     }
 }
 
-/// "1a 1/1 · 1c 0/1": healthy/total per zone, by the zone's short suffix.
-fn az_summary(by_az: &BTreeMap<String, HealthCount>) -> String {
+/// "1a 1/1 · 1c 0/1": healthy/total per zone, by the zone's short suffix; "—" for targets
+/// whose zones are not known (an ALB behind an NLB, a Lambda function).
+fn az_summary(tg: &TargetGroup, by_az: &BTreeMap<String, HealthCount>) -> String {
+    if by_az.is_empty() && !tg.targets.is_empty() {
+        return "—".to_string();
+    }
     by_az
         .iter()
         .map(|(az, c)| format!("{} {}/{}", az_suffix(az), c.healthy, c.total))

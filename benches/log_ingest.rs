@@ -117,10 +117,10 @@ fn ingest(c: &mut Criterion) {
                 || {
                     Event::Data(Data::Logs(
                         at(),
-                        LogBatch {
-                            source: "s5-nginx-proxy".into(),
-                            entries: clean.iter().map(|l| entry(l.clone())).collect(),
-                        },
+                        LogBatch::lines(
+                            "s5-nginx-proxy",
+                            clean.iter().map(|l| entry(l.clone())).collect(),
+                        ),
                     ))
                 },
                 |event| app.update(event),

@@ -420,11 +420,13 @@ fn spawn_tail(
                 return;
             }
             let why = match ended {
-                Ok(()) => format!("{}: log stream ended; restarting", source.name()),
-                Err(e) => format!("{}: {e}", source.name()),
+                Ok(()) => "log stream ended".to_string(),
+                Err(e) => e.to_string(),
             };
+            let why = format!("{why}; retrying in {} s", retry.as_secs());
+            let name = source.name().to_string();
             if events
-                .send(Event::Data(Data::LogError(Utc::now(), why)))
+                .send(Event::Data(Data::LogError(Utc::now(), name, why)))
                 .await
                 .is_err()
             {

@@ -139,7 +139,17 @@ async fn appended_lines_stream_after_the_backlog() {
 
     let mut t = start(tail_of(&sshd, &log), 3);
     t.until_lines(&["old-10"]).await;
-    let first: Vec<String> = t.batches[0].entries.iter().map(LogEntry::text).collect();
+    // Before its lines, the tail said what it waited for, phase by phase.
+    let waits: Vec<&str> = t.batches.iter().filter_map(|b| b.waiting.as_deref()).collect();
+    assert_eq!(waits.len(), 4, "{waits:?}");
+    assert!(waits[0].starts_with("connecting to 127.0.0.1:"), "{waits:?}");
+    assert!(waits[3].starts_with("starting tail on 127.0.0.1:"), "{waits:?}");
+    // …and then that it is live, with an empty batch, before any line.
+    let live = t.batches.iter().position(|b| b.entries.is_empty() && b.waiting.is_none());
+    let lines = t.batches.iter().position(|b| !b.entries.is_empty());
+    assert!(live.is_some() && live < lines, "{:?}", t.batches);
+    let first = t.batches.iter().find(|b| !b.entries.is_empty());
+    let first: Vec<String> = first.map_or(vec![], |b| b.entries.iter().map(LogEntry::text).collect());
     assert_eq!(first, ["old-8", "old-9", "old-10"]);
     assert!(t.batches.iter().all(|b| b.source == "web"));
 
@@ -650,4 +660,50 @@ async fn an_instance_entry_is_resolved_when_its_tail_starts() {
     let mut t = start_source(sources[0].clone(), 5);
     t.until_lines(&["from-the-instance"]).await;
     t.stop().await;
+}
+
+/// A host that accepts the connection and never speaks SSH (a hung sshd, a tarpit, a firewall
+/// holding the flow): the tail says what it waits for, naming host and port, and gives up on the
+/// greeting after its limit with a sentence that says so, instead of waiting forever.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_that_never_speaks_ssh_is_named_with_its_phase_and_given_up_on() {
+    // Never accepted: the kernel completes the TCP handshake, and nothing is ever sent.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let port = silent.local_addr().unwrap_or_else(|e| panic!("{e}")).port();
+    let mut target = ssh::SshTarget::new("127.0.0.1", "ec2-user").unwrap_or_else(|e| panic!("{e}"));
+    target.port = port;
+    let tail = SshTail::new("silent", target, "/var/log/app.log")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .with_agent(AgentSource::Disabled);
+    let (tx, mut rx) = mpsc::channel(64);
+    let task = tokio::spawn(tail.tail(10, tx));
+    // The phase limits are 10-15 s; the tail must have given up well within 30 s.
+    let ended = tokio::time::timeout(Duration::from_secs(30), task)
+        .await
+        .unwrap_or_else(|_| panic!("still waiting after 30 s"));
+    let mut waits = Vec::new();
+    while let Ok(b) = rx.try_recv() {
+        assert!(b.entries.is_empty(), "lines from a silent host: {b:?}");
+        waits.extend(b.waiting);
+    }
+    let at = format!("127.0.0.1:{port}");
+    assert_eq!(
+        waits,
+        [
+            format!("connecting to {at} (up to 10 s)"),
+            format!("waiting for the SSH greeting from {at} (up to 15 s)"),
+        ]
+    );
+    let error = match ended {
+        Ok(Err(e)) => e,
+        other => panic!("expected the greeting to time out, got {other:?}"),
+    };
+    assert_eq!(error.kind, ErrorKind::Timeout, "{error}");
+    assert!(
+        error.message.starts_with(&format!(
+            "{at} accepted the connection but sent no SSH greeting within 15 s"
+        )),
+        "{error}"
+    );
+    drop(silent);
 }

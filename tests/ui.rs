@@ -596,3 +596,50 @@ fn managed_rule_group_names_stay_distinguishable() {
     let zoomed = format!("{}", render(&app).backend());
     assert!(zoomed.contains("override Count"), "{zoomed}");
 }
+
+/// A tail that waits (for a connection, an SSH greeting…) says for what, naming the host; when
+/// it gives up the panel says why and that it retries; lines end the wait. With lines already
+/// shown, a reconnect's wait takes the last line.
+#[test]
+fn a_waiting_tail_names_what_it_waits_for() {
+    use opsconsole::model::LogEntry;
+    use opsconsole::source::LogBatch;
+    let mut app = console(false);
+    app.world.logs = opsconsole::model::LogBuffer::with_capacity(100);
+    app.world.logs.followed = true;
+    keys(&mut app, "5");
+    press(&mut app, KeyCode::Enter);
+    let greeting = "waiting for the SSH greeting from 10.0.1.5:22 (up to 15 s)";
+    app.update(Event::Data(Data::Logs(at(), LogBatch::waiting("web-app", greeting))));
+    let screen = render(&app).backend().to_string();
+    assert!(screen.contains(&format!("⋯ web-app: {greeting}")), "{screen}");
+    assert!(!screen.contains("waiting for lines"), "{screen}");
+
+    let gave_up = "10.0.1.5:22 accepted the connection but sent no SSH greeting within 15 s; retrying in 2 s";
+    app.update(Event::Data(Data::LogError(at(), "web-app".into(), gave_up.into())));
+    let screen = render(&app).backend().to_string();
+    assert!(screen.contains(&format!("✗ web-app: {gave_up}")), "{screen}");
+    assert!(!screen.contains(greeting), "a wait given up on still shows: {screen}");
+
+    let line = |text: &str| LogEntry::Line {
+        received_at: at(),
+        text: text.into(),
+    };
+    app.update(Event::Data(Data::Logs(
+        at(),
+        LogBatch::lines("web-app", vec![line("GET /health 200")]),
+    )));
+    let screen = render(&app).backend().to_string();
+    assert!(screen.contains("GET /health 200"), "{screen}");
+    assert!(!screen.contains("no SSH greeting"), "{screen}");
+
+    let reconnecting = "connecting to 10.0.1.5:22 (up to 10 s)";
+    app.update(Event::Data(Data::Logs(at(), LogBatch::waiting("web-app", reconnecting))));
+    let screen = render(&app).backend().to_string();
+    assert!(screen.contains("GET /health 200"), "{screen}");
+    assert!(screen.contains(&format!("⋯ web-app: {reconnecting}")), "{screen}");
+    // Live again: an empty batch ends the wait even when the log is quiet.
+    app.update(Event::Data(Data::Logs(at(), LogBatch::lines("web-app", vec![]))));
+    let screen = render(&app).backend().to_string();
+    assert!(!screen.contains(reconnecting), "{screen}");
+}

@@ -42,7 +42,8 @@ pub enum Data {
     Dns(DateTime<Utc>, Result<DnsView, String>),
     Instances(DateTime<Utc>, Result<InstancesView, String>),
     Logs(DateTime<Utc>, LogBatch),
-    LogError(DateTime<Utc>, String),
+    /// A tail of this source ended with this error (it is retried).
+    LogError(DateTime<Utc>, String, String),
 }
 
 /// Work the console asks of the runtime; `update` itself never does I/O.

@@ -360,8 +360,13 @@ impl App {
                     self.rebuild(PanelId::Targets);
                 }
             }
+            Data::Logs(_, batch) if batch.waiting.is_some() => {
+                let what = batch.waiting.unwrap_or_default();
+                self.world.logs.waiting.insert(batch.source, what);
+            }
             Data::Logs(at, batch) => {
                 self.world.logs.error = None;
+                self.world.logs.waiting.remove(&batch.source);
                 if self.logs.paused {
                     // Keep a paused view on the same lines while new ones arrive below.
                     let panel = &self.logs;
@@ -388,7 +393,11 @@ impl App {
                 self.world.logs.push(&batch.source, batch.entries, at);
                 self.logs.index(&self.world.logs);
             }
-            Data::LogError(_, e) => self.world.logs.error = Some(e),
+            Data::LogError(_, source, e) => {
+                // It gave up on what it was waiting for; the retry says what it waits for next.
+                self.world.logs.waiting.remove(&source);
+                self.world.logs.error = Some(format!("{source}: {e}"));
+            }
         }
         vec![]
     }

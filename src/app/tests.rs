@@ -478,16 +478,16 @@ fn instance(id: &str, name: &str, ip: &str) -> Instance {
 fn log_batch(source: &str, lines: &[&str]) -> Event {
     Event::Data(Data::Logs(
         t0(),
-        crate::source::LogBatch {
-            source: source.into(),
-            entries: lines
+        crate::source::LogBatch::lines(
+            source,
+            lines
                 .iter()
                 .map(|l| LogEntry::Line {
                     received_at: t0(),
                     text: l.to_string(),
                 })
                 .collect(),
-        },
+        ),
     ))
 }
 

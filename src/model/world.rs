@@ -36,6 +36,10 @@ pub struct LogBuffer {
     /// there is nothing to wait for (and no spinner to keep a wall busy).
     #[serde(skip)]
     pub followed: bool,
+    /// What a tail is waiting for before its next lines (connecting, the SSH greeting, …), by
+    /// source name. A snapshot says it in its error instead.
+    #[serde(skip)]
+    pub waiting: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -62,6 +66,7 @@ impl LogBuffer {
             last_received: None,
             dropped: 0,
             followed: false,
+            waiting: Default::default(),
         }
     }
 

@@ -147,16 +147,36 @@ async fn collect_logs(session: &Session, backlog: usize) -> crate::model::LogBuf
         crate::model::LogBuffer::with_capacity(backlog.max(1) * session.sources.logs.len().max(1));
     for log in &session.sources.logs {
         let (tx, mut rx) = mpsc::channel(4);
-        let tail = tokio::spawn(log.tail(backlog, tx));
-        match tokio::time::timeout(LOG_WAIT, rx.recv()).await {
-            Ok(Some(batch)) => buffer.push(&batch.source, batch.entries, Utc::now()),
-            Ok(None) => buffer.error = Some(format!("{}: no lines", log.name())),
-            Err(_) => {
-                buffer.error = Some(format!(
-                    "{}: no lines within {}s",
-                    log.name(),
-                    LOG_WAIT.as_secs()
-                ))
+        let mut tail = tokio::spawn(log.tail(backlog, tx));
+        let deadline = tokio::time::Instant::now() + LOG_WAIT;
+        // What the tail said it was waiting for, to name it if no line comes.
+        let mut waiting = None;
+        loop {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(batch)) if batch.waiting.is_some() => waiting = batch.waiting,
+                // The tail started; its lines follow.
+                Ok(Some(batch)) if batch.entries.is_empty() => waiting = None,
+                Ok(Some(batch)) => {
+                    buffer.push(&batch.source, batch.entries, Utc::now());
+                    break;
+                }
+                Ok(None) => {
+                    let why = match (&mut tail).await {
+                        Ok(Err(e)) => e.to_string(),
+                        _ => "no lines".to_string(),
+                    };
+                    buffer.error = Some(format!("{}: {why}", log.name()));
+                    break;
+                }
+                Err(_) => {
+                    let still = waiting.map(|w| format!(", still {w}")).unwrap_or_default();
+                    buffer.error = Some(format!(
+                        "{}: no lines within {} s{still}",
+                        log.name(),
+                        LOG_WAIT.as_secs()
+                    ));
+                    break;
+                }
             }
         }
         tail.abort();

@@ -72,6 +72,27 @@ pub trait SampleSource: Send + Sync {
 pub struct LogBatch {
     pub source: String,
     pub entries: Vec<LogEntry>,
+    /// Set on a batch without entries: what the tail is waiting for before it can send lines
+    /// (e.g. "the SSH greeting from 10.0.1.5:22, up to 15 s"), so the panel can say so.
+    pub waiting: Option<String>,
+}
+
+impl LogBatch {
+    pub fn lines(source: impl Into<String>, entries: Vec<LogEntry>) -> LogBatch {
+        LogBatch {
+            source: source.into(),
+            entries,
+            waiting: None,
+        }
+    }
+
+    pub fn waiting(source: impl Into<String>, what: impl Into<String>) -> LogBatch {
+        LogBatch {
+            source: source.into(),
+            entries: Vec::new(),
+            waiting: Some(what.into()),
+        }
+    }
 }
 
 /// A followed log: sends the last `backlog` lines, then new lines as they come, until the

@@ -43,9 +43,24 @@ fn draw_lines(
     several: bool,
 ) {
     let buffer = &app.world.logs;
+    // What the shown tails wait for (a reconnect, the SSH greeting…): on the last line, so lines
+    // already received stay and the wait is never mistaken for a quiet log.
+    let waits: Vec<String> = buffer
+        .waiting
+        .iter()
+        .filter(|(name, _)| source.is_none_or(|i| buffer.sources.get(i) == Some(*name)))
+        .map(|(name, what)| {
+            format!(
+                "⋯ {}: {}",
+                crate::view::clean(name),
+                crate::view::clean(what)
+            )
+        })
+        .collect();
+    let room = (area.height as usize).saturating_sub(waits.len().min(1));
     let lines: Vec<Line> = app
         .logs
-        .visible_from(buffer, area.height as usize, source)
+        .visible_from(buffer, room, source)
         .into_iter()
         .map(|e| {
             let text = e.entry.as_text();
@@ -74,19 +89,38 @@ fn draw_lines(
             Line::from(spans)
         })
         .collect();
+    let waiting = |text: &String| Line::from(Span::styled(text.clone(), theme.style(Role::Muted)));
     if lines.is_empty() {
-        let text = if !app.world.logs.followed {
-            "no log followed: add a [[log]] entry to the config, or tail an instance's log from the Instances panel".to_string()
-        } else if app.logs.filter.is_empty() {
-            "waiting for lines…".to_string()
+        let mut text: Vec<Line> = Vec::new();
+        if !buffer.followed {
+            text.push(Line::from("no log followed: add a [[log]] entry to the config, or tail an instance's log from the Instances panel"));
+        } else if !app.logs.filter.is_empty() {
+            text.push(Line::from(format!(
+                "no lines match /{}",
+                crate::view::clean(&app.logs.filter)
+            )));
         } else {
-            format!("no lines match /{}", crate::view::clean(&app.logs.filter))
-        };
+            if let Some(error) = &buffer.error {
+                text.push(Line::from(Span::styled(
+                    format!("✗ {}", crate::view::clean(error)),
+                    theme.style(Role::Warning),
+                )));
+            }
+            text.extend(waits.iter().map(waiting));
+            if text.is_empty() {
+                text.push(Line::from("waiting for lines…"));
+            }
+        }
         frame.render_widget(
-            Paragraph::new(Span::styled(text, theme.style(Role::Muted))),
+            Paragraph::new(text)
+                .style(theme.style(Role::Muted))
+                .wrap(ratatui::widgets::Wrap { trim: false }),
             area,
         );
         return;
     }
+    let mut lines = lines;
+    // Only the first wait fits under the lines; the others show when the panel is empty.
+    lines.extend(waits.iter().take(1).map(waiting));
     frame.render_widget(Paragraph::new(lines), area);
 }

@@ -18,7 +18,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, panel: PanelId, area: R
     frame.render_widget(block, area);
     let (fetched, error, loading) = app.world.status(panel);
     let inside = layout::inner(area);
-    if loading {
+    // A tail that says what it waits for (a connection, an SSH greeting) shows that instead.
+    let says_why = panel == PanelId::Logs && !app.world.logs.waiting.is_empty();
+    if loading && !says_why {
         let text = format!("{} loading…", SPINNER[app.spinner % SPINNER.len()]);
         frame.render_widget(
             Paragraph::new(Span::styled(text, theme.style(Role::Muted))),

@@ -354,10 +354,7 @@ impl DemoWorld {
     /// clock nothing new is ever written, so only the backlog is sent.
     async fn follow(&self, index: usize, backlog: usize, sink: mpsc::Sender<LogBatch>) {
         let source = LOGS[index].name.to_string();
-        let batch = |entries: Vec<LogEntry>| LogBatch {
-            source: source.clone(),
-            entries,
-        };
+        let batch = |entries: Vec<LogEntry>| LogBatch::lines(source.clone(), entries);
         let mut last = self.now_ms();
         if backlog > 0 {
             let received_at = self.instant(last);

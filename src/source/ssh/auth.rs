@@ -12,6 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use ssh2::Session;
 
 use super::error::{Failure, LIBSSH2_ERROR_FILE, LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED, session_code};
+use super::phase;
 use crate::source::ErrorKind;
 
 /// Where the ssh-agent is.
@@ -114,7 +115,10 @@ pub(crate) fn authenticate(
         match try_agent(session, user, &sock) {
             Ok(true) => return Ok(()),
             Ok(false) => tried.push(format!("the agent at {}", sock.display())),
-            Err(why) => tried.push(format!("the agent at {} ({why})", sock.display())),
+            Err(AgentFailure::TimedOut) => return Err(login_timed_out(where_)),
+            Err(AgentFailure::Other(why)) => {
+                tried.push(format!("the agent at {} ({why})", sock.display()))
+            }
         }
     }
 
@@ -168,6 +172,7 @@ pub(crate) fn authenticate(
                     ),
                 ));
             }
+            Err(e) if phase::timed_out(&e) => return Err(login_timed_out(where_)),
             Err(e) => tried.push(format!("{} ({})", key.display(), e.message())),
         }
     }
@@ -213,23 +218,40 @@ fn wrong_passphrase(e: &ssh2::Error) -> bool {
 }
 
 /// Offers each agent identity in turn: `userauth_agent` stops after the first one.
-fn try_agent(session: &Session, user: &str, sock: &Path) -> Result<bool, String> {
-    let mut agent = session.agent().map_err(|e| e.message().to_string())?;
-    agent
-        .set_identity_path(sock)
-        .map_err(|e| e.message().to_string())?;
-    agent.connect().map_err(|e| e.message().to_string())?;
+/// Why the agent could not log in.
+enum AgentFailure {
+    /// The host stopped answering: trying more keys would only wait longer.
+    TimedOut,
+    Other(String),
+}
+
+fn other(e: ssh2::Error) -> AgentFailure {
+    AgentFailure::Other(e.message().to_string())
+}
+
+/// The host did not answer a login step in time (the caller names the phase and its limit).
+fn login_timed_out(where_: &str) -> Failure {
+    Failure::transient(
+        ErrorKind::Timeout,
+        format!("logging in to {where_} timed out"),
+    )
+}
+
+fn try_agent(session: &Session, user: &str, sock: &Path) -> Result<bool, AgentFailure> {
+    let mut agent = session.agent().map_err(other)?;
+    agent.set_identity_path(sock).map_err(other)?;
+    agent.connect().map_err(other)?;
     let result = (|| {
-        agent
-            .list_identities()
-            .map_err(|e| e.message().to_string())?;
-        let ids = agent.identities().map_err(|e| e.message().to_string())?;
+        agent.list_identities().map_err(other)?;
+        let ids = agent.identities().map_err(other)?;
         if ids.is_empty() {
-            return Err("it holds no keys".to_string());
+            return Err(AgentFailure::Other("it holds no keys".to_string()));
         }
         for id in &ids {
-            if agent.userauth(user, id).is_ok() && session.authenticated() {
-                return Ok(true);
+            match agent.userauth(user, id) {
+                Ok(()) if session.authenticated() => return Ok(true),
+                Err(e) if phase::timed_out(&e) => return Err(AgentFailure::TimedOut),
+                _ => {}
             }
         }
         Ok(false)

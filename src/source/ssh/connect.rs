@@ -10,13 +10,13 @@ use ssh2::Session;
 use super::auth::{self, Credentials};
 use super::error::Failure;
 use super::hostkey::{self, HostKeyPolicy};
+use super::phase::{self, Phase};
 use super::relay::Relay;
 use super::target::SshTarget;
 use crate::source::ErrorKind;
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Bounds each blocking step of the handshake, authentication and channel setup.
-pub(crate) const SETUP_TIMEOUT_MS: u32 = 20_000;
+/// Bounds a keepalive round trip once the tail runs.
+pub(crate) const KEEPALIVE_TIMEOUT_MS: u32 = 15_000;
 /// How often an idle session sends a keepalive: NAT gateways and load balancers drop idle flows
 /// after a few minutes, and a probe is what exposes a dead peer.
 pub(crate) const KEEPALIVE_SECS: u32 = 15;
@@ -41,14 +41,17 @@ impl Drop for Connection {
     }
 }
 
-/// Connects to `target` (through its jump chain), checks its host key and logs in.
+/// Connects to `target` (through its jump chain), checks its host key and logs in; `say` is
+/// told what each phase waits for, as it starts.
 pub(crate) fn connect(
     target: &SshTarget,
     creds: &Credentials,
     policy: HostKeyPolicy,
+    say: &dyn Fn(String),
 ) -> Result<Connection, Failure> {
     let mut conn = match &target.jump {
         None => {
+            say(Phase::Connect.waiting(target));
             let tcp = tcp_connect(&target.host, target.port)?;
             let socket = dup(tcp.try_clone())?;
             let mut session = new_session()?;
@@ -60,7 +63,8 @@ pub(crate) fn connect(
             }
         }
         Some(jump) => {
-            let bastion = connect(jump, creds, policy)?;
+            let bastion = connect(jump, creds, policy, say)?;
+            say(Phase::Connect.waiting(target));
             let (relay, local) =
                 Relay::start(bastion, &target.host, target.port, &jump.describe())?;
             let socket = dup(local.try_clone())?;
@@ -74,9 +78,13 @@ pub(crate) fn connect(
         }
     };
     let session = &mut conn.session;
-    session.set_timeout(SETUP_TIMEOUT_MS);
+    say(Phase::Greeting.waiting(target));
+    session.set_timeout(Phase::Greeting.limit_ms());
     hostkey::prefer_recorded_types(session, &target.host, target.port, &target.known_hosts);
     session.handshake().map_err(|e| {
+        if phase::timed_out(&e) {
+            return Phase::Greeting.timed_out(target);
+        }
         Failure::transient(
             ErrorKind::Network,
             format!(
@@ -94,6 +102,8 @@ pub(crate) fn connect(
         &target.known_hosts,
         policy,
     )?;
+    say(Phase::Login.waiting(target));
+    session.set_timeout(Phase::Login.limit_ms());
     auth::authenticate(
         session,
         &target.user,
@@ -101,7 +111,11 @@ pub(crate) fn connect(
         &target.identity_files,
         target.identity_files_explicit,
         creds,
-    )?;
+    )
+    .map_err(|f| match f.error.kind {
+        ErrorKind::Timeout => Phase::Login.timed_out(target),
+        _ => f,
+    })?;
     session.set_keepalive(true, KEEPALIVE_SECS);
     Ok(conn)
 }
@@ -129,7 +143,7 @@ fn tcp_connect(host: &str, port: u16) -> Result<TcpStream, Failure> {
         .collect();
     let mut last = None;
     for addr in addrs {
-        match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
+        match TcpStream::connect_timeout(&addr, Phase::Connect.limit()) {
             Ok(s) => {
                 tune(&s);
                 return Ok(s);

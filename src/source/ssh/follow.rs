@@ -11,7 +11,8 @@ use tokio::sync::mpsc;
 
 use super::Backoff;
 use super::auth::Credentials;
-use super::connect::{self, Connection, SETUP_TIMEOUT_MS};
+use super::connect::{self, Connection, KEEPALIVE_TIMEOUT_MS};
+use super::phase::{self, Phase};
 use super::error::Failure;
 use super::hostkey::HostKeyPolicy;
 use super::lines::LineSplitter;
@@ -65,11 +66,21 @@ pub(crate) fn run(
         }
         // On a reconnect, lines written while away are gone: `-n 0` avoids repeating old ones.
         let lines = if first { backlog } else { 0 };
-        match connect::connect(&job.target, &job.creds, job.policy)
-            .and_then(|conn| start(conn, &job.path, lines, first))
+        let say = |what: String| {
+            let _ = sink.blocking_send(LogBatch::waiting(job.name.as_str(), what));
+        };
+        match connect::connect(&job.target, &job.creds, job.policy, &say)
+            .and_then(|conn| start(conn, &job.target, &job.path, lines, first, &say))
         {
             Ok(mut live) => {
                 wait = job.backoff.first;
+                // Live: an empty batch ends the wait the panel shows, even if no line comes.
+                if sink
+                    .blocking_send(LogBatch::lines(job.name.as_str(), Vec::new()))
+                    .is_err()
+                {
+                    return Ok(());
+                }
                 if let Some(lost) = lost_at.take() {
                     out.gap(lost, Utc::now());
                     if !out.flush() {
@@ -113,8 +124,20 @@ impl Drop for Live {
     }
 }
 
-fn start(conn: Connection, path: &str, backlog: usize, check: bool) -> Result<Live, Failure> {
+fn start(
+    conn: Connection,
+    target: &SshTarget,
+    path: &str,
+    backlog: usize,
+    check: bool,
+    say: &dyn Fn(String),
+) -> Result<Live, Failure> {
+    say(Phase::OpenTail.waiting(target));
+    conn.session.set_timeout(Phase::OpenTail.limit_ms());
     let setup = |what: &str, e: ssh2::Error| {
+        if phase::timed_out(&e) {
+            return Phase::OpenTail.timed_out(target);
+        }
         Failure::transient(
             ErrorKind::Network,
             format!("couldn't {what} on the host: {}", e.message()),
@@ -209,7 +232,7 @@ fn stream(live: &mut Live, out: &mut Out<'_>, job: &Job) -> End {
         if Instant::now() >= next_keepalive {
             let session = &live.conn.session;
             // A keepalive cut short by the slice timeout would leave half a packet behind.
-            session.set_timeout(SETUP_TIMEOUT_MS);
+            session.set_timeout(KEEPALIVE_TIMEOUT_MS);
             let sent = session.keepalive_send();
             session.set_timeout(READ_SLICE_MS);
             match sent {
@@ -341,10 +364,7 @@ impl<'a> Out<'a> {
         if let Some(LogEntry::Line { text, .. }) = self.entries.last() {
             self.last_line = Some(text.clone());
         }
-        let batch = LogBatch {
-            source: self.source.to_string(),
-            entries: std::mem::take(&mut self.entries),
-        };
+        let batch = LogBatch::lines(self.source, std::mem::take(&mut self.entries));
         self.sink.blocking_send(batch).is_ok()
     }
 

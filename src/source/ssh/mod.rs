@@ -11,6 +11,7 @@ mod error;
 mod follow;
 mod hostkey;
 mod lines;
+mod phase;
 mod prompt;
 mod relay;
 mod target;

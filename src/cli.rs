@@ -61,15 +61,18 @@ pub struct Cli {
     #[arg(long, value_name = "PATH", env = "OPSCONSOLE_CONFIG")]
     pub config: Option<PathBuf>,
 
-    /// Theme: dark, light, high-contrast, or the path of a theme file.
+    /// Theme: dark, light, high-contrast, or the path of a theme file [default: the config's
+    /// `theme`, else dark; high-contrast with --wall].
     #[arg(long, value_name = "NAME|PATH")]
     pub theme: Option<String>,
 
-    /// Keymap: default, vim, or the path of a keymap file overlaying the default.
+    /// Keymap: default, vim, or the path of a keymap file overlaying the default [default: the
+    /// config's `keymap`, else default].
     #[arg(long, value_name = "NAME|PATH")]
     pub keymap: Option<String>,
 
-    /// Refresh every panel at this interval (1 to 86400 seconds) instead of the configured ones.
+    /// Refresh every panel at this interval (1 to 86400 seconds) instead of the configured ones
+    /// [default: each panel's own: targets 10, instances 30, WAF and DNS 60].
     #[arg(long, value_name = "SECONDS", value_parser = parse_interval)]
     pub interval: Option<u64>,
 
@@ -87,7 +90,7 @@ pub struct Cli {
 
     /// Unknown SSH host keys: `strict` refuses them (and shows the line to add), `accept-new`
     /// records them like OpenSSH's option of that name. A changed key is always refused.
-    #[arg(long, value_name = "POLICY", default_value = "strict")]
+    #[arg(long, value_name = "POLICY", default_value = "strict", value_parser = host_key_policy())]
     pub ssh_host_keys: crate::source::ssh::HostKeyPolicy,
 
     /// Write diagnostics here [default: <state dir>/opsconsole.log].
@@ -115,6 +118,13 @@ pub enum IamPolicy {
     Watch,
     /// Watching, plus drains, registrations and WAF toggles.
     Act,
+}
+
+/// `--ssh-host-keys`: the names help and completions offer.
+fn host_key_policy() -> impl clap::builder::TypedValueParser<Value = crate::source::ssh::HostKeyPolicy> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["strict", "accept-new"])
+        .try_map(|s| s.parse::<crate::source::ssh::HostKeyPolicy>())
 }
 
 /// The WAF window the console reads: whole minutes, at most the three hours it keeps.
@@ -168,13 +178,24 @@ fn parse_region(text: &str) -> Result<String, String> {
     }
 }
 
-/// The command as shell completions offer it: without the hidden options (a test hook).
+/// The command as shell completions offer it: without the hidden options (a test hook), and with
+/// the builtin themes and keymaps offered by name (a path is still accepted when typed).
 pub fn completion_command() -> clap::Command {
     let full = command();
+    let builtins = |arg: &clap::Arg| match arg.get_id().as_str() {
+        "theme" => Some(crate::config::BUILTIN_THEMES),
+        "keymap" => Some(crate::config::BUILTIN_KEYMAPS),
+        _ => None,
+    };
     let shown: Vec<clap::Arg> = full
         .get_arguments()
         .filter(|a| !a.is_hide_set())
-        .cloned()
+        .map(|a| match builtins(a) {
+            Some(names) => a
+                .clone()
+                .value_parser(clap::builder::PossibleValuesParser::new(names.iter().copied())),
+            None => a.clone(),
+        })
         .collect();
     clap::Command::new("opsconsole")
         .version(env!("CARGO_PKG_VERSION"))

@@ -52,7 +52,10 @@ fn main() -> ExitCode {
             &format!("--region {twice} is given twice: name each region once"),
         );
     }
-    let _log_guard = start_logging(&cli);
+    let _log_guard = match start_logging(&cli) {
+        Ok(guard) => guard,
+        Err(message) => return fail(EXIT_USAGE, &message),
+    };
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         demo = cli.demo,
@@ -192,7 +195,8 @@ fn journaled(session: Session, cli: &Cli) -> Result<Session, String> {
 /// command line, else the config file, else the SDK's own environment).
 async fn build_session(cli: &Cli, settings: &Settings) -> Result<Session, String> {
     if cli.demo {
-        let world = DemoWorld::new(cli.demo_seed, Clock::System);
+        let world =
+            DemoWorld::with_waf_window(cli.demo_seed, Clock::System, settings.waf.window_minutes);
         return Ok(world.session());
     }
     aws::connect(&aws_options(cli, settings))
@@ -283,19 +287,36 @@ fn keep_memory_small() {}
 
 const LOG_QUEUE_LINES: usize = 2_048;
 
-/// Diagnostics go to a file, never onto the console's screen.
-fn start_logging(cli: &Cli) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let path = cli
+/// Diagnostics go to a file, never onto the console's screen. A `--log-file` that cannot be
+/// written is an error (asked for, it must not be silently missing); the default file is
+/// skipped when its directory cannot be written, as the console works without it.
+fn start_logging(cli: &Cli) -> Result<Option<tracing_appender::non_blocking::WorkerGuard>, String> {
+    let Some(path) = cli
         .log_file
         .clone()
-        .or_else(|| opsconsole::config::state_dir().map(|d| d.join("opsconsole.log")))?;
-    let dir = path.parent()?;
-    std::fs::create_dir_all(dir).ok()?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .ok()?;
+        .or_else(|| opsconsole::config::state_dir().map(|d| d.join("opsconsole.log")))
+    else {
+        return Ok(None);
+    };
+    let opened = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+        });
+    let file = match opened {
+        Ok(f) => f,
+        Err(e) if cli.log_file.is_some() => {
+            return Err(format!(
+                "--log-file {}: cannot be written ({e}): give a file in a writable directory",
+                path.display()
+            ));
+        }
+        Err(_) => return Ok(None),
+    };
     // The default queue of 128,000 lines is allocated and touched up front (4 MB of a wall's
     // memory); diagnostics come a few a minute, and a burst past this many is dropped, not
     // waited for.
@@ -317,8 +338,8 @@ fn start_logging(cli: &Cli) -> Option<tracing_appender::non_blocking::WorkerGuar
         .with_ansi(false)
         .with_env_filter(filter)
         .try_init()
-        .ok()?;
-    Some(guard)
+        .ok();
+    Ok(Some(guard))
 }
 
 /// The first value given more than once.

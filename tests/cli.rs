@@ -430,6 +430,18 @@ fn out_of_range_and_malformed_arguments_exit_2_saying_why() {
             &["--region", "us-east-1", "--region", "us-east-1"][..],
             "given twice",
         ),
+        (
+            &["--snapshot", "--keymap", "emacs"][..],
+            "emacs: not a builtin keymap (default, vim",
+        ),
+        (
+            &["--snapshot", "--theme", "solarized"][..],
+            "solarized: not a builtin theme (dark, light",
+        ),
+        (
+            &["--snapshot", "--log-file", "/proc/opsconsole/diagnostics.log"][..],
+            "--log-file /proc/opsconsole/diagnostics.log: cannot be written",
+        ),
     ] {
         opsconsole()
             .arg("--demo")
@@ -575,6 +587,18 @@ fn completions_and_help_offer_what_a_user_can_use() {
             text.contains("snapshot"),
             "{shell} completions lost the options"
         );
+        // Builtin values are offered by name, not as file names.
+        for value in ["high-contrast", "vim", "accept-new"] {
+            assert!(text.contains(value), "{shell} does not offer {value}");
+        }
+    }
+    let bash = opsconsole().args(["--completions", "bash"]).output().expect("runs");
+    let bash = String::from_utf8_lossy(&bash.stdout);
+    for values in ["dark light high-contrast", "default vim", "strict accept-new"] {
+        assert!(
+            bash.contains(&format!("compgen -W \"{values}\"")),
+            "bash completes files instead of {values}"
+        );
     }
     opsconsole()
         .arg("-h")
@@ -585,5 +609,39 @@ fn completions_and_help_offer_what_a_user_can_use() {
         .arg("--help")
         .assert()
         .success()
-        .stdout(predicate::str::contains("journal-demo.jsonl"));
+        .stdout(
+            predicate::str::contains("journal-demo.jsonl")
+                // Defaults, including those that depend on the config and the mode.
+                .and(predicate::str::contains("[default: strict]"))
+                .and(predicate::str::contains("high-contrast with --wall"))
+                .and(predicate::str::contains("else default]"))
+                .and(predicate::str::contains("targets 10, instances 30, WAF and DNS 60")),
+        );
+}
+
+/// The demo honours the window asked for: `--since 1h` covers an hour of WAF minutes, and every
+/// section says so.
+#[test]
+fn the_demo_snapshot_covers_the_window_asked_for() {
+    let out = opsconsole()
+        .args(["--demo", "--snapshot", "--since", "1h", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
+    assert_eq!(json["window_minutes"], 60);
+    assert_eq!(json["waf"]["data"]["window_minutes"], 60);
+    let acls = json["waf"]["data"]["acls"].as_array().expect("ACLs");
+    for rule in acls.iter().flat_map(|a| a["rules"].as_array().into_iter().flatten()) {
+        if rule["metrics_off"] != true {
+            assert_eq!(rule["series"].as_array().map(Vec::len), Some(60), "{rule}");
+        }
+    }
+    opsconsole()
+        .args(["--demo", "--snapshot", "--since", "1h"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("| Last 60m |").and(predicate::str::contains("last 1h")));
 }

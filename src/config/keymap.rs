@@ -354,10 +354,20 @@ impl Keymap {
     /// (overlaying `default`, or its own `base`). `None` is `default`.
     pub fn resolve(spec: Option<&str>) -> Result<Keymap, ConfigError> {
         let spec = spec.unwrap_or("default");
+        let path = Path::new(spec);
         if BUILTIN_KEYMAPS.contains(&spec) {
             Keymap::load(spec, super::paths::user_keymap_path().as_deref())
+        } else if path.components().count() == 1 && !path.exists() {
+            // A bare word that is neither a builtin nor a file is most likely a typo.
+            Err(ConfigError::new(
+                path,
+                format!(
+                    "not a builtin keymap ({}) and no such file",
+                    BUILTIN_KEYMAPS.join(", ")
+                ),
+            ))
         } else {
-            Keymap::load("default", Some(Path::new(spec)))
+            Keymap::load("default", Some(path))
         }
     }
 

@@ -44,10 +44,17 @@ pub struct DemoWorld {
     changes: Mutex<Changes>,
     /// Counts simulated calls, only to vary their latency.
     calls: AtomicU64,
+    /// Minutes of WAF counts each fetch covers (`[waf] window_minutes`, or a snapshot's --since).
+    waf_window: u32,
 }
 
 impl DemoWorld {
     pub fn new(seed: u64, clock: Clock) -> Arc<DemoWorld> {
+        DemoWorld::with_waf_window(seed, clock, waf::WINDOW_MINUTES)
+    }
+
+    /// A world whose WAF counts cover `minutes` (at least 1, at most WAF's 180).
+    pub fn with_waf_window(seed: u64, clock: Clock, minutes: u32) -> Arc<DemoWorld> {
         let now = clock.now();
         let origin = now.duration_trunc(Duration::minutes(1)).unwrap_or(now);
         Arc::new(DemoWorld {
@@ -57,6 +64,7 @@ impl DemoWorld {
             origin,
             changes: Mutex::new(Changes::default()),
             calls: AtomicU64::new(0),
+            waf_window: minutes.clamp(1, 180),
         })
     }
 

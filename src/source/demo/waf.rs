@@ -11,6 +11,7 @@ use crate::model::{
 use rand::RngExt;
 
 /// Minutes of counts per rule in the WAF view (one point per minute, like CloudWatch).
+/// The window when nothing else is asked for (`[waf] window_minutes`'s default).
 pub(super) const WINDOW_MINUTES: u32 = 15;
 /// The `/xmlrpc.php` burst: minutes 6, 7 and 8 of every 10 (so one is already in the window when
 /// the demo starts).
@@ -327,7 +328,7 @@ impl DemoWorld {
     /// The WAF panel at `now_ms`: each rule's current kind and its last 15 minutes, oldest first.
     pub(super) fn waf_view_at(&self, changes: &Changes, now_ms: i64) -> WafView {
         let current = now_ms.div_euclid(60_000);
-        let first = current - i64::from(WINDOW_MINUTES) + 1;
+        let first = current - i64::from(self.waf_window) + 1;
         let acls = self
             .estate
             .acls
@@ -356,7 +357,7 @@ impl DemoWorld {
             .collect();
         WafView {
             acls,
-            window_minutes: WINDOW_MINUTES,
+            window_minutes: self.waf_window,
             unreadable: vec![],
         }
     }

@@ -122,6 +122,8 @@ impl Runtime {
             Effect::Refresh(p) => self.refresh(p),
             Effect::FetchSamples { acl_id, rule } => self.fetch_samples(acl_id, rule),
             Effect::Execute(m) => self.execute(m),
+            // The terminal's to write: the console loop does it before this is reached.
+            Effect::Copy(_) => {}
             Effect::Passphrase { id, passphrase } => self.answer_passphrase(id, passphrase),
             Effect::TailInstance {
                 name,

@@ -1,7 +1,7 @@
 //! The interactive console: terminal setup that is always undone (quit, panic, SIGINT, SIGTERM,
 //! SIGHUP), and the loop that turns input and source events into frames.
 
-use crate::app::{App, Event};
+use crate::app::{App, Effect, Event};
 use crate::config::Theme;
 use crate::config::{Config, ConfigError, Settings};
 use crate::runtime::Runtime;
@@ -170,6 +170,12 @@ pub async fn run(
         };
         draw_at = Some(draw_at.map_or(next, |at| at.min(next)));
         for effect in effects {
+            if let Effect::Copy(text) = &effect {
+                // OSC 52: the terminal puts it on the clipboard where it allows that. A write
+                // that fails loses only the copy; the text is still shown under the panel.
+                let _ = text; // PENDING: crossterm osc52
+                continue;
+            }
             if !runtime.perform(effect) {
                 break 'console;
             }

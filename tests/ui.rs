@@ -469,15 +469,15 @@ fn the_logs_panel_keys_say_what_they_do() {
     press(&mut app, KeyCode::End);
     let end = short(&app);
     assert!(
-        end.contains("No (the default)") && !end.contains("Logs panel"),
-        "End shows the last keys, scrolled:\n{end}"
+        end.contains("by HTTP status class") && !end.contains("Everywhere"),
+        "End shows the last lines (the legend), scrolled:\n{end}"
     );
     for _ in 0..50 {
         press(&mut app, KeyCode::Down);
     }
     let past = short(&app);
     assert!(
-        past.contains("No (the default)"),
+        past.contains("by HTTP status class"),
         "scrolled past the end:\n{past}"
     );
     press(&mut app, KeyCode::Esc);
@@ -642,4 +642,72 @@ fn a_waiting_tail_names_what_it_waits_for() {
     app.update(Event::Data(Data::Logs(at(), LogBatch::lines("web-app", vec![]))));
     let screen = render(&app).backend().to_string();
     assert!(!screen.contains(reconnecting), "{screen}");
+}
+
+/// The help for a panel carries its legend: what `[live]`, `Sys/Inst check` or `Group (None)`
+/// mean is on the screen where they are shown.
+#[test]
+fn the_help_of_each_panel_explains_its_marks() {
+    for (panel, marks) in [
+        ("1", &["[live]", "[standby]", "scheme (internet-facing or internal)"][..]),
+        ("2", &["Group (None)", "Count", "metrics off"][..]),
+        ("3", &["PRIMARY", "not checked"][..]),
+        ("4", &["Sys/Inst check", "system status check / instance status check"][..]),
+        ("5", &["connection lost"][..]),
+    ] {
+        let mut app = console(false);
+        keys(&mut app, panel);
+        keys(&mut app, "?");
+        // The legend is last: scroll to the end.
+        press(&mut app, KeyCode::End);
+        let screen = render(&app).backend().to_string();
+        assert!(screen.contains("panel shows"), "{screen}");
+        for mark in marks {
+            assert!(screen.contains(mark), "panel {panel}: no {mark} in {screen}");
+        }
+    }
+}
+
+/// `c` copies the selected row's whole id or ARN (which its cells may cut), also in read-only
+/// mode; the same text is shown under the focused panel, shortened in the middle when it must
+/// be; on a row with nothing to copy it says so and copies nothing.
+#[test]
+fn c_copies_the_selected_rows_whole_id_and_shows_it() {
+    use opsconsole::app::Effect;
+    let mut app = console(true);
+    keys(&mut app, "1");
+    select(&mut app, PanelId::Targets, "mt-web-tg [live]");
+    let arn = app
+        .world
+        .targets
+        .value
+        .as_ref()
+        .and_then(|v| {
+            v.load_balancers
+                .iter()
+                .flat_map(|lb| &lb.target_groups)
+                .find(|tg| tg.name == "mt-web-tg")
+        })
+        .map(|tg| tg.arn.clone())
+        .unwrap_or_else(|| panic!("mt-web-tg in the demo"));
+    let effects = app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::NONE,
+    )));
+    assert_eq!(effects, vec![Effect::Copy(arn.clone())]);
+    let screen = render(&app).backend().to_string();
+    let tail = &arn[arn.len() - 16..];
+    assert!(screen.contains(tail), "the ARN's end is not shown: {screen}");
+    assert!(screen.contains("copied arn:aws:elasticloadbalancing"), "{screen}");
+    // Zoomed, the whole ARN fits.
+    press(&mut app, KeyCode::Enter);
+    assert!(render(&app).backend().to_string().contains(&arn));
+
+    keys(&mut app, "5");
+    let effects = app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::NONE,
+    )));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(render(&app).backend().to_string().contains("nothing to copy"));
 }

@@ -25,6 +25,8 @@ pub enum Action {
     Stats,
     /// The problems view: every problem, worst first; Enter jumps to its row.
     Problems,
+    /// The selected row's id or ARN to the terminal's clipboard.
+    Copy,
     Up,
     Down,
     PageUp,
@@ -73,6 +75,7 @@ pub const ACTIONS: &[(&str, Action, &str)] = &[
     ("help", Action::Help, "Show keys"),
     ("stats", Action::Stats, "API calls and CloudWatch cost"),
     ("problems", Action::Problems, "Problems, worst first"),
+    ("copy", Action::Copy, "Copy the selected id / ARN"),
     ("up", Action::Up, "Up"),
     ("down", Action::Down, "Down"),
     ("page-up", Action::PageUp, "Page up"),

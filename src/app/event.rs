@@ -56,6 +56,8 @@ pub enum Effect {
         rule: String,
     },
     Execute(Mutation),
+    /// Put this text on the clipboard, through the terminal (OSC 52).
+    Copy(String),
     /// The answer to `Event::PassphraseWanted` (`None`: declined).
     Passphrase {
         id: u64,

@@ -290,6 +290,20 @@ impl App {
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::Stats => self.overlay = Some(Overlay::Stats),
             Action::Problems => self.overlay = Some(Overlay::Problems { selected: 0 }),
+            Action::Copy => {
+                let Some(text) = self.selected_detail().map(str::to_string) else {
+                    self.say("nothing to copy: select a row", Role::Warning, self.now);
+                    return vec![];
+                };
+                // The terminal may refuse OSC 52 (tmux without set-clipboard, some emulators);
+                // the text stays shown under the panel for Shift-drag selection.
+                self.say(
+                    format!("copied {text} (if the clipboard lacks it, Shift-drag it from under the panel)"),
+                    Role::Ok,
+                    self.now,
+                );
+                return vec![Effect::Copy(text)];
+            }
             Action::Cancel => {
                 if self.focus == PanelId::Logs && !self.logs.search.is_empty() {
                     self.logs.search.clear();

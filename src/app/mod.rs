@@ -544,6 +544,12 @@ impl App {
             .unwrap_or(1)
     }
 
+    /// The full id, ARN or answer of the focused panel's selected row (its cells may cut it).
+    pub fn selected_detail(&self) -> Option<&str> {
+        let p = self.table_panel(self.focus)?;
+        p.table.rows.get(p.selected)?.detail.as_deref()
+    }
+
     pub fn table_panel(&self, panel: PanelId) -> Option<&TablePanel> {
         match panel {
             PanelId::Targets => Some(&self.targets),

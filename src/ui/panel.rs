@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, panel: PanelId, area: Rect) {
-    let block = block(app, theme, panel);
+    let block = block(app, theme, panel, area.width);
     frame.render_widget(block, area);
     let (fetched, error, loading) = app.world.status(panel);
     let inside = layout::inner(area);
@@ -93,7 +93,7 @@ fn draw_samples(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
 }
 
-fn block<'a>(app: &'a App, theme: &Theme, panel: PanelId) -> Block<'a> {
+fn block<'a>(app: &'a App, theme: &Theme, panel: PanelId, width: u16) -> Block<'a> {
     let is_focused = focused(app, panel);
     let border = theme.style(if is_focused {
         Role::Focus
@@ -157,6 +157,19 @@ fn block<'a>(app: &'a App, theme: &Theme, panel: PanelId) -> Block<'a> {
             format!(" ✗ {} ", crate::view::clean(e)),
             theme.style(Role::Problem),
         )));
+    }
+    // The selected row's whole name or ARN, which its cells may have cut; not on a wall, which
+    // nobody selects on.
+    if is_focused
+        && app.wall.is_none()
+        && let Some(full) = app.selected_detail()
+    {
+        // Beside an error, half the border each; cut in the middle, like the cells.
+        let room = if error.is_some() { width / 2 } else { width }.saturating_sub(4);
+        let full = super::table::fit(full, room);
+        block = block.title_bottom(
+            Line::from(Span::styled(format!(" {full} "), theme.style(Role::Hint))).right_aligned(),
+        );
     }
     block
 }

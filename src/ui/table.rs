@@ -134,7 +134,7 @@ fn column_widths(columns: &[crate::view::Column], needed: &[u16], width: u16) ->
 /// `text` made to fit `width` cells: what does not fit is cut from the middle, keeping its start
 /// (indentation, priority, name) and its end, where names that share a long prefix differ
 /// (`AWS-AWSManagedRules…CommonRuleSet`, `arn:aws:…/91c24c82`).
-fn fit(text: &str, width: u16) -> String {
+pub fn fit(text: &str, width: u16) -> String {
     use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
     let width = usize::from(width);
     if text.width() <= width || width < 8 {

@@ -43,7 +43,8 @@ fn zone_rows(zone: &HostedZone, rows: &mut Vec<Row>) {
             ),
             Cell::new(""),
         ],
-    ));
+    )
+    .detail(&zone.id));
     for set in &zone.record_sets {
         set_rows(zone, set, rows);
     }
@@ -76,7 +77,8 @@ fn set_rows(zone: &HostedZone, set: &RecordSet, rows: &mut Vec<Row>) {
             Cell::styled(detail, role),
             Cell::new(""),
         ],
-    ));
+    )
+    .detail(&set.name));
     for (i, record) in set.records.iter().enumerate() {
         rows.push(record_row(&set_key, set.policy, i, record));
     }
@@ -122,4 +124,5 @@ fn record_row(set_key: &str, policy: RoutingPolicy, index: usize, r: &Record) ->
             Cell::styled(r.health.as_str(), health_role(r.health)),
         ],
     )
+    .detail(r.answer.describe())
 }

@@ -111,6 +111,7 @@ fn instance_row(i: &Instance, groups: &[String]) -> Row {
             Cell::styled(clean(&i.az), Role::Muted),
         ],
     )
+    .detail(&i.id)
 }
 
 /// The row key of an instance.

@@ -3,6 +3,7 @@
 
 pub mod dns;
 pub mod instances;
+pub mod legend;
 pub mod logs;
 pub mod role;
 pub mod table;

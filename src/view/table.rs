@@ -66,6 +66,9 @@ pub struct Row {
     /// Stays first among its siblings whatever the sort order: a load balancer's listeners
     /// read before its groups.
     pub pinned: bool,
+    /// The full identity of what the row shows (an ARN, an id, a whole answer), which its cells
+    /// may cut: shown under the panel for the selected row and copied by `c`.
+    pub detail: Option<String>,
     /// The cells' text lowercased, made on the first filter and kept: typing a filter then
     /// costs a substring search per row, not a lowercase copy of every cell per keystroke.
     haystack: std::sync::OnceLock<String>,
@@ -87,6 +90,7 @@ impl Row {
             cells,
             role,
             pinned: false,
+            detail: None,
             haystack: std::sync::OnceLock::new(),
         }
     }
@@ -94,6 +98,12 @@ impl Row {
     /// This row stays first among its siblings when they are sorted.
     pub fn pinned(mut self) -> Row {
         self.pinned = true;
+        self
+    }
+
+    /// The full identity of what the row shows; see [`Row::detail`].
+    pub fn detail(mut self, full: impl Into<String>) -> Row {
+        self.detail = Some(super::clean(&full.into()));
         self
     }
 

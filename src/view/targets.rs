@@ -51,7 +51,8 @@ fn lb_rows(lb: &LoadBalancer, names: &Names, rows: &mut Vec<Row>) {
             Cell::new(""),
             Cell::new(""),
         ],
-    ));
+    )
+    .detail(&lb.arn));
     for l in &lb.listeners {
         rows.push(
             Row::new(
@@ -128,7 +129,8 @@ fn group_rows(tg: &TargetGroup, live: bool, names: &Names, rows: &mut Vec<Row>) 
                 tg.port.to_string()
             }),
         ],
-    ));
+    )
+    .detail(&tg.arn));
     for t in &tg.targets {
         rows.push(target_row(tg, t, names));
     }
@@ -222,6 +224,7 @@ fn target_row(tg: &TargetGroup, t: &Target, names: &Names) -> Row {
             }),
         ],
     )
+    .detail(&t.id)
 }
 
 /// The row key of a target group.

@@ -69,7 +69,8 @@ fn acl_rows(acl: &WebAcl, rows: &mut Vec<Row>) {
             Cell::new(total.counted.to_string()),
             Cell::styled(clean(&acl.region), Role::Muted),
         ],
-    ));
+    )
+    .detail(&acl.id));
     for rule in &acl.rules {
         rule_rows(acl, rule, rows);
     }
@@ -152,12 +153,7 @@ fn rule_rows(acl: &WebAcl, rule: &WafRule, rows: &mut Vec<Row>) {
     };
     let mut cells = vec![Cell::new(name), Cell::styled(action, action_role)];
     cells.extend(counts);
-    rows.push(Row::new(
-        rule_key(&acl.id, &rule.name),
-        1,
-        Role::Normal,
-        cells,
-    ));
+    rows.push(Row::new(rule_key(&acl.id, &rule.name), 1, Role::Normal, cells).detail(&rule.name));
     if let RuleKind::Group { rule_overrides, .. } = &rule.kind {
         for o in rule_overrides {
             rows.push(Row::new(

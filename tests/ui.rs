@@ -711,3 +711,25 @@ fn c_copies_the_selected_rows_whole_id_and_shows_it() {
     assert!(effects.is_empty(), "{effects:?}");
     assert!(render(&app).backend().to_string().contains("nothing to copy"));
 }
+
+/// A wall tall enough lists its problems, worst first, without anyone pressing `p`; a short one
+/// keeps every row for the panels.
+#[test]
+fn a_tall_wall_lists_its_problems() {
+    let app = console(true).into_wall(None);
+    let worst = app.problems.first().map(|p| p.text.clone()).unwrap_or_default();
+    assert!(!worst.is_empty(), "the demo has problems");
+    let screen = render_with(&app, "high-contrast").backend().to_string();
+    assert!(screen.contains(&format!("Problems ({})", app.problems.len())), "{screen}");
+    assert!(screen.contains(&worst), "{screen}");
+    // Five listed at most; the rest counted.
+    assert!(screen.contains(&format!("… and {} more", app.problems.len() - 4)), "{screen}");
+    let mut terminal = Terminal::new(TestBackend::new(W, 30)).unwrap();
+    let theme = Theme::load("high-contrast", false).unwrap();
+    terminal.draw(|f| ui::draw(f, &app, &theme)).unwrap();
+    let short = terminal.backend().to_string();
+    assert!(!short.contains("Problems ("), "{short}");
+    // Not on the interactive console, which has `p`.
+    let console = render(&console(true)).backend().to_string();
+    assert!(!console.contains("Problems ("), "{console}");
+}

@@ -186,19 +186,7 @@ pub fn problems(frame: &mut Frame, app: &App, theme: &Theme, selected: usize) {
             .skip(first)
             .take(inner_rows)
             .map(|(i, p)| {
-                let role = match p.severity {
-                    crate::problems::Severity::Down | crate::problems::Severity::Degraded => {
-                        Role::Problem
-                    }
-                    crate::problems::Severity::Warning => Role::Warning,
-                };
-                let text = format!(
-                    "{:<9}{:<10}{} — {}",
-                    p.severity.as_str(),
-                    p.panel.title(),
-                    crate::view::clean(&p.subject),
-                    crate::view::clean(&p.text)
-                );
+                let (text, role) = super::wall::described(p);
                 let style = if i == selected {
                     theme.style(Role::Selection)
                 } else {

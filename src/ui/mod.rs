@@ -6,6 +6,7 @@ pub mod layout;
 mod logs;
 mod panel;
 mod table;
+mod wall;
 
 use crate::app::{App, Overlay};
 use crate::config::{KeyContext, Theme};
@@ -17,7 +18,26 @@ use ratatui::widgets::Paragraph;
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();
-    let screen = layout::screen(area, app.zoomed, app.focus);
+    // A wall lists its problems above the footer when the screen is tall enough to keep the
+    // panels readable; the panels give up the rows from the bottom (the logs).
+    let strip = wall::problems_height(app, area);
+    let mut screen = layout::screen(
+        ratatui::layout::Rect {
+            height: area.height - strip,
+            ..area
+        },
+        app.zoomed,
+        app.focus,
+    );
+    if strip > 0 {
+        let list = ratatui::layout::Rect {
+            y: screen.footer.y,
+            height: strip,
+            ..area
+        };
+        screen.footer.y += strip;
+        wall::problems(frame, app, theme, list);
+    }
     frame.render_widget(header::header(app, theme), screen.header);
     for (panel, rect) in &screen.panels {
         panel::draw(frame, app, theme, *panel, *rect);

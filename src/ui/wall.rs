@@ -1,0 +1,71 @@
+//! The wall's problem list: what is wrong, worst first, readable from across the room without
+//! opening anything (nobody presses `p` on a wall).
+
+use crate::app::App;
+use crate::config::Theme;
+use crate::problems::{Problem, Severity};
+use crate::view::Role;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+
+/// Below this height the panels need every row.
+const ROOM_FROM: u16 = 40;
+/// At most this many problems listed; the rest are counted.
+const LISTED: usize = 5;
+
+/// Rows the list takes: none unless this is a wall, tall enough, with problems to list.
+pub fn problems_height(app: &App, area: Rect) -> u16 {
+    if app.wall.is_none() || area.height < ROOM_FROM || app.problems.is_empty() {
+        return 0;
+    }
+    // Borders, and a line per problem (the last one says how many more when they do not fit).
+    app.problems.len().min(LISTED) as u16 + 2
+}
+
+/// One problem on one line, as the wall and the problems view show it, and its colour.
+pub fn described(p: &Problem) -> (String, Role) {
+    let role = match p.severity {
+        Severity::Down | Severity::Degraded => Role::Problem,
+        Severity::Warning => Role::Warning,
+    };
+    let text = format!(
+        "{:<9}{:<10}{} — {}",
+        p.severity.as_str(),
+        p.panel.title(),
+        crate::view::clean(&p.subject),
+        crate::view::clean(&p.text)
+    );
+    (text, role)
+}
+
+pub fn problems(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let rows = usize::from(area.height.saturating_sub(2));
+    let more = app.problems.len().saturating_sub(rows);
+    let shown = if more > 0 { rows.saturating_sub(1) } else { rows };
+    let mut lines: Vec<Line> = app
+        .problems
+        .iter()
+        .take(shown)
+        .map(|p| {
+            let (text, role) = described(p);
+            Line::from(Span::styled(text, theme.style(role)))
+        })
+        .collect();
+    if more > 0 {
+        lines.push(Line::from(Span::styled(
+            format!("… and {} more", app.problems.len() - shown),
+            theme.style(Role::Muted),
+        )));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.style(Role::Border))
+        .title(Span::styled(
+            format!(" Problems ({}) ", app.problems.len()),
+            theme.style(Role::Title),
+        ));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

@@ -147,24 +147,17 @@ pub fn credentials_banner(app: &App) -> Option<String> {
             crate::view::clean(problem)
         ));
     }
-    const EXPIRED: &[&str] = &[
-        "ExpiredToken",
-        "expired",
-        "SSO",
-        "InvalidClientTokenId",
-        "UnrecognizedClientException",
-    ];
-    let failing = crate::model::PanelId::ALL
+    let scope = &app.world.scope;
+    let (failing, why) = crate::model::PanelId::ALL
         .iter()
         .filter_map(|p| app.world.status(*p).1)
-        .find(|e| EXPIRED.iter().any(|k| e.contains(k)))?;
-    let login = match &app.world.scope.profile {
-        Some(p) => format!("aws sso login --profile {p}"),
-        None => "aws sso login".to_string(),
-    };
+        .find_map(|e| {
+            crate::source::aws::explain_refusal(e, &scope.regions, scope.profile.as_deref())
+                .map(|why| (e, why))
+        })?;
     // The fix first: the line may be cut on a narrow screen.
     Some(format!(
-        "AWS credentials expired or invalid. Run: {login} — the data below is the last that was read ({})",
+        "{why} — the data below is the last that was read ({})",
         crate::view::clean(failing)
     ))
 }

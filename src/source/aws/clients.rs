@@ -14,12 +14,21 @@ use std::time::Duration;
 /// commercial partition CloudFront-scope WAF) are signed for: us-east-1, in China
 /// cn-northwest-1, in GovCloud us-gov-west-1 (each partition's "implicit global region").
 pub fn global_region(region: &str) -> &'static str {
+    match partition(region) {
+        "aws-cn" => "cn-northwest-1",
+        "aws-us-gov" => "us-gov-west-1",
+        _ => "us-east-1",
+    }
+}
+
+/// The partition a region belongs to: credentials of one are not valid in another.
+pub fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {
-        "cn-northwest-1"
+        "aws-cn"
     } else if region.starts_with("us-gov-") {
-        "us-gov-west-1"
+        "aws-us-gov"
     } else {
-        "us-east-1"
+        "aws"
     }
 }
 

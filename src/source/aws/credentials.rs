@@ -119,6 +119,73 @@ pub async fn check(config: &SdkConfig, profile: Option<&str>) -> Result<(), Sour
     }
 }
 
+/// Codes and messages AWS uses when a request's signature is too old or too new: the machine's
+/// clock is more than five minutes off.
+const CLOCK_SKEW: &[&str] = &[
+    "RequestTimeTooSkewed",
+    "RequestExpired",
+    "Signature expired",
+    "Signature not yet current",
+];
+
+/// A session that ran out: log in again.
+const EXPIRED: &[&str] = &["ExpiredToken", "expired", "SSO"];
+
+/// Codes AWS answers with when it does not know the access key: expired or revoked, or from
+/// another partition.
+const UNKNOWN_KEY: &[&str] = &[
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "AuthFailure",
+];
+
+/// A request that failed on the credentials, in the operator's words with the fix, when its
+/// error says what is wrong: the clock, a partition the credentials do not belong to, or keys
+/// AWS no longer accepts. `regions`: the regions watched; `profile`: the profile in use.
+pub fn explain_refusal(error: &str, regions: &[String], profile: Option<&str>) -> Option<String> {
+    if CLOCK_SKEW.iter().any(|k| error.contains(k)) {
+        return Some(
+            "this machine's clock is more than 5 minutes off, so AWS refuses its signed \
+             requests: set the clock right (e.g. `sudo timedatectl set-ntp true`)"
+                .to_string(),
+        );
+    }
+    let login = || {
+        let login = match profile {
+            Some(p) => format!("aws sso login --profile {p}"),
+            None => "aws sso login".to_string(),
+        };
+        format!("AWS credentials expired or invalid. Run: {login} (or renew the keys)")
+    };
+    if EXPIRED.iter().any(|k| error.contains(k)) {
+        return Some(login());
+    }
+    if !UNKNOWN_KEY.iter().any(|k| error.contains(k)) {
+        return None;
+    }
+    let mut partitions: Vec<&str> = regions.iter().map(|r| super::clients::partition(r)).collect();
+    partitions.sort_unstable();
+    partitions.dedup();
+    let foreign = regions
+        .iter()
+        .find(|r| super::clients::partition(r) != "aws")
+        .map(|r| (r, super::clients::partition(r)));
+    match foreign {
+        // Keys of the commercial partition are unknown in China and GovCloud, and the other way.
+        Some((region, partition)) => Some(format!(
+            "AWS does not know these credentials in {region} ({partition}): keys of one \
+             partition (aws, aws-cn, aws-us-gov) do not work in another; use a profile of that \
+             partition{}",
+            if partitions.len() > 1 {
+                ", and watch one partition per console"
+            } else {
+                ""
+            }
+        )),
+        None => Some(login()),
+    }
+}
+
 /// An error and its causes, in one line.
 fn chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
@@ -132,4 +199,61 @@ fn chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::explain_refusal;
+
+    fn regions(r: &[&str]) -> Vec<String> {
+        r.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_skewed_clock_is_named_with_its_fix() {
+        for error in [
+            "elbv2 DescribeLoadBalancers: SignatureDoesNotMatch: Signature expired: 20261126T101500Z is now earlier than 20261126T102000Z",
+            "ec2 DescribeInstanceStatus: RequestExpired: Request has expired.",
+            "s3: RequestTimeTooSkewed: The difference between the request time and the current time is too large.",
+        ] {
+            let said = explain_refusal(error, &regions(&["us-east-1"]), None);
+            assert!(
+                said.as_deref().is_some_and(|s| s.contains("clock is more than 5 minutes off")),
+                "{error}: {said:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_keys_in_another_partition_name_the_partition() {
+        let error = "elbv2 DescribeLoadBalancers: InvalidClientTokenId: The security token included in the request is invalid.";
+        let china = explain_refusal(error, &regions(&["cn-north-1"]), Some("prod"));
+        assert!(
+            china.as_deref().is_some_and(|s| s.contains("in cn-north-1 (aws-cn)")
+                && !s.contains("one partition per console")),
+            "{china:?}"
+        );
+        let mixed = explain_refusal(error, &regions(&["us-east-1", "us-gov-west-1"]), None);
+        assert!(
+            mixed.as_deref().is_some_and(|s| s.contains("us-gov-west-1 (aws-us-gov)")
+                && s.contains("one partition per console")),
+            "{mixed:?}"
+        );
+        // In the commercial partition the keys themselves are wrong or expired.
+        let commercial = explain_refusal(error, &regions(&["ap-northeast-1"]), Some("prod"));
+        assert!(
+            commercial
+                .as_deref()
+                .is_some_and(|s| s.contains("Run: aws sso login --profile prod")),
+            "{commercial:?}"
+        );
+    }
+
+    #[test]
+    fn other_errors_are_left_to_their_panels() {
+        assert_eq!(
+            explain_refusal("elbv2 DescribeTargetHealth: Throttling: Rate exceeded", &regions(&["us-east-1"]), None),
+            None
+        );
+    }
 }

@@ -173,7 +173,11 @@ pub async fn run(
             if let Effect::Copy(text) = &effect {
                 // OSC 52: the terminal puts it on the clipboard where it allows that. A write
                 // that fails loses only the copy; the text is still shown under the panel.
-                let _ = text; // PENDING: crossterm osc52
+                let copy =
+                    crossterm::clipboard::CopyToClipboard::to_clipboard_from(text.as_bytes());
+                if let Err(e) = crossterm::execute!(guard.terminal.backend_mut(), copy) {
+                    tracing::warn!(error = %e, "copy to the clipboard failed");
+                }
                 continue;
             }
             if !runtime.perform(effect) {

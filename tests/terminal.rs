@@ -83,3 +83,32 @@ fn a_panic_restores_the_terminal_and_says_why() {
         "the console is still drawn:\n{screen}"
     );
 }
+
+/// `c` copies the selected row's id through the terminal's clipboard escape (OSC 52): tmux
+/// with `set-clipboard on` keeps what it receives as its newest paste buffer.
+#[test]
+fn c_copies_the_selected_id_through_the_terminal() {
+    let t = Tmux::start("copy", "--read-only");
+    t.wait_for("ha-web-left");
+    t.server_option("set-clipboard", "on");
+    t.keys(&["4", "Down", "c"]);
+    let screen = t.wait_for("copied i-");
+    let copied = screen
+        .split("copied ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(copied.starts_with("i-0"), "{screen}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while t.newest_buffer() != copied {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the clipboard holds {:?}, not {copied:?}",
+            t.newest_buffer()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    t.keys(&["q"]);
+    assert_restored(&t, &t.wait_exit());
+}

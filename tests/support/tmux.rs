@@ -106,6 +106,25 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).trim() == "1"
     }
 
+    /// The newest paste buffer: where tmux (with `set-clipboard on`) keeps what an application
+    /// copied with OSC 52.
+    pub fn newest_buffer(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["show-buffer"])
+            .output()
+            .expect("show-buffer");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Sets a server option (e.g. `set-clipboard on`).
+    pub fn server_option(&self, option: &str, value: &str) {
+        let ok = Command::new("tmux")
+            .args(["set-option", "-s", option, value])
+            .status()
+            .expect("set-option");
+        assert!(ok.success());
+    }
+
     pub fn file(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }

@@ -226,19 +226,46 @@ pub fn journal_path(demo: bool) -> Option<PathBuf> {
     crate::config::state_dir().map(|d| d.join(name))
 }
 
-fn files_help() -> String {
+/// The files opsconsole reads and writes, by what they are, on this machine.
+pub fn files() -> Vec<(&'static str, String)> {
     let show = |p: Option<PathBuf>| {
         p.map(|p| p.display().to_string())
             .unwrap_or_else(|| "(no home directory)".to_string())
     };
     let config = crate::config::config_dir();
     let state = crate::config::state_dir();
-    format!(
-        "Files:\n  config    {}\n  keymap    {}\n  log       {}\n  journal   {}\n  (--demo)  {}\n\nExit codes (--snapshot):\n  0 done, 1 problems found (with --fail-on-problems), 2 usage or config error,\n  3 partial (a panel failed; the output says which; wins over 1)\n\nKeys: press ? in the console for the keys of the focused panel.",
-        show(config.as_ref().map(|d| d.join("config.toml"))),
-        show(config.as_ref().map(|d| d.join("keymap.toml"))),
-        show(state.map(|d| d.join("opsconsole.log"))),
-        show(journal_path(false)),
-        show(journal_path(true)),
-    )
+    vec![
+        ("config", show(config.as_ref().map(|d| d.join("config.toml")))),
+        ("keymap", show(config.as_ref().map(|d| d.join("keymap.toml")))),
+        ("log", show(state.map(|d| d.join("opsconsole.log")))),
+        ("journal", show(journal_path(false))),
+        ("demo journal", show(journal_path(true))),
+    ]
+}
+
+/// What each exit status means.
+pub const EXIT_STATUS: &[(u8, &str)] = &[
+    (0, "done"),
+    (
+        1,
+        "failure (the terminal could not be set up, a snapshot could not be written), or problems found with --fail-on-problems",
+    ),
+    (
+        2,
+        "usage or config error, unusable credentials, or the console started without a terminal",
+    ),
+    (3, "--snapshot partial: a panel failed (stderr says which; wins over 1)"),
+];
+
+fn files_help() -> String {
+    let mut out = String::from("Files:\n");
+    for (what, path) in files() {
+        out.push_str(&format!("  {what:<13} {path}\n"));
+    }
+    out.push_str("\nExit status:\n");
+    for (code, means) in EXIT_STATUS {
+        out.push_str(&format!("  {code} {means}\n"));
+    }
+    out.push_str("\nKeys: press ? in the console for the keys of the focused panel.");
+    out
 }

@@ -7,6 +7,7 @@ pub mod action;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod manpage;
 pub mod model;
 pub mod problems;
 pub mod runtime;

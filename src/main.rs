@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     }
     if cli.man {
         let mut out = Vec::new();
-        return match clap_mangen::Man::new(cli::command()).render(&mut out) {
+        return match opsconsole::manpage::render(&mut out) {
             Ok(()) => {
                 let _ = std::io::stdout().write_all(&out);
                 ExitCode::SUCCESS

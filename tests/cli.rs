@@ -170,7 +170,8 @@ fn help_lists_options_files_and_exit_codes() {
             .and(predicate::str::contains("--snapshot"))
             .and(predicate::str::contains("--read-only"))
             .and(predicate::str::contains("Files:"))
-            .and(predicate::str::contains("Exit codes")),
+            .and(predicate::str::contains("Exit status:"))
+            .and(predicate::str::contains("3 --snapshot partial")),
     );
 }
 
@@ -182,7 +183,16 @@ fn completions_and_man_page_come_from_the_same_definition() {
         .success()
         .stdout(predicate::str::contains("--demo-seed"));
     opsconsole().arg("--man").assert().success().stdout(
-        predicate::str::contains(".TH opsconsole").and(predicate::str::contains("demo\\-seed")),
+        predicate::str::contains(".TH opsconsole")
+            .and(predicate::str::contains("demo\\-seed"))
+            // The sections a man page reader looks for, from the keymap and the same lists as
+            // --help.
+            .and(predicate::str::contains(".SH KEYS"))
+            .and(predicate::str::contains("Drain selected target"))
+            .and(predicate::str::contains(".SH FILES"))
+            .and(predicate::str::contains("journal\\-demo.jsonl"))
+            .and(predicate::str::contains(".SH \"EXIT STATUS\""))
+            .and(predicate::str::contains("\\-\\-snapshot partial")),
     );
 }
 

@@ -112,3 +112,55 @@ fn c_copies_the_selected_id_through_the_terminal() {
     t.keys(&["q"]);
     assert_restored(&t, &t.wait_exit());
 }
+
+/// A profile whose credentials cannot be loaded yet (a credential process that fails, as before
+/// `aws sso login` or a vault unlock): the console says so once, full width, keeps trying, and
+/// comes to life by itself when the credentials appear — no restart.
+#[test]
+fn credentials_that_appear_later_bring_the_console_to_life() {
+    let moto = support::moto::Moto::start();
+    let home = tempfile::tempdir().expect("tempdir");
+    let creds = home.path().join("creds.json");
+    let aws = home.path().join(".aws");
+    std::fs::create_dir_all(&aws).expect("mkdir");
+    std::fs::write(
+        aws.join("config"),
+        format!(
+            "[profile late]\nregion = us-east-1\ncredential_process = cat {}\n",
+            creds.display()
+        ),
+    )
+    .expect("config");
+    let setup = format!(
+        "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
+         -u AWS_REGION -u AWS_DEFAULT_REGION HOME={home} AWS_CONFIG_FILE={aws}/config \
+         AWS_SHARED_CREDENTIALS_FILE={aws}/credentials AWS_EC2_METADATA_DISABLED=true",
+        home = home.path().display(),
+        aws = aws.display(),
+    );
+    let t = Tmux::start_with(
+        "late-creds",
+        &format!(
+            "--read-only --profile late --region us-east-1 --interval 2 --endpoint-url {}",
+            moto.endpoint
+        ),
+        &setup,
+    );
+    let screen = t.wait_for("the console keeps trying");
+    assert!(
+        screen.contains("the credentials of AWS profile `late` could not be loaded"),
+        "{screen}"
+    );
+    std::fs::write(
+        &creds,
+        r#"{"Version": 1, "AccessKeyId": "testing", "SecretAccessKey": "testing"}"#,
+    )
+    .expect("credentials");
+    let screen = t.wait_until(
+        |s| !s.contains("keeps trying") && s.contains(" ago "),
+        "the panels to load once the credentials exist",
+    );
+    assert!(!screen.contains("could not be loaded"), "{screen}");
+    t.keys(&["q"]);
+    assert_restored(&t, &t.wait_exit());
+}

@@ -143,7 +143,8 @@ pub fn credentials_banner(app: &App) -> Option<String> {
             .all(|p| app.world.status(*p).0.is_none())
     {
         return Some(format!(
-            "{} — the console keeps trying",
+            // What the console does first: the cause can be longer than the line.
+            "no usable AWS credentials yet (the console keeps trying): {}",
             crate::view::clean(problem)
         ));
     }

@@ -5,7 +5,7 @@
 # setting the clean build's wall-clock time, the binary's size, and what a `--demo --wall`
 # console uses idle (bench/idle.sh).
 #
-#   bash bench/build_profiles.sh [IDLE_SECONDS]
+#   bash bench/build_profiles.sh [IDLE_SECONDS] [SETTING...]    # SETTING: fat, thin, off
 #
 # Run it on a quiet machine: every build uses all cores, and anything else running slows it.
 # Each setting gets its own target directory under a temporary directory, removed on exit.
@@ -13,8 +13,10 @@ set -euo pipefail
 
 IDLE_SECONDS=${1:-20}
 case "$IDLE_SECONDS" in
-*[!0-9]* | "") echo "usage: bash bench/build_profiles.sh [IDLE_SECONDS]" >&2; exit 2 ;;
+*[!0-9]* | "") echo "usage: bash bench/build_profiles.sh [IDLE_SECONDS] [fat|thin|off...]" >&2; exit 2 ;;
 esac
+shift || true
+WANTED=" ${*:-fat thin off} "
 cd "$(dirname "$0")/.."
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/opsconsole-profiles.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -31,6 +33,7 @@ printf 'clean release builds on %s cores, %s\n' "$(nproc)" \
 results=()
 for entry in "${settings[@]}"; do
     name=${entry%%:*}
+    [[ $WANTED == *" $name "* ]] || continue
     overrides=()
     for o in ${entry#*:}; do overrides+=(--config "$o"); done
     target="$WORK/$name"

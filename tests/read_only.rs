@@ -1,21 +1,21 @@
 //! Read-only is a property of the session, not of the keys: a read-only console pointed at the
-//! emulator, sent every key of every context on every panel and many rows, requests no mutating
-//! AWS operation (checked on the wire, through a recording proxy) and leaves the emulator's state
-//! unchanged.
+//! emulator, sent every key of every context on every row of every panel, each followed by every
+//! way a confirmation is answered (`y`; the id it asks to be typed, then Enter), requests no
+//! mutating AWS operation (checked request by request on the wire) and leaves the emulator's
+//! state unchanged. The same sequences on a writable console do reach AWS: the check can fail.
 
 mod support;
 
 use aws_sdk_elasticloadbalancingv2 as elb;
 use aws_sdk_wafv2 as waf;
 use crossterm::event::{KeyEvent, KeyModifiers};
-use opsconsole::action::Mutation;
-use opsconsole::app::{App, Effect, Event};
+use opsconsole::app::{App, Effect, Event, Overlay};
 use opsconsole::config::{KeyContext, Keymap, Settings};
 use opsconsole::model::PanelId;
 use opsconsole::runtime::Runtime;
 use opsconsole::source::aws;
 use std::time::Duration;
-use support::{Moto, RecordingProxy, Seeded, console_options, seed_scenarios, target_ref};
+use support::{Moto, Seeded, console_options, seed_scenarios};
 use tokio::sync::mpsc;
 
 /// Operation name prefixes that change something.
@@ -107,20 +107,94 @@ fn drain_events(app: &mut App, rx: &mut mpsc::Receiver<Event>, runtime: &mut Run
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
-    let moto = Moto::start();
-    let seeded = seed_scenarios(&moto).await;
-    let before = state(&moto, &seeded).await;
-    let proxy = RecordingProxy::start(&format!("127.0.0.1:{}", moto.port));
-    let session = aws::connect(&console_options(&proxy.endpoint, true))
+/// How a confirmation is answered after a key asked for one.
+#[derive(Clone, Copy)]
+enum Answer {
+    Yes,
+    /// The id the dialog asks to be typed (the last healthy target), then Enter.
+    TypedId,
+}
+
+fn press(app: &mut App, runtime: &mut Runtime, key: KeyEvent) {
+    let effects = app.update(Event::Key(key));
+    apply(runtime, effects);
+}
+
+fn char_key(c: char) -> KeyEvent {
+    KeyEvent::new(crossterm::event::KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+/// Every key of every context of the console's keymap (and the mutation keys of both keymaps),
+/// on every row of every panel, each followed by each answer. Returns the keys sent; stops early
+/// once `enough` holds (checked after each sequence).
+fn press_everywhere(
+    app: &mut App,
+    rx: &mut mpsc::Receiver<Event>,
+    runtime: &mut Runtime,
+    enough: &dyn Fn() -> bool,
+) -> usize {
+    let keys: Vec<KeyEvent> = KeyContext::ALL
+        .iter()
+        .flat_map(|ctx| app.keymap.bindings(*ctx).to_vec())
+        .map(|b| KeyEvent::new(b.key.code, b.key.modifiers))
+        .chain(['d', 'u', 't'].map(char_key))
+        .collect();
+    let mut sent = 0;
+    for panel in PanelId::ALL {
+        let rows = app.table_panel(panel).map_or(1, |p| p.table.rows.len().max(1));
+        for row in 0..rows {
+            for key in &keys {
+                for answer in [Answer::Yes, Answer::TypedId] {
+                    app.focus = panel;
+                    app.overlay = None;
+                    app.zoomed = false;
+                    let h = app.viewport(panel);
+                    if let Some(p) = app.table_panel_mut(panel) {
+                        p.select(row, h);
+                    }
+                    press(app, runtime, *key);
+                    sent += 1;
+                    if let Some(Overlay::Confirm(c)) = &app.overlay {
+                        let typed = c.type_to_confirm.clone();
+                        match (answer, typed) {
+                            (Answer::TypedId, Some(id)) => {
+                                for ch in id.chars() {
+                                    press(app, runtime, char_key(ch));
+                                }
+                                press(
+                                    app,
+                                    runtime,
+                                    KeyEvent::new(crossterm::event::KeyCode::Enter, KeyModifiers::NONE),
+                                );
+                            }
+                            _ => press(app, runtime, char_key('y')),
+                        }
+                        sent += 1;
+                    }
+                    drain_events(app, rx, runtime);
+                    if enough() {
+                        return sent;
+                    }
+                }
+            }
+        }
+    }
+    sent
+}
+
+/// A console on `endpoint`, with every panel's first data in.
+async fn console(
+    endpoint: &str,
+    read_only: bool,
+) -> (App, Runtime, mpsc::Receiver<Event>, opsconsole::source::Session) {
+    let session = aws::connect(&console_options(endpoint, read_only))
         .await
         .expect("connect");
-    assert!(
+    assert_eq!(
         session.executor.is_none(),
-        "a read-only session holds no executor"
+        read_only,
+        "a read-only session holds no executor; a writable one does"
     );
-
     let settings = Settings::default();
     let (tx, mut rx) = mpsc::channel(4096);
     let mut runtime = Runtime::start(&session, &settings, tx);
@@ -128,11 +202,10 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
         session.sources.scope.clone(),
         Keymap::builtin("default").expect("keymap"),
         &settings,
-        true,
+        read_only,
         chrono::Utc::now(),
     );
     app.update(Event::Resize(160, 45));
-    // Wait for every panel's first data.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while [
         PanelId::Targets,
@@ -152,43 +225,31 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
             apply(&mut runtime, effects);
         }
     }
+    (app, runtime, rx, session)
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
+    let moto = Moto::start();
+    let seeded = seed_scenarios(&moto).await;
+    let before = state(&moto, &seeded).await;
+    // What the consoles ask for comes after what seeding wrote.
+    let seeding = moto.strict.operations().len();
+
+    let (mut app, mut runtime, mut rx, _session) = console(&moto.endpoint, true).await;
     let mut sent = 0;
     for keymap in ["default", "vim"] {
         app.keymap = Keymap::builtin(keymap).expect("keymap");
-        let keys: Vec<KeyEvent> = KeyContext::ALL
-            .iter()
-            .flat_map(|ctx| app.keymap.bindings(*ctx).to_vec())
-            .map(|b| KeyEvent::new(b.key.code, b.key.modifiers))
-            .chain(
-                ['y', 'Y', 'd', 'u', 't']
-                    .map(|c| KeyEvent::new(crossterm::event::KeyCode::Char(c), KeyModifiers::NONE)),
-            )
-            .collect();
-        for panel in PanelId::ALL {
-            for row in 0..12 {
-                for key in &keys {
-                    app.focus = panel;
-                    app.overlay = None;
-                    let h = app.viewport(panel);
-                    if let Some(p) = app.table_panel_mut(panel) {
-                        p.select(row, h);
-                    }
-                    let effects = app.update(Event::Key(*key));
-                    apply(&mut runtime, effects);
-                    sent += 1;
-                    drain_events(&mut app, &mut rx, &mut runtime);
-                }
-            }
-        }
+        sent += press_everywhere(&mut app, &mut rx, &mut runtime, &|| false);
     }
-    assert!(sent > 1000, "only {sent} keys sent");
+    assert!(sent > 5000, "only {sent} keys sent");
     // Let whatever the keys set off reach the wire.
     tokio::time::sleep(Duration::from_secs(2)).await;
     drain_events(&mut app, &mut rx, &mut runtime);
     drop(runtime);
 
-    let ops = proxy.operations();
+    // Request by request, as the strict layer in front of the emulator recorded them.
+    let ops = moto.strict.operations().split_off(seeding);
     for read in [
         "DescribeTargetHealth",
         "ListWebACLs",
@@ -197,7 +258,7 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
     ] {
         assert!(
             ops.iter().any(|o| o == read),
-            "{read} never seen: the proxy saw {ops:?}"
+            "{read} never seen: the wire saw {ops:?}"
         );
     }
     assert_eq!(
@@ -211,18 +272,26 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
         "the emulator's state changed"
     );
 
-    // The detector itself works: a writable session's drain is seen on the wire.
-    let writable = aws::connect(&console_options(&proxy.endpoint, false))
-        .await
-        .expect("connect");
-    let drain = Mutation::Drain {
-        target: target_ref(&seeded, "ha-web-tg", "ha-web-left"),
+    // The detector and the sequences work: on a writable console the same keys and answers
+    // reach the executor, and the mutations are seen on the wire.
+    let (mut app, mut runtime, mut rx, _session) = console(&moto.endpoint, false).await;
+    let strict = &moto.strict;
+    let read_only_ops = strict.operations().len();
+    let seen = || {
+        let ops = mutating(&strict.operations().split_off(read_only_ops));
+        ["DeregisterTargets", "UpdateWebACL"]
+            .iter()
+            .all(|m| ops.iter().any(|o| o == m))
     };
-    writable
-        .executor
-        .expect("writable")
-        .execute(&drain)
-        .await
-        .expect("drain");
-    assert!(mutating(&proxy.operations()).contains(&"DeregisterTargets".to_string()));
+    press_everywhere(&mut app, &mut rx, &mut runtime, &seen);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !seen() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a writable console's drain and toggle never reached the wire: {:?}",
+            mutating(&strict.operations().split_off(read_only_ops))
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        drain_events(&mut app, &mut rx, &mut runtime);
+    }
 }

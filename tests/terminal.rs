@@ -15,6 +15,8 @@ fn assert_restored(t: &Tmux, stty: &str) {
     );
     assert!(words.contains(&"echo"), "echo left off:\n{stty}");
     assert!(!t.alternate_screen_on(), "alternate screen still on");
+    assert!(!t.flag("mouse_any_flag"), "mouse reporting left on");
+    assert!(t.flag("cursor_flag"), "cursor left hidden");
 }
 
 #[test]
@@ -31,6 +33,10 @@ fn starts_answers_keys_and_quits_cleanly() {
     t.wait_until(|s| !s.contains("Keys · Esc closes"), "help to close");
     t.keys(&["2", "Enter"]);
     t.wait_for("Sampled requests");
+    // While it runs, the modes the restore must undo are on: the flags can tell.
+    assert!(t.flag("mouse_any_flag"), "mouse capture not seen while running");
+    assert!(!t.flag("cursor_flag"), "cursor shown while running");
+    assert!(t.alternate_screen_on(), "not on the alternate screen while running");
     t.keys(&["q"]);
     let stty = t.wait_exit();
     assert_restored(&t, &stty);
@@ -161,6 +167,85 @@ fn credentials_that_appear_later_bring_the_console_to_life() {
         "the panels to load once the credentials exist",
     );
     assert!(!screen.contains("could not be loaded"), "{screen}");
+    t.keys(&["q"]);
+    assert_restored(&t, &t.wait_exit());
+}
+
+/// `--wall` is read-only in the binary itself, not only in the App: `d`, `y`, `t`, `y` on every
+/// panel of a wall against the emulator request nothing that writes. SIGHUP reloads the wall's
+/// configuration (an edited theme shows) and the wall goes on; it does not quit.
+#[test]
+fn a_wall_changes_nothing_and_reloads_its_theme_on_sighup() {
+    let moto = support::moto::Moto::start();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(support::seed_scenarios(&moto));
+    // What the console asks for comes after what seeding wrote.
+    let seeding = moto.strict.operations().len();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let theme = dir.path().join("wall.toml");
+    std::fs::write(&theme, "base = \"high-contrast\"\n").expect("theme");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "regions = [\"ap-northeast-1\", \"us-east-1\"]\nendpoint_url = \"{}\"\n",
+            moto.endpoint
+        ),
+    )
+    .expect("config");
+    let t = Tmux::start_with(
+        "wall",
+        &format!(
+            "--wall --interval 2 --theme {} --config {}",
+            theme.display(),
+            config.display()
+        ),
+        "env -u AWS_PROFILE AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
+         AWS_EC2_METADATA_DISABLED=true",
+    );
+    t.wait_for("mt-alb ALB");
+    for panel in ["1", "2", "3", "4", "5"] {
+        t.keys(&[panel, "Down", "Down", "d", "y", "t", "y", "Escape"]);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let ops = moto.strict.operations().split_off(seeding);
+    assert!(ops.iter().any(|o| o == "DescribeTargetHealth"), "{ops:?}");
+    let writes: Vec<&String> = ops
+        .iter()
+        .filter(|o| {
+            ["Deregister", "Register", "Update", "POST /2013-04-01/"]
+                .iter()
+                .any(|m| o.starts_with(m))
+        })
+        .collect();
+    assert!(writes.is_empty(), "a wall wrote: {writes:?}");
+
+    // A colour no shipped theme uses, for the title of each panel.
+    let marker = "38;2;1;2;3";
+    assert!(!t.screen_with_colours().contains(marker));
+    let pid = t.pid();
+    std::fs::write(
+        &theme,
+        "base = \"high-contrast\"\n\n[roles]\ntitle = { fg = \"#010203\" }\n",
+    )
+    .expect("theme");
+    let status = Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !t.screen_with_colours().contains(marker) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the edited theme never showed:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(t.pid(), pid, "the wall restarted or quit on SIGHUP");
+    assert!(t.screen().contains("mt-alb ALB"), "{}", t.screen());
     t.keys(&["q"]);
     assert_restored(&t, &t.wait_exit());
 }

@@ -733,3 +733,67 @@ fn a_tall_wall_lists_its_problems() {
     let console = render(&console(true)).backend().to_string();
     assert!(!console.contains("Problems ("), "{console}");
 }
+
+/// One letter per theme role, in `Role::ALL` order: what `role_map` writes for a cell.
+const ROLE_LETTERS: [char; 14] = ['n', 'm', 'o', 'w', 'P', 's', 'b', 'f', 'S', 'h', 't', 'i', 'k', 'd'];
+
+/// A theme in which each role has its own colour (index 1 to 14) and nothing else, so a drawn
+/// screen can be read back as the role of every cell.
+fn role_theme() -> Theme {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roles.toml");
+    let mut text = String::from("name = \"roles\"\n\n[roles]\n");
+    for (i, role) in Role::ALL.iter().enumerate() {
+        text.push_str(&format!("{} = {{ fg = \"{}\" }}\n", role.name(), i + 1));
+    }
+    std::fs::write(&path, text).unwrap();
+    Theme::load(path.to_str().unwrap(), false).unwrap()
+}
+
+/// The screen as roles: the letter of each cell's role (`.` for a cell no role styles, `?` for
+/// a colour no role has), so a golden holds what is highlighted, not only what is written.
+fn role_map(app: &App) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(W, H)).unwrap();
+    let theme = role_theme();
+    terminal.draw(|f| ui::draw(f, app, &theme)).unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..H)
+        .map(|y| {
+            (0..W)
+                .map(|x| match buffer[(x, y)].fg {
+                    ratatui::style::Color::Indexed(n) if (1..=14).contains(&n) => {
+                        ROLE_LETTERS[usize::from(n) - 1]
+                    }
+                    ratatui::style::Color::Reset => '.',
+                    _ => '?',
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Goldens of roles, not characters: the selected row's highlight, problem and stale styles, a
+/// dialog's colours. Deleting the selection highlight changes the first of these.
+#[test]
+fn roles_of_every_cell() {
+    let mut app = console(false);
+    select(&mut app, PanelId::Targets, "trace-member-03");
+    let whole = role_map(&app);
+    assert!(whole.contains("SSSS"), "no selected row:\n{whole}");
+    assert!(whole.contains('P') && whole.contains('w'), "no problem or warning:\n{whole}");
+    insta::assert_snapshot!("roles_whole_console", whole);
+
+    let mut wall = console(true).into_wall(None);
+    wall.update(Event::Tick(at() + chrono::Duration::minutes(5)));
+    let stale = role_map(&wall);
+    assert!(stale.contains('s'), "no stale badge:\n{stale}");
+    insta::assert_snapshot!("roles_stale_wall", stale);
+
+    let mut dialog = console(false);
+    select(&mut dialog, PanelId::Targets, "mt-web-01");
+    press(&mut dialog, KeyCode::Char('d'));
+    let confirm = role_map(&dialog);
+    assert!(confirm.contains("dddd"), "no dialog:\n{confirm}");
+    insta::assert_snapshot!("roles_drain_dialog", confirm);
+}

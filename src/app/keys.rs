@@ -362,6 +362,8 @@ impl App {
         let focus = self.focus;
         if focus == PanelId::Logs {
             self.logs.scroll_by(-delta);
+            let h = self.viewport(PanelId::Logs);
+            self.logs.clamp_scroll(&self.world.logs, h);
             return vec![];
         }
         let h = self.viewport(focus);

@@ -147,7 +147,19 @@ impl LogPanel {
 
     /// Positive `up` scrolls towards older lines and pauses following.
     pub fn scroll_by(&mut self, up: isize) {
-        self.scroll = (self.scroll as isize + up).max(0) as usize;
+        // Home/End scroll by isize::MAX: saturate rather than overflow.
+        self.scroll = (self.scroll as isize).saturating_add(up).max(0) as usize;
+        self.paused = self.scroll > 0;
+    }
+
+    /// Keeps the scroll within the lines the view shows, so Home shows the oldest screenful
+    /// rather than an empty panel.
+    pub fn clamp_scroll(&mut self, buffer: &LogBuffer, height: usize) {
+        if self.scroll == 0 {
+            return;
+        }
+        let shown = self.shown_newest_first(buffer, self.source).count();
+        self.scroll = self.scroll.min(shown.saturating_sub(height));
         self.paused = self.scroll > 0;
     }
 
@@ -288,6 +300,25 @@ mod tests {
         assert_eq!(shown(&p, &b).len(), 1);
         p.set_filter("!".into());
         assert_eq!(shown(&p, &b).len(), 3);
+    }
+
+    /// Home after scrolling up once overflowed, and Home showed an empty panel: found by
+    /// pressing every key on every row in the read-only proof.
+    #[test]
+    fn home_shows_the_oldest_lines_and_end_the_newest() {
+        let b = buffer(&["1", "2", "3", "4"]);
+        let mut p = LogPanel::new(None);
+        p.scroll_by(1);
+        for _ in 0..3 {
+            p.scroll_by(isize::MAX / 2);
+            p.clamp_scroll(&b, 2);
+        }
+        assert!(p.paused);
+        let page: Vec<String> = p.visible(&b, 2).iter().map(|e| e.entry.text()).collect();
+        assert_eq!(page, vec!["1", "2"]);
+        p.scroll_by(isize::MIN / 2);
+        p.scroll_by(isize::MIN / 2);
+        assert_eq!(p.scroll, 0);
     }
 
     #[test]

@@ -67,6 +67,15 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The screen with its colours, as SGR escape sequences (`capture-pane -e`).
+    pub fn screen_with_colours(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-e", "-t", &self.session])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     pub fn wait_for(&self, needle: &str) -> String {
         self.wait_until(|s| s.contains(needle), needle)
     }
@@ -93,17 +102,28 @@ impl Tmux {
     }
 
     pub fn alternate_screen_on(&self) -> bool {
+        self.flag("alternate_on")
+    }
+
+    /// A pane flag as tmux keeps it from what the program wrote: `alternate_on`,
+    /// `mouse_any_flag` (any mouse reporting on), `cursor_flag` (cursor shown).
+    pub fn flag(&self, name: &str) -> bool {
+        self.variable(name) == "1"
+    }
+
+    /// A pane variable, e.g. `pane_title` (which an OSC 0 sequence would set).
+    pub fn variable(&self, name: &str) -> String {
         let out = Command::new("tmux")
             .args([
                 "display-message",
                 "-p",
                 "-t",
                 &self.session,
-                "#{alternate_on}",
+                &format!("#{{{name}}}"),
             ])
             .output()
             .expect("display-message");
-        String::from_utf8_lossy(&out.stdout).trim() == "1"
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
     /// The newest paste buffer: where tmux (with `set-clipboard on`) keeps what an application

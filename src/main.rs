@@ -249,13 +249,17 @@ async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitC
             None => eprintln!("opsconsole: the demo world makes no API calls"),
         }
     }
-    let failed = collected.world.failed_panels();
+    let failures = collected.world.failures();
+    let failed: Vec<_> = failures.iter().map(|(p, _)| *p).collect();
     if !failed.is_empty() {
         let names: Vec<&str> = failed.iter().map(|p| p.title()).collect();
         eprintln!(
             "opsconsole: snapshot incomplete: {} failed",
             names.join(", ")
         );
+        for (panel, why) in &failures {
+            eprintln!("opsconsole:   {}: {why}", panel.title());
+        }
         // A refusal every panel shares (the clock, the partition, expired keys), said once.
         let world = &collected.world;
         if let Some(why) = failed.iter().filter_map(|p| world.status(*p).1).find_map(|e| {

@@ -124,9 +124,33 @@ impl World {
 
     /// Panels whose last fetch failed, for the snapshot's exit code.
     pub fn failed_panels(&self) -> Vec<PanelId> {
+        self.failures().into_iter().map(|(p, _)| p).collect()
+    }
+
+    /// Each panel whose last fetch failed, in whole or for some of its places (a region, a WAF
+    /// scope), with why: data missing a region is not a complete answer.
+    pub fn failures(&self) -> Vec<(PanelId, String)> {
+        let places = |unreadable: Option<&Vec<super::Unreadable>>| {
+            let said: Vec<String> = unreadable
+                .into_iter()
+                .flatten()
+                .map(|u| format!("{} not read: {}", u.place, u.error))
+                .collect();
+            (!said.is_empty()).then(|| said.join("; "))
+        };
         PanelId::ALL
             .into_iter()
-            .filter(|p| self.status(*p).1.is_some())
+            .filter_map(|p| {
+                let why = self.status(p).1.map(str::to_string).or_else(|| match p {
+                    PanelId::Targets => places(self.targets.value.as_ref().map(|v| &v.unreadable)),
+                    PanelId::Waf => places(self.waf.value.as_ref().map(|v| &v.unreadable)),
+                    PanelId::Instances => {
+                        places(self.instances.value.as_ref().map(|v| &v.unreadable))
+                    }
+                    PanelId::Dns | PanelId::Logs => None,
+                })?;
+                Some((p, why))
+            })
             .collect()
     }
 }

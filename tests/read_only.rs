@@ -115,8 +115,16 @@ enum Answer {
     TypedId,
 }
 
+/// Mutations the console asked the runtime to carry out, all runs together.
+static EXECUTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 fn press(app: &mut App, runtime: &mut Runtime, key: KeyEvent) {
     let effects = app.update(Event::Key(key));
+    let executes = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Execute(_)))
+        .count();
+    EXECUTED.fetch_add(executes, std::sync::atomic::Ordering::Relaxed);
     apply(runtime, effects);
 }
 
@@ -243,6 +251,12 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
         sent += press_everywhere(&mut app, &mut rx, &mut runtime, &|| false);
     }
     assert!(sent > 5000, "only {sent} keys sent");
+    // The console itself refuses: not one mutation was handed to the runtime.
+    assert_eq!(
+        EXECUTED.load(std::sync::atomic::Ordering::Relaxed),
+        0,
+        "a read-only console asked for a mutation"
+    );
     // Let whatever the keys set off reach the wire.
     tokio::time::sleep(Duration::from_secs(2)).await;
     drain_events(&mut app, &mut rx, &mut runtime);
@@ -284,6 +298,7 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
             .all(|m| ops.iter().any(|o| o == m))
     };
     press_everywhere(&mut app, &mut rx, &mut runtime, &seen);
+    assert!(EXECUTED.load(std::sync::atomic::Ordering::Relaxed) > 0);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while !seen() {
         assert!(

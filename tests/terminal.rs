@@ -178,7 +178,9 @@ fn credentials_that_appear_later_bring_the_console_to_life() {
 fn a_wall_changes_nothing_and_reloads_its_theme_on_sighup() {
     let moto = support::moto::Moto::start();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    rt.block_on(support::seed_scenarios(&moto));
+    let seeded = rt.block_on(support::seed_scenarios(&moto));
+    // A target an ordinary y drains (behind an ALB, another healthy target in the group).
+    let target = support::target_ref(&seeded, "ha-web-tg", "ha-web-left").id;
     // What the console asks for comes after what seeding wrote.
     let seeding = moto.strict.operations().len();
     let dir = tempfile::tempdir().expect("tempdir");
@@ -204,6 +206,10 @@ fn a_wall_changes_nothing_and_reloads_its_theme_on_sighup() {
          AWS_EC2_METADATA_DISABLED=true",
     );
     t.wait_for("mt-alb ALB");
+    // Straight to the target (a filter selects its first match), then every panel.
+    t.keys(&["1", "/"]);
+    t.keys(&["-l", &target]);
+    t.keys(&["Enter", "d", "y", "Escape", "Escape"]);
     for panel in ["1", "2", "3", "4", "5"] {
         t.keys(&[panel, "Down", "Down", "d", "y", "t", "y", "Escape"]);
         std::thread::sleep(std::time::Duration::from_millis(300));
@@ -245,7 +251,7 @@ fn a_wall_changes_nothing_and_reloads_its_theme_on_sighup() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
     assert_eq!(t.pid(), pid, "the wall restarted or quit on SIGHUP");
-    assert!(t.screen().contains("mt-alb ALB"), "{}", t.screen());
+    assert!(t.screen().contains("stacks:"), "{}", t.screen());
     t.keys(&["q"]);
     assert_restored(&t, &t.wait_exit());
 }

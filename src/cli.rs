@@ -121,7 +121,8 @@ pub enum IamPolicy {
 }
 
 /// `--ssh-host-keys`: the names help and completions offer.
-fn host_key_policy() -> impl clap::builder::TypedValueParser<Value = crate::source::ssh::HostKeyPolicy> {
+fn host_key_policy()
+-> impl clap::builder::TypedValueParser<Value = crate::source::ssh::HostKeyPolicy> {
     use clap::builder::TypedValueParser;
     clap::builder::PossibleValuesParser::new(["strict", "accept-new"])
         .try_map(|s| s.parse::<crate::source::ssh::HostKeyPolicy>())
@@ -193,7 +194,9 @@ pub fn completion_command() -> clap::Command {
         .map(|a| match builtins(a) {
             Some(names) => a
                 .clone()
-                .value_parser(clap::builder::PossibleValuesParser::new(names.iter().copied())),
+                .value_parser(clap::builder::PossibleValuesParser::new(
+                    names.iter().copied(),
+                )),
             None => a.clone(),
         })
         .collect();
@@ -235,8 +238,14 @@ pub fn files() -> Vec<(&'static str, String)> {
     let config = crate::config::config_dir();
     let state = crate::config::state_dir();
     vec![
-        ("config", show(config.as_ref().map(|d| d.join("config.toml")))),
-        ("keymap", show(config.as_ref().map(|d| d.join("keymap.toml")))),
+        (
+            "config",
+            show(config.as_ref().map(|d| d.join("config.toml"))),
+        ),
+        (
+            "keymap",
+            show(config.as_ref().map(|d| d.join("keymap.toml"))),
+        ),
         ("log", show(state.map(|d| d.join("opsconsole.log")))),
         ("journal", show(journal_path(false))),
         ("demo journal", show(journal_path(true))),
@@ -254,7 +263,10 @@ pub const EXIT_STATUS: &[(u8, &str)] = &[
         2,
         "usage or config error, unusable credentials, or the console started without a terminal",
     ),
-    (3, "--snapshot partial: a panel failed (stderr says which; wins over 1)"),
+    (
+        3,
+        "--snapshot partial: a panel failed (stderr says which; wins over 1)",
+    ),
 ];
 
 fn files_help() -> String {

@@ -262,9 +262,13 @@ async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitC
         }
         // A refusal every panel shares (the clock, the partition, expired keys), said once.
         let world = &collected.world;
-        if let Some(why) = failed.iter().filter_map(|p| world.status(*p).1).find_map(|e| {
-            aws::explain_refusal(e, &world.scope.regions, world.scope.profile.as_deref())
-        }) {
+        if let Some(why) = failed
+            .iter()
+            .filter_map(|p| world.status(*p).1)
+            .find_map(|e| {
+                aws::explain_refusal(e, &world.scope.regions, world.scope.profile.as_deref())
+            })
+        {
             eprintln!("opsconsole: {why}");
         }
         return ExitCode::from(EXIT_PARTIAL);

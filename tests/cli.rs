@@ -449,7 +449,11 @@ fn out_of_range_and_malformed_arguments_exit_2_saying_why() {
             "solarized: not a builtin theme (dark, light",
         ),
         (
-            &["--snapshot", "--log-file", "/proc/opsconsole/diagnostics.log"][..],
+            &[
+                "--snapshot",
+                "--log-file",
+                "/proc/opsconsole/diagnostics.log",
+            ][..],
             "--log-file /proc/opsconsole/diagnostics.log: cannot be written",
         ),
     ] {
@@ -602,9 +606,16 @@ fn completions_and_help_offer_what_a_user_can_use() {
             assert!(text.contains(value), "{shell} does not offer {value}");
         }
     }
-    let bash = opsconsole().args(["--completions", "bash"]).output().expect("runs");
+    let bash = opsconsole()
+        .args(["--completions", "bash"])
+        .output()
+        .expect("runs");
     let bash = String::from_utf8_lossy(&bash.stdout);
-    for values in ["dark light high-contrast", "default vim", "strict accept-new"] {
+    for values in [
+        "dark light high-contrast",
+        "default vim",
+        "strict accept-new",
+    ] {
         assert!(
             bash.contains(&format!("compgen -W \"{values}\"")),
             "bash completes files instead of {values}"
@@ -615,18 +626,16 @@ fn completions_and_help_offer_what_a_user_can_use() {
         .assert()
         .success()
         .stdout(predicate::str::contains("--completions").and(predicate::str::contains("--man")));
-    opsconsole()
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(
-            predicate::str::contains("journal-demo.jsonl")
-                // Defaults, including those that depend on the config and the mode.
-                .and(predicate::str::contains("[default: strict]"))
-                .and(predicate::str::contains("high-contrast with --wall"))
-                .and(predicate::str::contains("else default]"))
-                .and(predicate::str::contains("targets 10, instances 30, WAF and DNS 60")),
-        );
+    opsconsole().arg("--help").assert().success().stdout(
+        predicate::str::contains("journal-demo.jsonl")
+            // Defaults, including those that depend on the config and the mode.
+            .and(predicate::str::contains("[default: strict]"))
+            .and(predicate::str::contains("high-contrast with --wall"))
+            .and(predicate::str::contains("else default]"))
+            .and(predicate::str::contains(
+                "targets 10, instances 30, WAF and DNS 60",
+            )),
+    );
 }
 
 /// The demo honours the window asked for: `--since 1h` covers an hour of WAF minutes, and every
@@ -644,7 +653,10 @@ fn the_demo_snapshot_covers_the_window_asked_for() {
     assert_eq!(json["window_minutes"], 60);
     assert_eq!(json["waf"]["data"]["window_minutes"], 60);
     let acls = json["waf"]["data"]["acls"].as_array().expect("ACLs");
-    for rule in acls.iter().flat_map(|a| a["rules"].as_array().into_iter().flatten()) {
+    for rule in acls
+        .iter()
+        .flat_map(|a| a["rules"].as_array().into_iter().flatten())
+    {
         if rule["metrics_off"] != true {
             assert_eq!(rule["series"].as_array().map(Vec::len), Some(60), "{rule}");
         }

@@ -274,7 +274,10 @@ fn snapshot_facts(json: &serde_json::Value) -> Vec<String> {
 }
 
 /// Runs `--snapshot --format json` through `endpoint`: (exit code, JSON, stderr).
-fn json_snapshot(endpoint: &str, state: &std::path::Path) -> (Option<i32>, serde_json::Value, String) {
+fn json_snapshot(
+    endpoint: &str,
+    state: &std::path::Path,
+) -> (Option<i32>, serde_json::Value, String) {
     let out = support::offline_binary()
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -304,7 +307,10 @@ fn a_snapshot_under_faults_completes_or_names_the_failed_panel() {
     assert_eq!(code, Some(0), "{stderr}");
     let all = snapshot_facts(&json);
     for kind in ["target ", "rule ", "record ", "instance "] {
-        assert!(all.iter().any(|f| f.starts_with(kind)), "no {kind}in {all:?}");
+        assert!(
+            all.iter().any(|f| f.starts_with(kind)),
+            "no {kind}in {all:?}"
+        );
     }
     let failing_dns = FaultProxy::start(
         &upstream(&moto),
@@ -322,13 +328,20 @@ fn a_snapshot_under_faults_completes_or_names_the_failed_panel() {
         let got = snapshot_facts(&json);
         let failed: Vec<String> = json["failed_panels"]
             .as_array()
-            .map(|a| a.iter().filter_map(|p| p.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         match code {
             Some(0) => {
                 assert!(failed.is_empty(), "exit 0 with failed panels {failed:?}");
                 let missing: Vec<&String> = all.iter().filter(|f| !got.contains(f)).collect();
-                assert!(missing.is_empty(), "exit 0 but facts are missing: {missing:?} {stderr}");
+                assert!(
+                    missing.is_empty(),
+                    "exit 0 but facts are missing: {missing:?} {stderr}"
+                );
                 assert_eq!(got.len(), all.len(), "exit 0 with facts that do not exist");
             }
             Some(3) => {

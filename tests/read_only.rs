@@ -149,7 +149,9 @@ fn press_everywhere(
         .collect();
     let mut sent = 0;
     for panel in PanelId::ALL {
-        let rows = app.table_panel(panel).map_or(1, |p| p.table.rows.len().max(1));
+        let rows = app
+            .table_panel(panel)
+            .map_or(1, |p| p.table.rows.len().max(1));
         for row in 0..rows {
             for key in &keys {
                 for answer in [Answer::Yes, Answer::TypedId] {
@@ -172,7 +174,10 @@ fn press_everywhere(
                                 press(
                                     app,
                                     runtime,
-                                    KeyEvent::new(crossterm::event::KeyCode::Enter, KeyModifiers::NONE),
+                                    KeyEvent::new(
+                                        crossterm::event::KeyCode::Enter,
+                                        KeyModifiers::NONE,
+                                    ),
                                 );
                             }
                             _ => press(app, runtime, char_key('y')),
@@ -194,7 +199,12 @@ fn press_everywhere(
 async fn console(
     endpoint: &str,
     read_only: bool,
-) -> (App, Runtime, mpsc::Receiver<Event>, opsconsole::source::Session) {
+) -> (
+    App,
+    Runtime,
+    mpsc::Receiver<Event>,
+    opsconsole::source::Session,
+) {
     let session = aws::connect(&console_options(endpoint, read_only))
         .await
         .expect("connect");

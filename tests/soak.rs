@@ -182,7 +182,11 @@ fn memory_descriptors_and_threads_stay_flat_under_fast_refreshes_and_a_busy_tail
     );
     // The escape arrives visible and inert: shown as text, the terminal's title untouched.
     assert!(screen.contains("\\x1b]0;owned"), "{screen}");
-    assert_ne!(t.variable("pane_title"), "owned", "an escape retitled the terminal");
+    assert_ne!(
+        t.variable("pane_title"),
+        "owned",
+        "an escape retitled the terminal"
+    );
     let (first, last) = (samples[0], samples[samples.len() - 1]);
     assert!(first.rss_kb > 0, "could not read the console's memory");
     // Flat: allocator noise, not growth with refreshes or lines. A slope over every sample, not

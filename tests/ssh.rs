@@ -140,16 +140,30 @@ async fn appended_lines_stream_after_the_backlog() {
     let mut t = start(tail_of(&sshd, &log), 3);
     t.until_lines(&["old-10"]).await;
     // Before its lines, the tail said what it waited for, phase by phase.
-    let waits: Vec<&str> = t.batches.iter().filter_map(|b| b.waiting.as_deref()).collect();
+    let waits: Vec<&str> = t
+        .batches
+        .iter()
+        .filter_map(|b| b.waiting.as_deref())
+        .collect();
     assert_eq!(waits.len(), 4, "{waits:?}");
-    assert!(waits[0].starts_with("connecting to 127.0.0.1:"), "{waits:?}");
-    assert!(waits[3].starts_with("starting tail on 127.0.0.1:"), "{waits:?}");
+    assert!(
+        waits[0].starts_with("connecting to 127.0.0.1:"),
+        "{waits:?}"
+    );
+    assert!(
+        waits[3].starts_with("starting tail on 127.0.0.1:"),
+        "{waits:?}"
+    );
     // …and then that it is live, with an empty batch, before any line.
-    let live = t.batches.iter().position(|b| b.entries.is_empty() && b.waiting.is_none());
+    let live = t
+        .batches
+        .iter()
+        .position(|b| b.entries.is_empty() && b.waiting.is_none());
     let lines = t.batches.iter().position(|b| !b.entries.is_empty());
     assert!(live.is_some() && live < lines, "{:?}", t.batches);
     let first = t.batches.iter().find(|b| !b.entries.is_empty());
-    let first: Vec<String> = first.map_or(vec![], |b| b.entries.iter().map(LogEntry::text).collect());
+    let first: Vec<String> =
+        first.map_or(vec![], |b| b.entries.iter().map(LogEntry::text).collect());
     assert_eq!(first, ["old-8", "old-9", "old-10"]);
     assert!(t.batches.iter().all(|b| b.source == "web"));
 

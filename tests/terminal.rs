@@ -34,9 +34,15 @@ fn starts_answers_keys_and_quits_cleanly() {
     t.keys(&["2", "Enter"]);
     t.wait_for("Sampled requests");
     // While it runs, the modes the restore must undo are on: the flags can tell.
-    assert!(t.flag("mouse_any_flag"), "mouse capture not seen while running");
+    assert!(
+        t.flag("mouse_any_flag"),
+        "mouse capture not seen while running"
+    );
     assert!(!t.flag("cursor_flag"), "cursor shown while running");
-    assert!(t.alternate_screen_on(), "not on the alternate screen while running");
+    assert!(
+        t.alternate_screen_on(),
+        "not on the alternate screen while running"
+    );
     t.keys(&["q"]);
     let stty = t.wait_exit();
     assert_restored(&t, &stty);

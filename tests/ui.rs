@@ -610,16 +610,33 @@ fn a_waiting_tail_names_what_it_waits_for() {
     keys(&mut app, "5");
     press(&mut app, KeyCode::Enter);
     let greeting = "waiting for the SSH greeting from 10.0.1.5:22 (up to 15 s)";
-    app.update(Event::Data(Data::Logs(at(), LogBatch::waiting("web-app", greeting))));
+    app.update(Event::Data(Data::Logs(
+        at(),
+        LogBatch::waiting("web-app", greeting),
+    )));
     let screen = render(&app).backend().to_string();
-    assert!(screen.contains(&format!("⋯ web-app: {greeting}")), "{screen}");
+    assert!(
+        screen.contains(&format!("⋯ web-app: {greeting}")),
+        "{screen}"
+    );
     assert!(!screen.contains("waiting for lines"), "{screen}");
 
-    let gave_up = "10.0.1.5:22 accepted the connection but sent no SSH greeting within 15 s; retrying in 2 s";
-    app.update(Event::Data(Data::LogError(at(), "web-app".into(), gave_up.into())));
+    let gave_up =
+        "10.0.1.5:22 accepted the connection but sent no SSH greeting within 15 s; retrying in 2 s";
+    app.update(Event::Data(Data::LogError(
+        at(),
+        "web-app".into(),
+        gave_up.into(),
+    )));
     let screen = render(&app).backend().to_string();
-    assert!(screen.contains(&format!("✗ web-app: {gave_up}")), "{screen}");
-    assert!(!screen.contains(greeting), "a wait given up on still shows: {screen}");
+    assert!(
+        screen.contains(&format!("✗ web-app: {gave_up}")),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains(greeting),
+        "a wait given up on still shows: {screen}"
+    );
 
     let line = |text: &str| LogEntry::Line {
         received_at: at(),
@@ -634,12 +651,21 @@ fn a_waiting_tail_names_what_it_waits_for() {
     assert!(!screen.contains("no SSH greeting"), "{screen}");
 
     let reconnecting = "connecting to 10.0.1.5:22 (up to 10 s)";
-    app.update(Event::Data(Data::Logs(at(), LogBatch::waiting("web-app", reconnecting))));
+    app.update(Event::Data(Data::Logs(
+        at(),
+        LogBatch::waiting("web-app", reconnecting),
+    )));
     let screen = render(&app).backend().to_string();
     assert!(screen.contains("GET /health 200"), "{screen}");
-    assert!(screen.contains(&format!("⋯ web-app: {reconnecting}")), "{screen}");
+    assert!(
+        screen.contains(&format!("⋯ web-app: {reconnecting}")),
+        "{screen}"
+    );
     // Live again: an empty batch ends the wait even when the log is quiet.
-    app.update(Event::Data(Data::Logs(at(), LogBatch::lines("web-app", vec![]))));
+    app.update(Event::Data(Data::Logs(
+        at(),
+        LogBatch::lines("web-app", vec![]),
+    )));
     let screen = render(&app).backend().to_string();
     assert!(!screen.contains(reconnecting), "{screen}");
 }
@@ -649,10 +675,23 @@ fn a_waiting_tail_names_what_it_waits_for() {
 #[test]
 fn the_help_of_each_panel_explains_its_marks() {
     for (panel, marks) in [
-        ("1", &["[live]", "[standby]", "scheme (internet-facing or internal)"][..]),
+        (
+            "1",
+            &[
+                "[live]",
+                "[standby]",
+                "scheme (internet-facing or internal)",
+            ][..],
+        ),
         ("2", &["Group (None)", "Count", "metrics off"][..]),
         ("3", &["PRIMARY", "not checked"][..]),
-        ("4", &["Sys/Inst check", "system status check / instance status check"][..]),
+        (
+            "4",
+            &[
+                "Sys/Inst check",
+                "system status check / instance status check",
+            ][..],
+        ),
         ("5", &["connection lost"][..]),
     ] {
         let mut app = console(false);
@@ -663,7 +702,10 @@ fn the_help_of_each_panel_explains_its_marks() {
         let screen = render(&app).backend().to_string();
         assert!(screen.contains("panel shows"), "{screen}");
         for mark in marks {
-            assert!(screen.contains(mark), "panel {panel}: no {mark} in {screen}");
+            assert!(
+                screen.contains(mark),
+                "panel {panel}: no {mark} in {screen}"
+            );
         }
     }
 }
@@ -697,8 +739,14 @@ fn c_copies_the_selected_rows_whole_id_and_shows_it() {
     assert_eq!(effects, vec![Effect::Copy(arn.clone())]);
     let screen = render(&app).backend().to_string();
     let tail = &arn[arn.len() - 16..];
-    assert!(screen.contains(tail), "the ARN's end is not shown: {screen}");
-    assert!(screen.contains("copied arn:aws:elasticloadbalancing"), "{screen}");
+    assert!(
+        screen.contains(tail),
+        "the ARN's end is not shown: {screen}"
+    );
+    assert!(
+        screen.contains("copied arn:aws:elasticloadbalancing"),
+        "{screen}"
+    );
     // Zoomed, the whole ARN fits.
     press(&mut app, KeyCode::Enter);
     assert!(render(&app).backend().to_string().contains(&arn));
@@ -709,7 +757,12 @@ fn c_copies_the_selected_rows_whole_id_and_shows_it() {
         KeyModifiers::NONE,
     )));
     assert!(effects.is_empty(), "{effects:?}");
-    assert!(render(&app).backend().to_string().contains("nothing to copy"));
+    assert!(
+        render(&app)
+            .backend()
+            .to_string()
+            .contains("nothing to copy")
+    );
 }
 
 /// A wall tall enough lists its problems, worst first, without anyone pressing `p`; a short one
@@ -717,13 +770,23 @@ fn c_copies_the_selected_rows_whole_id_and_shows_it() {
 #[test]
 fn a_tall_wall_lists_its_problems() {
     let app = console(true).into_wall(None);
-    let worst = app.problems.first().map(|p| p.text.clone()).unwrap_or_default();
+    let worst = app
+        .problems
+        .first()
+        .map(|p| p.text.clone())
+        .unwrap_or_default();
     assert!(!worst.is_empty(), "the demo has problems");
     let screen = render_with(&app, "high-contrast").backend().to_string();
-    assert!(screen.contains(&format!("Problems ({})", app.problems.len())), "{screen}");
+    assert!(
+        screen.contains(&format!("Problems ({})", app.problems.len())),
+        "{screen}"
+    );
     assert!(screen.contains(&worst), "{screen}");
     // Five listed at most; the rest counted.
-    assert!(screen.contains(&format!("… and {} more", app.problems.len() - 4)), "{screen}");
+    assert!(
+        screen.contains(&format!("… and {} more", app.problems.len() - 4)),
+        "{screen}"
+    );
     let mut terminal = Terminal::new(TestBackend::new(W, 30)).unwrap();
     let theme = Theme::load("high-contrast", false).unwrap();
     terminal.draw(|f| ui::draw(f, &app, &theme)).unwrap();
@@ -735,7 +798,9 @@ fn a_tall_wall_lists_its_problems() {
 }
 
 /// One letter per theme role, in `Role::ALL` order: what `role_map` writes for a cell.
-const ROLE_LETTERS: [char; 14] = ['n', 'm', 'o', 'w', 'P', 's', 'b', 'f', 'S', 'h', 't', 'i', 'k', 'd'];
+const ROLE_LETTERS: [char; 14] = [
+    'n', 'm', 'o', 'w', 'P', 's', 'b', 'f', 'S', 'h', 't', 'i', 'k', 'd',
+];
 
 /// A theme in which each role has its own colour (index 1 to 14) and nothing else, so a drawn
 /// screen can be read back as the role of every cell.
@@ -781,7 +846,10 @@ fn roles_of_every_cell() {
     select(&mut app, PanelId::Targets, "trace-member-03");
     let whole = role_map(&app);
     assert!(whole.contains("SSSS"), "no selected row:\n{whole}");
-    assert!(whole.contains('P') && whole.contains('w'), "no problem or warning:\n{whole}");
+    assert!(
+        whole.contains('P') && whole.contains('w'),
+        "no problem or warning:\n{whole}"
+    );
     insta::assert_snapshot!("roles_whole_console", whole);
 
     let mut wall = console(true).into_wall(None);

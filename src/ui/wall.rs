@@ -43,7 +43,11 @@ pub fn described(p: &Problem) -> (String, Role) {
 pub fn problems(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let rows = usize::from(area.height.saturating_sub(2));
     let more = app.problems.len().saturating_sub(rows);
-    let shown = if more > 0 { rows.saturating_sub(1) } else { rows };
+    let shown = if more > 0 {
+        rows.saturating_sub(1)
+    } else {
+        rows
+    };
     let mut lines: Vec<Line> = app
         .problems
         .iter()

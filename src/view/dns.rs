@@ -27,24 +27,26 @@ pub fn table(view: &DnsView) -> Table {
 pub const NO_DEFAULT_WARNING: &str = "no default (*) record: unmatched locations get no answer";
 
 fn zone_rows(zone: &HostedZone, rows: &mut Vec<Row>) {
-    rows.push(Row::new(
-        format!("zone:{}", zone.id),
-        0,
-        Role::Title,
-        vec![
-            Cell::new(clean(&zone.name)),
-            Cell::styled(
-                if zone.private {
-                    "private zone"
-                } else {
-                    "public zone"
-                },
-                Role::Muted,
-            ),
-            Cell::new(""),
-        ],
-    )
-    .detail(&zone.id));
+    rows.push(
+        Row::new(
+            format!("zone:{}", zone.id),
+            0,
+            Role::Title,
+            vec![
+                Cell::new(clean(&zone.name)),
+                Cell::styled(
+                    if zone.private {
+                        "private zone"
+                    } else {
+                        "public zone"
+                    },
+                    Role::Muted,
+                ),
+                Cell::new(""),
+            ],
+        )
+        .detail(&zone.id),
+    );
     for set in &zone.record_sets {
         set_rows(zone, set, rows);
     }
@@ -63,22 +65,24 @@ fn set_rows(zone: &HostedZone, set: &RecordSet, rows: &mut Vec<Row>) {
     } else {
         (String::new(), Role::Normal)
     };
-    rows.push(Row::new(
-        set_key.clone(),
-        1,
-        role,
-        vec![
-            Cell::new(format!(
-                "{} {} {}",
-                clean(&set.name),
-                clean(&set.rtype),
-                set.policy.as_str()
-            )),
-            Cell::styled(detail, role),
-            Cell::new(""),
-        ],
-    )
-    .detail(&set.name));
+    rows.push(
+        Row::new(
+            set_key.clone(),
+            1,
+            role,
+            vec![
+                Cell::new(format!(
+                    "{} {} {}",
+                    clean(&set.name),
+                    clean(&set.rtype),
+                    set.policy.as_str()
+                )),
+                Cell::styled(detail, role),
+                Cell::new(""),
+            ],
+        )
+        .detail(&set.name),
+    );
     for (i, record) in set.records.iter().enumerate() {
         rows.push(record_row(&set_key, set.policy, i, record));
     }

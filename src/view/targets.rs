@@ -40,19 +40,21 @@ fn lb_rows(lb: &LoadBalancer, names: &Names, rows: &mut Vec<Row>) {
     } else {
         Role::Title
     };
-    rows.push(Row::new(
-        format!("lb:{}", lb.arn),
-        0,
-        role,
-        vec![
-            Cell::new(format!("{} {}", clean(&lb.name), lb.kind.short())),
-            Cell::styled(clean(&lb.scheme), Role::Muted),
-            Cell::styled(clean(&lb.region), Role::Muted),
-            Cell::new(""),
-            Cell::new(""),
-        ],
-    )
-    .detail(&lb.arn));
+    rows.push(
+        Row::new(
+            format!("lb:{}", lb.arn),
+            0,
+            role,
+            vec![
+                Cell::new(format!("{} {}", clean(&lb.name), lb.kind.short())),
+                Cell::styled(clean(&lb.scheme), Role::Muted),
+                Cell::styled(clean(&lb.region), Role::Muted),
+                Cell::new(""),
+                Cell::new(""),
+            ],
+        )
+        .detail(&lb.arn),
+    );
     for l in &lb.listeners {
         rows.push(
             Row::new(
@@ -110,27 +112,29 @@ fn group_rows(tg: &TargetGroup, live: bool, names: &Names, rows: &mut Vec<Row>) 
         _ => Role::Ok,
     };
     let traffic = if live { "live" } else { "standby" };
-    rows.push(Row::new(
-        group_key(&tg.arn),
-        1,
-        role,
-        vec![
-            Cell::new(format!("{} [{traffic}]", clean(&tg.name))),
-            Cell::styled(health.describe(), health_role),
-            group_detail(tg),
-            Cell::styled(
-                az_summary(tg, &by_az),
-                if az_down { Role::Problem } else { Role::Muted },
-            ),
-            // A Lambda group has neither port nor protocol.
-            Cell::new(if tg.port == 0 {
-                "—".to_string()
-            } else {
-                tg.port.to_string()
-            }),
-        ],
-    )
-    .detail(&tg.arn));
+    rows.push(
+        Row::new(
+            group_key(&tg.arn),
+            1,
+            role,
+            vec![
+                Cell::new(format!("{} [{traffic}]", clean(&tg.name))),
+                Cell::styled(health.describe(), health_role),
+                group_detail(tg),
+                Cell::styled(
+                    az_summary(tg, &by_az),
+                    if az_down { Role::Problem } else { Role::Muted },
+                ),
+                // A Lambda group has neither port nor protocol.
+                Cell::new(if tg.port == 0 {
+                    "—".to_string()
+                } else {
+                    tg.port.to_string()
+                }),
+            ],
+        )
+        .detail(&tg.arn),
+    );
     for t in &tg.targets {
         rows.push(target_row(tg, t, names));
     }

@@ -54,23 +54,25 @@ fn acl_rows(acl: &WebAcl, rows: &mut Vec<Row>) {
                 .join(", ")
         )
     };
-    rows.push(Row::new(
-        acl_key(&acl.id),
-        0,
-        Role::Title,
-        vec![
-            Cell::new(format!("{}{protects}", clean(&acl.name))),
-            Cell::styled(
-                format!("default {}", acl.default_action.as_str()),
-                Role::Muted,
-            ),
-            Cell::new(total.allowed.to_string()),
-            Cell::new(format!("{}{share}", total.blocked)),
-            Cell::new(total.counted.to_string()),
-            Cell::styled(clean(&acl.region), Role::Muted),
-        ],
-    )
-    .detail(&acl.id));
+    rows.push(
+        Row::new(
+            acl_key(&acl.id),
+            0,
+            Role::Title,
+            vec![
+                Cell::new(format!("{}{protects}", clean(&acl.name))),
+                Cell::styled(
+                    format!("default {}", acl.default_action.as_str()),
+                    Role::Muted,
+                ),
+                Cell::new(total.allowed.to_string()),
+                Cell::new(format!("{}{share}", total.blocked)),
+                Cell::new(total.counted.to_string()),
+                Cell::styled(clean(&acl.region), Role::Muted),
+            ],
+        )
+        .detail(&acl.id),
+    );
     for rule in &acl.rules {
         rule_rows(acl, rule, rows);
     }

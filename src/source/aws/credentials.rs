@@ -163,7 +163,10 @@ pub fn explain_refusal(error: &str, regions: &[String], profile: Option<&str>) -
     if !UNKNOWN_KEY.iter().any(|k| error.contains(k)) {
         return None;
     }
-    let mut partitions: Vec<&str> = regions.iter().map(|r| super::clients::partition(r)).collect();
+    let mut partitions: Vec<&str> = regions
+        .iter()
+        .map(|r| super::clients::partition(r))
+        .collect();
     partitions.sort_unstable();
     partitions.dedup();
     let foreign = regions
@@ -218,7 +221,8 @@ mod tests {
         ] {
             let said = explain_refusal(error, &regions(&["us-east-1"]), None);
             assert!(
-                said.as_deref().is_some_and(|s| s.contains("clock is more than 5 minutes off")),
+                said.as_deref()
+                    .is_some_and(|s| s.contains("clock is more than 5 minutes off")),
                 "{error}: {said:?}"
             );
         }
@@ -229,14 +233,18 @@ mod tests {
         let error = "elbv2 DescribeLoadBalancers: InvalidClientTokenId: The security token included in the request is invalid.";
         let china = explain_refusal(error, &regions(&["cn-north-1"]), Some("prod"));
         assert!(
-            china.as_deref().is_some_and(|s| s.contains("in cn-north-1 (aws-cn)")
-                && !s.contains("one partition per console")),
+            china
+                .as_deref()
+                .is_some_and(|s| s.contains("in cn-north-1 (aws-cn)")
+                    && !s.contains("one partition per console")),
             "{china:?}"
         );
         let mixed = explain_refusal(error, &regions(&["us-east-1", "us-gov-west-1"]), None);
         assert!(
-            mixed.as_deref().is_some_and(|s| s.contains("us-gov-west-1 (aws-us-gov)")
-                && s.contains("one partition per console")),
+            mixed
+                .as_deref()
+                .is_some_and(|s| s.contains("us-gov-west-1 (aws-us-gov)")
+                    && s.contains("one partition per console")),
             "{mixed:?}"
         );
         // In the commercial partition the keys themselves are wrong or expired.
@@ -252,7 +260,11 @@ mod tests {
     #[test]
     fn other_errors_are_left_to_their_panels() {
         assert_eq!(
-            explain_refusal("elbv2 DescribeTargetHealth: Throttling: Rate exceeded", &regions(&["us-east-1"]), None),
+            explain_refusal(
+                "elbv2 DescribeTargetHealth: Throttling: Rate exceeded",
+                &regions(&["us-east-1"]),
+                None
+            ),
             None
         );
     }

@@ -116,12 +116,22 @@ mod tests {
         let failure = Phase::Greeting.timed_out(&web);
         assert!(failure.retry);
         assert_eq!(failure.error.kind, ErrorKind::Timeout);
-        assert!(failure.error.message.contains("sent no SSH greeting within 15 s"));
+        assert!(
+            failure
+                .error
+                .message
+                .contains("sent no SSH greeting within 15 s")
+        );
     }
 
     #[test]
     fn every_phase_ends_well_within_half_a_minute() {
-        for phase in [Phase::Connect, Phase::Greeting, Phase::Login, Phase::OpenTail] {
+        for phase in [
+            Phase::Connect,
+            Phase::Greeting,
+            Phase::Login,
+            Phase::OpenTail,
+        ] {
             assert!(phase.limit() <= Duration::from_secs(15), "{phase:?}");
         }
     }

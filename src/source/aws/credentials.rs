@@ -12,9 +12,21 @@ use aws_credential_types::provider::error::CredentialsError;
 use std::time::Duration;
 
 /// Long enough for a profile's own chain (a credential process, an SSO token exchange, an
-/// assumed role), short enough that a machine without credentials hears so within seconds
-/// instead of after the instance-metadata timeouts.
+/// assumed role), short enough that a slow one is said within seconds.
 const RESOLVE_WITHIN: Duration = Duration::from_secs(4);
+
+/// When nothing but instance metadata could hold credentials: on EC2 it answers in
+/// milliseconds, so a machine without credentials hears so at once instead of after the
+/// metadata client's connect timeouts and retries.
+const METADATA_ONLY_WITHIN: Duration = Duration::from_millis(1500);
+
+/// Environment variables through which the chain finds credentials before instance metadata.
+const CREDENTIAL_ENV: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+];
 
 /// What the credential files say about the profile in use.
 struct Profiles {
@@ -24,7 +36,20 @@ struct Profiles {
     sso: bool,
     role_arn: Option<String>,
     exists: bool,
+    /// It says where credentials come from (keys, SSO, a role, a process, a web identity).
+    has_credentials: bool,
 }
+
+/// Profile keys that are (or lead to) credentials.
+const CREDENTIAL_KEYS: &[&str] = &[
+    "aws_access_key_id",
+    "sso_start_url",
+    "sso_session",
+    "role_arn",
+    "credential_process",
+    "web_identity_token_file",
+    "credential_source",
+];
 
 async fn profiles(selected: &str) -> Result<Profiles, String> {
     let set: ProfileSet = aws_config::profile::parser::load(
@@ -44,6 +69,8 @@ async fn profiles(selected: &str) -> Result<Profiles, String> {
             .is_some_and(|p| p.get("sso_start_url").is_some() || p.get("sso_session").is_some()),
         role_arn: profile.and_then(|p| p.get("role_arn")).map(str::to_string),
         exists: profile.is_some(),
+        has_credentials: profile
+            .is_some_and(|p| CREDENTIAL_KEYS.iter().any(|k| p.get(k).is_some())),
     })
 }
 
@@ -85,7 +112,16 @@ pub async fn check(config: &SdkConfig, profile: Option<&str>) -> Result<(), Sour
                 .to_string(),
         );
     };
-    let resolved = tokio::time::timeout(RESOLVE_WITHIN, provider.provide_credentials()).await;
+    let configured = files.as_ref().is_ok_and(|f| f.has_credentials)
+        || CREDENTIAL_ENV
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
+    let within = if configured {
+        RESOLVE_WITHIN
+    } else {
+        METADATA_ONLY_WITHIN
+    };
+    let resolved = tokio::time::timeout(within, provider.provide_credentials()).await;
     // `None`: nothing in the chain had credentials (or it ran out of time looking).
     let error = match resolved {
         Ok(Ok(_)) => return Ok(()),
@@ -97,6 +133,7 @@ pub async fn check(config: &SdkConfig, profile: Option<&str>) -> Result<(), Sour
         sso: false,
         role_arn: None,
         exists: false,
+        has_credentials: false,
     });
     if files.sso {
         return problem(format!(

@@ -500,10 +500,54 @@ fn bench_frame(c: &mut Criterion, group: &str, scale: Scale, app: &App) {
     );
 }
 
+/// A frame after a refresh that changed something: the Targets data comes in with one target's
+/// state flipped (every other time back), the tables are rebuilt, and the screen is drawn and
+/// diffed — what the console does once per refresh, where `whole` redraws an unchanged frame.
+fn bench_frame_after_data(c: &mut Criterion, scale: Scale) {
+    let theme = theme();
+    let mut terminal = Terminal::new(TestBackend::new(W, H)).expect("terminal");
+    let mut app = console(scale);
+    let mut flipped = targets_view(scale);
+    if let Some(t) = flipped
+        .load_balancers
+        .iter_mut()
+        .flat_map(|lb| lb.target_groups.iter_mut())
+        .flat_map(|tg| tg.targets.iter_mut())
+        .next()
+    {
+        t.state = match t.state {
+            TargetState::Healthy => TargetState::Unhealthy,
+            _ => TargetState::Healthy,
+        };
+    }
+    let views = [targets_view(scale), flipped];
+    let mut next = 0;
+    c.benchmark_group(format!("frame_{W}x{H}")).bench_function(
+        BenchmarkId::new("whole_after_targets_refresh", scale.name()),
+        |b| {
+            b.iter_batched(
+                || {
+                    next = 1 - next;
+                    Event::Data(Data::Targets(at(), Ok(views[next].clone())))
+                },
+                |e| {
+                    app.update(e);
+                    terminal
+                        .draw(|f| ui::draw(f, black_box(&app), &theme))
+                        .map(|_| ())
+                        .expect("draw")
+                },
+                BatchSize::LargeInput,
+            )
+        },
+    );
+}
+
 fn frames(c: &mut Criterion) {
     for scale in [Scale::Full, Scale::Tenth] {
         let base = console(scale);
         bench_frame(c, "whole", scale, &base);
+        bench_frame_after_data(c, scale);
         // The same with the WAF selection on the last rule of the last ACL: the sampled-requests
         // title looks the selected rule up by scanning the ACLs' rules.
         let mut app = console(scale);

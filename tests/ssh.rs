@@ -721,3 +721,49 @@ async fn a_host_that_never_speaks_ssh_is_named_with_its_phase_and_given_up_on() 
     );
     drop(silent);
 }
+
+/// The whole SSH ingest path at volume: 1,000,000 lines of about 110 bytes sent as a tail's
+/// backlog through a real sshd, then split, sanitised and batched. A measurement, not a test (a
+/// timing on a shared machine proves nothing), so it is run by name, as BENCHMARKS.md says:
+///
+///   cargo test --profile bench --test ssh -- --ignored --nocapture ssh_ingest_throughput
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a measurement: run it by name"]
+async fn ssh_ingest_throughput() {
+    const LINES: usize = 1_000_000;
+    let sshd = Sshd::start();
+    let log = sshd.path("big.log");
+    {
+        let mut f = std::io::BufWriter::new(
+            fs::File::create(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display())),
+        );
+        for i in 0..LINES {
+            writeln!(
+                f,
+                "10.0.20.5 - - [21/Nov/2026:10:00:00 +0000] \"GET /api/v1/orders/{i:07} HTTP/1.1\" 200 512 \"-\" \"ua/1.0\""
+            )
+            .unwrap_or_else(|e| panic!("write: {e}"));
+        }
+    }
+    let (tx, mut rx) = mpsc::channel(64);
+    let started = std::time::Instant::now();
+    let task = tokio::spawn(tail_of(&sshd, &log).tail(LINES, tx));
+    let (mut lines, mut batches) = (0, 0);
+    while lines < LINES {
+        match tokio::time::timeout(Duration::from_secs(120), rx.recv()).await {
+            Ok(Some(b)) if !b.entries.is_empty() => {
+                lines += b.entries.len();
+                batches += 1;
+            }
+            Ok(Some(_)) => {}
+            other => panic!("stopped after {lines} lines: {other:?}"),
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{lines} lines in {secs:.2} s: {:.0} lines/s, {batches} batches",
+        lines as f64 / secs
+    );
+    drop(rx);
+    let _ = tokio::time::timeout(WAIT, task).await;
+}

@@ -63,16 +63,16 @@ pub fn legend(panel: PanelId) -> &'static [(&'static str, &'static str)] {
                 "requests no rule ended; last, as WAF evaluates them",
             ),
             (
-                "Blocked 12 %",
-                "on an ACL row: the share of its requests that were blocked",
+                "Blocked 39 2%",
+                "on an ACL row: blocked, and their share of its requests",
             ),
             (
                 "metrics off",
                 "the rule publishes no CloudWatch metrics: counts unknown",
             ),
             (
-                "FMS",
-                "managed by Firewall Manager: changed there, not here",
+                "Firewall Manager",
+                "a group its policy puts first or last: changed there",
             ),
             (
                 "sparkline",
@@ -116,7 +116,7 @@ pub fn legend(panel: PanelId) -> &'static [(&'static str, &'static str)] {
             ("Target groups", "groups the instance is registered in"),
             (
                 "stopped",
-                "in red when a target group still has it registered",
+                "shown as a problem while a target group still has it",
             ),
         ],
         PanelId::Logs => &[

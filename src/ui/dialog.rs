@@ -257,13 +257,20 @@ pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: usize) {
         format!("What the {} panel shows", app.focus.title()),
         theme.style(Role::Header),
     )));
-    for (shown, means) in crate::view::legend::legend(app.focus) {
+    let legend = crate::view::legend::legend(app.focus);
+    let pad = legend
+        .iter()
+        .map(|(s, _)| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 2;
+    for (shown, means) in legend {
         lines.push(Line::from(vec![
-            Span::styled(format!("  {shown:<16}"), theme.style(Role::Hint)),
+            Span::styled(format!("  {shown:<pad$}"), theme.style(Role::Hint)),
             Span::styled(*means, theme.style(Role::Dialog)),
         ]));
     }
-    let area = centered(frame.area(), 84, frame.area().height.saturating_sub(4));
+    let area = centered(frame.area(), 90, frame.area().height.saturating_sub(4));
     // Never past the last screenful: End shows the last keys, not an empty box.
     let visible = usize::from(area.height.saturating_sub(2));
     let skip = scroll.min(lines.len().saturating_sub(visible));

@@ -129,6 +129,19 @@ fn ingest(c: &mut Criterion) {
         });
     }
     group.finish();
+
+    // A screen of a rarely matching filter over the full buffer: the filter's index of matching
+    // lines is what keeps this from walking all 100,000 lines on every frame.
+    let mut group = c.benchmark_group("log_filter");
+    let buffer = full_buffer(&raw);
+    let mut panel = opsconsole::app::LogPanel::new(Some("pwned"));
+    panel.index(&buffer);
+    let shown = panel.visible(&buffer, 60).len();
+    eprintln!("log_filter: {shown} matching lines on a 60-line screen");
+    group.bench_function("screen_of_rare_matches", |b| {
+        b.iter(|| black_box(panel.visible(black_box(&buffer), 60).len()))
+    });
+    group.finish();
 }
 
 fn config() -> Criterion {

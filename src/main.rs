@@ -250,9 +250,8 @@ async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitC
         }
     }
     let failures = collected.world.failures();
-    let failed: Vec<_> = failures.iter().map(|(p, _)| *p).collect();
-    if !failed.is_empty() {
-        let names: Vec<&str> = failed.iter().map(|p| p.title()).collect();
+    if !failures.is_empty() {
+        let names: Vec<&str> = failures.iter().map(|(p, _)| p.title()).collect();
         eprintln!(
             "opsconsole: snapshot incomplete: {} failed",
             names.join(", ")
@@ -261,14 +260,7 @@ async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitC
             eprintln!("opsconsole:   {}: {why}", panel.title());
         }
         // A refusal every panel shares (the clock, the partition, expired keys), said once.
-        let world = &collected.world;
-        if let Some(why) = failed
-            .iter()
-            .filter_map(|p| world.status(*p).1)
-            .find_map(|e| {
-                aws::explain_refusal(e, &world.scope.regions, world.scope.profile.as_deref())
-            })
-        {
+        if let Some((_, why)) = aws::refusal_in(&collected.world) {
             eprintln!("opsconsole: {why}");
         }
         return ExitCode::from(EXIT_PARTIAL);

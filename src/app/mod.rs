@@ -204,12 +204,7 @@ impl App {
     /// Gives each row a problem concerns that problem's role (a registered stopped instance, a
     /// scheduled retirement: rows whose cells look fine), so problems-first sorting means all.
     fn mark_problem_rows(&mut self) {
-        for panel in [
-            PanelId::Targets,
-            PanelId::Waf,
-            PanelId::Dns,
-            PanelId::Instances,
-        ] {
+        for panel in PanelId::TABLES {
             // Owned keys: the table is changed while the problems are still held.
             let marks: std::collections::HashMap<String, view::Role> = self
                 .data_problems
@@ -524,12 +519,7 @@ impl App {
 
     /// Keeps every selection visible after the screen or the zoom changed.
     fn refit(&mut self) {
-        for p in [
-            PanelId::Targets,
-            PanelId::Waf,
-            PanelId::Dns,
-            PanelId::Instances,
-        ] {
+        for p in PanelId::TABLES {
             let h = self.viewport(p);
             if let Some(panel) = self.table_panel_mut(p) {
                 panel.keep_visible(h);

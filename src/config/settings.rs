@@ -429,15 +429,10 @@ impl Settings {
     /// the targets interval so code iterating over every panel gets a sane value.
     /// Every polled panel with its refresh interval.
     pub fn polled_intervals(&self) -> Vec<(PanelId, Duration)> {
-        [
-            PanelId::Targets,
-            PanelId::Waf,
-            PanelId::Dns,
-            PanelId::Instances,
-        ]
-        .into_iter()
-        .map(|p| (p, self.interval(p)))
-        .collect()
+        PanelId::TABLES
+            .into_iter()
+            .map(|p| (p, self.interval(p)))
+            .collect()
     }
 
     pub fn interval(&self, panel: PanelId) -> Duration {

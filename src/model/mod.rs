@@ -53,6 +53,14 @@ impl PanelId {
         PanelId::Logs,
     ];
 
+    /// The panels that are tables of polled data (all but the streamed Logs).
+    pub const TABLES: [PanelId; 4] = [
+        PanelId::Targets,
+        PanelId::Waf,
+        PanelId::Dns,
+        PanelId::Instances,
+    ];
+
     pub fn title(self) -> &'static str {
         match self {
             PanelId::Targets => "Targets",

@@ -148,14 +148,7 @@ pub fn credentials_banner(app: &App) -> Option<String> {
             crate::view::clean(problem)
         ));
     }
-    let scope = &app.world.scope;
-    let (failing, why) = crate::model::PanelId::ALL
-        .iter()
-        .filter_map(|p| app.world.status(*p).1)
-        .find_map(|e| {
-            crate::source::aws::explain_refusal(e, &scope.regions, scope.profile.as_deref())
-                .map(|why| (e, why))
-        })?;
+    let (failing, why) = crate::source::aws::refusal_in(&app.world)?;
     // The fix first: the line may be cut on a narrow screen.
     Some(format!(
         "{why} — the data below is the last that was read ({})",

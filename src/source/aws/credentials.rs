@@ -226,6 +226,18 @@ pub fn explain_refusal(error: &str, regions: &[String], profile: Option<&str>) -
     }
 }
 
+/// The first panel error of `world` that [`explain_refusal`] can explain, with its sentence: a
+/// refusal every panel shares (the clock, the partition, expired keys), said once.
+pub fn refusal_in(world: &crate::model::World) -> Option<(&str, String)> {
+    let scope = &world.scope;
+    crate::model::PanelId::ALL
+        .iter()
+        .filter_map(|p| world.status(*p).1)
+        .find_map(|e| {
+            explain_refusal(e, &scope.regions, scope.profile.as_deref()).map(|why| (e, why))
+        })
+}
+
 /// An error and its causes, in one line.
 fn chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();

@@ -18,7 +18,7 @@ mod unknown_fields;
 mod waf;
 
 pub use clients::{AwsOptions, RegionClients, check_credentials, for_region};
-pub use credentials::explain_refusal;
+pub use credentials::{explain_refusal, refusal_in};
 pub use ec2::DESCRIPTIONS_KEPT_FOR;
 pub use error::from_sdk;
 pub use executor::{AwsExecutor, ReadAcl, with_rule_changed};

@@ -154,7 +154,14 @@ fn same_seed_same_story() {
             v["instances"]["data"].clone(),
         ]
     };
-    assert_eq!(facts(demo_snapshot("json")), facts(demo_snapshot("json")));
+    // The demo's story runs on the wall clock by the minute: a pair of runs that straddles a
+    // minute boundary differs for that reason alone, so a differing pair is taken again once.
+    let pair = || (facts(demo_snapshot("json")), facts(demo_snapshot("json")));
+    let (first, second) = match pair() {
+        (a, b) if a == b => (a, b),
+        _ => pair(),
+    };
+    assert_eq!(first, second);
     // And the seed is what decides it: another seed tells another story.
     assert_ne!(
         facts(demo_snapshot("json")),

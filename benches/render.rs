@@ -245,6 +245,7 @@ fn waf_view(scale: Scale) -> WafView {
                         }
                     };
                     WafRule {
+                        ip_sets: Default::default(),
                         metrics_off: false,
                         managed_by: None,
                         name: format!("rule-{a}-{r:03}-block-bad-path"),
@@ -263,6 +264,7 @@ fn waf_view(scale: Scale) -> WafView {
         })
         .collect();
     WafView {
+        ip_sets: Default::default(),
         acls,
         window_minutes: 15,
         unreadable: vec![],

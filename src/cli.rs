@@ -229,6 +229,16 @@ pub fn journal_path(demo: bool) -> Option<PathBuf> {
     crate::config::state_dir().map(|d| d.join(name))
 }
 
+/// Where block expiries and Count restores wait for their time (beside the journal).
+pub fn pending_path(demo: bool) -> Option<PathBuf> {
+    let name = if demo {
+        "pending-demo.json"
+    } else {
+        crate::action::pending::PENDING_FILE
+    };
+    crate::config::state_dir().map(|d| d.join(name))
+}
+
 /// The files opsconsole reads and writes, by what they are, on this machine.
 pub fn files() -> Vec<(&'static str, String)> {
     let show = |p: Option<PathBuf>| {
@@ -249,6 +259,7 @@ pub fn files() -> Vec<(&'static str, String)> {
         ("log", show(state.map(|d| d.join("opsconsole.log")))),
         ("journal", show(journal_path(false))),
         ("demo journal", show(journal_path(true))),
+        ("pending undos", show(pending_path(false))),
     ]
 }
 

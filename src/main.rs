@@ -1,6 +1,6 @@
 //! Entry point: parses the command line, loads config, and starts the console or a snapshot.
 
-use opsconsole::action::{Journal, Journaled};
+use opsconsole::action::{Journal, Journaled, PendingStore, Scheduled};
 use opsconsole::app::App;
 use opsconsole::cli::{self, Cli};
 use opsconsole::config::{Config, ConfigError, Overrides, Settings};
@@ -173,12 +173,19 @@ fn load(cli: &Cli) -> Result<Config, ConfigError> {
 
 /// Every executor writes the audit journal: a read-only session has none, anything else gets
 /// its executor wrapped so each mutation is recorded before the console reports it.
-fn journaled(session: Session, cli: &Cli) -> Result<Session, String> {
+fn journaled(mut session: Session, cli: &Cli) -> Result<Session, String> {
+    // Shown by every console; carried out only by one that may change the world.
+    let pending = cli::pending_path(cli.demo).map(|p| Arc::new(PendingStore::new(&p)));
+    session.pending = pending.clone();
     if cli.read_only || cli.wall {
         return Ok(session.read_only());
     }
     let Some(inner) = session.executor.clone() else {
         return Ok(session);
+    };
+    let inner: Arc<dyn opsconsole::action::Executor> = match pending {
+        Some(store) => Arc::new(Scheduled::new(inner, store)),
+        None => inner,
     };
     let path = cli::journal_path(cli.demo)
         .ok_or("no state directory for the audit journal: set OPSCONSOLE_STATE_DIR")?;
@@ -223,6 +230,7 @@ fn aws_options(cli: &Cli, settings: &Settings) -> AwsOptions {
         static_credentials: None,
         read_only: cli.read_only || cli.snapshot || cli.wall,
         one_shot: cli.snapshot,
+        blocklists: settings.waf.blocklist.clone(),
     }
 }
 
@@ -230,6 +238,7 @@ async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitC
     let options = snapshot::Options {
         log_backlog: settings.logs.backlog,
         journal: cli::journal_path(cli.demo),
+        pending: cli::pending_path(cli.demo),
         since: chrono::Duration::from_std(cli.since).unwrap_or(chrono::Duration::minutes(15)),
         intervals: settings.polled_intervals(),
     };

@@ -50,6 +50,8 @@ pub struct Context {
     pub intervals: Vec<(PanelId, Duration)>,
     /// (web ACL id, rule) the console set to Count and has not restored.
     pub counting_by_console: HashSet<(String, String)>,
+    /// Undos waiting for their time; one tried and failed is overdue, a problem.
+    pub pending: Vec<crate::action::Pending>,
 }
 
 /// Blocked requests in the last minute must exceed this many times the median of the window
@@ -82,9 +84,29 @@ pub fn with_staleness(
 ) -> Vec<Problem> {
     let mut out = Vec::new();
     staleness(world, now, ctx, &mut out);
+    overdue(now, ctx, &mut out);
     out.extend_from_slice(in_data);
     out.sort_by_key(|p| p.severity);
     out
+}
+
+/// A block that should have expired, a Count that should have been restored: tried, failed,
+/// still in place (the console keeps trying).
+fn overdue(now: DateTime<Utc>, ctx: &Context, out: &mut Vec<Problem>) {
+    for p in ctx.pending.iter().filter(|p| p.overdue(now)) {
+        push(
+            out,
+            Severity::Degraded,
+            PanelId::Waf,
+            p.undo.summary(),
+            format!(
+                "overdue since {} UTC ({} attempts; retried every 15 s): {}",
+                p.due.format("%H:%M"),
+                p.attempts,
+                p.last_error.as_deref().unwrap_or("not tried yet")
+            ),
+        );
+    }
 }
 
 fn push(out: &mut Vec<Problem>, severity: Severity, panel: PanelId, subject: String, text: String) {

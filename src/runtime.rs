@@ -33,6 +33,8 @@ pub struct Runtime {
     logs: LogSettings,
     /// Tails started with `l`, by name: a second `l` doesn't start another.
     instance_tails: HashSet<String>,
+    /// Wakes the pending undos' task: a change was made, its list may have changed.
+    pending_changed: Arc<Notify>,
 }
 
 impl Runtime {
@@ -96,6 +98,15 @@ impl Runtime {
         if let Some(ssh) = &session.ssh {
             tasks.push(spawn_passphrase_questions(&ssh.prompt, events.clone()));
         }
+        let pending_changed = Arc::new(Notify::new());
+        if let Some(store) = &session.pending {
+            tasks.push(spawn_pending(
+                store.clone(),
+                session.executor.clone(),
+                pending_changed.clone(),
+                events.clone(),
+            ));
+        }
         for log in &s.logs {
             tasks.push(spawn_tail(
                 log.clone(),
@@ -112,6 +123,7 @@ impl Runtime {
             ssh: session.ssh.clone(),
             logs: settings.logs.clone(),
             instance_tails: HashSet::new(),
+            pending_changed,
         }
     }
 
@@ -211,6 +223,7 @@ impl Runtime {
             known_hosts: wanted.known_hosts.clone(),
             path,
             jump: wanted.jump.clone(),
+            format: wanted.format.clone(),
         };
         match crate::source::ssh::from_config(&cfg, None, &ssh.options) {
             Ok(tail) => Ok(Some(Arc::new(tail))),
@@ -230,6 +243,7 @@ impl Runtime {
             tokio::spawn(async move { tx.send(refused).await.ok() });
             return;
         };
+        let pending_changed = self.pending_changed.clone();
         tokio::spawn(async move {
             tracing::info!(mutation = %mutation.summary(), "executing");
             let result = executor
@@ -247,6 +261,7 @@ impl Runtime {
                 result,
             };
             tx.send(done).await.ok();
+            pending_changed.notify_one();
         });
     }
 }
@@ -371,6 +386,56 @@ fn spawn_samples(
                 .is_err()
             {
                 return;
+            }
+        }
+    })
+}
+
+/// How often the pending undos are looked at: a block expires within this of its time.
+const PENDING_EVERY: Duration = Duration::from_secs(15);
+
+/// Carries out the undos whose time has come (with an executor; a read-only console only
+/// shows them), and tells the console what is still pending.
+fn spawn_pending(
+    store: Arc<crate::action::PendingStore>,
+    executor: Option<Arc<dyn Executor>>,
+    changed: Arc<Notify>,
+    events: mpsc::Sender<Event>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let read = match &executor {
+                Some(e) => crate::action::pending::run_due(&store, e.as_ref(), Utc::now()).await,
+                None => store.load().map(|list| (Vec::new(), list)),
+            };
+            let sent = match read {
+                Ok((outcomes, list)) => {
+                    for (mutation, result) in outcomes {
+                        let done = Event::Done {
+                            mutation,
+                            at: Utc::now(),
+                            result,
+                        };
+                        if events.send(done).await.is_err() {
+                            return;
+                        }
+                    }
+                    events.send(Event::Pending(list)).await
+                }
+                Err(e) => {
+                    let why = format!(
+                        "block expiries and Count restores cannot be read ({}): {e}",
+                        store.path().display()
+                    );
+                    events.send(Event::Status(why, Utc::now())).await
+                }
+            };
+            if sent.is_err() {
+                return;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(PENDING_EVERY) => {}
+                _ = changed.notified() => {}
             }
         }
     })

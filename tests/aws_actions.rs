@@ -116,6 +116,7 @@ async fn plain_rule_to_count_and_back() {
         action: RuleAction::Count,
     };
     exec.execute(&Mutation::SetRule {
+        until: None,
         rule: r.clone(),
         from: block.clone(),
         to: count.clone(),
@@ -131,6 +132,7 @@ async fn plain_rule_to_count_and_back() {
     assert!(rule.action().and_then(|a| a.count()).is_some(), "{rule:?}");
     assert_only_rule_changed(&original, &counting, "block-xmlrpc");
     exec.execute(&Mutation::SetRule {
+        until: None,
         rule: r.clone(),
         from: count,
         to: block,
@@ -158,6 +160,7 @@ async fn managed_group_override_to_count_and_back() {
     let from = kind(OverrideAction::None);
     let to = kind(OverrideAction::Count);
     exec.execute(&Mutation::SetRule {
+        until: None,
         rule: r.clone(),
         from: from.clone(),
         to: to.clone(),
@@ -176,6 +179,7 @@ async fn managed_group_override_to_count_and_back() {
     );
     assert_only_rule_changed(&original, &counting, &r.rule);
     exec.execute(&Mutation::SetRule {
+        until: None,
         rule: r.clone(),
         from: to,
         to: from,

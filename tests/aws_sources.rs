@@ -28,6 +28,7 @@ async fn seeded() -> (Moto, Seeded, Session) {
         profile: None,
         read_only: true,
         one_shot: false,
+        blocklists: vec![],
     })
     .await
     .expect("connect");

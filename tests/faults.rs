@@ -493,6 +493,7 @@ async fn a_waf_toggle_whose_reply_is_lost_is_done_once_not_a_conflict() {
     assert_eq!(rule_kind(&session, &r).await, Some(from.clone()));
     let done = exec
         .execute(&Mutation::SetRule {
+            until: None,
             rule: r.clone(),
             from,
             to: to.clone(),

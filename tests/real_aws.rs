@@ -509,6 +509,7 @@ async fn every_operation_the_console_sends_is_in_its_iam_policy() {
     );
     for (from, to) in [(block.clone(), count.clone()), (count, block)] {
         exec.execute(&Mutation::SetRule {
+            until: None,
             rule: r.clone(),
             from,
             to,

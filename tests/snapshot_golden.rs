@@ -20,6 +20,7 @@ fn collected() -> snapshot::Collected {
     let options = snapshot::Options {
         log_backlog: 12,
         journal: None,
+        pending: None,
         since: chrono::Duration::minutes(15),
         intervals: vec![],
     };

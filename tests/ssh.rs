@@ -501,6 +501,7 @@ async fn tails_through_a_jump_host_from_config() {
         known_hosts: Some(known_hosts),
         path: log.display().to_string(),
         jump: None,
+        format: None,
     };
     let opts = SshOptions {
         ssh_config: SshConfigSource::File(ssh_config),
@@ -665,6 +666,7 @@ async fn an_instance_entry_is_resolved_when_its_tail_starts() {
         known_hosts: Some(sshd.known_hosts.clone()),
         path: log.display().to_string(),
         jump: None,
+        format: None,
     };
     let opts = SshOptions {
         agent: AgentSource::Disabled,

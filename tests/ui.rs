@@ -32,6 +32,7 @@ fn console(read_only: bool) -> App {
         &snapshot::Options {
             log_backlog: 30,
             journal: None,
+            pending: None,
             since: chrono::Duration::minutes(15),
             intervals: vec![],
         },

@@ -18,7 +18,7 @@ pub struct JournalEntry {
     pub caller_arn: Option<String>,
     pub account: Option<String>,
     pub region: String,
-    /// "drain", "register" or "set-rule".
+    /// "drain", "register", "set-rule", "block" or "unblock".
     pub action: String,
     /// What was changed, e.g. "i-0abc:80 in ha-web-tg (ha-lbint)".
     pub resource: String,

@@ -67,14 +67,41 @@ pub fn describe(m: &Mutation) -> (&'static str, String, String, String) {
             "deregistered".to_string(),
             "registered".to_string(),
         ),
-        Mutation::SetRule { rule, from, to } => (
+        Mutation::SetRule {
+            rule,
+            from,
+            to,
+            until,
+        } => (
             "set-rule",
             format!(
                 "rule {} in web ACL {} ({})",
                 rule.rule, rule.acl_name, rule.acl_id
             ),
             from.describe(),
-            to.describe(),
+            match until {
+                Some(u) => format!("{} until {}", to.describe(), u.to_rfc3339()),
+                None => to.describe(),
+            },
+        ),
+        Mutation::Block {
+            set,
+            address,
+            until,
+        } => (
+            "block",
+            format!("{address} in IP set {} ({})", set.name, set.arn),
+            "not in the set".to_string(),
+            match until {
+                Some(u) => format!("in the set until {}", u.to_rfc3339()),
+                None => "in the set until removed".to_string(),
+            },
+        ),
+        Mutation::Unblock { set, address } => (
+            "unblock",
+            format!("{address} in IP set {} ({})", set.name, set.arn),
+            "in the set".to_string(),
+            "not in the set".to_string(),
         ),
     }
 }

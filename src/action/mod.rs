@@ -4,16 +4,19 @@
 mod impact;
 pub mod journal;
 mod journaled;
+pub mod pending;
 mod toggle_impact;
 
 pub use impact::{DrainImpact, drain_impact};
 pub use journal::{Journal, JournalEntry};
 pub use journaled::Journaled;
+pub use pending::{Pending, PendingStore, Scheduled};
 pub use toggle_impact::toggle_impact;
 
 use crate::model::{
     LoadBalancer, OverrideAction, Registration, RuleAction, RuleKind, Target, TargetGroup, WafScope,
 };
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
@@ -82,6 +85,18 @@ pub struct RuleRef {
     pub rule: String,
 }
 
+/// Identifies one IP set a block goes into, and the web ACL it blocks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct IpSetRef {
+    pub region: String,
+    pub scope: WafScope,
+    pub name: String,
+    pub id: String,
+    pub arn: String,
+    /// The web ACL (by name) whose Block rule references the set.
+    pub web_acl: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Mutation {
@@ -94,7 +109,21 @@ pub enum Mutation {
         rule: RuleRef,
         from: RuleKind,
         to: RuleKind,
+        /// Set it back to `from` at this time (a Count for a while); `None`: until restored.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<DateTime<Utc>>,
     },
+    /// Add one address (a /32 or /128) to an IP set a Block rule references.
+    Block {
+        set: IpSetRef,
+        /// CIDR, as WAF keeps it: "192.0.2.44/32".
+        address: String,
+        /// Remove it again at this time; `None`: until removed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<DateTime<Utc>>,
+    },
+    /// Remove one address from an IP set (the undo of a block).
+    Unblock { set: IpSetRef, address: String },
 }
 
 impl Mutation {
@@ -113,12 +142,32 @@ impl Mutation {
                 target.target_group,
                 target.load_balancer
             ),
-            Mutation::SetRule { rule, from, to } => format!(
-                "Set WAF rule {} in {} from {} to {}",
+            Mutation::SetRule {
+                rule,
+                from,
+                to,
+                until,
+            } => format!(
+                "Set WAF rule {} in {} from {} to {}{}",
                 rule.rule,
                 rule.acl_name,
                 from.describe(),
-                to.describe()
+                to.describe(),
+                for_a_while(*until)
+            ),
+            Mutation::Block {
+                set,
+                address,
+                until,
+            } => format!(
+                "Block {address} in IP set {} ({}){}",
+                set.name,
+                set.web_acl,
+                for_a_while(*until)
+            ),
+            Mutation::Unblock { set, address } => format!(
+                "Remove {address} from IP set {} ({})",
+                set.name, set.web_acl
             ),
         }
     }
@@ -127,8 +176,42 @@ impl Mutation {
         match self {
             Mutation::Drain { target } | Mutation::Register { target } => &target.region,
             Mutation::SetRule { rule, .. } => &rule.region,
+            Mutation::Block { set, .. } | Mutation::Unblock { set, .. } => &set.region,
         }
     }
+
+    /// When its undo is due (a block's expiry, a Count's restore), if it has one.
+    pub fn until(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Mutation::SetRule { until, .. } | Mutation::Block { until, .. } => *until,
+            _ => None,
+        }
+    }
+
+    /// The change that puts back what this one changed, as it will be carried out at
+    /// `until()`: a block's removal, a rule's restore. `None` for a drain (its undo is `u`).
+    pub fn undo(&self) -> Option<Mutation> {
+        match self {
+            Mutation::SetRule { rule, from, to, .. } => Some(Mutation::SetRule {
+                rule: rule.clone(),
+                from: to.clone(),
+                to: from.clone(),
+                until: None,
+            }),
+            Mutation::Block { set, address, .. } => Some(Mutation::Unblock {
+                set: set.clone(),
+                address: address.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// " until 11:42 UTC", or nothing for a change with no end.
+fn for_a_while(until: Option<DateTime<Utc>>) -> String {
+    until
+        .map(|u| format!(" until {} UTC", u.format("%H:%M")))
+        .unwrap_or_default()
 }
 
 /// The toggle of a rule: a plain rule goes to Count and back to the action it had; a group
@@ -172,6 +255,9 @@ pub struct Done {
 pub struct Failed {
     pub message: String,
     pub request_id: Option<String>,
+    /// The world is no longer as the change expects (someone else changed the rule, removed
+    /// the address): trying again cannot help, so a scheduled undo is given up, not retried.
+    pub moot: bool,
 }
 
 impl Done {
@@ -188,6 +274,15 @@ impl Failed {
         Failed {
             message: message.into(),
             request_id: None,
+            moot: false,
+        }
+    }
+
+    /// A refusal because someone else changed what this change expects.
+    pub fn moot(message: impl Into<String>) -> Failed {
+        Failed {
+            moot: true,
+            ..Failed::new(message)
         }
     }
 }

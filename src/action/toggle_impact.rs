@@ -105,6 +105,7 @@ mod tests {
 
     fn rule(name: &str, action: RuleAction) -> WafRule {
         WafRule {
+            ip_sets: Default::default(),
             name: name.into(),
             priority: 0,
             kind: RuleKind::Plain { action },
@@ -116,6 +117,7 @@ mod tests {
 
     fn view() -> WafView {
         WafView {
+            ip_sets: Default::default(),
             acls: vec![WebAcl {
                 name: "mt-web-acl".into(),
                 id: "acl-1".into(),

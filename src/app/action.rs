@@ -15,6 +15,10 @@ pub enum Action {
     Drain,
     Undo,
     ToggleRule,
+    /// Block a client address in a WAF IP set (or remove it again).
+    Block,
+    /// Who is hitting us: top client addresses, countries, paths.
+    Who,
     TailLogs,
     Follow,
     Split,
@@ -66,6 +70,8 @@ pub const ACTIONS: &[(&str, Action, &str)] = &[
         Action::ToggleRule,
         "Toggle rule: action ↔ Count",
     ),
+    ("block", Action::Block, "Block a client address"),
+    ("who", Action::Who, "Top clients, countries, paths"),
     ("tail-logs", Action::TailLogs, "Tail the instance's log"),
     ("follow", Action::Follow, "Follow / pause"),
     ("split", Action::Split, "Tails side by side / merged"),
@@ -104,7 +110,10 @@ impl Action {
 
     /// Actions that would change the world; refused in read-only mode.
     pub fn mutates(self) -> bool {
-        matches!(self, Action::Drain | Action::Undo | Action::ToggleRule)
+        matches!(
+            self,
+            Action::Drain | Action::Undo | Action::ToggleRule | Action::Block
+        )
     }
 }
 

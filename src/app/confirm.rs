@@ -16,7 +16,28 @@ pub struct Confirmation {
     pub typed: String,
     /// Why the last answer was not taken (a mistyped id), shown until the next key.
     pub refused: Option<String>,
+    /// How long the change lasts, chosen with the number keys (empty: no choice).
+    pub lifetimes: Vec<Lifetime>,
+    pub lifetime: usize,
 }
+
+/// One choice of how long a change lasts: its label and minutes (`None`: until undone).
+pub type Lifetime = (&'static str, Option<i64>);
+
+/// A block's lifetimes; the dialog starts on 1 h.
+pub const BLOCK_LIFETIMES: &[Lifetime] = &[
+    ("15 m", Some(15)),
+    ("1 h", Some(60)),
+    ("24 h", Some(24 * 60)),
+    ("until removed", None),
+];
+
+/// A rule's Count: until restored by hand (the toggle), or for a while.
+pub const COUNT_LIFETIMES: &[Lifetime] = &[
+    ("until restored", None),
+    ("15 m, then restore", Some(15)),
+    ("1 h, then restore", Some(60)),
+];
 
 impl Confirmation {
     pub fn for_mutation(app: &App, mutation: Mutation) -> Confirmation {
@@ -96,7 +117,8 @@ impl Confirmation {
                     }
                 }
             }
-            Mutation::SetRule { rule, from, to } => {
+            Mutation::Block { .. } | Mutation::Unblock { .. } => {}
+            Mutation::SetRule { rule, from, to, .. } => {
                 details.push(format!(
                     "Web ACL {} · {} · account {}",
                     rule.acl_name, rule.region, account
@@ -123,7 +145,21 @@ impl Confirmation {
             type_to_confirm,
             typed: String::new(),
             refused: None,
+            lifetimes: Vec::new(),
+            lifetime: 0,
         }
+    }
+
+    /// The mutation as confirmed at `now`: with the chosen lifetime's end.
+    pub fn mutation_at(&self, now: chrono::DateTime<chrono::Utc>) -> Mutation {
+        let minutes = self.lifetimes.get(self.lifetime).and_then(|(_, m)| *m);
+        let end = minutes.map(|m| now + chrono::Duration::minutes(m));
+        let mut m = self.mutation.clone();
+        match &mut m {
+            Mutation::Block { until, .. } | Mutation::SetRule { until, .. } => *until = end,
+            _ => {}
+        }
+        m
     }
 
     pub fn typed_matches(&self) -> bool {

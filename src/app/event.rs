@@ -24,6 +24,8 @@ pub enum Event {
         id: u64,
         key_file: String,
     },
+    /// The undos waiting for their time (block expiries, Count restores), as they stand.
+    Pending(Vec<crate::action::Pending>),
     /// An executed mutation finished.
     Done {
         mutation: Mutation,

@@ -43,11 +43,87 @@ impl App {
                 self.on_problems_key(selected, key);
                 vec![]
             }
+            Some(Overlay::Talkers(t)) => {
+                self.on_talkers_key(t, key);
+                vec![]
+            }
             None => match self.keymap.lookup(KeyContext::Panel(self.focus), &key) {
                 Some(action) => self.on_action(action),
                 None => vec![],
             },
         }
+    }
+
+    /// Why `w` shows nothing here.
+    fn who_unavailable(&mut self) {
+        let why = match self.focus {
+            PanelId::Waf => "select a WAF rule whose sampled requests are shown",
+            _ => "who is hitting us: press w in the WAF or Logs panel",
+        };
+        self.say(why, Role::Warning, self.now);
+    }
+
+    /// The talkers view: moves like the help, Tab changes the list, `s` sorts, `b` blocks the
+    /// selected address.
+    fn on_talkers_key(&mut self, mut t: Box<super::talkers::Talkers>, key: KeyEvent) {
+        let last = t.rows().len().saturating_sub(1);
+        if key.code == KeyCode::Tab || key.code == KeyCode::BackTab {
+            let n = t.lists.len().max(1);
+            t.list = if key.code == KeyCode::Tab {
+                (t.list + 1) % n
+            } else {
+                (t.list + n - 1) % n
+            };
+            t.selected = 0;
+            self.overlay = Some(Overlay::Talkers(t));
+            return;
+        }
+        match self.keymap.lookup(KeyContext::Panel(t.from), &key) {
+            Some(Action::Block) => {
+                let from = match t.from {
+                    PanelId::Waf => {
+                        self.selected_rule()
+                            .map(|(acl, _)| super::block::BlockFrom::Sample {
+                                web_acl: acl.name.clone(),
+                            })
+                    }
+                    _ => Some(super::block::BlockFrom::LogLine),
+                };
+                match (t.selected_address(), from) {
+                    (Some(address), Some(from)) => {
+                        self.overlay = None;
+                        self.ask_block(address, from);
+                    }
+                    _ => self.say(
+                        "select a client address to block (Tab: the addresses list)",
+                        Role::Warning,
+                        self.now,
+                    ),
+                }
+                return;
+            }
+            Some(Action::Sort) => {
+                t.by_key = !t.by_key;
+                t.selected = 0;
+                self.overlay = Some(Overlay::Talkers(t));
+                return;
+            }
+            _ => {}
+        }
+        t.selected = match self.keymap.lookup(KeyContext::Help, &key) {
+            Some(Action::Down) => (t.selected + 1).min(last),
+            Some(Action::Up) => t.selected.saturating_sub(1),
+            Some(Action::PageDown) => (t.selected + 10).min(last),
+            Some(Action::PageUp) => t.selected.saturating_sub(10),
+            Some(Action::Top) => 0,
+            Some(Action::Bottom) => last,
+            Some(Action::Cancel | Action::Quit | Action::Help) => {
+                self.overlay = None;
+                return;
+            }
+            _ => t.selected,
+        };
+        self.overlay = Some(Overlay::Talkers(t));
     }
 
     /// The problems view moves like the help (its keys), and Enter jumps to the problem's row.
@@ -335,6 +411,20 @@ impl App {
             Action::Drain => self.ask_drain(),
             Action::Undo => self.ask_register(),
             Action::ToggleRule => self.ask_toggle(),
+            Action::Who => {
+                if !self.open_talkers() {
+                    self.who_unavailable();
+                }
+            }
+            Action::Block => match self.focus {
+                PanelId::Logs => self.block_from_log_line(),
+                // Which of the rule's clients: picked from its list.
+                _ => {
+                    if !self.open_talkers() {
+                        self.who_unavailable();
+                    }
+                }
+            },
             Action::TailLogs => return self.tail_selected_instance(),
             Action::Search if self.focus == PanelId::Logs => {
                 self.overlay = Some(Overlay::Search {
@@ -441,6 +531,7 @@ impl App {
             },
             from: rule.kind.clone(),
             to: toggled_rule(&rule.kind, remembered),
+            until: None,
         };
         if let Mutation::SetRule { from, to, .. } = &mutation
             && from == to
@@ -452,7 +543,12 @@ impl App {
             );
             return;
         }
-        let confirmation = super::Confirmation::for_mutation(self, mutation);
+        let mut confirmation = super::Confirmation::for_mutation(self, mutation);
+        if let Mutation::SetRule { to, .. } = &confirmation.mutation
+            && to.is_counting()
+        {
+            confirmation.lifetimes = super::confirm::COUNT_LIFETIMES.to_vec();
+        }
         self.overlay = Some(Overlay::Confirm(Box::new(confirmation)));
     }
 
@@ -536,6 +632,21 @@ impl App {
             }
             return vec![];
         }
+        // The number keys (and Tab) choose how long the change lasts.
+        let choices = c.lifetimes.len();
+        let chosen = match key.code {
+            KeyCode::Char(d @ '1'..='9') if (d as usize - '1' as usize) < choices => {
+                Some(d as usize - '1' as usize)
+            }
+            KeyCode::Tab if choices > 0 => Some((c.lifetime + 1) % choices),
+            KeyCode::BackTab if choices > 0 => Some((c.lifetime + choices - 1) % choices),
+            _ => None,
+        };
+        if let Some(i) = chosen {
+            c.lifetime = i;
+            self.overlay = Some(Overlay::Confirm(c));
+            return vec![];
+        }
         match self.keymap.lookup(KeyContext::Confirm, &key) {
             Some(Action::Confirm) => self.confirmed(c),
             Some(Action::Cancel) => {
@@ -549,9 +660,10 @@ impl App {
 
     fn confirmed(&mut self, c: Box<super::Confirmation>) -> Vec<Effect> {
         self.overlay = None;
-        self.say(format!("{}…", c.mutation.summary()), Role::Normal, self.now);
-        self.in_flight.push(c.mutation.clone());
-        vec![Effect::Execute(c.mutation)]
+        let mutation = c.mutation_at(self.now);
+        self.say(format!("{}…", mutation.summary()), Role::Normal, self.now);
+        self.in_flight.push(mutation.clone());
+        vec![Effect::Execute(mutation)]
     }
 
     pub(super) fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Effect> {

@@ -173,6 +173,11 @@ impl LogPanel {
                 .is_none_or(|m| m.keeps(&entry.as_text()))
     }
 
+    /// Every entry the view shows (filter and source), newest first.
+    pub fn shown<'a>(&'a self, buffer: &'a LogBuffer) -> impl Iterator<Item = &'a SourcedEntry> {
+        self.shown_newest_first(buffer, self.source)
+    }
+
     /// The entries the view shows, newest first, for one source or all (`None`).
     fn shown_newest_first<'a>(
         &'a self,

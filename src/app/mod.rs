@@ -1,12 +1,14 @@
 //! The console's state and its pure update function: events in, effects out, no I/O.
 
 pub mod action;
-mod confirm;
+mod block;
+pub mod confirm;
 pub mod event;
 mod keys;
 mod logs;
 pub mod panel;
 mod secret;
+pub mod talkers;
 
 pub use action::Action;
 pub use confirm::Confirmation;
@@ -53,6 +55,8 @@ pub enum Overlay {
         key_file: String,
         typed: Secret,
     },
+    /// Who is hitting us (`w`): counted addresses, countries, paths; `b` blocks from it.
+    Talkers(Box<talkers::Talkers>),
     /// Something the operator must read in full, e.g. why an action failed; any answer closes it.
     Notice {
         title: String,
@@ -114,6 +118,12 @@ pub struct App {
     passphrases_waiting: VecDeque<(u64, String)>,
     /// A tail started with `l`: its lines are shown alone once they arrive.
     log_wanted: Option<String>,
+    /// `[waf] never_block`: ranges `b` refuses.
+    pub never_block: Vec<ipnet::IpNet>,
+    /// How each log source's lines name their client (`format` of its `[[log]]` entry).
+    pub log_formats: HashMap<String, crate::model::access::LogFormat>,
+    /// Undos waiting for their time, as the state directory holds them.
+    pub pending: Vec<crate::action::Pending>,
 }
 
 /// Wall-monitor mode's state.
@@ -166,6 +176,16 @@ impl App {
             debug_panic_at: None,
             passphrases_waiting: VecDeque::new(),
             log_wanted: None,
+            never_block: settings.waf.never_block.clone(),
+            log_formats: settings
+                .log
+                .iter()
+                .filter_map(|l| {
+                    let f = crate::model::access::LogFormat::parse(l.format.as_deref()?).ok()?;
+                    Some((l.name.clone(), f))
+                })
+                .collect(),
+            pending: Vec::new(),
         }
     }
 
@@ -192,6 +212,7 @@ impl App {
         let context = crate::problems::Context {
             intervals: self.intervals.clone(),
             counting_by_console: self.remembered_actions.keys().cloned().collect(),
+            pending: self.pending.clone(),
         };
         if data_changed {
             self.data_problems = crate::problems::in_data(&self.world, &context);
@@ -308,6 +329,11 @@ impl App {
                 }
                 effects
             }
+            Event::Pending(list) => {
+                self.pending = list;
+                self.recompute_problems(true);
+                vec![]
+            }
             Event::Done {
                 mutation,
                 at,
@@ -406,14 +432,17 @@ impl App {
         self.in_flight.retain(|m| m != &mutation);
         let refresh = match &mutation {
             Mutation::Drain { .. } | Mutation::Register { .. } => PanelId::Targets,
-            Mutation::SetRule { .. } => PanelId::Waf,
+            Mutation::SetRule { .. } | Mutation::Block { .. } | Mutation::Unblock { .. } => {
+                PanelId::Waf
+            }
         };
         match result {
             Ok(msg) => {
                 match &mutation {
                     Mutation::Drain { target } => self.drained.push((target.clone(), at)),
                     Mutation::Register { target } => self.drained.retain(|(t, _)| t != target),
-                    Mutation::SetRule { rule, from, to } => {
+                    Mutation::Block { .. } | Mutation::Unblock { .. } => {}
+                    Mutation::SetRule { rule, from, to, .. } => {
                         let key = (rule.acl_id.clone(), rule.rule.clone());
                         match (from, to.is_counting()) {
                             (crate::model::RuleKind::Plain { action }, true) => {

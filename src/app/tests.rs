@@ -74,6 +74,7 @@ fn targets(right: TargetState) -> TargetsView {
 
 fn waf() -> WafView {
     WafView {
+        ip_sets: Default::default(),
         unreadable: vec![],
         window_minutes: 15,
         acls: vec![WebAcl {
@@ -87,6 +88,7 @@ fn waf() -> WafView {
             protects: vec!["wp-alb".into()],
             rules: vec![
                 WafRule {
+                    ip_sets: Default::default(),
                     metrics_off: false,
                     managed_by: None,
                     name: "block-xmlrpc".into(),
@@ -101,6 +103,7 @@ fn waf() -> WafView {
                     }],
                 },
                 WafRule {
+                    ip_sets: Default::default(),
                     metrics_off: false,
                     managed_by: None,
                     name: "php".into(),

@@ -120,6 +120,9 @@ pub struct InstanceLogs {
     pub known_hosts: Option<PathBuf>,
     /// A jump host, as for `ssh -J`, or a `Host` of the ssh config.
     pub jump: Option<String>,
+    /// As `format` of a `[[log]]` entry.
+    #[serde(deserialize_with = "log_format")]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,12 +140,40 @@ pub struct WafSettings {
     /// sampled requests for three hours).
     #[serde(deserialize_with = "window_minutes")]
     pub window_minutes: u32,
+    /// Ranges `b` never blocks, e.g. the office (`["203.0.113.0/24"]`).
+    pub never_block: Vec<ipnet::IpNet>,
+    /// `[[waf.blocklist]]`: which IP set `b` adds an address to, for which web ACL.
+    pub blocklist: Vec<Blocklist>,
 }
 
 impl Default for WafSettings {
     fn default() -> WafSettings {
-        WafSettings { window_minutes: 15 }
+        WafSettings {
+            window_minutes: 15,
+            never_block: Vec::new(),
+            blocklist: Vec::new(),
+        }
     }
+}
+
+/// One IP set that blocks for one web ACL (a Block rule of the ACL references it; the console
+/// checks). An ACL may have one IPv4 and one IPv6 set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Blocklist {
+    /// The web ACL's name.
+    pub web_acl: String,
+    /// The IP set's name.
+    pub ip_set: String,
+    /// "REGIONAL" (default) or "CLOUDFRONT".
+    #[serde(default = "regional")]
+    pub scope: crate::model::WafScope,
+    /// The IP set's region; default the first watched region (us-east-1 for CLOUDFRONT).
+    pub region: Option<String>,
+}
+
+fn regional() -> crate::model::WafScope {
+    crate::model::WafScope::Regional
 }
 
 /// One `[[log]]` source: a file tailed over SSH, on a host or on an EC2 instance by id.
@@ -166,6 +197,10 @@ pub struct LogSourceConfig {
     pub path: String,
     /// A jump host, as for `ssh -J` (`user@host:port`).
     pub jump: Option<String>,
+    /// How its lines name their client: a builtin (`auto`, `combined`, `proxy-protocol`,
+    /// `alb`) or a regex with a `(?P<client>…)` group. Default `auto`.
+    #[serde(default, deserialize_with = "log_format")]
+    pub format: Option<String>,
 }
 
 fn in_range<E: serde::de::Error, T: PartialOrd + std::fmt::Display>(
@@ -199,6 +234,12 @@ fn backlog<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
 
 fn window_minutes<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     in_range(u32::deserialize(d)?, 1, 180, " minutes")
+}
+
+fn log_format<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    crate::model::access::LogFormat::parse(&text).map_err(D::Error::custom)?;
+    Ok(Some(text))
 }
 
 fn port<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {

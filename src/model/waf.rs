@@ -12,7 +12,29 @@ pub struct WafView {
     /// Places (region × scope) the last refresh could not read; their last ACLs are in `acls`.
     #[serde(default)]
     pub unreadable: Vec<super::Unreadable>,
+    /// The IP sets `[[waf.blocklist]]` names, as last read.
+    #[serde(default)]
+    pub ip_sets: Vec<IpSet>,
 }
+
+/// An IP set a console may add addresses to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct IpSet {
+    pub name: String,
+    pub id: String,
+    pub arn: String,
+    pub scope: WafScope,
+    pub region: String,
+    /// "IPV4" or "IPV6": a set holds one kind.
+    pub version: String,
+    /// CIDRs, as WAF keeps them ("192.0.2.44/32").
+    pub addresses: Vec<String>,
+    /// The web ACL (by name) it blocks for, from `[[waf.blocklist]]`.
+    pub web_acl: String,
+}
+
+/// Addresses AWS lets one IP set hold.
+pub const IP_SET_QUOTA: usize = 10_000;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
@@ -167,6 +189,10 @@ pub struct WafRule {
     /// "…, last": evaluated before or after the ACL's own rules). Only its policy changes it.
     #[serde(default)]
     pub managed_by: Option<String>,
+    /// ARNs of the IP sets an address in which alone makes the rule match (its statement is
+    /// the reference, or an Or of it): with a Block action, adding to one blocks.
+    #[serde(default)]
+    pub ip_sets: Vec<String>,
 }
 
 impl WafRule {
@@ -213,6 +239,7 @@ mod tests {
         let rule = WafRule {
             metrics_off: false,
             managed_by: None,
+            ip_sets: vec![],
             name: "block-xmlrpc".into(),
             priority: 1,
             kind: RuleKind::Plain {

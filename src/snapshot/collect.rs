@@ -28,6 +28,8 @@ pub struct Collected {
     /// Why the journal could not be read, if it could not.
     pub journal_error: Option<String>,
     pub problems: Vec<Problem>,
+    /// Block expiries and Count restores waiting for their time.
+    pub pending: Vec<crate::action::Pending>,
     /// The window of WAF counts and journal actions.
     pub since: chrono::Duration,
 }
@@ -37,6 +39,8 @@ pub struct Collected {
 pub struct Options {
     pub log_backlog: usize,
     pub journal: Option<PathBuf>,
+    /// The pending undos (block expiries, Count restores), listed with their time left.
+    pub pending: Option<PathBuf>,
     pub since: chrono::Duration,
     /// Refresh intervals, against which data counts as stale.
     pub intervals: Vec<(PanelId, Duration)>,
@@ -91,9 +95,20 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
         },
         None => (Vec::new(), None),
     };
+    // A snapshot only lists them; the console carries them out.
+    let pending = options
+        .pending
+        .as_deref()
+        .map(|p| crate::action::PendingStore::new(p).load())
+        .transpose();
+    let (pending, journal_error) = match pending {
+        Ok(p) => (p.unwrap_or_default(), journal_error),
+        Err(e) => (Vec::new(), Some(format!("pending undos: {e}"))),
+    };
     let context = problems::Context {
         intervals: options.intervals.clone(),
         counting_by_console: crate::action::journal::left_counting(&journal),
+        pending: pending.clone(),
     };
     let problems = problems::find(&world, at, &context);
     let actions = journal
@@ -106,6 +121,7 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
         actions,
         journal_error,
         problems,
+        pending,
         since: options.since,
     }
 }

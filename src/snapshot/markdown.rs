@@ -48,8 +48,27 @@ pub fn render(r: &Report) -> String {
         }
     }
     actions(&mut out, r);
+    pending(&mut out, r);
     logs(&mut out, r);
     out
+}
+
+/// Blocks in place for a while and Counts to be restored: what will change by itself.
+fn pending(out: &mut String, r: &Report) {
+    out.push_str("\n## Scheduled undos (block expiries, Count restores)\n\n");
+    if r.pending.is_empty() {
+        out.push_str("_none_\n");
+        return;
+    }
+    for p in &r.pending {
+        let _ = writeln!(
+            out,
+            "- {} — {} (undoes: {})",
+            escape(&p.undo.summary()),
+            escape(&super::text::when_due(p, r.generated_at)),
+            escape(&p.of)
+        );
+    }
 }
 
 /// Problems first: what an incident note needs at the top.

@@ -40,6 +40,8 @@ pub struct Report {
     pub actions: Section<Vec<JournalEntry>>,
     /// Everything that needs attention, worst first.
     pub problems: Vec<Problem>,
+    /// Blocks that will expire and Counts that will be restored, soonest first.
+    pub pending: Vec<crate::action::Pending>,
     /// The window of WAF counts and actions, in minutes.
     pub window_minutes: i64,
 }
@@ -104,6 +106,7 @@ impl Report {
             },
             failed_panels: world.failed_panels(),
             problems: collected.problems.clone(),
+            pending: collected.pending.clone(),
             window_minutes: collected.since.num_minutes(),
             actions: Section {
                 fetched_at: Some(now),

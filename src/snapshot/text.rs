@@ -71,6 +71,15 @@ pub fn render(r: &Report) -> String {
             clean(&e.message)
         );
     }
+    let _ = writeln!(out, "\n== Scheduled undos (block expiries, Count restores)");
+    for p in &r.pending {
+        let _ = writeln!(
+            out,
+            "{}  {}",
+            clean(&p.undo.summary()),
+            clean(&when_due(p, r.generated_at))
+        );
+    }
     let _ = writeln!(out, "\n== Logs ({})", Meta::of(&r.logs).describe());
     for l in r.logs.data.as_deref().unwrap_or_default() {
         let _ = writeln!(out, "{} {}", clean(&l.source), clean(&l.text));
@@ -125,4 +134,17 @@ fn pad(s: &str, w: usize) -> String {
     }
     out.push_str(&" ".repeat(w - used));
     out
+}
+
+/// "due 11:42 UTC (45 m left)", or that it is overdue and why.
+pub fn when_due(p: &crate::action::Pending, now: chrono::DateTime<chrono::Utc>) -> String {
+    let at = p.due.format("%Y-%m-%d %H:%M UTC");
+    if p.due > now {
+        let left = (p.due - now).num_seconds();
+        return format!("due {at} ({} left)", crate::model::format_age(left));
+    }
+    match &p.last_error {
+        Some(e) => format!("OVERDUE since {at} ({} attempts): {e}", p.attempts),
+        None => format!("due since {at}: the next console to start carries it out"),
+    }
 }

@@ -9,7 +9,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)
         .areas(area);
@@ -19,7 +19,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     cell
 }
 
-fn dialog_block<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
+pub(super) fn dialog_block<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
@@ -44,6 +44,27 @@ pub fn confirm(frame: &mut Frame, theme: &Theme, c: &Confirmation) {
             format!("⚠ {w}"),
             theme.style(Role::Problem),
         )));
+    }
+    if !c.lifetimes.is_empty() {
+        lines.push(Line::from(""));
+        let mut spans = vec![Span::styled("For: ", theme.style(Role::Dialog))];
+        for (i, (label, _)) in c.lifetimes.iter().enumerate() {
+            let role = if i == c.lifetime {
+                Role::Selection
+            } else {
+                Role::Dialog
+            };
+            spans.push(Span::styled(format!("{}", i + 1), theme.style(Role::Hint)));
+            // Brackets mark the choice where colours don't show.
+            let label = if i == c.lifetime {
+                format!(" [{label}]")
+            } else {
+                format!(" {label}")
+            };
+            spans.push(Span::styled(label, theme.style(role)));
+            spans.push(Span::styled("  ", theme.style(Role::Dialog)));
+        }
+        lines.push(Line::from(spans));
     }
     lines.push(Line::from(""));
     if let Some(why) = &c.refused {

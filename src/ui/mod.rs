@@ -6,6 +6,7 @@ pub mod layout;
 mod logs;
 mod panel;
 mod table;
+mod talkers;
 mod wall;
 
 use crate::app::{App, Overlay};
@@ -48,6 +49,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(Overlay::Confirm(c)) => dialog::confirm(frame, theme, c),
         Some(Overlay::Notice { title, text }) => dialog::notice(frame, theme, title, text),
         Some(Overlay::Stats) => dialog::stats(frame, app, theme),
+        Some(Overlay::Talkers(t)) => talkers::talkers(frame, app, theme, t),
         Some(Overlay::Problems { selected }) => dialog::problems(frame, app, theme, *selected),
         Some(Overlay::Passphrase {
             key_file, typed, ..

@@ -37,6 +37,7 @@ pub fn console_options(endpoint: &str, read_only: bool) -> AwsOptions {
         profile: None,
         read_only,
         one_shot: false,
+        blocklists: vec![],
     }
 }
 
@@ -46,6 +47,7 @@ pub fn snapshot_options() -> opsconsole::snapshot::Options {
     opsconsole::snapshot::Options {
         log_backlog: 10,
         journal: None,
+        pending: None,
         since: chrono::Duration::minutes(15),
         intervals: vec![],
     }

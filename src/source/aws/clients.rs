@@ -62,6 +62,8 @@ pub struct AwsOptions {
     /// Read once (a snapshot): what only pays off over many refreshes, such as the group
     /// attributes read once and kept, is read only where the output needs it.
     pub one_shot: bool,
+    /// `[[waf.blocklist]]`: the IP sets read beside the web ACLs.
+    pub blocklists: Vec<crate::config::settings::Blocklist>,
 }
 
 /// The clients of one region.

@@ -2,7 +2,8 @@
 //! where it applies), and change one WAF rule's action or override with optimistic locking.
 //!
 //! `UpdateWebACL` replaces the whole ACL, so the ACL is read fresh, exactly one field is changed,
-//! and everything else is sent back as it was read, with the lock token. If someone changed the
+//! and everything else is sent back as it was read, with the lock token. A block adds one
+//! address to an IP set the same way (`GetIPSet` → `UpdateIPSet`, only `Addresses` changed). If someone changed the
 //! ACL between our read and our write, WAF refuses (`WAFOptimisticLockException`); we say what
 //! changed and never retry blindly.
 //!
@@ -15,7 +16,8 @@ use super::clients::RegionClients;
 use super::error::from_sdk;
 use super::unknown_fields::UnknownFields;
 use super::waf::{action as action_of, rule_kind};
-use crate::action::{Done, Executor, Failed, Mutation, RuleRef, TargetRef};
+use crate::action::{Done, Executor, Failed, IpSetRef, Mutation, RuleRef, TargetRef};
+use crate::model::waf::IP_SET_QUOTA;
 use crate::model::{OverrideAction, RuleAction, RuleKind, WafScope};
 use aws_sdk_elasticloadbalancingv2 as elb;
 use aws_sdk_wafv2 as waf;
@@ -182,6 +184,7 @@ impl AwsExecutor {
             Some(s) => Err(Failed {
                 message: format!("{}; the target is {}", failure.message, s.as_str()),
                 request_id: failure.request_id,
+                moot: false,
             }),
             None => Err(Failed {
                 message: format!(
@@ -189,6 +192,7 @@ impl AwsExecutor {
                     failure.message
                 ),
                 request_id: failure.request_id,
+                moot: false,
             }),
         }
     }
@@ -243,7 +247,8 @@ impl AwsExecutor {
             )));
         }
         if current != *from {
-            return Err(Failed::new(format!(
+            // Someone else set it meanwhile: theirs stands (a scheduled restore gives up).
+            return Err(Failed::moot(format!(
                 "rule {} changed meanwhile: it is now {}, not {}; nothing was changed",
                 rule.rule,
                 current.describe(),
@@ -324,6 +329,7 @@ impl AwsExecutor {
                     return Err(Failed {
                         message: format!("{why}; {state}"),
                         request_id,
+                        moot: false,
                     });
                 }
                 let meanwhile = match &now {
@@ -336,6 +342,7 @@ impl AwsExecutor {
                         rule.acl_name
                     ),
                     request_id,
+                    moot: false,
                 })
             }
         }
@@ -377,6 +384,196 @@ impl AwsExecutor {
     }
 }
 
+/// An IP set as read, with the lock token that must accompany any write.
+#[derive(Debug, Clone)]
+pub struct ReadIpSet {
+    pub set: waf::types::IpSet,
+    pub lock_token: String,
+}
+
+impl AwsExecutor {
+    fn ip_set_client(&self, set: &IpSetRef) -> Result<&waf::Client, Failed> {
+        match set.scope {
+            WafScope::Cloudfront => Ok(&self.global.waf),
+            WafScope::Regional => Ok(&self.region(&set.region)?.waf),
+        }
+    }
+
+    /// Reads an IP set fresh, with its lock token.
+    pub async fn read_ip_set(&self, set: &IpSetRef) -> Result<ReadIpSet, Failed> {
+        let out = self
+            .ip_set_client(set)?
+            .get_ip_set()
+            .scope(sdk_scope(set.scope))
+            .name(&set.name)
+            .id(&set.id)
+            .send()
+            .await
+            .map_err(failed("wafv2 GetIPSet"))?;
+        match (out.ip_set, out.lock_token) {
+            (Some(s), Some(lock_token)) => Ok(ReadIpSet { set: s, lock_token }),
+            _ => Err(Failed::new(format!(
+                "IP set {} came back without its addresses or lock token",
+                set.name
+            ))),
+        }
+    }
+
+    /// Writes `read` back with `address` added (`add`) or removed, every other field as read
+    /// (UpdateIPSet replaces the whole set: a Description left out would be erased). A lock
+    /// conflict is reported, never overwritten; a lost reply is settled by reading again.
+    pub async fn write_ip_set(
+        &self,
+        set: &IpSetRef,
+        read: ReadIpSet,
+        address: &str,
+        add: bool,
+    ) -> Result<Done, Failed> {
+        let before = read.set.addresses().to_vec();
+        let present = before.iter().any(|a| same_cidr(a, address));
+        if add && present {
+            return Err(Failed::moot(format!(
+                "{address} is already in IP set {} (added by someone else?): nothing was changed",
+                set.name
+            )));
+        }
+        if !add && !present {
+            return Ok(Done::new(format!(
+                "{address} was no longer in IP set {} (removed by someone else): nothing to do",
+                set.name
+            )));
+        }
+        let wants_v6 = address.contains(':');
+        let holds_v6 = *read.set.ip_address_version() == waf::types::IpAddressVersion::Ipv6;
+        if add && wants_v6 != holds_v6 {
+            return Err(Failed::new(format!(
+                "IP set {} holds {} addresses; {address} is not one: add an {} set to [[waf.blocklist]]",
+                set.name,
+                read.set.ip_address_version().as_str(),
+                if wants_v6 { "IPV6" } else { "IPV4" }
+            )));
+        }
+        if add && before.len() >= IP_SET_QUOTA {
+            return Err(Failed::new(format!(
+                "IP set {} already holds {} addresses, AWS's limit: remove some first",
+                set.name,
+                before.len()
+            )));
+        }
+        let after: Vec<String> = if add {
+            before
+                .iter()
+                .cloned()
+                .chain([address.to_string()])
+                .collect()
+        } else {
+            before
+                .iter()
+                .filter(|a| !same_cidr(a, address))
+                .cloned()
+                .collect()
+        };
+        let count = after.len();
+        let sent = self
+            .ip_set_client(set)?
+            .update_ip_set()
+            .name(read.set.name())
+            .scope(sdk_scope(set.scope))
+            .id(read.set.id())
+            .set_description(read.set.description().map(str::to_string))
+            // An empty list is sent as one: left out, the field would be missing.
+            .set_addresses(Some(after))
+            .lock_token(&read.lock_token)
+            .send()
+            .await;
+        let done = if add {
+            format!(
+                "{address} is blocked: in IP set {} ({count} addresses) for {}",
+                set.name, set.web_acl
+            )
+        } else {
+            format!(
+                "{address} removed from IP set {} ({count} addresses)",
+                set.name
+            )
+        };
+        let e = match sent {
+            Ok(out) => {
+                return Ok(Done {
+                    message: done,
+                    request_id: out.request_id().map(str::to_string),
+                });
+            }
+            Err(e) => e,
+        };
+        let request_id = e.request_id().map(str::to_string);
+        let locked = e
+            .as_service_error()
+            .is_some_and(|s| s.is_waf_optimistic_lock_exception());
+        let why = from_sdk("wafv2 UpdateIPSet", e).message;
+        // Read again: a lost reply, or a retry refused because our own write used the token
+        // up, leaves our change in place.
+        let now = self.read_ip_set(set).await;
+        let landed = now.as_ref().is_ok_and(|n| {
+            n.set.addresses().iter().any(|a| same_cidr(a, address)) == add
+                && n.set.addresses().len() == count
+        });
+        if landed {
+            return Ok(Done {
+                message: format!(
+                    "{done} (the reply was lost: {why}; confirmed by reading the set again)"
+                ),
+                request_id,
+            });
+        }
+        let message = match (&now, locked) {
+            (Ok(n), true) => format!(
+                "someone changed IP set {} between our read and our write ({}); nothing was overwritten — review and confirm again",
+                set.name,
+                address_changes(&before, n.set.addresses())
+            ),
+            (Ok(_), false) => format!("{why}; the set is unchanged"),
+            (Err(_), _) => {
+                format!("{why}; the set could not be read back: check it before trying again")
+            }
+        };
+        Err(Failed {
+            message,
+            request_id,
+            moot: false,
+        })
+    }
+}
+
+/// The same range, however written ("192.0.2.1/32" and "192.0.2.1/32 " or differing case).
+fn same_cidr(a: &str, b: &str) -> bool {
+    match (
+        a.trim().parse::<ipnet::IpNet>(),
+        b.trim().parse::<ipnet::IpNet>(),
+    ) {
+        (Ok(x), Ok(y)) => x.trunc() == y.trunc(),
+        _ => a.trim().eq_ignore_ascii_case(b.trim()),
+    }
+}
+
+/// "+203.0.113.5/32, −198.51.100.0/24": what another writer changed.
+fn address_changes(before: &[String], after: &[String]) -> String {
+    let added = after
+        .iter()
+        .filter(|a| !before.iter().any(|b| same_cidr(a, b)))
+        .map(|a| format!("+{a}"));
+    let removed = before
+        .iter()
+        .filter(|b| !after.iter().any(|a| same_cidr(a, b)))
+        .map(|b| format!("−{b}"));
+    let all: Vec<String> = added.chain(removed).collect();
+    if all.is_empty() {
+        "its description changed".to_string()
+    } else {
+        all.join(", ")
+    }
+}
+
 /// The request may have reached AWS without its reply reaching us: sent, then the connection
 /// broke, the reply was garbled, or the time ran out.
 fn reply_lost<E>(e: &SdkError<E, aws_smithy_runtime_api::http::Response>) -> bool {
@@ -399,6 +596,7 @@ where
         Failed {
             message: from_sdk(call, e).message,
             request_id,
+            moot: false,
         }
     }
 }
@@ -544,7 +742,15 @@ impl Executor for AwsExecutor {
             match mutation {
                 Mutation::Drain { target } => self.deregister(target).await,
                 Mutation::Register { target } => self.register(target).await,
-                Mutation::SetRule { rule, from, to } => self.set_rule(rule, from, to).await,
+                Mutation::SetRule { rule, from, to, .. } => self.set_rule(rule, from, to).await,
+                Mutation::Block { set, address, .. } => {
+                    let read = self.read_ip_set(set).await?;
+                    self.write_ip_set(set, read, address, true).await
+                }
+                Mutation::Unblock { set, address } => {
+                    let read = self.read_ip_set(set).await?;
+                    self.write_ip_set(set, read, address, false).await
+                }
             }
         })
     }

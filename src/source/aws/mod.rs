@@ -10,6 +10,7 @@ mod elb;
 mod error;
 mod executor;
 mod identity;
+mod ip_sets;
 pub mod metrics;
 pub mod permissions;
 #[cfg(test)]
@@ -21,7 +22,7 @@ pub use clients::{AwsOptions, RegionClients, check_credentials, for_region};
 pub use credentials::{explain_refusal, refusal_in};
 pub use ec2::DESCRIPTIONS_KEPT_FOR;
 pub use error::from_sdk;
-pub use executor::{AwsExecutor, ReadAcl, with_rule_changed};
+pub use executor::{AwsExecutor, ReadAcl, ReadIpSet, with_rule_changed};
 
 use super::{Session, Sources};
 use crate::model::Scope;
@@ -98,7 +99,8 @@ pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError
         });
     let waf = Arc::new(
         waf::WafSource::new(&regions, &global, options.waf_window_minutes)
-            .with_metrics_every(options.metrics_every_secs),
+            .with_metrics_every(options.metrics_every_secs)
+            .with_blocklists(ip_sets::Wanted::all(&options.blocklists, &regions, &global)),
     );
     Ok(Session {
         sources: Sources {
@@ -133,5 +135,6 @@ pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError
         },
         ssh: None,
         stats: Some(global.stats.clone()),
+        pending: None,
     })
 }

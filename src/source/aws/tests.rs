@@ -694,6 +694,7 @@ async fn toggle_against(
     let executor = super::AwsExecutor::new(std::slice::from_ref(&rc), &rc);
     let outcome = executor
         .execute(&Mutation::SetRule {
+            until: None,
             rule: RuleRef {
                 region: REGION.into(),
                 scope: crate::model::WafScope::Regional,
@@ -843,6 +844,7 @@ async fn metrics_off_and_firewall_manager_groups_are_shown_as_they_are() {
     );
     assert!(rules[1].metrics_off && !rules[0].metrics_off);
     let table = crate::view::waf::table(&crate::model::WafView {
+        ip_sets: Default::default(),
         acls: acls.clone(),
         window_minutes: 15,
         unreadable: vec![],

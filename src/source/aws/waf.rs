@@ -99,6 +99,9 @@ pub struct WafSource {
     counts: Mutex<Counts>,
     /// Seconds between CloudWatch reads (never under the metrics' one-minute period).
     metrics_every: i64,
+    /// The IP sets `[[waf.blocklist]]` names, and their last reads.
+    blocklists: Vec<super::ip_sets::Wanted>,
+    ip_sets: super::ip_sets::IpSets,
 }
 
 impl WafSource {
@@ -126,7 +129,15 @@ impl WafSource {
             acls: Mutex::new(HashMap::new()),
             counts: Mutex::new(Counts::default()),
             metrics_every: METRIC_PERIOD_SECS,
+            blocklists: Vec::new(),
+            ip_sets: Default::default(),
         }
+    }
+
+    /// Also reads the IP sets `b` adds addresses to.
+    pub fn with_blocklists(mut self, blocklists: Vec<super::ip_sets::Wanted>) -> Self {
+        self.blocklists = blocklists;
+        self
     }
 
     /// Reads the rules' CloudWatch counts every `secs` (at least the one-minute period).
@@ -248,6 +259,7 @@ impl WafSource {
                 .visibility_config()
                 .is_some_and(|v| !v.cloud_watch_metrics_enabled()),
             managed_by: None,
+            ip_sets: super::ip_sets::matching_ip_sets(r.statement()),
         });
         Ok(CachedAcl {
             lock_token: out.lock_token().unwrap_or_default().to_string(),
@@ -449,6 +461,7 @@ fn fms_rule(g: &waf::types::FirewallManagerRuleGroup, when: &str) -> WafRule {
             .visibility_config()
             .is_some_and(|v| !v.cloud_watch_metrics_enabled()),
         managed_by: Some(format!("Firewall Manager, {when}")),
+        ip_sets: Vec::new(),
     }
 }
 
@@ -552,8 +565,10 @@ impl Source<WafView> for WafSource {
                     (p.label(), read)
                 })
                 .collect();
-            let (acls, unreadable): (Vec<(Place, CachedAcl)>, _) =
+            let (acls, mut unreadable): (Vec<(Place, CachedAcl)>, _) =
                 super::by_place(&self.last_read, answers)?;
+            let (ip_sets, sets_unread) = self.ip_sets.read(&self.blocklists).await;
+            unreadable.extend(sets_unread);
             // What each ACL protects is read beside the counts, never before them.
             let protects =
                 futures::future::join_all(acls.iter().map(|(p, c)| self.protected(p, &c.arn)));
@@ -586,6 +601,7 @@ impl Source<WafView> for WafSource {
                 acls,
                 window_minutes: self.window_minutes,
                 unreadable,
+                ip_sets,
             })
         })
     }

@@ -68,6 +68,8 @@ pub(super) struct Changes {
     pub registrations: BTreeMap<TargetKey, Vec<(i64, Registration)>>,
     /// Keyed by (web ACL id, rule name).
     pub rules: BTreeMap<(String, String), Vec<(i64, RuleKind)>>,
+    /// What S4's IP set holds now (it starts empty).
+    pub blocked: Vec<String>,
 }
 
 impl Changes {

@@ -3,7 +3,7 @@
 
 use super::DemoWorld;
 use super::dynamics::{Registration, TargetKey};
-use crate::action::{Done, Executor, Failed, Mutation, RuleRef, TargetRef};
+use crate::action::{Done, Executor, Failed, IpSetRef, Mutation, RuleRef, TargetRef};
 use crate::model::{RuleKind, TargetState};
 use futures::future::BoxFuture;
 use std::sync::Arc;
@@ -22,10 +22,14 @@ impl Executor for DemoExecutor {
     fn execute<'a>(&'a self, mutation: &'a Mutation) -> BoxFuture<'a, Result<Done, Failed>> {
         Box::pin(async move {
             self.world.simulated_latency().await;
-            self.world
-                .apply(mutation)
-                .map(Done::new)
-                .map_err(Failed::new)
+            self.world.apply(mutation).map(Done::new).map_err(|e| {
+                // Someone else's change stands: a scheduled undo gives up instead of retrying.
+                if e.contains("meanwhile") || e.contains("already in IP set") {
+                    Failed::moot(e)
+                } else {
+                    Failed::new(e)
+                }
+            })
         })
     }
 }
@@ -44,7 +48,46 @@ impl DemoWorld {
             Mutation::Register { target } => {
                 self.set_registration(target, Registration::Registered)
             }
-            Mutation::SetRule { rule, from, to } => self.set_rule(rule, from, to),
+            Mutation::SetRule { rule, from, to, .. } => self.set_rule(rule, from, to),
+            Mutation::Block { set, address, .. } => self.set_blocked(set, address, true),
+            Mutation::Unblock { set, address } => self.set_blocked(set, address, false),
+        }
+    }
+
+    /// Adds or removes one address of S4's IP set, as `UpdateIPSet` would.
+    fn set_blocked(&self, set: &IpSetRef, address: &str, add: bool) -> Result<String, String> {
+        if set.arn != super::waf::ip_set_arn() {
+            return Err(format!("No IP set {} in the demo world", set.name));
+        }
+        let mut changes = self.changes();
+        let blocked = &mut changes.blocked;
+        let present = blocked.iter().any(|a| a == address);
+        match (add, present) {
+            (true, true) => Err(format!(
+                "{address} is already in IP set {}: nothing was changed",
+                set.name
+            )),
+            (true, false) => {
+                blocked.push(address.to_string());
+                Ok(format!(
+                    "{address} is blocked: in IP set {} ({} addresses) for {}",
+                    set.name,
+                    blocked.len(),
+                    set.web_acl
+                ))
+            }
+            (false, false) => Ok(format!(
+                "{address} was no longer in IP set {}: nothing to do",
+                set.name
+            )),
+            (false, true) => {
+                blocked.retain(|a| a != address);
+                Ok(format!(
+                    "{address} removed from IP set {} ({} addresses)",
+                    set.name,
+                    blocked.len()
+                ))
+            }
         }
     }
 

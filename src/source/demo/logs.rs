@@ -192,14 +192,25 @@ fn proxied_request(rng: &mut Xoshiro256PlusPlus) -> (&'static str, u16, u32, Str
     )
 }
 
+/// The scanners of the write-up, each from its own address (user agent → address).
+const SCANNERS: &[(&str, &str)] = &[
+    ("Go-http-client", "198.51.100.23"),
+    ("zgrab", "192.0.2.66"),
+    ("Odin", "203.0.113.150"),
+];
+
 /// One S5 line: `$proxy_protocol_addr:$proxy_protocol_port $remote_addr:$remote_port $remote_user
 /// [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $server_port`.
 /// Proxy protocol is off (the target group preserves client IPs instead), so the first field is
 /// `-:-`, as in the write-up.
 fn nginx_line(rng: &mut Xoshiro256PlusPlus, time_local: &str) -> String {
-    let ip = doc_ip(rng);
     let port = rng.random_range(1024..65535u16);
     let (req, status, bytes, referer, agent) = proxied_request(rng);
+    // Scanners come back from the same few addresses; browsers from anywhere.
+    let ip = match SCANNERS.iter().find(|(tool, _)| agent.contains(tool)) {
+        Some((_, ip)) => ip.to_string(),
+        None => doc_ip(rng),
+    };
     format!(
         "-:- {ip}:{port} - [{time_local}] \"{req}\" {status} {bytes} \"{referer}\" \"{agent}\" 80"
     )

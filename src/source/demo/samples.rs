@@ -48,6 +48,8 @@ enum Senders {
     Terminals,
     /// One client hammering the login (S3's rate-based rule).
     OneAbuser,
+    /// The `/xmlrpc.php` flood (S4): most of it from three addresses.
+    Flood,
 }
 
 /// The (method, URI) pairs typical of a category, and who sends them.
@@ -55,7 +57,7 @@ fn profile(category: Category) -> (Senders, &'static [(&'static str, &'static st
     use Category::*;
     match category {
         Xmlrpc => (
-            Senders::Anyone,
+            Senders::Flood,
             &[
                 ("POST", "/xmlrpc.php"),
                 ("POST", "//xmlrpc.php"),
@@ -191,6 +193,7 @@ fn profile(category: Category) -> (Senders, &'static [(&'static str, &'static st
             ],
         ),
         RateLimit => (Senders::OneAbuser, &[("POST", "/member/login.cgi")]),
+        Listed => (Senders::Flood, &[("POST", "/xmlrpc.php")]),
     }
 }
 
@@ -227,6 +230,12 @@ fn request(
             "JP".to_string(),
         ),
         Senders::OneAbuser => ("203.0.113.45".to_string(), "VN".to_string()),
+        Senders::Flood => match rng.random_range(0..10u8) {
+            0..=5 => ("198.51.100.77".to_string(), "RU".to_string()),
+            6..=7 => ("192.0.2.145".to_string(), "BR".to_string()),
+            8 => ("203.0.113.201".to_string(), "US".to_string()),
+            _ => (doc_ip(rng), pick(rng, ATTACKER_COUNTRIES).to_string()),
+        },
     };
     match hostile(category) {
         Some((at, method, uri)) if at == i => (ip, country, method.to_string(), uri),

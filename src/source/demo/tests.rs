@@ -288,6 +288,7 @@ fn unknown_targets_and_rules_are_refused_clearly() {
     rule.rule = "no-such-rule".into();
     let err = world
         .apply(&Mutation::SetRule {
+            until: None,
             rule,
             from: kind.clone(),
             to: kind,
@@ -308,6 +309,7 @@ fn set_rule_toggles_and_refuses_a_stale_from() {
     let (rule, kind) = rule_ref(&world, "hwi-web-acl", "AWS-AWSManagedRulesWordPressRuleSet");
     let counting = toggled_rule(&kind, None);
     let stale = world.apply(&Mutation::SetRule {
+        until: None,
         rule: rule.clone(),
         from: counting.clone(),
         to: kind.clone(),
@@ -315,6 +317,7 @@ fn set_rule_toggles_and_refuses_a_stale_from() {
     assert!(stale.unwrap_err().contains("meanwhile"));
     world
         .apply(&Mutation::SetRule {
+            until: None,
             rule: rule.clone(),
             from: kind.clone(),
             to: counting.clone(),
@@ -347,6 +350,7 @@ fn set_rule_toggles_and_refuses_a_stale_from() {
     assert!(
         world
             .apply(&Mutation::SetRule {
+                until: None,
                 rule: rule.clone(),
                 from: kind.clone(),
                 to: counting.clone()
@@ -359,6 +363,7 @@ fn set_rule_toggles_and_refuses_a_stale_from() {
     assert!(
         world
             .apply(&Mutation::SetRule {
+                until: None,
                 rule,
                 from: counting,
                 to: plain

@@ -37,6 +37,8 @@ pub(super) enum Category {
     IpReputation,
     Php,
     WordPress,
+    /// Requests from the addresses operators blocked (S4's IP set).
+    Listed,
 }
 
 /// How much traffic one rule sees.
@@ -129,6 +131,11 @@ fn acl(
                     series: vec![],
                     metrics_off: false,
                     managed_by: None,
+                    ip_sets: if rule == BLOCKED_RULE {
+                        vec![ip_set_arn()]
+                    } else {
+                        vec![]
+                    },
                 })
                 .collect(),
             series: vec![],
@@ -139,6 +146,19 @@ fn acl(
 }
 
 /// The web ACLs in stack order.
+/// S4's rule blocking the addresses in its IP set, and the set.
+pub(super) const BLOCKED_RULE: &str = "block-listed-addresses";
+pub(super) const BLOCKED_SET: &str = "hwi-blocked-addresses";
+pub(super) const BLOCKED_ACL: &str = "hwi-web-acl";
+
+pub(super) fn ip_set_arn() -> String {
+    format!(
+        "arn:aws:wafv2:us-east-1:{}:global/ipset/{BLOCKED_SET}/{}",
+        super::estate::ACCOUNT,
+        acl_id(BLOCKED_SET)
+    )
+}
+
 pub(super) fn acls() -> Vec<AclSpec> {
     use Category::*;
     use OverrideAction::{Count, None};
@@ -204,6 +224,8 @@ pub(super) fn acls() -> Vec<AclSpec> {
             VIRGINIA,
             vec![format!("taltalsister.cf ({hwi_cf})")],
             vec![
+                // Empty at the start: it matches nothing until an operator blocks someone.
+                (BLOCKED_RULE, plain(Block), 0.0, Listed),
                 ("block-xmlrpc", plain(Block), 6.0, Xmlrpc),
                 ("block-wp-admin-outside", plain(Block), 9.0, WpAdmin),
                 (
@@ -359,6 +381,16 @@ impl DemoWorld {
             acls,
             window_minutes: self.waf_window,
             unreadable: vec![],
+            ip_sets: vec![crate::model::waf::IpSet {
+                name: BLOCKED_SET.to_string(),
+                id: acl_id(BLOCKED_SET),
+                arn: ip_set_arn(),
+                scope: WafScope::Cloudfront,
+                region: VIRGINIA.to_string(),
+                version: "IPV4".to_string(),
+                addresses: changes.blocked.clone(),
+                web_acl: BLOCKED_ACL.to_string(),
+            }],
         }
     }
 }

@@ -402,6 +402,7 @@ fn check(
             })
         }
         "GetSampledRequests" => sampled_requests(&p.json),
+        "UpdateIPSet" => ip_set_update(&p.json, r, upstream),
         "ListWebACLs" | "ListIPSets" | "ListRuleGroups" | "ListResourcesForWebACL" => {
             match p.json.get("Limit").and_then(|l| l.as_i64()) {
                 Some(l) if !(1..=100).contains(&l) => invalid(
@@ -584,6 +585,93 @@ fn instance_items(xml: &str) -> Vec<(String, String)> {
             Some((id, state))
         })
         .collect()
+}
+
+/// `UpdateIPSet` as AWS checks it (moto checks none of it): the lock token and the whole
+/// address list are required; each address is a CIDR with its prefix written out, never /0,
+/// with no host bits set; at most 10,000. And because the update replaces the whole set, a
+/// Description left out is erased on AWS (moto keeps it): refused here when the set has one.
+fn ip_set_update(json: &serde_json::Value, r: &Request, upstream: &str) -> Option<Refused> {
+    let bad = |m: String| invalid("WAFInvalidParameterException", m);
+    if json.get("LockToken").and_then(|t| t.as_str()).is_none() {
+        return bad("Error reason: A required field is missing., field: LOCK_TOKEN".into());
+    }
+    let Some(addresses) = json.get("Addresses").and_then(|a| a.as_array()) else {
+        return bad("Error reason: A required field is missing., field: IP_ADDRESS".into());
+    };
+    if addresses.len() > 10_000 {
+        return invalid(
+            "WAFLimitsExceededException",
+            format!(
+                "An IP set holds at most 10000 addresses ({})",
+                addresses.len()
+            ),
+        );
+    }
+    for a in addresses {
+        let text = a.as_str().unwrap_or_default();
+        let valid = text.contains('/')
+            && text
+                .parse::<ipnet::IpNet>()
+                .is_ok_and(|n| n.prefix_len() > 0 && n.trunc() == n);
+        if !valid {
+            return bad(format!(
+                "Error reason: The parameter contains formatting that is not valid., field: IP_ADDRESS, parameter: {text}"
+            ));
+        }
+    }
+    if json.get("Description").is_none() {
+        let question = serde_json::json!({
+            "Name": json.get("Name"),
+            "Scope": json.get("Scope"),
+            "Id": json.get("Id"),
+        });
+        let held = ask_json(upstream, r, "GetIPSet", &question.to_string())?;
+        if held["IPSet"]["Description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty())
+        {
+            return bad(
+                "strict: UpdateIPSet without Description would erase the set's description on AWS (the update replaces every field)".into(),
+            );
+        }
+    }
+    None
+}
+
+/// Asks the emulator a JSON-protocol question of its own on behalf of `r` (same service,
+/// region and credentials), e.g. `GetIPSet` before an `UpdateIPSet`.
+fn ask_json(upstream: &str, r: &Request, operation: &str, body: &str) -> Option<serde_json::Value> {
+    let mut service = String::new();
+    let head: String = r
+        .head
+        .lines()
+        .filter(|l| !l.is_empty())
+        .filter_map(|l| match l.split_once(':') {
+            Some((k, v)) if k.trim().eq_ignore_ascii_case("x-amz-target") => {
+                service = v.trim().split('.').next().unwrap_or_default().to_string();
+                None
+            }
+            Some((k, _)) if k.trim().eq_ignore_ascii_case("content-length") => None,
+            _ => Some(format!("{l}\r\n")),
+        })
+        .collect();
+    let head = format!(
+        "{head}X-Amz-Target: {service}.{operation}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let question = Request {
+        head,
+        body: body.as_bytes().to_vec(),
+        operation: String::new(),
+    };
+    let reply = forward(upstream, &question)?;
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    let (status, rest) = text.split_once("\r\n\r\n")?;
+    if !status.contains(" 200 ") {
+        return None;
+    }
+    serde_json::from_str(rest).ok()
 }
 
 /// Asks the emulator a question of its own on behalf of `r` (same region and credentials).

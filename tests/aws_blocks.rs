@@ -1,0 +1,616 @@
+//! Blocking a client address against the AWS emulator (moto), through the real SDK: from a
+//! sampled request and from a log line, through the console's keys; only the IP set's
+//! `Addresses` change; a concurrent change is not overwritten; an expired block is removed by
+//! the next console; a timed Count is restored, and not over someone else's change.
+
+mod support;
+
+use aws_sdk_wafv2 as waf;
+use chrono::Utc;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsconsole::action::pending::{PENDING_FILE, run_due};
+use opsconsole::action::{Executor, IpSetRef, Mutation, PendingStore, RuleRef, Scheduled};
+use opsconsole::app::{App, Data, Effect, Event, Overlay};
+use opsconsole::config::settings::Blocklist;
+use opsconsole::config::{Keymap, Settings};
+use opsconsole::model::{
+    LogEntry, PanelId, RuleAction, RuleKind, RuleSamples, SampledRequest, WafScope, WafView,
+};
+use opsconsole::source::aws::{self, AwsExecutor};
+use opsconsole::source::{LogBatch, Session};
+use std::sync::Arc;
+use support::{Moto, console_options, seed};
+
+const ACL: &str = "edge-acl";
+const SET: &str = "edge-blocked";
+const DESCRIPTION: &str = "Addresses blocked by on-call";
+const OFFICE_RANGE: &str = "192.0.2.0/24";
+
+struct Estate {
+    client: waf::Client,
+    set_id: String,
+    set_arn: String,
+    acl_id: String,
+}
+
+fn scope() -> waf::types::Scope {
+    waf::types::Scope::Regional
+}
+
+fn visibility(name: &str) -> waf::types::VisibilityConfig {
+    waf::types::VisibilityConfig::builder()
+        .sampled_requests_enabled(true)
+        .cloud_watch_metrics_enabled(true)
+        .metric_name(name)
+        .build()
+        .expect("visibility")
+}
+
+/// An IP set holding one range, and a web ACL whose Block rule references it, beside a Block
+/// rule with a custom response (what a timed Count must put back exactly).
+async fn estate(moto: &Moto) -> Estate {
+    let client = waf::Client::new(&moto.sdk_config(seed::TOKYO).await);
+    let set = client
+        .create_ip_set()
+        .name(SET)
+        .scope(scope())
+        .description(DESCRIPTION)
+        .ip_address_version(waf::types::IpAddressVersion::Ipv4)
+        .addresses(OFFICE_RANGE)
+        .send()
+        .await
+        .expect("CreateIPSet")
+        .summary
+        .expect("summary");
+    let set_arn = set.arn.expect("arn");
+    let reference = waf::types::Statement::builder()
+        .ip_set_reference_statement(
+            waf::types::IpSetReferenceStatement::builder()
+                .arn(&set_arn)
+                .build()
+                .expect("reference"),
+        )
+        .build();
+    let block = waf::types::RuleAction::builder()
+        .block(waf::types::BlockAction::builder().build())
+        .build();
+    let custom_block = waf::types::RuleAction::builder()
+        .block(
+            waf::types::BlockAction::builder()
+                .custom_response(
+                    waf::types::CustomResponse::builder()
+                        .response_code(429)
+                        .build()
+                        .expect("custom response"),
+                )
+                .build(),
+        )
+        .build();
+    let path = waf::types::Statement::builder()
+        .byte_match_statement(
+            waf::types::ByteMatchStatement::builder()
+                .search_string(aws_smithy_types::Blob::new("/xmlrpc.php"))
+                .field_to_match(
+                    waf::types::FieldToMatch::builder()
+                        .uri_path(waf::types::UriPath::builder().build())
+                        .build(),
+                )
+                .text_transformations(
+                    waf::types::TextTransformation::builder()
+                        .priority(0)
+                        .r#type(waf::types::TextTransformationType::None)
+                        .build()
+                        .expect("transformation"),
+                )
+                .positional_constraint(waf::types::PositionalConstraint::Contains)
+                .build()
+                .expect("byte match"),
+        )
+        .build();
+    let rule = |name: &str, priority, statement, action| {
+        waf::types::Rule::builder()
+            .name(name)
+            .priority(priority)
+            .statement(statement)
+            .action(action)
+            .visibility_config(visibility(name))
+            .build()
+            .expect("rule")
+    };
+    let acl = client
+        .create_web_acl()
+        .name(ACL)
+        .scope(scope())
+        .default_action(
+            waf::types::DefaultAction::builder()
+                .allow(waf::types::AllowAction::builder().build())
+                .build(),
+        )
+        .rules(rule("block-listed", 0, reference, block))
+        .rules(rule("block-xmlrpc", 1, path, custom_block))
+        .visibility_config(visibility(ACL))
+        .send()
+        .await
+        .expect("CreateWebACL")
+        .summary
+        .expect("summary");
+    Estate {
+        client,
+        set_id: set.id.expect("id"),
+        set_arn,
+        acl_id: acl.id.expect("acl id"),
+    }
+}
+
+async fn console(moto: &Moto) -> Session {
+    aws::connect(&aws::AwsOptions {
+        regions: vec![seed::TOKYO.to_string()],
+        blocklists: vec![Blocklist {
+            web_acl: ACL.to_string(),
+            ip_set: SET.to_string(),
+            scope: WafScope::Regional,
+            region: None,
+        }],
+        ..console_options(&moto.endpoint, false)
+    })
+    .await
+    .expect("connect")
+}
+
+/// The set's (description, addresses, name) as the emulator holds them.
+async fn set_now(e: &Estate) -> (Option<String>, Vec<String>, String) {
+    let out = e
+        .client
+        .get_ip_set()
+        .scope(scope())
+        .name(SET)
+        .id(&e.set_id)
+        .send()
+        .await
+        .expect("GetIPSet");
+    let s = out.ip_set.expect("set");
+    (s.description, s.addresses, s.name)
+}
+
+fn set_ref(e: &Estate) -> IpSetRef {
+    IpSetRef {
+        region: seed::TOKYO.to_string(),
+        scope: WafScope::Regional,
+        name: SET.to_string(),
+        id: e.set_id.clone(),
+        arn: e.set_arn.clone(),
+        web_acl: ACL.to_string(),
+    }
+}
+
+fn key(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+/// A console that has read the WAF panel as the emulator has it.
+async fn app_with(session: &Session) -> (App, WafView) {
+    let view = session.sources.waf.fetch().await.expect("waf");
+    let mut settings = Settings::default();
+    settings.waf.never_block = vec!["203.0.113.0/24".parse().expect("cidr")];
+    let mut app = App::new(
+        session.sources.scope.clone(),
+        Keymap::builtin("default").expect("keymap"),
+        &settings,
+        false,
+        Utc::now(),
+    );
+    app.update(Event::Resize(160, 45));
+    app.update(Event::Data(Data::Waf(Utc::now(), Ok(view.clone()))));
+    (app, view)
+}
+
+/// Presses `y` on the open confirmation; the mutation it asks the runtime to execute.
+fn confirm(app: &mut App) -> Mutation {
+    assert!(
+        matches!(app.overlay, Some(Overlay::Confirm(_))),
+        "no confirmation: {:?} / {:?}",
+        app.overlay,
+        app.status
+    );
+    let effects = app.update(key('y'));
+    match effects.as_slice() {
+        [Effect::Execute(m)] => m.clone(),
+        other => panic!("expected one Execute, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocks_from_a_sample_and_a_log_line_change_only_the_addresses() {
+    let moto = Moto::start();
+    let e = estate(&moto).await;
+    let session = console(&moto).await;
+    let exec = session.executor.clone().expect("writable");
+    let (mut app, view) = app_with(&session).await;
+    // What the console read: the set, and the rule that blocks with it.
+    assert_eq!(view.ip_sets.len(), 1, "{:?}", view.unreadable);
+    assert_eq!(view.ip_sets[0].addresses, [OFFICE_RANGE]);
+    let acl = view.acls.iter().find(|a| a.name == ACL).expect("acl");
+    assert_eq!(acl.rules[0].ip_sets, [e.set_arn.clone()]);
+    assert!(acl.rules[1].ip_sets.is_empty());
+
+    // From a log line in seed S5's format: the proxy-protocol address, never the balancer's.
+    app.update(Event::Data(Data::Logs(
+        Utc::now(),
+        LogBatch {
+            source: "proxy-1".into(),
+            entries: vec![LogEntry::Line {
+                received_at: Utc::now(),
+                text: "198.51.100.9:40000 10.0.1.17:51234 - [26/Nov/2026:10:00:00 +0000] \"GET /v4/ws/usdt HTTP/1.1\" 200 2676 \"-\" \"Go-http-client/1.1\" 443".into(),
+            }],
+            waiting: None,
+        },
+    )));
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char('5'),
+        KeyModifiers::NONE,
+    )));
+    assert_eq!(app.focus, PanelId::Logs);
+    app.update(key('b'));
+    let m = confirm(&mut app);
+    let Mutation::Block { address, until, .. } = &m else {
+        panic!("{m:?}")
+    };
+    assert_eq!(address, "198.51.100.9/32");
+    // The dialog's default lifetime is an hour.
+    let left = until.expect("timed") - Utc::now();
+    assert!((3500..=3600).contains(&left.num_seconds()), "{left:?}");
+    exec.execute(&m).await.expect("block from a log line");
+    let (description, addresses, name) = set_now(&e).await;
+    assert_eq!(
+        description.as_deref(),
+        Some(DESCRIPTION),
+        "description kept"
+    );
+    assert_eq!(name, SET);
+    assert_eq!(addresses, [OFFICE_RANGE, "198.51.100.9/32"]);
+    // The panel refreshes after a change, as the console does: the set is read again.
+    let fresh = session.sources.waf.fetch().await.expect("waf");
+    assert_eq!(
+        fresh.ip_sets[0].addresses.len(),
+        2,
+        "re-read after its change"
+    );
+    app.update(Event::Data(Data::Waf(Utc::now(), Ok(fresh))));
+
+    // From a sampled request of the rule: `w` lists the clients, `b` blocks the first.
+    app.update(key('2'));
+    while app.selected_rule().map(|(_, r)| r.name.as_str()) != Some("block-xmlrpc") {
+        app.update(Event::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)));
+        assert!(app.waf.selected < 20, "rule row not found");
+    }
+    let sample = |ip: &str, country: &str| SampledRequest {
+        time: Utc::now(),
+        client_ip: ip.into(),
+        country: country.into(),
+        method: "POST".into(),
+        uri: "/xmlrpc.php".into(),
+        action: "BLOCK".into(),
+    };
+    app.update(Event::Data(Data::Samples(
+        Utc::now(),
+        Ok(RuleSamples {
+            acl_id: e.acl_id.clone(),
+            rule: "block-xmlrpc".into(),
+            requests: vec![
+                sample("198.51.100.77", "RU"),
+                sample("198.51.100.77", "RU"),
+                sample("192.0.2.145", "BR"),
+            ],
+            window: None,
+            population: None,
+        }),
+    )));
+    app.update(key('w'));
+    assert!(matches!(app.overlay, Some(Overlay::Talkers(_))));
+    app.update(key('b'));
+    let Some(Overlay::Confirm(c)) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    let said = c.details.join("\n");
+    assert!(said.contains("country RU"), "{said}");
+    assert!(said.contains("Made 2 of the 3 sampled requests"), "{said}");
+    assert!(said.contains("2 of 10000 addresses"), "{said}");
+    assert!(said.contains("its rule block-listed blocks"), "{said}");
+    // Until removed: the fourth choice.
+    app.update(key('4'));
+    let m = confirm(&mut app);
+    assert_eq!(m.until(), None);
+    exec.execute(&m).await.expect("block from a sample");
+    let (description, addresses, _) = set_now(&e).await;
+    assert_eq!(description.as_deref(), Some(DESCRIPTION));
+    assert_eq!(
+        addresses,
+        [OFFICE_RANGE, "198.51.100.9/32", "198.51.100.77/32"]
+    );
+    // Blocking it again is refused by AWS's state, not sent twice.
+    let again = exec.execute(&m).await.expect_err("already blocked");
+    assert!(again.moot, "{}", again.message);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn never_block_ranges_and_sets_no_rule_uses_are_refused() {
+    let moto = Moto::start();
+    let e = estate(&moto).await;
+    let session = console(&moto).await;
+    let (mut app, mut view) = app_with(&session).await;
+    let line = |text: &str| {
+        Event::Data(Data::Logs(
+            Utc::now(),
+            LogBatch {
+                source: "web".into(),
+                entries: vec![LogEntry::Line {
+                    received_at: Utc::now(),
+                    text: text.into(),
+                }],
+                waiting: None,
+            },
+        ))
+    };
+    app.update(key('5'));
+    for (client, why) in [
+        ("203.0.113.10", "never_block"),
+        ("10.0.20.15", "internal address"),
+    ] {
+        app.update(line(&format!(
+            "{client} - - [26/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1"
+        )));
+        app.update(key('b'));
+        let Some(Overlay::Notice { text, .. }) = &app.overlay else {
+            panic!("{client}: {:?}", app.overlay)
+        };
+        assert!(text.contains(why), "{client}: {text}");
+        app.update(key('y'));
+        assert!(app.overlay.is_none());
+    }
+    // The same set, no longer referenced by a Block rule: adding to it would block nothing.
+    for acl in &mut view.acls {
+        for r in &mut acl.rules {
+            r.ip_sets.clear();
+        }
+    }
+    app.update(Event::Data(Data::Waf(Utc::now(), Ok(view))));
+    app.update(line(
+        "198.51.100.9 - - [26/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1",
+    ));
+    app.update(key('b'));
+    let Some(Overlay::Notice { text, .. }) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert!(text.contains("no Block rule of web ACL edge-acl"), "{text}");
+    assert_eq!(set_now(&e).await.1, [OFFICE_RANGE], "nothing written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_between_read_and_write_is_not_overwritten() {
+    let moto = Moto::start();
+    let e = estate(&moto).await;
+    // The executor's two halves, read and write, with someone else's edit in between.
+    let tokyo = aws::for_region(
+        &moto.sdk_config(seed::TOKYO).await,
+        seed::TOKYO,
+        Default::default(),
+    );
+    let exec = AwsExecutor::new(std::slice::from_ref(&tokyo), &tokyo);
+    let r = set_ref(&e);
+    let read = exec.read_ip_set(&r).await.expect("read");
+    // Someone else adds an address with the token we also hold.
+    e.client
+        .update_ip_set()
+        .scope(scope())
+        .name(SET)
+        .id(&e.set_id)
+        .description(DESCRIPTION)
+        .addresses(OFFICE_RANGE)
+        .addresses("198.51.100.1/32")
+        .lock_token(&read.lock_token)
+        .send()
+        .await
+        .expect("their update");
+    let failed = exec
+        .write_ip_set(&r, read, "203.0.113.50/32", true)
+        .await
+        .expect_err("stale token");
+    assert!(
+        failed
+            .message
+            .contains("someone changed IP set edge-blocked")
+            && failed.message.contains("+198.51.100.1/32"),
+        "{}",
+        failed.message
+    );
+    assert_eq!(
+        set_now(&e).await.1,
+        [OFFICE_RANGE, "198.51.100.1/32"],
+        "theirs stands, ours not written"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_blocks_and_timed_counts_are_undone_by_the_next_console() {
+    let moto = Moto::start();
+    let e = estate(&moto).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Arc::new(PendingStore::new(&dir.path().join(PENDING_FILE)));
+    let past = Utc::now() - chrono::Duration::seconds(5);
+    let rule = |name: &str| RuleRef {
+        region: seed::TOKYO.to_string(),
+        scope: WafScope::Regional,
+        acl_name: ACL.to_string(),
+        acl_id: e.acl_id.clone(),
+        rule: name.to_string(),
+    };
+    let block = RuleKind::Plain {
+        action: RuleAction::Block,
+    };
+    let count = RuleKind::Plain {
+        action: RuleAction::Count,
+    };
+    {
+        // The first console blocks for a while and counts a rule for a while, then quits.
+        let session = console(&moto).await;
+        let exec = Scheduled::new(session.executor.clone().expect("writable"), store.clone());
+        exec.execute(&Mutation::Block {
+            set: set_ref(&e),
+            address: "198.51.100.9/32".into(),
+            until: Some(past),
+        })
+        .await
+        .expect("block");
+        exec.execute(&Mutation::SetRule {
+            rule: rule("block-listed"),
+            from: block.clone(),
+            to: count.clone(),
+            until: Some(past),
+        })
+        .await
+        .expect("count");
+        exec.execute(&Mutation::SetRule {
+            rule: rule("block-xmlrpc"),
+            from: block.clone(),
+            to: count.clone(),
+            until: Some(past),
+        })
+        .await
+        .expect("count");
+        assert_eq!(store.load().expect("pending").len(), 3);
+    }
+    // Meanwhile someone sets block-xmlrpc to Allow: its restore must not overwrite that.
+    let got = e
+        .client
+        .get_web_acl()
+        .scope(scope())
+        .name(ACL)
+        .id(&e.acl_id)
+        .send()
+        .await
+        .expect("GetWebACL");
+    let mut acl = got.web_acl.expect("acl");
+    for r in acl.rules.iter_mut().flatten() {
+        if r.name == "block-xmlrpc" {
+            r.action = Some(
+                waf::types::RuleAction::builder()
+                    .allow(waf::types::AllowAction::builder().build())
+                    .build(),
+            );
+        }
+    }
+    e.client
+        .update_web_acl()
+        .scope(scope())
+        .name(ACL)
+        .id(&e.acl_id)
+        .set_default_action(acl.default_action)
+        .set_rules(acl.rules)
+        .set_visibility_config(acl.visibility_config)
+        .lock_token(got.lock_token.expect("token"))
+        .send()
+        .await
+        .expect("their change");
+
+    // The next console starts after the expiries: it carries them out, journaled.
+    let session = console(&moto).await;
+    let (journaled, journal) = support::journaled(&session, dir.path());
+    let (outcomes, left) = run_due(&store, &journaled, Utc::now()).await.expect("run");
+    assert!(left.is_empty(), "done or given up: {left:?}");
+    assert_eq!(outcomes.len(), 3, "{outcomes:?}");
+    assert_eq!(set_now(&e).await.1, [OFFICE_RANGE], "the block expired");
+    let view = session.sources.waf.fetch().await.expect("waf");
+    let kinds: Vec<(String, String)> = view
+        .acls
+        .iter()
+        .flat_map(|a| &a.rules)
+        .map(|r| (r.name.clone(), r.kind.describe()))
+        .collect();
+    assert!(
+        kinds.contains(&("block-listed".into(), "Block".into())),
+        "restored: {kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("block-xmlrpc".into(), "Allow".into())),
+        "someone else's change stands: {kinds:?}"
+    );
+    let refused = outcomes
+        .iter()
+        .find(|(m, _)| matches!(m, Mutation::SetRule { rule, .. } if rule.rule == "block-xmlrpc"))
+        .expect("outcome");
+    assert!(
+        refused
+            .1
+            .as_ref()
+            .is_err_and(|e| e.contains("changed meanwhile")),
+        "{refused:?}"
+    );
+    let entries = support::journal_entries(&journal);
+    let journaled: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e.action.as_str(), e.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        journaled,
+        [
+            ("unblock", "attempted"),
+            ("unblock", "done"),
+            ("set-rule", "attempted"),
+            ("set-rule", "done"),
+            ("set-rule", "attempted"),
+            ("set-rule", "failed"),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_count_puts_back_the_exact_action_in_the_same_console() {
+    let moto = Moto::start();
+    let e = estate(&moto).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Arc::new(PendingStore::new(&dir.path().join(PENDING_FILE)));
+    let session = console(&moto).await;
+    let exec = Scheduled::new(session.executor.clone().expect("writable"), store.clone());
+    exec.execute(&Mutation::SetRule {
+        rule: RuleRef {
+            region: seed::TOKYO.to_string(),
+            scope: WafScope::Regional,
+            acl_name: ACL.to_string(),
+            acl_id: e.acl_id.clone(),
+            rule: "block-xmlrpc".into(),
+        },
+        from: RuleKind::Plain {
+            action: RuleAction::Block,
+        },
+        to: RuleKind::Plain {
+            action: RuleAction::Count,
+        },
+        until: Some(Utc::now() - chrono::Duration::seconds(1)),
+    })
+    .await
+    .expect("count");
+    let (outcomes, _) = run_due(&store, &exec, Utc::now()).await.expect("run");
+    assert!(outcomes[0].1.is_ok(), "{outcomes:?}");
+    let acl = e
+        .client
+        .get_web_acl()
+        .scope(scope())
+        .name(ACL)
+        .id(&e.acl_id)
+        .send()
+        .await
+        .expect("GetWebACL")
+        .web_acl
+        .expect("acl");
+    let action = acl
+        .rules()
+        .iter()
+        .find(|r| r.name == "block-xmlrpc")
+        .and_then(|r| r.action.clone())
+        .expect("action");
+    let code = action
+        .block()
+        .and_then(|b| b.custom_response())
+        .map(|c| c.response_code());
+    assert_eq!(code, Some(429), "the custom response came back: {action:?}");
+}

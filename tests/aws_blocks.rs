@@ -230,7 +230,7 @@ async fn blocks_from_a_sample_and_a_log_line_change_only_the_addresses() {
     assert_eq!(view.ip_sets.len(), 1, "{:?}", view.unreadable);
     assert_eq!(view.ip_sets[0].addresses, [OFFICE_RANGE]);
     let acl = view.acls.iter().find(|a| a.name == ACL).expect("acl");
-    assert_eq!(acl.rules[0].ip_sets, [e.set_arn.clone()]);
+    assert_eq!(acl.rules[0].ip_sets, std::slice::from_ref(&e.set_arn));
     assert!(acl.rules[1].ip_sets.is_empty());
 
     // From a log line in seed S5's format: the proxy-protocol address, never the balancer's.

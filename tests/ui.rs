@@ -866,3 +866,52 @@ fn roles_of_every_cell() {
     assert!(confirm.contains("dddd"), "no dialog:\n{confirm}");
     insta::assert_snapshot!("roles_drain_dialog", confirm);
 }
+
+/// The `/xmlrpc.php` flood's clients (seed S4), most first, with their countries; then the
+/// block dialog for the top one: its country, its share of the sample, the IP set against its
+/// quota, the Block rule that makes it matter, and the lifetime (1 h chosen).
+#[test]
+fn who_is_hitting_a_rule_and_blocking_the_top_address() {
+    let mut app = console(false);
+    keys(&mut app, "2");
+    select(&mut app, PanelId::Waf, "block-xmlrpc");
+    let (acl, rule) = app
+        .selected_rule()
+        .map(|(a, r)| (a.id.clone(), r.name.clone()))
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let session = DemoWorld::new(7, Clock::Fixed(at())).session();
+    let samples = rt
+        .block_on(session.sources.samples.sampled_requests(&acl, &rule))
+        .unwrap();
+    app.update(Event::Data(Data::Samples(at(), Ok(samples))));
+    keys(&mut app, "w");
+    let who = render(&app);
+    let text = format!("{:?}", who.backend());
+    assert!(
+        text.contains("198.51.100.77") && text.contains("RU"),
+        "the flood's top client"
+    );
+    insta::assert_snapshot!("who_is_hitting_block_xmlrpc", who.backend());
+    keys(&mut app, "b");
+    insta::assert_snapshot!("block_the_top_address", render(&app).backend());
+}
+
+/// The logs panel's clients, paths and status classes (seed S5's scanners among them), and
+/// `t` on a rule offering Count for a while.
+#[test]
+fn who_is_in_the_logs_and_counting_for_a_while() {
+    let mut app = console(false);
+    keys(&mut app, "5w");
+    insta::assert_snapshot!("who_is_in_the_logs", render(&app).backend());
+    press(&mut app, KeyCode::Tab);
+    insta::assert_snapshot!("who_is_in_the_logs_paths", render(&app).backend());
+    press(&mut app, KeyCode::Esc);
+    keys(&mut app, "2");
+    select(&mut app, PanelId::Waf, "WordPressRuleSet");
+    keys(&mut app, "t2");
+    insta::assert_snapshot!("count_for_15_minutes", render(&app).backend());
+}

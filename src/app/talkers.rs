@@ -240,10 +240,11 @@ impl App {
                 count,
             })
             .collect();
-        let paths =
-            plain(tally(clients.iter().filter_map(|(_, p, _)| {
-                p.as_deref().map(|p| crate::view::clean(p))
-            })));
+        let paths = plain(tally(
+            clients
+                .iter()
+                .filter_map(|(_, p, _)| p.as_deref().map(crate::view::clean)),
+        ));
         let statuses = plain(tally(clients.iter().filter_map(|(_, _, s)| s.clone())));
         let filter = if self.logs.filter.is_empty() {
             String::new()

@@ -166,7 +166,10 @@ fn alb(line: &str) -> Option<Access<'_>> {
     let client = host_of(fields.next()?)?;
     // target, three processing times, then the ELB's status code.
     let status = fields.nth(4).and_then(|s| s.parse().ok());
-    let (url, _) = request_and_status(line);
+    let url = line
+        .split_once('"')
+        .and_then(|(_, r)| r.split_once('"'))
+        .and_then(|(request, _)| request.split(' ').nth(1));
     let path = url.and_then(|u| {
         let after_scheme = u.split_once("://").map(|(_, r)| r).unwrap_or(u);
         after_scheme.find('/').map(|i| &after_scheme[i..])

@@ -264,6 +264,7 @@ fn waf_view(scale: Scale) -> WafView {
         })
         .collect();
     WafView {
+        vpc_ranges: Default::default(),
         ip_sets: Default::default(),
         acls,
         window_minutes: 15,

@@ -260,6 +260,10 @@ pub fn files() -> Vec<(&'static str, String)> {
         ("journal", show(journal_path(false))),
         ("demo journal", show(journal_path(true))),
         ("pending undos", show(pending_path(false))),
+        (
+            "rule actions",
+            show(crate::config::state_dir().map(|d| d.join("rule-actions.json"))),
+        ),
     ]
 }
 

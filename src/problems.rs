@@ -99,12 +99,17 @@ fn overdue(now: DateTime<Utc>, ctx: &Context, out: &mut Vec<Problem>) {
             Severity::Degraded,
             PanelId::Waf,
             p.undo.summary(),
-            format!(
-                "overdue since {} UTC ({} attempts; retried every 15 s): {}",
-                p.due.format("%H:%M"),
-                p.attempts,
-                p.last_error.as_deref().unwrap_or("not tried yet")
-            ),
+            match &p.last_error {
+                Some(e) => format!(
+                    "overdue since {} UTC ({} attempts; retried every 15 s): {e}",
+                    p.due.format("%H:%M"),
+                    p.attempts
+                ),
+                None => format!(
+                    "due since {} UTC and not carried out: no console that may change things is running (read-only consoles only show it)",
+                    p.due.format("%H:%M")
+                ),
+            },
         );
     }
 }

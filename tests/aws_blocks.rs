@@ -143,7 +143,13 @@ async fn estate(moto: &Moto) -> Estate {
 }
 
 async fn console(moto: &Moto) -> Session {
+    console_keeping(moto, None).await
+}
+
+/// A console keeping the rules' original actions in `originals` (as in the state directory).
+async fn console_keeping(moto: &Moto, originals: Option<&std::path::Path>) -> Session {
     aws::connect(&aws::AwsOptions {
+        originals_file: originals.map(std::path::Path::to_path_buf),
         regions: vec![seed::TOKYO.to_string()],
         blocklists: vec![Blocklist {
             web_acl: ACL.to_string(),
@@ -333,9 +339,16 @@ async fn blocks_from_a_sample_and_a_log_line_change_only_the_addresses() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn never_block_ranges_and_sets_no_rule_uses_are_refused() {
+async fn never_block_ranges_vpc_ranges_and_sets_no_rule_uses_are_refused() {
     let moto = Moto::start();
     let e = estate(&moto).await;
+    // A VPC on a publicly routable range (AWS allows it): its addresses are ours.
+    aws_sdk_ec2::Client::new(&moto.sdk_config(seed::TOKYO).await)
+        .create_vpc()
+        .cidr_block("198.51.100.128/25")
+        .send()
+        .await
+        .expect("CreateVpc");
     let session = console(&moto).await;
     let (mut app, mut view) = app_with(&session).await;
     let line = |text: &str| {
@@ -355,6 +368,7 @@ async fn never_block_ranges_and_sets_no_rule_uses_are_refused() {
     for (client, why) in [
         ("203.0.113.10", "never_block"),
         ("10.0.20.15", "internal address"),
+        ("198.51.100.200", "198.51.100.128/25, the range of VPC vpc-"),
     ] {
         app.update(line(&format!(
             "{client} - - [26/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1"
@@ -436,6 +450,7 @@ async fn expired_blocks_and_timed_counts_are_undone_by_the_next_console() {
     let e = estate(&moto).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Arc::new(PendingStore::new(&dir.path().join(PENDING_FILE)));
+    let originals = dir.path().join(aws::originals::ORIGINALS_FILE);
     let past = Utc::now() - chrono::Duration::seconds(5);
     let rule = |name: &str| RuleRef {
         region: seed::TOKYO.to_string(),
@@ -451,8 +466,8 @@ async fn expired_blocks_and_timed_counts_are_undone_by_the_next_console() {
         action: RuleAction::Count,
     };
     {
-        // The first console blocks for a while and counts a rule for a while, then quits.
-        let session = console(&moto).await;
+        // The first console blocks for a while and counts two rules for a while, then quits.
+        let session = console_keeping(&moto, Some(&originals)).await;
         let exec = Scheduled::new(session.executor.clone().expect("writable"), store.clone());
         exec.execute(&Mutation::Block {
             set: set_ref(&e),
@@ -479,7 +494,7 @@ async fn expired_blocks_and_timed_counts_are_undone_by_the_next_console() {
         .expect("count");
         assert_eq!(store.load().expect("pending").len(), 3);
     }
-    // Meanwhile someone sets block-xmlrpc to Allow: its restore must not overwrite that.
+    // Meanwhile someone sets block-listed to Allow: its restore must not overwrite that.
     let got = e
         .client
         .get_web_acl()
@@ -491,7 +506,7 @@ async fn expired_blocks_and_timed_counts_are_undone_by_the_next_console() {
         .expect("GetWebACL");
     let mut acl = got.web_acl.expect("acl");
     for r in acl.rules.iter_mut().flatten() {
-        if r.name == "block-xmlrpc" {
+        if r.name == "block-listed" {
             r.action = Some(
                 waf::types::RuleAction::builder()
                     .allow(waf::types::AllowAction::builder().build())
@@ -512,8 +527,9 @@ async fn expired_blocks_and_timed_counts_are_undone_by_the_next_console() {
         .await
         .expect("their change");
 
-    // The next console starts after the expiries: it carries them out, journaled.
-    let session = console(&moto).await;
+    // The next console starts after the expiries: it carries them out, journaled, and puts
+    // back block-xmlrpc's custom response from what the first console kept.
+    let session = console_keeping(&moto, Some(&originals)).await;
     let (journaled, journal) = support::journaled(&session, dir.path());
     let (outcomes, left) = run_due(&store, &journaled, Utc::now()).await.expect("run");
     assert!(left.is_empty(), "done or given up: {left:?}");
@@ -527,16 +543,17 @@ async fn expired_blocks_and_timed_counts_are_undone_by_the_next_console() {
         .map(|r| (r.name.clone(), r.kind.describe()))
         .collect();
     assert!(
-        kinds.contains(&("block-listed".into(), "Block".into())),
+        kinds.contains(&("block-xmlrpc".into(), "Block".into())),
         "restored: {kinds:?}"
     );
+    assert_eq!(custom_response(&e).await, Some(429), "exactly as it was");
     assert!(
-        kinds.contains(&("block-xmlrpc".into(), "Allow".into())),
+        kinds.contains(&("block-listed".into(), "Allow".into())),
         "someone else's change stands: {kinds:?}"
     );
     let refused = outcomes
         .iter()
-        .find(|(m, _)| matches!(m, Mutation::SetRule { rule, .. } if rule.rule == "block-xmlrpc"))
+        .find(|(m, _)| matches!(m, Mutation::SetRule { rule, .. } if rule.rule == "block-listed"))
         .expect("outcome");
     assert!(
         refused
@@ -556,9 +573,9 @@ async fn expired_blocks_and_timed_counts_are_undone_by_the_next_console() {
             ("unblock", "attempted"),
             ("unblock", "done"),
             ("set-rule", "attempted"),
-            ("set-rule", "done"),
-            ("set-rule", "attempted"),
             ("set-rule", "failed"),
+            ("set-rule", "attempted"),
+            ("set-rule", "done"),
         ]
     );
 }
@@ -591,6 +608,11 @@ async fn a_timed_count_puts_back_the_exact_action_in_the_same_console() {
     .expect("count");
     let (outcomes, _) = run_due(&store, &exec, Utc::now()).await.expect("run");
     assert!(outcomes[0].1.is_ok(), "{outcomes:?}");
+    assert_eq!(custom_response(&e).await, Some(429), "exactly as it was");
+}
+
+/// block-xmlrpc's custom response code, as the emulator holds the rule.
+async fn custom_response(e: &Estate) -> Option<i32> {
     let acl = e
         .client
         .get_web_acl()
@@ -608,9 +630,8 @@ async fn a_timed_count_puts_back_the_exact_action_in_the_same_console() {
         .find(|r| r.name == "block-xmlrpc")
         .and_then(|r| r.action.clone())
         .expect("action");
-    let code = action
+    action
         .block()
         .and_then(|b| b.custom_response())
-        .map(|c| c.response_code());
-    assert_eq!(code, Some(429), "the custom response came back: {action:?}");
+        .map(|c| c.response_code())
 }

@@ -252,6 +252,8 @@ impl Input {
         let mut counting = HashSet::new();
         world.waf = panel(self.waf, ago, |w| {
             let view = m::WafView {
+                ip_sets: Default::default(),
+                vpc_ranges: Default::default(),
                 window_minutes: u32::from(w.window_minutes),
                 acls: w.acls.into_iter().map(acl).collect(),
                 unreadable: vec![],
@@ -283,6 +285,7 @@ impl Input {
             PanelId::Instances,
         ];
         let context = problems::Context {
+            pending: Default::default(),
             intervals: polled
                 .into_iter()
                 .zip(self.intervals)
@@ -307,6 +310,7 @@ impl Input {
         );
 
         let collected = Collected {
+            pending: Default::default(),
             world,
             samples: self.samples.into_iter().map(|s| samples(s, ago)).collect(),
             actions: self.actions.into_iter().map(|a| action(a, ago)).collect(),
@@ -450,6 +454,7 @@ fn acl(a: Acl) -> m::WebAcl {
             .rules
             .into_iter()
             .map(|r| m::WafRule {
+                ip_sets: Default::default(),
                 metrics_off: false,
                 managed_by: None,
                 name: r.name,

@@ -29,9 +29,10 @@ pub struct Pending {
 }
 
 impl Pending {
-    /// Its time has come and it has been tried and failed at least once.
+    /// Its time has come and it was tried and failed, or no console that may change things
+    /// has carried it out within a minute (only read-only consoles are running).
     pub fn overdue(&self, now: DateTime<Utc>) -> bool {
-        self.due <= now && self.attempts > 0
+        self.due <= now && (self.attempts > 0 || now - self.due > chrono::Duration::minutes(1))
     }
 }
 

@@ -117,6 +117,7 @@ mod tests {
 
     fn view() -> WafView {
         WafView {
+            vpc_ranges: Default::default(),
             ip_sets: Default::default(),
             acls: vec![WebAcl {
                 name: "mt-web-acl".into(),

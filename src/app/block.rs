@@ -143,6 +143,20 @@ impl App {
             self.overlay = Some(Overlay::Confirm(Box::new(c)));
             return;
         }
+        let vpc = self.world.waf.value.as_ref().and_then(|w| {
+            w.vpc_ranges.iter().find(|v| {
+                v.cidr
+                    .parse::<IpNet>()
+                    .is_ok_and(|net| net.contains(&address))
+            })
+        });
+        if let Some(v) = vpc {
+            self.refuse_block(format!(
+                "Not blocked: {address} is inside {}, the range of VPC {} in {}: our own load balancers and proxies speak from there.",
+                v.cidr, v.vpc_id, v.region
+            ));
+            return;
+        }
         if let Some(why) = never_blocked(address, &self.never_block) {
             self.refuse_block(format!("Not blocked: {why}."));
             return;

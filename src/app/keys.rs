@@ -520,7 +520,9 @@ impl App {
             );
             return;
         }
-        let remembered = self.remembered_action(&acl.id, &rule.name);
+        let remembered = self
+            .remembered_action(&acl.id, &rule.name)
+            .or_else(|| self.pending_restore(&acl.id, &rule.name));
         let mutation = Mutation::SetRule {
             rule: RuleRef {
                 region: acl.region.clone(),

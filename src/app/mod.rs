@@ -632,6 +632,18 @@ impl App {
         None
     }
 
+    /// The action a scheduled restore of this rule will put back (known across restarts).
+    pub fn pending_restore(&self, acl_id: &str, rule: &str) -> Option<RuleAction> {
+        self.pending.iter().find_map(|p| match &p.undo {
+            Mutation::SetRule {
+                rule: r,
+                to: crate::model::RuleKind::Plain { action },
+                ..
+            } if r.acl_id == acl_id && r.rule == rule => Some(*action),
+            _ => None,
+        })
+    }
+
     pub fn remembered_action(&self, acl_id: &str, rule: &str) -> Option<RuleAction> {
         self.remembered_actions
             .get(&(acl_id.to_string(), rule.to_string()))

@@ -125,6 +125,39 @@ impl App {
         (mine.len(), s.requests.len(), country)
     }
 
+    /// Every address the configured IP sets hold, with how often it is seen in what is counted
+    /// (`seen`: address → requests) and how long it stays blocked. `b` removes one.
+    fn blocked_list(&self, seen: &HashMap<String, usize>, total: usize) -> Option<TalkerList> {
+        let waf = self.world.waf.value.as_ref()?;
+        if waf.ip_sets.is_empty() {
+            return None;
+        }
+        let mut rows = Vec::new();
+        for set in &waf.ip_sets {
+            for cidr in &set.addresses {
+                // A single address is shown bare, so it can be picked; a range stays a range.
+                let bare = cidr
+                    .strip_suffix("/32")
+                    .or_else(|| cidr.strip_suffix("/128"))
+                    .unwrap_or(cidr);
+                let left = self
+                    .block_note(bare)
+                    .unwrap_or_else(|| "BLOCKED until removed".to_string());
+                rows.push(TalkerRow {
+                    key: bare.to_string(),
+                    count: seen.get(bare).copied().unwrap_or(0),
+                    note: format!("{} · {left}", set.name),
+                });
+            }
+        }
+        Some(TalkerList {
+            name: "Blocked now",
+            rows,
+            total,
+            addresses: true,
+        })
+    }
+
     /// What a blocked address shows beside its count: how long it stays blocked.
     fn block_note(&self, address: &str) -> Option<String> {
         let waf = self.world.waf.value.as_ref()?;
@@ -185,6 +218,11 @@ impl App {
                 TalkerRow { key, count, note }
             })
             .collect();
+        let seen: HashMap<String, usize> =
+            tally(samples.requests.iter().map(|r| r.client_ip.clone()))
+                .into_iter()
+                .collect();
+        let blocked = self.blocked_list(&seen, total);
         let countries = tally(samples.requests.iter().map(|r| r.country.clone()))
             .into_iter()
             .map(|(key, count)| TalkerRow {
@@ -213,7 +251,10 @@ impl App {
                     total,
                     addresses: false,
                 },
-            ],
+            ]
+            .into_iter()
+            .chain(blocked)
+            .collect(),
             list: 0,
             selected: 0,
             by_key: false,
@@ -232,7 +273,9 @@ impl App {
                 })
                 .collect()
         };
-        let addresses = tally(clients.iter().map(|(a, _, _)| a.to_string()))
+        let by_address = tally(clients.iter().map(|(a, _, _)| a.to_string()));
+        let blocked = self.blocked_list(&by_address.iter().cloned().collect(), total);
+        let addresses = by_address
             .into_iter()
             .map(|(key, count)| TalkerRow {
                 note: self.block_note(&key).unwrap_or_default(),
@@ -273,7 +316,10 @@ impl App {
                     total,
                     addresses: false,
                 },
-            ],
+            ]
+            .into_iter()
+            .chain(blocked)
+            .collect(),
             list: 0,
             selected: 0,
             by_key: false,

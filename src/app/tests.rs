@@ -74,6 +74,7 @@ fn targets(right: TargetState) -> TargetsView {
 
 fn waf() -> WafView {
     WafView {
+        vpc_ranges: Default::default(),
         ip_sets: Default::default(),
         unreadable: vec![],
         window_minutes: 15,

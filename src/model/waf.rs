@@ -15,6 +15,18 @@ pub struct WafView {
     /// The IP sets `[[waf.blocklist]]` names, as last read.
     #[serde(default)]
     pub ip_sets: Vec<IpSet>,
+    /// The watched regions' VPC ranges (read where a blocklist is configured): `b` never
+    /// blocks an address inside one.
+    #[serde(default)]
+    pub vpc_ranges: Vec<VpcRange>,
+}
+
+/// One CIDR block of a VPC.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct VpcRange {
+    pub region: String,
+    pub vpc_id: String,
+    pub cidr: String,
 }
 
 /// An IP set a console may add addresses to.

@@ -64,6 +64,9 @@ pub struct AwsOptions {
     pub one_shot: bool,
     /// `[[waf.blocklist]]`: the IP sets read beside the web ACLs.
     pub blocklists: Vec<crate::config::settings::Blocklist>,
+    /// Where the rules' exact original actions are kept across restarts (the state
+    /// directory's `rule-actions.json`); `None` keeps them in memory.
+    pub originals_file: Option<std::path::PathBuf>,
 }
 
 /// The clients of one region.

@@ -14,6 +14,7 @@
 
 use super::clients::RegionClients;
 use super::error::from_sdk;
+use super::originals::Originals;
 use super::unknown_fields::UnknownFields;
 use super::waf::{action as action_of, rule_kind};
 use crate::action::{Done, Executor, Failed, IpSetRef, Mutation, RuleRef, TargetRef};
@@ -25,7 +26,6 @@ use aws_sdk_wafv2::operation::RequestId;
 use aws_smithy_runtime_api::client::result::SdkError;
 use futures::future::BoxFuture;
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 pub struct AwsExecutor {
     regions: HashMap<String, RegionClients>,
@@ -34,8 +34,8 @@ pub struct AwsExecutor {
     /// written back.
     unknown: UnknownFields,
     /// The exact action (custom responses and all) a rule had before we set it to Count, so
-    /// "back" restores it byte for byte.
-    originals: Mutex<HashMap<(String, String), waf::types::RuleAction>>,
+    /// "back" restores it byte for byte (kept on disk when given a file).
+    originals: Originals,
 }
 
 /// A web ACL as read, with the lock token that must accompany any write.
@@ -68,8 +68,14 @@ impl AwsExecutor {
                 .collect(),
             global: watched(global),
             unknown: unknown.clone(),
-            originals: Mutex::new(HashMap::new()),
+            originals: Originals::in_memory(),
         }
+    }
+
+    /// Keeps the rules' original actions in `file`, so a later console restores them exactly.
+    pub fn with_originals_file(mut self, file: &std::path::Path) -> Self {
+        self.originals = Originals::in_file(file);
+        self
     }
 
     fn region(&self, region: &str) -> Result<&RegionClients, Failed> {
@@ -256,12 +262,7 @@ impl AwsExecutor {
             )));
         }
         let key = (rule.acl_id.clone(), rule.rule.clone());
-        let original = self
-            .originals
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-            .cloned();
+        let original = self.originals.get(&key);
         let before = read
             .acl
             .rules()
@@ -356,19 +357,14 @@ impl AwsExecutor {
         to: &RuleKind,
         before: Option<waf::types::RuleAction>,
     ) {
-        let mut originals = self.originals.lock().unwrap_or_else(|e| e.into_inner());
         match (to, before) {
             (
                 RuleKind::Plain {
                     action: RuleAction::Count,
                 },
                 Some(b),
-            ) => {
-                originals.insert(key.clone(), b);
-            }
-            (RuleKind::Plain { .. }, _) => {
-                originals.remove(key);
-            }
+            ) => self.originals.set(key, &b),
+            (RuleKind::Plain { .. }, _) => self.originals.remove(key),
             _ => {}
         }
     }

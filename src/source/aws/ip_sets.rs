@@ -4,7 +4,7 @@
 use super::clients::RegionClients;
 use super::error::from_sdk;
 use crate::config::settings::Blocklist;
-use crate::model::waf::IpSet;
+use crate::model::waf::{IpSet, VpcRange};
 use crate::model::{Unreadable, WafScope};
 use aws_sdk_wafv2 as waf;
 use std::collections::HashMap;
@@ -58,13 +58,70 @@ impl Wanted {
     }
 }
 
-/// Sets as last read, by ARN, with their lock token.
+/// VPC ranges change rarely: read again after this long.
+const VPCS_EVERY_SECS: i64 = 600;
+
+/// Sets as last read, by ARN, with their lock token; and the VPC ranges with when read.
 #[derive(Default)]
 pub struct IpSets {
     cache: Mutex<HashMap<String, (String, IpSet)>>,
+    vpcs: Mutex<Option<(chrono::DateTime<chrono::Utc>, Vec<VpcRange>)>>,
 }
 
 impl IpSets {
+    /// Every VPC CIDR block (IPv4 and IPv6) of the regions (`DescribeVpcs`, one call a region
+    /// every ten minutes). A region that cannot be read is left out and logged: the static
+    /// internal ranges still hold.
+    pub async fn vpc_ranges(&self, regions: &[(String, aws_sdk_ec2::Client)]) -> Vec<VpcRange> {
+        let now = chrono::Utc::now();
+        if let Some((at, ranges)) = &*self.vpcs.lock().unwrap_or_else(|e| e.into_inner())
+            && (now - *at).num_seconds() < VPCS_EVERY_SECS
+        {
+            return ranges.clone();
+        }
+        let mut ranges = Vec::new();
+        for (region, ec2) in regions {
+            let vpcs = ec2
+                .describe_vpcs()
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await;
+            let vpcs = match vpcs {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(region, error = %from_sdk("ec2 DescribeVpcs", e).message, "VPC ranges not read");
+                    continue;
+                }
+            };
+            for vpc in vpcs {
+                let id = vpc.vpc_id().unwrap_or_default().to_string();
+                let v4 = vpc
+                    .cidr_block_association_set()
+                    .iter()
+                    .filter_map(|a| a.cidr_block());
+                let v6 = vpc
+                    .ipv6_cidr_block_association_set()
+                    .iter()
+                    .filter_map(|a| a.ipv6_cidr_block());
+                let mut cidrs: Vec<&str> = v4.chain(v6).collect();
+                if cidrs.is_empty()
+                    && let Some(c) = vpc.cidr_block()
+                {
+                    cidrs.push(c);
+                }
+                ranges.extend(cidrs.into_iter().map(|cidr| VpcRange {
+                    region: region.clone(),
+                    vpc_id: id.clone(),
+                    cidr: cidr.to_string(),
+                }));
+            }
+        }
+        *self.vpcs.lock().unwrap_or_else(|e| e.into_inner()) = Some((now, ranges.clone()));
+        ranges
+    }
+
     /// Every wanted set; one that cannot be found or read is named with its error.
     pub async fn read(&self, wanted: &[Wanted]) -> (Vec<IpSet>, Vec<Unreadable>) {
         let mut sets = Vec::new();

@@ -12,6 +12,7 @@ mod executor;
 mod identity;
 mod ip_sets;
 pub mod metrics;
+pub mod originals;
 pub mod permissions;
 #[cfg(test)]
 mod tests;
@@ -131,7 +132,11 @@ pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError
         executor: if options.read_only {
             None
         } else {
-            Some(Arc::new(AwsExecutor::new(&regions, &global)))
+            let exec = AwsExecutor::new(&regions, &global);
+            Some(Arc::new(match &options.originals_file {
+                Some(file) => exec.with_originals_file(file),
+                None => exec,
+            }))
         },
         ssh: None,
         stats: Some(global.stats.clone()),

@@ -101,6 +101,8 @@ pub struct WafSource {
     metrics_every: i64,
     /// The IP sets `[[waf.blocklist]]` names, and their last reads.
     blocklists: Vec<super::ip_sets::Wanted>,
+    /// Where VPC ranges are read (only when there are blocklists: `b` refuses inside them).
+    vpc_regions: Vec<(String, aws_sdk_ec2::Client)>,
     ip_sets: super::ip_sets::IpSets,
 }
 
@@ -130,6 +132,10 @@ impl WafSource {
             counts: Mutex::new(Counts::default()),
             metrics_every: METRIC_PERIOD_SECS,
             blocklists: Vec::new(),
+            vpc_regions: regions
+                .iter()
+                .map(|r| (r.region.clone(), r.ec2.clone()))
+                .collect(),
             ip_sets: Default::default(),
         }
     }
@@ -569,6 +575,11 @@ impl Source<WafView> for WafSource {
                 super::by_place(&self.last_read, answers)?;
             let (ip_sets, sets_unread) = self.ip_sets.read(&self.blocklists).await;
             unreadable.extend(sets_unread);
+            let vpc_ranges = if self.blocklists.is_empty() {
+                Vec::new()
+            } else {
+                self.ip_sets.vpc_ranges(&self.vpc_regions).await
+            };
             // What each ACL protects is read beside the counts, never before them.
             let protects =
                 futures::future::join_all(acls.iter().map(|(p, c)| self.protected(p, &c.arn)));
@@ -602,6 +613,7 @@ impl Source<WafView> for WafSource {
                 window_minutes: self.window_minutes,
                 unreadable,
                 ip_sets,
+                vpc_ranges,
             })
         })
     }

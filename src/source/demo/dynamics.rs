@@ -68,11 +68,23 @@ pub(super) struct Changes {
     pub registrations: BTreeMap<TargetKey, Vec<(i64, Registration)>>,
     /// Keyed by (web ACL id, rule name).
     pub rules: BTreeMap<(String, String), Vec<(i64, RuleKind)>>,
-    /// What S4's IP set holds now (it starts empty).
-    pub blocked: Vec<String>,
+    /// Additions to (`true`) and removals from S4's IP set, oldest first (it starts empty).
+    pub blocks: Vec<(i64, (String, bool))>,
 }
 
 impl Changes {
+    /// What S4's IP set held at `t_ms`.
+    pub fn blocked_at(&self, t_ms: i64) -> Vec<String> {
+        let mut held: Vec<String> = Vec::new();
+        for (_, (address, added)) in self.blocks.iter().filter(|(at, _)| *at <= t_ms) {
+            held.retain(|a| a != address);
+            if *added {
+                held.push(address.clone());
+            }
+        }
+        held
+    }
+
     fn registration_at(&self, key: &TargetKey, t_ms: i64) -> Option<(i64, Registration)> {
         self.registrations
             .get(key)?

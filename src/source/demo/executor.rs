@@ -60,7 +60,8 @@ impl DemoWorld {
             return Err(format!("No IP set {} in the demo world", set.name));
         }
         let mut changes = self.changes();
-        let blocked = &mut changes.blocked;
+        let now = self.now_ms();
+        let blocked = changes.blocked_at(now);
         let present = blocked.iter().any(|a| a == address);
         match (add, present) {
             (true, true) => Err(format!(
@@ -68,11 +69,11 @@ impl DemoWorld {
                 set.name
             )),
             (true, false) => {
-                blocked.push(address.to_string());
+                record(&mut changes.blocks, now, (address.to_string(), true));
                 Ok(format!(
                     "{address} is blocked: in IP set {} ({} addresses) for {}",
                     set.name,
-                    blocked.len(),
+                    blocked.len() + 1,
                     set.web_acl
                 ))
             }
@@ -81,11 +82,11 @@ impl DemoWorld {
                 set.name
             )),
             (false, true) => {
-                blocked.retain(|a| a != address);
+                record(&mut changes.blocks, now, (address.to_string(), false));
                 Ok(format!(
                     "{address} removed from IP set {} ({} addresses)",
                     set.name,
-                    blocked.len()
+                    blocked.len() - 1
                 ))
             }
         }

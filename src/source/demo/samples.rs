@@ -230,12 +230,18 @@ fn request(
             "JP".to_string(),
         ),
         Senders::OneAbuser => ("203.0.113.45".to_string(), "VN".to_string()),
-        Senders::Flood => match rng.random_range(0..10u8) {
-            0..=5 => ("198.51.100.77".to_string(), "RU".to_string()),
-            6..=7 => ("192.0.2.145".to_string(), "BR".to_string()),
-            8 => ("203.0.113.201".to_string(), "US".to_string()),
-            _ => (doc_ip(rng), pick(rng, ATTACKER_COUNTRIES).to_string()),
-        },
+        Senders::Flood => {
+            let roll: f64 = rng.random_range(0.0..1.0);
+            let mut upto = 0.0;
+            let sender = super::waf::FLOOD.iter().find(|(_, share)| {
+                upto += share;
+                roll < upto
+            });
+            match sender {
+                Some((ip, _)) => (ip.to_string(), flood_country(ip).to_string()),
+                None => (doc_ip(rng), pick(rng, ATTACKER_COUNTRIES).to_string()),
+            }
+        }
     };
     match hostile(category) {
         Some((at, method, uri)) if at == i => (ip, country, method.to_string(), uri),
@@ -310,5 +316,14 @@ impl DemoWorld {
             window: Some((self.instant(first * 60_000), self.instant(now_ms))),
             population: Some(recent as i64),
         })
+    }
+}
+
+/// Where the flood's senders are.
+fn flood_country(ip: &str) -> &'static str {
+    match ip {
+        "198.51.100.77" => "RU",
+        "192.0.2.145" => "BR",
+        _ => "US",
     }
 }

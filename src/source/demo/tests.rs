@@ -630,3 +630,60 @@ async fn manual_clock_tail_delivers_new_lines_as_time_moves() {
     drop(rx);
     assert!(task.await.unwrap().is_ok());
 }
+
+/// Blocking the flood's top sender (seed S4) moves its requests from block-xmlrpc to the rule
+/// that blocks the IP set's addresses, from the minute it is blocked; removing it moves them back.
+#[test]
+fn a_blocked_flood_sender_ends_at_the_listed_rule() {
+    let (world, hand) = manual(4);
+    hand.set(t0() + Duration::seconds(30));
+    let view = world.waf_view();
+    let set = &view.ip_sets[0];
+    assert!(set.addresses.is_empty());
+    let rule_now = |view: &crate::model::WafView, name: &str| {
+        view.acls
+            .iter()
+            .flat_map(|a| &a.rules)
+            .find(|r| r.name == name)
+            .and_then(|r| r.series.last().copied())
+            .unwrap_or_default()
+            .blocked
+    };
+    let before = rule_now(&view, "block-xmlrpc");
+    assert!(before > 0);
+    assert_eq!(rule_now(&view, super::waf::BLOCKED_RULE), 0);
+    let block = crate::action::Mutation::Block {
+        set: crate::action::IpSetRef {
+            region: set.region.clone(),
+            scope: set.scope,
+            name: set.name.clone(),
+            id: set.id.clone(),
+            arn: set.arn.clone(),
+            web_acl: set.web_acl.clone(),
+        },
+        address: "198.51.100.77/32".into(),
+        until: None,
+    };
+    world.apply(&block).unwrap();
+    assert!(
+        world
+            .apply(&block)
+            .unwrap_err()
+            .contains("already in IP set")
+    );
+    let view = world.waf_view();
+    assert_eq!(view.ip_sets[0].addresses, ["198.51.100.77/32"]);
+    let listed = rule_now(&view, super::waf::BLOCKED_RULE);
+    let xmlrpc = rule_now(&view, "block-xmlrpc");
+    assert!(listed > 0, "the listed rule blocks the sender now");
+    assert_eq!(
+        listed + xmlrpc,
+        before,
+        "the same requests, ended elsewhere"
+    );
+    world.apply(&block.undo().unwrap()).unwrap();
+    hand.set(t0() + Duration::seconds(95));
+    let view = world.waf_view();
+    assert!(view.ip_sets[0].addresses.is_empty());
+    assert_eq!(rule_now(&view, super::waf::BLOCKED_RULE), 0);
+}

@@ -357,6 +357,15 @@ impl DemoWorld {
             .iter()
             .map(|spec| {
                 let mut acl = spec.acl.clone();
+                // The flood, for the rule that blocks what the IP set holds: the requests of
+                // blocked addresses end at it (priority 0) instead of at block-xmlrpc.
+                let flood = spec
+                    .acl
+                    .rules
+                    .iter()
+                    .zip(&spec.traffic)
+                    .find(|(_, t)| t.category == Category::Xmlrpc)
+                    .map(|(r, t)| (r.name.clone(), *t));
                 for (rule, traffic) in acl.rules.iter_mut().zip(&spec.traffic) {
                     let original = rule.clone();
                     rule.series = (first..=current)
@@ -364,7 +373,20 @@ impl DemoWorld {
                             // The current minute shows the rule as it is now.
                             let at = ((m + 1) * 60_000 - 1).min(now_ms);
                             let kind = self.rule_kind_at(changes, &acl.id, &original, at);
-                            let n = matches(self.seed, &acl.id, &rule.name, *traffic, m);
+                            let share = blocked_share(&changes.blocked_at(at));
+                            let flood_n = |f: &(String, RuleTraffic)| {
+                                matches(self.seed, &acl.id, &f.0, f.1, m) as f64 * share
+                            };
+                            let n = match traffic.category {
+                                Category::Listed => {
+                                    flood.as_ref().map_or(0.0, flood_n).round() as u64
+                                }
+                                Category::Xmlrpc => {
+                                    let all = matches(self.seed, &acl.id, &rule.name, *traffic, m);
+                                    all - (all as f64 * share).round() as u64
+                                }
+                                _ => matches(self.seed, &acl.id, &rule.name, *traffic, m),
+                            };
                             bucket(kind, n)
                         })
                         .collect();
@@ -378,6 +400,7 @@ impl DemoWorld {
             })
             .collect();
         WafView {
+            vpc_ranges: Default::default(),
             acls,
             window_minutes: self.waf_window,
             unreadable: vec![],
@@ -388,9 +411,26 @@ impl DemoWorld {
                 scope: WafScope::Cloudfront,
                 region: VIRGINIA.to_string(),
                 version: "IPV4".to_string(),
-                addresses: changes.blocked.clone(),
+                addresses: changes.blocked_at(now_ms),
                 web_acl: BLOCKED_ACL.to_string(),
             }],
         }
     }
+}
+
+/// The `/xmlrpc.php` flood's senders (seed S4) and their shares of it; the rest comes from
+/// anywhere. Samples draw from the same table.
+pub(super) const FLOOD: &[(&str, f64)] = &[
+    ("198.51.100.77", 0.6),
+    ("192.0.2.145", 0.2),
+    ("203.0.113.201", 0.1),
+];
+
+/// The part of the flood the IP set's addresses make.
+fn blocked_share(blocked: &[String]) -> f64 {
+    FLOOD
+        .iter()
+        .filter(|(ip, _)| blocked.iter().any(|b| b.strip_suffix("/32") == Some(ip)))
+        .map(|(_, share)| share)
+        .sum()
 }

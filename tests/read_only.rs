@@ -10,8 +10,9 @@ use aws_sdk_elasticloadbalancingv2 as elb;
 use aws_sdk_wafv2 as waf;
 use crossterm::event::{KeyEvent, KeyModifiers};
 use opsconsole::app::{App, Effect, Event, Overlay};
+use opsconsole::config::settings::Blocklist;
 use opsconsole::config::{KeyContext, Keymap, Settings};
-use opsconsole::model::PanelId;
+use opsconsole::model::{PanelId, WafScope};
 use opsconsole::runtime::Runtime;
 use opsconsole::source::aws;
 use std::time::Duration;
@@ -93,6 +94,97 @@ async fn state(moto: &Moto, seeded: &Seeded) -> Vec<String> {
     out
 }
 
+const BLOCK_ACL: &str = "edge-acl";
+const BLOCK_SET: &str = "edge-blocked";
+
+/// An IP set a Block rule of a web ACL references, for `b`; returns the set's lock token
+/// reader (its state for the before/after check).
+async fn blocklist(moto: &Moto) -> (waf::Client, String) {
+    let client = waf::Client::new(&moto.sdk_config(support::seed::TOKYO).await);
+    let set = client
+        .create_ip_set()
+        .name(BLOCK_SET)
+        .scope(waf::types::Scope::Regional)
+        .ip_address_version(waf::types::IpAddressVersion::Ipv4)
+        .set_addresses(Some(vec![]))
+        .send()
+        .await
+        .expect("CreateIPSet")
+        .summary
+        .expect("summary");
+    let visibility = waf::types::VisibilityConfig::builder()
+        .sampled_requests_enabled(true)
+        .cloud_watch_metrics_enabled(true)
+        .metric_name(BLOCK_ACL)
+        .build()
+        .expect("visibility");
+    let rule = waf::types::Rule::builder()
+        .name("block-listed")
+        .priority(0)
+        .statement(
+            waf::types::Statement::builder()
+                .ip_set_reference_statement(
+                    waf::types::IpSetReferenceStatement::builder()
+                        .arn(set.arn.clone().expect("arn"))
+                        .build()
+                        .expect("reference"),
+                )
+                .build(),
+        )
+        .action(
+            waf::types::RuleAction::builder()
+                .block(waf::types::BlockAction::builder().build())
+                .build(),
+        )
+        .visibility_config(visibility.clone())
+        .build()
+        .expect("rule");
+    client
+        .create_web_acl()
+        .name(BLOCK_ACL)
+        .scope(waf::types::Scope::Regional)
+        .default_action(
+            waf::types::DefaultAction::builder()
+                .allow(waf::types::AllowAction::builder().build())
+                .build(),
+        )
+        .rules(rule)
+        .visibility_config(visibility)
+        .send()
+        .await
+        .expect("CreateWebACL");
+    (client, set.id.expect("id"))
+}
+
+/// The IP set's addresses and lock token, straight from the emulator.
+async fn blocklist_state(client: &waf::Client, id: &str) -> String {
+    let got = client
+        .get_ip_set()
+        .name(BLOCK_SET)
+        .id(id)
+        .scope(waf::types::Scope::Regional)
+        .send()
+        .await
+        .expect("GetIPSet");
+    format!("{:?} {:?}", got.ip_set.map(|s| s.addresses), got.lock_token)
+}
+
+/// A scanner's line (seed S5's format) in the logs panel: `b` on it blocks its client.
+fn scanner_line(app: &mut App) {
+    let now = chrono::Utc::now();
+    app.update(Event::Data(opsconsole::app::Data::Logs(
+        now,
+        opsconsole::source::LogBatch {
+            source: "proxy".into(),
+            entries: vec![opsconsole::model::LogEntry::Line {
+                received_at: now,
+                text: "198.51.100.23:40000 10.0.1.17:51234 - [26/Nov/2026:10:00:00 +0000] \"GET /v4/ws/usdt HTTP/1.1\" 200 2676 \"-\" \"Go-http-client/1.1\" 443".into(),
+            }],
+            waiting: None,
+        },
+    )));
+}
+
 /// Carries out effects exactly as the console does.
 fn apply(runtime: &mut Runtime, effects: Vec<Effect>) {
     for e in effects {
@@ -145,10 +237,15 @@ fn press_everywhere(
         .iter()
         .flat_map(|ctx| app.keymap.bindings(*ctx).to_vec())
         .map(|b| KeyEvent::new(b.key.code, b.key.modifiers))
-        .chain(['d', 'u', 't'].map(char_key))
+        .chain(['d', 'u', 't', 'b'].map(char_key))
         .collect();
     let mut sent = 0;
-    for panel in PanelId::ALL {
+    // Logs first: later sequences toggle every rule, the blocking one included (a block is
+    // then refused, rightly, as doing nothing).
+    for panel in [PanelId::Logs]
+        .into_iter()
+        .chain(PanelId::ALL.into_iter().filter(|p| *p != PanelId::Logs))
+    {
         let rows = app
             .table_panel(panel)
             .map_or(1, |p| p.table.rows.len().max(1));
@@ -158,12 +255,23 @@ fn press_everywhere(
                     app.focus = panel;
                     app.overlay = None;
                     app.zoomed = false;
+                    // A filter or search typed by an earlier sequence would hide the line.
+                    app.logs.set_filter(String::new());
+                    app.logs.set_search(String::new());
+                    app.logs.source = None;
+                    app.logs.scroll = 0;
+                    app.logs.index(&app.world.logs);
                     let h = app.viewport(panel);
                     if let Some(p) = app.table_panel_mut(panel) {
                         p.select(row, h);
                     }
                     press(app, runtime, *key);
                     sent += 1;
+                    // Who is hitting us: `b` there blocks the selected address.
+                    if let Some(Overlay::Talkers(_)) = &app.overlay {
+                        press(app, runtime, char_key('b'));
+                        sent += 1;
+                    }
                     if let Some(Overlay::Confirm(c)) = &app.overlay {
                         let typed = c.type_to_confirm.clone();
                         match (answer, typed) {
@@ -205,9 +313,17 @@ async fn console(
     mpsc::Receiver<Event>,
     opsconsole::source::Session,
 ) {
-    let session = aws::connect(&console_options(endpoint, read_only))
-        .await
-        .expect("connect");
+    let session = aws::connect(&aws::AwsOptions {
+        blocklists: vec![Blocklist {
+            web_acl: BLOCK_ACL.to_string(),
+            ip_set: BLOCK_SET.to_string(),
+            scope: WafScope::Regional,
+            region: Some(support::seed::TOKYO.to_string()),
+        }],
+        ..console_options(endpoint, read_only)
+    })
+    .await
+    .expect("connect");
     assert_eq!(
         session.executor.is_none(),
         read_only,
@@ -250,11 +366,23 @@ async fn console(
 async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
     let moto = Moto::start();
     let seeded = seed_scenarios(&moto).await;
+    let (sets, set_id) = blocklist(&moto).await;
     let before = state(&moto, &seeded).await;
+    let set_before = blocklist_state(&sets, &set_id).await;
     // What the consoles ask for comes after what seeding wrote.
     let seeding = moto.strict.operations().len();
 
     let (mut app, mut runtime, mut rx, _session) = console(&moto.endpoint, true).await;
+    scanner_line(&mut app);
+    assert!(
+        app.world
+            .waf
+            .value
+            .as_ref()
+            .is_some_and(|w| w.ip_sets.len() == 1),
+        "the blocklist was read: {:?}",
+        app.world.waf.value.as_ref().map(|w| &w.unreadable)
+    );
     let mut sent = 0;
     for keymap in ["default", "vim"] {
         app.keymap = Keymap::builtin(keymap).expect("keymap");
@@ -295,15 +423,21 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
         before,
         "the emulator's state changed"
     );
+    assert_eq!(
+        blocklist_state(&sets, &set_id).await,
+        set_before,
+        "the IP set changed"
+    );
 
     // The detector and the sequences work: on a writable console the same keys and answers
     // reach the executor, and the mutations are seen on the wire.
     let (mut app, mut runtime, mut rx, _session) = console(&moto.endpoint, false).await;
+    scanner_line(&mut app);
     let strict = &moto.strict;
     let read_only_ops = strict.operations().len();
     let seen = || {
         let ops = mutating(&strict.operations().split_off(read_only_ops));
-        ["DeregisterTargets", "UpdateWebACL"]
+        ["DeregisterTargets", "UpdateWebACL", "UpdateIPSet"]
             .iter()
             .all(|m| ops.iter().any(|o| o == m))
     };
@@ -313,7 +447,7 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
     while !seen() {
         assert!(
             tokio::time::Instant::now() < deadline,
-            "a writable console's drain and toggle never reached the wire: {:?}",
+            "a writable console's drain, toggle and block never reached the wire: {:?}",
             mutating(&strict.operations().split_off(read_only_ops))
         );
         tokio::time::sleep(Duration::from_millis(200)).await;

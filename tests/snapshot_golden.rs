@@ -138,3 +138,74 @@ fn every_markdown_row_has_a_cell_for_each_column() {
     }
     assert!(tables >= 5, "{tables} tables");
 }
+
+/// A block for an hour, a block until removed and a timed Count, as a snapshot lists them:
+/// each blocked address with how long it stays, and the undos with their time left.
+#[test]
+fn active_blocks_are_listed_with_their_time_left() {
+    use opsconsole::action::{Executor, Mutation, PendingStore, Scheduled};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let world = DemoWorld::new(11, Clock::Fixed(at()));
+    let session = world.session();
+    let dir = tempfile::tempdir().unwrap();
+    let pending = dir.path().join("pending.json");
+    let store = std::sync::Arc::new(PendingStore::new(&pending));
+    let exec = Scheduled::new(session.executor.clone().unwrap(), store);
+    let set = world.waf_view().ip_sets[0].clone();
+    let set_ref = opsconsole::action::IpSetRef {
+        region: set.region.clone(),
+        scope: set.scope,
+        name: set.name.clone(),
+        id: set.id.clone(),
+        arn: set.arn.clone(),
+        web_acl: set.web_acl.clone(),
+    };
+    for (address, until) in [
+        (
+            "198.51.100.77/32",
+            Some(at() + chrono::Duration::minutes(42)),
+        ),
+        ("192.0.2.145/32", None),
+    ] {
+        rt.block_on(exec.execute(&Mutation::Block {
+            set: set_ref.clone(),
+            address: address.into(),
+            until,
+        }))
+        .unwrap();
+    }
+    let options = snapshot::Options {
+        log_backlog: 0,
+        journal: None,
+        pending: Some(pending),
+        since: chrono::Duration::minutes(15),
+        intervals: vec![],
+    };
+    let collected = rt.block_on(snapshot::collect(&session, &options));
+    let md = snapshot::render(&collected, Format::Md, at());
+    let section = md
+        .split("### Blocked addresses")
+        .nth(1)
+        .expect("a blocked addresses section");
+    assert!(
+        section.contains("hwi-blocked-addresses for hwi-web-acl, 2 of 10000"),
+        "{section}"
+    );
+    assert!(
+        section.contains("- 198.51.100.77/32 — until due 2026-11-21 10:45 UTC (42m left)"),
+        "{section}"
+    );
+    assert!(
+        section.contains("- 192.0.2.145/32 — until removed"),
+        "{section}"
+    );
+    assert!(
+        md.contains("- Remove 198.51.100.77/32 from IP set hwi-blocked-addresses (hwi-web-acl) — due 2026-11-21 10:45 UTC (42m left)"),
+        "{md}"
+    );
+    let text = snapshot::render(&collected, Format::Text, at());
+    assert!(text.contains("192.0.2.145/32  until removed"), "{text}");
+}

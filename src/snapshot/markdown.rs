@@ -45,12 +45,26 @@ pub fn render(r: &Report) -> String {
         }
         if panel == crate::model::PanelId::Waf {
             samples(&mut out, r);
+            blocked(&mut out, r);
         }
     }
     actions(&mut out, r);
     pending(&mut out, r);
     logs(&mut out, r);
     out
+}
+
+/// What the blocklist IP sets hold, each address with how long it stays.
+fn blocked(out: &mut String, r: &Report) {
+    for (set, rows) in super::text::blocked_addresses(r) {
+        let _ = writeln!(out, "\n### Blocked addresses · {}\n", escape(&set));
+        if rows.is_empty() {
+            out.push_str("_none_\n");
+        }
+        for (address, until) in rows {
+            let _ = writeln!(out, "- {} — {}", escape(&address), escape(&until));
+        }
+    }
 }
 
 /// Blocks in place for a while and Counts to be restored: what will change by itself.

@@ -71,6 +71,12 @@ pub fn render(r: &Report) -> String {
             clean(&e.message)
         );
     }
+    for (set, rows) in blocked_addresses(r) {
+        let _ = writeln!(out, "\n-- Blocked addresses · {}", clean(&set));
+        for (address, until) in rows {
+            let _ = writeln!(out, "{}  {}", clean(&address), clean(&until));
+        }
+    }
     let _ = writeln!(out, "\n== Scheduled undos (block expiries, Count restores)");
     for p in &r.pending {
         let _ = writeln!(
@@ -147,4 +153,42 @@ pub fn when_due(p: &crate::action::Pending, now: chrono::DateTime<chrono::Utc>) 
         Some(e) => format!("OVERDUE since {at} ({} attempts): {e}", p.attempts),
         None => format!("due since {at}: the next console to start carries it out"),
     }
+}
+
+/// Each blocklist IP set ("hwi-blocked-addresses for hwi-web-acl, 2 of 10000") with its
+/// addresses and how long each stays: its pending removal's time left, else "until removed".
+pub fn blocked_addresses(r: &Report) -> Vec<(String, Vec<(String, String)>)> {
+    let Some(waf) = &r.waf.data else {
+        return Vec::new();
+    };
+    waf.ip_sets
+        .iter()
+        .map(|set| {
+            let rows = set
+                .addresses
+                .iter()
+                .map(|a| {
+                    let removal = r.pending.iter().find(|p| {
+                        matches!(&p.undo, crate::action::Mutation::Unblock { set: s, address }
+                            if s.arn == set.arn && address == a)
+                    });
+                    let until = match removal {
+                        Some(p) => format!("until {}", when_due(p, r.generated_at)),
+                        None => "until removed".to_string(),
+                    };
+                    (a.clone(), until)
+                })
+                .collect();
+            (
+                format!(
+                    "{} for {}, {} of {}",
+                    set.name,
+                    set.web_acl,
+                    set.addresses.len(),
+                    crate::model::waf::IP_SET_QUOTA
+                ),
+                rows,
+            )
+        })
+        .collect()
 }

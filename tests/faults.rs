@@ -505,3 +505,65 @@ async fn a_waf_toggle_whose_reply_is_lost_is_done_once_not_a_conflict() {
     assert_eq!(rule_kind(&session, &r).await, Some(to));
     assert_eq!(outcomes(&path), ["attempted", "done"]);
 }
+
+/// A block whose `UpdateIPSet` reply is lost: the SDK's retry meets the lock token our own write
+/// used up. Reading the set again shows the address in place: done once, not a conflict.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_whose_reply_is_lost_is_done_once_not_a_conflict() {
+    use aws_sdk_wafv2 as waf;
+    let moto = Moto::start();
+    let client = waf::Client::new(&moto.sdk_config(support::seed::TOKYO).await);
+    let set = client
+        .create_ip_set()
+        .name("edge-blocked")
+        .scope(waf::types::Scope::Regional)
+        .ip_address_version(waf::types::IpAddressVersion::Ipv4)
+        .addresses("192.0.2.0/24")
+        .send()
+        .await
+        .expect("CreateIPSet")
+        .summary
+        .expect("summary");
+    let proxy = FaultProxy::start(
+        &upstream(&moto),
+        FaultPlan {
+            limit: Some(1),
+            ..FaultPlan::always(Fault::LostReply, "UpdateIPSet")
+        },
+        5,
+    );
+    let session = session_via(&proxy.endpoint, false).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (exec, path) = journaled(&session, dir.path());
+    let block = Mutation::Block {
+        set: opsconsole::action::IpSetRef {
+            region: support::seed::TOKYO.to_string(),
+            scope: opsconsole::model::WafScope::Regional,
+            name: "edge-blocked".into(),
+            id: set.id.clone().expect("id"),
+            arn: set.arn.clone().expect("arn"),
+            web_acl: "edge-acl".into(),
+        },
+        address: "198.51.100.9/32".into(),
+        until: None,
+    };
+    let done = exec
+        .execute(&block)
+        .await
+        .unwrap_or_else(|f| panic!("our own write reported as failed: {}", f.message));
+    assert!(done.message.contains("confirmed"), "{}", done.message);
+    assert_eq!(proxy.total_injected(), 1);
+    let held = client
+        .get_ip_set()
+        .name("edge-blocked")
+        .id(set.id.expect("id"))
+        .scope(waf::types::Scope::Regional)
+        .send()
+        .await
+        .expect("GetIPSet")
+        .ip_set
+        .expect("set")
+        .addresses;
+    assert_eq!(held, ["192.0.2.0/24", "198.51.100.9/32"], "added once");
+    assert_eq!(outcomes(&path), ["attempted", "done"]);
+}

@@ -231,6 +231,7 @@ fn aws_options(cli: &Cli, settings: &Settings) -> AwsOptions {
         read_only: cli.read_only || cli.snapshot || cli.wall,
         one_shot: cli.snapshot,
         blocklists: settings.waf.blocklist.clone(),
+        log_groups: settings.log.clone(),
         originals_file: opsconsole::config::state_dir()
             .map(|d| d.join(opsconsole::source::aws::originals::ORIGINALS_FILE)),
     }

@@ -224,6 +224,7 @@ impl Runtime {
             path,
             jump: wanted.jump.clone(),
             format: wanted.format.clone(),
+            ..Default::default()
         };
         match crate::source::ssh::from_config(&cfg, None, &ssh.options) {
             Ok(tail) => Ok(Some(Arc::new(tail))),

@@ -18,6 +18,7 @@ async fn seeded() -> (Moto, Seeded, Session) {
     let moto = Moto::start();
     let seeded = seed_scenarios(&moto).await;
     let session = aws::connect(&AwsOptions {
+        log_groups: Default::default(),
         originals_file: Default::default(),
         endpoint_url: Some(moto.endpoint.clone()),
         regions: REGIONS.iter().map(|r| r.to_string()).collect(),

@@ -502,6 +502,7 @@ async fn tails_through_a_jump_host_from_config() {
         path: log.display().to_string(),
         jump: None,
         format: None,
+        ..Default::default()
     };
     let opts = SshOptions {
         ssh_config: SshConfigSource::File(ssh_config),
@@ -667,6 +668,7 @@ async fn an_instance_entry_is_resolved_when_its_tail_starts() {
         path: log.display().to_string(),
         jump: None,
         format: None,
+        ..Default::default()
     };
     let opts = SshOptions {
         agent: AgentSource::Disabled,

@@ -19,8 +19,8 @@ pub use key::{KeyCombo, KeyParseError};
 pub use keymap::{BUILTIN_KEYMAPS, Binding, KeyContext, Keymap};
 pub use paths::{config_dir, state_dir, user_config_path, user_keymap_path};
 pub use settings::{
-    AddressKind, Filters, InstanceLogs, LogSettings, LogSourceConfig, Refresh, Settings,
-    WafSettings,
+    AddressKind, Filters, FollowMode, InstanceLogs, LogSettings, LogSourceConfig, Refresh,
+    Settings, WafSettings,
 };
 pub use theme::{BUILTIN_THEMES, Theme};
 

@@ -176,8 +176,9 @@ fn regional() -> crate::model::WafScope {
     crate::model::WafScope::Regional
 }
 
-/// One `[[log]]` source: a file tailed over SSH, on a host or on an EC2 instance by id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One `[[log]]` source: a file tailed over SSH, on a host or on an EC2 instance by id, or a
+/// CloudWatch Logs group (Fargate tasks, the awslogs driver) followed through the AWS API.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogSourceConfig {
     /// Unique; shown in the logs panel.
@@ -193,7 +194,8 @@ pub struct LogSourceConfig {
     pub identity_file: Option<PathBuf>,
     /// Resolved like `identity_file`.
     pub known_hosts: Option<PathBuf>,
-    /// The remote file to tail.
+    /// The remote file to tail (SSH sources).
+    #[serde(default)]
     pub path: String,
     /// A jump host, as for `ssh -J` (`user@host:port`).
     pub jump: Option<String>,
@@ -201,6 +203,37 @@ pub struct LogSourceConfig {
     /// `alb`) or a regex with a `(?P<client>…)` group. Default `auto`.
     #[serde(default, deserialize_with = "log_format")]
     pub format: Option<String>,
+    /// A CloudWatch Logs group, e.g. "/ecs/nginx", instead of `host`/`instance` and `path`.
+    #[serde(default)]
+    pub log_group: Option<String>,
+    /// Only the group's streams whose names start with this (awslogs: `prefix/container/`).
+    #[serde(default)]
+    pub stream_prefix: Option<String>,
+    /// A CloudWatch Logs filter pattern, applied by the service.
+    #[serde(default)]
+    pub filter_pattern: Option<String>,
+    /// The group's region; default the first watched region.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// "live" (StartLiveTail) or "poll" (FilterLogEvents); default live on AWS, poll against a
+    /// custom endpoint (an emulator serves no live tail worth following).
+    #[serde(default)]
+    pub follow: Option<FollowMode>,
+}
+
+/// How a log group is followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FollowMode {
+    Live,
+    Poll,
+}
+
+impl LogSourceConfig {
+    /// A CloudWatch Logs source, not an SSH one.
+    pub fn is_log_group(&self) -> bool {
+        self.log_group.is_some()
+    }
 }
 
 fn in_range<E: serde::de::Error, T: PartialOrd + std::fmt::Display>(
@@ -279,9 +312,21 @@ struct LocatedLog {
     name: Spanned<String>,
     host: Option<Spanned<String>>,
     instance: Option<Spanned<String>>,
-    path: Spanned<String>,
+    path: Option<Spanned<String>>,
+    log_group: Option<Spanned<String>>,
+    stream_prefix: Option<Spanned<String>>,
+    filter_pattern: Option<Spanned<String>>,
+    region: Option<Spanned<String>>,
     user: Option<Spanned<String>>,
     jump: Option<Spanned<String>>,
+}
+
+/// What CloudWatch Logs accepts as a group name: `[\.\-_/#A-Za-z0-9]+`, 1 to 512 long.
+fn is_log_group_name(name: &str) -> bool {
+    (1..=512).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/' | '#'))
 }
 
 /// `eu-west-1`, `us-gov-west-1`, `ap-southeast-3`: letters, dashes, a final number.
@@ -387,23 +432,88 @@ fn check(src: Source<'_>) -> Result<(), ConfigError> {
                 format!("another log source has this name (line {line}); names must be unique"),
             ));
         }
-        match (&log.host, &log.instance) {
-            (Some(_), Some(instance)) => {
+        match (&log.log_group, &log.host, &log.instance, &log.path) {
+            (Some(_), Some(other), _, _)
+            | (Some(_), _, Some(other), _)
+            | (Some(_), _, _, Some(other)) => {
+                return Err(src.error(
+                    other.span(),
+                    label,
+                    "a log_group is followed through CloudWatch Logs: leave out host, instance and path",
+                ));
+            }
+            (Some(_), None, None, None) => {}
+            (None, Some(_), Some(instance), _) => {
                 return Err(src.error(instance.span(), label, "give host or instance, not both"));
             }
-            (None, None) => {
+            (None, None, None, _) => {
                 return Err(src.error(
                     entry.span(),
                     label,
-                    "needs a host (\"host = ...\") or an EC2 instance id (\"instance = ...\")",
+                    "needs a host (\"host = ...\"), an EC2 instance id (\"instance = ...\") or a CloudWatch Logs group (\"log_group = ...\")",
+                ));
+            }
+            (None, _, _, None) => {
+                return Err(src.error(
+                    entry.span(),
+                    label,
+                    "needs the remote file to tail (\"path = ...\")",
                 ));
             }
             _ => {}
         }
+        if log.log_group.is_none()
+            && let Some(v) = log
+                .stream_prefix
+                .as_ref()
+                .or(log.filter_pattern.as_ref())
+                .or(log.region.as_ref())
+        {
+            return Err(src.error(
+                v.span(),
+                label,
+                "stream_prefix, filter_pattern and region belong to a log_group entry",
+            ));
+        }
+        if let Some(p) = &log.filter_pattern
+            && p.get_ref().len() > 1024
+        {
+            return Err(src.error(
+                p.span(),
+                format!("{label} filter_pattern"),
+                "CloudWatch Logs takes at most 1024 characters",
+            ));
+        }
+        if let Some(g) = &log.log_group
+            && !is_log_group_name(g.get_ref())
+        {
+            return Err(src.error(
+                g.span(),
+                format!("{label} log_group"),
+                format!(
+                    "\"{}\" is not a log group name (1 to 512 of A-Z a-z 0-9 . - _ / #)",
+                    g.get_ref().escape_debug()
+                ),
+            ));
+        }
+        if let Some(r) = &log.region
+            && !looks_like_region(r.get_ref())
+        {
+            return Err(src.error(
+                r.span(),
+                format!("{label} region"),
+                format!(
+                    "\"{}\" is not an AWS region name (like \"eu-west-1\")",
+                    r.get_ref().escape_debug()
+                ),
+            ));
+        }
         for (field, value) in [
             ("host", &log.host),
             ("instance", &log.instance),
-            ("path", &Some(log.path.clone())),
+            ("path", &log.path),
+            ("log_group", &log.log_group),
+            ("stream_prefix", &log.stream_prefix),
             ("user", &log.user),
             ("jump", &log.jump),
         ] {

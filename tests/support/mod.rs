@@ -27,6 +27,7 @@ use std::sync::Arc;
 /// static test credentials, nothing from the environment.
 pub fn console_options(endpoint: &str, read_only: bool) -> AwsOptions {
     AwsOptions {
+        log_groups: Default::default(),
         originals_file: Default::default(),
         endpoint_url: Some(endpoint.to_string()),
         regions: vec![seed::TOKYO.to_string(), seed::VIRGINIA.to_string()],

@@ -64,6 +64,8 @@ pub struct AwsOptions {
     pub one_shot: bool,
     /// `[[waf.blocklist]]`: the IP sets read beside the web ACLs.
     pub blocklists: Vec<crate::config::settings::Blocklist>,
+    /// `[[log]]` entries; those with a `log_group` are followed through CloudWatch Logs.
+    pub log_groups: Vec<crate::config::LogSourceConfig>,
     /// Where the rules' exact original actions are kept across restarts (the state
     /// directory's `rule-actions.json`); `None` keeps them in memory.
     pub originals_file: Option<std::path::PathBuf>,
@@ -80,6 +82,8 @@ pub struct RegionClients {
     pub ec2: aws_sdk_ec2::Client,
     pub route53: aws_sdk_route53::Client,
     pub sts: aws_sdk_sts::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub ecs: aws_sdk_ecs::Client,
     /// Every client above counts its requests here.
     pub stats: Arc<ApiStats>,
 }
@@ -108,6 +112,18 @@ pub fn for_region(base: &SdkConfig, region: &str, stats: Arc<ApiStats>) -> Regio
         ec2: client!(aws_sdk_ec2),
         route53: client!(aws_sdk_route53),
         sts: client!(aws_sdk_sts),
+        logs: {
+            let b =
+                aws_sdk_cloudwatchlogs::config::Builder::from(&conf).interceptor(counting.clone());
+            // A live tail's host prefix would name no machine behind a custom endpoint.
+            let b = if conf.endpoint_url().is_some() {
+                b.interceptor(super::host_prefix::NoHostPrefix)
+            } else {
+                b
+            };
+            aws_sdk_cloudwatchlogs::Client::from_conf(b.build())
+        },
+        ecs: client!(aws_sdk_ecs),
         sdk_config: conf,
         stats,
     }

@@ -9,8 +9,10 @@ mod ec2;
 mod elb;
 mod error;
 mod executor;
+mod host_prefix;
 mod identity;
 mod ip_sets;
+pub mod log_groups;
 pub mod metrics;
 pub mod originals;
 pub mod permissions;
@@ -127,7 +129,11 @@ pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError
                     source
                 }
             }),
-            logs: Vec::new(),
+            logs: log_groups::configured(
+                &options.log_groups,
+                &regions,
+                regions[0].sdk_config.endpoint_url().is_some(),
+            ),
         },
         executor: if options.read_only {
             None

@@ -237,6 +237,8 @@ pub fn configured(
 ) -> Vec<Arc<dyn LogSource>> {
     entries
         .iter()
+        // A log group is followed through CloudWatch Logs, not SSH.
+        .filter(|cfg| !cfg.is_log_group())
         .map(|cfg| match (&cfg.instance, &instances) {
             (Some(_), Some(instances)) => Arc::new(InstanceTail {
                 cfg: cfg.clone(),

@@ -1,0 +1,290 @@
+//! CloudWatch Logs groups followed against the emulator (moto), through the real SDK: lines
+//! written while the console runs appear once and in time order across streams, the stream
+//! prefix holds, a hostile line is neutralised, throttling is waited out without a repeated or
+//! lost line, a deleted group is an error of that source only, a live tail's answers (moto's
+//! `StartLiveTail` event stream) show each line once, and a snapshot shows the lines.
+
+mod support;
+
+use aws_sdk_cloudwatchlogs as cwl;
+use opsconsole::config::{FollowMode, LogSourceConfig};
+use opsconsole::model::LogEntry;
+use opsconsole::source::aws;
+use opsconsole::source::{LogBatch, LogSource, Session};
+use std::sync::Arc;
+use std::time::Duration;
+use support::faults::{Fault, FaultPlan, FaultProxy};
+use support::{Moto, console_options, seed};
+use tokio::sync::mpsc;
+
+const GROUP: &str = "/ecs/revproxy-nginx";
+
+async fn client(endpoint_moto: &Moto) -> cwl::Client {
+    cwl::Client::new(&endpoint_moto.sdk_config(seed::TOKYO).await)
+}
+
+async fn group_with_streams(c: &cwl::Client, streams: &[&str]) {
+    c.create_log_group()
+        .log_group_name(GROUP)
+        .send()
+        .await
+        .expect("CreateLogGroup");
+    for s in streams {
+        c.create_log_stream()
+            .log_group_name(GROUP)
+            .log_stream_name(*s)
+            .send()
+            .await
+            .expect("CreateLogStream");
+    }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+async fn put(c: &cwl::Client, stream: &str, lines: &[(i64, &str)]) {
+    let mut req = c
+        .put_log_events()
+        .log_group_name(GROUP)
+        .log_stream_name(stream);
+    for (t, m) in lines {
+        req = req.log_events(
+            cwl::types::InputLogEvent::builder()
+                .timestamp(*t)
+                .message(*m)
+                .build()
+                .expect("event"),
+        );
+    }
+    req.send().await.expect("PutLogEvents");
+}
+
+async fn session(endpoint: &str, follow: Option<FollowMode>) -> Session {
+    aws::connect(&aws::AwsOptions {
+        regions: vec![seed::TOKYO.to_string()],
+        log_groups: vec![LogSourceConfig {
+            name: "nginx".into(),
+            log_group: Some(GROUP.into()),
+            stream_prefix: Some("nginx/".into()),
+            follow,
+            ..Default::default()
+        }],
+        ..console_options(endpoint, true)
+    })
+    .await
+    .expect("connect")
+}
+
+/// Lines received from `source` until `done` holds of them (or the time is up).
+async fn collect(
+    source: Arc<dyn LogSource>,
+    done: impl Fn(&[String]) -> bool,
+    during: impl std::future::Future<Output = ()>,
+) -> (Vec<String>, Vec<LogBatch>) {
+    let (tx, mut rx) = mpsc::channel(64);
+    let tail = tokio::spawn(source.tail(50, tx));
+    let mut lines = Vec::new();
+    let mut batches = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    tokio::pin!(during);
+    let mut during_done = false;
+    while !done(&lines) && tokio::time::Instant::now() < deadline {
+        tokio::select! {
+            _ = &mut during, if !during_done => during_done = true,
+            got = tokio::time::timeout(Duration::from_millis(500), rx.recv()) => {
+                if let Ok(Some(b)) = got {
+                    lines.extend(b.entries.iter().filter_map(|e| match e {
+                        LogEntry::Line { text, .. } => Some(text.clone()),
+                        LogEntry::Gap { .. } => None,
+                    }));
+                    batches.push(b);
+                }
+            }
+        }
+    }
+    tail.abort();
+    (lines, batches)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lines_appear_once_in_time_order_across_streams() {
+    let moto = Moto::start();
+    let c = client(&moto).await;
+    let streams = [
+        "nginx/nginx/task-a",
+        "nginx/nginx/task-b",
+        "sidecar/envoy/task-a",
+    ];
+    group_with_streams(&c, &streams).await;
+    let t0 = now_ms() - 60_000;
+    put(&c, streams[0], &[(t0, "backlog 1"), (t0 + 2, "backlog 3")]).await;
+    put(&c, streams[1], &[(t0 + 1, "backlog 2")]).await;
+    put(&c, streams[2], &[(t0 + 1, "envoy: not this stream")]).await;
+    let session = session(&moto.endpoint, None).await;
+    let source = session.sources.logs[0].clone();
+    assert_eq!(source.name(), "nginx");
+    let writer = async {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let t = now_ms();
+        put(&c, streams[1], &[(t, "live 1"), (t + 2, "live 3")]).await;
+        put(&c, streams[0], &[(t + 1, "live 2")]).await;
+        // A hostile line: a title, a clear screen and a clipboard write.
+        put(
+            &c,
+            streams[0],
+            &[(
+                t + 3,
+                "\u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}]52;c;cHduZWQ=\u{7}GET /",
+            )],
+        )
+        .await;
+    };
+    let (lines, _) = collect(source, |l| l.len() >= 7, writer).await;
+    assert_eq!(
+        &lines[..6],
+        [
+            "backlog 1",
+            "backlog 2",
+            "backlog 3",
+            "live 1",
+            "live 2",
+            "live 3"
+        ],
+        "once each, in time order across the streams: {lines:?}"
+    );
+    let hostile = &lines[6];
+    assert!(
+        !hostile.contains('\u{1b}') && !hostile.contains('\u{7}') && hostile.ends_with("GET /"),
+        "{hostile:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("envoy")),
+        "stream prefix: {lines:?}"
+    );
+    // Counted for `S` and --stats.
+    let calls = session
+        .stats
+        .expect("stats")
+        .report()
+        .calls_to("FilterLogEvents");
+    assert!(calls >= 2, "{calls}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_is_waited_out_without_repeats_or_loss() {
+    let moto = Moto::start();
+    let c = client(&moto).await;
+    group_with_streams(&c, &["nginx/nginx/task-a"]).await;
+    // Every FilterLogEvents fails for a while: two reads, each with the SDK's three attempts.
+    let proxy = FaultProxy::start(
+        moto.endpoint.trim_start_matches("http://"),
+        FaultPlan {
+            limit: Some(6),
+            ..FaultPlan::always(Fault::Throttle, "FilterLogEvents")
+        },
+        7,
+    );
+    let session = session(&proxy.endpoint, None).await;
+    let source = session.sources.logs[0].clone();
+    let writer = async {
+        for i in 0..5 {
+            put(
+                &c,
+                "nginx/nginx/task-a",
+                &[(now_ms(), &format!("line {i}"))],
+            )
+            .await;
+            tokio::time::sleep(Duration::from_millis(700)).await;
+        }
+    };
+    let (lines, batches) = collect(source, |l| l.len() >= 5, writer).await;
+    assert_eq!(
+        lines,
+        ["line 0", "line 1", "line 2", "line 3", "line 4"],
+        "each line once, none lost"
+    );
+    assert!(proxy.total_injected() >= 3, "{}", proxy.total_injected());
+    let waited: Vec<&str> = batches
+        .iter()
+        .filter_map(|b| b.waiting.as_deref())
+        .collect();
+    assert!(
+        waited
+            .iter()
+            .any(|w| w.contains("throttling") && w.contains("reading again in")),
+        "the panel said it waits: {waited:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_group_is_an_error_of_that_source() {
+    let moto = Moto::start();
+    let c = client(&moto).await;
+    group_with_streams(&c, &["nginx/nginx/task-a"]).await;
+    let session = session(&moto.endpoint, None).await;
+    let source = session.sources.logs[0].clone();
+    c.delete_log_group()
+        .log_group_name(GROUP)
+        .send()
+        .await
+        .expect("DeleteLogGroup");
+    let (tx, _rx) = mpsc::channel(8);
+    let err = tokio::time::timeout(Duration::from_secs(20), source.tail(10, tx))
+        .await
+        .expect("ends")
+        .expect_err("no group");
+    assert!(
+        err.message
+            .contains("log group /ecs/revproxy-nginx does not exist"),
+        "{}",
+        err.message
+    );
+}
+
+/// moto serves `StartLiveTail` as AWS's event stream: one update holding every stored event,
+/// then the end of the session. Each line is still shown once: backlog and sessions overlap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_tail_shows_each_line_once() {
+    let moto = Moto::start();
+    let c = client(&moto).await;
+    group_with_streams(&c, &["nginx/nginx/task-a", "nginx/nginx/task-b"]).await;
+    let t = now_ms() - 5_000;
+    put(&c, "nginx/nginx/task-a", &[(t, "one"), (t + 2, "three")]).await;
+    put(&c, "nginx/nginx/task-b", &[(t + 1, "two")]).await;
+    let session = session(&moto.endpoint, Some(FollowMode::Live)).await;
+    let source = session.sources.logs[0].clone();
+    let writer = async {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        put(&c, "nginx/nginx/task-b", &[(now_ms(), "four")]).await;
+    };
+    let (lines, _) = collect(source, |l| l.len() >= 4, writer).await;
+    // A few seconds more: further sessions bring the same events again.
+    assert_eq!(lines, ["one", "two", "three", "four"], "{lines:?}");
+    let stats = session.stats.expect("stats").report();
+    assert!(stats.calls_to("StartLiveTail") >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_shows_the_groups_lines() {
+    let moto = Moto::start();
+    let c = client(&moto).await;
+    group_with_streams(&c, &["nginx/nginx/task-a"]).await;
+    put(
+        &c,
+        "nginx/nginx/task-a",
+        &[(
+            now_ms() - 1_000,
+            "-:- 198.51.100.23:51234 - [x] \"GET /v4/ws/usdt HTTP/1.1\" 200 2676",
+        )],
+    )
+    .await;
+    let session = session(&moto.endpoint, None).await;
+    let collected = opsconsole::snapshot::collect(&session, &support::snapshot_options()).await;
+    let md = opsconsole::snapshot::render(
+        &collected,
+        opsconsole::snapshot::Format::Md,
+        chrono::Utc::now(),
+    );
+    assert!(md.contains("GET /v4/ws/usdt"), "{md}");
+}

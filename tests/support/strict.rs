@@ -403,6 +403,8 @@ fn check(
         }
         "GetSampledRequests" => sampled_requests(&p.json),
         "UpdateIPSet" => ip_set_update(&p.json, r, upstream),
+        "FilterLogEvents" => filter_log_events(&p.json),
+        "StartLiveTail" => start_live_tail(&p.json),
         "ListWebACLs" | "ListIPSets" | "ListRuleGroups" | "ListResourcesForWebACL" => {
             match p.json.get("Limit").and_then(|l| l.as_i64()) {
                 Some(l) if !(1..=100).contains(&l) => invalid(
@@ -585,6 +587,68 @@ fn instance_items(xml: &str) -> Vec<(String, String)> {
             Some((id, state))
         })
         .collect()
+}
+
+/// `FilterLogEvents` as AWS checks it (moto reads neither `logGroupIdentifier` nor
+/// `logStreamNamePrefix`, and so refuses or ignores what AWS takes, and takes what AWS refuses).
+fn filter_log_events(json: &serde_json::Value) -> Option<Refused> {
+    let bad = |m: &str| invalid("InvalidParameterException", m.to_string());
+    let has = |k: &str| json.get(k).is_some_and(|v| !v.is_null());
+    if has("logGroupName") == has("logGroupIdentifier") {
+        return bad("You must include one of logGroupName and logGroupIdentifier, but not both.");
+    }
+    if has("logStreamNames") && has("logStreamNamePrefix") {
+        return bad("logStreamNames and logStreamNamePrefix are mutually exclusive.");
+    }
+    if json["logStreamNames"]
+        .as_array()
+        .is_some_and(|n| n.is_empty() || n.len() > 100)
+    {
+        return bad("logStreamNames takes 1 to 100 names.");
+    }
+    if json["limit"]
+        .as_i64()
+        .is_some_and(|l| !(1..=10_000).contains(&l))
+    {
+        return bad("limit must be between 1 and 10000.");
+    }
+    if json["filterPattern"]
+        .as_str()
+        .is_some_and(|f| f.len() > 1024)
+    {
+        return bad("filterPattern is at most 1024 characters.");
+    }
+    None
+}
+
+/// `StartLiveTail`: 1 to 10 group ARNs (none ending in `*`); stream names or prefixes, not
+/// both, and only with one group.
+fn start_live_tail(json: &serde_json::Value) -> Option<Refused> {
+    let bad = |m: &str| invalid("InvalidParameterException", m.to_string());
+    let groups = json["logGroupIdentifiers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if groups.is_empty() || groups.len() > 10 {
+        return bad("logGroupIdentifiers takes 1 to 10 log group ARNs.");
+    }
+    if groups.iter().any(|g| {
+        g.as_str()
+            .is_none_or(|g| !g.starts_with("arn:") || g.ends_with('*'))
+    }) {
+        return bad("logGroupIdentifiers are ARNs, and can't end with an asterisk.");
+    }
+    let names = json.get("logStreamNames").is_some_and(|v| !v.is_null());
+    let prefixes = json
+        .get("logStreamNamePrefixes")
+        .is_some_and(|v| !v.is_null());
+    if names && prefixes {
+        return bad("logStreamNames and logStreamNamePrefixes are mutually exclusive.");
+    }
+    if (names || prefixes) && groups.len() > 1 {
+        return bad("Stream names or prefixes can be given only with one log group.");
+    }
+    None
 }
 
 /// `UpdateIPSet` as AWS checks it (moto checks none of it): the lock token and the whole

@@ -35,6 +35,10 @@ pub struct Runtime {
     instance_tails: HashSet<String>,
     /// Wakes the pending undos' task: a change was made, its list may have changed.
     pending_changed: Arc<Notify>,
+    /// ECS tasks' logs found by address; `None` in the demo world.
+    task_logs: Option<Arc<crate::source::aws::tasks::TaskLogs>>,
+    /// Tails of tasks started with `l` (found, then followed, in one task each).
+    tasks_running: Vec<JoinHandle<()>>,
 }
 
 impl Runtime {
@@ -124,6 +128,8 @@ impl Runtime {
             logs: settings.logs.clone(),
             instance_tails: HashSet::new(),
             pending_changed,
+            task_logs: session.tasks.clone(),
+            tasks_running: Vec::new(),
         }
     }
 
@@ -142,6 +148,11 @@ impl Runtime {
                 private_ip,
                 public_ip,
             } => self.tail_instance(name, private_ip, public_ip),
+            Effect::TailTask {
+                name,
+                address,
+                region,
+            } => self.tail_task(name, address, region),
         }
         true
     }
@@ -184,6 +195,39 @@ impl Runtime {
                 tokio::spawn(async move { tx.send(Event::Status(why, Utc::now())).await.ok() });
             }
         }
+    }
+
+    /// Finds the ECS task with `address` and follows its container's log stream; what could
+    /// not be found is said in the footer.
+    pub fn tail_task(&mut self, name: String, address: String, region: String) {
+        let tx = self.events.clone();
+        let Some(tasks) = self.task_logs.clone() else {
+            let why = "the demo world has only its simulated logs: `l` on a target finds its ECS task when watching AWS".to_string();
+            tokio::spawn(async move { tx.send(Event::Status(why, Utc::now())).await.ok() });
+            return;
+        };
+        if !self.instance_tails.insert(name.clone()) {
+            return;
+        }
+        let backlog = self.logs.backlog;
+        self.tasks_running.push(tokio::spawn(async move {
+            let found = tasks.find(&address, Some(&region)).await;
+            let tail = found.and_then(|log| {
+                tasks.tail(name.clone(), &log).ok_or_else(|| {
+                    format!(
+                        "task {} logs to {} in {}, a region the console does not watch: add it with --region",
+                        log.task_id, log.group, log.region
+                    )
+                })
+            });
+            match tail {
+                Ok(tail) => follow(Arc::new(tail), backlog, tx).await,
+                Err(why) => {
+                    let why = format!("{name}: {why}");
+                    tx.send(Event::Status(why, Utc::now())).await.ok();
+                }
+            }
+        }));
     }
 
     fn instance_log(
@@ -269,7 +313,7 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        for t in &self.tasks {
+        for t in self.tasks.iter().chain(&self.tasks_running) {
             t.abort();
         }
     }
@@ -466,44 +510,52 @@ fn spawn_tail(
     backlog: usize,
     events: mpsc::Sender<Event>,
 ) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut retry = LOG_RETRY;
-        loop {
-            let (tx, mut rx) = mpsc::channel::<LogBatch>(64);
-            let tail = source.tail(backlog, tx);
-            let forward = async {
-                while let Some(batch) = rx.recv().await {
-                    if events
-                        .send(Event::Data(Data::Logs(Utc::now(), batch)))
-                        .await
-                        .is_err()
-                    {
-                        return false;
-                    }
+    tokio::spawn(follow(source, backlog, events))
+}
+
+/// Follows one log source until the console is gone: its batches become events, and a tail
+/// that ends is started again after 1, 2, 4 … 60 s, each time said in the panel.
+async fn follow(
+    source: Arc<dyn crate::source::LogSource>,
+    backlog: usize,
+    events: mpsc::Sender<Event>,
+) {
+    let mut retry = LOG_RETRY;
+    loop {
+        let (tx, mut rx) = mpsc::channel::<LogBatch>(64);
+        let tail = source.tail(backlog, tx);
+        let forward = async {
+            while let Some(batch) = rx.recv().await {
+                if events
+                    .send(Event::Data(Data::Logs(Utc::now(), batch)))
+                    .await
+                    .is_err()
+                {
+                    return false;
                 }
-                true
-            };
-            let (ended, keep_going) = tokio::join!(tail, forward);
-            if !keep_going {
-                return;
             }
-            let why = match ended {
-                Ok(()) => "log stream ended".to_string(),
-                Err(e) => e.to_string(),
-            };
-            let why = format!("{why}; retrying in {} s", retry.as_secs());
-            let name = source.name().to_string();
-            if events
-                .send(Event::Data(Data::LogError(Utc::now(), name, why)))
-                .await
-                .is_err()
-            {
-                return;
-            }
-            tokio::time::sleep(retry).await;
-            retry = (retry * 2).min(Duration::from_secs(60));
+            true
+        };
+        let (ended, keep_going) = tokio::join!(tail, forward);
+        if !keep_going {
+            return;
         }
-    })
+        let why = match ended {
+            Ok(()) => "log stream ended".to_string(),
+            Err(e) => e.to_string(),
+        };
+        let why = format!("{why}; retrying in {} s", retry.as_secs());
+        let name = source.name().to_string();
+        if events
+            .send(Event::Data(Data::LogError(Utc::now(), name, why)))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        tokio::time::sleep(retry).await;
+        retry = (retry * 2).min(Duration::from_secs(60));
+    }
 }
 
 #[cfg(test)]

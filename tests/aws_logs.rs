@@ -288,3 +288,160 @@ async fn a_snapshot_shows_the_groups_lines() {
     );
     assert!(md.contains("GET /v4/ws/usdt"), "{md}");
 }
+
+/// `l` on a Fargate target: the task is found by its address, its task definition names the
+/// awslogs group and stream prefix, and the container's stream is followed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tasks_log_is_found_from_its_task_definition() {
+    use aws_sdk_ec2 as ec2;
+    use aws_sdk_ecs as ecs;
+    let moto = Moto::start();
+    moto.hold_ecs_tasks();
+    let conf = moto.sdk_config(seed::TOKYO).await;
+    let ec2c = ec2::Client::new(&conf);
+    let vpc = ec2c
+        .create_vpc()
+        .cidr_block("10.40.0.0/16")
+        .send()
+        .await
+        .expect("CreateVpc")
+        .vpc
+        .and_then(|v| v.vpc_id)
+        .expect("vpc");
+    ec2c.modify_vpc_attribute()
+        .vpc_id(&vpc)
+        .enable_dns_hostnames(
+            ec2::types::AttributeBooleanValue::builder()
+                .value(true)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("dns hostnames");
+    let subnet = ec2c
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.40.1.0/24")
+        .send()
+        .await
+        .expect("CreateSubnet")
+        .subnet
+        .and_then(|s| s.subnet_id)
+        .expect("subnet");
+    let security_group = ec2c
+        .create_security_group()
+        .group_name("revproxy-tasks")
+        .description("revproxy tasks")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("CreateSecurityGroup")
+        .group_id
+        .expect("group id");
+    let ecsc = ecs::Client::new(&conf);
+    ecsc.create_cluster()
+        .cluster_name("revproxy")
+        .send()
+        .await
+        .expect("CreateCluster");
+    let logging = ecs::types::LogConfiguration::builder()
+        .log_driver(ecs::types::LogDriver::Awslogs)
+        .options("awslogs-group", GROUP)
+        .options("awslogs-region", seed::TOKYO)
+        .options("awslogs-stream-prefix", "nginx")
+        .build()
+        .expect("log configuration");
+    ecsc.register_task_definition()
+        .family("revproxy-nginx")
+        .network_mode(ecs::types::NetworkMode::Awsvpc)
+        .requires_compatibilities(ecs::types::Compatibility::Fargate)
+        .cpu("256")
+        .memory("512")
+        .container_definitions(
+            ecs::types::ContainerDefinition::builder()
+                .name("nginx")
+                .image("nginx:stable")
+                .memory(512)
+                .log_configuration(logging)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("RegisterTaskDefinition");
+    let run = ecsc
+        .run_task()
+        .cluster("revproxy")
+        .task_definition("revproxy-nginx")
+        .launch_type(ecs::types::LaunchType::Fargate)
+        .network_configuration(
+            ecs::types::NetworkConfiguration::builder()
+                .awsvpc_configuration(
+                    ecs::types::AwsVpcConfiguration::builder()
+                        .subnets(&subnet)
+                        .security_groups(&security_group)
+                        .build()
+                        .expect("awsvpc"),
+                )
+                .build(),
+        )
+        .send()
+        .await;
+    let task = run
+        .unwrap_or_else(|e| panic!("RunTask: {e:?}\n{}", moto.log_tail(40)))
+        .tasks
+        .into_iter()
+        .flatten()
+        .next()
+        .expect("a task");
+    let task_id = task
+        .task_arn()
+        .and_then(|a| a.rsplit('/').next())
+        .expect("task id")
+        .to_string();
+    let address = task
+        .attachments()
+        .iter()
+        .flat_map(|a| a.details())
+        .find(|d| d.name() == Some("privateIPv4Address"))
+        .and_then(|d| d.value())
+        .expect("task address")
+        .to_string();
+    let c = client(&moto).await;
+    let stream = format!("nginx/nginx/{task_id}");
+    group_with_streams(&c, &[&stream, "nginx/nginx/another-task"]).await;
+    put(&c, &stream, &[(now_ms() - 1_000, "from the task")]).await;
+    put(
+        &c,
+        "nginx/nginx/another-task",
+        &[(now_ms() - 900, "not this task")],
+    )
+    .await;
+
+    let session = session(&moto.endpoint, None).await;
+    let tasks = session.tasks.clone().expect("task logs");
+    let found = tasks
+        .find(&address, Some(seed::TOKYO))
+        .await
+        .expect("found");
+    assert_eq!(
+        (
+            found.group.as_str(),
+            found.stream.as_str(),
+            found.container.as_str()
+        ),
+        (GROUP, stream.as_str(), "nginx")
+    );
+    let tail: Arc<dyn LogSource> =
+        Arc::new(tasks.tail("revproxy task".into(), &found).expect("tail"));
+    let (lines, _) = collect(tail, |l| !l.is_empty(), async {}).await;
+    assert_eq!(lines, ["from the task"]);
+    let missing = tasks
+        .find("10.99.99.99", Some(seed::TOKYO))
+        .await
+        .expect_err("no such task");
+    assert!(
+        missing.contains("no running ECS task has the address 10.99.99.99")
+            && missing.contains("log_group"),
+        "{missing}"
+    );
+}

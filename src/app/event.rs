@@ -65,6 +65,13 @@ pub enum Effect {
         id: u64,
         passphrase: Option<super::Secret>,
     },
+    /// Tail the CloudWatch Logs stream of the ECS task with this address (a Fargate target).
+    TailTask {
+        /// The log source's name.
+        name: String,
+        address: String,
+        region: String,
+    },
     /// Tail the log of an instance that has no `[[log]]` entry, as `[logs.instance]` says.
     TailInstance {
         /// The log source's name: the instance's Name tag, else its id.

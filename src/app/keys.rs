@@ -425,6 +425,9 @@ impl App {
                     }
                 }
             },
+            Action::TailLogs if self.focus == PanelId::Targets => {
+                return self.tail_selected_task();
+            }
             Action::TailLogs => return self.tail_selected_instance(),
             Action::Search if self.focus == PanelId::Logs => {
                 self.overlay = Some(Overlay::Search {
@@ -552,6 +555,49 @@ impl App {
             confirmation.lifetimes = super::confirm::COUNT_LIFETIMES.to_vec();
         }
         self.overlay = Some(Overlay::Confirm(Box::new(confirmation)));
+    }
+
+    /// `l` on a target that is an address (an ECS task on Fargate): follow its container's
+    /// CloudWatch Logs stream, found through ECS by the runtime.
+    fn tail_selected_task(&mut self) -> Vec<Effect> {
+        let Some((target, _)) = self.selected_target() else {
+            self.say(
+                "select a target to tail its task's log",
+                Role::Warning,
+                self.now,
+            );
+            return vec![];
+        };
+        if target.id.parse::<std::net::IpAddr>().is_err() {
+            self.say(
+                format!(
+                    "{} is not an IP target: `l` on its instance in the Instances panel tails its log",
+                    crate::view::clean(&target.id)
+                ),
+                Role::Warning,
+                self.now,
+            );
+            return vec![];
+        }
+        let name = format!("{} {}", target.target_group, target.id);
+        self.focus_panel(PanelId::Logs);
+        self.logs.split = false;
+        if let Some(i) = self.world.logs.sources.iter().position(|s| *s == name) {
+            self.logs.source = Some(i);
+            return vec![];
+        }
+        self.say(
+            format!("finding the ECS task of {}…", target.id),
+            Role::Normal,
+            self.now,
+        );
+        self.log_wanted = Some(name.clone());
+        self.world.logs.followed = true;
+        vec![Effect::TailTask {
+            name,
+            address: target.id,
+            region: target.region,
+        }]
     }
 
     /// `l` on an instance: show its log source (a `[[log]]` entry named after it, or a tail

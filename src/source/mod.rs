@@ -148,6 +148,8 @@ pub struct Session {
     pub ssh: Option<ssh::SshAccess>,
     /// The API calls this session made; `None` in the demo world, which makes none.
     pub stats: Option<Arc<stats::ApiStats>>,
+    /// Finds an ECS task's log by its address (`l` on a Fargate target); `None` in the demo.
+    pub tasks: Option<Arc<aws::tasks::TaskLogs>>,
     /// Undos waiting for their time (block expiries, Count restores): carried out by a
     /// session with an executor, only shown by one without.
     pub pending: Option<Arc<crate::action::PendingStore>>,

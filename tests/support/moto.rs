@@ -141,6 +141,20 @@ impl Moto {
         );
     }
 
+    /// ECS tasks stay RUNNING (moto moves a task a step towards STOPPED at every describe).
+    pub fn hold_ecs_tasks(&self) {
+        let transition =
+            r#"{"model_name":"ecs::task","transition":{"progression":"manual","times":1000000}}"#;
+        let (status, body) = http_with(
+            self.port,
+            "POST",
+            "/moto-api/state-manager/set-transition",
+            transition,
+        )
+        .unwrap_or_else(|e| panic!("set-transition: {e}"));
+        assert_eq!(status, 201, "set-transition answered {status}: {body}");
+    }
+
     /// The emulator's request log so far (for a failing test's message).
     pub fn log_tail(&self, lines: usize) -> String {
         log_tail(&self.log, lines)
@@ -229,6 +243,10 @@ fn wait_until_ready(child: &mut Child, port: u16) -> Result<(), String> {
 
 /// A minimal HTTP/1.0 exchange with the emulator: (status, body).
 fn http(port: u16, method: &str, path: &str) -> Result<(u16, String), String> {
+    http_with(port, method, path, "")
+}
+
+fn http_with(port: u16, method: &str, path: &str, body: &str) -> Result<(u16, String), String> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))
         .map_err(|e| format!("connect: {e}"))?;
@@ -237,7 +255,8 @@ fn http(port: u16, method: &str, path: &str) -> Result<(u16, String), String> {
         .map_err(|e| format!("set_read_timeout: {e}"))?;
     write!(
         stream,
-        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\n\r\n"
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
     )
     .map_err(|e| format!("send: {e}"))?;
     let mut response = Vec::new();

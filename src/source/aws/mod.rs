@@ -16,6 +16,7 @@ pub mod log_groups;
 pub mod metrics;
 pub mod originals;
 pub mod permissions;
+pub mod tasks;
 #[cfg(test)]
 mod tests;
 mod unknown_fields;
@@ -146,6 +147,10 @@ pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError
         },
         ssh: None,
         stats: Some(global.stats.clone()),
+        tasks: Some(Arc::new(tasks::TaskLogs::new(
+            &regions,
+            regions[0].sdk_config.endpoint_url().is_some(),
+        ))),
         pending: None,
     })
 }

@@ -94,6 +94,7 @@ impl DemoWorld {
             executor: Some(Arc::new(executor::DemoExecutor::new(self.clone()))),
             ssh: None,
             stats: None,
+            tasks: None,
             pending: None,
         }
     }

@@ -1,0 +1,186 @@
+//! `l` on a target that is an ECS task (Fargate, awsvpc): the task is found by its address
+//! (`ListClusters` → `ListTasks` → `DescribeTasks`), its task definition says where its
+//! container logs (`logConfiguration` with the `awslogs` driver), and that stream is followed
+//! through CloudWatch Logs. Where that cannot be found, the answer says what to configure.
+
+use super::RegionClients;
+use super::error::from_sdk;
+use super::log_groups::{LogGroupTail, Pace};
+use crate::config::FollowMode;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// The log stream of one task's container, as the awslogs driver names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskLog {
+    pub task_id: String,
+    pub container: String,
+    pub group: String,
+    pub region: String,
+    /// `prefix/container/task-id`.
+    pub stream: String,
+}
+
+/// Finds tasks' logs in the watched regions.
+pub struct TaskLogs {
+    regions: Vec<RegionClients>,
+    custom_endpoint: bool,
+    paces: Mutex<HashMap<String, Pace>>,
+}
+
+impl TaskLogs {
+    pub fn new(regions: &[RegionClients], custom_endpoint: bool) -> TaskLogs {
+        TaskLogs {
+            regions: regions.to_vec(),
+            custom_endpoint,
+            paces: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The log of the task with `address`, looked for in `region` (else every watched region).
+    pub async fn find(&self, address: &str, region: Option<&str>) -> Result<TaskLog, String> {
+        let mut searched = Vec::new();
+        for rc in self
+            .regions
+            .iter()
+            .filter(|r| region.is_none_or(|want| r.region == want))
+        {
+            searched.push(rc.region.clone());
+            if let Some(found) = task_with_address(rc, address).await? {
+                return task_log(rc, &found.0, &found.1).await;
+            }
+        }
+        Err(format!(
+            "no running ECS task has the address {address} (searched {}): if it runs elsewhere, add a [[log]] entry with its log_group",
+            searched.join(", ")
+        ))
+    }
+
+    /// A tail of the task's stream, named after the task.
+    pub fn tail(&self, name: String, log: &TaskLog) -> Option<LogGroupTail> {
+        let rc = self.regions.iter().find(|r| r.region == log.region)?;
+        let pace = self
+            .paces
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(log.region.clone())
+            .or_insert_with(super::log_groups::pace)
+            .clone();
+        let follow = if self.custom_endpoint {
+            FollowMode::Poll
+        } else {
+            FollowMode::Live
+        };
+        Some(LogGroupTail::for_stream(
+            name,
+            log.group.clone(),
+            log.stream.clone(),
+            rc.logs.clone(),
+            pace,
+            follow,
+        ))
+    }
+}
+
+/// (task ARN, task definition ARN) of the running task whose network interface has `address`.
+async fn task_with_address(
+    rc: &RegionClients,
+    address: &str,
+) -> Result<Option<(String, String)>, String> {
+    let clusters: Vec<String> = rc
+        .ecs
+        .list_clusters()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| from_sdk("ecs ListClusters", e).message)?;
+    for cluster in clusters {
+        let tasks: Vec<String> = rc
+            .ecs
+            .list_tasks()
+            .cluster(&cluster)
+            .desired_status(aws_sdk_ecs::types::DesiredStatus::Running)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| from_sdk("ecs ListTasks", e).message)?;
+        // DescribeTasks takes at most 100 tasks a call.
+        for chunk in tasks.chunks(100) {
+            let out = rc
+                .ecs
+                .describe_tasks()
+                .cluster(&cluster)
+                .set_tasks(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(|e| from_sdk("ecs DescribeTasks", e).message)?;
+            for task in out.tasks() {
+                let has = task.attachments().iter().any(|a| {
+                    a.details().iter().any(|d| {
+                        d.name() == Some("privateIPv4Address") && d.value() == Some(address)
+                    })
+                });
+                if has && let (Some(arn), Some(def)) = (task.task_arn(), task.task_definition_arn())
+                {
+                    return Ok(Some((arn.to_string(), def.to_string())));
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Where the task's first container logging with awslogs writes.
+async fn task_log(rc: &RegionClients, task_arn: &str, definition: &str) -> Result<TaskLog, String> {
+    let out = rc
+        .ecs
+        .describe_task_definition()
+        .task_definition(definition)
+        .send()
+        .await
+        .map_err(|e| from_sdk("ecs DescribeTaskDefinition", e).message)?;
+    let task_id = task_arn.rsplit('/').next().unwrap_or(task_arn).to_string();
+    let containers = out
+        .task_definition()
+        .map(|d| d.container_definitions())
+        .unwrap_or_default();
+    let mut drivers = Vec::new();
+    for c in containers {
+        let name = c.name().unwrap_or("?");
+        let Some(conf) = c.log_configuration() else {
+            drivers.push(format!("{name}: no logConfiguration"));
+            continue;
+        };
+        if *conf.log_driver() != aws_sdk_ecs::types::LogDriver::Awslogs {
+            drivers.push(format!("{name}: {}", conf.log_driver().as_str()));
+            continue;
+        }
+        let options = conf.options();
+        let option = |k: &str| options.and_then(|o| o.get(k)).cloned();
+        let Some(group) = option("awslogs-group") else {
+            drivers.push(format!("{name}: awslogs without awslogs-group"));
+            continue;
+        };
+        let Some(prefix) = option("awslogs-stream-prefix") else {
+            // Without a prefix the stream is named after the Docker container id, which
+            // DescribeTasks does not give for Fargate.
+            drivers.push(format!("{name}: awslogs without awslogs-stream-prefix"));
+            continue;
+        };
+        return Ok(TaskLog {
+            task_id: task_id.clone(),
+            container: name.to_string(),
+            group,
+            region: option("awslogs-region").unwrap_or_else(|| rc.region.clone()),
+            stream: format!("{prefix}/{name}/{task_id}"),
+        });
+    }
+    Err(format!(
+        "task {task_id} ({definition}) has no container logging to CloudWatch Logs with a stream prefix ({}): add a [[log]] entry with its log_group",
+        drivers.join("; ")
+    ))
+}

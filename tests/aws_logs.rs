@@ -445,3 +445,51 @@ async fn a_tasks_log_is_found_from_its_task_definition() {
         "{missing}"
     );
 }
+
+/// A measurement, not a check (`--ignored`): the calls one followed group costs a minute, quiet
+/// and busy. BENCHMARKS.md §9 records the numbers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn log_group_calls_per_minute() {
+    let moto = Moto::start();
+    let c = client(&moto).await;
+    group_with_streams(&c, &["nginx/nginx/task-a"]).await;
+    for busy in [false, true] {
+        let session = session(&moto.endpoint, None).await;
+        let source = session.sources.logs[0].clone();
+        let writer = async {
+            let mut i = 0;
+            if !busy {
+                return;
+            }
+            loop {
+                // 20 lines a second.
+                let t = now_ms();
+                let lines: Vec<(i64, String)> =
+                    (0..10).map(|k| (t + k, format!("busy {i} {k}"))).collect();
+                let refs: Vec<(i64, &str)> = lines.iter().map(|(t, m)| (*t, m.as_str())).collect();
+                put(&c, "nginx/nginx/task-a", &refs).await;
+                i += 1;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        };
+        let started = std::time::Instant::now();
+        let (lines, _) = collect(
+            source,
+            |_| started.elapsed() >= Duration::from_secs(60),
+            writer,
+        )
+        .await;
+        let calls = session
+            .stats
+            .expect("stats")
+            .report()
+            .calls_to("FilterLogEvents");
+        println!(
+            "{}: {calls} FilterLogEvents in {:.0} s ({} lines)",
+            if busy { "busy, 20 lines/s" } else { "quiet" },
+            started.elapsed().as_secs_f64(),
+            lines.len()
+        );
+    }
+}

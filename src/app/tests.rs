@@ -804,3 +804,39 @@ fn problems_first_sorts_warning_rows_and_keeps_listeners_first() {
         "{keys:?}"
     );
 }
+
+/// `l` on an IP target (a Fargate task) asks the runtime to find its ECS task's log; on an
+/// instance target it points to the Instances panel instead.
+#[test]
+fn l_on_an_ip_target_asks_for_its_tasks_log() {
+    let mut a = app(false);
+    let mut view = targets(TargetState::Healthy);
+    let tg = &mut view.load_balancers[0].target_groups[0];
+    tg.target_type = "ip".into();
+    tg.targets[0].id = "10.0.1.17".into();
+    a.update(Event::Data(Data::Targets(t0(), Ok(view))));
+    a.update(key('1'));
+    let key_of = view::targets::target_key("arn:tg/ha-web-tg", "10.0.1.17", 80);
+    select(&mut a, PanelId::Targets, &key_of);
+    let effects = a.update(key('l'));
+    assert_eq!(
+        effects,
+        vec![Effect::TailTask {
+            name: "ha-web-tg 10.0.1.17".into(),
+            address: "10.0.1.17".into(),
+            region: "ap-northeast-1".into(),
+        }]
+    );
+    assert_eq!(a.focus, PanelId::Logs);
+    a.update(key('1'));
+    let key_of = view::targets::target_key("arn:tg/ha-web-tg", "i-right", 80);
+    select(&mut a, PanelId::Targets, &key_of);
+    assert!(a.update(key('l')).is_empty());
+    assert!(
+        a.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("not an IP target")),
+        "{:?}",
+        a.status
+    );
+}

@@ -769,6 +769,31 @@ mod tests {
                 "give host or instance, not both",
             ),
             (
+                "[[log]]\nname = \"a\"\nlog_group = \"/ecs/nginx\"\npath = \"/x\"\n",
+                4,
+                "a log_group is followed through CloudWatch Logs: leave out host, instance and path",
+            ),
+            (
+                "[[log]]\nname = \"a\"\nlog_group = \"/ecs/nginx*\"\n",
+                3,
+                "is not a log group name",
+            ),
+            (
+                "[[log]]\nname = \"a\"\nhost = \"h\"\npath = \"/x\"\nstream_prefix = \"nginx/\"\n",
+                5,
+                "stream_prefix, filter_pattern and region belong to a log_group entry",
+            ),
+            (
+                "[[log]]\nname = \"a\"\nhost = \"h\"\n",
+                1,
+                "needs the remote file to tail",
+            ),
+            (
+                "[[log]]\nname = \"a\"\nlog_group = \"/ecs/nginx\"\nfollow = \"stream\"\n",
+                4,
+                "follow",
+            ),
+            (
                 "\n[[log]]\nname = \"a\"\npath = \"/x\"\n",
                 2,
                 "needs a host",
@@ -777,11 +802,6 @@ mod tests {
                 "[[log]]\nname = \"a\"\nhost = \"h\"\npath = \"/x\"\nport = 0\n",
                 5,
                 "log.port: must be 1..=65535",
-            ),
-            (
-                "[[log]]\nname = \"a\"\nhost = \"h\"\n",
-                1,
-                "missing field `path`",
             ),
             (
                 "[[log]]\nname = \"a\"\nhost = \"h\"\npath = \"\"\n",

@@ -4,8 +4,9 @@
 //! Two ways to follow, both resuming where they left off when the runtime restarts a tail (the
 //! cursor outlives one `tail` call), so a retry neither repeats nor loses a line:
 //! - **poll**: `FilterLogEvents` from the newest event's time, less an overlap for late
-//!   ingestion, every few seconds; events already shown are known by their id. Every console's
-//!   reads share one pace per region, under the account's 5-a-second quota.
+//!   ingestion, every few seconds; events already shown are known by their id. A read that
+//!   could not take everything is continued by the next, so a poll loses nothing. All the
+//!   console's reads in a region share one pace, under the account's 5-a-second quota.
 //! - **live**: `StartLiveTail` (AWS pushes each second's events), after a `FilterLogEvents` read
 //!   for the backlog. A session ends after 3 hours at most and is started again; the moment
 //!   between two sessions is marked as a gap, as is a second AWS sampled down to 500 events.
@@ -33,7 +34,8 @@ pub const CALLS_PER_SECOND: u32 = 1;
 const OVERLAP_MS: i64 = 120_000;
 /// How far back the first read looks for the backlog.
 const BACKLOG_MS: i64 = 15 * 60_000;
-/// Pages one read may take (each up to 10,000 events or 1 MB); more is shown as a gap.
+/// Pages one read may take (each up to 10,000 events or 1 MB, oldest first); the next read
+/// starts at the newest event this one showed, so what is left is read then, not lost.
 const PAGES_PER_READ: usize = 10;
 /// Longest wait between reads while the service throttles.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -220,9 +222,8 @@ struct Reader {
 }
 
 impl Reader {
-    /// Every event from `start_ms` on (at most `PAGES_PER_READ` pages), and whether more
-    /// were left unread.
-    async fn read(&self, start_ms: i64) -> Result<(Vec<Event>, bool), SourceError> {
+    /// Events from `start_ms` on, oldest first, at most `PAGES_PER_READ` pages of them.
+    async fn read(&self, start_ms: i64) -> Result<Vec<Event>, SourceError> {
         let mut events = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..PAGES_PER_READ {
@@ -278,10 +279,10 @@ impl Reader {
             match out.next_token() {
                 // A page may be empty while more follow.
                 Some(t) if !t.is_empty() && Some(t) != token.as_deref() => token = Some(t.into()),
-                _ => return Ok((events, false)),
+                _ => return Ok(events),
             }
         }
-        Ok((events, token.is_some()))
+        Ok(events)
     }
 
     /// The group's ARN, as `StartLiveTail` wants it (without the `:*` DescribeLogGroups adds).
@@ -323,26 +324,13 @@ async fn first_read(
         Some(n) => n - OVERLAP_MS,
         None => Utc::now().timestamp_millis() - BACKLOG_MS,
     };
-    let (events, more) = reader.read(start).await?;
+    let events = reader.read(start).await?;
     let mut fresh = lock(cursor).take_new(events);
     if resumed.is_none() {
         let skip = fresh.len().saturating_sub(backlog);
         fresh.drain(..skip);
     }
-    let mut shown = entries(&fresh);
-    if more {
-        shown.push(truncated());
-    }
-    Ok(out.send(shown).await)
-}
-
-/// A read that left pages unread: what it could not show is a gap.
-fn truncated() -> LogEntry {
-    let now = Utc::now();
-    LogEntry::Gap {
-        lost_at: now,
-        resumed_at: now,
-    }
+    Ok(out.send(entries(&fresh)).await)
 }
 
 fn lock(cursor: &Mutex<Cursor>) -> std::sync::MutexGuard<'_, Cursor> {
@@ -367,12 +355,8 @@ async fn poll(
                     n - OVERLAP_MS
                 });
             match reader.read(start).await {
-                Ok((events, more)) => {
-                    let fresh = lock(&cursor).take_new(events);
-                    let mut shown = entries(&fresh);
-                    if more {
-                        shown.push(truncated());
-                    }
+                Ok(events) => {
+                    let shown = entries(&lock(&cursor).take_new(events));
                     Ok(shown.is_empty() || out.send(shown).await)
                 }
                 Err(e) => Err(e),
@@ -471,8 +455,12 @@ async fn live(
                     let fresh = lock(&cursor).take_new(events);
                     let mut shown = entries(&fresh);
                     if update.session_metadata().is_some_and(|m| m.sampled()) {
-                        // AWS sends at most 500 events a second: the rest is not shown.
-                        shown.push(truncated());
+                        // AWS sends at most 500 events a second: the rest of it is not shown.
+                        let now = Utc::now();
+                        shown.push(LogEntry::Gap {
+                            lost_at: now - chrono::Duration::seconds(1),
+                            resumed_at: now,
+                        });
                     }
                     if !shown.is_empty() && !out.send(shown).await {
                         return Ok(());

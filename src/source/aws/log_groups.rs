@@ -19,7 +19,7 @@ use aws_sdk_cloudwatchlogs as cwl;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use governor::{DefaultDirectRateLimiter, Quota};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -227,6 +227,7 @@ impl Reader {
         let mut events = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..PAGES_PER_READ {
+            let asked = token.clone();
             self.pace.until_ready().await;
             #[allow(deprecated)]
             let out = self
@@ -277,8 +278,8 @@ impl Reader {
                 })
             }));
             match out.next_token() {
-                // A page may be empty while more follow.
-                Some(t) if !t.is_empty() && Some(t) != token.as_deref() => token = Some(t.into()),
+                // A page may be empty while more follow; a token that does not move ends it.
+                Some(t) if !t.is_empty() && Some(t) != asked.as_deref() => token = Some(t.into()),
                 _ => return Ok(events),
             }
         }
@@ -488,7 +489,6 @@ pub fn configured(
     custom_endpoint: bool,
 ) -> Vec<Arc<dyn LogSource>> {
     let mut paces: HashMap<String, Pace> = HashMap::new();
-    let mut made: HashSet<String> = HashSet::new();
     let mut out: Vec<Arc<dyn LogSource>> = Vec::new();
     for cfg in entries.iter().filter(|c| c.is_log_group()) {
         let Some(first) = regions.first() else { break };
@@ -497,10 +497,7 @@ pub fn configured(
             .iter()
             .find(|r| r.region == region)
             .cloned()
-            .unwrap_or_else(|| {
-                made.insert(region.clone());
-                super::for_region(&first.sdk_config, &region, first.stats.clone())
-            });
+            .unwrap_or_else(|| super::for_region(&first.sdk_config, &region, first.stats.clone()));
         let pace = paces.entry(region).or_insert_with(pace).clone();
         let follow = cfg.follow.unwrap_or(if custom_endpoint {
             FollowMode::Poll

@@ -31,11 +31,28 @@ enum Format {
     NginxProxy,
     /// httpd's combined format, as on S2's Amazon Linux web servers.
     ApacheCombined,
+    /// The WordPress image's httpd behind CloudFront and the ALB (S4), with mod_remoteip: the
+    /// first field is the client, from X-Forwarded-For.
+    WordPress,
 }
+
+/// How a log reaches the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    /// A file tailed over SSH: lines as they are written.
+    Ssh,
+    /// A CloudWatch Logs group of Fargate tasks (awslogs): lines in the batches a poll of the
+    /// group brings, every `GROUP_EVERY`, each with its event time.
+    LogGroup,
+}
+
+/// How often a log group's lines arrive (the console's `FilterLogEvents` pace for one group).
+const GROUP_EVERY: std::time::Duration = crate::source::aws::log_groups::POLL_EVERY;
 
 struct LogSpec {
     name: &'static str,
     format: Format,
+    delivery: Delivery,
     /// Mean lines per second: of the host, or of its whole target group when `serves_as` is set.
     per_second: f64,
     /// Target group where this host is a target: its share of the group's traffic follows health.
@@ -43,23 +60,35 @@ struct LogSpec {
 }
 
 const LOGS: &[LogSpec] = &[
+    // S5's nginx runs on Fargate: its log is the awslogs group of its tasks.
     LogSpec {
         name: "s5-nginx-proxy",
         format: Format::NginxProxy,
+        delivery: Delivery::LogGroup,
         per_second: 2.5,
         serves_as: None,
     },
     LogSpec {
         name: "ha-web-left",
         format: Format::ApacheCombined,
+        delivery: Delivery::Ssh,
         per_second: 3.0,
         serves_as: Some("ha-web-tg"),
     },
     LogSpec {
         name: "ha-web-right",
         format: Format::ApacheCombined,
+        delivery: Delivery::Ssh,
         per_second: 3.0,
         serves_as: Some("ha-web-tg"),
+    },
+    // S4's WordPress tasks on Fargate, through CloudWatch Logs like S5's.
+    LogSpec {
+        name: "hwi-wordpress",
+        format: Format::WordPress,
+        delivery: Delivery::LogGroup,
+        per_second: 1.5,
+        serves_as: None,
     },
 ];
 
@@ -237,6 +266,51 @@ fn apache_line(rng: &mut Xoshiro256PlusPlus, host: &str, time_local: &str) -> St
     format!("{node} - - [{time_local}] \"{req}\" {status} {bytes} \"-\" \"{agent}\"")
 }
 
+/// One request reaching S4's WordPress through CloudFront and the ALB: readers, the editors'
+/// admin pages, and a login brute force from the flood's senders (the WAF blocks their
+/// `/xmlrpc.php`, not the login page).
+fn wordpress_line(rng: &mut Xoshiro256PlusPlus, time_local: &str) -> String {
+    let browser = pick(rng, BROWSERS);
+    let (ip, req, status, bytes, agent) = match rng.random_range(0..100u32) {
+        0..=59 => (
+            doc_ip(rng),
+            pick(
+                rng,
+                &[
+                    "GET / HTTP/1.1",
+                    "GET /2026/11/hello-world/ HTTP/1.1",
+                    "GET /feed/ HTTP/1.1",
+                ],
+            ),
+            200,
+            rng.random_range(9_000..48_000u32),
+            browser,
+        ),
+        60..=79 => (
+            doc_ip(rng),
+            "GET /wp-content/themes/twentytwentyfour/style.css HTTP/1.1",
+            200,
+            1_204,
+            browser,
+        ),
+        80..=94 => (
+            pick(rng, &["203.0.113.201", "192.0.2.145"]).to_string(),
+            "POST /wp-login.php HTTP/1.1",
+            200,
+            4_023,
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:109.0) Gecko/20100101 Firefox/115.0",
+        ),
+        _ => (
+            "203.0.113.10".to_string(),
+            "GET /wp-admin/ HTTP/1.1",
+            200,
+            31_554,
+            browser,
+        ),
+    };
+    format!("{ip} - - [{time_local}] \"{req}\" {status} {bytes} \"-\" \"{agent}\"")
+}
+
 impl DemoWorld {
     /// Health of the host behind a log, if it is a target: (state, healthy targets in its group).
     fn host_health(
@@ -304,6 +378,7 @@ impl DemoWorld {
                 let text = match spec.format {
                     Format::NginxProxy => nginx_line(&mut rng, &time_local),
                     Format::ApacheCombined => apache_line(&mut rng, spec.name, &time_local),
+                    Format::WordPress => wordpress_line(&mut rng, &time_local),
                 };
                 (at, text)
             })
@@ -361,10 +436,16 @@ impl DemoWorld {
         newest_first
     }
 
-    /// Sends the backlog, then new lines every 250 ms until the receiver goes away. With a fixed
-    /// clock nothing new is ever written, so only the backlog is sent.
+    /// Sends the backlog, then new lines every 250 ms (a log group: every 2 s, as its polls
+    /// bring them) until the receiver goes away. With a fixed clock nothing new is ever
+    /// written, so only the backlog is sent.
     async fn follow(&self, index: usize, backlog: usize, sink: mpsc::Sender<LogBatch>) {
-        let source = LOGS[index].name.to_string();
+        let spec = &LOGS[index];
+        let every = match spec.delivery {
+            Delivery::Ssh => BATCH_EVERY,
+            Delivery::LogGroup => GROUP_EVERY,
+        };
+        let source = spec.name.to_string();
         let batch = |entries: Vec<LogEntry>| LogBatch::lines(source.clone(), entries);
         let mut last = self.now_ms();
         if backlog > 0 {
@@ -372,8 +453,12 @@ impl DemoWorld {
             let lines = self.backlog(&self.changes_snapshot(), index, last, backlog);
             let entries = lines
                 .into_iter()
-                .map(|(_, text)| LogEntry::Line {
-                    received_at,
+                .map(|(at, text)| LogEntry::Line {
+                    // A tail's backlog arrives now; a group's events carry their own times.
+                    received_at: match spec.delivery {
+                        Delivery::Ssh => received_at,
+                        Delivery::LogGroup => self.instant(at),
+                    },
                     text: sanitize_owned(text),
                 })
                 .collect();
@@ -388,7 +473,7 @@ impl DemoWorld {
         loop {
             tokio::select! {
                 _ = sink.closed() => return,
-                _ = tokio::time::sleep(BATCH_EVERY) => {}
+                _ = tokio::time::sleep(every) => {}
             }
             let now = self.now_ms();
             if now <= last {

@@ -508,7 +508,12 @@ fn every_stack_name_appears() {
     }
     assert_eq!(
         log_names(),
-        ["s5-nginx-proxy", "ha-web-left", "ha-web-right"]
+        [
+            "s5-nginx-proxy",
+            "ha-web-left",
+            "ha-web-right",
+            "hwi-wordpress"
+        ]
     );
 }
 
@@ -686,4 +691,58 @@ fn a_blocked_flood_sender_ends_at_the_listed_rule() {
     let view = world.waf_view();
     assert!(view.ip_sets[0].addresses.is_empty());
     assert_eq!(rule_now(&view, super::waf::BLOCKED_RULE), 0);
+}
+
+/// S4's WordPress and S5's nginx run on Fargate: their logs come as CloudWatch Logs groups do,
+/// each line with its event time (an SSH tail's backlog arrives all at once, now); S4's shows
+/// the login brute force of the flood's senders, each line naming its client.
+#[tokio::test]
+async fn fargate_logs_come_as_log_groups_with_their_event_times() {
+    let world = fixed(3, 600);
+    let session = world.session();
+    let backlog = |name: &'static str| {
+        let source = session
+            .sources
+            .logs
+            .iter()
+            .find(|l| l.name() == name)
+            .cloned()
+            .unwrap();
+        async move {
+            let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+            let tail = tokio::spawn(source.tail(60, tx));
+            let batch = rx.recv().await.unwrap();
+            tail.abort();
+            batch.entries
+        }
+    };
+    let times = |entries: &[crate::model::LogEntry]| {
+        entries
+            .iter()
+            .map(|e| e.time())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    let wordpress = backlog("hwi-wordpress").await;
+    assert!(times(&wordpress) > 10, "event times, not one arrival");
+    assert!(times(&backlog("s5-nginx-proxy").await) > 10);
+    assert_eq!(
+        times(&backlog("ha-web-left").await),
+        1,
+        "a tail's backlog arrives now"
+    );
+    let format = crate::model::access::LogFormat::Auto;
+    let brute: Vec<String> = wordpress
+        .iter()
+        .map(|e| e.text())
+        .filter(|t| t.contains("POST /wp-login.php"))
+        .filter_map(|t| crate::model::access::parse(&format, &t).map(|a| a.client.to_string()))
+        .collect();
+    assert!(!brute.is_empty());
+    assert!(
+        brute
+            .iter()
+            .all(|c| c == "203.0.113.201" || c == "192.0.2.145"),
+        "{brute:?}"
+    );
 }

@@ -145,9 +145,15 @@ impl Runtime {
             Effect::Passphrase { id, passphrase } => self.answer_passphrase(id, passphrase),
             Effect::TailInstance {
                 name,
+                id,
+                region,
                 private_ip,
                 public_ip,
-            } => self.tail_instance(name, private_ip, public_ip),
+            } => {
+                if !self.tail_instance(name.clone(), private_ip, public_ip) {
+                    self.tail_instance_task(name, id, region);
+                }
+            }
             Effect::TailTask {
                 name,
                 address,
@@ -177,12 +183,17 @@ impl Runtime {
 
     /// Starts tailing an instance's log as `[logs.instance]` says; problems are reported in the
     /// footer, and a tail that cannot connect reports in the logs panel like any other.
+    /// Starts tailing an instance's file as `[logs.instance]` says. `false` when no file is
+    /// configured and the console watches AWS: its ECS tasks' logs are looked for instead.
     pub fn tail_instance(
         &mut self,
         name: String,
         private_ip: Option<String>,
         public_ip: Option<String>,
-    ) {
+    ) -> bool {
+        if self.logs.instance.path.is_none() && self.task_logs.is_some() {
+            return false;
+        }
         match self.instance_log(&name, private_ip, public_ip) {
             Ok(None) => {}
             Ok(Some(tail)) => {
@@ -195,6 +206,37 @@ impl Runtime {
                 tokio::spawn(async move { tx.send(Event::Status(why, Utc::now())).await.ok() });
             }
         }
+        true
+    }
+
+    /// Follows the log of the ECS task running on instance `id` (no file configured for it).
+    fn tail_instance_task(&mut self, name: String, id: String, region: String) {
+        let tx = self.events.clone();
+        let Some(tasks) = self.task_logs.clone() else {
+            return;
+        };
+        if !self.instance_tails.insert(name.clone()) {
+            return;
+        }
+        let backlog = self.logs.backlog;
+        self.tasks_running.push(tokio::spawn(async move {
+            let found = tasks.find_on_instance(&id, &region).await;
+            let tail = found.and_then(|log| {
+                tasks.tail(name.clone(), &log).ok_or_else(|| {
+                    format!(
+                        "task {} logs to {} in {}, a region the console does not watch: add it with --region",
+                        log.task_id, log.group, log.region
+                    )
+                })
+            });
+            match tail {
+                Ok(tail) => follow(Arc::new(tail), backlog, tx).await,
+                Err(why) => {
+                    let why = format!("no log source for {name}: {why}");
+                    tx.send(Event::Status(why, Utc::now())).await.ok();
+                }
+            }
+        }));
     }
 
     /// Finds the ECS task with `address` and follows its container's log stream; what could

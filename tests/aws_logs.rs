@@ -493,3 +493,118 @@ async fn log_group_calls_per_minute() {
         );
     }
 }
+
+/// `l` on an instance with no file configured: its ECS tasks (the EC2 launch type, sharing the
+/// instance's address) are found through its container instance, and a task's stream is
+/// followed; an instance that is not a container instance says what to configure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_on_an_instance_is_found_through_its_container_instance() {
+    use aws_sdk_ec2 as ec2;
+    use aws_sdk_ecs as ecs;
+    let moto = Moto::start();
+    moto.hold_ecs_tasks();
+    let conf = moto.sdk_config(seed::TOKYO).await;
+    let ec2c = ec2::Client::new(&conf);
+    let launched = |n| {
+        let ec2c = ec2c.clone();
+        async move {
+            ec2c.run_instances()
+                .image_id(seed::AMI)
+                .min_count(n)
+                .max_count(n)
+                .send()
+                .await
+                .expect("RunInstances")
+                .instances
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|i| i.instance_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let ids = launched(2).await;
+    let (host, plain) = (ids[0].clone(), ids[1].clone());
+    let ecsc = ecs::Client::new(&conf);
+    ecsc.create_cluster()
+        .cluster_name("mt-cms")
+        .send()
+        .await
+        .expect("CreateCluster");
+    let document = serde_json::json!({"instanceId": host, "region": seed::TOKYO}).to_string();
+    ecsc.register_container_instance()
+        .cluster("mt-cms")
+        .instance_identity_document(document)
+        .send()
+        .await
+        .expect("RegisterContainerInstance");
+    let logging = ecs::types::LogConfiguration::builder()
+        .log_driver(ecs::types::LogDriver::Awslogs)
+        .options("awslogs-group", GROUP)
+        .options("awslogs-stream-prefix", "cms")
+        .build()
+        .expect("log configuration");
+    ecsc.register_task_definition()
+        .family("mt-cms")
+        .container_definitions(
+            ecs::types::ContainerDefinition::builder()
+                .name("movabletype")
+                .image("movabletype:8")
+                .memory(256)
+                .log_configuration(logging)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("RegisterTaskDefinition");
+    let run = ecsc
+        .run_task()
+        .cluster("mt-cms")
+        .task_definition("mt-cms")
+        .launch_type(ecs::types::LaunchType::Ec2)
+        .send()
+        .await;
+    let task = run
+        .unwrap_or_else(|e| panic!("RunTask: {e:?}\n{}", moto.log_tail(40)))
+        .tasks
+        .into_iter()
+        .flatten()
+        .next()
+        .expect("a task");
+    let task_id = task
+        .task_arn()
+        .and_then(|a| a.rsplit('/').next())
+        .expect("task id")
+        .to_string();
+    let c = client(&moto).await;
+    let stream = format!("cms/movabletype/{task_id}");
+    group_with_streams(&c, &[&stream]).await;
+    put(
+        &c,
+        &stream,
+        &[(now_ms() - 1_000, "from the instance's task")],
+    )
+    .await;
+
+    let session = session(&moto.endpoint, None).await;
+    let tasks = session.tasks.clone().expect("task logs");
+    let found = tasks
+        .find_on_instance(&host, seed::TOKYO)
+        .await
+        .expect("found");
+    assert_eq!(
+        (found.group.as_str(), found.stream.as_str()),
+        (GROUP, stream.as_str())
+    );
+    let tail: Arc<dyn LogSource> = Arc::new(tasks.tail("mt-cms".into(), &found).expect("tail"));
+    let (lines, _) = collect(tail, |l| !l.is_empty(), async {}).await;
+    assert_eq!(lines, ["from the instance's task"]);
+    let not_ecs = tasks
+        .find_on_instance(&plain, seed::TOKYO)
+        .await
+        .expect_err("not a container instance");
+    assert!(
+        not_ecs.contains("is not an ECS container instance")
+            && not_ecs.contains("[logs.instance] path"),
+        "{not_ecs}"
+    );
+}

@@ -76,6 +76,9 @@ pub enum Effect {
     TailInstance {
         /// The log source's name: the instance's Name tag, else its id.
         name: String,
+        /// Where it runs: its ECS tasks' logs are looked for when no file is configured.
+        id: String,
+        region: String,
         private_ip: Option<String>,
         public_ip: Option<String>,
     },

@@ -623,6 +623,8 @@ impl App {
         let wanted = instance.name.clone().unwrap_or_else(|| instance.id.clone());
         let effect = Effect::TailInstance {
             name: wanted.clone(),
+            id: instance.id.clone(),
+            region: instance.region.clone(),
             private_ip: instance.private_ip.clone(),
             public_ip: instance.public_ip.clone(),
         };

@@ -513,6 +513,8 @@ fn l_on_an_instance_without_a_source_asks_for_a_tail_once_and_shows_it_alone() {
         effects,
         vec![Effect::TailInstance {
             name: "ha-web-left".into(),
+            id: "i-left".into(),
+            region: "ap-northeast-1".into(),
             private_ip: Some("10.0.20.5".into()),
             public_ip: None,
         }]

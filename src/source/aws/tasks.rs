@@ -56,6 +56,52 @@ impl TaskLogs {
         ))
     }
 
+    /// The log of the task running on EC2 instance `instance_id` (the EC2 launch type: its
+    /// tasks share the instance's address, so they are found through its container instance).
+    pub async fn find_on_instance(
+        &self,
+        instance_id: &str,
+        region: &str,
+    ) -> Result<TaskLog, String> {
+        let Some(rc) = self.regions.iter().find(|r| r.region == region) else {
+            return Err(format!("{region} is not among the console's regions"));
+        };
+        for cluster in clusters(rc).await? {
+            let listed: Vec<String> = rc
+                .ecs
+                .list_container_instances()
+                .cluster(&cluster)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| from_sdk("ecs ListContainerInstances", e).message)?;
+            for chunk in listed.chunks(100) {
+                let out = rc
+                    .ecs
+                    .describe_container_instances()
+                    .cluster(&cluster)
+                    .set_container_instances(Some(chunk.to_vec()))
+                    .send()
+                    .await
+                    .map_err(|e| from_sdk("ecs DescribeContainerInstances", e).message)?;
+                let Some(arn) = out
+                    .container_instances()
+                    .iter()
+                    .find(|c| c.ec2_instance_id() == Some(instance_id))
+                    .and_then(|c| c.container_instance_arn())
+                else {
+                    continue;
+                };
+                return tasks_on(rc, &cluster, arn, instance_id).await;
+            }
+        }
+        Err(format!(
+            "{instance_id} is not an ECS container instance in {region}: set [logs.instance] path to tail a file over SSH, or add a [[log]] entry"
+        ))
+    }
+
     /// A tail of the task's stream, named after the task.
     pub fn tail(&self, name: String, log: &TaskLog) -> Option<LogGroupTail> {
         let rc = self.regions.iter().find(|r| r.region == log.region)?;
@@ -82,21 +128,71 @@ impl TaskLogs {
     }
 }
 
-/// (task ARN, task definition ARN) of the running task whose network interface has `address`.
-async fn task_with_address(
-    rc: &RegionClients,
-    address: &str,
-) -> Result<Option<(String, String)>, String> {
-    let clusters: Vec<String> = rc
-        .ecs
+/// Every cluster of the region.
+async fn clusters(rc: &RegionClients) -> Result<Vec<String>, String> {
+    rc.ecs
         .list_clusters()
         .into_paginator()
         .items()
         .send()
         .collect::<Result<Vec<_>, _>>()
         .await
-        .map_err(|e| from_sdk("ecs ListClusters", e).message)?;
-    for cluster in clusters {
+        .map_err(|e| from_sdk("ecs ListClusters", e).message)
+}
+
+/// The log of the first running task on a container instance whose container logs with
+/// awslogs; why none does, if none does.
+async fn tasks_on(
+    rc: &RegionClients,
+    cluster: &str,
+    container_instance: &str,
+    instance_id: &str,
+) -> Result<TaskLog, String> {
+    let tasks: Vec<String> = rc
+        .ecs
+        .list_tasks()
+        .cluster(cluster)
+        .container_instance(container_instance)
+        .desired_status(aws_sdk_ecs::types::DesiredStatus::Running)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| from_sdk("ecs ListTasks", e).message)?;
+    let mut why = Vec::new();
+    for chunk in tasks.chunks(100) {
+        let out = rc
+            .ecs
+            .describe_tasks()
+            .cluster(cluster)
+            .set_tasks(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| from_sdk("ecs DescribeTasks", e).message)?;
+        for task in out.tasks() {
+            if let (Some(arn), Some(def)) = (task.task_arn(), task.task_definition_arn()) {
+                match task_log(rc, arn, def).await {
+                    Ok(log) => return Ok(log),
+                    Err(e) => why.push(e),
+                }
+            }
+        }
+    }
+    if why.is_empty() {
+        return Err(format!(
+            "{instance_id} is a container instance of ECS cluster {cluster} with no running task"
+        ));
+    }
+    Err(why.join("; "))
+}
+
+/// (task ARN, task definition ARN) of the running task whose network interface has `address`.
+async fn task_with_address(
+    rc: &RegionClients,
+    address: &str,
+) -> Result<Option<(String, String)>, String> {
+    for cluster in clusters(rc).await? {
         let tasks: Vec<String> = rc
             .ecs
             .list_tasks()

@@ -6,6 +6,7 @@ use crate::action::{Executor, Mutation};
 use crate::app::{Data, Effect, Event, Secret};
 use crate::config::{AddressKind, LogSettings, LogSourceConfig, Settings};
 use crate::model::PanelId;
+use crate::source::aws::tasks::Workload;
 use crate::source::ssh::{PassphrasePrompt, SshAccess};
 use crate::source::{LogBatch, LogSource, Session, Source};
 use chrono::Utc;
@@ -151,14 +152,14 @@ impl Runtime {
                 public_ip,
             } => {
                 if !self.tail_instance(name.clone(), private_ip, public_ip) {
-                    self.tail_instance_task(name, id, region);
+                    self.tail_task(name, Workload::Instance(id), region);
                 }
             }
             Effect::TailTask {
                 name,
                 address,
                 region,
-            } => self.tail_task(name, address, region),
+            } => self.tail_task(name, Workload::Address(address), region),
         }
         true
     }
@@ -209,42 +210,13 @@ impl Runtime {
         true
     }
 
-    /// Follows the log of the ECS task running on instance `id` (no file configured for it).
-    fn tail_instance_task(&mut self, name: String, id: String, region: String) {
+    /// Finds the log of the ECS task `what` names and follows it (a Fargate target's task, or
+    /// the task on an instance with no file configured); what could not be found is said in
+    /// the footer.
+    pub fn tail_task(&mut self, name: String, what: Workload, region: String) {
         let tx = self.events.clone();
         let Some(tasks) = self.task_logs.clone() else {
-            return;
-        };
-        if !self.instance_tails.insert(name.clone()) {
-            return;
-        }
-        let backlog = self.logs.backlog;
-        self.tasks_running.push(tokio::spawn(async move {
-            let found = tasks.find_on_instance(&id, &region).await;
-            let tail = found.and_then(|log| {
-                tasks.tail(name.clone(), &log).ok_or_else(|| {
-                    format!(
-                        "task {} logs to {} in {}, a region the console does not watch: add it with --region",
-                        log.task_id, log.group, log.region
-                    )
-                })
-            });
-            match tail {
-                Ok(tail) => follow(Arc::new(tail), backlog, tx).await,
-                Err(why) => {
-                    let why = format!("no log source for {name}: {why}");
-                    tx.send(Event::Status(why, Utc::now())).await.ok();
-                }
-            }
-        }));
-    }
-
-    /// Finds the ECS task with `address` and follows its container's log stream; what could
-    /// not be found is said in the footer.
-    pub fn tail_task(&mut self, name: String, address: String, region: String) {
-        let tx = self.events.clone();
-        let Some(tasks) = self.task_logs.clone() else {
-            let why = "the demo world has only its simulated logs: `l` on a target finds its ECS task when watching AWS".to_string();
+            let why = "the demo world has only its simulated logs: `l` finds an ECS task's log when watching AWS".to_string();
             tokio::spawn(async move { tx.send(Event::Status(why, Utc::now())).await.ok() });
             return;
         };
@@ -253,16 +225,7 @@ impl Runtime {
         }
         let backlog = self.logs.backlog;
         self.tasks_running.push(tokio::spawn(async move {
-            let found = tasks.find(&address, Some(&region)).await;
-            let tail = found.and_then(|log| {
-                tasks.tail(name.clone(), &log).ok_or_else(|| {
-                    format!(
-                        "task {} logs to {} in {}, a region the console does not watch: add it with --region",
-                        log.task_id, log.group, log.region
-                    )
-                })
-            });
-            match tail {
+            match tasks.tail_of(name.clone(), &what, &region).await {
                 Ok(tail) => follow(Arc::new(tail), backlog, tx).await,
                 Err(why) => {
                     let why = format!("{name}: {why}");

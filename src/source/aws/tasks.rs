@@ -21,6 +21,13 @@ pub struct TaskLog {
     pub stream: String,
 }
 
+/// What `l` was pressed on: a target that is a task's address, or an instance tasks run on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Workload {
+    Address(String),
+    Instance(String),
+}
+
 /// Finds tasks' logs in the watched regions.
 pub struct TaskLogs {
     regions: Vec<RegionClients>,
@@ -102,6 +109,25 @@ impl TaskLogs {
         ))
     }
 
+    /// The tail of the task `what` names in `region`, or why there is none.
+    pub async fn tail_of(
+        &self,
+        name: String,
+        what: &Workload,
+        region: &str,
+    ) -> Result<LogGroupTail, String> {
+        let log = match what {
+            Workload::Address(address) => self.find(address, Some(region)).await?,
+            Workload::Instance(id) => self.find_on_instance(id, region).await?,
+        };
+        self.tail(name, &log).ok_or_else(|| {
+            format!(
+                "task {} logs to {} in {}, a region the console does not watch: add it with --region",
+                log.task_id, log.group, log.region
+            )
+        })
+    }
+
     /// A tail of the task's stream, named after the task.
     pub fn tail(&self, name: String, log: &TaskLog) -> Option<LogGroupTail> {
         let rc = self.regions.iter().find(|r| r.region == log.region)?;
@@ -140,19 +166,17 @@ async fn clusters(rc: &RegionClients) -> Result<Vec<String>, String> {
         .map_err(|e| from_sdk("ecs ListClusters", e).message)
 }
 
-/// The log of the first running task on a container instance whose container logs with
-/// awslogs; why none does, if none does.
-async fn tasks_on(
+/// The running tasks of a cluster (on one container instance, when given), described.
+async fn running_tasks(
     rc: &RegionClients,
     cluster: &str,
-    container_instance: &str,
-    instance_id: &str,
-) -> Result<TaskLog, String> {
-    let tasks: Vec<String> = rc
+    container_instance: Option<&str>,
+) -> Result<Vec<aws_sdk_ecs::types::Task>, String> {
+    let arns: Vec<String> = rc
         .ecs
         .list_tasks()
         .cluster(cluster)
-        .container_instance(container_instance)
+        .set_container_instance(container_instance.map(str::to_string))
         .desired_status(aws_sdk_ecs::types::DesiredStatus::Running)
         .into_paginator()
         .items()
@@ -160,8 +184,9 @@ async fn tasks_on(
         .collect::<Result<Vec<_>, _>>()
         .await
         .map_err(|e| from_sdk("ecs ListTasks", e).message)?;
-    let mut why = Vec::new();
-    for chunk in tasks.chunks(100) {
+    let mut tasks = Vec::new();
+    // DescribeTasks takes at most 100 tasks a call.
+    for chunk in arns.chunks(100) {
         let out = rc
             .ecs
             .describe_tasks()
@@ -170,12 +195,25 @@ async fn tasks_on(
             .send()
             .await
             .map_err(|e| from_sdk("ecs DescribeTasks", e).message)?;
-        for task in out.tasks() {
-            if let (Some(arn), Some(def)) = (task.task_arn(), task.task_definition_arn()) {
-                match task_log(rc, arn, def).await {
-                    Ok(log) => return Ok(log),
-                    Err(e) => why.push(e),
-                }
+        tasks.extend(out.tasks.unwrap_or_default());
+    }
+    Ok(tasks)
+}
+
+/// The log of the first running task on a container instance whose container logs with
+/// awslogs; why none does, if none does.
+async fn tasks_on(
+    rc: &RegionClients,
+    cluster: &str,
+    container_instance: &str,
+    instance_id: &str,
+) -> Result<TaskLog, String> {
+    let mut why = Vec::new();
+    for task in running_tasks(rc, cluster, Some(container_instance)).await? {
+        if let (Some(arn), Some(def)) = (task.task_arn(), task.task_definition_arn()) {
+            match task_log(rc, arn, def).await {
+                Ok(log) => return Ok(log),
+                Err(e) => why.push(e),
             }
         }
     }
@@ -193,37 +231,14 @@ async fn task_with_address(
     address: &str,
 ) -> Result<Option<(String, String)>, String> {
     for cluster in clusters(rc).await? {
-        let tasks: Vec<String> = rc
-            .ecs
-            .list_tasks()
-            .cluster(&cluster)
-            .desired_status(aws_sdk_ecs::types::DesiredStatus::Running)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|e| from_sdk("ecs ListTasks", e).message)?;
-        // DescribeTasks takes at most 100 tasks a call.
-        for chunk in tasks.chunks(100) {
-            let out = rc
-                .ecs
-                .describe_tasks()
-                .cluster(&cluster)
-                .set_tasks(Some(chunk.to_vec()))
-                .send()
-                .await
-                .map_err(|e| from_sdk("ecs DescribeTasks", e).message)?;
-            for task in out.tasks() {
-                let has = task.attachments().iter().any(|a| {
-                    a.details().iter().any(|d| {
-                        d.name() == Some("privateIPv4Address") && d.value() == Some(address)
-                    })
-                });
-                if has && let (Some(arn), Some(def)) = (task.task_arn(), task.task_definition_arn())
-                {
-                    return Ok(Some((arn.to_string(), def.to_string())));
-                }
+        for task in running_tasks(rc, &cluster, None).await? {
+            let has = task.attachments().iter().any(|a| {
+                a.details()
+                    .iter()
+                    .any(|d| d.name() == Some("privateIPv4Address") && d.value() == Some(address))
+            });
+            if has && let (Some(arn), Some(def)) = (task.task_arn(), task.task_definition_arn()) {
+                return Ok(Some((arn.to_string(), def.to_string())));
             }
         }
     }

@@ -331,7 +331,8 @@ impl App {
             }
             Event::Pending(list) => {
                 self.pending = list;
-                self.recompute_problems(true);
+                // Overdue undos are found with the staleness, not in the data.
+                self.recompute_problems(false);
                 vec![]
             }
             Event::Done {

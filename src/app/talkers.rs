@@ -41,6 +41,23 @@ pub struct Talkers {
 }
 
 impl Talkers {
+    /// The view on its first list, most first; the "Blocked now" list last, when there is one.
+    fn new(
+        from: PanelId,
+        title: String,
+        lists: Vec<TalkerList>,
+        blocked: Option<TalkerList>,
+    ) -> Talkers {
+        Talkers {
+            from,
+            title,
+            lists: lists.into_iter().chain(blocked).collect(),
+            list: 0,
+            selected: 0,
+            by_key: false,
+        }
+    }
+
     pub fn current(&self) -> Option<&TalkerList> {
         self.lists.get(self.list)
     }
@@ -231,14 +248,14 @@ impl App {
                 note: String::new(),
             })
             .collect();
-        Some(Talkers {
-            from: PanelId::Waf,
-            title: format!(
+        Some(Talkers::new(
+            PanelId::Waf,
+            format!(
                 "{total} sampled requests of {} ({})",
                 crate::view::clean(&rule.name),
                 crate::view::clean(&acl.name)
             ),
-            lists: vec![
+            vec![
                 TalkerList {
                     name: "Client addresses",
                     rows: addresses,
@@ -251,14 +268,9 @@ impl App {
                     total,
                     addresses: false,
                 },
-            ]
-            .into_iter()
-            .chain(blocked)
-            .collect(),
-            list: 0,
-            selected: 0,
-            by_key: false,
-        })
+            ],
+            blocked,
+        ))
     }
 
     fn log_talkers(&self) -> Option<Talkers> {
@@ -294,10 +306,10 @@ impl App {
         } else {
             format!(" matching {}", crate::view::clean(&self.logs.filter))
         };
-        Some(Talkers {
-            from: PanelId::Logs,
-            title: format!("{total} log lines with a client address{filter}"),
-            lists: vec![
+        Some(Talkers::new(
+            PanelId::Logs,
+            format!("{total} log lines with a client address{filter}"),
+            vec![
                 TalkerList {
                     name: "Client addresses",
                     rows: addresses,
@@ -316,13 +328,8 @@ impl App {
                     total,
                     addresses: false,
                 },
-            ]
-            .into_iter()
-            .chain(blocked)
-            .collect(),
-            list: 0,
-            selected: 0,
-            by_key: false,
-        })
+            ],
+            blocked,
+        ))
     }
 }

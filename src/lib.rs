@@ -12,6 +12,7 @@ pub mod model;
 pub mod problems;
 pub mod runtime;
 pub mod sanitize;
+pub mod state_dir;
 pub mod snapshot;
 pub mod source;
 pub mod tui;

@@ -121,7 +121,7 @@ fn main() -> ExitCode {
             "stdout is not a terminal: use --snapshot for output to a file or pipe",
         );
     }
-    let session = match journaled(session, &cli) {
+    let session = match journaled(session, &cli, &loaded.settings) {
         Ok(s) => s,
         Err(message) => return fail(EXIT_FAILURE, &message),
     };
@@ -173,13 +173,19 @@ fn load(cli: &Cli) -> Result<Config, ConfigError> {
 
 /// Every executor writes the audit journal: a read-only session has none, anything else gets
 /// its executor wrapped so each mutation is recorded before the console reports it.
-fn journaled(mut session: Session, cli: &Cli) -> Result<Session, String> {
-    // Shown by every console; carried out only by one that may change the world.
-    let pending = cli::pending_path(cli.demo).map(|p| Arc::new(PendingStore::new(&p)));
+fn journaled(mut session: Session, cli: &Cli, settings: &Settings) -> Result<Session, String> {
+    // Shown by every console; carried out only by one that may change the world, and only
+    // by one acting in the account and endpoint the change was made in.
+    let endpoint = aws_options(cli, settings).endpoint_url;
+    let identity = session.sources.identity.clone();
+    let pending = cli::pending_path(cli.demo)
+        .map(|p| Arc::new(PendingStore::new(&p).acting_as(endpoint, identity)));
     session.pending = pending.clone();
     if cli.read_only || cli.wall {
         return Ok(session.read_only());
     }
+    // Every block is checked again just before it is sent, whatever asked for it.
+    let mut session = opsconsole::action::guard::guarded(session, settings.waf.never_block.clone());
     let Some(inner) = session.executor.clone() else {
         return Ok(session);
     };
@@ -242,6 +248,7 @@ async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitC
         log_backlog: settings.logs.backlog,
         journal: cli::journal_path(cli.demo),
         pending: cli::pending_path(cli.demo),
+        endpoint: aws_options(cli, settings).endpoint_url,
         since: chrono::Duration::from_std(cli.since).unwrap_or(chrono::Duration::minutes(15)),
         intervals: settings.polled_intervals(),
     };

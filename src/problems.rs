@@ -41,6 +41,10 @@ pub struct Problem {
     #[serde(skip)]
     #[schemars(skip)]
     pub row: Option<String>,
+    /// A scheduled undo that failed for good: the problems view can dismiss it.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub undo: Option<crate::action::Mutation>,
 }
 
 /// Facts from outside the world that some rules need.
@@ -52,6 +56,8 @@ pub struct Context {
     pub counting_by_console: HashSet<(String, String)>,
     /// Undos waiting for their time; one tried and failed is overdue, a problem.
     pub pending: Vec<crate::action::Pending>,
+    /// Entries of the pending file that are not undos: refused, never carried out.
+    pub refused_undos: Vec<crate::action::pending::Refused>,
 }
 
 /// Blocked requests in the last minute must exceed this many times the median of the window
@@ -90,26 +96,53 @@ pub fn with_staleness(
     out
 }
 
-/// A block that should have expired, a Count that should have been restored: tried, failed,
-/// still in place (the console keeps trying).
+/// A block that should have expired, a Count that should have been restored: tried and
+/// failed (retried after a back-off, or failed for good and waiting to be dismissed), or due
+/// with no console that may change things running; and entries of the file that are refused.
 fn overdue(now: DateTime<Utc>, ctx: &Context, out: &mut Vec<Problem>) {
     for p in ctx.pending.iter().filter(|p| p.overdue(now)) {
+        let text = match (&p.failed_for_good, &p.last_error) {
+            (Some(e), _) => format!(
+                "failed for good at its time ({} UTC) and not retried: {e}. Check by hand, then dismiss it here with x",
+                p.due.format("%H:%M")
+            ),
+            (None, Some(e)) => format!(
+                "overdue since {} UTC ({} attempts; next try {}): {e}",
+                p.due.format("%H:%M"),
+                p.attempts,
+                p.retry_at
+                    .map(|t| format!("at {} UTC", t.format("%H:%M:%S")))
+                    .unwrap_or_else(|| "soon".to_string())
+            ),
+            (None, None) => format!(
+                "due since {} UTC and not carried out: no console that may change things is running (read-only consoles only show it)",
+                p.due.format("%H:%M")
+            ),
+        };
         push(
             out,
             Severity::Degraded,
             PanelId::Waf,
             p.undo.summary(),
-            match &p.last_error {
-                Some(e) => format!(
-                    "overdue since {} UTC ({} attempts; retried every 15 s): {e}",
-                    p.due.format("%H:%M"),
-                    p.attempts
-                ),
-                None => format!(
-                    "due since {} UTC and not carried out: no console that may change things is running (read-only consoles only show it)",
-                    p.due.format("%H:%M")
-                ),
-            },
+            text,
+        );
+        if p.failed_for_good.is_some()
+            && let Some(last) = out.last_mut()
+        {
+            last.undo = Some(p.undo.clone());
+        }
+    }
+    for r in &ctx.refused_undos {
+        push(
+            out,
+            Severity::Warning,
+            PanelId::Waf,
+            "an entry of the pending undos file".to_string(),
+            format!(
+                "refused, never carried out: {} ({})",
+                r.why,
+                crate::sanitize::sanitize(&r.entry.chars().take(160).collect::<String>())
+            ),
         );
     }
 }
@@ -121,6 +154,7 @@ fn push(out: &mut Vec<Problem>, severity: Severity, panel: PanelId, subject: Str
         subject,
         text,
         row: None,
+        undo: None,
     });
 }
 

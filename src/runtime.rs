@@ -36,6 +36,8 @@ pub struct Runtime {
     instance_tails: HashSet<String>,
     /// Wakes the pending undos' task: a change was made, its list may have changed.
     pending_changed: Arc<Notify>,
+    /// The pending undos, where a failed one is dismissed (only with an executor).
+    pending: Option<Arc<crate::action::PendingStore>>,
     /// ECS tasks' logs found by address; `None` in the demo world.
     task_logs: Option<Arc<crate::source::aws::tasks::TaskLogs>>,
     /// Tails of tasks started with `l` (found, then followed, in one task each).
@@ -129,6 +131,10 @@ impl Runtime {
             logs: settings.logs.clone(),
             instance_tails: HashSet::new(),
             pending_changed,
+            pending: session
+                .executor
+                .as_ref()
+                .and(session.pending.clone()),
             task_logs: session.tasks.clone(),
             tasks_running: Vec::new(),
         }
@@ -141,6 +147,7 @@ impl Runtime {
             Effect::Refresh(p) => self.refresh(p),
             Effect::FetchSamples { acl_id, rule } => self.fetch_samples(acl_id, rule),
             Effect::Execute(m) => self.execute(m),
+            Effect::DismissUndo(m) => self.dismiss_undo(m),
             // The terminal's to write: the console loop does it before this is reached.
             Effect::Copy(_) => {}
             Effect::Passphrase { id, passphrase } => self.answer_passphrase(id, passphrase),
@@ -162,6 +169,27 @@ impl Runtime {
             } => self.tail_task(name, Workload::Address(address), region),
         }
         true
+    }
+
+    /// Forgets a scheduled undo that failed for good (the operator read it in `p`); the
+    /// pending task then shows the list without it.
+    fn dismiss_undo(&self, undo: Mutation) {
+        let Some(store) = self.pending.clone() else {
+            return;
+        };
+        let changed = self.pending_changed.clone();
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            let said = match tokio::task::spawn_blocking(move || store.dismiss(&undo)).await {
+                Ok(Ok(_)) => None,
+                Ok(Err(e)) => Some(format!("the failed undo could not be dismissed: {e}")),
+                Err(e) => Some(format!("the failed undo could not be dismissed: {e}")),
+            };
+            if let Some(why) = said {
+                events.send(Event::Status(why, Utc::now())).await.ok();
+            }
+            changed.notify_one();
+        });
     }
 
     /// Fetches a panel now instead of at its next interval (coalesced if a fetch is running).
@@ -453,24 +481,41 @@ fn spawn_pending(
     events: mpsc::Sender<Event>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
+        // Refused entries are said once each, then only listed among the problems.
+        let mut said: HashSet<String> = HashSet::new();
         loop {
             let read = match &executor {
                 Some(e) => crate::action::pending::run_due(&store, e.as_ref(), Utc::now()).await,
-                None => store.load().map(|list| (Vec::new(), list)),
+                None => {
+                    let whose = store.whose().await;
+                    store.listing(&whose).map(|list| (Vec::new(), list))
+                }
             };
             let sent = match read {
-                Ok((outcomes, list)) => {
+                Ok((outcomes, listing)) => {
                     for (mutation, result) in outcomes {
-                        let done = Event::Done {
+                        let undone = Event::Undone {
                             mutation,
                             at: Utc::now(),
                             result,
                         };
-                        if events.send(done).await.is_err() {
+                        if events.send(undone).await.is_err() {
                             return;
                         }
                     }
-                    events.send(Event::Pending(list)).await
+                    for r in &listing.refused {
+                        if said.insert(r.entry.clone()) {
+                            let why = format!(
+                                "an entry of {} is refused and will not be carried out: {}",
+                                store.path().display(),
+                                r.why
+                            );
+                            if events.send(Event::Status(why, Utc::now())).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    events.send(Event::Pending(listing)).await
                 }
                 Err(e) => {
                     let why = format!(

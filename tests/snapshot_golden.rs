@@ -21,6 +21,7 @@ fn collected() -> snapshot::Collected {
         log_backlog: 12,
         journal: None,
         pending: None,
+        endpoint: None,
         since: chrono::Duration::minutes(15),
         intervals: vec![],
     };
@@ -181,6 +182,7 @@ fn active_blocks_are_listed_with_their_time_left() {
         log_backlog: 0,
         journal: None,
         pending: Some(pending),
+        endpoint: None,
         since: chrono::Duration::minutes(15),
         intervals: vec![],
     };

@@ -33,6 +33,7 @@ fn console(read_only: bool) -> App {
             log_backlog: 30,
             journal: None,
             pending: None,
+            endpoint: None,
             since: chrono::Duration::minutes(15),
             intervals: vec![],
         },

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read as _, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -34,33 +34,71 @@ pub struct JournalEntry {
     pub mutation: Option<super::Mutation>,
 }
 
+/// The journal is rotated past this size: the current file becomes `journal.jsonl.1` (the
+/// one before it is dropped), so two files of at most this size are kept.
+pub const ROTATE_AT: u64 = 16 * 1024 * 1024;
+
 pub struct Journal {
     path: PathBuf,
     file: Mutex<File>,
+    rotate_at: u64,
+}
+
+/// The rotated journal beside `path`: "journal.jsonl.1".
+pub fn rotated(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".1");
+    PathBuf::from(name)
+}
+
+/// Opens `path` for appending, in the state directory's way (0600, the user's, no link
+/// followed); if the last write was torn (no final newline), a newline is written first so
+/// the next entry starts a line of its own.
+fn open_mended(path: &Path) -> io::Result<File> {
+    let mut file = crate::state_dir::open_append(path)?;
+    let len = file.metadata()?.len();
+    if len > 0 {
+        let mut last = [0u8; 1];
+        file.seek(SeekFrom::Start(len - 1))?;
+        file.read_exact(&mut last)?;
+        if last[0] != b'\n' {
+            file.write_all(b"\n")?;
+            file.sync_data()?;
+        }
+    }
+    Ok(file)
 }
 
 impl Journal {
     /// Opens (creating if needed) the journal for appending.
     pub fn open(path: &Path) -> io::Result<Journal> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
         Ok(Journal {
             path: path.to_path_buf(),
-            file: Mutex::new(file),
+            file: Mutex::new(open_mended(path)?),
+            rotate_at: ROTATE_AT,
         })
+    }
+
+    /// The same journal, rotated at `bytes` (tests use a small size).
+    pub fn rotating_at(mut self, bytes: u64) -> Journal {
+        self.rotate_at = bytes;
+        self
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Appends one entry and waits until it is on disk.
+    /// Appends one entry and waits until it is on disk; rotates first when the file has
+    /// reached its size.
     pub fn append(&self, entry: &JournalEntry) -> io::Result<()> {
         let mut line = serde_json::to_string(entry).map_err(io::Error::other)?;
         line.push('\n');
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        if file.metadata()?.len() >= self.rotate_at {
+            std::fs::rename(&self.path, rotated(&self.path))?;
+            *file = open_mended(&self.path)?;
+        }
         file.write_all(line.as_bytes())?;
         file.flush()?;
         file.sync_data()
@@ -84,24 +122,56 @@ pub fn left_counting(entries: &[JournalEntry]) -> std::collections::HashSet<(Str
     counting
 }
 
-/// Entries at or after `since`, oldest first. Lines that don't parse (a torn last line after a
-/// crash) are skipped, not fatal: the journal is evidence, and the rest of it still counts.
+/// What was read of the journal: its entries, oldest first, and how many lines could not be
+/// read (a torn write, a damaged byte): skipped and counted, never fatal.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Read {
+    pub entries: Vec<JournalEntry>,
+    pub skipped: usize,
+}
+
+/// Entries at or after `since`, oldest first, from the rotated file and the current one.
+/// Lines that are not UTF-8 or don't parse are skipped and counted: the journal is evidence,
+/// and the rest of it still counts.
+pub fn read_window(path: &Path, since: DateTime<Utc>) -> io::Result<Read> {
+    let mut read = Read::default();
+    for file in [rotated(path), path.to_path_buf()] {
+        read_file(&file, since, &mut read)?;
+    }
+    Ok(read)
+}
+
+/// The entries of [`read_window`], for callers that only count what could be read.
 pub fn read_since(path: &Path, since: DateTime<Utc>) -> io::Result<Vec<JournalEntry>> {
+    read_window(path, since).map(|r| r.entries)
+}
+
+fn read_file(path: &Path, since: DateTime<Utc>, read: &mut Read) -> io::Result<()> {
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e),
     };
-    let mut out = Vec::new();
-    for line in BufReader::new(file).lines() {
-        let line = line?;
-        if let Ok(entry) = serde_json::from_str::<JournalEntry>(&line)
-            && entry.time >= since
+    let mut reader = BufReader::new(file);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        if text.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| serde_json::from_str::<JournalEntry>(t).ok())
         {
-            out.push(entry);
+            Some(entry) if entry.time >= since => read.entries.push(entry),
+            Some(_) => {}
+            None => read.skipped += 1,
         }
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -151,5 +221,54 @@ mod tests {
             .unwrap()
             .is_empty()
         );
+    }
+
+    #[test]
+    fn a_torn_write_is_mended_and_damaged_lines_are_counted_not_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        Journal::open(&path).unwrap().append(&entry(100, "done")).unwrap();
+        // A crash mid-line, then a damaged byte on a line of its own.
+        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"time\":\"2026-").unwrap();
+        drop(f);
+        let j = Journal::open(&path).unwrap();
+        j.append(&entry(200, "done")).unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"\xff\xfe\n")
+            .unwrap();
+        j.append(&entry(300, "done")).unwrap();
+        let read = read_window(&path, DateTime::from_timestamp(0, 0).unwrap()).unwrap();
+        // The entry after the torn line starts a line of its own and is read.
+        assert_eq!(
+            read.entries,
+            vec![entry(100, "done"), entry(200, "done"), entry(300, "done")]
+        );
+        assert_eq!(read.skipped, 2);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn the_journal_rotates_at_its_size_and_both_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let j = Journal::open(&path).unwrap().rotating_at(600);
+        for t in 0..10 {
+            j.append(&entry(t, "done")).unwrap();
+        }
+        let current = std::fs::metadata(&path).unwrap().len();
+        assert!(current <= 600 + 400, "not rotated: {current} bytes");
+        assert!(rotated(&path).exists());
+        let read = read_window(&path, DateTime::from_timestamp(0, 0).unwrap()).unwrap();
+        // Two files of at most the size are kept: the newest entries, in order.
+        let times: Vec<i64> = read.entries.iter().map(|e| e.time.timestamp()).collect();
+        assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
+        assert_eq!(times.last(), Some(&9));
+        assert!(times.len() < 10, "nothing was dropped: {times:?}");
     }
 }

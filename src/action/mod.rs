@@ -1,6 +1,7 @@
 //! Changes to the world as values: what the operator asked for, checked and described before one
 //! executor carries it out.
 
+pub mod guard;
 mod impact;
 pub mod journal;
 mod journaled;
@@ -10,7 +11,7 @@ mod toggle_impact;
 pub use impact::{DrainImpact, drain_impact};
 pub use journal::{Journal, JournalEntry};
 pub use journaled::Journaled;
-pub use pending::{Pending, PendingStore, Scheduled};
+pub use pending::{Listing, Pending, PendingStore, Scheduled, Whose};
 pub use toggle_impact::toggle_impact;
 
 use crate::model::{
@@ -258,6 +259,9 @@ pub struct Failed {
     /// The world is no longer as the change expects (someone else changed the rule, removed
     /// the address): trying again cannot help, so a scheduled undo is given up, not retried.
     pub moot: bool,
+    /// What it changes is gone (the IP set or web ACL deleted, the rule renamed or removed):
+    /// it can never succeed, so a scheduled undo is failed for good, said once, not retried.
+    pub for_good: bool,
 }
 
 impl Done {
@@ -275,6 +279,15 @@ impl Failed {
             message: message.into(),
             request_id: None,
             moot: false,
+            for_good: false,
+        }
+    }
+
+    /// A failure no retry can mend: what the change is about no longer exists.
+    pub fn for_good(message: impl Into<String>) -> Failed {
+        Failed {
+            for_good: true,
+            ..Failed::new(message)
         }
     }
 

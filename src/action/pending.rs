@@ -3,6 +3,8 @@
 //! stays listed (overdue) until it is done, never silently dropped.
 
 use super::{Done, Executor, Failed, Mutation};
+use crate::model::address;
+use crate::source::{Identity, Source};
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -12,6 +14,13 @@ use std::sync::{Arc, Mutex};
 
 /// File name of the pending undos in the state directory.
 pub const PENDING_FILE: &str = "pending.json";
+
+/// First wait after an undo failed for a reason that may pass (throttled, denied, the network);
+/// it doubles after each failure, up to [`LONGEST_WAIT`].
+pub const FIRST_WAIT: chrono::Duration = chrono::Duration::seconds(15);
+pub const LONGEST_WAIT: chrono::Duration = chrono::Duration::minutes(15);
+/// While one console carries an undo out, others leave it alone this long.
+const CLAIM: chrono::Duration = chrono::Duration::minutes(2);
 
 /// One undo waiting for its time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -26,6 +35,19 @@ pub struct Pending {
     pub last_error: Option<String>,
     #[serde(default)]
     pub attempts: u32,
+    /// The account the change was made in: only a console acting in that account carries the
+    /// undo out or reports it (`None`: written before undos were keyed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The endpoint the change was sent to (an emulator's); `None`: AWS itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// Not tried again before this time: a failure's back-off, or another console's claim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<DateTime<Utc>>,
+    /// It can never succeed (what it changes is gone): not retried, a problem until dismissed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_for_good: Option<String>,
 }
 
 impl Pending {
@@ -34,27 +56,112 @@ impl Pending {
     pub fn overdue(&self, now: DateTime<Utc>) -> bool {
         self.due <= now && (self.attempts > 0 || now - self.due > chrono::Duration::minutes(1))
     }
+
+    /// Whether a console should try it now.
+    fn ready(&self, now: DateTime<Utc>) -> bool {
+        self.failed_for_good.is_none()
+            && self.due <= now
+            && self.retry_at.is_none_or(|at| at <= now)
+    }
+
+    /// Whether it was made by a console acting as `whose`.
+    pub fn belongs_to(&self, whose: &Whose) -> bool {
+        self.endpoint == whose.endpoint
+            && match (&self.account, &whose.account) {
+                (None, _) => true,
+                (Some(a), Some(b)) => a == b,
+                // A console that does not know its account yet cannot tell: not its own.
+                (Some(_), None) => false,
+            }
+    }
 }
 
-/// Whether a change carried out now is the same undo as `pending` (done by hand before its
-/// time, or by the schedule): then the pending one is finished.
-fn same_undo(pending: &Mutation, done: &Mutation) -> bool {
-    match (pending, done) {
-        (Mutation::Unblock { set, address }, Mutation::Unblock { set: s, address: a }) => {
-            set.arn == s.arn && address == a
+/// The wait before the next try after `attempts` failures: 15 s, doubling, at most 15 min.
+pub fn backoff(attempts: u32) -> chrono::Duration {
+    let doublings = attempts.saturating_sub(1).min(16);
+    (FIRST_WAIT * 2i32.pow(doublings)).min(LONGEST_WAIT)
+}
+
+/// Whether `m` may wait in the file at all: only undos, the removal of one address from an IP
+/// set or a rule's restore from Count. Anything else there was not written by the console
+/// (a change from a file must not bypass the checks a key press gets).
+pub fn undo_kind(m: &Mutation) -> Result<(), String> {
+    match m {
+        Mutation::Unblock { address: a, .. } => match address::not_one_address(a) {
+            None => Ok(()),
+            Some(why) => Err(format!("a removal of {a}: {why}")),
+        },
+        Mutation::SetRule {
+            from,
+            to,
+            until: None,
+            ..
+        } if from.is_counting() && !to.is_counting() => Ok(()),
+        Mutation::SetRule { .. } => {
+            Err("a rule change that is not a restore from Count".to_string())
         }
+        other => Err(format!("not an undo ({})", other.summary())),
+    }
+}
+
+/// An entry of the file that is refused: kept in the file as it was, shown, never carried out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Refused {
+    /// The entry as written (compact JSON; remote text in it is escaped before display).
+    pub entry: String,
+    pub why: String,
+}
+
+/// What the file holds for one console: its own undos, soonest first, and refused entries.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Listing {
+    pub pending: Vec<Pending>,
+    pub refused: Vec<Refused>,
+}
+
+/// The account and endpoint a console acts in: the key its undos are kept under.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Whose {
+    pub account: Option<String>,
+    pub endpoint: Option<String>,
+}
+
+/// Whether a change carried out now supersedes the pending undo: any successful block or
+/// removal of the same address in the same set, any change of the same rule. The later change
+/// stands; an older expiry must not undo it.
+fn supersedes(done: &Mutation, pending: &Mutation) -> bool {
+    match (done, pending) {
+        (
+            Mutation::Block { set, address, .. } | Mutation::Unblock { set, address },
+            Mutation::Unblock {
+                set: s,
+                address: a,
+            },
+        ) => set.arn == s.arn && address::same_cidr(address, a),
         (Mutation::SetRule { rule, .. }, Mutation::SetRule { rule: r, .. }) => {
-            rule.acl_id == r.acl_id && rule.rule == r.rule
+            rule.region == r.region
+                && rule.scope == r.scope
+                && rule.acl_id == r.acl_id
+                && rule.rule == r.rule
         }
         _ => false,
     }
 }
 
-/// The pending undos on disk. Written whole to a temporary file and renamed, so a crash
-/// leaves the old list or the new one.
+/// The file as read: its entries parsed, each either an undo or refused (kept as written).
+struct OnDisk {
+    undos: Vec<Pending>,
+    refused: Vec<(serde_json::Value, String)>,
+}
+
+/// The pending undos on disk, in the state directory (see [`crate::state_dir`]): changed
+/// only under a lock that holds across processes, written whole and renamed.
 pub struct PendingStore {
     path: PathBuf,
     lock: Mutex<()>,
+    endpoint: Option<String>,
+    identity: Option<Arc<dyn Source<Identity>>>,
+    account: tokio::sync::OnceCell<Option<String>>,
 }
 
 impl PendingStore {
@@ -62,86 +169,191 @@ impl PendingStore {
         PendingStore {
             path: path.to_path_buf(),
             lock: Mutex::new(()),
+            endpoint: None,
+            identity: None,
+            account: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// Keys what this console keeps, and what it carries out, by the account `identity` acts
+    /// in and the `endpoint` it talks to.
+    pub fn acting_as(
+        mut self,
+        endpoint: Option<String>,
+        identity: Arc<dyn Source<Identity>>,
+    ) -> PendingStore {
+        self.endpoint = endpoint;
+        self.identity = Some(identity);
+        self
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// The list, soonest first; no file is an empty list. A file that does not parse is an
-    /// error (its undos must not be forgotten by overwriting it).
-    pub fn load(&self) -> io::Result<Vec<Pending>> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e),
+    /// The account and endpoint this console acts in (the account once known).
+    pub async fn whose(&self) -> Whose {
+        let account = match &self.identity {
+            None => None,
+            Some(identity) => self
+                .account
+                .get_or_try_init(|| async {
+                    identity
+                        .fetch()
+                        .await
+                        .map(|id| id.account)
+                        .map_err(|_| ())
+                })
+                .await
+                .ok()
+                .cloned()
+                .flatten(),
         };
-        let mut list: Vec<Pending> = serde_json::from_str(&text).map_err(|e| {
+        Whose {
+            account,
+            endpoint: self.endpoint.clone(),
+        }
+    }
+
+    fn read(&self) -> io::Result<OnDisk> {
+        let Some(text) = crate::state_dir::read(&self.path)? else {
+            return Ok(OnDisk {
+                undos: Vec::new(),
+                refused: Vec::new(),
+            });
+        };
+        let entries: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|e| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!("{} does not parse: {e}", self.path.display()),
             )
         })?;
-        list.sort_by_key(|p| p.due);
-        Ok(list)
+        let mut disk = OnDisk {
+            undos: Vec::new(),
+            refused: Vec::new(),
+        };
+        for raw in entries {
+            match serde_json::from_value::<Pending>(raw.clone()) {
+                Ok(p) => match undo_kind(&p.undo) {
+                    Ok(()) => disk.undos.push(p),
+                    Err(why) => disk.refused.push((raw, why)),
+                },
+                Err(e) => disk.refused.push((raw, format!("not an undo entry: {e}"))),
+            }
+        }
+        disk.undos.sort_by_key(|p| p.due);
+        Ok(disk)
     }
 
-    fn save(&self, list: &[Pending]) -> io::Result<()> {
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = self.path.with_extension("json.tmp");
-        let text = serde_json::to_string_pretty(list).map_err(io::Error::other)?;
-        {
-            use std::io::Write;
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, &self.path)
+    /// Every undo in the file, whoever made it, soonest first. A file that does not parse is
+    /// an error (its undos must not be forgotten by overwriting it).
+    pub fn load(&self) -> io::Result<Vec<Pending>> {
+        Ok(self.read()?.undos)
     }
 
-    /// Changes the list under the store's lock.
+    /// What concerns the console acting as `whose`: its undos, and the refused entries.
+    pub fn listing(&self, whose: &Whose) -> io::Result<Listing> {
+        let disk = self.read()?;
+        Ok(Listing {
+            pending: disk
+                .undos
+                .into_iter()
+                .filter(|p| p.belongs_to(whose))
+                .collect(),
+            refused: disk
+                .refused
+                .into_iter()
+                .map(|(raw, why)| Refused {
+                    entry: raw.to_string(),
+                    why,
+                })
+                .collect(),
+        })
+    }
+
+    /// Changes the undos under the store's lock (this process's and every other's): loaded,
+    /// changed and saved inside it. Refused entries are written back as they were.
     fn edit<T>(&self, change: impl FnOnce(&mut Vec<Pending>) -> T) -> io::Result<T> {
         let _held = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        let mut list = self.load()?;
-        let out = change(&mut list);
-        self.save(&list)?;
+        let _across = crate::state_dir::lock(&self.path)?;
+        let mut disk = self.read()?;
+        let out = change(&mut disk.undos);
+        let mut entries = Vec::with_capacity(disk.undos.len() + disk.refused.len());
+        for p in &disk.undos {
+            entries.push(serde_json::to_value(p).map_err(io::Error::other)?);
+        }
+        entries.extend(disk.refused.into_iter().map(|(raw, _)| raw));
+        let text = serde_json::to_string_pretty(&entries).map_err(io::Error::other)?;
+        crate::state_dir::write(&self.path, text.as_bytes())?;
         Ok(out)
     }
 
-    /// After `done` was carried out: its own undo is kept for its time, and any pending undo
-    /// it is (a block removed by hand early) is finished.
-    pub fn record(&self, done: &Mutation) -> io::Result<()> {
+    /// After `done` was carried out by the console acting as `whose`: every pending undo it
+    /// supersedes is finished, and its own undo is kept for its time.
+    pub fn record(&self, done: &Mutation, whose: &Whose) -> io::Result<()> {
         let kept = done.until().zip(done.undo());
-        let finishes = |p: &Pending| same_undo(&p.undo, done);
         self.edit(|list| {
-            list.retain(|p| !finishes(p));
+            list.retain(|p| !(p.belongs_to(whose) && supersedes(done, &p.undo)));
             if let Some((due, undo)) = kept {
-                // A new block or Count replaces an older schedule for the same thing.
-                list.retain(|p| !same_undo(&p.undo, &undo));
                 list.push(Pending {
                     due,
                     undo,
                     of: done.summary(),
                     last_error: None,
                     attempts: 0,
+                    account: whose.account.clone(),
+                    endpoint: whose.endpoint.clone(),
+                    retry_at: None,
+                    failed_for_good: None,
                 });
             }
         })
     }
 
-    /// An undo that was tried: dropped when done or moot, else kept with its error.
-    fn tried(&self, undo: &Mutation, result: &Result<Done, Failed>) -> io::Result<()> {
+    /// Takes `p` to carry it out now, if it is still ready: other consoles leave it alone
+    /// while this one tries. `false`: another console has it, or it is done.
+    fn claim(&self, p: &Pending, now: DateTime<Utc>) -> io::Result<bool> {
+        self.edit(|list| match list.iter_mut().find(|q| *q == p) {
+            Some(q) if q.ready(now) => {
+                q.retry_at = Some(now + CLAIM);
+                true
+            }
+            _ => false,
+        })
+    }
+
+    /// An undo that was tried: dropped when done or moot, failed for good when it never can
+    /// succeed, else kept with its error and tried again after its back-off.
+    fn tried(
+        &self,
+        claimed: &Pending,
+        result: &Result<Done, Failed>,
+        now: DateTime<Utc>,
+    ) -> io::Result<()> {
+        let same = |q: &Pending| q.undo == claimed.undo && q.due == claimed.due;
         self.edit(|list| match result {
-            Ok(_) | Err(Failed { moot: true, .. }) => list.retain(|p| !same_undo(&p.undo, undo)),
+            Ok(_) | Err(Failed { moot: true, .. }) => list.retain(|q| !same(q)),
             Err(f) => {
-                for p in list.iter_mut().filter(|p| same_undo(&p.undo, undo)) {
-                    p.attempts = p.attempts.saturating_add(1);
-                    p.last_error = Some(f.message.clone());
+                for q in list.iter_mut().filter(|q| same(q)) {
+                    q.attempts = q.attempts.saturating_add(1);
+                    q.last_error = Some(f.message.clone());
+                    if f.for_good {
+                        q.failed_for_good = Some(f.message.clone());
+                        q.retry_at = None;
+                    } else {
+                        q.retry_at = Some(now + backoff(q.attempts));
+                    }
                 }
             }
+        })
+    }
+
+    /// The operator has read that `undo` failed for good and dismisses it (from `p`).
+    pub fn dismiss(&self, undo: &Mutation) -> io::Result<bool> {
+        self.edit(|list| {
+            let before = list.len();
+            list.retain(|q| !(q.undo == *undo && q.failed_for_good.is_some()));
+            list.len() != before
         })
     }
 }
@@ -149,32 +361,44 @@ impl PendingStore {
 /// What one scheduled undo came to: the undo and its outcome in words.
 pub type Outcome = (Mutation, Result<String, String>);
 
-/// Carries out every undo whose time has come through `executor` (the journaled one, so each
-/// is in the audit journal). Returns their outcomes and what is still pending.
+/// Carries out this console's undos whose time has come through `executor` (the journaled
+/// one, so each is in the audit journal): each claimed first, so two consoles never both try
+/// it. Returns their outcomes and what is still pending.
 pub async fn run_due(
     store: &PendingStore,
     executor: &dyn Executor,
     now: DateTime<Utc>,
-) -> io::Result<(Vec<Outcome>, Vec<Pending>)> {
+) -> io::Result<(Vec<Outcome>, Listing)> {
+    let whose = store.whose().await;
     let mut outcomes = Vec::new();
-    for p in store.load()?.into_iter().filter(|p| p.due <= now) {
+    let due: Vec<Pending> = store
+        .listing(&whose)?
+        .pending
+        .into_iter()
+        .filter(|p| p.ready(now))
+        .collect();
+    for p in due {
+        if !store.claim(&p, now)? {
+            continue;
+        }
         let result = executor.execute(&p.undo).await;
         match &result {
             Ok(d) => {
                 tracing::info!(undo = %p.undo.summary(), outcome = %d.message, "scheduled undo done")
             }
             Err(f) => {
-                tracing::warn!(undo = %p.undo.summary(), error = %f.message, "scheduled undo failed")
+                tracing::warn!(undo = %p.undo.summary(), error = %f.message, for_good = f.for_good, "scheduled undo failed")
             }
         }
-        store.tried(&p.undo, &result)?;
+        store.tried(&p, &result, now)?;
         let said = result.map(|d| d.message).map_err(|f| f.message);
         outcomes.push((p.undo, said));
     }
-    Ok((outcomes, store.load()?))
+    Ok((outcomes, store.listing(&whose)?))
 }
 
-/// An executor that keeps the undo of every timed change in the store once it is done.
+/// An executor that keeps the undo of every timed change in the store once it is done, and
+/// finishes the pending undos a change supersedes.
 pub struct Scheduled {
     inner: Arc<dyn Executor>,
     store: Arc<PendingStore>,
@@ -189,8 +413,19 @@ impl Scheduled {
 impl Executor for Scheduled {
     fn execute<'a>(&'a self, mutation: &'a Mutation) -> BoxFuture<'a, Result<Done, Failed>> {
         Box::pin(async move {
+            let whose = self.store.whose().await;
+            if mutation.until().is_some()
+                && let Err(e) = self.store.listing(&whose)
+            {
+                // Its undo could not be kept: a timed change would never end. Refused is
+                // safer than a change nobody will put back.
+                return Err(Failed::new(format!(
+                    "not done: its undo could not be kept ({e}); make a change without an end, or fix {} first",
+                    self.store.path().display()
+                )));
+            }
             let mut done = self.inner.execute(mutation).await?;
-            if let Err(e) = self.store.record(mutation) {
+            if let Err(e) = self.store.record(mutation, &whose) {
                 // Done, and said so; but the operator must know the undo will not happen.
                 done.message = format!(
                     "{} — but its undo could not be kept in {}: {e}; undo it by hand",
@@ -209,52 +444,172 @@ mod tests {
     use crate::action::IpSetRef;
     use crate::model::WafScope;
 
+    fn set() -> IpSetRef {
+        IpSetRef {
+            region: "ap-northeast-1".into(),
+            scope: WafScope::Regional,
+            name: "blocked".into(),
+            id: "id".into(),
+            arn: "arn:set".into(),
+            web_acl: "acl".into(),
+        }
+    }
+
     fn block(address: &str, until: Option<DateTime<Utc>>) -> Mutation {
         Mutation::Block {
-            set: IpSetRef {
-                region: "ap-northeast-1".into(),
-                scope: WafScope::Regional,
-                name: "blocked".into(),
-                id: "id".into(),
-                arn: "arn:set".into(),
-                web_acl: "acl".into(),
-            },
+            set: set(),
             address: address.into(),
             until,
         }
     }
 
-    #[test]
-    fn a_timed_block_keeps_its_removal_until_it_is_done() {
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(secs, 0).unwrap()
+    }
+
+    fn store() -> (tempfile::TempDir, PendingStore) {
         let dir = tempfile::tempdir().unwrap();
         let store = PendingStore::new(&dir.path().join(PENDING_FILE));
-        let at = DateTime::from_timestamp(1_000, 0).unwrap();
-        store.record(&block("192.0.2.1/32", Some(at))).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn a_timed_block_keeps_its_removal_until_it_is_done() {
+        let (_dir, store) = store();
+        let me = Whose::default();
+        store.record(&block("192.0.2.1/32", Some(at(1_000))), &me).unwrap();
         // Until removed: nothing scheduled.
-        store.record(&block("192.0.2.2/32", None)).unwrap();
+        store.record(&block("192.0.2.2/32", None), &me).unwrap();
         let list = store.load().unwrap();
         assert_eq!(list.len(), 1);
-        assert_eq!(list[0].due, at);
+        assert_eq!(list[0].due, at(1_000));
         let undo = block("192.0.2.1/32", None).undo().unwrap();
         assert_eq!(list[0].undo, undo);
-        // A failed attempt keeps it, overdue, with the reason.
-        store.tried(&undo, &Err(Failed::new("throttled"))).unwrap();
+        // A failed attempt keeps it, overdue, with the reason, and waits before the next.
+        store
+            .tried(&list[0], &Err(Failed::new("throttled")), at(1_000))
+            .unwrap();
         let list = store.load().unwrap();
-        assert!(list[0].overdue(at));
+        assert!(list[0].overdue(at(1_000)));
         assert_eq!(list[0].last_error.as_deref(), Some("throttled"));
+        assert!(!list[0].ready(at(1_010)), "tried again within its back-off");
+        assert!(list[0].ready(at(1_015)));
         // Removed by hand before its time: finished.
-        store.record(&undo).unwrap();
+        store.record(&undo, &me).unwrap();
         assert!(store.load().unwrap().is_empty());
     }
 
     #[test]
-    fn a_corrupt_file_is_an_error_not_an_empty_list() {
-        let dir = tempfile::tempdir().unwrap();
+    fn a_later_block_of_the_same_address_supersedes_an_old_expiry() {
+        let (_dir, store) = store();
+        let me = Whose::default();
+        store.record(&block("192.0.2.1/32", Some(at(900))), &me).unwrap();
+        // Removed outside the console, then blocked again until removed: the old expiry
+        // must not remove the new block when its time comes.
+        store.record(&block("192.0.2.1/32", None), &me).unwrap();
+        assert!(store.load().unwrap().is_empty());
+        // However the address is written.
+        store.record(&block("192.0.2.7/32", Some(at(900))), &me).unwrap();
+        store
+            .record(
+                &Mutation::Unblock {
+                    set: set(),
+                    address: "::ffff:192.0.2.7/128".into(),
+                },
+                &me,
+            )
+            .unwrap();
+        assert!(store.load().unwrap().is_empty());
+    }
+
+    #[test]
+    fn back_off_doubles_from_15_seconds_to_15_minutes() {
+        let waits: Vec<i64> = (1..=9).map(|n| backoff(n).num_seconds()).collect();
+        assert_eq!(waits, vec![15, 30, 60, 120, 240, 480, 900, 900, 900]);
+        assert_eq!(backoff(u32::MAX).num_seconds(), 900);
+    }
+
+    #[test]
+    fn an_undo_that_can_never_succeed_is_not_tried_again() {
+        let (_dir, store) = store();
+        let me = Whose::default();
+        store.record(&block("192.0.2.1/32", Some(at(900))), &me).unwrap();
+        let p = store.load().unwrap().remove(0);
+        let gone = Failed::for_good("wafv2 GetIPSet: WAFNonexistentItemException");
+        store.tried(&p, &Err(gone), at(900)).unwrap();
+        let p = store.load().unwrap().remove(0);
+        assert!(p.failed_for_good.is_some());
+        assert!(p.overdue(at(100_000)), "a problem until dismissed");
+        assert!(!p.ready(at(100_000)), "never tried again");
+        assert!(store.dismiss(&p.undo).unwrap());
+        assert!(store.load().unwrap().is_empty());
+    }
+
+    #[test]
+    fn only_the_console_of_the_same_account_and_endpoint_owns_an_undo() {
+        let (_dir, store) = store();
+        let prod = Whose {
+            account: Some("111111111111".into()),
+            endpoint: None,
+        };
+        store.record(&block("192.0.2.1/32", Some(at(900))), &prod).unwrap();
+        let staging = Whose {
+            account: Some("222222222222".into()),
+            endpoint: None,
+        };
+        let emulator = Whose {
+            account: Some("111111111111".into()),
+            endpoint: Some("http://127.0.0.1:5000".into()),
+        };
+        let unknown = Whose::default();
+        assert_eq!(store.listing(&prod).unwrap().pending.len(), 1);
+        for other in [&staging, &emulator, &unknown] {
+            assert!(store.listing(other).unwrap().pending.is_empty(), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn only_undos_are_kept_in_the_file_and_anything_else_is_refused_and_kept() {
+        let (dir, store) = store();
         let path = dir.path().join(PENDING_FILE);
-        std::fs::write(&path, "[{\"due\":").unwrap();
-        let store = PendingStore::new(&path);
+        let planted = serde_json::json!([
+            {"due": "2026-01-01T00:00:00Z", "of": "planted",
+             "undo": {"action": "block", "set": serde_json::to_value(set()).unwrap(),
+                      "address": "0.0.0.0/1"}},
+            {"due": "2026-01-01T00:00:00Z", "of": "planted",
+             "undo": {"action": "unblock", "set": serde_json::to_value(set()).unwrap(),
+                      "address": "0.0.0.0/1"}},
+            {"due": "2026-01-01T00:00:00Z", "of": "a real expiry",
+             "undo": {"action": "unblock", "set": serde_json::to_value(set()).unwrap(),
+                      "address": "192.0.2.1/32"}},
+        ]);
+        crate::state_dir::write(&path, planted.to_string().as_bytes()).unwrap();
+        let listing = store.listing(&Whose::default()).unwrap();
+        assert_eq!(listing.pending.len(), 1);
+        assert_eq!(listing.pending[0].of, "a real expiry");
+        assert_eq!(listing.refused.len(), 2);
+        assert!(listing.refused[0].why.contains("not an undo"), "{:?}", listing.refused);
+        assert!(listing.refused[1].why.contains("0.0.0.0/1"), "{:?}", listing.refused);
+        // A change of the list keeps the refused entries as they were, for the operator.
+        store
+            .record(&block("192.0.2.9/32", Some(at(900))), &Whose::default())
+            .unwrap();
+        let listing = store.listing(&Whose::default()).unwrap();
+        assert_eq!(listing.pending.len(), 2);
+        assert_eq!(listing.refused.len(), 2);
+    }
+
+    #[test]
+    fn a_corrupt_file_is_an_error_not_an_empty_list() {
+        let (dir, store) = store();
+        let path = dir.path().join(PENDING_FILE);
+        crate::state_dir::write(&path, b"[{\"due\":").unwrap();
         assert!(store.load().is_err());
-        assert!(store.record(&block("192.0.2.1/32", None)).is_err());
+        assert!(
+            store
+                .record(&block("192.0.2.1/32", None), &Whose::default())
+                .is_err()
+        );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "[{\"due\":");
     }
 }

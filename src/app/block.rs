@@ -7,58 +7,9 @@ use crate::model::RuleAction;
 use crate::model::RuleKind;
 use crate::model::waf::{IP_SET_QUOTA, IpSet};
 use crate::view::Role;
-use ipnet::IpNet;
 use std::net::IpAddr;
 
-/// Ranges a load balancer, a proxy or the VPC itself speaks from (every range AWS lets a VPC
-/// use but the rare publicly routable ones, plus loopback and link-local): blocking one would
-/// block our own infrastructure, never an attacker.
-const INTERNAL: &[&str] = &[
-    "10.0.0.0/8",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-    "100.64.0.0/10",
-    "198.18.0.0/15",
-    "127.0.0.0/8",
-    "169.254.0.0/16",
-    "0.0.0.0/8",
-    "::1/128",
-    "fc00::/7",
-    "fe80::/10",
-];
-
-/// The CIDR WAF keeps for one address: "/32", or "/128" for IPv6.
-pub fn cidr_of(address: IpAddr) -> String {
-    match address {
-        IpAddr::V4(a) => format!("{a}/32"),
-        IpAddr::V6(a) => format!("{a}/128"),
-    }
-}
-
-/// Why `address` must never be blocked, if it must not.
-pub fn never_blocked(address: IpAddr, never_block: &[IpNet]) -> Option<String> {
-    if let Some(net) = never_block.iter().find(|n| n.contains(&address)) {
-        return Some(format!(
-            "{address} is inside {net}, which [waf] never_block protects"
-        ));
-    }
-    let address = match address {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map(IpAddr::V4)
-            .unwrap_or(IpAddr::V6(v6)),
-        v4 => v4,
-    };
-    INTERNAL
-        .iter()
-        .filter_map(|n| n.parse::<IpNet>().ok())
-        .find(|n| n.contains(&address))
-        .map(|net| {
-            format!(
-                "{address} is an internal address ({net}: a VPC, load balancer or proxy range): blocking it would block our own infrastructure; the client is in the line's proxy-protocol or X-Forwarded-For field"
-            )
-        })
-}
+pub use crate::model::address::{cidr_of, never_blocked};
 
 /// Where `b` was pressed, for the dialog's counts.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +67,8 @@ impl App {
             );
             return;
         }
+        // One address, one meaning: a mapped IPv4 client is checked and written as IPv4.
+        let address = crate::model::address::canonical(address);
         let web_acl = match &from {
             BlockFrom::Sample { web_acl } => Some(web_acl.as_str()),
             BlockFrom::LogLine => None,
@@ -143,21 +96,7 @@ impl App {
             self.overlay = Some(Overlay::Confirm(Box::new(c)));
             return;
         }
-        let vpc = self.world.waf.value.as_ref().and_then(|w| {
-            w.vpc_ranges.iter().find(|v| {
-                v.cidr
-                    .parse::<IpNet>()
-                    .is_ok_and(|net| net.contains(&address))
-            })
-        });
-        if let Some(v) = vpc {
-            self.refuse_block(format!(
-                "Not blocked: {address} is inside {}, the range of VPC {} in {}: our own load balancers and proxies speak from there.",
-                v.cidr, v.vpc_id, v.region
-            ));
-            return;
-        }
-        if let Some(why) = never_blocked(address, &self.never_block) {
+        if let Some(why) = never_blocked(address, &self.never_block, &self.own_ranges()) {
             self.refuse_block(format!("Not blocked: {why}."));
             return;
         }
@@ -229,6 +168,16 @@ impl App {
         self.overlay = Some(Overlay::Confirm(Box::new(c)));
     }
 
+    /// Our own ranges no block may touch (the executor checks the same ones again).
+    pub(super) fn own_ranges(&self) -> Vec<crate::model::address::OwnRange> {
+        self.world
+            .waf
+            .value
+            .as_ref()
+            .map(crate::action::guard::own_ranges_of)
+            .unwrap_or_default()
+    }
+
     fn refuse_block(&mut self, text: String) {
         self.say(
             text.lines().next().unwrap_or_default().to_string(),
@@ -274,26 +223,5 @@ fn set_ref(s: &IpSet) -> IpSetRef {
         id: s.id.clone(),
         arn: s.arn.clone(),
         web_acl: s.web_acl.clone(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn internal_and_protected_ranges_are_never_blocked() {
-        let office: Vec<IpNet> = vec!["203.0.113.0/24".parse().unwrap()];
-        let why = never_blocked("203.0.113.10".parse().unwrap(), &office).unwrap();
-        assert!(why.contains("203.0.113.0/24"), "{why}");
-        assert!(never_blocked("10.0.20.15".parse().unwrap(), &office).is_some());
-        assert!(never_blocked("::ffff:10.0.0.1".parse().unwrap(), &office).is_some());
-        assert!(never_blocked("fd00::1".parse().unwrap(), &office).is_some());
-        assert_eq!(
-            never_blocked("198.51.100.77".parse().unwrap(), &office),
-            None
-        );
-        assert_eq!(cidr_of("2001:DB8::1".parse().unwrap()), "2001:db8::1/128");
-        assert_eq!(cidr_of("192.0.2.44".parse().unwrap()), "192.0.2.44/32");
     }
 }

@@ -24,8 +24,16 @@ pub enum Event {
         id: u64,
         key_file: String,
     },
-    /// The undos waiting for their time (block expiries, Count restores), as they stand.
-    Pending(Vec<crate::action::Pending>),
+    /// The undos waiting for their time (block expiries, Count restores), as they stand, and
+    /// the entries of the file that are refused.
+    Pending(crate::action::Listing),
+    /// A scheduled undo was carried out in the background: said in the footer and the
+    /// problems, never in a dialog over the operator's work.
+    Undone {
+        mutation: Mutation,
+        at: DateTime<Utc>,
+        result: Result<String, String>,
+    },
     /// An executed mutation finished.
     Done {
         mutation: Mutation,
@@ -58,6 +66,8 @@ pub enum Effect {
         rule: String,
     },
     Execute(Mutation),
+    /// Forget a scheduled undo that failed for good: the operator has read it (from `p`).
+    DismissUndo(Mutation),
     /// Put this text on the clipboard, through the terminal (OSC 52).
     Copy(String),
     /// The answer to `Event::PassphraseWanted` (`None`: declined).

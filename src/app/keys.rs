@@ -39,10 +39,7 @@ impl App {
                 self.on_help_action(action);
                 vec![]
             }
-            Some(Overlay::Problems { selected }) => {
-                self.on_problems_key(selected, key);
-                vec![]
-            }
+            Some(Overlay::Problems { selected }) => self.on_problems_key(selected, key),
             Some(Overlay::Talkers(t)) => {
                 self.on_talkers_key(t, key);
                 vec![]
@@ -127,13 +124,17 @@ impl App {
     }
 
     /// The problems view moves like the help (its keys), and Enter jumps to the problem's row.
-    fn on_problems_key(&mut self, selected: usize, key: KeyEvent) {
+    fn on_problems_key(&mut self, selected: usize, key: KeyEvent) -> Vec<Effect> {
         let last = self.problems.len().saturating_sub(1);
         let selected = match (key.code, self.keymap.lookup(KeyContext::Help, &key)) {
             (KeyCode::Enter, _) => {
                 self.overlay = None;
                 self.jump_to_problem(selected);
-                return;
+                return vec![];
+            }
+            (KeyCode::Char('x'), _) => {
+                self.overlay = Some(Overlay::Problems { selected });
+                return self.dismiss_undo(selected);
             }
             (_, Some(Action::Down)) => (selected + 1).min(last),
             (_, Some(Action::Up)) => selected.saturating_sub(1),
@@ -143,11 +144,44 @@ impl App {
             (_, Some(Action::Bottom)) => last,
             (KeyCode::Char('p'), _) | (_, Some(Action::Cancel | Action::Quit)) => {
                 self.overlay = None;
-                return;
+                return vec![];
             }
             _ => selected,
         };
         self.overlay = Some(Overlay::Problems { selected });
+        vec![]
+    }
+
+    /// `x` in the problems view: forgets a scheduled undo that failed for good, once the
+    /// operator has read it. Other problems go away only when what they say is mended.
+    fn dismiss_undo(&mut self, selected: usize) -> Vec<Effect> {
+        let undo = self.problems.get(selected).and_then(|p| p.undo.clone());
+        match undo {
+            Some(_) if self.read_only => {
+                self.say(
+                    "read-only: a failed undo is dismissed from a console that may change things",
+                    Role::Warning,
+                    self.now,
+                );
+                vec![]
+            }
+            Some(undo) => {
+                self.say(
+                    format!("dismissed: {}", undo.summary()),
+                    Role::Ok,
+                    self.now,
+                );
+                vec![Effect::DismissUndo(undo)]
+            }
+            None => {
+                self.say(
+                    "x dismisses only a scheduled undo that failed for good",
+                    Role::Warning,
+                    self.now,
+                );
+                vec![]
+            }
+        }
     }
 
     /// Focuses the panel of problem `index` and selects the row it concerns, clearing a filter

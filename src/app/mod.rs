@@ -124,6 +124,8 @@ pub struct App {
     pub log_formats: HashMap<String, crate::model::access::LogFormat>,
     /// Undos waiting for their time, as the state directory holds them.
     pub pending: Vec<crate::action::Pending>,
+    /// Entries of the pending file that are refused (not undos): shown, never carried out.
+    pub refused_undos: Vec<crate::action::pending::Refused>,
 }
 
 /// Wall-monitor mode's state.
@@ -186,6 +188,7 @@ impl App {
                 })
                 .collect(),
             pending: Vec::new(),
+            refused_undos: Vec::new(),
         }
     }
 
@@ -213,6 +216,7 @@ impl App {
             intervals: self.intervals.clone(),
             counting_by_console: self.remembered_actions.keys().cloned().collect(),
             pending: self.pending.clone(),
+            refused_undos: self.refused_undos.clone(),
         };
         if data_changed {
             self.data_problems = crate::problems::in_data(&self.world, &context);
@@ -329,8 +333,9 @@ impl App {
                 }
                 effects
             }
-            Event::Pending(list) => {
-                self.pending = list;
+            Event::Pending(listing) => {
+                self.pending = listing.pending;
+                self.refused_undos = listing.refused;
                 // Overdue undos are found with the staleness, not in the data.
                 self.recompute_problems(false);
                 vec![]
@@ -340,6 +345,11 @@ impl App {
                 at,
                 result,
             } => self.on_done(mutation, at, result),
+            Event::Undone {
+                mutation,
+                at,
+                result,
+            } => self.on_undone(mutation, at, result),
         }
     }
 
@@ -422,6 +432,31 @@ impl App {
             }
         }
         vec![]
+    }
+
+    /// A scheduled undo's outcome: the footer says it; a failure stays among the problems
+    /// (the pending list says so) and never opens a dialog over what the operator is doing.
+    fn on_undone(
+        &mut self,
+        mutation: Mutation,
+        at: DateTime<Utc>,
+        result: Result<String, String>,
+    ) -> Vec<Effect> {
+        if let (Ok(_), Mutation::SetRule { rule, to, .. }) = (&result, &mutation)
+            && !to.is_counting()
+        {
+            self.remembered_actions
+                .remove(&(rule.acl_id.clone(), rule.rule.clone()));
+        }
+        match result {
+            Ok(msg) => self.say(format!("scheduled undo: {msg}"), view::Role::Ok, at),
+            Err(e) => self.say(
+                format!("scheduled undo failed: {} — {e} (see p)", mutation.summary()),
+                view::Role::Problem,
+                at,
+            ),
+        }
+        vec![Effect::Refresh(PanelId::Waf)]
     }
 
     fn on_done(

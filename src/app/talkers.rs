@@ -136,7 +136,7 @@ impl App {
         let mine: Vec<_> = s
             .requests
             .iter()
-            .filter(|r| r.client_ip.parse::<IpAddr>().ok() == Some(address))
+            .filter(|r| crate::model::address::parse(&r.client_ip) == Some(address))
             .collect();
         let country = mine.first().map(|r| r.country.clone());
         (mine.len(), s.requests.len(), country)

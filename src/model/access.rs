@@ -91,12 +91,9 @@ pub fn parse<'a>(format: &LogFormat, line: &'a str) -> Option<Access<'a>> {
     }
 }
 
-/// An address, with IPv6 brackets and a zone-less form accepted.
+/// An address, with IPv6 brackets accepted, canonically (a mapped IPv4 client is IPv4).
 fn address(text: &str) -> Option<IpAddr> {
-    text.trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse()
-        .ok()
+    super::address::parse(text)
 }
 
 /// `addr:port` (IPv6 too: the port follows the last colon) → the address.

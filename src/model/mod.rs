@@ -3,6 +3,7 @@
 //! Every source (demo world, AWS) produces these; the TUI, the wall and the snapshot read them.
 
 pub mod access;
+pub mod address;
 pub mod dns;
 pub mod instances;
 pub mod logs;

@@ -41,6 +41,9 @@ pub struct Options {
     pub journal: Option<PathBuf>,
     /// The pending undos (block expiries, Count restores), listed with their time left.
     pub pending: Option<PathBuf>,
+    /// The endpoint the console talks to (an emulator's; `None`: AWS): undos made against
+    /// another endpoint or in another account are not this snapshot's.
+    pub endpoint: Option<String>,
     pub since: chrono::Duration,
     /// Refresh intervals, against which data counts as stale.
     pub intervals: Vec<(PanelId, Duration)>,
@@ -96,19 +99,25 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
         None => (Vec::new(), None),
     };
     // A snapshot only lists them; the console carries them out.
-    let pending = options
-        .pending
-        .as_deref()
-        .map(|p| crate::action::PendingStore::new(p).load())
-        .transpose();
-    let (pending, journal_error) = match pending {
-        Ok(p) => (p.unwrap_or_default(), journal_error),
-        Err(e) => (Vec::new(), Some(format!("pending undos: {e}"))),
+    let listing = match options.pending.as_deref() {
+        Some(p) => {
+            let store = crate::action::PendingStore::new(p)
+                .acting_as(options.endpoint.clone(), s.identity.clone());
+            let whose = store.whose().await;
+            store.listing(&whose).map(Some)
+        }
+        None => Ok(None),
     };
+    let (listing, journal_error) = match listing {
+        Ok(l) => (l.unwrap_or_default(), journal_error),
+        Err(e) => (Default::default(), Some(format!("pending undos: {e}"))),
+    };
+    let pending = listing.pending;
     let context = problems::Context {
         intervals: options.intervals.clone(),
         counting_by_console: crate::action::journal::left_counting(&journal),
         pending: pending.clone(),
+        refused_undos: listing.refused,
     };
     let problems = problems::find(&world, at, &context);
     let actions = journal

@@ -191,6 +191,7 @@ impl AwsExecutor {
                 message: format!("{}; the target is {}", failure.message, s.as_str()),
                 request_id: failure.request_id,
                 moot: false,
+                for_good: false,
             }),
             None => Err(Failed {
                 message: format!(
@@ -199,6 +200,7 @@ impl AwsExecutor {
                 ),
                 request_id: failure.request_id,
                 moot: false,
+                for_good: false,
             }),
         }
     }
@@ -239,7 +241,8 @@ impl AwsExecutor {
             .find(|r| r.name() == rule.rule)
             .map(rule_kind)
             .ok_or_else(|| {
-                Failed::new(format!(
+                // Renamed or removed: no later attempt can find it either.
+                Failed::for_good(format!(
                     "rule {} is no longer in {}",
                     rule.rule, rule.acl_name
                 ))
@@ -262,7 +265,12 @@ impl AwsExecutor {
             )));
         }
         let key = (rule.acl_id.clone(), rule.rule.clone());
-        let original = self.originals.get(&key);
+        let original = self.originals.get(&key).map_err(|e| {
+            Failed::new(format!(
+                "the action rule {} had before Count cannot be read ({e}); nothing was changed",
+                rule.rule
+            ))
+        })?;
         let before = read
             .acl
             .rules()
@@ -331,6 +339,7 @@ impl AwsExecutor {
                         message: format!("{why}; {state}"),
                         request_id,
                         moot: false,
+                        for_good: false,
                     });
                 }
                 let meanwhile = match &now {
@@ -344,20 +353,21 @@ impl AwsExecutor {
                     ),
                     request_id,
                     moot: false,
+                    for_good: false,
                 })
             }
         }
     }
 
     /// Setting a plain rule to Count keeps the exact action it had, for "back"; setting it
-    /// back forgets it.
+    /// back forgets it. A failure to keep it is logged and said with the change's outcome.
     fn remember_original(
         &self,
         key: &(String, String),
         to: &RuleKind,
         before: Option<waf::types::RuleAction>,
     ) {
-        match (to, before) {
+        let kept = match (to, before) {
             (
                 RuleKind::Plain {
                     action: RuleAction::Count,
@@ -365,7 +375,10 @@ impl AwsExecutor {
                 Some(b),
             ) => self.originals.set(key, &b),
             (RuleKind::Plain { .. }, _) => self.originals.remove(key),
-            _ => {}
+            _ => Ok(()),
+        };
+        if let Err(e) = kept {
+            tracing::warn!(rule = %key.1, error = %e, "the rule's original action was not kept");
         }
     }
 
@@ -537,6 +550,7 @@ impl AwsExecutor {
             message,
             request_id,
             moot: false,
+            for_good: false,
         })
     }
 }
@@ -589,8 +603,11 @@ where
 {
     move |e| {
         let request_id = e.request_id().map(str::to_string);
+        let error = from_sdk(call, e);
         Failed {
-            message: from_sdk(call, e).message,
+            // The IP set or web ACL no longer exists: no later attempt can succeed.
+            for_good: error.kind == crate::source::ErrorKind::NotFound,
+            message: error.message,
             request_id,
             moot: false,
         }

@@ -136,7 +136,10 @@ impl Saved {
     }
 }
 
-/// Originals by (web ACL id, rule), in memory and, when given a file, on disk.
+/// Originals by (web ACL id, rule), in memory and, when given a file, on disk. With a file,
+/// the file is the truth: read again, under a lock that holds across consoles, before every
+/// use and change, so a console never restores from (or writes back) an old copy. A file
+/// that does not parse is an error, never an empty map that would be written over it.
 pub struct Originals {
     file: Option<PathBuf>,
     map: Mutex<HashMap<String, Saved>>,
@@ -155,57 +158,63 @@ impl Originals {
         }
     }
 
-    /// Kept in `file` too; what it holds is read now. An unreadable file is logged and
-    /// treated as empty: "back" then restores the plain action, as before this file existed.
+    /// Kept in `file` (in the state directory), read at each use.
     pub fn in_file(file: &Path) -> Originals {
-        let map = match std::fs::read_to_string(file) {
-            Ok(text) => serde_json::from_str(&text).unwrap_or_else(|e| {
-                tracing::warn!(file = %file.display(), error = %e, "rule actions file does not parse");
-                HashMap::new()
-            }),
-            Err(_) => HashMap::new(),
-        };
         Originals {
             file: Some(file.to_path_buf()),
-            map: Mutex::new(map),
+            map: Mutex::new(HashMap::new()),
         }
     }
 
-    pub fn get(&self, k: &(String, String)) -> Option<waf::types::RuleAction> {
-        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(&key(k)).and_then(|s| s.to_sdk().ok())
+    fn load(file: &Path) -> Result<HashMap<String, Saved>, String> {
+        match crate::state_dir::read(file) {
+            Ok(None) => Ok(HashMap::new()),
+            Ok(Some(text)) => serde_json::from_str(&text)
+                .map_err(|e| format!("{} does not parse: {e}", file.display())),
+            Err(e) => Err(e.to_string()),
+        }
     }
 
-    pub fn set(&self, k: &(String, String), action: &waf::types::RuleAction) {
+    /// The action the rule had before the console set it to Count, if it was kept.
+    pub fn get(&self, k: &(String, String)) -> Result<Option<waf::types::RuleAction>, String> {
+        let saved = match &self.file {
+            None => {
+                let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+                map.get(&key(k)).cloned()
+            }
+            Some(file) => {
+                let _held = crate::state_dir::lock(file).map_err(|e| e.to_string())?;
+                Self::load(file)?.remove(&key(k))
+            }
+        };
+        saved.map(|s| s.to_sdk()).transpose()
+    }
+
+    pub fn set(&self, k: &(String, String), action: &waf::types::RuleAction) -> Result<(), String> {
         self.change(|m| {
             m.insert(key(k), Saved::of(action));
-        });
+        })
     }
 
-    pub fn remove(&self, k: &(String, String)) {
+    pub fn remove(&self, k: &(String, String)) -> Result<(), String> {
         self.change(|m| {
             m.remove(&key(k));
-        });
+        })
     }
 
-    fn change(&self, f: impl FnOnce(&mut HashMap<String, Saved>)) {
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        f(&mut map);
-        let Some(file) = &self.file else { return };
-        let write = || -> std::io::Result<()> {
-            if let Some(dir) = file.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let tmp = file.with_extension("json.tmp");
-            std::fs::write(
-                &tmp,
-                serde_json::to_vec_pretty(&*map).map_err(std::io::Error::other)?,
-            )?;
-            std::fs::rename(&tmp, file)
+    /// Loads, changes and saves inside the lock.
+    fn change(&self, f: impl FnOnce(&mut HashMap<String, Saved>)) -> Result<(), String> {
+        let mut memory = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(file) = &self.file else {
+            f(&mut memory);
+            return Ok(());
         };
-        if let Err(e) = write() {
-            tracing::warn!(file = %file.display(), error = %e, "rule actions not kept on disk");
-        }
+        let _held = crate::state_dir::lock(file).map_err(|e| e.to_string())?;
+        let mut map = Self::load(file)?;
+        f(&mut map);
+        let bytes = serde_json::to_vec_pretty(&map).map_err(|e| e.to_string())?;
+        crate::state_dir::write(file, &bytes)
+            .map_err(|e| format!("{} could not be written: {e}", file.display()))
     }
 }
 
@@ -237,10 +246,40 @@ mod tests {
             )
             .build();
         let k = ("acl-id".to_string(), "block-xmlrpc".to_string());
-        Originals::in_file(&file).set(&k, &action);
+        Originals::in_file(&file).set(&k, &action).unwrap();
         // A later console reads it back exactly.
-        assert_eq!(Originals::in_file(&file).get(&k), Some(action));
-        Originals::in_file(&file).remove(&k);
-        assert_eq!(Originals::in_file(&file).get(&k), None);
+        assert_eq!(Originals::in_file(&file).get(&k), Ok(Some(action)));
+        Originals::in_file(&file).remove(&k).unwrap();
+        assert_eq!(Originals::in_file(&file).get(&k), Ok(None));
+    }
+
+    #[test]
+    fn a_corrupt_file_is_an_error_and_is_not_written_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(ORIGINALS_FILE);
+        crate::state_dir::write(&file, b"{\"acl/rule\": ").unwrap();
+        let originals = Originals::in_file(&file);
+        let k = ("acl".to_string(), "rule".to_string());
+        assert!(originals.get(&k).is_err());
+        let count = waf::types::RuleAction::builder()
+            .count(waf::types::CountAction::builder().build())
+            .build();
+        assert!(originals.set(&k, &count).is_err());
+        assert_eq!(std::fs::read(&file).unwrap(), b"{\"acl/rule\": ");
+    }
+
+    #[test]
+    fn another_consoles_change_is_seen_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(ORIGINALS_FILE);
+        let mine = Originals::in_file(&file);
+        let theirs = Originals::in_file(&file);
+        let k = ("acl".to_string(), "rule".to_string());
+        let block = waf::types::RuleAction::builder()
+            .block(waf::types::BlockAction::builder().build())
+            .build();
+        assert_eq!(mine.get(&k), Ok(None));
+        theirs.set(&k, &block).unwrap();
+        assert_eq!(mine.get(&k), Ok(Some(block)));
     }
 }

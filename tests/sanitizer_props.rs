@@ -6,17 +6,76 @@ use opsconsole::sanitize::{sanitize, sanitize_owned};
 use proptest::prelude::*;
 use std::borrow::Cow;
 
-/// What the sanitiser promises to escape: every `char::is_control` (C0, DEL, C1) and the
-/// bidi / zero-width formatting characters that can disguise what a line says.
+/// What the sanitiser promises to escape: every `char::is_control` (C0, DEL, C1), the bidi /
+/// zero-width formatting characters, and every other character that shows as nothing or breaks
+/// a line where the terminal doesn't: format characters (Unicode category Cf: soft hyphen,
+/// interlinear annotations, tags …), line and paragraph separators, Hangul fillers, combining
+/// marks that render blank. Written out here independently of the code under test.
 fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c,
-            '\u{200B}'..='\u{200F}'
+            // Cf, Unicode 15.1, in code point order.
+            '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
             | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{2069}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
             | '\u{FEFF}'
-            | '\u{061C}')
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            // Tags (the whole block), line and paragraph separators.
+            | '\u{E0000}'..='\u{E007F}'
+            | '\u{2028}'..='\u{2029}'
+            // Blank letters and marks: Hangul fillers, combining grapheme joiner, Khmer
+            // inherent vowels, Mongolian variation selectors, the variation selectors
+            // supplement; and U+2065, the one unassigned code point among the invisible
+            // operators (escaped with its neighbours).
+            | '\u{115F}'..='\u{1160}'
+            | '\u{3164}'
+            | '\u{FFA0}'
+            | '\u{034F}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180D}'
+            | '\u{180F}'
+            | '\u{2065}'
+            | '\u{E0100}'..='\u{E01EF}')
 }
+
+/// Characters that show as nothing (or break a line): each must come out as its escape.
+const INVISIBLE: &[char] = &[
+    '\u{2028}',
+    '\u{2029}',
+    '\u{00AD}',
+    '\u{180E}',
+    '\u{FFF9}',
+    '\u{FFFA}',
+    '\u{FFFB}',
+    '\u{E0001}',
+    '\u{E0020}',
+    '\u{E0041}',
+    '\u{E007F}',
+    '\u{115F}',
+    '\u{1160}',
+    '\u{3164}',
+    '\u{FFA0}',
+    '\u{034F}',
+    '\u{206A}',
+    '\u{206F}',
+    '\u{0600}',
+    '\u{1D173}',
+    '\u{E0100}',
+];
 
 /// The documented visible form of one unsafe character: `\x1b` up to U+00FF, else `\u{202e}`.
 fn escape_of(c: char) -> String {
@@ -61,6 +120,10 @@ fn fragment() -> BoxedStrategy<String> {
             '\u{2068}', '\u{2069}', '\u{200B}', '\u{200E}', '\u{200F}', '\u{FEFF}', '\u{061C}',
         ])
         .prop_map(String::from),
+        prop::sample::select(INVISIBLE).prop_map(String::from),
+        // A tag sequence spelling hidden text ("flag" emoji style), and any tag character.
+        (0xE0000u32..=0xE007F)
+            .prop_map(|c| char::from_u32(c).map(String::from).unwrap_or_default()),
         // Ordinary text, including backslashes that look like escapes already.
         printable(),
         Just("\\x1b".to_string()),
@@ -74,6 +137,44 @@ fn hostile() -> impl Strategy<Value = String> {
         any::<String>(),
         prop::collection::vec(fragment(), 0..12).prop_map(|v| v.concat()),
     ]
+}
+
+#[test]
+fn invisible_characters_come_out_as_their_escapes() {
+    for &c in INVISIBLE {
+        let text = format!("a{c}b");
+        assert_eq!(
+            sanitize(&text),
+            format!("a{}b", escape_of(c)),
+            "U+{:04X}",
+            c as u32
+        );
+    }
+    // Hidden text written in tag characters ("ignore previous instructions" style) is shown.
+    let hidden: String = "hi"
+        .chars()
+        .filter_map(|c| char::from_u32(0xE0000 + c as u32))
+        .collect();
+    assert_eq!(sanitize(&format!("ok{hidden}")), "ok\\u{e0068}\\u{e0069}");
+}
+
+/// Every code point, in one string: nothing the promise names survives, and nothing else is
+/// touched (letters, marks and symbols of every script stay as they are).
+#[test]
+fn every_code_point_is_kept_or_escaped_as_promised() {
+    let all: String = (0u32..=0x10FFFF).filter_map(char::from_u32).collect();
+    let out = sanitize(&all);
+    let bad = out.chars().find(|&c| is_unsafe(c));
+    assert!(bad.is_none(), "{bad:?} left");
+    let expected: String = all
+        .chars()
+        .map(|c| match c {
+            '\t' => " ".to_string(),
+            c if is_unsafe(c) => escape_of(c),
+            c => c.to_string(),
+        })
+        .collect();
+    assert!(out == expected, "the escapes differ from the promise");
 }
 
 proptest! {

@@ -185,7 +185,7 @@ fn journaled(mut session: Session, cli: &Cli, settings: &Settings) -> Result<Ses
         return Ok(session.read_only());
     }
     // Every block is checked again just before it is sent, whatever asked for it.
-    let mut session = opsconsole::action::guard::guarded(session, settings.waf.never_block.clone());
+    let session = opsconsole::action::guard::guarded(session, settings.waf.never_block.clone());
     let Some(inner) = session.executor.clone() else {
         return Ok(session);
     };

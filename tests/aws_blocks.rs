@@ -532,7 +532,7 @@ async fn expired_blocks_and_timed_counts_are_undone_by_the_next_console() {
     let session = console_keeping(&moto, Some(&originals)).await;
     let (journaled, journal) = support::journaled(&session, dir.path());
     let (outcomes, left) = run_due(&store, &journaled, Utc::now()).await.expect("run");
-    assert!(left.is_empty(), "done or given up: {left:?}");
+    assert!(left.pending.is_empty(), "done or given up: {left:?}");
     assert_eq!(outcomes.len(), 3, "{outcomes:?}");
     assert_eq!(set_now(&e).await.1, [OFFICE_RANGE], "the block expired");
     let view = session.sources.waf.fetch().await.expect("waf");
@@ -634,4 +634,305 @@ async fn custom_response(e: &Estate) -> Option<i32> {
         .block()
         .and_then(|b| b.custom_response())
         .map(|c| c.response_code())
+}
+
+/// The console as it runs with write access: every block checked again by the guard (its
+/// WAF source read once, so our own ranges are known), every timed change's undo kept in the
+/// store, everything journaled in `dir`.
+async fn guarded_console(
+    session: &Session,
+    store: &Arc<PendingStore>,
+    dir: &std::path::Path,
+) -> (opsconsole::action::Journaled, std::path::PathBuf) {
+    let office = vec!["203.0.113.0/24".parse().expect("cidr")];
+    let guarded = opsconsole::action::guard::guarded(session.clone(), office);
+    guarded.sources.waf.fetch().await.expect("waf");
+    let scheduled = Arc::new(Scheduled::new(
+        guarded.executor.clone().expect("writable"),
+        store.clone(),
+    ));
+    let path = dir.join("journal.jsonl");
+    let journal = Arc::new(opsconsole::action::Journal::open(&path).expect("journal"));
+    (
+        opsconsole::action::Journaled::new(scheduled, journal, session.sources.identity.clone()),
+        path,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_office_address_written_as_mapped_ipv6_is_never_blocked() {
+    let moto = Moto::start();
+    let e = estate(&moto).await;
+    let session = console(&moto).await;
+    // never_block = ["203.0.113.0/24"]; dual-stack nginx logs the IPv4 client mapped.
+    let (mut app, _) = app_with(&session).await;
+    app.update(Event::Data(Data::Logs(
+        Utc::now(),
+        LogBatch {
+            source: "web-1".into(),
+            entries: vec![LogEntry::Line {
+                received_at: Utc::now(),
+                text: "::ffff:203.0.113.10 - - [26/Nov/2026:10:00:00 +0000] \"POST /wp-login.php HTTP/1.1\" 200 512 \"-\" \"curl\"".into(),
+            }],
+            waiting: None,
+        },
+    )));
+    app.update(key('5'));
+    let effects = app.update(key('b'));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Execute(_))),
+        "{effects:?}"
+    );
+    let Some(Overlay::Notice { text, .. }) = &app.overlay else {
+        panic!("not refused: {:?}", app.overlay)
+    };
+    assert!(
+        text.contains("203.0.113.10 is inside 203.0.113.0/24"),
+        "{text}"
+    );
+    // Nor can the address, or a range, reach the set another way: the executor checks again.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Arc::new(PendingStore::new(&dir.path().join(PENDING_FILE)));
+    let (exec, journal) = guarded_console(&session, &store, dir.path()).await;
+    for address in ["::ffff:203.0.113.10/128", "203.0.113.10/32", "0.0.0.0/1"] {
+        let m = Mutation::Block {
+            set: set_ref(&e),
+            address: address.into(),
+            until: None,
+        };
+        let refused = exec.execute(&m).await.expect_err(address);
+        assert!(refused.message.starts_with("not done"), "{}", refused.message);
+    }
+    assert_eq!(set_now(&e).await.1, [OFFICE_RANGE], "nothing written");
+    // Each refusal is on the record.
+    let outcomes: Vec<String> = support::journal_entries(&journal)
+        .into_iter()
+        .map(|j| j.outcome)
+        .collect();
+    assert_eq!(outcomes.iter().filter(|o| *o == "failed").count(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hand_written_entry_that_is_not_an_undo_is_refused_and_kept() {
+    let moto = Moto::start();
+    let e = estate(&moto).await;
+    let session = console(&moto).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(PENDING_FILE);
+    let set = serde_json::to_value(set_ref(&e)).expect("json");
+    let planted = serde_json::json!([
+        {"due": "2026-01-01T00:00:00Z", "of": "planted",
+         "undo": {"action": "block", "set": set, "address": "0.0.0.0/1"}},
+        {"due": "2026-01-01T00:00:00Z", "of": "planted",
+         "undo": {"action": "set-rule",
+                  "rule": {"region": seed::TOKYO, "scope": "REGIONAL", "acl_name": ACL,
+                           "acl_id": e.acl_id, "rule": "block-listed"},
+                  "from": {"kind": "plain", "action": "block"},
+                  "to": {"kind": "plain", "action": "count"}}},
+    ]);
+    std::fs::write(&path, planted.to_string()).expect("plant");
+    let store = Arc::new(PendingStore::new(&path));
+    let (exec, journal) = guarded_console(&session, &store, dir.path()).await;
+    let (outcomes, listing) = run_due(&store, &exec, Utc::now()).await.expect("run");
+    assert!(outcomes.is_empty(), "carried out: {outcomes:?}");
+    assert_eq!(listing.refused.len(), 2, "{listing:?}");
+    assert!(listing.pending.is_empty());
+    assert_eq!(set_now(&e).await.1, [OFFICE_RANGE], "nothing written");
+    let view = session.sources.waf.fetch().await.expect("waf");
+    let listed = view.acls[0].rules.iter().find(|r| r.name == "block-listed");
+    assert_eq!(listed.map(|r| r.kind.describe()), Some("Block".to_string()));
+    assert!(support::journal_entries(&journal).is_empty());
+    // Kept visible: a problem on every console, and still in the file.
+    let (mut app, _) = app_with(&session).await;
+    app.update(Event::Pending(listing));
+    let refused = app
+        .problems
+        .iter()
+        .filter(|p| p.text.contains("refused, never carried out"))
+        .count();
+    assert_eq!(refused, 2, "{:?}", app.problems);
+    let kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("file")).expect("json");
+    assert_eq!(kept.as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_block_of_the_same_address_is_not_removed_by_an_old_expiry() {
+    let moto = Moto::start();
+    let e = estate(&moto).await;
+    let session = console(&moto).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Arc::new(PendingStore::new(&dir.path().join(PENDING_FILE)));
+    let (exec, _) = guarded_console(&session, &store, dir.path()).await;
+    let block = |until| Mutation::Block {
+        set: set_ref(&e),
+        address: "198.51.100.9/32".into(),
+        until,
+    };
+    let soon = Utc::now() + chrono::Duration::minutes(15);
+    exec.execute(&block(Some(soon))).await.expect("block for 15 m");
+    assert_eq!(store.load().expect("pending").len(), 1);
+    // Removed outside the console, then blocked again until removed.
+    remove_outside(&e, "198.51.100.9/32").await;
+    exec.execute(&block(None)).await.expect("block until removed");
+    assert!(store.load().expect("pending").is_empty(), "old expiry kept");
+    let later = soon + chrono::Duration::minutes(5);
+    let (outcomes, _) = run_due(&store, &exec, later).await.expect("run");
+    assert!(outcomes.is_empty(), "{outcomes:?}");
+    assert_eq!(set_now(&e).await.1, [OFFICE_RANGE, "198.51.100.9/32"]);
+}
+
+/// Someone removes `address` from the set with the AWS CLI.
+async fn remove_outside(e: &Estate, address: &str) {
+    let got = e
+        .client
+        .get_ip_set()
+        .scope(scope())
+        .name(SET)
+        .id(&e.set_id)
+        .send()
+        .await
+        .expect("GetIPSet");
+    let set = got.ip_set.expect("set");
+    e.client
+        .update_ip_set()
+        .scope(scope())
+        .name(SET)
+        .id(&e.set_id)
+        .set_description(set.description)
+        .set_addresses(Some(
+            set.addresses.into_iter().filter(|a| a != address).collect(),
+        ))
+        .lock_token(got.lock_token.expect("token"))
+        .send()
+        .await
+        .expect("their removal");
+}
+
+/// Someone deletes the IP set (its rule first, as WAF requires).
+async fn delete_set_outside(e: &Estate) {
+    let got = e
+        .client
+        .get_web_acl()
+        .scope(scope())
+        .name(ACL)
+        .id(&e.acl_id)
+        .send()
+        .await
+        .expect("GetWebACL");
+    let acl = got.web_acl.expect("acl");
+    let rules = acl.rules.unwrap_or_default();
+    e.client
+        .update_web_acl()
+        .scope(scope())
+        .name(ACL)
+        .id(&e.acl_id)
+        .set_default_action(acl.default_action)
+        .set_rules(Some(
+            rules.into_iter().filter(|r| r.name != "block-listed").collect(),
+        ))
+        .set_visibility_config(acl.visibility_config)
+        .lock_token(got.lock_token.expect("token"))
+        .send()
+        .await
+        .expect("rule removed");
+    let token = e
+        .client
+        .get_ip_set()
+        .scope(scope())
+        .name(SET)
+        .id(&e.set_id)
+        .send()
+        .await
+        .expect("GetIPSet")
+        .lock_token
+        .expect("token");
+    e.client
+        .delete_ip_set()
+        .scope(scope())
+        .name(SET)
+        .id(&e.set_id)
+        .lock_token(token)
+        .send()
+        .await
+        .expect("DeleteIPSet");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_undo_of_a_deleted_set_fails_once_for_good_then_is_quiet() {
+    let moto = Moto::start();
+    let e = estate(&moto).await;
+    let session = console(&moto).await;
+    let root = tempfile::tempdir().expect("tempdir");
+    // A state directory that does not exist yet, as on a first start.
+    let dir = root.path().join("state");
+    let store = Arc::new(PendingStore::new(&dir.join(PENDING_FILE)));
+    let (exec, journal) = guarded_console(&session, &store, &dir).await;
+    let due = Utc::now() + chrono::Duration::minutes(15);
+    exec.execute(&Mutation::Block {
+        set: set_ref(&e),
+        address: "198.51.100.9/32".into(),
+        until: Some(due),
+    })
+    .await
+    .expect("block");
+    delete_set_outside(&e).await;
+    // Its time comes: one attempt, failed for good; an hour of checks later, still one.
+    let (outcomes, listing) = run_due(&store, &exec, due).await.expect("run");
+    assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+    assert!(listing.pending[0].failed_for_good.is_some(), "{listing:?}");
+    for minutes in (1..=60).step_by(5) {
+        let at = due + chrono::Duration::minutes(minutes);
+        let (again, _) = run_due(&store, &exec, at).await.expect("run");
+        assert!(again.is_empty(), "retried at +{minutes} m: {again:?}");
+    }
+    let unblocks: Vec<String> = support::journal_entries(&journal)
+        .into_iter()
+        .filter(|j| j.action == "unblock")
+        .map(|j| j.outcome)
+        .collect();
+    assert_eq!(unblocks, ["attempted", "failed"]);
+    // The console hears of it in the footer and the problems, never in a dialog.
+    let (mut app, _) = app_with(&session).await;
+    app.update(key('2'));
+    let Some((mutation, result)) = outcomes.into_iter().next() else {
+        panic!("no outcome")
+    };
+    app.update(Event::Undone {
+        mutation,
+        at: Utc::now(),
+        result,
+    });
+    assert!(app.overlay.is_none(), "{:?}", app.overlay);
+    app.update(Event::Pending(listing));
+    let i = app
+        .problems
+        .iter()
+        .position(|p| p.text.contains("failed for good"))
+        .expect("a problem");
+    // Dismissed from `p` with x.
+    app.update(key('p'));
+    for _ in 0..i {
+        app.update(Event::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)));
+    }
+    let effects = app.update(key('x'));
+    let [Effect::DismissUndo(undo)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(store.dismiss(undo).expect("dismiss"));
+    assert!(store.load().expect("pending").is_empty());
+    // The state directory and its files are the user's alone.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .expect("mode")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(&dir), 0o700);
+    for f in std::fs::read_dir(&dir).expect("dir") {
+        let f = f.expect("entry").path();
+        assert_eq!(mode(&f), 0o600, "{}", f.display());
+    }
 }

@@ -53,8 +53,11 @@ pub struct Pending {
 impl Pending {
     /// Its time has come and it was tried and failed, or no console that may change things
     /// has carried it out within a minute (only read-only consoles are running).
+    /// One that failed for good is a problem until dismissed, whatever the clock says.
     pub fn overdue(&self, now: DateTime<Utc>) -> bool {
-        self.due <= now && (self.attempts > 0 || now - self.due > chrono::Duration::minutes(1))
+        self.failed_for_good.is_some()
+            || (self.due <= now
+                && (self.attempts > 0 || now - self.due > chrono::Duration::minutes(1)))
     }
 
     /// Whether a console should try it now.

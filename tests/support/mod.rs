@@ -50,6 +50,7 @@ pub fn snapshot_options() -> opsconsole::snapshot::Options {
         log_backlog: 10,
         journal: None,
         pending: None,
+        endpoint: None,
         since: chrono::Duration::minutes(15),
         intervals: vec![],
     }

@@ -14,7 +14,9 @@ use opsconsole::config::settings::Blocklist;
 use opsconsole::config::{KeyContext, Keymap, Settings};
 use opsconsole::model::{PanelId, WafScope};
 use opsconsole::runtime::Runtime;
+use opsconsole::action::PendingStore;
 use opsconsole::source::aws;
+use std::sync::Arc;
 use std::time::Duration;
 use support::{Moto, Seeded, console_options, seed_scenarios};
 use tokio::sync::mpsc;
@@ -99,14 +101,15 @@ const BLOCK_SET: &str = "edge-blocked";
 
 /// An IP set a Block rule of a web ACL references, for `b`; returns the set's lock token
 /// reader (its state for the before/after check).
-async fn blocklist(moto: &Moto) -> (waf::Client, String) {
+async fn blocklist(moto: &Moto) -> (waf::Client, String, String) {
     let client = waf::Client::new(&moto.sdk_config(support::seed::TOKYO).await);
     let set = client
         .create_ip_set()
         .name(BLOCK_SET)
         .scope(waf::types::Scope::Regional)
         .ip_address_version(waf::types::IpAddressVersion::Ipv4)
-        .set_addresses(Some(vec![]))
+        // Blocked earlier, with an expiry that is due (see `due_expiry`).
+        .set_addresses(Some(vec![EXPIRED.to_string()]))
         .send()
         .await
         .expect("CreateIPSet")
@@ -153,7 +156,24 @@ async fn blocklist(moto: &Moto) -> (waf::Client, String) {
         .send()
         .await
         .expect("CreateWebACL");
-    (client, set.id.expect("id"))
+    (client, set.id.expect("id"), set.arn.expect("arn"))
+}
+
+/// A block that expired, as a writable console left it in the state directory: due now.
+const EXPIRED: &str = "198.51.100.50/32";
+
+/// The state directory's pending undos, holding the due removal of `EXPIRED`.
+fn due_expiry(dir: &std::path::Path, set_id: &str, set_arn: &str) -> Arc<PendingStore> {
+    let path = dir.join(opsconsole::action::pending::PENDING_FILE);
+    let entry = serde_json::json!([{
+        "due": (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339(),
+        "of": "Block 198.51.100.50/32 for 15 m",
+        "undo": {"action": "unblock", "address": EXPIRED, "set": {
+            "region": support::seed::TOKYO, "scope": "REGIONAL", "name": BLOCK_SET,
+            "id": set_id, "arn": set_arn, "web_acl": BLOCK_ACL}},
+    }]);
+    std::fs::write(&path, entry.to_string()).expect("pending file");
+    Arc::new(PendingStore::new(&path))
 }
 
 /// The IP set's addresses and lock token, straight from the emulator.
@@ -307,6 +327,7 @@ fn press_everywhere(
 async fn console(
     endpoint: &str,
     read_only: bool,
+    pending: Arc<PendingStore>,
 ) -> (
     App,
     Runtime,
@@ -324,6 +345,10 @@ async fn console(
     })
     .await
     .expect("connect");
+    let session = opsconsole::source::Session {
+        pending: Some(pending),
+        ..session
+    };
     assert_eq!(
         session.executor.is_none(),
         read_only,
@@ -366,13 +391,16 @@ async fn console(
 async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
     let moto = Moto::start();
     let seeded = seed_scenarios(&moto).await;
-    let (sets, set_id) = blocklist(&moto).await;
+    let (sets, set_id, set_arn) = blocklist(&moto).await;
+    let state_dir = tempfile::tempdir().expect("state dir");
+    let pending = due_expiry(state_dir.path(), &set_id, &set_arn);
     let before = state(&moto, &seeded).await;
     let set_before = blocklist_state(&sets, &set_id).await;
     // What the consoles ask for comes after what seeding wrote.
     let seeding = moto.strict.operations().len();
 
-    let (mut app, mut runtime, mut rx, _session) = console(&moto.endpoint, true).await;
+    let (mut app, mut runtime, mut rx, _session) =
+        console(&moto.endpoint, true, pending.clone()).await;
     scanner_line(&mut app);
     assert!(
         app.world
@@ -428,10 +456,14 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
         set_before,
         "the IP set changed"
     );
+    // The due expiry was shown, never carried out: it waits for a console that may act.
+    assert_eq!(app.pending.len(), 1, "the expiry was not listed");
+    assert_eq!(pending.load().expect("pending").len(), 1, "carried out");
 
     // The detector and the sequences work: on a writable console the same keys and answers
     // reach the executor, and the mutations are seen on the wire.
-    let (mut app, mut runtime, mut rx, _session) = console(&moto.endpoint, false).await;
+    let (mut app, mut runtime, mut rx, _session) =
+        console(&moto.endpoint, false, pending.clone()).await;
     scanner_line(&mut app);
     let strict = &moto.strict;
     let read_only_ops = strict.operations().len();
@@ -449,6 +481,16 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
             tokio::time::Instant::now() < deadline,
             "a writable console's drain, toggle and block never reached the wire: {:?}",
             mutating(&strict.operations().split_off(read_only_ops))
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        drain_events(&mut app, &mut rx, &mut runtime);
+    }
+    // ...and the due expiry was carried out by the writable console.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !pending.load().expect("pending").is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a writable console never carried out the due expiry"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
         drain_events(&mut app, &mut rx, &mut runtime);

@@ -92,8 +92,16 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
     }
     // The whole journal is read: a rule set to Count days ago and never restored is a problem now.
     let (journal, journal_error) = match &options.journal {
-        Some(path) => match crate::action::journal::read_since(path, DateTime::UNIX_EPOCH) {
-            Ok(a) => (a, None),
+        Some(path) => match crate::action::journal::read_window(path, DateTime::UNIX_EPOCH) {
+            Ok(read) if read.skipped > 0 => (
+                read.entries,
+                Some(format!(
+                    "journal {}: {} lines could not be read (a torn or damaged write) and were skipped",
+                    path.display(),
+                    read.skipped
+                )),
+            ),
+            Ok(read) => (read.entries, None),
             Err(e) => (Vec::new(), Some(format!("journal {}: {e}", path.display()))),
         },
         None => (Vec::new(), None),

@@ -1,6 +1,6 @@
 //! Entry point: parses the command line, loads config, and starts the console or a snapshot.
 
-use opsconsole::action::{Journal, Journaled, PendingStore, Scheduled};
+use opsconsole::action::{Journal, Journaled, Scheduled};
 use opsconsole::app::App;
 use opsconsole::cli::{self, Cli};
 use opsconsole::config::{Config, ConfigError, Overrides, Settings};
@@ -177,9 +177,9 @@ fn journaled(mut session: Session, cli: &Cli, settings: &Settings) -> Result<Ses
     // Shown by every console; carried out only by one that may change the world, and only
     // by one acting in the account and endpoint the change was made in.
     let endpoint = aws_options(cli, settings).endpoint_url;
-    let identity = session.sources.identity.clone();
-    let pending = cli::pending_path(cli.demo)
-        .map(|p| Arc::new(PendingStore::new(&p).acting_as(endpoint, identity)));
+    let local = cli::pending_path(cli.demo);
+    let pending =
+        opsconsole::action::pending::store_for(&session, local.as_deref(), endpoint).map(Arc::new);
     session.pending = pending.clone();
     if cli.read_only || cli.wall {
         return Ok(session.read_only());
@@ -198,8 +198,13 @@ fn journaled(mut session: Session, cli: &Cli, settings: &Settings) -> Result<Ses
     let journal = Journal::open(&path)
         .map_err(|e| format!("cannot open the audit journal {}: {e}", path.display()))?;
     let identity = session.sources.identity.clone();
+    let journaled = Journaled::new(inner, Arc::new(journal), identity);
+    let journaled = match &session.shared {
+        Some(store) => journaled.sharing(store.clone()),
+        None => journaled,
+    };
     Ok(Session {
-        executor: Some(Arc::new(Journaled::new(inner, Arc::new(journal), identity))),
+        executor: Some(Arc::new(journaled)),
         ..session
     })
 }
@@ -240,6 +245,7 @@ fn aws_options(cli: &Cli, settings: &Settings) -> AwsOptions {
         log_groups: settings.log.clone(),
         originals_file: opsconsole::config::state_dir()
             .map(|d| d.join(opsconsole::source::aws::originals::ORIGINALS_FILE)),
+        shared_state: settings.state.clone(),
     }
 }
 

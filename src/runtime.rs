@@ -180,9 +180,8 @@ impl Runtime {
         let changed = self.pending_changed.clone();
         let events = self.events.clone();
         tokio::spawn(async move {
-            let said = match tokio::task::spawn_blocking(move || store.dismiss(&undo)).await {
-                Ok(Ok(_)) => None,
-                Ok(Err(e)) => Some(format!("the failed undo could not be dismissed: {e}")),
+            let said = match store.dismiss(&undo).await {
+                Ok(_) => None,
                 Err(e) => Some(format!("the failed undo could not be dismissed: {e}")),
             };
             if let Some(why) = said {
@@ -488,7 +487,7 @@ fn spawn_pending(
                 Some(e) => crate::action::pending::run_due(&store, e.as_ref(), Utc::now()).await,
                 None => {
                     let whose = store.whose().await;
-                    store.listing(&whose).map(|list| (Vec::new(), list))
+                    store.listing(&whose).await.map(|list| (Vec::new(), list))
                 }
             };
             let sent = match read {
@@ -507,7 +506,7 @@ fn spawn_pending(
                         if said.insert(r.entry.clone()) {
                             let why = format!(
                                 "an entry of {} is refused and will not be carried out: {}",
-                                store.path().display(),
+                                store.describe(),
                                 r.why
                             );
                             if events.send(Event::Status(why, Utc::now())).await.is_err() {
@@ -520,7 +519,7 @@ fn spawn_pending(
                 Err(e) => {
                     let why = format!(
                         "block expiries and Count restores cannot be read ({}): {e}",
-                        store.path().display()
+                        store.describe()
                     );
                     events.send(Event::Status(why, Utc::now())).await
                 }

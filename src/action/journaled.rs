@@ -4,6 +4,7 @@
 
 use super::journal::{Journal, JournalEntry};
 use super::{Done, Executor, Failed, Mutation};
+use crate::source::aws::shared_state::SharedStore;
 use crate::source::{Identity, Source};
 use chrono::Utc;
 use futures::future::BoxFuture;
@@ -15,6 +16,8 @@ pub struct Journaled {
     journal: Arc<Journal>,
     identity: Arc<dyn Source<Identity>>,
     known: OnceCell<Identity>,
+    /// The team's store, where each entry is also appended as an object of its own.
+    shared: Option<Arc<SharedStore>>,
 }
 
 impl Journaled {
@@ -28,6 +31,34 @@ impl Journaled {
             journal,
             identity,
             known: OnceCell::new(),
+            shared: None,
+        }
+    }
+
+    /// Appends every entry to the team's store too. The local journal stays the gate (no
+    /// entry on disk, no change); an entry the store could not take is logged and said, but
+    /// does not stop a change, so an unreachable store never stops a drain.
+    pub fn sharing(mut self, store: Arc<SharedStore>) -> Self {
+        self.shared = Some(store);
+        self
+    }
+
+    /// Appends `entry` to the shared journal, if there is one; what went wrong, if it did.
+    async fn share(&self, entry: &JournalEntry) -> Option<String> {
+        let store = self.shared.as_ref()?;
+        let Some(account) = &entry.account else {
+            return Some("the shared journal was not written: the account is not known".into());
+        };
+        let line = match serde_json::to_string(entry) {
+            Ok(l) => l,
+            Err(e) => return Some(e.to_string()),
+        };
+        match store.append_journal(account, entry.time, &line).await {
+            Ok(()) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "shared journal not written");
+                Some(format!("the shared journal was not written: {e}"))
+            }
         }
     }
 
@@ -125,19 +156,22 @@ impl Executor for Journaled {
                 message: message.to_string(),
                 mutation: Some(mutation.clone()),
             };
+            let attempted_now = entry("attempted", "", None);
             self.journal
-                .append(&entry("attempted", "", None))
+                .append(&attempted_now)
                 .map_err(|e| {
                     Failed::new(format!(
                         "not done: the audit journal {} cannot be written: {e}",
                         self.journal.path().display()
                     ))
                 })?;
+            let mut unshared = self.share(&attempted_now).await;
             let result = self.inner.execute(mutation).await;
             let record = match &result {
                 Ok(done) => entry("done", &done.message, done.request_id.clone()),
                 Err(failed) => entry("failed", &failed.message, failed.request_id.clone()),
             };
+            unshared = unshared.or(self.share(&record).await);
             if let Err(e) = self.journal.append(&record) {
                 let what = match &result {
                     Ok(d) => format!("{} — but the journal could not record it: {e}", d.message),
@@ -145,7 +179,13 @@ impl Executor for Journaled {
                 };
                 return Err(Failed::new(what));
             }
-            result
+            match (result, unshared) {
+                (Ok(mut done), Some(why)) => {
+                    done.message = format!("{} — {why}", done.message);
+                    Ok(done)
+                }
+                (result, _) => result,
+            }
         })
     }
 }

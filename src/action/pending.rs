@@ -4,13 +4,14 @@
 
 use super::{Done, Executor, Failed, Mutation};
 use crate::model::address;
+use crate::source::aws::shared_state::{PutError, SharedStore};
 use crate::source::{Identity, Source};
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// File name of the pending undos in the state directory.
 pub const PENDING_FILE: &str = "pending.json";
@@ -157,21 +158,97 @@ struct OnDisk {
     refused: Vec<(serde_json::Value, String)>,
 }
 
-/// The pending undos on disk, in the state directory (see [`crate::state_dir`]): changed
-/// only under a lock that holds across processes, written whole and renamed.
+/// The entries of a pending document: a bare list (the state directory's file), or the shared
+/// store's `{"format": 1, "undos": [...]}`; a format newer than this console's is refused.
+fn parse_entries(text: &str, from: &str) -> io::Result<OnDisk> {
+    let invalid = |why: String| io::Error::new(io::ErrorKind::InvalidData, why);
+    let doc: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| invalid(format!("{from} does not parse: {e}")))?;
+    let entries = match doc {
+        serde_json::Value::Array(entries) => entries,
+        serde_json::Value::Object(mut doc) => {
+            let format = doc.get("format").and_then(serde_json::Value::as_u64);
+            match format {
+                Some(f) if f <= u64::from(SHARED_FORMAT) => {}
+                Some(f) => {
+                    return Err(invalid(format!(
+                        "{from} was written by a newer opsconsole (format {f}; this one reads {SHARED_FORMAT}): upgrade to use it"
+                    )));
+                }
+                None => return Err(invalid(format!("{from} has no format number"))),
+            }
+            match doc.remove("undos") {
+                Some(serde_json::Value::Array(entries)) => entries,
+                _ => return Err(invalid(format!("{from} has no list of undos"))),
+            }
+        }
+        _ => return Err(invalid(format!("{from} is not a list of undos"))),
+    };
+    let mut disk = OnDisk {
+        undos: Vec::new(),
+        refused: Vec::new(),
+    };
+    for raw in entries {
+        match serde_json::from_value::<Pending>(raw.clone()) {
+            Ok(p) => match undo_kind(&p.undo) {
+                Ok(()) => disk.undos.push(p),
+                Err(why) => disk.refused.push((raw, why)),
+            },
+            Err(e) => disk.refused.push((raw, format!("not an undo entry: {e}"))),
+        }
+    }
+    disk.undos.sort_by_key(|p| p.due);
+    Ok(disk)
+}
+
+/// The entries to write back: the undos, then the refused ones as they were written.
+fn entries_of(disk: OnDisk) -> io::Result<Vec<serde_json::Value>> {
+    let mut entries = Vec::with_capacity(disk.undos.len() + disk.refused.len());
+    for p in &disk.undos {
+        entries.push(serde_json::to_value(p).map_err(io::Error::other)?);
+    }
+    entries.extend(disk.refused.into_iter().map(|(raw, _)| raw));
+    Ok(entries)
+}
+
+/// The format of the shared store's documents (see `source::aws::shared_state`).
+const SHARED_FORMAT: u32 = crate::source::aws::shared_state::FORMAT;
+/// A shared document that keeps changing under us is given up after this many tries.
+const SHARED_TRIES: usize = 8;
+
+/// Where the undos are kept.
+enum Place {
+    /// The state directory (see [`crate::state_dir`]): changed under a lock that holds across
+    /// processes, written whole and renamed.
+    Local(PathBuf),
+    /// A team's store on S3, per account: changed by conditional writes.
+    Shared(Arc<SharedStore>),
+}
+
+/// The pending undos, in the state directory or a team's shared store.
 pub struct PendingStore {
-    path: PathBuf,
-    lock: Mutex<()>,
+    place: Place,
+    lock: tokio::sync::Mutex<()>,
     endpoint: Option<String>,
     identity: Option<Arc<dyn Source<Identity>>>,
     account: tokio::sync::OnceCell<Option<String>>,
 }
 
 impl PendingStore {
+    /// Kept in the state directory, in `path`.
     pub fn new(path: &Path) -> PendingStore {
+        PendingStore::at(Place::Local(path.to_path_buf()))
+    }
+
+    /// Kept in a team's store, under the account the console acts in.
+    pub fn shared(store: Arc<SharedStore>) -> PendingStore {
+        PendingStore::at(Place::Shared(store))
+    }
+
+    fn at(place: Place) -> PendingStore {
         PendingStore {
-            path: path.to_path_buf(),
-            lock: Mutex::new(()),
+            place,
+            lock: tokio::sync::Mutex::new(()),
             endpoint: None,
             identity: None,
             account: tokio::sync::OnceCell::new(),
@@ -190,8 +267,20 @@ impl PendingStore {
         self
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The team's store's URL, when the undos are shared.
+    pub fn shared_url(&self) -> Option<&str> {
+        match &self.place {
+            Place::Shared(s) => Some(s.url()),
+            Place::Local(_) => None,
+        }
+    }
+
+    /// Where the undos are kept, for messages: the file, or the store's URL.
+    pub fn describe(&self) -> String {
+        match &self.place {
+            Place::Local(p) => p.display().to_string(),
+            Place::Shared(s) => s.url().to_string(),
+        }
     }
 
     /// The account and endpoint this console acts in (the account once known).
@@ -218,45 +307,55 @@ impl PendingStore {
         }
     }
 
-    fn read(&self) -> io::Result<OnDisk> {
-        let Some(text) = crate::state_dir::read(&self.path)? else {
-            return Ok(OnDisk {
-                undos: Vec::new(),
-                refused: Vec::new(),
-            });
-        };
-        let entries: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|e| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{} does not parse: {e}", self.path.display()),
+    /// The account a shared store keeps this console's undos under.
+    async fn shared_account(&self) -> io::Result<String> {
+        self.whose().await.account.ok_or_else(|| {
+            io::Error::other(
+                "the account this console acts in is not known yet (STS GetCallerIdentity), so the shared store cannot be read",
             )
-        })?;
-        let mut disk = OnDisk {
-            undos: Vec::new(),
-            refused: Vec::new(),
-        };
-        for raw in entries {
-            match serde_json::from_value::<Pending>(raw.clone()) {
-                Ok(p) => match undo_kind(&p.undo) {
-                    Ok(()) => disk.undos.push(p),
-                    Err(why) => disk.refused.push((raw, why)),
-                },
-                Err(e) => disk.refused.push((raw, format!("not an undo entry: {e}"))),
-            }
-        }
-        disk.undos.sort_by_key(|p| p.due);
-        Ok(disk)
+        })
     }
 
-    /// Every undo in the file, whoever made it, soonest first. A file that does not parse is
-    /// an error (its undos must not be forgotten by overwriting it).
-    pub fn load(&self) -> io::Result<Vec<Pending>> {
-        Ok(self.read()?.undos)
+    async fn read(&self) -> io::Result<(OnDisk, Option<String>)> {
+        match &self.place {
+            Place::Local(path) => match crate::state_dir::read(path)? {
+                None => Ok((
+                    OnDisk {
+                        undos: Vec::new(),
+                        refused: Vec::new(),
+                    },
+                    None,
+                )),
+                Some(text) => Ok((parse_entries(&text, &path.display().to_string())?, None)),
+            },
+            Place::Shared(store) => {
+                let account = self.shared_account().await?;
+                match store.get(&account, PENDING_FILE).await? {
+                    None => Ok((
+                        OnDisk {
+                            undos: Vec::new(),
+                            refused: Vec::new(),
+                        },
+                        None,
+                    )),
+                    Some((text, etag)) => Ok((
+                        parse_entries(&text, &store.describe(&account, PENDING_FILE))?,
+                        Some(etag),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// Every undo kept, whoever made it, soonest first. A file that does not parse is an
+    /// error (its undos must not be forgotten by overwriting it).
+    pub async fn load(&self) -> io::Result<Vec<Pending>> {
+        Ok(self.read().await?.0.undos)
     }
 
     /// What concerns the console acting as `whose`: its undos, and the refused entries.
-    pub fn listing(&self, whose: &Whose) -> io::Result<Listing> {
-        let disk = self.read()?;
+    pub async fn listing(&self, whose: &Whose) -> io::Result<Listing> {
+        let disk = self.read().await?.0;
         Ok(Listing {
             pending: disk
                 .undos
@@ -274,33 +373,59 @@ impl PendingStore {
         })
     }
 
-    /// Changes the undos under the store's lock (this process's and every other's): loaded,
-    /// changed and saved inside it. Refused entries are written back as they were.
-    fn edit<T>(&self, change: impl FnOnce(&mut Vec<Pending>) -> T) -> io::Result<T> {
-        let _held = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        let _across = crate::state_dir::lock(&self.path)?;
-        let mut disk = self.read()?;
-        let out = change(&mut disk.undos);
-        let mut entries = Vec::with_capacity(disk.undos.len() + disk.refused.len());
-        for p in &disk.undos {
-            entries.push(serde_json::to_value(p).map_err(io::Error::other)?);
+    /// Changes the undos: loaded, changed and saved under the lock that holds across
+    /// processes (the state directory), or as a compare-and-swap tried again when another
+    /// console wrote first (the shared store; `change` may then run more than once).
+    /// Refused entries are written back as they were.
+    async fn edit<T>(&self, mut change: impl FnMut(&mut Vec<Pending>) -> T) -> io::Result<T> {
+        let _held = self.lock.lock().await;
+        match &self.place {
+            Place::Local(path) => {
+                let _across = crate::state_dir::lock(path)?;
+                let (mut disk, _) = self.read().await?;
+                let out = change(&mut disk.undos);
+                let text = serde_json::to_string_pretty(&entries_of(disk)?)
+                    .map_err(io::Error::other)?;
+                crate::state_dir::write(path, text.as_bytes())?;
+                Ok(out)
+            }
+            Place::Shared(store) => {
+                let account = self.shared_account().await?;
+                for _ in 0..SHARED_TRIES {
+                    let (mut disk, etag) = self.read().await?;
+                    let out = change(&mut disk.undos);
+                    let doc = serde_json::json!({
+                        "format": SHARED_FORMAT,
+                        "undos": entries_of(disk)?,
+                    });
+                    let text = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
+                    match store
+                        .put(&account, PENDING_FILE, &text, etag.as_deref())
+                        .await
+                    {
+                        Ok(()) => return Ok(out),
+                        Err(PutError::Conflict) => continue,
+                        Err(PutError::Failed(e)) => return Err(e),
+                    }
+                }
+                Err(io::Error::other(format!(
+                    "{} kept changing under us ({SHARED_TRIES} tries): try again",
+                    store.describe(&account, PENDING_FILE)
+                )))
+            }
         }
-        entries.extend(disk.refused.into_iter().map(|(raw, _)| raw));
-        let text = serde_json::to_string_pretty(&entries).map_err(io::Error::other)?;
-        crate::state_dir::write(&self.path, text.as_bytes())?;
-        Ok(out)
     }
 
     /// After `done` was carried out by the console acting as `whose`: every pending undo it
     /// supersedes is finished, and its own undo is kept for its time.
-    pub fn record(&self, done: &Mutation, whose: &Whose) -> io::Result<()> {
+    pub async fn record(&self, done: &Mutation, whose: &Whose) -> io::Result<()> {
         let kept = done.until().zip(done.undo());
         self.edit(|list| {
             list.retain(|p| !(p.belongs_to(whose) && supersedes(done, &p.undo)));
-            if let Some((due, undo)) = kept {
+            if let Some((due, undo)) = &kept {
                 list.push(Pending {
-                    due,
-                    undo,
+                    due: *due,
+                    undo: undo.clone(),
                     of: done.summary(),
                     last_error: None,
                     attempts: 0,
@@ -311,11 +436,13 @@ impl PendingStore {
                 });
             }
         })
+        .await
     }
 
     /// Takes `p` to carry it out now, if it is still ready: other consoles leave it alone
-    /// while this one tries. `false`: another console has it, or it is done.
-    fn claim(&self, p: &Pending, now: DateTime<Utc>) -> io::Result<bool> {
+    /// while this one tries. `false`: another console has it, or it is done. In the shared
+    /// store the claim is a conditional write: of two consoles, one wins.
+    async fn claim(&self, p: &Pending, now: DateTime<Utc>) -> io::Result<bool> {
         self.edit(|list| match list.iter_mut().find(|q| *q == p) {
             Some(q) if q.ready(now) => {
                 q.retry_at = Some(now + CLAIM);
@@ -323,11 +450,12 @@ impl PendingStore {
             }
             _ => false,
         })
+        .await
     }
 
     /// An undo that was tried: dropped when done or moot, failed for good when it never can
     /// succeed, else kept with its error and tried again after its back-off.
-    fn tried(
+    async fn tried(
         &self,
         claimed: &Pending,
         result: &Result<Done, Failed>,
@@ -349,16 +477,33 @@ impl PendingStore {
                 }
             }
         })
+        .await
     }
 
     /// The operator has read that `undo` failed for good and dismisses it (from `p`).
-    pub fn dismiss(&self, undo: &Mutation) -> io::Result<bool> {
+    pub async fn dismiss(&self, undo: &Mutation) -> io::Result<bool> {
         self.edit(|list| {
             let before = list.len();
             list.retain(|q| !(q.undo == *undo && q.failed_for_good.is_some()));
             list.len() != before
         })
+        .await
     }
+}
+
+/// The pending undos a console reads and keeps: the team's store when `session` has one, else
+/// the state directory's `local` file; keyed by the account the session acts in and `endpoint`.
+pub fn store_for(
+    session: &crate::source::Session,
+    local: Option<&Path>,
+    endpoint: Option<String>,
+) -> Option<PendingStore> {
+    let store = match (&session.shared, local) {
+        (Some(shared), _) => PendingStore::shared(shared.clone()),
+        (None, Some(path)) => PendingStore::new(path),
+        (None, None) => return None,
+    };
+    Some(store.acting_as(endpoint, session.sources.identity.clone()))
 }
 
 /// What one scheduled undo came to: the undo and its outcome in words.
@@ -375,13 +520,14 @@ pub async fn run_due(
     let whose = store.whose().await;
     let mut outcomes = Vec::new();
     let due: Vec<Pending> = store
-        .listing(&whose)?
+        .listing(&whose)
+        .await?
         .pending
         .into_iter()
         .filter(|p| p.ready(now))
         .collect();
     for p in due {
-        if !store.claim(&p, now)? {
+        if !store.claim(&p, now).await? {
             continue;
         }
         let result = executor.execute(&p.undo).await;
@@ -393,11 +539,11 @@ pub async fn run_due(
                 tracing::warn!(undo = %p.undo.summary(), error = %f.message, for_good = f.for_good, "scheduled undo failed")
             }
         }
-        store.tried(&p, &result, now)?;
+        store.tried(&p, &result, now).await?;
         let said = result.map(|d| d.message).map_err(|f| f.message);
         outcomes.push((p.undo, said));
     }
-    Ok((outcomes, store.listing(&whose)?))
+    Ok((outcomes, store.listing(&whose).await?))
 }
 
 /// An executor that keeps the undo of every timed change in the store once it is done, and
@@ -418,22 +564,22 @@ impl Executor for Scheduled {
         Box::pin(async move {
             let whose = self.store.whose().await;
             if mutation.until().is_some()
-                && let Err(e) = self.store.listing(&whose)
+                && let Err(e) = self.store.listing(&whose).await
             {
                 // Its undo could not be kept: a timed change would never end. Refused is
                 // safer than a change nobody will put back.
                 return Err(Failed::new(format!(
                     "not done: its undo could not be kept ({e}); make a change without an end, or fix {} first",
-                    self.store.path().display()
+                    self.store.describe()
                 )));
             }
             let mut done = self.inner.execute(mutation).await?;
-            if let Err(e) = self.store.record(mutation, &whose) {
+            if let Err(e) = self.store.record(mutation, &whose).await {
                 // Done, and said so; but the operator must know the undo will not happen.
                 done.message = format!(
                     "{} — but its undo could not be kept in {}: {e}; undo it by hand",
                     done.message,
-                    self.store.path().display()
+                    self.store.describe()
                 );
             }
             Ok(done)
@@ -476,43 +622,43 @@ mod tests {
         (dir, store)
     }
 
-    #[test]
-    fn a_timed_block_keeps_its_removal_until_it_is_done() {
+    #[tokio::test]
+    async fn a_timed_block_keeps_its_removal_until_it_is_done() {
         let (_dir, store) = store();
         let me = Whose::default();
-        store.record(&block("192.0.2.1/32", Some(at(1_000))), &me).unwrap();
+        store.record(&block("192.0.2.1/32", Some(at(1_000))), &me).await.unwrap();
         // Until removed: nothing scheduled.
-        store.record(&block("192.0.2.2/32", None), &me).unwrap();
-        let list = store.load().unwrap();
+        store.record(&block("192.0.2.2/32", None), &me).await.unwrap();
+        let list = store.load().await.unwrap();
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].due, at(1_000));
         let undo = block("192.0.2.1/32", None).undo().unwrap();
         assert_eq!(list[0].undo, undo);
         // A failed attempt keeps it, overdue, with the reason, and waits before the next.
         store
-            .tried(&list[0], &Err(Failed::new("throttled")), at(1_000))
+            .tried(&list[0], &Err(Failed::new("throttled")), at(1_000)).await
             .unwrap();
-        let list = store.load().unwrap();
+        let list = store.load().await.unwrap();
         assert!(list[0].overdue(at(1_000)));
         assert_eq!(list[0].last_error.as_deref(), Some("throttled"));
         assert!(!list[0].ready(at(1_010)), "tried again within its back-off");
         assert!(list[0].ready(at(1_015)));
         // Removed by hand before its time: finished.
-        store.record(&undo, &me).unwrap();
-        assert!(store.load().unwrap().is_empty());
+        store.record(&undo, &me).await.unwrap();
+        assert!(store.load().await.unwrap().is_empty());
     }
 
-    #[test]
-    fn a_later_block_of_the_same_address_supersedes_an_old_expiry() {
+    #[tokio::test]
+    async fn a_later_block_of_the_same_address_supersedes_an_old_expiry() {
         let (_dir, store) = store();
         let me = Whose::default();
-        store.record(&block("192.0.2.1/32", Some(at(900))), &me).unwrap();
+        store.record(&block("192.0.2.1/32", Some(at(900))), &me).await.unwrap();
         // Removed outside the console, then blocked again until removed: the old expiry
         // must not remove the new block when its time comes.
-        store.record(&block("192.0.2.1/32", None), &me).unwrap();
-        assert!(store.load().unwrap().is_empty());
+        store.record(&block("192.0.2.1/32", None), &me).await.unwrap();
+        assert!(store.load().await.unwrap().is_empty());
         // However the address is written.
-        store.record(&block("192.0.2.7/32", Some(at(900))), &me).unwrap();
+        store.record(&block("192.0.2.7/32", Some(at(900))), &me).await.unwrap();
         store
             .record(
                 &Mutation::Unblock {
@@ -520,9 +666,9 @@ mod tests {
                     address: "::ffff:192.0.2.7/128".into(),
                 },
                 &me,
-            )
+            ).await
             .unwrap();
-        assert!(store.load().unwrap().is_empty());
+        assert!(store.load().await.unwrap().is_empty());
     }
 
     #[test]
@@ -532,30 +678,30 @@ mod tests {
         assert_eq!(backoff(u32::MAX).num_seconds(), 900);
     }
 
-    #[test]
-    fn an_undo_that_can_never_succeed_is_not_tried_again() {
+    #[tokio::test]
+    async fn an_undo_that_can_never_succeed_is_not_tried_again() {
         let (_dir, store) = store();
         let me = Whose::default();
-        store.record(&block("192.0.2.1/32", Some(at(900))), &me).unwrap();
-        let p = store.load().unwrap().remove(0);
+        store.record(&block("192.0.2.1/32", Some(at(900))), &me).await.unwrap();
+        let p = store.load().await.unwrap().remove(0);
         let gone = Failed::for_good("wafv2 GetIPSet: WAFNonexistentItemException");
-        store.tried(&p, &Err(gone), at(900)).unwrap();
-        let p = store.load().unwrap().remove(0);
+        store.tried(&p, &Err(gone), at(900)).await.unwrap();
+        let p = store.load().await.unwrap().remove(0);
         assert!(p.failed_for_good.is_some());
         assert!(p.overdue(at(100_000)), "a problem until dismissed");
         assert!(!p.ready(at(100_000)), "never tried again");
-        assert!(store.dismiss(&p.undo).unwrap());
-        assert!(store.load().unwrap().is_empty());
+        assert!(store.dismiss(&p.undo).await.unwrap());
+        assert!(store.load().await.unwrap().is_empty());
     }
 
-    #[test]
-    fn only_the_console_of_the_same_account_and_endpoint_owns_an_undo() {
+    #[tokio::test]
+    async fn only_the_console_of_the_same_account_and_endpoint_owns_an_undo() {
         let (_dir, store) = store();
         let prod = Whose {
             account: Some("111111111111".into()),
             endpoint: None,
         };
-        store.record(&block("192.0.2.1/32", Some(at(900))), &prod).unwrap();
+        store.record(&block("192.0.2.1/32", Some(at(900))), &prod).await.unwrap();
         let staging = Whose {
             account: Some("222222222222".into()),
             endpoint: None,
@@ -565,14 +711,14 @@ mod tests {
             endpoint: Some("http://127.0.0.1:5000".into()),
         };
         let unknown = Whose::default();
-        assert_eq!(store.listing(&prod).unwrap().pending.len(), 1);
+        assert_eq!(store.listing(&prod).await.unwrap().pending.len(), 1);
         for other in [&staging, &emulator, &unknown] {
-            assert!(store.listing(other).unwrap().pending.is_empty(), "{other:?}");
+            assert!(store.listing(other).await.unwrap().pending.is_empty(), "{other:?}");
         }
     }
 
-    #[test]
-    fn only_undos_are_kept_in_the_file_and_anything_else_is_refused_and_kept() {
+    #[tokio::test]
+    async fn only_undos_are_kept_in_the_file_and_anything_else_is_refused_and_kept() {
         let (dir, store) = store();
         let path = dir.path().join(PENDING_FILE);
         let planted = serde_json::json!([
@@ -587,7 +733,7 @@ mod tests {
                       "address": "192.0.2.1/32"}},
         ]);
         crate::state_dir::write(&path, planted.to_string().as_bytes()).unwrap();
-        let listing = store.listing(&Whose::default()).unwrap();
+        let listing = store.listing(&Whose::default()).await.unwrap();
         assert_eq!(listing.pending.len(), 1);
         assert_eq!(listing.pending[0].of, "a real expiry");
         assert_eq!(listing.refused.len(), 2);
@@ -595,22 +741,22 @@ mod tests {
         assert!(listing.refused[1].why.contains("0.0.0.0/1"), "{:?}", listing.refused);
         // A change of the list keeps the refused entries as they were, for the operator.
         store
-            .record(&block("192.0.2.9/32", Some(at(900))), &Whose::default())
+            .record(&block("192.0.2.9/32", Some(at(900))), &Whose::default()).await
             .unwrap();
-        let listing = store.listing(&Whose::default()).unwrap();
+        let listing = store.listing(&Whose::default()).await.unwrap();
         assert_eq!(listing.pending.len(), 2);
         assert_eq!(listing.refused.len(), 2);
     }
 
-    #[test]
-    fn a_corrupt_file_is_an_error_not_an_empty_list() {
+    #[tokio::test]
+    async fn a_corrupt_file_is_an_error_not_an_empty_list() {
         let (dir, store) = store();
         let path = dir.path().join(PENDING_FILE);
         crate::state_dir::write(&path, b"[{\"due\":").unwrap();
-        assert!(store.load().is_err());
+        assert!(store.load().await.is_err());
         assert!(
             store
-                .record(&block("192.0.2.1/32", None), &Whose::default())
+                .record(&block("192.0.2.1/32", None), &Whose::default()).await
                 .is_err()
         );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "[{\"due\":");

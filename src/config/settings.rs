@@ -33,6 +33,8 @@ pub struct Settings {
     pub filters: Filters,
     pub logs: LogSettings,
     pub waf: WafSettings,
+    /// `[state]`: where undos, rule originals and the journal are shared with a team.
+    pub state: StateSettings,
     /// `[[log]]` tables: where to tail logs from.
     pub log: Vec<LogSourceConfig>,
 }
@@ -154,6 +156,24 @@ impl Default for WafSettings {
             blocklist: Vec::new(),
         }
     }
+}
+
+/// `[state]`: a store shared by every console that names it (`shared = "s3://bucket/prefix"`),
+/// so any teammate's console carries out a scheduled undo and every wall shows it. Without it,
+/// everything stays in this machine's state directory.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StateSettings {
+    #[serde(deserialize_with = "shared_store_url")]
+    pub shared: Option<String>,
+    /// The bucket's region; default the first watched region.
+    pub region: Option<String>,
+}
+
+fn shared_store_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let url = String::deserialize(d)?;
+    crate::source::aws::shared_state::parse_url(&url).map_err(D::Error::custom)?;
+    Ok(Some(url))
 }
 
 /// One IP set that blocks for one web ACL (a Block rule of the ACL references it; the console

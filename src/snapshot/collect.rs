@@ -107,12 +107,15 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
         None => (Vec::new(), None),
     };
     // A snapshot only lists them; the console carries them out.
-    let listing = match options.pending.as_deref() {
-        Some(p) => {
-            let store = crate::action::PendingStore::new(p)
-                .acting_as(options.endpoint.clone(), s.identity.clone());
+    let store = crate::action::pending::store_for(
+        session,
+        options.pending.as_deref(),
+        options.endpoint.clone(),
+    );
+    let listing = match &store {
+        Some(store) => {
             let whose = store.whose().await;
-            store.listing(&whose).map(Some)
+            store.listing(&whose).await.map(Some)
         }
         None => Ok(None),
     };

@@ -153,6 +153,9 @@ pub struct Session {
     /// Undos waiting for their time (block expiries, Count restores): carried out by a
     /// session with an executor, only shown by one without.
     pub pending: Option<Arc<crate::action::PendingStore>>,
+    /// The team's store (`[state] shared`): undos, rule originals and the journal shared by
+    /// every console that names it; `None`: this machine's state directory only.
+    pub shared: Option<Arc<aws::shared_state::SharedStore>>,
 }
 
 impl Session {

@@ -40,6 +40,7 @@ pub fn console_options(endpoint: &str, read_only: bool) -> AwsOptions {
         read_only,
         one_shot: false,
         blocklists: vec![],
+        shared_state: Default::default(),
     }
 }
 

@@ -69,6 +69,8 @@ pub struct AwsOptions {
     /// Where the rules' exact original actions are kept across restarts (the state
     /// directory's `rule-actions.json`); `None` keeps them in memory.
     pub originals_file: Option<std::path::PathBuf>,
+    /// `[state]`: the team's shared store, if one is configured.
+    pub shared_state: crate::config::settings::StateSettings,
 }
 
 /// The clients of one region.

@@ -73,6 +73,12 @@ impl AwsExecutor {
     }
 
     /// Keeps the rules' original actions in `file`, so a later console restores them exactly.
+    /// Keeps the rules' original actions where `originals` says (a file, a shared store).
+    pub fn with_originals(mut self, originals: Originals) -> Self {
+        self.originals = originals;
+        self
+    }
+
     pub fn with_originals_file(mut self, file: &std::path::Path) -> Self {
         self.originals = Originals::in_file(file);
         self
@@ -255,7 +261,7 @@ impl AwsExecutor {
                 dropped.join(", ")
             )));
         }
-        if current != *from {
+        if !same_setting(&current, from) {
             // Someone else set it meanwhile: theirs stands (a scheduled restore gives up).
             return Err(Failed::moot(format!(
                 "rule {} changed meanwhile: it is now {}, not {}; nothing was changed",
@@ -265,7 +271,7 @@ impl AwsExecutor {
             )));
         }
         let key = (rule.acl_id.clone(), rule.rule.clone());
-        let original = self.originals.get(&key).map_err(|e| {
+        let original = self.originals.get(&key).await.map_err(|e| {
             Failed::new(format!(
                 "the action rule {} had before Count cannot be read ({e}); nothing was changed",
                 rule.rule
@@ -289,7 +295,7 @@ impl AwsExecutor {
         .await;
         match result {
             Ok(out) => {
-                self.remember_original(&key, to, before);
+                self.remember_original(&key, to, before).await;
                 Ok(Done {
                     message: format!(
                         "WAF rule {} in {} is now {}",
@@ -316,10 +322,10 @@ impl AwsExecutor {
                         .iter()
                         .find(|r| r.name() == rule.rule)
                         .map(rule_kind)
-                        .is_some_and(|k| k == *to)
+                        .is_some_and(|k| same_setting(&k, to))
                 });
                 if landed {
-                    self.remember_original(&key, to, before);
+                    self.remember_original(&key, to, before).await;
                     return Ok(Done {
                         message: format!(
                             "WAF rule {} in {} is now {} (the reply was lost: {why}; confirmed by reading the ACL again)",
@@ -361,7 +367,7 @@ impl AwsExecutor {
 
     /// Setting a plain rule to Count keeps the exact action it had, for "back"; setting it
     /// back forgets it. A failure to keep it is logged and said with the change's outcome.
-    fn remember_original(
+    async fn remember_original(
         &self,
         key: &(String, String),
         to: &RuleKind,
@@ -373,8 +379,8 @@ impl AwsExecutor {
                     action: RuleAction::Count,
                 },
                 Some(b),
-            ) => self.originals.set(key, &b),
-            (RuleKind::Plain { .. }, _) => self.originals.remove(key),
+            ) => self.originals.set(key, &b).await,
+            (RuleKind::Plain { .. }, _) => self.originals.remove(key).await,
             _ => Ok(()),
         };
         if let Err(e) = kept {
@@ -715,13 +721,30 @@ pub(super) fn update_request(
         .set_application_config(acl.application_config)
 }
 
+/// Whether a rule is set as `wanted` in the one field this console changes: a plain rule's
+/// action, a group reference's `OverrideAction`. A group's `RuleActionOverrides` are someone
+/// else's to edit: they are sent back as read and never make a restore moot.
+fn same_setting(current: &RuleKind, wanted: &RuleKind) -> bool {
+    match (current, wanted) {
+        (
+            RuleKind::Group {
+                override_action: a, ..
+            },
+            RuleKind::Group {
+                override_action: b, ..
+            },
+        ) => a == b,
+        (a, b) => a == b,
+    }
+}
+
 /// What differs between two reads of an ACL, in a few words for the operator.
 fn describe_changes(before: &waf::types::WebAcl, after: &waf::types::WebAcl) -> String {
     let mut changes = Vec::new();
     for r in after.rules() {
         match before.rules().iter().find(|b| b.name == r.name) {
             None => changes.push(format!("rule {} added", r.name)),
-            Some(b) if rule_kind(b) != rule_kind(r) => changes.push(format!(
+            Some(b) if !same_setting(&rule_kind(b), &rule_kind(r)) => changes.push(format!(
                 "rule {}: {} → {}",
                 r.name,
                 rule_kind(b).describe(),

@@ -16,6 +16,7 @@ pub mod log_groups;
 pub mod metrics;
 pub mod originals;
 pub mod permissions;
+pub mod shared_state;
 pub mod tasks;
 #[cfg(test)]
 mod tests;
@@ -28,7 +29,7 @@ pub use ec2::DESCRIPTIONS_KEPT_FOR;
 pub use error::from_sdk;
 pub use executor::{AwsExecutor, ReadAcl, ReadIpSet, with_rule_changed};
 
-use super::{Session, Sources};
+use super::{Identity, Session, Source, Sources};
 use crate::model::Scope;
 use std::sync::Arc;
 
@@ -106,10 +107,13 @@ pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError
             .with_metrics_every(options.metrics_every_secs)
             .with_blocklists(ip_sets::Wanted::all(&options.blocklists, &regions, &global)),
     );
+    let identity: Arc<dyn Source<Identity>> =
+        Arc::new(identity::IdentitySource::new(global.sts.clone()));
+    let shared = shared_store(options, &regions)?;
     Ok(Session {
         sources: Sources {
             scope,
-            identity: Arc::new(identity::IdentitySource::new(global.sts.clone())),
+            identity: identity.clone(),
             targets: Arc::new({
                 let source =
                     elb::ElbSource::new(&regions).with_metrics_every(options.metrics_every_secs);
@@ -140,9 +144,13 @@ pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError
             None
         } else {
             let exec = AwsExecutor::new(&regions, &global);
-            Some(Arc::new(match &options.originals_file {
-                Some(file) => exec.with_originals_file(file),
-                None => exec,
+            Some(Arc::new(match (&shared, &options.originals_file) {
+                (Some(store), _) => exec.with_originals(originals::Originals::shared(
+                    store.clone(),
+                    identity.clone(),
+                )),
+                (None, Some(file)) => exec.with_originals_file(file),
+                (None, None) => exec,
             }))
         },
         ssh: None,
@@ -152,5 +160,27 @@ pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError
             regions[0].sdk_config.endpoint_url().is_some(),
         ))),
         pending: None,
+        shared,
     })
+}
+
+/// The team's store `[state] shared` names, reached from its region (default the first
+/// watched one) with the console's credentials.
+fn shared_store(
+    options: &AwsOptions,
+    regions: &[RegionClients],
+) -> Result<Option<Arc<shared_state::SharedStore>>, super::SourceError> {
+    let Some(url) = &options.shared_state.shared else {
+        return Ok(None);
+    };
+    let region = options
+        .shared_state
+        .region
+        .clone()
+        .unwrap_or_else(|| regions[0].region.clone());
+    let config = clients::for_region(&regions[0].sdk_config, &region, regions[0].stats.clone())
+        .sdk_config;
+    let store = shared_state::SharedStore::new(shared_state::SharedStore::client(&config), url)
+        .map_err(|e| super::SourceError::new(super::ErrorKind::Other, e))?;
+    Ok(Some(Arc::new(store)))
 }

@@ -8,7 +8,9 @@ use aws_sdk_wafv2 as waf;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use super::shared_state::{self, PutError, SharedStore};
+use crate::source::{Identity, Source};
+use std::sync::{Arc, Mutex};
 
 /// File name in the state directory.
 pub const ORIGINALS_FILE: &str = "rule-actions.json";
@@ -136,85 +138,182 @@ impl Saved {
     }
 }
 
-/// Originals by (web ACL id, rule), in memory and, when given a file, on disk. With a file,
-/// the file is the truth: read again, under a lock that holds across consoles, before every
-/// use and change, so a console never restores from (or writes back) an old copy. A file
-/// that does not parse is an error, never an empty map that would be written over it.
+/// Where the originals are kept.
+enum Place {
+    Memory(Mutex<HashMap<String, Saved>>),
+    /// The state directory: read again, under a lock that holds across consoles, before every
+    /// use and change.
+    File(PathBuf),
+    /// A team's store, under the account the console acts in: changed by conditional writes,
+    /// so a teammate's console restores a rule exactly as this one found it.
+    Shared {
+        store: Arc<SharedStore>,
+        identity: Arc<dyn Source<Identity>>,
+    },
+}
+
+/// Originals by (web ACL id, rule). Kept on disk or in a shared store, the file is the truth:
+/// a console never restores from (or writes back) an old copy. One that does not parse is an
+/// error, never an empty map that would be written over it.
 pub struct Originals {
-    file: Option<PathBuf>,
-    map: Mutex<HashMap<String, Saved>>,
+    place: Place,
 }
 
 fn key(k: &(String, String)) -> String {
     format!("{}/{}", k.0, k.1)
 }
 
+fn parse(text: &str, from: &str) -> Result<HashMap<String, Saved>, String> {
+    let doc: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("{from} does not parse: {e}"))?;
+    // The shared store's documents carry their format; the state directory's file is the map.
+    let map = match doc.get("format").and_then(serde_json::Value::as_u64) {
+        Some(f) if f > u64::from(shared_state::FORMAT) => {
+            return Err(format!(
+                "{from} was written by a newer opsconsole (format {f}; this one reads {})",
+                shared_state::FORMAT
+            ));
+        }
+        Some(_) => doc.get("rules").cloned().unwrap_or_default(),
+        None => doc,
+    };
+    serde_json::from_value(map).map_err(|e| format!("{from} does not parse: {e}"))
+}
+
+/// A shared document that keeps changing under us is given up after this many tries.
+const SHARED_TRIES: usize = 8;
+
 impl Originals {
     /// Kept in memory only.
     pub fn in_memory() -> Originals {
         Originals {
-            file: None,
-            map: Mutex::new(HashMap::new()),
+            place: Place::Memory(Mutex::new(HashMap::new())),
         }
     }
 
     /// Kept in `file` (in the state directory), read at each use.
     pub fn in_file(file: &Path) -> Originals {
         Originals {
-            file: Some(file.to_path_buf()),
-            map: Mutex::new(HashMap::new()),
+            place: Place::File(file.to_path_buf()),
+        }
+    }
+
+    /// Kept in a team's store, under the account `identity` acts in.
+    pub fn shared(store: Arc<SharedStore>, identity: Arc<dyn Source<Identity>>) -> Originals {
+        Originals {
+            place: Place::Shared { store, identity },
         }
     }
 
     fn load(file: &Path) -> Result<HashMap<String, Saved>, String> {
         match crate::state_dir::read(file) {
             Ok(None) => Ok(HashMap::new()),
-            Ok(Some(text)) => serde_json::from_str(&text)
-                .map_err(|e| format!("{} does not parse: {e}", file.display())),
+            Ok(Some(text)) => parse(&text, &file.display().to_string()),
             Err(e) => Err(e.to_string()),
         }
     }
 
+    async fn account(identity: &dyn Source<Identity>) -> Result<String, String> {
+        identity
+            .fetch()
+            .await
+            .ok()
+            .and_then(|id| id.account)
+            .ok_or_else(|| "the account this console acts in is not known yet".to_string())
+    }
+
     /// The action the rule had before the console set it to Count, if it was kept.
-    pub fn get(&self, k: &(String, String)) -> Result<Option<waf::types::RuleAction>, String> {
-        let saved = match &self.file {
-            None => {
-                let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+    pub async fn get(
+        &self,
+        k: &(String, String),
+    ) -> Result<Option<waf::types::RuleAction>, String> {
+        let saved = match &self.place {
+            Place::Memory(map) => {
+                let map = map.lock().unwrap_or_else(|e| e.into_inner());
                 map.get(&key(k)).cloned()
             }
-            Some(file) => {
+            Place::File(file) => {
                 let _held = crate::state_dir::lock(file).map_err(|e| e.to_string())?;
                 Self::load(file)?.remove(&key(k))
+            }
+            Place::Shared { store, identity } => {
+                let account = Self::account(identity.as_ref()).await?;
+                match store
+                    .get(&account, ORIGINALS_FILE)
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    None => None,
+                    Some((text, _)) => parse(&text, &store.describe(&account, ORIGINALS_FILE))?
+                        .remove(&key(k)),
+                }
             }
         };
         saved.map(|s| s.to_sdk()).transpose()
     }
 
-    pub fn set(&self, k: &(String, String), action: &waf::types::RuleAction) -> Result<(), String> {
+    pub async fn set(
+        &self,
+        k: &(String, String),
+        action: &waf::types::RuleAction,
+    ) -> Result<(), String> {
+        let saved = Saved::of(action);
         self.change(|m| {
-            m.insert(key(k), Saved::of(action));
+            m.insert(key(k), saved.clone());
         })
+        .await
     }
 
-    pub fn remove(&self, k: &(String, String)) -> Result<(), String> {
+    pub async fn remove(&self, k: &(String, String)) -> Result<(), String> {
         self.change(|m| {
             m.remove(&key(k));
         })
+        .await
     }
 
-    /// Loads, changes and saves inside the lock.
-    fn change(&self, f: impl FnOnce(&mut HashMap<String, Saved>)) -> Result<(), String> {
-        let mut memory = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(file) = &self.file else {
-            f(&mut memory);
-            return Ok(());
-        };
-        let _held = crate::state_dir::lock(file).map_err(|e| e.to_string())?;
-        let mut map = Self::load(file)?;
-        f(&mut map);
-        let bytes = serde_json::to_vec_pretty(&map).map_err(|e| e.to_string())?;
-        crate::state_dir::write(file, &bytes)
-            .map_err(|e| format!("{} could not be written: {e}", file.display()))
+    /// Loads, changes and saves: inside the lock (a file), or as a compare-and-swap tried
+    /// again when another console wrote first (the shared store).
+    async fn change(&self, f: impl Fn(&mut HashMap<String, Saved>)) -> Result<(), String> {
+        match &self.place {
+            Place::Memory(map) => {
+                f(&mut map.lock().unwrap_or_else(|e| e.into_inner()));
+                Ok(())
+            }
+            Place::File(file) => {
+                let _held = crate::state_dir::lock(file).map_err(|e| e.to_string())?;
+                let mut map = Self::load(file)?;
+                f(&mut map);
+                let bytes = serde_json::to_vec_pretty(&map).map_err(|e| e.to_string())?;
+                crate::state_dir::write(file, &bytes)
+                    .map_err(|e| format!("{} could not be written: {e}", file.display()))
+            }
+            Place::Shared { store, identity } => {
+                let account = Self::account(identity.as_ref()).await?;
+                let from = store.describe(&account, ORIGINALS_FILE);
+                for _ in 0..SHARED_TRIES {
+                    let read = store
+                        .get(&account, ORIGINALS_FILE)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let (mut map, etag) = match read {
+                        None => (HashMap::new(), None),
+                        Some((text, etag)) => (parse(&text, &from)?, Some(etag)),
+                    };
+                    f(&mut map);
+                    let doc = serde_json::json!({"format": shared_state::FORMAT, "rules": map});
+                    let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+                    match store
+                        .put(&account, ORIGINALS_FILE, &text, etag.as_deref())
+                        .await
+                    {
+                        Ok(()) => return Ok(()),
+                        Err(PutError::Conflict) => continue,
+                        Err(PutError::Failed(e)) => return Err(e.to_string()),
+                    }
+                }
+                Err(format!("{from} kept changing under us: try again"))
+            }
+        }
     }
 }
 
@@ -222,8 +321,8 @@ impl Originals {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_custom_block_survives_the_file() {
+    #[tokio::test]
+    async fn a_custom_block_survives_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(ORIGINALS_FILE);
         let header = waf::types::CustomHttpHeader::builder()
@@ -246,30 +345,30 @@ mod tests {
             )
             .build();
         let k = ("acl-id".to_string(), "block-xmlrpc".to_string());
-        Originals::in_file(&file).set(&k, &action).unwrap();
+        Originals::in_file(&file).set(&k, &action).await.unwrap();
         // A later console reads it back exactly.
-        assert_eq!(Originals::in_file(&file).get(&k), Ok(Some(action)));
-        Originals::in_file(&file).remove(&k).unwrap();
-        assert_eq!(Originals::in_file(&file).get(&k), Ok(None));
+        assert_eq!(Originals::in_file(&file).get(&k).await, Ok(Some(action)));
+        Originals::in_file(&file).remove(&k).await.unwrap();
+        assert_eq!(Originals::in_file(&file).get(&k).await, Ok(None));
     }
 
-    #[test]
-    fn a_corrupt_file_is_an_error_and_is_not_written_over() {
+    #[tokio::test]
+    async fn a_corrupt_file_is_an_error_and_is_not_written_over() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(ORIGINALS_FILE);
         crate::state_dir::write(&file, b"{\"acl/rule\": ").unwrap();
         let originals = Originals::in_file(&file);
         let k = ("acl".to_string(), "rule".to_string());
-        assert!(originals.get(&k).is_err());
+        assert!(originals.get(&k).await.is_err());
         let count = waf::types::RuleAction::builder()
             .count(waf::types::CountAction::builder().build())
             .build();
-        assert!(originals.set(&k, &count).is_err());
+        assert!(originals.set(&k, &count).await.is_err());
         assert_eq!(std::fs::read(&file).unwrap(), b"{\"acl/rule\": ");
     }
 
-    #[test]
-    fn another_consoles_change_is_seen_at_once() {
+    #[tokio::test]
+    async fn another_consoles_change_is_seen_at_once() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(ORIGINALS_FILE);
         let mine = Originals::in_file(&file);
@@ -278,8 +377,8 @@ mod tests {
         let block = waf::types::RuleAction::builder()
             .block(waf::types::BlockAction::builder().build())
             .build();
-        assert_eq!(mine.get(&k), Ok(None));
-        theirs.set(&k, &block).unwrap();
-        assert_eq!(mine.get(&k), Ok(Some(block)));
+        assert_eq!(mine.get(&k).await, Ok(None));
+        theirs.set(&k, &block).await.unwrap();
+        assert_eq!(mine.get(&k).await, Ok(Some(block)));
     }
 }

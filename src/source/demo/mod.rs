@@ -95,6 +95,7 @@ impl DemoWorld {
             ssh: None,
             stats: None,
             tasks: None,
+            shared: None,
             pending: None,
         }
     }

@@ -246,6 +246,7 @@ fn waf_view(scale: Scale) -> WafView {
                     };
                     WafRule {
                         ip_sets: Default::default(),
+                        matching: Default::default(),
                         metrics_off: false,
                         managed_by: None,
                         name: format!("rule-{a}-{r:03}-block-bad-path"),
@@ -264,7 +265,7 @@ fn waf_view(scale: Scale) -> WafView {
         })
         .collect();
     WafView {
-        vpc_ranges: Default::default(),
+        own_ranges: Default::default(),
         ip_sets: Default::default(),
         acls,
         window_minutes: 15,
@@ -286,6 +287,8 @@ fn samples(acl_id: &str, rule: &str) -> RuleSamples {
                 method: "GET".into(),
                 uri: format!("/wp-content/plugins/x{i}.php?cmd=\x1b]0;pwned\x07"),
                 action: "BLOCK".into(),
+                headers: vec![],
+                weight: 1,
             })
             .collect(),
     }

@@ -296,6 +296,8 @@ async fn blocks_from_a_sample_and_a_log_line_change_only_the_addresses() {
         method: "POST".into(),
         uri: "/xmlrpc.php".into(),
         action: "BLOCK".into(),
+        headers: vec![],
+        weight: 1,
     };
     app.update(Event::Data(Data::Samples(
         Utc::now(),
@@ -492,7 +494,7 @@ async fn expired_blocks_and_timed_counts_are_undone_by_the_next_console() {
         })
         .await
         .expect("count");
-        assert_eq!(store.load().expect("pending").len(), 3);
+        assert_eq!(store.load().await.expect("pending").len(), 3);
     }
     // Meanwhile someone sets block-listed to Allow: its restore must not overwrite that.
     let got = e
@@ -701,7 +703,11 @@ async fn an_office_address_written_as_mapped_ipv6_is_never_blocked() {
             until: None,
         };
         let refused = exec.execute(&m).await.expect_err(address);
-        assert!(refused.message.starts_with("not done"), "{}", refused.message);
+        assert!(
+            refused.message.starts_with("not done"),
+            "{}",
+            refused.message
+        );
     }
     assert_eq!(set_now(&e).await.1, [OFFICE_RANGE], "nothing written");
     // Each refusal is on the record.
@@ -770,12 +776,19 @@ async fn a_later_block_of_the_same_address_is_not_removed_by_an_old_expiry() {
         until,
     };
     let soon = Utc::now() + chrono::Duration::minutes(15);
-    exec.execute(&block(Some(soon))).await.expect("block for 15 m");
-    assert_eq!(store.load().expect("pending").len(), 1);
+    exec.execute(&block(Some(soon)))
+        .await
+        .expect("block for 15 m");
+    assert_eq!(store.load().await.expect("pending").len(), 1);
     // Removed outside the console, then blocked again until removed.
     remove_outside(&e, "198.51.100.9/32").await;
-    exec.execute(&block(None)).await.expect("block until removed");
-    assert!(store.load().expect("pending").is_empty(), "old expiry kept");
+    exec.execute(&block(None))
+        .await
+        .expect("block until removed");
+    assert!(
+        store.load().await.expect("pending").is_empty(),
+        "old expiry kept"
+    );
     let later = soon + chrono::Duration::minutes(5);
     let (outcomes, _) = run_due(&store, &exec, later).await.expect("run");
     assert!(outcomes.is_empty(), "{outcomes:?}");
@@ -829,7 +842,10 @@ async fn delete_set_outside(e: &Estate) {
         .id(&e.acl_id)
         .set_default_action(acl.default_action)
         .set_rules(Some(
-            rules.into_iter().filter(|r| r.name != "block-listed").collect(),
+            rules
+                .into_iter()
+                .filter(|r| r.name != "block-listed")
+                .collect(),
         ))
         .set_visibility_config(acl.visibility_config)
         .lock_token(got.lock_token.expect("token"))
@@ -919,20 +935,242 @@ async fn the_undo_of_a_deleted_set_fails_once_for_good_then_is_quiet() {
     let [Effect::DismissUndo(undo)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert!(store.dismiss(undo).expect("dismiss"));
-    assert!(store.load().expect("pending").is_empty());
+    assert!(store.dismiss(undo).await.expect("dismiss"));
+    assert!(store.load().await.expect("pending").is_empty());
     // The state directory and its files are the user's alone.
     use std::os::unix::fs::PermissionsExt;
-    let mode = |p: &std::path::Path| {
-        std::fs::metadata(p)
-            .expect("mode")
-            .permissions()
-            .mode()
-            & 0o777
-    };
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("mode").permissions().mode() & 0o777;
     assert_eq!(mode(&dir), 0o700);
     for f in std::fs::read_dir(&dir).expect("dir") {
         let f = f.expect("entry").path();
         assert_eq!(mode(&f), 0o600, "{}", f.display());
     }
+}
+
+// ---- Blocks where WAF really matches, one address one meaning, a group's Count ----
+
+/// A web ACL in Tokyo referencing AWS's core rule set (override None), with a rule after it
+/// that blocks what the group labels and one that looks at another group's labels.
+async fn group_acl(moto: &Moto) -> (waf::Client, String) {
+    let client = waf::Client::new(&moto.sdk_config(seed::TOKYO).await);
+    let managed = waf::types::Statement::builder()
+        .managed_rule_group_statement(
+            waf::types::ManagedRuleGroupStatement::builder()
+                .vendor_name("AWS")
+                .name("AWSManagedRulesCommonRuleSet")
+                .build()
+                .expect("managed"),
+        )
+        .build();
+    let label = |key: &str, scope| {
+        waf::types::Statement::builder()
+            .label_match_statement(
+                waf::types::LabelMatchStatement::builder()
+                    .scope(scope)
+                    .key(key)
+                    .build()
+                    .expect("label match"),
+            )
+            .build()
+    };
+    let block = waf::types::RuleAction::builder()
+        .block(waf::types::BlockAction::builder().build())
+        .build();
+    let group = waf::types::Rule::builder()
+        .name("AWS-AWSManagedRulesCommonRuleSet")
+        .priority(0)
+        .statement(managed)
+        .override_action(
+            waf::types::OverrideAction::builder()
+                .none(waf::types::NoneAction::builder().build())
+                .build(),
+        )
+        .visibility_config(visibility("crs"))
+        .build()
+        .expect("group rule");
+    let labelled = |name: &str, priority, statement| {
+        waf::types::Rule::builder()
+            .name(name)
+            .priority(priority)
+            .statement(statement)
+            .action(block.clone())
+            .visibility_config(visibility(name))
+            .build()
+            .expect("rule")
+    };
+    let acl = client
+        .create_web_acl()
+        .name("group-acl")
+        .scope(scope())
+        .default_action(
+            waf::types::DefaultAction::builder()
+                .allow(waf::types::AllowAction::builder().build())
+                .build(),
+        )
+        .rules(group)
+        .rules(labelled(
+            "block-no-user-agent",
+            1,
+            label(
+                "awswaf:managed:aws:core-rule-set:NoUserAgent_Header",
+                waf::types::LabelMatchScope::Label,
+            ),
+        ))
+        .rules(labelled(
+            "block-crs-namespace",
+            2,
+            label(
+                "awswaf:managed:aws:core-rule-set:",
+                waf::types::LabelMatchScope::Namespace,
+            ),
+        ))
+        .rules(labelled(
+            "block-bad-inputs",
+            3,
+            label(
+                "awswaf:managed:aws:known-bad-inputs:",
+                waf::types::LabelMatchScope::Namespace,
+            ),
+        ))
+        .visibility_config(visibility("group-acl"))
+        .send()
+        .await
+        .expect("CreateWebACL")
+        .summary
+        .expect("summary");
+    (client, acl.id.expect("id"))
+}
+
+/// Someone adds a per-rule override to the group reference with the AWS CLI.
+async fn override_rule_in_group_outside(client: &waf::Client, acl_id: &str) {
+    let got = client
+        .get_web_acl()
+        .scope(scope())
+        .name("group-acl")
+        .id(acl_id)
+        .send()
+        .await
+        .expect("GetWebACL");
+    let mut acl = got.web_acl.expect("acl");
+    let count = waf::types::RuleAction::builder()
+        .count(waf::types::CountAction::builder().build())
+        .build();
+    for r in acl.rules.iter_mut().flatten() {
+        if let Some(m) = r
+            .statement
+            .as_mut()
+            .and_then(|s| s.managed_rule_group_statement.as_mut())
+        {
+            m.rule_action_overrides = Some(vec![
+                waf::types::RuleActionOverride::builder()
+                    .name("SizeRestrictions_BODY")
+                    .action_to_use(count.clone())
+                    .build()
+                    .expect("override"),
+            ]);
+        }
+    }
+    client
+        .update_web_acl()
+        .scope(scope())
+        .name("group-acl")
+        .id(acl_id)
+        .set_default_action(acl.default_action)
+        .set_rules(acl.rules)
+        .set_visibility_config(acl.visibility_config)
+        .lock_token(got.lock_token.expect("token"))
+        .send()
+        .await
+        .expect("their override");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_groups_timed_count_restores_its_override_and_keeps_rule_overrides_set_meanwhile() {
+    let moto = Moto::start();
+    let (client, acl_id) = group_acl(&moto).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Arc::new(PendingStore::new(&dir.path().join(PENDING_FILE)));
+    let session = console(&moto).await;
+    let exec = Scheduled::new(session.executor.clone().expect("writable"), store.clone());
+    let group = |override_action| RuleKind::Group {
+        group: "AWS/AWSManagedRulesCommonRuleSet".into(),
+        override_action,
+        rule_overrides: vec![],
+    };
+    exec.execute(&Mutation::SetRule {
+        rule: RuleRef {
+            region: seed::TOKYO.to_string(),
+            scope: WafScope::Regional,
+            acl_name: "group-acl".into(),
+            acl_id: acl_id.clone(),
+            rule: "AWS-AWSManagedRulesCommonRuleSet".into(),
+        },
+        from: group(opsconsole::model::OverrideAction::None),
+        to: group(opsconsole::model::OverrideAction::Count),
+        until: Some(Utc::now() - chrono::Duration::seconds(1)),
+    })
+    .await
+    .expect("count the group");
+    // Meanwhile someone counts one rule of the group, in the same reference.
+    override_rule_in_group_outside(&client, &acl_id).await;
+    let (outcomes, left) = run_due(&store, &exec, Utc::now()).await.expect("run");
+    assert!(outcomes[0].1.is_ok(), "restore refused: {outcomes:?}");
+    assert!(left.pending.is_empty(), "{left:?}");
+    let view = session.sources.waf.fetch().await.expect("waf");
+    let rule = view
+        .acls
+        .iter()
+        .flat_map(|a| &a.rules)
+        .find(|r| r.name == "AWS-AWSManagedRulesCommonRuleSet")
+        .expect("rule");
+    let RuleKind::Group {
+        override_action,
+        rule_overrides,
+        ..
+    } = &rule.kind
+    else {
+        panic!("{:?}", rule.kind)
+    };
+    assert_eq!(*override_action, opsconsole::model::OverrideAction::None);
+    assert_eq!(
+        rule_overrides
+            .iter()
+            .map(|o| o.rule.as_str())
+            .collect::<Vec<_>>(),
+        ["SizeRestrictions_BODY"],
+        "their override stands"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_groups_count_dialog_names_the_rules_that_still_act_on_its_labels() {
+    let moto = Moto::start();
+    let (_, _) = group_acl(&moto).await;
+    let session = console(&moto).await;
+    let (mut app, _) = app_with(&session).await;
+    app.update(key('2'));
+    while app.selected_rule().map(|(_, r)| r.name.as_str())
+        != Some("AWS-AWSManagedRulesCommonRuleSet")
+    {
+        app.update(Event::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)));
+        assert!(app.waf.selected < 20, "rule row not found");
+    }
+    app.update(key('t'));
+    let Some(Overlay::Confirm(c)) = &app.overlay else {
+        panic!("{:?} / {:?}", app.overlay, app.status)
+    };
+    let said = c
+        .details
+        .iter()
+        .find(|l| l.contains("labels are still added"))
+        .cloned()
+        .unwrap_or_else(|| c.details.join("\n"));
+    assert!(said.contains("labels are still added"), "{said}");
+    assert!(said.contains("block-no-user-agent (Block)"), "{said}");
+    assert!(said.contains("block-crs-namespace (Block)"), "{said}");
+    assert!(
+        !said.contains("block-bad-inputs"),
+        "another group's labels: {said}"
+    );
 }

@@ -253,7 +253,7 @@ impl Input {
         world.waf = panel(self.waf, ago, |w| {
             let view = m::WafView {
                 ip_sets: Default::default(),
-                vpc_ranges: Default::default(),
+                own_ranges: Default::default(),
                 window_minutes: u32::from(w.window_minutes),
                 acls: w.acls.into_iter().map(acl).collect(),
                 unreadable: vec![],
@@ -455,6 +455,7 @@ fn acl(a: Acl) -> m::WebAcl {
             .into_iter()
             .map(|r| m::WafRule {
                 ip_sets: Default::default(),
+                matching: Default::default(),
                 metrics_off: false,
                 managed_by: None,
                 name: r.name,
@@ -513,6 +514,8 @@ fn samples(s: Samples, ago: impl Fn(u32) -> DateTime<Utc>) -> m::RuleSamples {
                 method: r.method,
                 uri: r.uri,
                 action: r.action,
+                headers: vec![],
+                weight: 1,
             })
             .collect(),
     }

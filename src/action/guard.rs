@@ -90,15 +90,9 @@ impl Source<WafView> for NotingOwnRanges {
     }
 }
 
-/// Our own ranges in a WAF view, as the block checks take them.
+/// Our own ranges in a WAF view (VPCs, NAT gateways' Elastic IPs), as the block checks take them.
 pub fn own_ranges_of(view: &WafView) -> Vec<OwnRange> {
-    view.vpc_ranges
-        .iter()
-        .map(|v| OwnRange {
-            cidr: v.cidr.clone(),
-            what: format!("VPC {} in {}", v.vpc_id, v.region),
-        })
-        .collect()
+    view.own_ranges.clone()
 }
 
 /// `session` with every block it executes checked by [`Guarded`] (an executor-less session is

@@ -3,7 +3,7 @@
 //! ACL's default action. So an Allow rule set to Count does not "let requests through": the next
 //! Block rule may lock them out.
 
-use crate::model::{OverrideAction, RuleAction, RuleKind, WafView};
+use crate::model::{OverrideAction, RuleAction, RuleKind, WafView, WebAcl};
 
 /// At most this many later rules are named; the rest are counted.
 const NAMED: usize = 4;
@@ -80,6 +80,7 @@ pub fn toggle_impact(
                     names.join(", ")
                 ));
             }
+            lines.push(still_labelled(acl, rule));
             lines
         }
         (_, to) => vec![format!(
@@ -98,6 +99,42 @@ pub fn toggle_impact(
     }
 }
 
+/// A counting group's rules still add their labels, and the ACL's rules that match those
+/// labels still act on them: this line names them (by the group's label namespace).
+fn still_labelled(acl: Option<&WebAcl>, rule: &str) -> String {
+    let group = acl.and_then(|a| a.rules.iter().find(|r| r.name == rule));
+    let Some(namespace) = group.and_then(|g| g.matching.label_namespace.as_deref()) else {
+        return "The group's rules still add their labels: any rule of the ACL that matches them still acts.".to_string();
+    };
+    let acting: Vec<String> = acl
+        .iter()
+        .flat_map(|a| &a.rules)
+        .filter(|r| r.name != rule)
+        .filter(|r| {
+            r.matching
+                .labels
+                .iter()
+                .any(|l| l.matches_namespace(namespace))
+        })
+        .map(|r| format!("{} ({})", r.name, r.kind.describe()))
+        .collect();
+    if acting.is_empty() {
+        format!(
+            "The group's labels are still added ({namespace}…); no rule of this ACL matches them."
+        )
+    } else {
+        format!(
+            "The group's labels are still added ({namespace}…): {} {} them and still act.",
+            acting.join(", "),
+            if acting.len() == 1 {
+                "matches"
+            } else {
+                "match"
+            }
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +143,7 @@ mod tests {
     fn rule(name: &str, action: RuleAction) -> WafRule {
         WafRule {
             ip_sets: Default::default(),
+            matching: Default::default(),
             name: name.into(),
             priority: 0,
             kind: RuleKind::Plain { action },
@@ -117,7 +155,7 @@ mod tests {
 
     fn view() -> WafView {
         WafView {
-            vpc_ranges: Default::default(),
+            own_ranges: Default::default(),
             ip_sets: Default::default(),
             acls: vec![WebAcl {
                 name: "mt-web-acl".into(),
@@ -163,6 +201,74 @@ mod tests {
         );
         assert!(text.contains("may now be blocked"), "{text}");
         assert!(!text.contains("let through"), "{text}");
+    }
+
+    /// Counting a group stops its rules' actions, not its labels: the ACL's rules that match
+    /// the group's labels still act, and the dialog names them.
+    #[test]
+    fn a_groups_count_names_the_rules_that_match_its_labels() {
+        use crate::model::waf::{LabelMatch, Matching};
+        let mut v = view();
+        let group = RuleKind::Group {
+            group: "AWS/AWSManagedRulesCommonRuleSet".into(),
+            override_action: OverrideAction::None,
+            rule_overrides: vec![],
+        };
+        let labels = |key: &str, namespace| Matching {
+            labels: vec![LabelMatch {
+                namespace,
+                key: key.into(),
+            }],
+            ..Matching::default()
+        };
+        let acl = &mut v.acls[0];
+        acl.rules.insert(
+            0,
+            WafRule {
+                kind: group.clone(),
+                matching: Matching {
+                    label_namespace: Some("awswaf:managed:aws:core-rule-set:".into()),
+                    ..Matching::default()
+                },
+                ..rule("AWS-AWSManagedRulesCommonRuleSet", RuleAction::Count)
+            },
+        );
+        acl.rules.push(WafRule {
+            matching: labels("awswaf:managed:aws:core-rule-set:NoUserAgent_Header", false),
+            ..rule("block-no-user-agent", RuleAction::Block)
+        });
+        acl.rules.push(WafRule {
+            matching: labels("awswaf:managed:aws:known-bad-inputs:", true),
+            ..rule("block-bad-inputs", RuleAction::Block)
+        });
+        // Written without the namespace: only labels of the ACL's own rules.
+        acl.rules.push(WafRule {
+            matching: labels("NoUserAgent_Header", false),
+            ..rule("block-own-label", RuleAction::Block)
+        });
+        let mut counting = group.clone();
+        if let RuleKind::Group {
+            override_action, ..
+        } = &mut counting
+        {
+            *override_action = OverrideAction::Count;
+        }
+        let lines = toggle_impact(
+            Some(&v),
+            "acl-1",
+            "AWS-AWSManagedRulesCommonRuleSet",
+            &group,
+            &counting,
+        );
+        let text = lines
+            .iter()
+            .find(|l| l.contains("labels are still added"))
+            .cloned()
+            .unwrap_or_else(|| lines.join(" "));
+        assert!(text.contains("labels are still added"), "{text}");
+        assert!(text.contains("block-no-user-agent (Block)"), "{text}");
+        assert!(!text.contains("block-bad-inputs"), "{text}");
+        assert!(!text.contains("block-own-label"), "{text}");
     }
 
     #[test]

@@ -74,7 +74,7 @@ fn targets(right: TargetState) -> TargetsView {
 
 fn waf() -> WafView {
     WafView {
-        vpc_ranges: Default::default(),
+        own_ranges: Default::default(),
         ip_sets: Default::default(),
         unreadable: vec![],
         window_minutes: 15,
@@ -90,6 +90,7 @@ fn waf() -> WafView {
             rules: vec![
                 WafRule {
                     ip_sets: Default::default(),
+                    matching: Default::default(),
                     metrics_off: false,
                     managed_by: None,
                     name: "block-xmlrpc".into(),
@@ -105,6 +106,7 @@ fn waf() -> WafView {
                 },
                 WafRule {
                     ip_sets: Default::default(),
+                    matching: Default::default(),
                     metrics_off: false,
                     managed_by: None,
                     name: "php".into(),

@@ -15,18 +15,10 @@ pub struct WafView {
     /// The IP sets `[[waf.blocklist]]` names, as last read.
     #[serde(default)]
     pub ip_sets: Vec<IpSet>,
-    /// The watched regions' VPC ranges (read where a blocklist is configured): `b` never
-    /// blocks an address inside one.
+    /// Our own ranges in the watched regions (read where a blocklist is configured): the VPCs'
+    /// CIDR blocks and the NAT gateways' Elastic IPs. `b` never blocks an address inside one.
     #[serde(default)]
-    pub vpc_ranges: Vec<VpcRange>,
-}
-
-/// One CIDR block of a VPC.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
-pub struct VpcRange {
-    pub region: String,
-    pub vpc_id: String,
-    pub cidr: String,
+    pub own_ranges: Vec<super::address::OwnRange>,
 }
 
 /// An IP set a console may add addresses to.
@@ -48,7 +40,11 @@ pub struct IpSet {
 /// Addresses AWS lets one IP set hold.
 pub const IP_SET_QUOTA: usize = 10_000;
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+/// How an unreadable region's own ranges are named in `WafView::unreadable`: "Our own
+/// addresses (us-east-1)". While one was never read, `b` refuses.
+pub const OWN_RANGES: &str = "Our own addresses";
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum WafScope {
     Regional,
@@ -205,6 +201,126 @@ pub struct WafRule {
     /// the reference, or an Or of it): with a Block action, adding to one blocks.
     #[serde(default)]
     pub ip_sets: Vec<String>,
+    /// What `b` and `t` need to know of the rule's statement beyond that.
+    #[serde(default, skip_serializing_if = "Matching::is_empty")]
+    pub matching: Matching,
+}
+
+/// How a rule matches, as far as blocking an address and counting a group go.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
+pub struct Matching {
+    /// The sets of `ip_sets` WAF matches against an address in a request header
+    /// (`IPSetForwardedIPConfig`) rather than the address the request came from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forwarded: Vec<ForwardedSet>,
+    /// A reference to one of the account's rule groups: the group's rules that block the
+    /// addresses of an IP set, as the reference leaves them (its rule overrides applied).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_blocks: Vec<GroupBlock>,
+    /// The labels the rule's statement looks for (`LabelMatchStatement`s anywhere in it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<LabelMatch>,
+    /// A rule-group reference: the namespace of the labels the group's rules add
+    /// (`awswaf:111122223333:rulegroup:name:`, `awswaf:managed:aws:core-rule-set:`), where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_namespace: Option<String>,
+    /// The addresses of the sets of `ip_sets`, as last read: only for the Allow rules of a web
+    /// ACL a blocklist names (does an earlier rule let the address through?).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set_addresses: Vec<SetAddresses>,
+}
+
+impl Matching {
+    pub fn is_empty(&self) -> bool {
+        *self == Matching::default()
+    }
+
+    /// How the rule reads the address it looks up in set `arn`: `None` for the request's own.
+    pub fn forwarded_for(&self, arn: &str) -> Option<&ForwardedIp> {
+        self.forwarded.iter().find(|f| f.arn == arn).map(|f| &f.ip)
+    }
+}
+
+/// An IP set matched against a header's address.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct ForwardedSet {
+    pub arn: String,
+    #[serde(flatten)]
+    pub ip: ForwardedIp,
+}
+
+/// Where WAF takes the address from (`IPSetForwardedIPConfig`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct ForwardedIp {
+    /// "X-Forwarded-For".
+    pub header: String,
+    pub position: ForwardedPosition,
+    /// What WAF decides when the header holds no valid address at that position
+    /// (`FallbackBehavior` MATCH): the rule matches. A request without the header at all is
+    /// never matched.
+    pub fallback_matches: bool,
+}
+
+/// Which of the header's addresses WAF looks at.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ForwardedPosition {
+    /// The first: usually the client's own.
+    First,
+    /// The last: the proxy nearest to AWS.
+    Last,
+    /// Any of them (of more than 10, the last 10).
+    Any,
+}
+
+impl ForwardedPosition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ForwardedPosition::First => "FIRST",
+            ForwardedPosition::Last => "LAST",
+            ForwardedPosition::Any => "ANY",
+        }
+    }
+}
+
+/// A rule inside a referenced rule group that blocks the addresses of an IP set.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct GroupBlock {
+    /// The rule's name inside the group.
+    pub rule: String,
+    pub ip_set: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded: Option<ForwardedIp>,
+}
+
+/// One `LabelMatchStatement`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct LabelMatch {
+    /// Matched as a whole label (`LABEL`) or as a namespace (`NAMESPACE`).
+    pub namespace: bool,
+    pub key: String,
+}
+
+impl LabelMatch {
+    /// Whether this statement can match a label added under `namespace` (which ends in `:`).
+    /// A key that is not fully qualified only matches labels added where the statement is
+    /// (the web ACL's own rules), never a rule group's.
+    pub fn matches_namespace(&self, namespace: &str) -> bool {
+        if self.key.starts_with(namespace) {
+            return true;
+        }
+        // A namespace key may name a wider namespace that holds the group's.
+        let key = self.key.trim_end_matches(':');
+        self.namespace && key.starts_with("awswaf:") && namespace.starts_with(&format!("{key}:"))
+    }
+}
+
+/// An IP set's addresses, as last read.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct SetAddresses {
+    pub arn: String,
+    pub name: String,
+    pub addresses: Vec<String>,
 }
 
 impl WafRule {
@@ -225,6 +341,44 @@ pub struct SampledRequest {
     pub method: String,
     pub uri: String,
     pub action: String,
+    /// The request's headers as WAF saw them, in order (names and values as sent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<Header>,
+    /// How many requests this sample stands for (WAF's `Weight`: a sample of weight 3 stands
+    /// for about three times as many as one of weight 1).
+    #[serde(default = "one")]
+    pub weight: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+
+impl SampledRequest {
+    /// The value of header `name` (case-insensitive), the first if sent more than once.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_str())
+    }
+
+    /// The request came through a CloudFront edge: CloudFront adds `Via: … CloudFront` and
+    /// `X-Amz-Cf-Id` to what it forwards. Its address is then the edge's, shared by every
+    /// viewer that edge serves.
+    pub fn through_cloudfront(&self) -> bool {
+        self.header("x-amz-cf-id").is_some()
+            || self
+                .header("via")
+                .is_some_and(|v| v.to_ascii_lowercase().contains("cloudfront"))
+    }
+}
+
+/// One request header. Both halves are the sender's text.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
 }
 
 /// Sampled requests of one rule, fetched on demand for the selected rule.
@@ -252,6 +406,7 @@ mod tests {
             metrics_off: false,
             managed_by: None,
             ip_sets: vec![],
+            matching: Default::default(),
             name: "block-xmlrpc".into(),
             priority: 1,
             kind: RuleKind::Plain {

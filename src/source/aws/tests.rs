@@ -844,7 +844,7 @@ async fn metrics_off_and_firewall_manager_groups_are_shown_as_they_are() {
     );
     assert!(rules[1].metrics_off && !rules[0].metrics_off);
     let table = crate::view::waf::table(&crate::model::WafView {
-        vpc_ranges: Default::default(),
+        own_ranges: Default::default(),
         ip_sets: Default::default(),
         acls: acls.clone(),
         window_minutes: 15,

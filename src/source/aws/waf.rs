@@ -8,6 +8,7 @@ use super::super::{ErrorKind, SampleSource, Source, SourceError};
 use super::clients::{RegionClients, has_cloudfront_waf};
 use super::error::from_sdk;
 use super::metrics::{self, MetricQuery};
+use crate::model::waf::{ForwardedSet, Header, LabelMatch, Matching, SetAddresses};
 use crate::model::{
     OverrideAction, RuleAction, RuleCounts, RuleKind, RuleOverride, RuleSamples, SampledRequest,
     WafRule, WafScope, WafView, WebAcl,
@@ -79,6 +80,9 @@ struct CachedAcl {
     arn: String,
     /// Rule name → the metric name its counts are published under.
     metric_names: HashMap<String, String>,
+    /// Rule name → its reference to one of the account's rule groups (whose rules `b` looks
+    /// into when a blocklist names the ACL).
+    group_refs: HashMap<String, waf::types::RuleGroupReferenceStatement>,
 }
 
 #[derive(Default)]
@@ -101,7 +105,8 @@ pub struct WafSource {
     metrics_every: i64,
     /// The IP sets `[[waf.blocklist]]` names, and their last reads.
     blocklists: Vec<super::ip_sets::Wanted>,
-    /// Where VPC ranges are read (only when there are blocklists: `b` refuses inside them).
+    /// Where our own ranges (VPCs, NAT gateways) are read (only when there are blocklists:
+    /// `b` refuses inside them).
     vpc_regions: Vec<(String, aws_sdk_ec2::Client)>,
     ip_sets: super::ip_sets::IpSets,
 }
@@ -256,6 +261,13 @@ impl WafSource {
             })
             .chain(fms_metrics)
             .collect();
+        let group_refs = rules
+            .iter()
+            .filter_map(|r| {
+                let g = r.statement()?.rule_group_reference_statement()?;
+                Some((r.name().to_string(), g.clone()))
+            })
+            .collect();
         let own = rules.into_iter().map(|r| WafRule {
             name: r.name().to_string(),
             priority: i64::from(r.priority()),
@@ -266,11 +278,13 @@ impl WafSource {
                 .is_some_and(|v| !v.cloud_watch_metrics_enabled()),
             managed_by: None,
             ip_sets: super::ip_sets::matching_ip_sets(r.statement()),
+            matching: matching(r.statement()),
         });
         Ok(CachedAcl {
             lock_token: out.lock_token().unwrap_or_default().to_string(),
             arn: acl.arn().to_string(),
             metric_names,
+            group_refs,
             acl: WebAcl {
                 series: Vec::new(),
                 default_series: Vec::new(),
@@ -468,8 +482,95 @@ fn fms_rule(g: &waf::types::FirewallManagerRuleGroup, when: &str) -> WafRule {
             .is_some_and(|v| !v.cloud_watch_metrics_enabled()),
         managed_by: Some(format!("Firewall Manager, {when}")),
         ip_sets: Vec::new(),
+        matching: Matching::default(),
     }
 }
+
+/// What a rule's statement says beyond its IP sets: which of them are matched on a header,
+/// the labels it looks for, and for a group reference the namespace of the group's labels.
+fn matching(statement: Option<&waf::types::Statement>) -> Matching {
+    let forwarded = super::ip_sets::references(statement)
+        .into_iter()
+        .filter_map(|(arn, f)| Some(ForwardedSet { arn, ip: f? }))
+        .collect();
+    let mut labels = Vec::new();
+    if let Some(s) = statement {
+        label_matches(s, &mut labels);
+    }
+    Matching {
+        forwarded,
+        labels,
+        label_namespace: statement.and_then(label_namespace),
+        ..Matching::default()
+    }
+}
+
+/// Every `LabelMatchStatement` in a statement, however nested.
+fn label_matches(s: &waf::types::Statement, out: &mut Vec<LabelMatch>) {
+    if let Some(l) = s.label_match_statement() {
+        out.push(LabelMatch {
+            namespace: *l.scope() == waf::types::LabelMatchScope::Namespace,
+            key: l.key().to_string(),
+        });
+    }
+    let nested = s
+        .and_statement()
+        .map(|a| a.statements())
+        .into_iter()
+        .chain(s.or_statement().map(|o| o.statements()))
+        .flatten()
+        .chain(s.not_statement().and_then(|n| n.statement()))
+        .chain(
+            s.rate_based_statement()
+                .and_then(|r| r.scope_down_statement()),
+        )
+        .chain(
+            s.managed_rule_group_statement()
+                .and_then(|m| m.scope_down_statement()),
+        );
+    for inner in nested {
+        label_matches(inner, out);
+    }
+}
+
+/// The namespace a referenced group's labels are added under: `awswaf:<account>:rulegroup:
+/// <name>:` for one of the account's, `awswaf:managed:aws:<group>:` for AWS's managed groups
+/// the console knows. `None` for anything else.
+fn label_namespace(s: &waf::types::Statement) -> Option<String> {
+    if let Some(g) = s.rule_group_reference_statement() {
+        // arn:aws:wafv2:<region>:<account>:regional/rulegroup/<name>/<id>
+        let account = g.arn().split(':').nth(4).filter(|a| !a.is_empty())?;
+        let name = g.arn().rsplit('/').nth(1)?;
+        return Some(format!("awswaf:{account}:rulegroup:{name}:"));
+    }
+    let m = s.managed_rule_group_statement()?;
+    if m.vendor_name() != "AWS" {
+        return None;
+    }
+    let short = AWS_LABEL_NAMESPACES
+        .iter()
+        .find(|(group, _)| *group == m.name())?
+        .1;
+    Some(format!("awswaf:managed:aws:{short}:"))
+}
+
+/// AWS managed rule groups and the namespace their rules' labels carry.
+const AWS_LABEL_NAMESPACES: &[(&str, &str)] = &[
+    ("AWSManagedRulesCommonRuleSet", "core-rule-set"),
+    ("AWSManagedRulesAdminProtectionRuleSet", "admin-protection"),
+    ("AWSManagedRulesKnownBadInputsRuleSet", "known-bad-inputs"),
+    ("AWSManagedRulesSQLiRuleSet", "sql-database"),
+    ("AWSManagedRulesLinuxRuleSet", "linux-os"),
+    ("AWSManagedRulesUnixRuleSet", "posix-os"),
+    ("AWSManagedRulesWindowsRuleSet", "windows-os"),
+    ("AWSManagedRulesPHPRuleSet", "php-app"),
+    ("AWSManagedRulesWordPressRuleSet", "wordpress-app"),
+    ("AWSManagedRulesAmazonIpReputationList", "amazon-ip-list"),
+    ("AWSManagedRulesAnonymousIpList", "anonymous-ip-list"),
+    ("AWSManagedRulesBotControlRuleSet", "bot-control"),
+    ("AWSManagedRulesATPRuleSet", "atp"),
+    ("AWSManagedRulesACFPRuleSet", "acfp"),
+];
 
 /// "AWS/AWSManagedRulesPHPRuleSet" for a managed group, the group's own name for one of the
 /// account's (from its ARN).
@@ -573,12 +674,14 @@ impl Source<WafView> for WafSource {
                 .collect();
             let (acls, mut unreadable): (Vec<(Place, CachedAcl)>, _) =
                 super::by_place(&self.last_read, answers)?;
-            let (ip_sets, sets_unread) = self.ip_sets.read(&self.blocklists).await;
+            let (ip_sets, allow_sets, groups, sets_unread) = self.blocking(&acls).await;
             unreadable.extend(sets_unread);
-            let vpc_ranges = if self.blocklists.is_empty() {
+            let own_ranges = if self.blocklists.is_empty() {
                 Vec::new()
             } else {
-                self.ip_sets.vpc_ranges(&self.vpc_regions).await
+                let (ranges, unread) = self.ip_sets.own_ranges(&self.vpc_regions).await;
+                unreadable.extend(unread);
+                ranges
             };
             // What each ACL protects is read beside the counts, never before them.
             let protects =
@@ -588,8 +691,15 @@ impl Source<WafView> for WafSource {
             let acls = acls
                 .into_iter()
                 .zip(protects)
-                .map(|((_, c), protects)| {
+                .map(|((p, c), protects)| {
                     let mut acl = c.acl;
+                    if self
+                        .blocklists
+                        .iter()
+                        .any(|w| w.is_for(&acl.name, &p.region, p.scope))
+                    {
+                        blocking_facts(&mut acl, &c.group_refs, &allow_sets, &groups);
+                    }
                     acl.protects = protects;
                     acl.series = counts
                         .get(&(acl.id.clone(), ACL_TOTALS.to_string()))
@@ -613,9 +723,91 @@ impl Source<WafView> for WafSource {
                 window_minutes: self.window_minutes,
                 unreadable,
                 ip_sets,
-                vpc_ranges,
+                own_ranges,
             })
         })
+    }
+}
+
+/// The account's rule groups read for blocking, by ARN.
+type Groups = HashMap<String, super::ip_sets::ReadGroup>;
+
+impl WafSource {
+    /// What `b` needs of the ACLs a blocklist names: the configured sets, the sets their Allow
+    /// rules match, and the account's rule groups they reference.
+    async fn blocking(
+        &self,
+        acls: &[(Place, CachedAcl)],
+    ) -> (
+        Vec<crate::model::waf::IpSet>,
+        Vec<crate::model::waf::IpSet>,
+        Groups,
+        Vec<crate::model::Unreadable>,
+    ) {
+        let named: Vec<&(Place, CachedAcl)> = acls
+            .iter()
+            .filter(|(p, c)| {
+                self.blocklists
+                    .iter()
+                    .any(|w| w.is_for(&c.acl.name, &p.region, p.scope))
+            })
+            .collect();
+        let mut allow_arns: Vec<(super::ip_sets::PlaceKey, waf::Client, Vec<String>)> = Vec::new();
+        let mut groups = Groups::new();
+        for (p, c) in &named {
+            let arns: Vec<String> = c
+                .acl
+                .rules
+                .iter()
+                .filter(|r| {
+                    matches!(
+                        r.kind,
+                        RuleKind::Plain {
+                            action: RuleAction::Allow
+                        }
+                    )
+                })
+                .flat_map(|r| r.ip_sets.iter().cloned())
+                .collect();
+            if !arns.is_empty() {
+                allow_arns.push(((p.region.clone(), p.scope), p.clients.waf.clone(), arns));
+            }
+            let group_arns: Vec<String> =
+                c.group_refs.values().map(|g| g.arn().to_string()).collect();
+            groups.extend(
+                self.ip_sets
+                    .groups(&p.clients.waf, p.scope, &group_arns)
+                    .await,
+            );
+        }
+        let (sets, allow_sets, unreadable) = self.ip_sets.read(&self.blocklists, &allow_arns).await;
+        (sets, allow_sets, groups, unreadable)
+    }
+}
+
+/// Fills in what `b` needs of an ACL a blocklist names: the addresses its Allow rules let
+/// through, and the rules inside the groups it references that block an IP set's addresses.
+fn blocking_facts(
+    acl: &mut WebAcl,
+    group_refs: &HashMap<String, waf::types::RuleGroupReferenceStatement>,
+    allow_sets: &[crate::model::waf::IpSet],
+    groups: &Groups,
+) {
+    for rule in &mut acl.rules {
+        rule.matching.set_addresses = rule
+            .ip_sets
+            .iter()
+            .filter_map(|arn| allow_sets.iter().find(|s| &s.arn == arn))
+            .map(|s| SetAddresses {
+                arn: s.arn.clone(),
+                name: s.name.clone(),
+                addresses: s.addresses.clone(),
+            })
+            .collect();
+        rule.matching.group_blocks = group_refs
+            .get(&rule.name)
+            .and_then(|r| Some(super::ip_sets::group_blocks(groups.get(r.arn())?, r)))
+            .unwrap_or_default();
     }
 }
 
@@ -701,5 +893,16 @@ fn sample(s: &waf::types::SampledHttpRequest) -> SampledRequest {
         method: r.and_then(|r| r.method()).unwrap_or_default().to_string(),
         uri: r.and_then(|r| r.uri()).unwrap_or_default().to_string(),
         action: s.action().unwrap_or_default().to_string(),
+        headers: r
+            .map(|r| r.headers())
+            .unwrap_or_default()
+            .iter()
+            .map(|h| Header {
+                name: h.name().unwrap_or_default().to_string(),
+                value: h.value().unwrap_or_default().to_string(),
+            })
+            .collect(),
+        // A weight under 1 would be WAF's mistake: the sample still stands for a request.
+        weight: u64::try_from(s.weight()).unwrap_or(1).max(1),
     }
 }

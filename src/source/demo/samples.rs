@@ -7,7 +7,8 @@
 
 use super::dynamics::Changes;
 use super::waf::{Category, bucket, matches};
-use super::{DemoWorld, rng_for};
+use super::{DemoWorld, fnv64, rng_for};
+use crate::model::waf::Header;
 use crate::model::{RuleKind, RuleSamples, SampledRequest};
 use crate::source::{ErrorKind, SourceError};
 use rand::RngExt;
@@ -298,8 +299,11 @@ impl DemoWorld {
                 let t_ms = first * 60_000 + (rng.random_range(0.0..1.0) * span as f64) as i64;
                 let (client_ip, country, method, uri) = request(traffic.category, i, &mut rng);
                 let kind = self.rule_kind_at(changes, acl_id, waf_rule, t_ms);
+                let key = format!("{}/samples/{acl_id}/{rule}/{current}/{i}", self.seed);
                 SampledRequest {
                     time: self.instant(t_ms),
+                    headers: headers(traffic.category, &key),
+                    weight: weight(traffic.category, &key),
                     client_ip,
                     country,
                     method,
@@ -325,5 +329,41 @@ fn flood_country(ip: &str) -> &'static str {
         "198.51.100.77" => "RU",
         "192.0.2.145" => "BR",
         _ => "US",
+    }
+}
+
+/// The headers of a sample, as WAF reports them: what a client of that kind sends. Drawn from
+/// a hash, not the sample's generator, so the other fields stay as they were.
+fn headers(category: Category, key: &str) -> Vec<Header> {
+    const BROWSERS: &[&str] = &[
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1",
+    ];
+    const TOOLS: &[&str] = &["python-requests/2.31.0", "Go-http-client/1.1", "curl/8.4.0"];
+    let user_agent = match category {
+        Category::CmsOffice | Category::Terminal => BROWSERS[0],
+        Category::IpReputation | Category::WordPress => {
+            BROWSERS[(fnv64(key) % BROWSERS.len() as u64) as usize]
+        }
+        _ => TOOLS[(fnv64(key) % TOOLS.len() as u64) as usize],
+    };
+    vec![
+        Header {
+            name: "User-Agent".to_string(),
+            value: user_agent.to_string(),
+        },
+        Header {
+            name: "Accept".to_string(),
+            value: "*/*".to_string(),
+        },
+    ]
+}
+
+/// How many requests a sample stands for: the flood is sampled thinner than it runs, so its
+/// samples weigh up to 3 (WAF's `Weight`); everything else 1.
+fn weight(category: Category, key: &str) -> u64 {
+    match category {
+        Category::Xmlrpc | Category::Listed => 1 + fnv64(key) % 3,
+        _ => 1,
     }
 }

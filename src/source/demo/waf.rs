@@ -136,6 +136,7 @@ fn acl(
                     } else {
                         vec![]
                     },
+                    matching: Default::default(),
                 })
                 .collect(),
             series: vec![],
@@ -400,7 +401,7 @@ impl DemoWorld {
             })
             .collect();
         WafView {
-            vpc_ranges: Default::default(),
+            own_ranges: Default::default(),
             acls,
             window_minutes: self.waf_window,
             unreadable: vec![],

@@ -95,7 +95,9 @@ async fn collect(
             got = tokio::time::timeout(Duration::from_millis(500), rx.recv()) => {
                 if let Ok(Some(b)) = got {
                     lines.extend(b.entries.iter().filter_map(|e| match e {
-                        LogEntry::Line { text, .. } => Some(text.clone()),
+                        LogEntry::Line { text, .. } | LogEntry::Piece { text, .. } => {
+                            Some(text.clone())
+                        }
                         LogEntry::Gap { .. } => None,
                     }));
                     batches.push(b);

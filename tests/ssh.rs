@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use opsconsole::config::LogSourceConfig;
-use opsconsole::model::LogEntry;
+use opsconsole::model::{LogEntry, Piece};
 use opsconsole::source::ssh::{
     self, AgentSource, Backoff, HostKeyPolicy, SshConfigSource, SshOptions, SshTail,
 };
@@ -66,7 +66,7 @@ impl Running {
         self.entries()
             .into_iter()
             .filter_map(|e| match e {
-                LogEntry::Line { text, .. } => Some(text),
+                LogEntry::Line { text, .. } | LogEntry::Piece { text, .. } => Some(text),
                 LogEntry::Gap { .. } => None,
             })
             .collect()
@@ -584,6 +584,46 @@ async fn escape_sequences_arrive_visible_and_inert() {
     assert!(
         texts.contains(&"bidi \\u{202e}txt.exe end".to_string()),
         "{texts:?}"
+    );
+    t.stop().await;
+}
+
+/// A line longer than 64 KiB arrives in pieces, each marked: the sender chose what follows the
+/// cut, here a line that names someone else's address.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_line_cut_for_length_arrives_as_marked_pieces() {
+    let sshd = Sshd::start();
+    let log = sshd.path("access.log");
+    let forged = "192.0.2.66 - - [26/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1";
+    let mut long = "198.51.100.7 - - [26/Nov/2026:10:00:00 +0000] \"GET /?q=".to_string();
+    long.push_str(&"a".repeat(64 * 1024 - long.len()));
+    long.push_str(forged);
+    append(&log, &["before", &long, "after"]);
+    let mut t = start(tail_of(&sshd, &log), 10);
+    t.until_lines(&["before", "after"]).await;
+    let kinds: Vec<(Option<Piece>, bool)> = t
+        .entries()
+        .iter()
+        .map(|e| (e.piece(), e.whole_line().is_some()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (None, true),
+            (Some(Piece::Head), false),
+            (Some(Piece::Continuation), false),
+            (None, true)
+        ]
+    );
+    let continuation = t.entries()[2].text();
+    assert!(continuation.starts_with("192.0.2.66 "), "{continuation:?}");
+    // Read as a combined line it would name 192.0.2.66; as a piece it names nobody.
+    let format = opsconsole::model::access::LogFormat::Auto;
+    let entries = t.entries();
+    assert!(opsconsole::model::access::parse(&format, &continuation).is_some());
+    assert_eq!(
+        opsconsole::model::access::parse_entry(&format, &entries[2]),
+        None
     );
     t.stop().await;
 }

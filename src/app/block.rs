@@ -190,18 +190,31 @@ impl App {
         });
     }
 
-    /// `b` in the logs panel: the client of the newest line on screen.
+    /// `b` in the logs panel: the client of the newest line on screen. A piece of a line cut
+    /// for length names none: its text after the cut is whatever the request's sender wrote.
     pub(super) fn block_from_log_line(&mut self) {
         let line = self
             .logs
             .visible(&self.world.logs, 1)
             .first()
-            .map(|e| (self.world.logs.source_name(e).to_string(), e.entry.text()));
-        let Some((source, text)) = line else {
+            .map(|e| (self.world.logs.source_name(e).to_string(), e.entry.clone()));
+        let Some((source, entry)) = line else {
             self.say("no log line to block from", Role::Warning, self.now);
             return;
         };
-        match crate::model::access::parse(self.log_format(&source), &text) {
+        if let Some(piece) = entry.piece() {
+            self.say(
+                format!(
+                    "the newest line on screen is {} (source {}): it names no client address",
+                    piece.describe(),
+                    crate::view::clean(&source)
+                ),
+                Role::Warning,
+                self.now,
+            );
+            return;
+        }
+        match crate::model::access::parse_entry(self.log_format(&source), &entry) {
             Some(a) => self.ask_block(a.client, BlockFrom::LogLine),
             None => self.say(
                 format!(

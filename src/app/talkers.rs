@@ -106,9 +106,9 @@ impl App {
         self.logs
             .shown(buffer)
             .filter_map(|e| {
-                let text = e.entry.as_text();
                 let format = self.log_format(buffer.source_name(e));
-                let a = access::parse(format, &text)?;
+                // Only whole lines: a piece of a cut line may start with the sender's text.
+                let a = access::parse_entry(format, &e.entry)?;
                 Some((a.client, a.path.map(str::to_string), Some(a.status_class())))
             })
             .collect()
@@ -121,8 +121,7 @@ impl App {
             .entries
             .iter()
             .filter(|e| {
-                let text = e.entry.as_text();
-                access::parse(self.log_format(buffer.source_name(e)), &text)
+                access::parse_entry(self.log_format(buffer.source_name(e)), &e.entry)
                     .is_some_and(|a| a.client == address)
             })
             .count()

@@ -18,7 +18,8 @@ pub enum LogFormat {
     ProxyProtocol,
     /// An ALB access log: `type time elb client:port target:port …`.
     Alb,
-    /// A regex with a `client` group, and optionally `path` and `status`.
+    /// A regex with a `client` group, and optionally `path` and `status`, matched against the
+    /// whole line (anchored at both ends).
     Custom(Regex),
 }
 
@@ -34,7 +35,7 @@ impl LogFormat {
             "proxy-protocol" => Ok(LogFormat::ProxyProtocol),
             "alb" => Ok(LogFormat::Alb),
             custom => {
-                let re = Regex::new(custom).map_err(|e| {
+                let re = whole_line(custom).map_err(|e| {
                     format!(
                         "neither a builtin format ({}) nor a regex: {e}",
                         BUILTIN_FORMATS.join(", ")
@@ -50,6 +51,16 @@ impl LogFormat {
             }
         }
     }
+}
+
+/// `pattern` matched against the whole line only: a search could otherwise find the client
+/// group in a part of the line the request's sender wrote (a URI, a user agent).
+fn whole_line(pattern: &str) -> Result<Regex, regex::Error> {
+    // The operator's own errors are reported against what they wrote.
+    Regex::new(pattern)?;
+    // A verbose pattern (`(?x)`) that ends in a `#` comment would swallow the closing anchor:
+    // a newline ends the comment (and is ignored in verbose mode).
+    Regex::new(&format!("^(?:{pattern})$")).or_else(|_| Regex::new(&format!("^(?:{pattern}\n)$")))
 }
 
 /// What one line says about its request.
@@ -89,6 +100,12 @@ pub fn parse<'a>(format: &LogFormat, line: &'a str) -> Option<Access<'a>> {
             })
         }
     }
+}
+
+/// The request a log entry describes: only a whole line says. A piece of a line cut for length
+/// does not (a continuation starts with text the request's sender chose), nor does a gap.
+pub fn parse_entry<'a>(format: &LogFormat, entry: &'a super::LogEntry) -> Option<Access<'a>> {
+    parse(format, entry.whole_line()?)
 }
 
 /// An address, with IPv6 brackets accepted, canonically (a mapped IPv4 client is IPv4).
@@ -229,11 +246,59 @@ mod tests {
     fn custom_formats_need_a_client_group() {
         assert!(LogFormat::parse("(?P<path>/\\S+)").is_err());
         assert!(LogFormat::parse("(").is_err());
-        let f = LogFormat::parse("client=(?P<client>\\S+) status=(?P<status>\\d+)").unwrap();
+        let f =
+            LogFormat::parse("ts=\\S+ client=(?P<client>\\S+) status=(?P<status>\\d+)").unwrap();
         let a = parse(&f, "ts=1 client=192.0.2.5 status=403").unwrap();
         assert_eq!(
             (a.client.to_string(), a.status),
             ("192.0.2.5".into(), Some(403))
         );
+    }
+
+    /// A custom format is matched against the whole line, from its first character: a client
+    /// field that the request's sender wrote into the URI or the user agent is never the client.
+    #[test]
+    fn a_custom_format_describes_the_whole_line() {
+        let f = LogFormat::parse("client=(?P<client>\\S+) status=(?P<status>\\d+)").unwrap();
+        // Written by the sender: the query string ends with "client=… status=…".
+        let forged = "client=198.51.100.7 uri=/?x=1&client=192.0.2.66 status=200";
+        assert_eq!(parse(&f, forged), None);
+        assert_eq!(parse(&f, "ts=1 client=192.0.2.5 status=403"), None);
+        assert_eq!(parse(&f, "client=192.0.2.5 status=403 tail"), None);
+        assert!(parse(&f, "client=192.0.2.5 status=403").is_some());
+        // Anchors and flags the operator wrote still work, and so does a verbose pattern ending
+        // in a comment.
+        let anchored = LogFormat::parse("^(?P<client>\\S+) .*$").unwrap();
+        let a = parse(&anchored, "192.0.2.8 GET /?client=192.0.2.66").unwrap();
+        assert_eq!(a.client.to_string(), "192.0.2.8");
+        let verbose =
+            LogFormat::parse("(?x) (?P<client>\\S+) \\s .* # the client comes first").unwrap();
+        let v = parse(&verbose, "192.0.2.9 anything").unwrap();
+        assert_eq!(v.client.to_string(), "192.0.2.9");
+        // Alternatives are anchored as one: neither may match inside the line.
+        let either = LogFormat::parse("b=(?P<path>\\S+)|a=(?P<client>\\S+)").unwrap();
+        assert_eq!(parse(&either, "x a=192.0.2.66"), None);
+        assert!(parse(&either, "a=192.0.2.66").is_some());
+    }
+
+    /// Pieces of a line cut for length, and gaps, name no client, whatever their text says.
+    #[test]
+    fn only_whole_lines_name_a_client() {
+        use crate::model::{LogEntry, Piece};
+        let at = chrono::DateTime::from_timestamp(0, 0).unwrap_or_default();
+        let text = "192.0.2.10 - - [x] \"GET / HTTP/1.1\" 200 1".to_string();
+        let whole = LogEntry::Line {
+            received_at: at,
+            text: text.clone(),
+        };
+        assert!(parse_entry(&LogFormat::Auto, &whole).is_some());
+        for piece in [Piece::Head, Piece::Continuation] {
+            let cut = LogEntry::Piece {
+                received_at: at,
+                text: text.clone(),
+                piece,
+            };
+            assert_eq!(parse_entry(&LogFormat::Auto, &cut), None, "{piece:?}");
+        }
     }
 }

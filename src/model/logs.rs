@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// One entry in a log view: a line, or a marker for a gap in the stream.
+/// One entry in a log view: a line, a piece of a line too long to keep whole, or a marker for
+/// a gap in the stream.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum LogEntry {
@@ -13,18 +14,65 @@ pub enum LogEntry {
         /// Sanitised text: no control characters or escape sequences left.
         text: String,
     },
+    /// Part of a line the source cut because it was too long. Shown like a line, but it names
+    /// no client: a continuation starts with whatever the request's sender wrote there (a URI,
+    /// a user agent), and a head's fields may run on into the next piece.
+    Piece {
+        received_at: DateTime<Utc>,
+        /// Sanitised, as a line's.
+        text: String,
+        piece: Piece,
+    },
     Gap {
         lost_at: DateTime<Utc>,
         resumed_at: DateTime<Utc>,
     },
 }
 
+/// Which part of a cut line a piece is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Piece {
+    /// The line's start; the rest follows in other pieces (or was dropped).
+    Head,
+    /// What followed a cut: it starts in the middle of the line.
+    Continuation,
+}
+
+impl Piece {
+    /// For a message: "the start of a line cut for length".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Piece::Head => "the start of a line cut for length",
+            Piece::Continuation => "the rest of a line cut for length",
+        }
+    }
+}
+
 impl LogEntry {
     /// When the entry happened: a line's arrival, or the end of a gap.
     pub fn time(&self) -> DateTime<Utc> {
         match self {
-            LogEntry::Line { received_at, .. } => *received_at,
+            LogEntry::Line { received_at, .. } | LogEntry::Piece { received_at, .. } => {
+                *received_at
+            }
             LogEntry::Gap { resumed_at, .. } => *resumed_at,
+        }
+    }
+
+    /// A whole line's text: what a client address may be read from (never a piece or a gap).
+    pub fn whole_line(&self) -> Option<&str> {
+        match self {
+            LogEntry::Line { text, .. } => Some(text),
+            LogEntry::Piece { .. } | LogEntry::Gap { .. } => None,
+        }
+    }
+
+    /// Which part of a cut line this is, if it is one.
+    pub fn piece(&self) -> Option<Piece> {
+        match self {
+            LogEntry::Piece { piece, .. } => Some(*piece),
+            LogEntry::Line { .. } | LogEntry::Gap { .. } => None,
         }
     }
 
@@ -35,7 +83,9 @@ impl LogEntry {
     /// The text without copying a line (a gap's marker is made up on the spot).
     pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
         match self {
-            LogEntry::Line { text, .. } => std::borrow::Cow::Borrowed(text),
+            LogEntry::Line { text, .. } | LogEntry::Piece { text, .. } => {
+                std::borrow::Cow::Borrowed(text)
+            }
             LogEntry::Gap {
                 lost_at,
                 resumed_at,

@@ -13,7 +13,7 @@
 
 use super::error::from_sdk;
 use crate::config::{FollowMode, LogSourceConfig};
-use crate::model::LogEntry;
+use crate::model::{LogEntry, Piece};
 use crate::source::{ErrorKind, LogBatch, LogSource, SourceError};
 use aws_sdk_cloudwatchlogs as cwl;
 use chrono::{DateTime, Utc};
@@ -39,6 +39,12 @@ const BACKLOG_MS: i64 = 15 * 60_000;
 const PAGES_PER_READ: usize = 10;
 /// Longest wait between reads while the service throttles.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// Docker's awslogs driver (ECS, Fargate) sends a line longer than one event can hold as
+/// several events of at most this many bytes (256 KiB less the 26 AWS counts per event), cut at
+/// a character boundary, all with the line's time. CloudWatch marks none of them as cut.
+const AWSLOGS_PIECE: usize = 262_144 - 26;
+/// What the CloudWatch agent and Fluent Bit append to an event they cut short (its end is lost).
+const TRUNCATED: &str = "[Truncated...]";
 
 /// The same pace for every group of a region.
 pub type Pace = Arc<DefaultDirectRateLimiter>;
@@ -50,11 +56,13 @@ pub fn pace() -> Pace {
     )))
 }
 
-/// What has been shown: the newest event's time, and the events of the overlap by key.
+/// What has been shown: the newest event's time, the events of the overlap by key, and the
+/// lines cut into several events (by stream and time) with whether their first piece was shown.
 #[derive(Default)]
 struct Cursor {
     newest_ms: Option<i64>,
     seen: HashMap<String, i64>,
+    cut: HashMap<(String, i64), bool>,
 }
 
 impl Cursor {
@@ -69,20 +77,57 @@ impl Cursor {
             self.seen.insert(e.key.clone(), e.timestamp);
             self.newest_ms = Some(self.newest_ms.map_or(e.timestamp, |n| n.max(e.timestamp)));
         }
+        let mut fresh = fresh;
+        self.mark_pieces(&mut fresh);
         if let Some(newest) = self.newest_ms {
             self.seen.retain(|_, t| *t >= newest - 2 * OVERLAP_MS);
+            self.cut.retain(|(_, t), _| *t >= newest - 2 * OVERLAP_MS);
         }
         fresh
     }
+
+    /// Marks what a shipper cut. An event of the awslogs piece size ends mid-line, and every
+    /// other event of its stream and time is the rest of that line (the order of events within
+    /// one millisecond is not to be relied on): its text after the cut is whatever the request's
+    /// sender wrote there. An event ending in `[Truncated...]` lost its end.
+    fn mark_pieces(&mut self, events: &mut [Event]) {
+        for e in events.iter().filter(|e| is_full_piece(&e.message)) {
+            self.cut
+                .entry((e.stream.clone(), e.timestamp))
+                .or_insert(false);
+        }
+        for e in events.iter_mut() {
+            let full = is_full_piece(&e.message);
+            e.ends_cut = full || e.message.trim_end().ends_with(TRUNCATED);
+            if self.cut.is_empty() {
+                continue;
+            }
+            if let Some(first_shown) = self.cut.get_mut(&(e.stream.clone(), e.timestamp)) {
+                // The line's start is its first full-size piece; everything else continues it.
+                e.starts_cut = !full || *first_shown;
+                *first_shown |= full;
+            }
+        }
+    }
+}
+
+/// As long as the awslogs driver's pieces (within one character of it): cut there.
+fn is_full_piece(message: &str) -> bool {
+    message.len() + 3 >= AWSLOGS_PIECE
 }
 
 /// One event, from either API.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 struct Event {
     /// The event id (poll); stream, time and text (live, which gives no id).
     key: String,
+    stream: String,
     timestamp: i64,
     message: String,
+    /// It starts in the middle of a line a shipper cut (see [`Cursor::mark_pieces`]).
+    starts_cut: bool,
+    /// Its last line was cut short.
+    ends_cut: bool,
 }
 
 /// A `[[log]]` entry with a `log_group`.
@@ -192,19 +237,40 @@ impl Out {
 }
 
 /// An event's lines, as the panel shows them: one entry per line of its message, with the
-/// event's own time, every control character neutralised (the text is anyone's).
+/// event's own time, every control character neutralised (the text is anyone's). The first line
+/// of an event that continues a cut line, and the last of one that was cut, are pieces.
 fn entries(events: &[Event]) -> Vec<LogEntry> {
     events
         .iter()
         .flat_map(|e| {
             let at = DateTime::from_timestamp_millis(e.timestamp).unwrap_or_else(Utc::now);
-            e.message
+            let lines: Vec<&str> = e
+                .message
                 .trim_end_matches(['\n', '\r'])
                 .split('\n')
-                .map(move |line| LogEntry::Line {
-                    received_at: at,
-                    text: crate::sanitize::sanitize(line.trim_end_matches('\r')).into_owned(),
-                })
+                .collect();
+            let last = lines.len().saturating_sub(1);
+            lines.into_iter().enumerate().map(move |(i, line)| {
+                let text = crate::sanitize::sanitize(line.trim_end_matches('\r')).into_owned();
+                let piece = if i == 0 && e.starts_cut {
+                    Some(Piece::Continuation)
+                } else if i == last && e.ends_cut {
+                    Some(Piece::Head)
+                } else {
+                    None
+                };
+                match piece {
+                    None => LogEntry::Line {
+                        received_at: at,
+                        text,
+                    },
+                    Some(piece) => LogEntry::Piece {
+                        received_at: at,
+                        text,
+                        piece,
+                    },
+                }
+            })
         })
         .collect()
 }
@@ -273,8 +339,10 @@ impl Reader {
                     } else {
                         e.event_id()?.to_string()
                     },
+                    stream: stream.to_string(),
                     timestamp,
                     message,
+                    ..Event::default()
                 })
             }));
             match out.next_token() {
@@ -408,8 +476,10 @@ fn live_events(update: &cwl::types::LiveTailSessionUpdate, prefix: Option<&str>)
             let stream = e.log_stream_name().unwrap_or_default();
             Some(Event {
                 key: text_key(stream, timestamp, &message),
+                stream: stream.to_string(),
                 timestamp,
                 message,
+                ..Event::default()
             })
         })
         .collect()
@@ -523,6 +593,7 @@ mod tests {
             key: key.into(),
             timestamp,
             message: format!("line {key}"),
+            ..Event::default()
         }
     }
 
@@ -543,6 +614,7 @@ mod tests {
             key: "1".into(),
             timestamp: 1_700_000_000_000,
             message: "first\n\u{1b}]52;c;cHduZWQ=\u{7}second\r\n".into(),
+            ..Event::default()
         };
         let lines: Vec<String> = entries(&[e]).iter().map(|l| l.text()).collect();
         assert_eq!(lines.len(), 2);

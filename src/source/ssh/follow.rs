@@ -14,7 +14,7 @@ use super::auth::Credentials;
 use super::connect::{self, Connection, KEEPALIVE_TIMEOUT_MS};
 use super::error::Failure;
 use super::hostkey::HostKeyPolicy;
-use super::lines::LineSplitter;
+use super::lines::{LineSplitter, Split};
 use super::phase::{self, Phase};
 use super::target::SshTarget;
 use crate::model::LogEntry;
@@ -215,8 +215,8 @@ fn stream(live: &mut Live, out: &mut Out<'_>, job: &Job) -> End {
             Ok(n) => {
                 splitter.push(&buf[..n], &mut lines);
                 let now = Utc::now();
-                for text in lines.drain(..) {
-                    out.line(now, text);
+                for line in lines.drain(..) {
+                    out.line(now, line);
                 }
             }
             Err(e) if is_timeout(&e) => idle = true,
@@ -330,15 +330,23 @@ impl<'a> Out<'a> {
         (self.stopped)()
     }
 
-    fn line(&mut self, received_at: DateTime<Utc>, text: String) {
+    fn line(&mut self, received_at: DateTime<Utc>, line: Split) {
         self.since.get_or_insert_with(Instant::now);
-        self.entries.push(LogEntry::Line { received_at, text });
+        let Split { text, piece } = line;
+        self.entries.push(match piece {
+            None => LogEntry::Line { received_at, text },
+            Some(piece) => LogEntry::Piece {
+                received_at,
+                text,
+                piece,
+            },
+        });
     }
 
     /// Shows an unfinished last line when the stream ends.
     fn partial(&mut self, splitter: &mut LineSplitter) {
-        if let Some(text) = splitter.finish() {
-            self.line(Utc::now(), text);
+        if let Some(line) = splitter.finish() {
+            self.line(Utc::now(), line);
         }
     }
 
@@ -361,8 +369,12 @@ impl<'a> Out<'a> {
             return !self.closed();
         }
         // Once per batch rather than per line: only needed if the command then fails.
-        if let Some(LogEntry::Line { text, .. }) = self.entries.last() {
-            self.last_line = Some(text.clone());
+        if let Some(last) = self
+            .entries
+            .last()
+            .filter(|e| !matches!(e, LogEntry::Gap { .. }))
+        {
+            self.last_line = Some(last.text());
         }
         let batch = LogBatch::lines(self.source, std::mem::take(&mut self.entries));
         self.sink.blocking_send(batch).is_ok()

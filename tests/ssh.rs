@@ -287,6 +287,38 @@ async fn an_unknown_host_key_is_refused_with_what_to_add() {
     assert!(kh.is_empty(), "strict mode wrote {kh:?}");
 }
 
+/// A key recorded for port 22 (a bare host name) does not vouch for a server on another port:
+/// only that port's `[host]:port` entry counts, and the error says which entry is missing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_port_22_entry_does_not_vouch_for_another_port() {
+    let sshd = Sshd::start();
+    assert_ne!(sshd.port, 22);
+    let bare = format!("127.0.0.1 {}\n", sshd::public_key(&sshd.host_pub()));
+    fs::write(&sshd.known_hosts, &bare).unwrap_or_else(|e| panic!("{e}"));
+    let e = failure(tail_of(&sshd, Path::new("/etc/hostname"))).await;
+    assert_eq!(e.kind, ErrorKind::AccessDenied, "{e}");
+    let entry = format!("[127.0.0.1]:{}", sshd.port);
+    assert!(
+        e.message.contains(&format!("no entry for {entry}")),
+        "names the missing entry: {e}"
+    );
+    assert!(e.message.contains("port 22 only"), "{e}");
+    assert!(e.message.contains(&sshd.known_hosts_line()), "{e}");
+    assert_eq!(
+        fs::read_to_string(&sshd.known_hosts).unwrap_or_default(),
+        bare,
+        "strict mode wrote nothing"
+    );
+    // With the port's own entry, the same key is accepted.
+    fs::write(&sshd.known_hosts, format!("{}\n", sshd.known_hosts_line()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let log = sshd.path("app.log");
+    append(&log, &["port-entry-ok"]);
+    let mut t = start(tail_of(&sshd, &log), 5);
+    t.until_lines(&["port-entry-ok"]).await;
+    t.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_changed_host_key_is_refused_even_with_accept_new() {
     let sshd = Sshd::start();

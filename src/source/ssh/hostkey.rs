@@ -108,6 +108,13 @@ pub(crate) fn verify(
             format!("{host}:{port} sent no host key"),
         ));
     };
+    // libssh2 takes names as C strings; a name with a NUL would end early (and panic ssh2).
+    if host.contains('\0') {
+        return Err(Failure::permanent(
+            ErrorKind::Other,
+            format!("{host:?} is not a usable host name"),
+        ));
+    }
     let fp = fingerprint(key);
     let line = known_hosts_line(host, port, key);
     let lines = read_files(files)?;
@@ -127,7 +134,7 @@ pub(crate) fn verify(
             ),
         ));
     }
-    match known.check_port(host, port, key) {
+    match check_exact(&known, host, port, key) {
         CheckResult::Match => Ok(()),
         CheckResult::Mismatch => {
             let presented = key_type(key).unwrap_or("unknown");
@@ -164,10 +171,19 @@ pub(crate) fn verify(
             HostKeyPolicy::Strict => Err(Failure::permanent(
                 ErrorKind::AccessDenied,
                 format!(
-                    "unknown host key for {host}:{port}: {fp}. If that is the server's key (check \
-                     it out of band, e.g. `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on \
-                     the host or the EC2 console output), add this line to {}: {line} — or run with \
-                     `--ssh-host-keys accept-new`",
+                    "{}unknown host key for {host}:{port}: {fp}. If that is the server's key \
+                     (check it out of band, e.g. `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` \
+                     on the host or the EC2 console output), add this line to {}: {line} — or run \
+                     with `--ssh-host-keys accept-new`",
+                    if has_port_22_entry(&known, host, port, key) {
+                        format!(
+                            "known_hosts has no entry for {} (its entry for {host} is for port \
+                             22 only): ",
+                            host_pattern(host, port)
+                        )
+                    } else {
+                        String::new()
+                    },
                     files.user.display()
                 ),
             )),
@@ -191,6 +207,29 @@ pub(crate) fn verify(
             format!("couldn't check the host key of {host}:{port} ({fp})"),
         )),
     }
+}
+
+/// What known_hosts says of `key` for exactly `host`:`port`. Asked with a port, libssh2 tries
+/// `[host]:port` and then the bare `host`, so a key recorded for port 22 would vouch for any
+/// port of that host. As OpenSSH reads known_hosts, a bare name is port 22 only: for another
+/// port only the `[host]:port` name is asked for (libssh2 then compares that name alone).
+fn check_exact(known: &ssh2::KnownHosts, host: &str, port: u16, key: &[u8]) -> CheckResult {
+    if port == 22 {
+        // `[host]:22`, then `host`: both mean port 22.
+        known.check_port(host, 22, key)
+    } else {
+        known.check(&format!("[{host}]:{port}"), key)
+    }
+}
+
+/// For a port other than 22: whether known_hosts names the bare `host` (a port-22 entry), for
+/// a message that says why it does not count.
+fn has_port_22_entry(known: &ssh2::KnownHosts, host: &str, port: u16, key: &[u8]) -> bool {
+    port != 22
+        && matches!(
+            known.check(host, key),
+            CheckResult::Match | CheckResult::Mismatch
+        )
 }
 
 /// The entries of every known_hosts file, one per line; a missing file is simply empty.
@@ -241,8 +280,8 @@ fn load_line(known: &mut ssh2::KnownHosts, line: &str, revoked: &mut Vec<Vec<u8>
 }
 
 /// The key types on record for `host`:`port` (e.g. `ssh-ed25519`). Each line is checked on its
-/// own with a key that can't match: a mismatch means the line names this host, hashed or not,
-/// by libssh2's own name matching.
+/// own with a key that can't match: a mismatch means the line names this host and port, hashed
+/// or not, by libssh2's own name matching.
 fn recorded_types(session: &Session, lines: &[String], host: &str, port: u16) -> Vec<String> {
     const NO_KEY: &[u8] = b"opsconsole: matches no host key";
     let mut types: Vec<String> = Vec::new();
@@ -254,7 +293,7 @@ fn recorded_types(session: &Session, lines: &[String], host: &str, port: u16) ->
             continue;
         }
         let names_host = matches!(
-            one.check_port(host, port, NO_KEY),
+            check_exact(&one, host, port, NO_KEY),
             CheckResult::Mismatch | CheckResult::Match
         );
         if let Some(t) = line.split_whitespace().nth(1).filter(|_| names_host)
@@ -385,6 +424,125 @@ mod tests {
             "ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256,ssh-ed25519,ecdsa-sha2-nistp384,\
              ecdsa-sha2-nistp521"
         );
+    }
+
+    /// known_hosts text loaded as `verify` loads it.
+    fn known(text: &str) -> (Session, ssh2::KnownHosts) {
+        let session = Session::new().unwrap_or_else(|e| panic!("session: {e}"));
+        let mut known = session
+            .known_hosts()
+            .unwrap_or_else(|e| panic!("known_hosts: {e}"));
+        let mut revoked = Vec::new();
+        for line in text.lines() {
+            load_line(&mut known, line, &mut revoked);
+        }
+        (session, known)
+    }
+
+    /// An entry without a port is for port 22 only (as OpenSSH reads it); another port needs
+    /// its own `[host]:port` entry, never the port-22 one libssh2 would otherwise fall back to.
+    #[test]
+    fn only_the_entry_for_the_exact_port_counts() {
+        let key = STANDARD.decode(BLOB_B64).unwrap_or_default();
+        let bare = format!("web.internal ssh-ed25519 {BLOB_B64}");
+        let (_s, k) = known(&bare);
+        assert!(matches!(
+            check_exact(&k, "web.internal", 22, &key),
+            CheckResult::Match
+        ));
+        assert!(matches!(
+            check_exact(&k, "web.internal", 2222, &key),
+            CheckResult::NotFound
+        ));
+        let ported = format!("[web.internal]:2222 ssh-ed25519 {BLOB_B64}");
+        let (_s, k) = known(&ported);
+        assert!(matches!(
+            check_exact(&k, "web.internal", 2222, &key),
+            CheckResult::Match
+        ));
+        assert!(matches!(
+            check_exact(&k, "web.internal", 22, &key),
+            CheckResult::NotFound
+        ));
+        assert!(matches!(
+            check_exact(&k, "web.internal", 2200, &key),
+            CheckResult::NotFound
+        ));
+        // `[host]:22` is port 22 written out.
+        let (_s, k) = known(&format!("[web.internal]:22 ssh-ed25519 {BLOB_B64}"));
+        assert!(matches!(
+            check_exact(&k, "web.internal", 22, &key),
+            CheckResult::Match
+        ));
+        // A port-22 entry with another key is no reason to call port 2222's key "changed".
+        let (_s, k) = known(&format!(
+            "{bare}\n[web.internal]:2222 ssh-ed25519 {}",
+            other_key()
+        ));
+        assert!(matches!(
+            check_exact(&k, "web.internal", 2222, &key),
+            CheckResult::Mismatch
+        ));
+        assert!(matches!(
+            check_exact(&k, "web.internal", 22, &key),
+            CheckResult::Match
+        ));
+        // Hashed entries (`HashKnownHosts yes`) hash `[host]:port` for another port.
+        let hashed = format!("{} ssh-ed25519 {BLOB_B64}", hashed_name("web.internal"));
+        let (_s, k) = known(&hashed);
+        assert!(matches!(
+            check_exact(&k, "web.internal", 22, &key),
+            CheckResult::Match
+        ));
+        assert!(matches!(
+            check_exact(&k, "web.internal", 2222, &key),
+            CheckResult::NotFound
+        ));
+    }
+
+    /// The recorded key types of a port are its own entries' only.
+    #[test]
+    fn recorded_types_are_the_ports_own() {
+        let session = Session::new().unwrap_or_else(|e| panic!("session: {e}"));
+        let lines = vec![
+            format!("web ssh-ed25519 {BLOB_B64}"),
+            format!("[web]:2222 ecdsa-sha2-nistp256 {}", ecdsa_key()),
+        ];
+        assert_eq!(recorded_types(&session, &lines, "web", 22), ["ssh-ed25519"]);
+        assert_eq!(
+            recorded_types(&session, &lines, "web", 2222),
+            ["ecdsa-sha2-nistp256"]
+        );
+        assert!(recorded_types(&session, &lines, "web", 2200).is_empty());
+    }
+
+    /// Another ed25519 key, base64.
+    fn other_key() -> String {
+        let mut blob = STANDARD.decode(BLOB_B64).unwrap_or_default();
+        if let Some(last) = blob.last_mut() {
+            *last ^= 0xff;
+        }
+        STANDARD.encode(blob)
+    }
+
+    /// An ECDSA P-256 public key blob, base64 (from `ssh-keygen -t ecdsa`).
+    fn ecdsa_key() -> String {
+        "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBNqWeThBFyNfaocASfkOadjF/V13nuXXN6RNbF5ymWvUcBw9+eOqaompGTsjDHDlrapc4CaadjbdBfNUq+own9s=".to_string()
+    }
+
+    /// `|1|salt|hash` as `ssh-keygen -H` writes it: HMAC-SHA1 of the name, keyed by the salt.
+    fn hashed_name(name: &str) -> String {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "d=$(mktemp -d) && printf '%s ssh-ed25519 {BLOB_B64}\\n' '{name}' > $d/kh && \
+                 ssh-keygen -q -H -f $d/kh >/dev/null 2>&1 && cut -d' ' -f1 $d/kh; rm -rf $d"
+            ))
+            .output()
+            .unwrap_or_else(|e| panic!("ssh-keygen: {e}"));
+        let hashed = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(hashed.starts_with("|1|"), "ssh-keygen -H gave {hashed:?}");
+        hashed
     }
 
     #[test]

@@ -458,7 +458,7 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
     );
     // The due expiry was shown, never carried out: it waits for a console that may act.
     assert_eq!(app.pending.len(), 1, "the expiry was not listed");
-    assert_eq!(pending.load().expect("pending").len(), 1, "carried out");
+    assert_eq!(pending.load().await.expect("pending").len(), 1, "carried out");
 
     // The detector and the sequences work: on a writable console the same keys and answers
     // reach the executor, and the mutations are seen on the wire.
@@ -487,7 +487,7 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
     }
     // ...and the due expiry was carried out by the writable console.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !pending.load().expect("pending").is_empty() {
+    while !pending.load().await.expect("pending").is_empty() {
         assert!(
             tokio::time::Instant::now() < deadline,
             "a writable console never carried out the due expiry"

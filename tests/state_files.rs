@@ -39,9 +39,12 @@ fn writer() {
     };
     let writer: u32 = name.parse().expect("writer number");
     let store = PendingStore::new(&std::path::Path::new(&dir).join(PENDING_FILE));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
     for n in 0..EACH {
-        store
-            .record(&block(writer, n), &Whose::default())
+        runtime
+            .block_on(store.record(&block(writer, n), &Whose::default()))
             .expect("record");
     }
 }
@@ -67,7 +70,11 @@ fn two_processes_changing_the_pending_undos_at_once_lose_nothing() {
         assert!(child.wait().expect("writer").success());
     }
     let store = PendingStore::new(&dir.path().join(PENDING_FILE));
-    let kept = store.load().expect("pending");
+    let kept = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime")
+        .block_on(store.load())
+        .expect("pending");
     assert_eq!(
         kept.len(),
         2 * EACH as usize,

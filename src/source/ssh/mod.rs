@@ -256,6 +256,46 @@ pub fn configured(
         .collect()
 }
 
+/// The instance a `[[log]]` entry's `instance` names, by id or Name tag; `None` if none does.
+/// A name several instances carry (an Auto Scaling group's, a copy left running, another
+/// region's) is refused, naming each: the tail would otherwise connect to whichever EC2 listed
+/// first. A terminated instance is no candidate: it has no address and was replaced.
+pub fn instance_named<'a>(
+    instances: &'a [crate::model::Instance],
+    wanted: &str,
+) -> Result<Option<&'a crate::model::Instance>, String> {
+    let matching: Vec<&crate::model::Instance> = instances
+        .iter()
+        .filter(|i| i.state != "terminated")
+        .filter(|i| i.id == wanted || i.name.as_deref() == Some(wanted))
+        .collect();
+    match matching.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        several => {
+            let clean = |t: &str| crate::sanitize::sanitize(t).into_owned();
+            let named: Vec<String> = several
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{} {} ({}, {})",
+                        clean(i.name.as_deref().unwrap_or("(no name)")),
+                        clean(&i.id),
+                        clean(&i.state),
+                        clean(&i.region)
+                    )
+                })
+                .collect();
+            Err(format!(
+                "{} instances match {:?}: {}. Name one by its id (instance = \"i-…\")",
+                several.len(),
+                clean(wanted),
+                named.join(", ")
+            ))
+        }
+    }
+}
+
 /// How long a tail waits for EC2 to say where its instance is.
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -289,10 +329,8 @@ impl LogSource for InstanceTail {
                 .map_err(|_| lookup_failed("EC2 did not answer in time".into()))?
                 .map_err(|e| lookup_failed(e.to_string()))?;
             let wanted = cfg.instance.as_deref().unwrap_or_default();
-            let address = view
-                .instances
-                .iter()
-                .find(|i| i.id == wanted || i.name.as_deref() == Some(wanted))
+            let address = instance_named(&view.instances, wanted)
+                .map_err(lookup_failed)?
                 .and_then(|i| i.private_ip.clone());
             let tail = from_config(&cfg, address.as_deref(), &opts)?;
             tail.tail(backlog, sink).await

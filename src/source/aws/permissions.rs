@@ -37,13 +37,38 @@ pub const OPERATIONS: &[(&str, &str, Need)] = &[
     ("wafv2", "GetWebACL", Need::Watch),
     ("wafv2", "ListResourcesForWebACL", Need::Watch),
     ("wafv2", "GetSampledRequests", Need::Watch),
+    // Where a blocklist is configured: the account's rule groups its ACLs reference (does a
+    // Block rule inside one block the set's addresses?).
+    ("wafv2", "ListRuleGroups", Need::Watch),
+    ("wafv2", "GetRuleGroup", Need::Watch),
     ("wafv2", "UpdateWebACL", Need::Act),
+    // Blocking: the blocklists' IP sets.
+    ("wafv2", "ListIPSets", Need::Watch),
+    ("wafv2", "GetIPSet", Need::Watch),
+    ("wafv2", "UpdateIPSet", Need::Act),
     ("cloudwatch", "GetMetricData", Need::Watch),
     ("route53", "ListHostedZones", Need::Watch),
     ("route53", "ListResourceRecordSets", Need::Watch),
     ("route53", "GetHealthCheckStatus", Need::Watch),
     ("ec2", "DescribeInstances", Need::Watch),
     ("ec2", "DescribeInstanceStatus", Need::Watch),
+    // Our own addresses, which `b` never blocks (where a blocklist is configured).
+    ("ec2", "DescribeVpcs", Need::Watch),
+    ("ec2", "DescribeNatGateways", Need::Watch),
+    // `[[log]] log_group` entries, and `l` on an ECS task.
+    ("logs", "FilterLogEvents", Need::Watch),
+    ("logs", "DescribeLogGroups", Need::Watch),
+    ("logs", "StartLiveTail", Need::Watch),
+    ("ecs", "ListClusters", Need::Watch),
+    ("ecs", "ListTasks", Need::Watch),
+    ("ecs", "DescribeTasks", Need::Watch),
+    ("ecs", "DescribeTaskDefinition", Need::Watch),
+    ("ecs", "ListContainerInstances", Need::Watch),
+    ("ecs", "DescribeContainerInstances", Need::Watch),
+    // `[state] shared`: every console reads the team's store; only one that may act writes.
+    ("s3", "GetObject", Need::Watch),
+    ("s3", "ListBucket", Need::Watch),
+    ("s3", "PutObject", Need::Act),
     // Needs no permission (AWS allows it even where a policy denies it); listed so the
     // console's every call is accounted for.
     ("sts", "GetCallerIdentity", Need::Watch),
@@ -58,6 +83,9 @@ pub fn iam_prefix(sdk_service: &str) -> &str {
         "route53" | "route 53" => "route53",
         "sts" => "sts",
         "wafv2" => "wafv2",
+        "cloudwatchlogs" | "cloudwatch logs" => "logs",
+        "ecs" => "ecs",
+        "s3" => "s3",
         _ => sdk_service,
     }
 }
@@ -65,6 +93,11 @@ pub fn iam_prefix(sdk_service: &str) -> &str {
 /// Whether `operation` of SDK service `service` is in the list, and for what.
 pub fn need_of(service: &str, operation: &str) -> Option<Need> {
     let prefix = iam_prefix(service);
+    // The IAM action is not always the operation's name.
+    let operation = match (prefix, operation) {
+        ("s3", "ListObjectsV2") => "ListBucket",
+        (_, o) => o,
+    };
     OPERATIONS
         .iter()
         .find(|(p, o, _)| *p == prefix && *o == operation)
@@ -126,11 +159,38 @@ mod tests {
     #[test]
     fn the_watch_policy_has_no_mutating_action() {
         let watch = policy_json(false);
-        for op in ["DeregisterTargets", "RegisterTargets", "UpdateWebACL"] {
+        for op in [
+            "DeregisterTargets",
+            "RegisterTargets",
+            "UpdateWebACL",
+            "UpdateIPSet",
+        ] {
             assert!(!watch.contains(op), "{op} in the watch policy");
             assert!(policy_json(true).contains(op), "{op} missing");
         }
         assert!(watch.contains("route53:GetHealthCheckStatus"));
         assert!(watch.contains("elasticloadbalancing:DescribeRules"));
+        // What `b` reads to refuse our own addresses and to find the rule that blocks.
+        for op in [
+            "ec2:DescribeVpcs",
+            "ec2:DescribeNatGateways",
+            "wafv2:GetIPSet",
+            "wafv2:GetRuleGroup",
+        ] {
+            assert!(watch.contains(op), "{op} missing");
+        }
+        assert!(!watch.contains("s3:PutObject"), "a wall never writes the shared store");
+        assert!(policy_json(true).contains("s3:PutObject"));
+    }
+
+    #[test]
+    fn each_operation_is_listed_once_and_found_by_its_sdk_name() {
+        let mut seen = std::collections::HashSet::new();
+        for (p, o, _) in OPERATIONS {
+            assert!(seen.insert((p, o)), "{p}:{o} listed twice");
+        }
+        assert_eq!(need_of("S3", "ListObjectsV2"), Some(Need::Watch));
+        assert_eq!(need_of("CloudWatchLogs", "StartLiveTail"), Some(Need::Watch));
+        assert_eq!(need_of("s3", "DeleteObject"), None);
     }
 }

@@ -1174,3 +1174,120 @@ async fn a_groups_count_dialog_names_the_rules_that_still_act_on_its_labels() {
         "another group's labels: {said}"
     );
 }
+
+/// `n` NAT gateways in a Tokyo VPC, each with its own Elastic IP: (gateway id, address).
+async fn nat_gateways(moto: &Moto, n: usize) -> Vec<(String, String)> {
+    let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config(seed::TOKYO).await);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.20.0.0/16")
+        .send()
+        .await
+        .expect("CreateVpc")
+        .vpc
+        .and_then(|v| v.vpc_id)
+        .expect("vpc id");
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.20.1.0/24")
+        .send()
+        .await
+        .expect("CreateSubnet")
+        .subnet
+        .and_then(|s| s.subnet_id)
+        .expect("subnet id");
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let eip = ec2
+            .allocate_address()
+            .domain(aws_sdk_ec2::types::DomainType::Vpc)
+            .send()
+            .await
+            .expect("AllocateAddress");
+        let nat = ec2
+            .create_nat_gateway()
+            .subnet_id(&subnet)
+            .allocation_id(eip.allocation_id.expect("allocation"))
+            .send()
+            .await
+            .expect("CreateNatGateway")
+            .nat_gateway
+            .and_then(|g| g.nat_gateway_id)
+            .expect("nat id");
+        out.push((nat, eip.public_ip.expect("public ip")));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nat_gateways_elastic_ips_are_never_blocked_on_every_page() {
+    let moto = Moto::start();
+    let e = estate(&moto).await;
+    let nats = nat_gateways(&moto, 3).await;
+    // AWS may answer fewer gateways than asked for: every page must be read.
+    moto.strict.page_nat_gateways(2);
+    let session = console(&moto).await;
+    let (mut app, view) = app_with(&session).await;
+    assert!(
+        moto.strict.calls_to("DescribeNatGateways") >= 2,
+        "one page only"
+    );
+    app.update(key('5'));
+    for (nat, ip) in &nats {
+        assert!(
+            view.own_ranges.iter().any(|r| r.cidr == format!("{ip}/32")),
+            "{ip} not read: {:?}",
+            view.own_ranges
+        );
+        app.update(Event::Data(Data::Logs(
+            Utc::now(),
+            LogBatch {
+                source: "web".into(),
+                entries: vec![LogEntry::Line {
+                    received_at: Utc::now(),
+                    text: format!("{ip} - - [26/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1"),
+                }],
+                waiting: None,
+            },
+        )));
+        app.update(key('b'));
+        let Some(Overlay::Notice { text, .. }) = &app.overlay else {
+            panic!("{ip}: not refused: {:?}", app.overlay)
+        };
+        assert!(
+            text.contains(&format!(
+                "NAT gateway {nat}'s Elastic IP in {}",
+                seed::TOKYO
+            )),
+            "{text}"
+        );
+        app.update(key('y'));
+    }
+    // The executor refuses them too, whatever asks.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Arc::new(PendingStore::new(&dir.path().join(PENDING_FILE)));
+    let (exec, _) = guarded_console(&session, &store, dir.path()).await;
+    let (_, ip) = &nats[2];
+    let refused = exec
+        .execute(&Mutation::Block {
+            set: set_ref(&e),
+            address: format!("{ip}/32"),
+            until: None,
+        })
+        .await
+        .expect_err("our own egress");
+    assert!(
+        refused.message.contains("NAT gateway"),
+        "{}",
+        refused.message
+    );
+    assert_eq!(set_now(&e).await.1, [OFFICE_RANGE], "nothing written");
+    // Without a blocklist, the console never asks.
+    let asked = moto.strict.calls_to("DescribeNatGateways");
+    let plain = aws::connect(&console_options(&moto.endpoint, false))
+        .await
+        .expect("connect");
+    plain.sources.waf.fetch().await.expect("waf");
+    assert_eq!(moto.strict.calls_to("DescribeNatGateways"), asked);
+}

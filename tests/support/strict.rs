@@ -16,6 +16,8 @@
 //!   terminated long ago) fails the whole call with `InvalidInstanceID.NotFound`; `MaxResults`
 //!   5–1000 and never together with `InstanceId`s.
 //! - Route53: `maxitems` at most 300 for record sets, 1000 for health checks, 100 for zones.
+//! - EC2 `DescribeNatGateways`: `MaxResults` 5–1000; on request, answers pages smaller than asked
+//!   for (AWS may), with a `NextToken` the caller must follow.
 //!
 //! Answers reshaped as AWS gives them: a group with health checks off reports its targets
 //! `unavailable` / `Target.HealthCheckDisabled`; instance and alb targets are described without
@@ -58,6 +60,8 @@ struct State {
     denied: HashSet<String>,
     /// Regions where every call is refused, as an SCP that denies unused regions refuses them.
     denied_regions: HashSet<String>,
+    /// `DescribeNatGateways` answers at most this many a page (moto answers all at once).
+    nat_page: Option<usize>,
     /// Target group ARN → (type, health checks enabled), read from the emulator once.
     groups: HashMap<String, (String, bool)>,
     /// (group ARN, ip) → the zone it was registered in: AWS describes an ip target with its
@@ -134,6 +138,12 @@ impl StrictAws {
     /// after it completed, its description starting `[Completed]`).
     pub fn add_instance_event(&self, event: InstanceEvent) {
         self.lock().events.push(event);
+    }
+
+    /// From now on `DescribeNatGateways` answers `size` gateways a page, with a `NextToken`
+    /// for the rest, whatever `MaxResults` asked for (as AWS may).
+    pub fn page_nat_gateways(&self, size: usize) {
+        self.lock().nat_page = Some(size.max(1));
     }
 
     /// Refuses `operation` with `AccessDenied`/`UnauthorizedOperation`, as a role without that
@@ -417,6 +427,18 @@ fn check(
             }
         }
         "DescribeInstances" | "DescribeInstanceStatus" => instances(p, r, upstream),
+        "DescribeNatGateways" => {
+            let max = p.get("MaxResults")?;
+            (!max.parse::<i64>().is_ok_and(|n| (5..=1000).contains(&n))).then(|| {
+                (
+                    "400 Bad Request",
+                    "InvalidParameterValue".to_string(),
+                    format!(
+                        "Value ( {max} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000."
+                    ),
+                )
+            })
+        }
         _ if r.head.contains("/rrset") => page_size(p, "maxitems", 1, 300),
         _ if r.head.contains("/healthcheck?") => page_size(p, "maxitems", 1, 1000),
         _ if r.head.contains("/hostedzone?") => page_size(p, "maxitems", 1, 100),
@@ -809,6 +831,10 @@ fn reshape(
             let events = lock(state).events.clone();
             Some(with_events(&body, &events))
         }
+        "DescribeNatGateways" => {
+            let page = lock(state).nat_page;
+            page.and_then(|size| nat_gateways_page(&body, p.get("NextToken"), size))
+        }
         // Route53 returns names with `*` (and any character outside a–z, 0–9, `-`, `_`) as
         // an octal escape, and an SOA value as plain text; moto returns `*` raw and the SOA
         // value as a Python dict.
@@ -898,6 +924,39 @@ fn route53_as_aws(body: &str) -> String {
         out.replace_range(from..from + end + "'}".len(), &inner);
     }
     out
+}
+
+/// One page of a `DescribeNatGateways` answer: `size` gateways from the offset `token` names
+/// (`strict-N`), and a `NextToken` when more are left.
+fn nat_gateways_page(body: &str, token: Option<&str>, size: usize) -> Option<String> {
+    let doc = roxmltree::Document::parse(body).ok()?;
+    let set = doc
+        .descendants()
+        .find(|n| n.has_tag_name("natGatewaySet"))?;
+    let items: Vec<std::ops::Range<usize>> = set
+        .children()
+        .filter(|c| c.has_tag_name("item"))
+        .map(|c| c.range())
+        .collect();
+    let (first, last) = (items.first()?.start, items.last()?.end);
+    let from: usize = token
+        .and_then(|t| t.strip_prefix("strict-"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let to = (from + size).min(items.len());
+    let kept: String = items
+        .get(from..to)
+        .unwrap_or_default()
+        .iter()
+        .map(|r| &body[r.clone()])
+        .collect();
+    let mut out = format!("{}{kept}{}", &body[..first], &body[last..]);
+    if to < items.len() {
+        let close = "</DescribeNatGatewaysResponse>";
+        let at = out.rfind(close)?;
+        out.insert_str(at, &format!("<nextToken>strict-{to}</nextToken>"));
+    }
+    Some(out)
 }
 
 fn with_events(body: &str, events: &[InstanceEvent]) -> String {

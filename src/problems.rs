@@ -58,6 +58,8 @@ pub struct Context {
     pub pending: Vec<crate::action::Pending>,
     /// Entries of the pending file that are not undos: refused, never carried out.
     pub refused_undos: Vec<crate::action::pending::Refused>,
+    /// Why the undos cannot be read, and since when.
+    pub pending_unreadable: Option<(String, DateTime<Utc>)>,
 }
 
 /// Blocked requests in the last minute must exceed this many times the median of the window
@@ -131,6 +133,19 @@ fn overdue(now: DateTime<Utc>, ctx: &Context, out: &mut Vec<Problem>) {
         {
             last.undo = Some(p.undo.clone());
         }
+    }
+    if let Some((why, since)) = &ctx.pending_unreadable {
+        push(
+            out,
+            Severity::Degraded,
+            PanelId::Waf,
+            "scheduled undos".to_string(),
+            format!(
+                "unreadable since {} UTC ({} ago): {why} — nothing scheduled is carried out or shown, and timed blocks and Counts are refused until they can be read",
+                since.format("%H:%M:%S"),
+                crate::model::format_age((now - *since).num_seconds().max(0))
+            ),
+        );
     }
     for r in &ctx.refused_undos {
         push(

@@ -521,7 +521,7 @@ fn spawn_pending(
                         "block expiries and Count restores cannot be read ({}): {e}",
                         store.describe()
                     );
-                    events.send(Event::Status(why, Utc::now())).await
+                    events.send(Event::PendingUnreadable(why, Utc::now())).await
                 }
             };
             if sent.is_err() {

@@ -128,6 +128,16 @@ fn writer(
     session: &Session,
     dir: &std::path::Path,
 ) -> (Journaled, Arc<opsconsole::action::PendingStore>) {
+    writer_at(moto, session, dir, STORE)
+}
+
+/// [`writer`] for a console naming the store at `url`.
+fn writer_at(
+    moto: &Moto,
+    session: &Session,
+    dir: &std::path::Path,
+    url: &str,
+) -> (Journaled, Arc<opsconsole::action::PendingStore>) {
     let store = Arc::new(
         store_for(
             session,
@@ -136,7 +146,7 @@ fn writer(
         )
         .expect("store"),
     );
-    assert_eq!(store.shared_url(), Some(STORE), "the team's store is used");
+    assert_eq!(store.shared_url(), Some(url), "the team's store is used");
     let scheduled = Arc::new(Scheduled::new(
         session.executor.clone().expect("writable"),
         store.clone(),
@@ -265,14 +275,17 @@ async fn an_undo_left_by_one_console_is_carried_out_once_by_any_other() {
         run_due(&b_store, &b_exec, at),
         run_due(&c_store, &c_exec, at)
     );
-    let (b_done, b_left) = b_run.expect("B");
+    let (b_done, _) = b_run.expect("B");
     let (c_done, _) = c_run.expect("C");
     assert_eq!(
         b_done.len() + c_done.len(),
         1,
         "carried out by both or neither: {b_done:?} {c_done:?}"
     );
-    assert!(b_left.pending.is_empty(), "{b_left:?}");
+    // Whichever carried it out, nothing is left once both have finished.
+    let whose = b_store.whose().await;
+    let left = b_store.listing(&whose).await.expect("listing");
+    assert!(left.pending.is_empty(), "{left:?}");
     assert_eq!(
         moto.strict.calls_to("UpdateWebACL") - updates_before,
         1,
@@ -347,4 +360,74 @@ async fn a_store_written_by_a_newer_version_is_refused_with_its_version() {
         "{}",
         refused.message
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_store_is_a_problem_with_its_age_and_refuses_timed_actions() {
+    let moto = Moto::start();
+    let acl_id = estate(&moto).await;
+    let session = aws::connect(&aws::AwsOptions {
+        regions: vec![seed::TOKYO.to_string()],
+        shared_state: StateSettings {
+            shared: Some("s3://no-such-team-bucket/opsconsole".to_string()),
+            region: None,
+        },
+        ..console_options(&moto.endpoint, false)
+    })
+    .await
+    .expect("connect");
+    let dir = tempfile::tempdir().expect("dir");
+    let (exec, store) = writer_at(&moto, &session, dir.path(), "s3://no-such-team-bucket/opsconsole");
+    let session = Session {
+        pending: Some(store),
+        ..session
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+    let _runtime = opsconsole::runtime::Runtime::start(&session, &Settings::default(), tx);
+    let mut app = App::new(
+        session.sources.scope.clone(),
+        Keymap::builtin("default").expect("keymap"),
+        &Settings::default(),
+        false,
+        Utc::now(),
+    );
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.pending_unreadable.is_none() {
+        assert!(tokio::time::Instant::now() < deadline, "never said");
+        if let Ok(Some(ev)) =
+            tokio::time::timeout(std::time::Duration::from_secs(1), rx.recv()).await
+        {
+            app.update(ev);
+        }
+    }
+    let since = app.pending_unreadable.as_ref().map(|(_, s)| *s).expect("since");
+    app.update(Event::Tick(since + chrono::Duration::minutes(3)));
+    let problem = app
+        .problems
+        .iter()
+        .find(|p| p.text.contains("unreadable since"))
+        .expect("a problem");
+    assert!(problem.text.contains("(3m ago)"), "{}", problem.text);
+    assert!(problem.text.contains("no-such-team-bucket"), "{}", problem.text);
+    // The console keeps working: a change without an end goes through; a timed one is refused.
+    let count = |until| Mutation::SetRule {
+        rule: rule(&acl_id),
+        from: RuleKind::Plain {
+            action: RuleAction::Block,
+        },
+        to: RuleKind::Plain {
+            action: RuleAction::Count,
+        },
+        until,
+    };
+    let refused = exec
+        .execute(&count(Some(Utc::now() + chrono::Duration::minutes(15))))
+        .await
+        .expect_err("a timed Count with nowhere to keep its restore");
+    assert!(
+        refused.message.contains("its undo could not be kept"),
+        "{}",
+        refused.message
+    );
+    exec.execute(&count(None)).await.expect("an untimed Count");
 }

@@ -27,6 +27,9 @@ pub enum Event {
     /// The undos waiting for their time (block expiries, Count restores), as they stand, and
     /// the entries of the file that are refused.
     Pending(crate::action::Listing),
+    /// The undos could not be read (a corrupt file, an unreachable shared store): a problem
+    /// with its age until they can; timed actions are refused meanwhile.
+    PendingUnreadable(String, DateTime<Utc>),
     /// A scheduled undo was carried out in the background: said in the footer and the
     /// problems, never in a dialog over the operator's work.
     Undone {

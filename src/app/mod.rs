@@ -126,6 +126,8 @@ pub struct App {
     pub pending: Vec<crate::action::Pending>,
     /// Entries of the pending file that are refused (not undos): shown, never carried out.
     pub refused_undos: Vec<crate::action::pending::Refused>,
+    /// Why the undos cannot be read, and since when (`None`: they were read last time).
+    pub pending_unreadable: Option<(String, DateTime<Utc>)>,
 }
 
 /// Wall-monitor mode's state.
@@ -189,6 +191,7 @@ impl App {
                 .collect(),
             pending: Vec::new(),
             refused_undos: Vec::new(),
+            pending_unreadable: None,
         }
     }
 
@@ -217,6 +220,7 @@ impl App {
             counting_by_console: self.remembered_actions.keys().cloned().collect(),
             pending: self.pending.clone(),
             refused_undos: self.refused_undos.clone(),
+            pending_unreadable: self.pending_unreadable.clone(),
         };
         if data_changed {
             self.data_problems = crate::problems::in_data(&self.world, &context);
@@ -336,6 +340,7 @@ impl App {
             Event::Pending(listing) => {
                 self.pending = listing.pending;
                 self.refused_undos = listing.refused;
+                self.pending_unreadable = None;
                 // Overdue undos are found with the staleness, not in the data.
                 self.recompute_problems(false);
                 vec![]
@@ -345,6 +350,14 @@ impl App {
                 at,
                 result,
             } => self.on_done(mutation, at, result),
+            Event::PendingUnreadable(why, at) => {
+                // The first failure's time is kept: the problem says how long it has lasted.
+                let since = self.pending_unreadable.take().map_or(at, |(_, since)| since);
+                self.say(why.clone(), view::Role::Problem, at);
+                self.pending_unreadable = Some((why, since));
+                self.recompute_problems(false);
+                vec![]
+            }
             Event::Undone {
                 mutation,
                 at,

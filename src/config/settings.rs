@@ -730,6 +730,18 @@ mod tests {
     }
 
     #[test]
+    fn a_shared_store_must_be_an_s3_url_and_is_located() {
+        let ok = parse("[state]\nshared = \"s3://team-ops/opsconsole\"\n").expect("valid");
+        assert_eq!(ok.state.shared.as_deref(), Some("s3://team-ops/opsconsole"));
+        for bad in ["team-ops/opsconsole", "s3://Team_Ops/x"] {
+            let e = parse(&format!("[state]\nshared = \"{bad}\"\n"))
+                .expect_err(bad)
+                .to_string();
+            assert!(e.contains(":2:") && e.contains("state.shared"), "{e}");
+        }
+    }
+
+    #[test]
     fn unknown_field_is_located() {
         let e = fixture_err("invalid/unknown-field-config.toml");
         assert!(

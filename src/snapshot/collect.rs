@@ -119,9 +119,9 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
         }
         None => Ok(None),
     };
-    let (listing, journal_error) = match listing {
-        Ok(l) => (l.unwrap_or_default(), journal_error),
-        Err(e) => (Default::default(), Some(format!("pending undos: {e}"))),
+    let (listing, unreadable) = match listing {
+        Ok(l) => (l.unwrap_or_default(), None),
+        Err(e) => (Default::default(), Some((e.to_string(), at))),
     };
     let pending = listing.pending;
     let context = problems::Context {
@@ -129,6 +129,7 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
         counting_by_console: crate::action::journal::left_counting(&journal),
         pending: pending.clone(),
         refused_undos: listing.refused,
+        pending_unreadable: unreadable,
     };
     let problems = problems::find(&world, at, &context);
     let actions = journal

@@ -271,12 +271,18 @@ impl AwsExecutor {
             )));
         }
         let key = (rule.acl_id.clone(), rule.rule.clone());
-        let original = self.originals.get(&key).await.map_err(|e| {
-            Failed::new(format!(
-                "the action rule {} had before Count cannot be read ({e}); nothing was changed",
-                rule.rule
-            ))
-        })?;
+        // Only a restore from Count needs the action kept before it: setting Count does not
+        // wait on the store that keeps it.
+        let original = if to.is_counting() {
+            None
+        } else {
+            self.originals.get(&key).await.map_err(|e| {
+                Failed::new(format!(
+                    "the action rule {} had before Count cannot be read ({e}); nothing was changed",
+                    rule.rule
+                ))
+            })?
+        };
         let before = read
             .acl
             .rules()
@@ -295,10 +301,10 @@ impl AwsExecutor {
         .await;
         match result {
             Ok(out) => {
-                self.remember_original(&key, to, before).await;
+                let kept = self.remember_original(&key, to, before).await;
                 Ok(Done {
                     message: format!(
-                        "WAF rule {} in {} is now {}",
+                        "WAF rule {} in {} is now {}{kept}",
                         rule.rule,
                         rule.acl_name,
                         to.describe()
@@ -325,10 +331,10 @@ impl AwsExecutor {
                         .is_some_and(|k| same_setting(&k, to))
                 });
                 if landed {
-                    self.remember_original(&key, to, before).await;
+                    let kept = self.remember_original(&key, to, before).await;
                     return Ok(Done {
                         message: format!(
-                            "WAF rule {} in {} is now {} (the reply was lost: {why}; confirmed by reading the ACL again)",
+                            "WAF rule {} in {} is now {} (the reply was lost: {why}; confirmed by reading the ACL again){kept}",
                             rule.rule,
                             rule.acl_name,
                             to.describe()
@@ -366,13 +372,14 @@ impl AwsExecutor {
     }
 
     /// Setting a plain rule to Count keeps the exact action it had, for "back"; setting it
-    /// back forgets it. A failure to keep it is logged and said with the change's outcome.
+    /// back forgets it. A failure to keep it is logged and said with the change's outcome
+    /// (returned as a sentence to add to it; empty when kept).
     async fn remember_original(
         &self,
         key: &(String, String),
         to: &RuleKind,
         before: Option<waf::types::RuleAction>,
-    ) {
+    ) -> String {
         let kept = match (to, before) {
             (
                 RuleKind::Plain {
@@ -383,8 +390,14 @@ impl AwsExecutor {
             (RuleKind::Plain { .. }, _) => self.originals.remove(key).await,
             _ => Ok(()),
         };
-        if let Err(e) = kept {
-            tracing::warn!(rule = %key.1, error = %e, "the rule's original action was not kept");
+        match kept {
+            Ok(()) => String::new(),
+            Err(e) => {
+                tracing::warn!(rule = %key.1, error = %e, "the rule's original action was not kept");
+                format!(
+                    " — but its exact action could not be kept ({e}): setting it back restores the plain action, without a custom response"
+                )
+            }
         }
     }
 

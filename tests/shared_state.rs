@@ -230,6 +230,13 @@ async fn an_undo_left_by_one_console_is_carried_out_once_by_any_other() {
     .await;
     assert_eq!(collected.pending.len(), 1, "{:?}", collected.journal_error);
     assert_eq!(collected.pending[0].due, due);
+    // And A's change, from the team's journal (this machine's journal has none of it).
+    let journaled: Vec<(&str, &str)> = collected
+        .actions
+        .iter()
+        .map(|e| (e.action.as_str(), e.outcome.as_str()))
+        .collect();
+    assert_eq!(journaled, [("set-rule", "attempted"), ("set-rule", "done")]);
     assert!(
         collected.pending[0].undo.summary().contains("to Block"),
         "{}",

@@ -132,10 +132,26 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
         pending_unreadable: unreadable,
     };
     let problems = problems::find(&world, at, &context);
-    let actions = journal
+    let mut actions: Vec<JournalEntry> = journal
         .into_iter()
         .filter(|e| e.time >= at - options.since)
         .collect();
+    // With a team's store, the team's actions in the window too (ours are there as well).
+    let (mut actions, journal_error) = match (&session.shared, &store) {
+        (Some(shared), Some(store)) => match shared_actions(shared, store, at - options.since).await
+        {
+            Ok(theirs) => {
+                actions.extend(theirs);
+                (actions, journal_error)
+            }
+            Err(e) => (actions, Some(journal_error.map_or(e.clone(), |j| format!("{j}; {e}")))),
+        },
+        _ => (actions, journal_error),
+    };
+    actions.sort_by_key(|e| e.time);
+    actions.dedup_by(|a, b| {
+        a.time == b.time && a.resource == b.resource && a.outcome == b.outcome
+    });
     Collected {
         world,
         samples,
@@ -145,6 +161,27 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
         pending,
         since: options.since,
     }
+}
+
+/// The journal entries the team's store holds from `since` on, for the account the console
+/// acts in (read from the window's start: the store's keys begin with their time).
+async fn shared_actions(
+    shared: &crate::source::aws::shared_state::SharedStore,
+    store: &crate::action::PendingStore,
+    since: DateTime<Utc>,
+) -> Result<Vec<JournalEntry>, String> {
+    let Some(account) = store.whose().await.account else {
+        return Err("the team's journal: the account is not known".to_string());
+    };
+    let lines = shared
+        .journal_since(&account, since)
+        .await
+        .map_err(|e| format!("the team's journal: {e}"))?;
+    Ok(lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<JournalEntry>(l).ok())
+        .filter(|e| e.time >= since)
+        .collect())
 }
 
 /// Sampled requests of the rules with the most blocked + counted requests in the window.

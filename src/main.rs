@@ -67,6 +67,11 @@ fn main() -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(EXIT_USAGE, &e.to_string()),
     };
+    if !cli.demo
+        && let Err(message) = blocklists_watched(&cli, &loaded.settings)
+    {
+        return fail(EXIT_USAGE, &message);
+    }
     if cli.snapshot {
         // The snapshot's WAF counts cover --since (WAF keeps three hours).
         loaded.settings.waf.window_minutes = (cli.since.as_secs() / 60).clamp(1, 180) as u32;
@@ -156,6 +161,26 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(EXIT_FAILURE, &format!("{e:#}")),
     }
+}
+
+/// The config file's check sees its own `regions`; `--region` may watch others: a regional
+/// `[[waf.blocklist]]` outside what is watched now would be dropped without a word.
+fn blocklists_watched(cli: &Cli, settings: &Settings) -> Result<(), String> {
+    let regions = aws_options(cli, settings).regions;
+    let watched: Vec<&str> = regions.iter().map(String::as_str).collect();
+    for b in &settings.waf.blocklist {
+        if let (opsconsole::model::WafScope::Regional, Some(region)) = (b.scope, &b.region)
+            && let Some(why) =
+                opsconsole::config::settings::unwatched_blocklist(region, &watched)
+        {
+            return Err(format!(
+                "[[waf.blocklist]] web_acl = \"{}\", ip_set = \"{}\": {why}",
+                b.web_acl.escape_debug(),
+                b.ip_set.escape_debug()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Settings, keymap and theme: shipped defaults, the user's files, then the command line.
@@ -356,22 +381,87 @@ fn start_logging(cli: &Cli) -> Result<Option<tracing_appender::non_blocking::Wor
         .buffered_lines_limit(LOG_QUEUE_LINES)
         .lossy(true)
         .finish(file);
-    let mut filter = tracing_subscriber::EnvFilter::try_from_env("OPSCONSOLE_LOG")
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{Layer, filter::FilterExt};
+    let asked = tracing_subscriber::EnvFilter::try_from_env("OPSCONSOLE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // At trace, request signing logs the canonical request, session token included, and the
-    // HTTP stack logs headers: capped whatever OPSCONSOLE_LOG asks, so no log carries a secret.
-    for quiet in ["aws_sigv4", "hyper", "hyper_util", "h2", "rustls"] {
-        if let Ok(d) = format!("{quiet}=info").parse() {
-            filter = filter.add_directive(d);
-        }
-    }
-    tracing_subscriber::fmt()
+    // The caps apply after whatever OPSCONSOLE_LOG asks, however specific its directives.
+    let capped = tracing_subscriber::filter::filter_fn(|meta| {
+        log_caps::allows(meta.target(), *meta.level())
+    });
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(false)
-        .with_env_filter(filter)
-        .try_init()
-        .ok();
+        .with_filter(asked.and(capped));
+    tracing_subscriber::registry().with(layer).try_init().ok();
     Ok(Some(guard))
+}
+
+/// The most the libraries that handle credentials may log, whatever `OPSCONSOLE_LOG` asks.
+/// Measured with a real trace against the emulator (tests/secrets.rs): at `trace` the SDK's
+/// orchestrator prints every request with its headers (an SSO profile's bearer token in
+/// `x-amz-sso_bearer_token`) and, with `LOG_SENSITIVE_BODIES=true` in the environment, the
+/// bodies of credential responses (STS and SSO role credentials, SSO OIDC tokens); request
+/// signing prints the canonical request, session token included; the credential providers
+/// print a `credential_process` command line, and the ECS provider an invalid auth token even
+/// as a warning; the HTTP stack prints headers.
+mod log_caps {
+    use tracing::Level;
+
+    /// Target prefixes and their cap; the longest matching prefix decides.
+    const CAPS: &[(&str, Level)] = &[
+        ("aws_smithy_runtime", Level::DEBUG),
+        ("aws_smithy_runtime_api", Level::DEBUG),
+        ("aws_smithy_http_client", Level::DEBUG),
+        ("aws_config", Level::DEBUG),
+        ("aws_config::ecs", Level::ERROR),
+        ("aws_sigv4", Level::INFO),
+        ("hyper", Level::INFO),
+        ("hyper_util", Level::INFO),
+        ("h2", Level::INFO),
+        ("rustls", Level::INFO),
+    ];
+
+    /// Whether an event or span of `target` at `level` may be logged.
+    pub fn allows(target: &str, level: Level) -> bool {
+        let cap = CAPS
+            .iter()
+            .filter(|(prefix, _)| {
+                target
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+            })
+            .max_by_key(|(prefix, _)| prefix.len())
+            .map(|(_, cap)| *cap);
+        // `Level` orders by verbosity: TRACE is the greatest.
+        cap.is_none_or(|cap| level <= cap)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn credential_handling_modules_are_capped_and_others_are_not() {
+            assert!(!allows(
+                "aws_smithy_runtime::client::orchestrator",
+                Level::TRACE
+            ));
+            assert!(allows(
+                "aws_smithy_runtime::client::orchestrator",
+                Level::DEBUG
+            ));
+            assert!(!allows("aws_sigv4::http_request::sign", Level::TRACE));
+            assert!(!allows("aws_sigv4", Level::DEBUG));
+            assert!(!allows("aws_config::sso::token", Level::TRACE));
+            assert!(!allows("aws_config::ecs", Level::WARN));
+            assert!(allows("aws_config::ecs", Level::ERROR));
+            // A prefix is a whole module name: `hyperlocal` is not `hyper`.
+            assert!(allows("hyperlocal", Level::TRACE));
+            assert!(allows("opsconsole::source::ssh", Level::TRACE));
+        }
+    }
 }
 
 /// The first value given more than once.

@@ -674,3 +674,34 @@ fn the_demo_snapshot_covers_the_window_asked_for() {
         .success()
         .stdout(predicate::str::contains("| Last 60m |").and(predicate::str::contains("last 1h")));
 }
+
+/// A regional `[[waf.blocklist]]` in a region the console does not watch is an error at its
+/// line, or, when `--region` decides, an error naming the entry: never silently dropped.
+#[test]
+fn a_blocklist_in_an_unwatched_region_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    let blocklist = "[[waf.blocklist]]\nweb_acl = \"edge-acl\"\nip_set = \"blocked\"\nregion = \"us-east-1\"\n";
+    std::fs::write(
+        &config,
+        format!("regions = [\"ap-northeast-1\"]\n\n{blocklist}"),
+    )
+    .expect("config");
+    opsconsole()
+        .args(["--snapshot", "--config"])
+        .arg(&config)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "config.toml:6:10: [[waf.blocklist]] \"edge-acl\": region us-east-1 is not watched (ap-northeast-1)",
+        ));
+    std::fs::write(&config, blocklist).expect("config");
+    opsconsole()
+        .args(["--snapshot", "--region", "ap-northeast-1", "--config"])
+        .arg(&config)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "web_acl = \"edge-acl\", ip_set = \"blocked\": region us-east-1 is not watched (ap-northeast-1)",
+        ));
+}

@@ -325,6 +325,20 @@ struct Located {
     keymap: Option<Spanned<String>>,
     #[serde(default)]
     log: Vec<Spanned<LocatedLog>>,
+    waf: Option<LocatedWaf>,
+}
+
+#[derive(Deserialize)]
+struct LocatedWaf {
+    #[serde(default)]
+    blocklist: Vec<Spanned<LocatedBlocklist>>,
+}
+
+#[derive(Deserialize)]
+struct LocatedBlocklist {
+    web_acl: Option<String>,
+    scope: Option<String>,
+    region: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -395,6 +409,44 @@ fn check_choice(
     ))
 }
 
+/// A regional `[[waf.blocklist]]` in a region the console does not watch would be dropped
+/// without a word (`b` would then say no set is configured): an error at its line instead.
+fn check_blocklist_regions(src: Source<'_>, located: &Located) -> Result<(), ConfigError> {
+    let watched: Vec<&str> = located.regions.iter().map(|r| r.get_ref().as_str()).collect();
+    let Some(waf) = &located.waf else {
+        return Ok(());
+    };
+    for entry in &waf.blocklist {
+        let b = entry.get_ref();
+        let regional = !b
+            .scope
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("CLOUDFRONT"));
+        if let Some(region) = &b.region
+            && regional
+            && let Some(why) = unwatched_blocklist(region.get_ref(), &watched)
+        {
+            let label = format!(
+                "[[waf.blocklist]] \"{}\"",
+                b.web_acl.as_deref().unwrap_or("?").escape_debug()
+            );
+            return Err(src.error(region.span(), label, why));
+        }
+    }
+    Ok(())
+}
+
+/// Why a regional blocklist in `region` is not read, if it is not: the console watches only
+/// `watched` (an empty list: the profile's region, not known here).
+pub fn unwatched_blocklist(region: &str, watched: &[&str]) -> Option<String> {
+    (!watched.is_empty() && !watched.contains(&region)).then(|| {
+        format!(
+            "region {region} is not watched ({}): add it to regions, or the IP set is never read and b cannot block",
+            watched.join(", ")
+        )
+    })
+}
+
 /// The directory relative paths in a config file are resolved against.
 fn config_dir_of(file: &Path) -> Option<&Path> {
     file.parent().filter(|d| !d.as_os_str().is_empty())
@@ -435,6 +487,8 @@ fn check(src: Source<'_>) -> Result<(), ConfigError> {
             "empty profile name; leave it out for the default",
         ));
     }
+
+    check_blocklist_regions(src, &located)?;
 
     let mut names = HashMap::new();
     for entry in &located.log {
@@ -775,6 +829,11 @@ mod tests {
                 "listed twice (first on line 1)",
             ),
             ("profile = \"\"\n", 1, "empty profile"),
+            (
+                "regions = [\"ap-northeast-1\"]\n[[waf.blocklist]]\nweb_acl = \"a\"\nip_set = \"s\"\nregion = \"us-east-1\"\n",
+                5,
+                "region us-east-1 is not watched (ap-northeast-1)",
+            ),
             (
                 "endpoint_url = \"localhost:4566\"\n",
                 1,

@@ -87,20 +87,29 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(EXIT_FAILURE, &format!("could not start the runtime: {e}")),
     };
-    let mut session = match runtime.block_on(build_session(&cli, &loaded.settings)) {
+    let options = aws_options(&cli, &loaded.settings);
+    // One shared configuration for the session and the credential check: credentials are
+    // resolved once (a prompt for a second factor comes once).
+    let base = (!cli.demo).then(|| runtime.block_on(aws::base_config(&options)));
+    let mut session = match runtime.block_on(build_session(&cli, &loaded.settings, base.clone()))
+    {
         Ok(s) => s,
         Err(message) => return fail(EXIT_USAGE, &message),
     };
     // Credentials are resolved once, before anything is fetched: a snapshot stops at once with
     // the one sentence that says what to fix; the console starts, shows it full width, and its
     // panels keep retrying (an `aws sso login` in another terminal brings them to life).
-    let credential_problem = if cli.demo {
-        None
-    } else {
-        runtime
-            .block_on(aws::check_credentials(&aws_options(&cli, &loaded.settings)))
+    let credential_problem = match &base {
+        None => None,
+        Some(base) => runtime
+            .block_on(aws::check_credentials(
+                base,
+                &options,
+                // Before the console takes the terminal: stderr is read by the operator.
+                &|note: &str| eprintln!("opsconsole: {note}"),
+            ))
             .err()
-            .map(|e| e.message)
+            .map(|e| e.message),
     };
     if let (true, Some(problem)) = (cli.snapshot, &credential_problem) {
         return fail(EXIT_USAGE, problem);
@@ -143,6 +152,15 @@ fn main() -> ExitCode {
         .debug_panic_after
         .and_then(|d| chrono::Duration::from_std(d).ok())
         .map(|d| chrono::Utc::now() + d);
+    app.shared_state = session.shared.as_ref().map(|s| s.url().to_string());
+    // Undos a console stopped by a signal left scheduled: said first, once they are read.
+    let journal = cli::journal_path(cli.demo);
+    if let Some(path) = &journal {
+        match opsconsole::action::journal::left_scheduled_at_end(path) {
+            Ok(left) => app.left_by_signal = left,
+            Err(e) => tracing::warn!(error = %e, "the journal's last entries could not be read"),
+        }
+    }
     let (app, reload) = if cli.wall {
         // A wall re-reads its configuration on SIGHUP rather than quitting.
         let reload_cli = cli.clone();
@@ -157,6 +175,7 @@ fn main() -> ExitCode {
         app,
         loaded.theme,
         reload,
+        journal,
     )) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(EXIT_FAILURE, &format!("{e:#}")),
@@ -236,15 +255,24 @@ fn journaled(mut session: Session, cli: &Cli, settings: &Settings) -> Result<Ses
 
 /// The demo world, or AWS through the credential chain (profile, regions and endpoint from the
 /// command line, else the config file, else the SDK's own environment).
-async fn build_session(cli: &Cli, settings: &Settings) -> Result<Session, String> {
-    if cli.demo {
-        let world =
-            DemoWorld::with_waf_window(cli.demo_seed, Clock::System, settings.waf.window_minutes);
-        return Ok(world.session());
+async fn build_session(
+    cli: &Cli,
+    settings: &Settings,
+    base: Option<aws_config::SdkConfig>,
+) -> Result<Session, String> {
+    match base {
+        Some(base) => aws::connect_with(base, &aws_options(cli, settings))
+            .await
+            .map_err(|e| e.to_string()),
+        None => {
+            let world = DemoWorld::with_waf_window(
+                cli.demo_seed,
+                Clock::System,
+                settings.waf.window_minutes,
+            );
+            Ok(world.session())
+        }
     }
-    aws::connect(&aws_options(cli, settings))
-        .await
-        .map_err(|e| e.to_string())
 }
 
 /// Where and how to reach AWS: the command line, else the config file, else the SDK's own

@@ -31,6 +31,7 @@ async fn seeded() -> (Moto, Seeded, Session) {
         read_only: true,
         one_shot: false,
         blocklists: vec![],
+        shared_state: Default::default(),
     })
     .await
     .expect("connect");

@@ -132,8 +132,10 @@ pub fn for_region(base: &SdkConfig, region: &str, stats: Arc<ApiStats>) -> Regio
 }
 
 /// Loads the shared configuration and builds clients for every selected region.
-pub async fn connect(options: &AwsOptions) -> Result<Vec<RegionClients>, SourceError> {
-    let base = base_config(options).await;
+pub async fn connect(
+    base: SdkConfig,
+    options: &AwsOptions,
+) -> Result<Vec<RegionClients>, SourceError> {
     let regions: Vec<String> = if options.regions.is_empty() {
         match base.region() {
             Some(r) => vec![r.to_string()],
@@ -157,17 +159,25 @@ pub async fn connect(options: &AwsOptions) -> Result<Vec<RegionClients>, SourceE
 /// Resolves the credentials a session would sign with, once: `Err` says in one sentence what is
 /// wrong (no credentials, an SSO profile not logged in, an unknown profile, a role that cannot
 /// be assumed) and how to fix it.
-pub async fn check_credentials(options: &AwsOptions) -> Result<(), SourceError> {
+/// `waiting` is told, once, what the console waits for when the credentials take a while (a
+/// credential process asking for MFA, an SSO refresh).
+/// `base` is the configuration the session was connected with: the credentials resolved here
+/// are the ones its clients sign with (a credential process asking for MFA asks once).
+pub async fn check_credentials(
+    base: &SdkConfig,
+    options: &AwsOptions,
+    waiting: &(dyn Fn(&str) + Sync),
+) -> Result<(), SourceError> {
     if options.static_credentials.is_some() {
         return Ok(());
     }
-    let base = base_config(options).await;
-    super::credentials::check(&base, options.profile.as_deref()).await
+    super::credentials::check(base, options.profile.as_deref(), waiting).await
 }
 
 /// The shared configuration: credential chain (or static credentials), profile, first region,
-/// endpoint override, timeouts and retries.
-async fn base_config(options: &AwsOptions) -> SdkConfig {
+/// endpoint override, timeouts and retries. Credentials are resolved once and remembered until
+/// they near their expiry, and a provider is given a minute (a person may be in it).
+pub async fn base_config(options: &AwsOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
@@ -179,6 +189,16 @@ async fn base_config(options: &AwsOptions) -> SdkConfig {
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
+        // A profile asked for by name wins over keys in the environment, as with the AWS CLI
+        // (the SDK's default chain reads the environment first): the operator acts in the
+        // account they named.
+        if options.static_credentials.is_none() {
+            loader = loader.credentials_provider(
+                aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(profile)
+                    .build(),
+            );
+        }
     }
     if let Some(url) = &options.endpoint_url {
         loader = loader.endpoint_url(url);
@@ -189,7 +209,23 @@ async fn base_config(options: &AwsOptions) -> SdkConfig {
     if let Some(creds) = &options.static_credentials {
         loader = loader.credentials_provider(creds.clone());
     }
-    loader.load().await
+    let config = loader
+        .identity_cache(
+            aws_config::identity::IdentityCache::lazy()
+                .load_timeout(super::credentials::RESOLVE_WITHIN)
+                .build(),
+        )
+        .load()
+        .await;
+    match config.credentials_provider() {
+        Some(chain) => config
+            .into_builder()
+            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+                super::credentials::Remembered::new(chain),
+            ))
+            .build(),
+        None => config,
+    }
 }
 
 #[cfg(test)]

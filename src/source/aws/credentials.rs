@@ -7,13 +7,16 @@
 use super::super::{ErrorKind, SourceError};
 use aws_config::SdkConfig;
 use aws_config::profile::ProfileSet;
-use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use aws_credential_types::provider::error::CredentialsError;
 use std::time::Duration;
 
-/// Long enough for a profile's own chain (a credential process, an SSO token exchange, an
-/// assumed role), short enough that a slow one is said within seconds.
-const RESOLVE_WITHIN: Duration = Duration::from_secs(4);
+/// Long enough for a profile's own chain when a person is in it (a credential process asking
+/// for MFA or a fingerprint, an SSO refresh, an assumed role): it is waited for, and said.
+pub const RESOLVE_WITHIN: Duration = Duration::from_secs(60);
+/// After this long, the console says what it is waiting for.
+const SAY_WAITING_AFTER: Duration = Duration::from_secs(2);
 
 /// When nothing but instance metadata could hold credentials: on EC2 it answers in
 /// milliseconds, so a machine without credentials hears so at once instead of after the
@@ -38,6 +41,8 @@ struct Profiles {
     exists: bool,
     /// It says where credentials come from (keys, SSO, a role, a process, a web identity).
     has_credentials: bool,
+    /// Where, in words: "its credential_process", "SSO", …
+    source: String,
 }
 
 /// Profile keys that are (or lead to) credentials.
@@ -71,6 +76,17 @@ async fn profiles(selected: &str) -> Result<Profiles, String> {
         exists: profile.is_some(),
         has_credentials: profile
             .is_some_and(|p| CREDENTIAL_KEYS.iter().any(|k| p.get(k).is_some())),
+        source: match profile {
+            Some(p) if p.get("credential_process").is_some() => "its credential_process",
+            Some(p) if p.get("sso_start_url").is_some() || p.get("sso_session").is_some() => {
+                "its SSO session"
+            }
+            Some(p) if p.get("role_arn").is_some() => "the role it assumes",
+            Some(p) if p.get("web_identity_token_file").is_some() => "its web identity",
+            Some(_) => "its keys",
+            None => "the credential chain",
+        }
+        .to_string(),
     })
 }
 
@@ -92,7 +108,11 @@ fn listed(names: &[String]) -> String {
 
 /// Resolves the credentials `config` will sign with, once; `Err` is one sentence naming what is
 /// wrong and how to fix it. `profile`: the profile asked for by name (`--profile`, the config).
-pub async fn check(config: &SdkConfig, profile: Option<&str>) -> Result<(), SourceError> {
+pub async fn check(
+    config: &SdkConfig,
+    profile: Option<&str>,
+    waiting: &(dyn Fn(&str) + Sync),
+) -> Result<(), SourceError> {
     let name = selected(profile);
     let named = profile.is_some() || std::env::var("AWS_PROFILE").is_ok_and(|p| !p.is_empty());
     let files = profiles(&name).await;
@@ -112,20 +132,53 @@ pub async fn check(config: &SdkConfig, profile: Option<&str>) -> Result<(), Sour
                 .to_string(),
         );
     };
-    let configured = files.as_ref().is_ok_and(|f| f.has_credentials)
-        || CREDENTIAL_ENV
-            .iter()
-            .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
+    let in_files = files.as_ref().is_ok_and(|f| f.has_credentials);
+    let in_env = CREDENTIAL_ENV
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
+    if profile.is_some() && in_env {
+        waiting(&format!(
+            "using AWS profile `{name}` as asked; the credentials in the environment (AWS_ACCESS_KEY_ID…) are not used"
+        ));
+    }
+    let configured = in_files || (profile.is_none() && in_env);
     let within = if configured {
         RESOLVE_WITHIN
     } else {
         METADATA_ONLY_WITHIN
     };
-    let resolved = tokio::time::timeout(within, provider.provide_credentials()).await;
-    // `None`: nothing in the chain had credentials (or it ran out of time looking).
+    let what = files
+        .as_ref()
+        .ok()
+        .map(|f| f.source.as_str())
+        .unwrap_or("the credential chain");
+    let resolving = provider.provide_credentials();
+    tokio::pin!(resolving);
+    let resolved = tokio::select! {
+        r = &mut resolving => Ok(r),
+        _ = tokio::time::sleep(SAY_WAITING_AFTER), if configured => {
+            waiting(&format!(
+                "waiting for the credentials of AWS profile `{name}` ({what}; up to {} s)…",
+                within.as_secs()
+            ));
+            tokio::time::timeout(within - SAY_WAITING_AFTER, &mut resolving)
+                .await
+                .map_err(|_| ())
+        }
+        _ = tokio::time::sleep(within), if !configured => Err(()),
+    };
+    // `None`: nothing in the chain had credentials.
     let error = match resolved {
         Ok(Ok(_)) => return Ok(()),
-        Ok(Err(CredentialsError::CredentialsNotLoaded(_))) | Err(_) => None,
+        Ok(Err(CredentialsError::CredentialsNotLoaded(_))) => None,
+        // Configured, and still not there: that is what to say, not "no credentials".
+        Err(_) if configured => {
+            return problem(format!(
+                "the credentials of AWS profile `{name}` did not arrive within {} s ({what}): answer its prompt, or check it by hand with `aws sts get-caller-identity --profile {name}`",
+                within.as_secs()
+            ));
+        }
+        Err(_) => None,
         Ok(Err(e)) => Some(chain(&e)),
     };
     let files = files.unwrap_or(Profiles {
@@ -134,6 +187,7 @@ pub async fn check(config: &SdkConfig, profile: Option<&str>) -> Result<(), Sour
         role_arn: None,
         exists: false,
         has_credentials: false,
+        source: String::new(),
     });
     if files.sso {
         return problem(format!(
@@ -153,6 +207,48 @@ pub async fn check(config: &SdkConfig, profile: Option<&str>) -> Result<(), Sour
             "no AWS credentials found: run `aws configure`, set AWS_PROFILE or pass --profile NAME ({}), or try --demo",
             listed(&files.names)
         )),
+    }
+}
+
+/// Credentials remembered once resolved, until five minutes before they expire: the check
+/// before the first fetch and every client share one resolution, so a credential process that
+/// asks for a second factor asks once, and clients starting together wait for the same answer.
+#[derive(Debug)]
+pub struct Remembered {
+    chain: SharedCredentialsProvider,
+    last: tokio::sync::Mutex<Option<Credentials>>,
+}
+
+impl Remembered {
+    pub fn new(chain: SharedCredentialsProvider) -> Remembered {
+        Remembered {
+            chain,
+            last: tokio::sync::Mutex::new(None),
+        }
+    }
+}
+
+/// How long before their expiry remembered credentials are resolved again.
+const REFRESH_BEFORE: Duration = Duration::from_secs(300);
+
+impl ProvideCredentials for Remembered {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            let mut last = self.last.lock().await;
+            let fresh_enough = |c: &Credentials| {
+                c.expiry()
+                    .is_none_or(|e| e > std::time::SystemTime::now() + REFRESH_BEFORE)
+            };
+            if let Some(c) = last.as_ref().filter(|c| fresh_enough(c)) {
+                return Ok(c.clone());
+            }
+            let resolved = self.chain.provide_credentials().await?;
+            *last = Some(resolved.clone());
+            Ok(resolved)
+        })
     }
 }
 

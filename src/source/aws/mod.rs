@@ -23,7 +23,7 @@ mod tests;
 mod unknown_fields;
 mod waf;
 
-pub use clients::{AwsOptions, RegionClients, check_credentials, for_region};
+pub use clients::{AwsOptions, RegionClients, base_config, check_credentials, for_region};
 pub use credentials::{explain_refusal, refusal_in};
 pub use ec2::DESCRIPTIONS_KEPT_FOR;
 pub use error::from_sdk;
@@ -80,7 +80,16 @@ fn by_place<T: Clone>(
 /// Connects to AWS (or an endpoint speaking its protocols). A read-only session is built without
 /// an executor, so no key can lead to a mutating call.
 pub async fn connect(options: &AwsOptions) -> Result<Session, super::SourceError> {
-    let regions = clients::connect(options).await?;
+    connect_with(clients::base_config(options).await, options).await
+}
+
+/// [`connect`] with the shared configuration already loaded (the one whose credentials
+/// [`check_credentials`] resolved).
+pub async fn connect_with(
+    base: aws_config::SdkConfig,
+    options: &AwsOptions,
+) -> Result<Session, super::SourceError> {
+    let regions = clients::connect(base, options).await?;
     let scope = Scope {
         mode: "aws".to_string(),
         account: None,

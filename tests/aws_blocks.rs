@@ -1291,3 +1291,475 @@ async fn nat_gateways_elastic_ips_are_never_blocked_on_every_page() {
     plain.sources.waf.fetch().await.expect("waf");
     assert_eq!(moto.strict.calls_to("DescribeNatGateways"), asked);
 }
+
+/// Where a set is matched on a header: `X-Forwarded-For`, its first address.
+fn xff_first() -> waf::types::IpSetForwardedIpConfig {
+    waf::types::IpSetForwardedIpConfig::builder()
+        .header_name("X-Forwarded-For")
+        .position(waf::types::ForwardedIpPosition::First)
+        .fallback_behavior(waf::types::FallbackBehavior::NoMatch)
+        .build()
+        .expect("forwarded ip config")
+}
+
+/// A web ACL and IP set named as `estate`'s, in `region`, whose one Block rule `rule`
+/// references the set (matched on `forwarded` when given).
+async fn estate_in(
+    moto: &Moto,
+    region: &str,
+    rule: &str,
+    forwarded: Option<waf::types::IpSetForwardedIpConfig>,
+) -> Estate {
+    let client = waf::Client::new(&moto.sdk_config(region).await);
+    let set = client
+        .create_ip_set()
+        .name(SET)
+        .scope(scope())
+        .description(DESCRIPTION)
+        .ip_address_version(waf::types::IpAddressVersion::Ipv4)
+        .addresses(OFFICE_RANGE)
+        .send()
+        .await
+        .expect("CreateIPSet")
+        .summary
+        .expect("summary");
+    let set_arn = set.arn.expect("arn");
+    let reference = waf::types::Statement::builder()
+        .ip_set_reference_statement(
+            waf::types::IpSetReferenceStatement::builder()
+                .arn(&set_arn)
+                .set_ip_set_forwarded_ip_config(forwarded)
+                .build()
+                .expect("reference"),
+        )
+        .build();
+    let acl = client
+        .create_web_acl()
+        .name(ACL)
+        .scope(scope())
+        .default_action(
+            waf::types::DefaultAction::builder()
+                .allow(waf::types::AllowAction::builder().build())
+                .build(),
+        )
+        .rules(
+            waf::types::Rule::builder()
+                .name(rule)
+                .priority(0)
+                .statement(reference)
+                .action(
+                    waf::types::RuleAction::builder()
+                        .block(waf::types::BlockAction::builder().build())
+                        .build(),
+                )
+                .visibility_config(visibility(rule))
+                .build()
+                .expect("rule"),
+        )
+        .visibility_config(visibility(ACL))
+        .send()
+        .await
+        .expect("CreateWebACL")
+        .summary
+        .expect("summary");
+    Estate {
+        client,
+        set_id: set.id.expect("id"),
+        set_arn,
+        acl_id: acl.id.expect("acl id"),
+    }
+}
+
+/// A console watching Tokyo and Virginia with these blocklist entries.
+async fn console_blocking(moto: &Moto, blocklists: Vec<Blocklist>) -> Session {
+    aws::connect(&aws::AwsOptions {
+        blocklists,
+        ..console_options(&moto.endpoint, false)
+    })
+    .await
+    .expect("connect")
+}
+
+fn blocklist_in(region: &str) -> Blocklist {
+    Blocklist {
+        web_acl: ACL.to_string(),
+        ip_set: SET.to_string(),
+        scope: WafScope::Regional,
+        region: Some(region.to_string()),
+    }
+}
+
+/// The set's addresses in `e`'s region.
+async fn addresses_of(e: &Estate) -> Vec<String> {
+    e.client
+        .get_ip_set()
+        .scope(scope())
+        .name(SET)
+        .id(&e.set_id)
+        .send()
+        .await
+        .expect("GetIPSet")
+        .ip_set
+        .expect("set")
+        .addresses
+}
+
+/// Moves the WAF panel's selection onto rule `rule` of the ACL with id `acl_id`.
+fn select_rule(app: &mut App, acl_id: &str, rule: &str) {
+    app.update(key('2'));
+    app.update(Event::Key(KeyEvent::new(KeyCode::Home, KeyModifiers::NONE)));
+    for _ in 0..60 {
+        if app
+            .selected_rule()
+            .is_some_and(|(a, r)| a.id == acl_id && r.name == rule)
+        {
+            return;
+        }
+        app.update(Event::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)));
+    }
+    panic!("rule {rule} of {acl_id} not found");
+}
+
+fn sampled(ip: &str, headers: &[(&str, &str)], weight: u64) -> SampledRequest {
+    SampledRequest {
+        time: Utc::now(),
+        client_ip: ip.into(),
+        country: "NL".into(),
+        method: "POST".into(),
+        uri: "/xmlrpc.php".into(),
+        action: "BLOCK".into(),
+        headers: headers
+            .iter()
+            .map(|(name, value)| opsconsole::model::waf::Header {
+                name: name.to_string(),
+                value: value.to_string(),
+            })
+            .collect(),
+        weight,
+    }
+}
+
+fn samples_of(acl_id: &str, rule: &str, requests: Vec<SampledRequest>) -> Event {
+    Event::Data(Data::Samples(
+        Utc::now(),
+        Ok(RuleSamples {
+            acl_id: acl_id.to_string(),
+            rule: rule.to_string(),
+            requests,
+            window: None,
+            population: None,
+        }),
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_named_acls_and_sets_in_two_regions_block_in_the_samples_region() {
+    let moto = Moto::start();
+    let tokyo = estate(&moto).await;
+    let virginia = estate_in(&moto, seed::VIRGINIA, "block-listed-virginia", None).await;
+    let session = console_blocking(
+        &moto,
+        vec![blocklist_in(seed::TOKYO), blocklist_in(seed::VIRGINIA)],
+    )
+    .await;
+    let exec = session.executor.clone().expect("writable");
+    let (mut app, view) = app_with(&session).await;
+    assert_eq!(view.ip_sets.len(), 2, "{:?}", view.unreadable);
+    // A flood sampled by the Virginia ACL's rule.
+    select_rule(&mut app, &virginia.acl_id, "block-listed-virginia");
+    app.update(samples_of(
+        &virginia.acl_id,
+        "block-listed-virginia",
+        vec![sampled("198.51.100.77", &[], 1)],
+    ));
+    app.update(key('w'));
+    app.update(key('b'));
+    let Some(Overlay::Confirm(c)) = &app.overlay else {
+        panic!("{:?} / {:?}", app.overlay, app.status)
+    };
+    let said = c.details.join("\n");
+    assert!(
+        said.contains("its rule block-listed-virginia blocks"),
+        "{said}"
+    );
+    let m = confirm(&mut app);
+    let Mutation::Block { set, .. } = &m else {
+        panic!("{m:?}")
+    };
+    assert_eq!(
+        (set.region.as_str(), set.arn.as_str()),
+        (seed::VIRGINIA, virginia.set_arn.as_str())
+    );
+    exec.execute(&m).await.expect("block in Virginia");
+    assert_eq!(
+        addresses_of(&virginia).await,
+        [OFFICE_RANGE, "198.51.100.77/32"]
+    );
+    assert_eq!(
+        addresses_of(&tokyo).await,
+        [OFFICE_RANGE],
+        "Tokyo untouched"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_set_matched_on_x_forwarded_for_blocks_the_address_in_the_header() {
+    let moto = Moto::start();
+    let e = estate_in(&moto, seed::TOKYO, "block-listed-xff", Some(xff_first())).await;
+    let session = console(&moto).await;
+    let exec = session.executor.clone().expect("writable");
+    let (mut app, view) = app_with(&session).await;
+    let rule = view.acls[0]
+        .rules
+        .iter()
+        .find(|r| r.name == "block-listed-xff")
+        .expect("rule");
+    assert_eq!(
+        rule.matching
+            .forwarded_for(&e.set_arn)
+            .map(|f| f.header.as_str()),
+        Some("X-Forwarded-For"),
+        "read as matched on the header"
+    );
+    // Behind a proxy at 192.0.2.10: the clients are in X-Forwarded-For, one request has none.
+    let proxy = "192.0.2.10";
+    select_rule(&mut app, &e.acl_id, "block-listed-xff");
+    app.update(samples_of(
+        &e.acl_id,
+        "block-listed-xff",
+        vec![
+            sampled(
+                proxy,
+                &[("x-forwarded-for", "198.51.100.23, 192.0.2.10")],
+                2,
+            ),
+            sampled(proxy, &[("X-Forwarded-For", "198.51.100.24")], 1),
+            sampled(proxy, &[("User-Agent", "curl/8.4.0")], 1),
+        ],
+    ));
+    app.update(key('w'));
+    let Some(Overlay::Talkers(t)) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    let rows: Vec<(String, usize)> = t.rows().iter().map(|r| (r.key.clone(), r.count)).collect();
+    assert_eq!(
+        rows,
+        [
+            ("198.51.100.23".to_string(), 2),
+            (proxy.to_string(), 1),
+            ("198.51.100.24".to_string(), 1)
+        ]
+    );
+    app.update(key('b'));
+    let Some(Overlay::Confirm(c)) = &app.overlay else {
+        panic!("{:?} / {:?}", app.overlay, app.status)
+    };
+    let said = c.details.join("\n");
+    assert!(said.contains("X-Forwarded-For"), "{said}");
+    let m = confirm(&mut app);
+    let Mutation::Block { address, .. } = &m else {
+        panic!("{m:?}")
+    };
+    assert_eq!(address, "198.51.100.23/32");
+    exec.execute(&m)
+        .await
+        .expect("block the client in the header");
+    assert_eq!(addresses_of(&e).await, [OFFICE_RANGE, "198.51.100.23/32"]);
+    // The request without the header: WAF does not apply the rule to it at all.
+    app.update(key('w'));
+    app.update(Event::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)));
+    app.update(key('b'));
+    let Some(Overlay::Notice { text, .. }) = &app.overlay else {
+        panic!("not refused: {:?}", app.overlay)
+    };
+    assert!(text.contains("no X-Forwarded-For header"), "{text}");
+    app.update(key('y'));
+    // A log line shows no header: which address WAF would match is not known.
+    app.update(key('5'));
+    app.update(Event::Data(Data::Logs(
+        Utc::now(),
+        LogBatch {
+            source: "web".into(),
+            entries: vec![LogEntry::Line {
+                received_at: Utc::now(),
+                text: "198.51.100.50 - - [26/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1"
+                    .into(),
+            }],
+            waiting: None,
+        },
+    )));
+    app.update(key('b'));
+    let Some(Overlay::Notice { text, .. }) = &app.overlay else {
+        panic!("not refused: {:?}", app.overlay)
+    };
+    assert!(text.contains("X-Forwarded-For"), "{text}");
+    assert_eq!(addresses_of(&e).await, [OFFICE_RANGE, "198.51.100.23/32"]);
+}
+
+/// An IP set, a rule group of the account whose Block rule references it, and a web ACL that
+/// lets the office's set through first and then references the group.
+async fn group_estate(moto: &Moto) -> Estate {
+    let e_client = waf::Client::new(&moto.sdk_config(seed::TOKYO).await);
+    let create_set = |name: &'static str, address: &'static str| {
+        let c = e_client.clone();
+        async move {
+            c.create_ip_set()
+                .name(name)
+                .scope(scope())
+                .description(DESCRIPTION)
+                .ip_address_version(waf::types::IpAddressVersion::Ipv4)
+                .addresses(address)
+                .send()
+                .await
+                .expect("CreateIPSet")
+                .summary
+                .expect("summary")
+        }
+    };
+    let set = create_set(SET, OFFICE_RANGE).await;
+    let office = create_set("office-allowed", "198.51.100.0/24").await;
+    let reference = |arn: &str| {
+        waf::types::Statement::builder()
+            .ip_set_reference_statement(
+                waf::types::IpSetReferenceStatement::builder()
+                    .arn(arn)
+                    .build()
+                    .expect("reference"),
+            )
+            .build()
+    };
+    let action = |a: &str| {
+        let b = waf::types::RuleAction::builder();
+        match a {
+            "allow" => b.allow(waf::types::AllowAction::builder().build()),
+            _ => b.block(waf::types::BlockAction::builder().build()),
+        }
+        .build()
+    };
+    let set_arn = set.arn.clone().expect("arn");
+    let group = e_client
+        .create_rule_group()
+        .name("blocking-group")
+        .scope(scope())
+        .capacity(10)
+        .rules(
+            waf::types::Rule::builder()
+                .name("block-listed-in-group")
+                .priority(0)
+                .statement(reference(&set_arn))
+                .action(action("block"))
+                .visibility_config(visibility("block-listed-in-group"))
+                .build()
+                .expect("rule"),
+        )
+        .visibility_config(visibility("blocking-group"))
+        .send()
+        .await
+        .expect("CreateRuleGroup")
+        .summary
+        .expect("summary");
+    let acl = e_client
+        .create_web_acl()
+        .name(ACL)
+        .scope(scope())
+        .default_action(
+            waf::types::DefaultAction::builder()
+                .allow(waf::types::AllowAction::builder().build())
+                .build(),
+        )
+        .rules(
+            waf::types::Rule::builder()
+                .name("allow-office")
+                .priority(0)
+                .statement(reference(office.arn.as_deref().expect("arn")))
+                .action(action("allow"))
+                .visibility_config(visibility("allow-office"))
+                .build()
+                .expect("rule"),
+        )
+        .rules(
+            waf::types::Rule::builder()
+                .name("blocking-group-ref")
+                .priority(1)
+                .statement(
+                    waf::types::Statement::builder()
+                        .rule_group_reference_statement(
+                            waf::types::RuleGroupReferenceStatement::builder()
+                                .arn(group.arn.expect("group arn"))
+                                .build()
+                                .expect("group reference"),
+                        )
+                        .build(),
+                )
+                .override_action(
+                    waf::types::OverrideAction::builder()
+                        .none(waf::types::NoneAction::builder().build())
+                        .build(),
+                )
+                .visibility_config(visibility("blocking-group-ref"))
+                .build()
+                .expect("rule"),
+        )
+        .visibility_config(visibility(ACL))
+        .send()
+        .await
+        .expect("CreateWebACL")
+        .summary
+        .expect("summary");
+    Estate {
+        client: e_client,
+        set_id: set.id.expect("id"),
+        set_arn,
+        acl_id: acl.id.expect("acl id"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_rule_inside_a_referenced_group_blocks_and_an_earlier_allow_is_named() {
+    let moto = Moto::start();
+    let e = group_estate(&moto).await;
+    let session = console(&moto).await;
+    let exec = session.executor.clone().expect("writable");
+    let (mut app, _) = app_with(&session).await;
+    app.update(key('5'));
+    let line = |client: &str| {
+        Event::Data(Data::Logs(
+            Utc::now(),
+            LogBatch {
+                source: "web".into(),
+                entries: vec![LogEntry::Line {
+                    received_at: Utc::now(),
+                    text: format!(
+                        "{client} - - [26/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1"
+                    ),
+                }],
+                waiting: None,
+            },
+        ))
+    };
+    app.update(line("192.0.2.77"));
+    app.update(key('b'));
+    let Some(Overlay::Confirm(c)) = &app.overlay else {
+        panic!("{:?} / {:?}", app.overlay, app.status)
+    };
+    let said = c.details.join("\n");
+    assert!(said.contains("blocking-group-ref"), "{said}");
+    assert!(said.contains("block-listed-in-group"), "{said}");
+    assert_eq!(c.warning, None);
+    let m = confirm(&mut app);
+    exec.execute(&m).await.expect("block");
+    assert_eq!(addresses_of(&e).await, [OFFICE_RANGE, "192.0.2.77/32"]);
+    // An address the office's Allow rule lets through first: said in the dialog.
+    app.update(line("198.51.100.9"));
+    app.update(key('b'));
+    let Some(Overlay::Confirm(c)) = &app.overlay else {
+        panic!("{:?} / {:?}", app.overlay, app.status)
+    };
+    let warning = c.warning.clone().unwrap_or_default();
+    assert!(
+        warning.contains("allow-office (Allow")
+            && warning.contains("office-allowed")
+            && warning.contains("198.51.100.9"),
+        "{warning}"
+    );
+}

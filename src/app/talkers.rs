@@ -2,8 +2,9 @@
 //! or the log lines shown by client address, path and status class. `b` blocks from here.
 
 use super::App;
-use crate::model::PanelId;
 use crate::model::access::{self, LogFormat};
+use crate::model::waf::ForwardedIp;
+use crate::model::{PanelId, SampledRequest};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -85,9 +86,15 @@ impl Talkers {
 
 /// Counts per key, most first (ties by key, so the order is stable).
 fn tally(keys: impl Iterator<Item = String>) -> Vec<(String, usize)> {
+    weighed(keys.map(|k| (k, 1)))
+}
+
+/// Requests per key, each key counted by how many requests it stands for (a sample's
+/// weight), most first (ties by key).
+fn weighed(keys: impl Iterator<Item = (String, u64)>) -> Vec<(String, usize)> {
     let mut counts: HashMap<String, usize> = HashMap::new();
-    for k in keys {
-        *counts.entry(k).or_default() += 1;
+    for (k, weight) in keys {
+        *counts.entry(k).or_default() += usize::try_from(weight).unwrap_or(usize::MAX);
     }
     let mut out: Vec<(String, usize)> = counts.into_iter().collect();
     out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -127,18 +134,21 @@ impl App {
             .count()
     }
 
-    /// (requests from `address`, requests in the sample, its country) of the shown sample.
-    pub fn sampled_from(&self, address: IpAddr) -> (usize, usize, Option<String>) {
-        let Some(s) = self.world.samples.value.as_ref() else {
-            return (0, 0, None);
-        };
-        let mine: Vec<_> = s
-            .requests
-            .iter()
-            .filter(|r| crate::model::address::parse(&r.client_ip) == Some(address))
-            .collect();
-        let country = mine.first().map(|r| r.country.clone());
-        (mine.len(), s.requests.len(), country)
+    /// The address a sampled request is listed under: the one the ACL's blocking rule
+    /// matches (in `forwarded`'s header when it reads one), canonically; the request's own,
+    /// with why, when the header names none.
+    fn sample_key(r: &SampledRequest, forwarded: Option<&ForwardedIp>) -> (String, Option<String>) {
+        match super::block::matched_address(r, forwarded) {
+            Ok(a) => (a.to_string(), None),
+            Err(_) => {
+                let own = crate::model::address::parse(&r.client_ip)
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| crate::view::clean(&r.client_ip));
+                let why =
+                    forwarded.map(|f| format!("no address in {}", crate::view::clean(&f.header)));
+                (own, why)
+            }
+        }
     }
 
     /// Every address the configured IP sets hold, with how often it is seen in what is counted
@@ -151,17 +161,18 @@ impl App {
         let mut rows = Vec::new();
         for set in &waf.ip_sets {
             for cidr in &set.addresses {
-                // A single address is shown bare, so it can be picked; a range stays a range.
-                let bare = cidr
-                    .strip_suffix("/32")
-                    .or_else(|| cidr.strip_suffix("/128"))
-                    .unwrap_or(cidr);
+                // A single address is shown bare (canonically), so it can be picked; a range
+                // stays a range.
+                let bare = match crate::model::address::canonical_cidr(cidr) {
+                    Some(n) if n.prefix_len() == n.max_prefix_len() => n.addr().to_string(),
+                    _ => crate::view::clean(cidr),
+                };
                 let left = self
-                    .block_note(bare)
+                    .block_note(&bare)
                     .unwrap_or_else(|| "BLOCKED until removed".to_string());
                 rows.push(TalkerRow {
-                    key: bare.to_string(),
-                    count: seen.get(bare).copied().unwrap_or(0),
+                    count: seen.get(&bare).copied().unwrap_or(0),
+                    key: bare,
                     note: format!("{} · {left}", set.name),
                 });
             }
@@ -174,15 +185,19 @@ impl App {
         })
     }
 
-    /// What a blocked address shows beside its count: how long it stays blocked.
+    /// What a blocked address shows beside its count: how long it stays blocked (the expiry
+    /// of the set that holds it, by ARN: the same name may be a set in another region).
     fn block_note(&self, address: &str) -> Option<String> {
+        use crate::model::address::same_cidr;
         let waf = self.world.waf.value.as_ref()?;
-        let cidr = super::block::cidr_of(address.parse().ok()?);
-        waf.ip_sets
+        let cidr = super::block::cidr_of(crate::model::address::parse(address)?);
+        let set = waf
+            .ip_sets
             .iter()
-            .find(|s| s.addresses.iter().any(|a| a == &cidr))?;
+            .find(|s| s.addresses.iter().any(|a| same_cidr(a, &cidr)))?;
         let pending = self.pending.iter().find(|p| {
-            matches!(&p.undo, crate::action::Mutation::Unblock { address: a, .. } if *a == cidr)
+            matches!(&p.undo, crate::action::Mutation::Unblock { set: s, address: a }
+                if s.arn == set.arn && same_cidr(a, &cidr))
         });
         Some(match pending {
             Some(p) => {
@@ -217,40 +232,77 @@ impl App {
             .value
             .as_ref()
             .filter(|s| s.acl_id == acl.id && s.rule == rule.name)?;
-        let total = samples.requests.len();
-        let country_of: HashMap<&str, &str> = samples
+        // Each request as often as it stands for, under the address `b` would block.
+        let forwarded = self.sample_forwarding(acl);
+        let keyed: Vec<(String, Option<String>, &SampledRequest)> = samples
             .requests
             .iter()
-            .map(|r| (r.client_ip.as_str(), r.country.as_str()))
+            .map(|r| {
+                let (key, why) = Self::sample_key(r, forwarded.as_ref());
+                (key, why, r)
+            })
             .collect();
-        let addresses = tally(samples.requests.iter().map(|r| r.client_ip.clone()))
-            .into_iter()
+        let total: usize = keyed
+            .iter()
+            .map(|(_, _, r)| usize::try_from(r.weight).unwrap_or(usize::MAX))
+            .sum();
+        // Beside each address: its country (WAF's, of the request's own address), or why a
+        // header-matched set cannot take it.
+        let mut said: HashMap<&str, String> = HashMap::new();
+        for (key, why, r) in &keyed {
+            said.entry(key.as_str())
+                .or_insert_with(|| match (why, &forwarded) {
+                    (Some(why), _) => why.clone(),
+                    (None, Some(f)) => format!("in {}", crate::view::clean(&f.header)),
+                    (None, None) => crate::view::clean(&r.country),
+                });
+        }
+        let by_address = weighed(keyed.iter().map(|(k, _, r)| (k.clone(), r.weight)));
+        let addresses = by_address
+            .iter()
+            .cloned()
             .map(|(key, count)| {
-                let country = country_of.get(key.as_str()).copied().unwrap_or("?");
+                let first = said.get(key.as_str()).cloned().unwrap_or_default();
                 let note = match self.block_note(&key) {
-                    Some(b) => format!("{country} · {b}"),
-                    None => country.to_string(),
+                    Some(b) => format!("{first} · {b}"),
+                    None => first,
                 };
                 TalkerRow { key, count, note }
             })
             .collect();
-        let seen: HashMap<String, usize> =
-            tally(samples.requests.iter().map(|r| r.client_ip.clone()))
-                .into_iter()
-                .collect();
+        let seen: HashMap<String, usize> = by_address.into_iter().collect();
         let blocked = self.blocked_list(&seen, total);
-        let countries = tally(samples.requests.iter().map(|r| r.country.clone()))
-            .into_iter()
-            .map(|(key, count)| TalkerRow {
-                key,
-                count,
-                note: String::new(),
-            })
-            .collect();
+        let countries = weighed(
+            samples
+                .requests
+                .iter()
+                .map(|r| (crate::view::clean(&r.country), r.weight)),
+        )
+        .into_iter()
+        .map(|(key, count)| TalkerRow {
+            key,
+            count,
+            note: String::new(),
+        })
+        .collect();
+        let shown = samples.requests.len();
+        let stand_for = if total == shown {
+            String::new()
+        } else {
+            format!(" (standing for {total})")
+        };
+        let as_matched = match &forwarded {
+            Some(f) => format!(
+                " · addresses as WAF matches them: {} ({})",
+                crate::view::clean(&f.header),
+                f.position.as_str()
+            ),
+            None => String::new(),
+        };
         Some(Talkers::new(
             PanelId::Waf,
             format!(
-                "{total} sampled requests of {} ({})",
+                "{shown} sampled requests{stand_for} of {} ({}){as_matched}",
                 crate::view::clean(&rule.name),
                 crate::view::clean(&acl.name)
             ),
@@ -284,7 +336,11 @@ impl App {
                 })
                 .collect()
         };
-        let by_address = tally(clients.iter().map(|(a, _, _)| a.to_string()));
+        let by_address = tally(
+            clients
+                .iter()
+                .map(|(a, _, _)| crate::model::address::canonical(*a).to_string()),
+        );
         let blocked = self.blocked_list(&by_address.iter().cloned().collect(), total);
         let addresses = by_address
             .into_iter()

@@ -315,6 +315,34 @@ impl LabelMatch {
     }
 }
 
+/// The namespace the labels of a managed rule group carry (`awswaf:managed:aws:core-rule-set:`
+/// for AWS's core rule set), for the groups the console knows; `None` for others.
+pub fn managed_label_namespace(vendor: &str, group: &str) -> Option<String> {
+    if vendor != "AWS" {
+        return None;
+    }
+    let short = AWS_LABEL_NAMESPACES.iter().find(|(g, _)| *g == group)?.1;
+    Some(format!("awswaf:managed:aws:{short}:"))
+}
+
+/// AWS managed rule groups and the namespace their rules' labels carry.
+const AWS_LABEL_NAMESPACES: &[(&str, &str)] = &[
+    ("AWSManagedRulesCommonRuleSet", "core-rule-set"),
+    ("AWSManagedRulesAdminProtectionRuleSet", "admin-protection"),
+    ("AWSManagedRulesKnownBadInputsRuleSet", "known-bad-inputs"),
+    ("AWSManagedRulesSQLiRuleSet", "sql-database"),
+    ("AWSManagedRulesLinuxRuleSet", "linux-os"),
+    ("AWSManagedRulesUnixRuleSet", "posix-os"),
+    ("AWSManagedRulesWindowsRuleSet", "windows-os"),
+    ("AWSManagedRulesPHPRuleSet", "php-app"),
+    ("AWSManagedRulesWordPressRuleSet", "wordpress-app"),
+    ("AWSManagedRulesAmazonIpReputationList", "amazon-ip-list"),
+    ("AWSManagedRulesAnonymousIpList", "anonymous-ip-list"),
+    ("AWSManagedRulesBotControlRuleSet", "bot-control"),
+    ("AWSManagedRulesATPRuleSet", "atp"),
+    ("AWSManagedRulesACFPRuleSet", "acfp"),
+];
+
 /// An IP set's addresses, as last read.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct SetAddresses {

@@ -82,8 +82,11 @@ pub type PlaceKey = (String, WafScope);
 pub struct IpSets {
     cache: Mutex<HashMap<String, (String, IpSet)>>,
     groups: Mutex<HashMap<String, (String, ReadGroup)>>,
-    own: Mutex<HashMap<String, (DateTime<Utc>, Vec<OwnRange>)>>,
+    own: Mutex<HashMap<String, OwnRead>>,
 }
+
+/// One region's own ranges and when they were read.
+type OwnRead = (DateTime<Utc>, Vec<OwnRange>);
 
 /// A rule group of the account, as far as blocking goes.
 #[derive(Clone, Debug, PartialEq)]

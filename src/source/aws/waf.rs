@@ -544,33 +544,8 @@ fn label_namespace(s: &waf::types::Statement) -> Option<String> {
         return Some(format!("awswaf:{account}:rulegroup:{name}:"));
     }
     let m = s.managed_rule_group_statement()?;
-    if m.vendor_name() != "AWS" {
-        return None;
-    }
-    let short = AWS_LABEL_NAMESPACES
-        .iter()
-        .find(|(group, _)| *group == m.name())?
-        .1;
-    Some(format!("awswaf:managed:aws:{short}:"))
+    crate::model::waf::managed_label_namespace(m.vendor_name(), m.name())
 }
-
-/// AWS managed rule groups and the namespace their rules' labels carry.
-const AWS_LABEL_NAMESPACES: &[(&str, &str)] = &[
-    ("AWSManagedRulesCommonRuleSet", "core-rule-set"),
-    ("AWSManagedRulesAdminProtectionRuleSet", "admin-protection"),
-    ("AWSManagedRulesKnownBadInputsRuleSet", "known-bad-inputs"),
-    ("AWSManagedRulesSQLiRuleSet", "sql-database"),
-    ("AWSManagedRulesLinuxRuleSet", "linux-os"),
-    ("AWSManagedRulesUnixRuleSet", "posix-os"),
-    ("AWSManagedRulesWindowsRuleSet", "windows-os"),
-    ("AWSManagedRulesPHPRuleSet", "php-app"),
-    ("AWSManagedRulesWordPressRuleSet", "wordpress-app"),
-    ("AWSManagedRulesAmazonIpReputationList", "amazon-ip-list"),
-    ("AWSManagedRulesAnonymousIpList", "anonymous-ip-list"),
-    ("AWSManagedRulesBotControlRuleSet", "bot-control"),
-    ("AWSManagedRulesATPRuleSet", "atp"),
-    ("AWSManagedRulesACFPRuleSet", "acfp"),
-];
 
 /// "AWS/AWSManagedRulesPHPRuleSet" for a managed group, the group's own name for one of the
 /// account's (from its ARN).

@@ -127,7 +127,6 @@ fn acl(
                 .map(|(priority, (rule, kind, _, _))| WafRule {
                     name: rule.to_string(),
                     priority: priority as i64,
-                    kind,
                     series: vec![],
                     metrics_off: false,
                     managed_by: None,
@@ -136,7 +135,18 @@ fn acl(
                     } else {
                         vec![]
                     },
-                    matching: Default::default(),
+                    matching: crate::model::waf::Matching {
+                        label_namespace: match &kind {
+                            RuleKind::Group { group, .. } => {
+                                group.split_once('/').and_then(|(vendor, name)| {
+                                    crate::model::waf::managed_label_namespace(vendor, name)
+                                })
+                            }
+                            RuleKind::Plain { .. } => None,
+                        },
+                        ..Default::default()
+                    },
+                    kind,
                 })
                 .collect(),
             series: vec![],

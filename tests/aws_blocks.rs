@@ -1763,3 +1763,45 @@ async fn a_block_rule_inside_a_referenced_group_blocks_and_an_earlier_allow_is_n
         "{warning}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_block_while_a_regions_own_addresses_were_never_read() {
+    let moto = Moto::start();
+    let e = estate(&moto).await;
+    // A role without ec2:DescribeNatGateways: Tokyo's NAT addresses cannot be known.
+    moto.strict.deny("DescribeNatGateways");
+    let session = console(&moto).await;
+    let (mut app, view) = app_with(&session).await;
+    let unread = view
+        .unreadable
+        .iter()
+        .find(|u| u.place.contains(seed::TOKYO) && u.place.starts_with("Our own addresses"))
+        .expect("said as unreadable");
+    assert!(
+        unread.error.contains("DescribeNatGateways"),
+        "{}",
+        unread.error
+    );
+    app.update(key('5'));
+    app.update(Event::Data(Data::Logs(
+        Utc::now(),
+        LogBatch {
+            source: "web".into(),
+            entries: vec![LogEntry::Line {
+                received_at: Utc::now(),
+                text: "198.51.100.9 - - [26/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1"
+                    .into(),
+            }],
+            waiting: None,
+        },
+    )));
+    app.update(key('b'));
+    let Some(Overlay::Notice { text, .. }) = &app.overlay else {
+        panic!("not refused: {:?}", app.overlay)
+    };
+    assert!(
+        text.contains("Our own addresses (ap-northeast-1) could not be read"),
+        "{text}"
+    );
+    assert_eq!(set_now(&e).await.1, [OFFICE_RANGE], "nothing written");
+}

@@ -101,6 +101,31 @@ fn acl_rows(acl: &WebAcl, rows: &mut Vec<Row>) {
     }
 }
 
+/// A rule-group reference by what tells it apart, before any cutting: the vendor's boilerplate
+/// goes ("AWS-AWSManagedRulesSQLiRuleSet" → "SQLi (AWS)"). A rule named otherwise keeps its
+/// name, with the group it references ("block-php (PHP · AWS)"). The whole name stays in the
+/// detail line.
+pub fn group_label(rule: &str, group: &str) -> String {
+    let (vendor, name) = group.split_once('/').unwrap_or(("", group));
+    let short = name
+        .strip_prefix("AWSManagedRules")
+        .map(|n| n.strip_suffix("RuleSet").unwrap_or(n))
+        .filter(|n| !n.is_empty())
+        .unwrap_or(name);
+    let by = if vendor.is_empty() {
+        short.to_string()
+    } else {
+        format!("{short} ({vendor})")
+    };
+    if rule.contains(name) {
+        by
+    } else if vendor.is_empty() {
+        format!("{rule} ({short})")
+    } else {
+        format!("{rule} ({short} · {vendor})")
+    }
+}
+
 fn rule_rows(acl: &WebAcl, rule: &WafRule, rows: &mut Vec<Row>) {
     let t = rule.totals();
     let action_role = if rule.kind.is_counting() {
@@ -109,16 +134,9 @@ fn rule_rows(acl: &WebAcl, rule: &WafRule, rows: &mut Vec<Row>) {
         Role::Normal
     };
     let name = match &rule.kind {
-        // Managed groups are often referenced under their own name; say the group only when
-        // the rule's name doesn't already.
-        RuleKind::Group { group, .. }
-            if !rule
-                .name
-                .contains(group.rsplit('/').next().unwrap_or(group)) =>
-        {
-            format!("{} {} ({})", rule.priority, clean(&rule.name), clean(group))
+        RuleKind::Group { group, .. } => {
+            format!("{} {}", rule.priority, clean(&group_label(&rule.name, group)))
         }
-        RuleKind::Group { .. } => format!("{} {}", rule.priority, clean(&rule.name)),
         RuleKind::Plain { .. } => format!("{} {}", rule.priority, clean(&rule.name)),
     };
     let hits: Vec<u64> = rule
@@ -256,6 +274,30 @@ pub fn samples_table(samples: &RuleSamples) -> Table {
 
 #[cfg(test)]
 mod tests {
+    use super::group_label;
+
+    #[test]
+    fn managed_groups_read_by_what_differs() {
+        let aws = |r: &str, g: &str| group_label(r, &format!("AWS/{g}"));
+        assert_eq!(
+            aws("AWS-AWSManagedRulesSQLiRuleSet", "AWSManagedRulesSQLiRuleSet"),
+            "SQLi (AWS)"
+        );
+        assert_eq!(
+            aws("AWS-AWSManagedRulesCommonRuleSet", "AWSManagedRulesCommonRuleSet"),
+            "Common (AWS)"
+        );
+        assert_eq!(
+            aws("AWS-AWSManagedRulesBotControlRuleSet", "AWSManagedRulesBotControlRuleSet"),
+            "BotControl (AWS)"
+        );
+        assert_eq!(
+            aws("block-php", "AWSManagedRulesPHPRuleSet"),
+            "block-php (PHP · AWS)"
+        );
+        assert_eq!(group_label("own-rules", "team-group"), "own-rules (team-group)");
+        assert_eq!(group_label("team-group", "team-group"), "team-group");
+    }
     use super::*;
 
     #[test]

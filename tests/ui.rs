@@ -980,3 +980,35 @@ fn the_wall_shows_scheduled_undos() {
     )));
     assert_eq!(quit, vec![opsconsole::app::Effect::Quit]);
 }
+
+/// README's screen is the one the demo draws (the whole console at 160×45, demo seed 7, at a
+/// fixed time), not a capture that ages: regenerate it with `UPDATE_README=1 cargo test --test
+/// ui the_readme_shows`.
+#[test]
+fn the_readme_shows_the_screen_the_demo_draws() {
+    let drawn: String = format!("{}", render(&console(false)).backend())
+        .lines()
+        .map(|l| {
+            let inner = l.strip_prefix('"').and_then(|l| l.strip_suffix('"')).unwrap_or(l);
+            format!("{}\n", inner.trim_end())
+        })
+        .collect();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let intro = "What you see on a 160×45 terminal";
+    let start = readme
+        .find(intro)
+        .and_then(|i| readme[i..].find("```text\n").map(|j| i + j + "```text\n".len()))
+        .expect("README's screen");
+    let end = start + readme[start..].find("```").expect("end of the screen");
+    if std::env::var_os("UPDATE_README").is_some() {
+        let updated = format!("{}{drawn}{}", &readme[..start], &readme[end..]);
+        std::fs::write(&path, updated).expect("README.md");
+        return;
+    }
+    assert_eq!(
+        &readme[start..end],
+        drawn,
+        "README.md's screen is not what the demo draws: UPDATE_README=1 cargo test --test ui the_readme_shows"
+    );
+}

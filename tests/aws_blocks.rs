@@ -1805,3 +1805,43 @@ async fn no_block_while_a_regions_own_addresses_were_never_read() {
     );
     assert_eq!(set_now(&e).await.1, [OFFICE_RANGE], "nothing written");
 }
+
+/// What blocking costs a refresh: each place's IP sets and rule groups listed once, a set or
+/// group read again only when its lock token changed, our own ranges once in ten minutes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_refresh_lists_once_and_reads_nothing_again() {
+    let moto = Moto::start();
+    group_estate(&moto).await;
+    let session = console(&moto).await;
+    let before = |op: &str| moto.strict.calls_to(op);
+    let ops = [
+        "ListIPSets",
+        "GetIPSet",
+        "ListRuleGroups",
+        "GetRuleGroup",
+        "DescribeVpcs",
+        "DescribeNatGateways",
+    ];
+    let start: Vec<usize> = ops.iter().map(|op| before(op)).collect();
+    for _ in 0..3 {
+        session.sources.waf.fetch().await.expect("waf");
+    }
+    let calls: Vec<(&str, usize)> = ops
+        .iter()
+        .zip(start)
+        .map(|(op, s)| (*op, moto.strict.calls_to(op) - s))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("ListIPSets", 3),
+            // The blocklist's set and the office set the Allow rule matches, once each.
+            ("GetIPSet", 2),
+            ("ListRuleGroups", 3),
+            ("GetRuleGroup", 1),
+            // The one watched region, once in ten minutes.
+            ("DescribeVpcs", 1),
+            ("DescribeNatGateways", 1),
+        ]
+    );
+}

@@ -21,6 +21,16 @@ impl OwnRanges {
         *self.0.write().unwrap_or_else(|e| e.into_inner()) = Some(ranges);
     }
 
+    /// Our own ranges as `view` has them; unknown while a region's were never read (a block
+    /// there could be one of ours).
+    pub fn note(&self, view: &WafView) {
+        let never_read = view.unreadable.iter().any(|u| {
+            u.place.starts_with(crate::model::waf::OWN_RANGES) && u.data_from.is_none()
+        });
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) =
+            (!never_read).then(|| own_ranges_of(view));
+    }
+
     fn get(&self) -> Option<Vec<OwnRange>> {
         self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
@@ -84,7 +94,7 @@ impl Source<WafView> for NotingOwnRanges {
     fn fetch(&self) -> BoxFuture<'_, Result<WafView, SourceError>> {
         Box::pin(async move {
             let view = self.inner.fetch().await?;
-            self.own.set(own_ranges_of(&view));
+            self.own.note(&view);
             Ok(view)
         })
     }
@@ -149,6 +159,26 @@ mod tests {
             cidr: "198.51.100.200/32".into(),
             what: "NAT gateway nat-1's address in us-east-1".into(),
         }]);
+        assert_eq!(g.refusal(&block("198.51.100.9/32")), None);
+        // A region whose own addresses were never read makes them unknown again.
+        let mut view = WafView {
+            acls: vec![],
+            window_minutes: 15,
+            unreadable: vec![crate::model::Unreadable {
+                place: format!("{} (us-east-1)", crate::model::waf::OWN_RANGES),
+                error: "DescribeNatGateways: AccessDenied".into(),
+                data_from: None,
+            }],
+            own_ranges: vec![OwnRange {
+                cidr: "198.51.100.200/32".into(),
+                what: "NAT gateway nat-1's address in us-east-1".into(),
+            }],
+            ..Default::default()
+        };
+        own.note(&view);
+        assert!(g.refusal(&block("198.51.100.9/32")).is_some());
+        view.unreadable.clear();
+        own.note(&view);
         assert_eq!(g.refusal(&block("198.51.100.9/32")), None);
         for refused in [
             "0.0.0.0/1",

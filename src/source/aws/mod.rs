@@ -187,9 +187,14 @@ fn shared_store(
         .region
         .clone()
         .unwrap_or_else(|| regions[0].region.clone());
-    let config = clients::for_region(&regions[0].sdk_config, &region, regions[0].stats.clone())
-        .sdk_config;
-    let store = shared_state::SharedStore::new(shared_state::SharedStore::client(&config), url)
+    // Only the store's own client: the region's other clients would be built for nothing.
+    let config = regions[0]
+        .sdk_config
+        .to_builder()
+        .region(aws_config::Region::new(region))
+        .build();
+    let client = shared_state::SharedStore::client(&config, regions[0].stats.clone());
+    let store = shared_state::SharedStore::new(client, url)
         .map_err(|e| super::SourceError::new(super::ErrorKind::Other, e))?;
     Ok(Some(Arc::new(store)))
 }

@@ -78,11 +78,16 @@ impl SharedStore {
         })
     }
 
-    /// A client for the store from the console's SDK configuration.
-    pub fn client(config: &aws_types::SdkConfig) -> s3::Client {
+    /// A client for the store from the console's SDK configuration, its calls counted in
+    /// `stats` with the rest (`S`, `--stats`, the IAM policy test).
+    pub fn client(
+        config: &aws_types::SdkConfig,
+        stats: std::sync::Arc<crate::source::stats::ApiStats>,
+    ) -> s3::Client {
         let path_style = config.endpoint_url().is_some();
         s3::Client::from_conf(
             s3::config::Builder::from(config)
+                .interceptor(super::counting::Counting(stats))
                 .force_path_style(path_style)
                 // Small JSON documents: a checksum only where S3 requires one, so the body is
                 // sent as it is (no chunked trailer) to AWS and to an emulator alike.

@@ -31,7 +31,7 @@ const VENV_MOTO_SERVER: &str = ".cache/opsconsole/moto-venv/bin/moto_server";
 
 const INSTALL_HINT: &str = "run `.ci/run`, or install it yourself: \
      python3 -m venv ~/.cache/opsconsole/moto-venv && \
-     ~/.cache/opsconsole/moto-venv/bin/pip install 'moto[server]' \
+     ~/.cache/opsconsole/moto-venv/bin/pip install 'moto[server]==5.2.5' \
      (or point MOTO_SERVER at a moto_server executable)";
 
 /// A running `moto_server` on 127.0.0.1, behind the strict AWS layer.

@@ -131,10 +131,7 @@ impl Runtime {
             logs: settings.logs.clone(),
             instance_tails: HashSet::new(),
             pending_changed,
-            pending: session
-                .executor
-                .as_ref()
-                .and(session.pending.clone()),
+            pending: session.executor.as_ref().and(session.pending.clone()),
             task_logs: session.tasks.clone(),
             tasks_running: Vec::new(),
         }
@@ -148,6 +145,7 @@ impl Runtime {
             Effect::FetchSamples { acl_id, rule } => self.fetch_samples(acl_id, rule),
             Effect::Execute(m) => self.execute(m),
             Effect::DismissUndo(m) => self.dismiss_undo(m),
+            Effect::CarryOutUndosNow => self.carry_out_undos_now(),
             // The terminal's to write: the console loop does it before this is reached.
             Effect::Copy(_) => {}
             Effect::Passphrase { id, passphrase } => self.answer_passphrase(id, passphrase),
@@ -187,6 +185,42 @@ impl Runtime {
             if let Some(why) = said {
                 events.send(Event::Status(why, Utc::now())).await.ok();
             }
+            changed.notify_one();
+        });
+    }
+
+    /// Carries out this console's scheduled undos now (the operator quits and asked for them):
+    /// each outcome as `Event::Undone`, then `Event::UndosCarriedOut` with what is left.
+    fn carry_out_undos_now(&self) {
+        let events = self.events.clone();
+        let (Some(store), Some(executor)) = (self.pending.clone(), self.executor.clone()) else {
+            let why = "read-only session: no executor to carry out undos".to_string();
+            tokio::spawn(async move { events.send(Event::UndosCarriedOut(Err(why))).await.ok() });
+            return;
+        };
+        let changed = self.pending_changed.clone();
+        tokio::spawn(async move {
+            let run = crate::action::pending::run_now(&store, executor.as_ref(), Utc::now()).await;
+            let left = match run {
+                Ok((outcomes, listing)) => {
+                    for (mutation, result) in outcomes {
+                        let undone = Event::Undone {
+                            mutation,
+                            at: Utc::now(),
+                            result,
+                        };
+                        if events.send(undone).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(listing)
+                }
+                Err(e) => Err(format!(
+                    "the scheduled undos cannot be read ({}): {e}",
+                    store.describe()
+                )),
+            };
+            events.send(Event::UndosCarriedOut(left)).await.ok();
             changed.notify_one();
         });
     }

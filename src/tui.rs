@@ -1,7 +1,8 @@
 //! The interactive console: terminal setup that is always undone (quit, panic, SIGINT, SIGTERM,
 //! SIGHUP), and the loop that turns input and source events into frames.
 
-use crate::app::{App, Effect, Event};
+use crate::action::journal::{self, Journal};
+use crate::app::{App, Effect, Event, undo_words};
 use crate::config::Theme;
 use crate::config::{Config, ConfigError, Settings};
 use crate::runtime::Runtime;
@@ -17,6 +18,7 @@ use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{self, Stdout};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -86,13 +88,16 @@ fn install_panic_hook() {
 pub type Reload = Box<dyn Fn() -> Result<Config, ConfigError>>;
 
 /// Runs the console until the operator quits or a signal asks it to stop. With `reload`, SIGHUP
-/// re-reads the configuration (theme, keymap, intervals) and carries on.
+/// re-reads the configuration (theme, keymap, intervals) and carries on. A signal cannot ask
+/// what to do with the undos this console scheduled: they are recorded in `journal` as left
+/// scheduled (the next start says so) and said on stderr.
 pub async fn run(
     session: Session,
     settings: Settings,
     mut app: App,
     mut theme: Theme,
     reload: Option<Reload>,
+    journal: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -111,9 +116,13 @@ pub async fn run(
     // What is on screen is older than the state: draw at `draw_at` (now, for input).
     let mut draw_at = Some(tokio::time::Instant::now());
     let mut drawn_at = tokio::time::Instant::now();
-    'console: loop {
+    // How the console ended: `Ok(None)` the operator quit; `Ok(Some(why))` something that
+    // cannot be asked (a signal, the terminal gone).
+    let ended: anyhow::Result<Option<&str>> = 'console: loop {
         if draw_at.is_some_and(|at| at <= tokio::time::Instant::now()) {
-            guard.terminal.draw(|f| ui::draw(f, &app, &theme))?;
+            if let Err(e) = guard.terminal.draw(|f| ui::draw(f, &app, &theme)) {
+                break 'console Err(e.into());
+            }
             drawn_at = tokio::time::Instant::now();
             draw_at = None;
         }
@@ -124,17 +133,17 @@ pub async fn run(
                     Some(e) => e,
                     None => continue,
                 },
-                Some(Err(e)) => return Err(e.into()),
-                None => break 'console,
+                Some(Err(e)) => break 'console Err(e.into()),
+                None => break 'console Ok(Some("the terminal closing")),
             },
             Some(ev) = rx.recv() => ev,
             _ = tokio::time::sleep_until(next_tick) => {
                 next_tick = tokio::time::Instant::now() + if app.is_busy() { BUSY_TICK } else { IDLE_TICK };
                 Event::Tick(Utc::now())
             }
-            _ = sigterm.recv() => break 'console,
+            _ = sigterm.recv() => break 'console Ok(Some("SIGTERM")),
             _ = sighup.recv() => match &reload {
-                None => break 'console,
+                None => break 'console Ok(Some("SIGHUP")),
                 Some(reload) => match reload() {
                     Ok(config) => {
                         theme = config.theme;
@@ -149,14 +158,17 @@ pub async fn run(
                     Err(e) => Event::Status(format!("configuration not reloaded: {e}"), Utc::now()),
                 },
             },
-            _ = sigint.recv() => break 'console,
+            _ = sigint.recv() => break 'console Ok(Some("SIGINT")),
         };
         let input = matches!(event, Event::Key(_) | Event::Mouse(_) | Event::Resize(..));
         if let Event::Resize(w, h) = event {
             // The viewport is fixed (no size query per frame): follow the terminal here.
-            guard
+            if let Err(e) = guard
                 .terminal
-                .resize(ratatui::layout::Rect::new(0, 0, w, h))?;
+                .resize(ratatui::layout::Rect::new(0, 0, w, h))
+            {
+                break 'console Err(e.into());
+            }
         }
         let mut effects = app.update(event);
         // Apply everything already waiting before drawing again: one frame per burst.
@@ -181,13 +193,66 @@ pub async fn run(
                 continue;
             }
             if !runtime.perform(effect) {
-                break 'console;
+                break 'console Ok(None);
             }
         }
-    }
+    };
+    let left = match &ended {
+        Ok(None) => None,
+        Ok(Some(why)) => leave_scheduled(&app, journal.as_deref(), why),
+        Err(e) => leave_scheduled(&app, journal.as_deref(), &format!("an error ({e})")),
+    };
     drop(runtime);
     drop(guard);
-    Ok(())
+    // On the main screen again: where the operator looks after a stop they did not choose.
+    if let Some(left) = left {
+        eprintln!("opsconsole: {left}");
+    }
+    ended.map(|_| ())
+}
+
+/// Records in the journal each undo this console leaves behind when `why` stopped it without
+/// asking, so the next start says they were left. What to say about them, if any were left.
+fn leave_scheduled(app: &App, journal: Option<&Path>, why: &str) -> Option<String> {
+    let left = app.undos_left_behind();
+    if left.is_empty() {
+        return None;
+    }
+    let now = Utc::now();
+    let recorded = match journal {
+        None => Err("no state directory for the journal".to_string()),
+        Some(path) => Journal::open(path)
+            .and_then(|j| {
+                left.iter().try_for_each(|p| {
+                    let scope = &app.world.scope;
+                    let entry = journal::left_scheduled(
+                        p,
+                        why,
+                        scope.caller_arn.clone(),
+                        scope.account.clone(),
+                        now,
+                    );
+                    j.append(&entry)
+                })
+            })
+            .map_err(|e| format!("the journal {} could not record them: {e}", path.display())),
+    };
+    let words: Vec<String> = left.iter().map(|p| undo_words(p, now)).collect();
+    let mut said = format!(
+        "stopped by {why} with {} scheduled ({}): nobody carries {} out unless a console with write access runs then",
+        if left.len() == 1 {
+            "1 undo".to_string()
+        } else {
+            format!("{} undos", left.len())
+        },
+        words.join("; "),
+        if left.len() == 1 { "it" } else { "them" },
+    );
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "undos left scheduled not journaled");
+        said = format!("{said}; {e}");
+    }
+    Some(said)
 }
 
 /// Sleeps until `at`, or forever without one (a `select!` branch that never fires).

@@ -27,6 +27,7 @@ pub struct JournalEntry {
     /// The AWS request id of the call, when one was made.
     pub request_id: Option<String>,
     /// "attempted", "done" or "failed".
+    // Also LEFT_SCHEDULED: an undo a console stopped by a signal left to be carried out.
     pub outcome: String,
     pub message: String,
     /// The mutation itself, for tools that need more than the words above.
@@ -103,6 +104,71 @@ impl Journal {
         file.flush()?;
         file.sync_data()
     }
+}
+
+/// The outcome of an undo still pending when a signal stopped the console (SIGTERM, SIGHUP:
+/// it could not ask), so the next start can say it was left.
+pub const LEFT_SCHEDULED: &str = "left-scheduled";
+
+/// The entry saying `p` was left scheduled when `why` (the signal) stopped the console of
+/// `caller_arn` in `account` at `at`.
+pub fn left_scheduled(
+    p: &super::Pending,
+    why: &str,
+    caller_arn: Option<String>,
+    account: Option<String>,
+    at: DateTime<Utc>,
+) -> JournalEntry {
+    let (action, resource, before, after) = super::journaled::describe(&p.undo);
+    JournalEntry {
+        time: at,
+        caller_arn,
+        account,
+        region: p.undo.region().to_string(),
+        action: action.to_string(),
+        resource,
+        before,
+        after,
+        request_id: None,
+        outcome: LEFT_SCHEDULED.to_string(),
+        message: format!(
+            "due {}; the console was stopped by {why}: nobody carries it out unless a console with write access runs then",
+            p.due.to_rfc3339()
+        ),
+        mutation: Some(p.undo.clone()),
+    }
+}
+
+/// How much of the journal's end is read for the undos left scheduled: they are its last
+/// entries, a few hundred bytes each.
+const TAIL_BYTES: u64 = 256 * 1024;
+
+/// The undos the journal's last entries say were left scheduled (oldest first; empty when
+/// the last entry is anything else, or there is no journal).
+pub fn left_scheduled_at_end(path: &Path) -> io::Result<Vec<JournalEntry>> {
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let len = file.metadata()?.len();
+    file.seek(SeekFrom::Start(len.saturating_sub(TAIL_BYTES)))?;
+    let mut tail = Vec::new();
+    file.read_to_end(&mut tail)?;
+    let mut left = Vec::new();
+    // From the end back; the first line of the tail may be cut, and ends the run like any
+    // other entry that is not one of these.
+    for line in tail.split(|b| *b == b'\n').rev() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<JournalEntry>(line) {
+            Ok(e) if e.outcome == LEFT_SCHEDULED => left.push(e),
+            _ => break,
+        }
+    }
+    left.reverse();
+    Ok(left)
 }
 
 /// Rules the journal says were set to Count through the console and not set back, as
@@ -227,9 +293,15 @@ mod tests {
     fn a_torn_write_is_mended_and_damaged_lines_are_counted_not_fatal() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
-        Journal::open(&path).unwrap().append(&entry(100, "done")).unwrap();
+        Journal::open(&path)
+            .unwrap()
+            .append(&entry(100, "done"))
+            .unwrap();
         // A crash mid-line, then a damaged byte on a line of its own.
-        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
         f.write_all(b"{\"time\":\"2026-").unwrap();
         drop(f);
         let j = Journal::open(&path).unwrap();
@@ -251,6 +323,63 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn the_undos_left_scheduled_are_the_journals_last_entries() {
+        use crate::action::{IpSetRef, Mutation, Pending};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        assert!(
+            left_scheduled_at_end(&path).unwrap().is_empty(),
+            "no journal yet"
+        );
+        let undo = |address: &str| Pending {
+            due: DateTime::from_timestamp(1_000, 0).unwrap(),
+            undo: Mutation::Unblock {
+                set: IpSetRef {
+                    region: "us-east-1".into(),
+                    scope: crate::model::WafScope::Regional,
+                    name: "blocked".into(),
+                    id: "id".into(),
+                    arn: "arn:set".into(),
+                    web_acl: "acl".into(),
+                },
+                address: address.into(),
+            },
+            of: "a block".into(),
+            last_error: None,
+            attempts: 0,
+            account: None,
+            endpoint: None,
+            retry_at: None,
+            failed_for_good: None,
+        };
+        let at = DateTime::from_timestamp(500, 0).unwrap();
+        let j = Journal::open(&path).unwrap();
+        j.append(&left_scheduled(
+            &undo("192.0.2.1/32"),
+            "SIGTERM",
+            None,
+            None,
+            at,
+        ))
+        .unwrap();
+        j.append(&entry(600, "done")).unwrap();
+        // A later entry ends what an earlier stop left: a console ran since.
+        assert!(left_scheduled_at_end(&path).unwrap().is_empty());
+        for a in ["192.0.2.2/32", "192.0.2.3/32"] {
+            j.append(&left_scheduled(&undo(a), "SIGHUP", None, None, at))
+                .unwrap();
+        }
+        let left = left_scheduled_at_end(&path).unwrap();
+        let undos: Vec<_> = left.iter().map(|e| e.mutation.clone().unwrap()).collect();
+        assert_eq!(
+            undos,
+            vec![undo("192.0.2.2/32").undo, undo("192.0.2.3/32").undo]
+        );
+        assert_eq!(left[0].action, "unblock");
+        assert!(left[0].message.contains("SIGHUP"), "{}", left[0].message);
     }
 
     #[test]

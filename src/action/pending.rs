@@ -137,10 +137,7 @@ fn supersedes(done: &Mutation, pending: &Mutation) -> bool {
     match (done, pending) {
         (
             Mutation::Block { set, address, .. } | Mutation::Unblock { set, address },
-            Mutation::Unblock {
-                set: s,
-                address: a,
-            },
+            Mutation::Unblock { set: s, address: a },
         ) => set.arn == s.arn && address::same_cidr(address, a),
         (Mutation::SetRule { rule, .. }, Mutation::SetRule { rule: r, .. }) => {
             rule.region == r.region
@@ -290,11 +287,7 @@ impl PendingStore {
             Some(identity) => self
                 .account
                 .get_or_try_init(|| async {
-                    identity
-                        .fetch()
-                        .await
-                        .map(|id| id.account)
-                        .map_err(|_| ())
+                    identity.fetch().await.map(|id| id.account).map_err(|_| ())
                 })
                 .await
                 .ok()
@@ -384,8 +377,8 @@ impl PendingStore {
                 let _across = crate::state_dir::lock(path)?;
                 let (mut disk, _) = self.read().await?;
                 let out = change(&mut disk.undos);
-                let text = serde_json::to_string_pretty(&entries_of(disk)?)
-                    .map_err(io::Error::other)?;
+                let text =
+                    serde_json::to_string_pretty(&entries_of(disk)?).map_err(io::Error::other)?;
                 crate::state_dir::write(path, text.as_bytes())?;
                 Ok(out)
             }
@@ -439,12 +432,18 @@ impl PendingStore {
         .await
     }
 
-    /// Takes `p` to carry it out now, if it is still ready: other consoles leave it alone
-    /// while this one tries. `false`: another console has it, or it is done. In the shared
-    /// store the claim is a conditional write: of two consoles, one wins.
-    async fn claim(&self, p: &Pending, now: DateTime<Utc>) -> io::Result<bool> {
+    /// Takes `p` to carry it out now, if `wanted` still says it may be tried (its time has
+    /// come, or the operator asked): other consoles leave it alone while this one tries.
+    /// `false`: another console has it, or it is done. In the shared store the claim is a
+    /// conditional write: of two consoles, one wins.
+    async fn claim(
+        &self,
+        p: &Pending,
+        now: DateTime<Utc>,
+        wanted: impl Fn(&Pending) -> bool,
+    ) -> io::Result<bool> {
         self.edit(|list| match list.iter_mut().find(|q| *q == p) {
-            Some(q) if q.ready(now) => {
+            Some(q) if wanted(q) => {
                 q.retry_at = Some(now + CLAIM);
                 true
             }
@@ -517,17 +516,42 @@ pub async fn run_due(
     executor: &dyn Executor,
     now: DateTime<Utc>,
 ) -> io::Result<(Vec<Outcome>, Listing)> {
+    run_those(store, executor, now, |p| p.ready(now)).await
+}
+
+/// Carries out every undo of this console now, whatever its time (the operator is leaving
+/// and asked for them before going), claimed and recorded as [`run_due`] does. One that
+/// failed for good, or that another console holds or waits on after a failure, is left as it
+/// is: it stays in the listing returned.
+pub async fn run_now(
+    store: &PendingStore,
+    executor: &dyn Executor,
+    now: DateTime<Utc>,
+) -> io::Result<(Vec<Outcome>, Listing)> {
+    run_those(store, executor, now, |p| {
+        p.failed_for_good.is_none() && p.retry_at.is_none_or(|at| at <= now)
+    })
+    .await
+}
+
+/// Carries out this console's undos that `wanted` picks, each claimed first.
+async fn run_those(
+    store: &PendingStore,
+    executor: &dyn Executor,
+    now: DateTime<Utc>,
+    wanted: impl Fn(&Pending) -> bool,
+) -> io::Result<(Vec<Outcome>, Listing)> {
     let whose = store.whose().await;
     let mut outcomes = Vec::new();
-    let due: Vec<Pending> = store
+    let picked: Vec<Pending> = store
         .listing(&whose)
         .await?
         .pending
         .into_iter()
-        .filter(|p| p.ready(now))
+        .filter(|p| wanted(p))
         .collect();
-    for p in due {
-        if !store.claim(&p, now).await? {
+    for p in picked {
+        if !store.claim(&p, now, &wanted).await? {
             continue;
         }
         let result = executor.execute(&p.undo).await;
@@ -626,9 +650,15 @@ mod tests {
     async fn a_timed_block_keeps_its_removal_until_it_is_done() {
         let (_dir, store) = store();
         let me = Whose::default();
-        store.record(&block("192.0.2.1/32", Some(at(1_000))), &me).await.unwrap();
+        store
+            .record(&block("192.0.2.1/32", Some(at(1_000))), &me)
+            .await
+            .unwrap();
         // Until removed: nothing scheduled.
-        store.record(&block("192.0.2.2/32", None), &me).await.unwrap();
+        store
+            .record(&block("192.0.2.2/32", None), &me)
+            .await
+            .unwrap();
         let list = store.load().await.unwrap();
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].due, at(1_000));
@@ -636,7 +666,8 @@ mod tests {
         assert_eq!(list[0].undo, undo);
         // A failed attempt keeps it, overdue, with the reason, and waits before the next.
         store
-            .tried(&list[0], &Err(Failed::new("throttled")), at(1_000)).await
+            .tried(&list[0], &Err(Failed::new("throttled")), at(1_000))
+            .await
             .unwrap();
         let list = store.load().await.unwrap();
         assert!(list[0].overdue(at(1_000)));
@@ -652,13 +683,22 @@ mod tests {
     async fn a_later_block_of_the_same_address_supersedes_an_old_expiry() {
         let (_dir, store) = store();
         let me = Whose::default();
-        store.record(&block("192.0.2.1/32", Some(at(900))), &me).await.unwrap();
+        store
+            .record(&block("192.0.2.1/32", Some(at(900))), &me)
+            .await
+            .unwrap();
         // Removed outside the console, then blocked again until removed: the old expiry
         // must not remove the new block when its time comes.
-        store.record(&block("192.0.2.1/32", None), &me).await.unwrap();
+        store
+            .record(&block("192.0.2.1/32", None), &me)
+            .await
+            .unwrap();
         assert!(store.load().await.unwrap().is_empty());
         // However the address is written.
-        store.record(&block("192.0.2.7/32", Some(at(900))), &me).await.unwrap();
+        store
+            .record(&block("192.0.2.7/32", Some(at(900))), &me)
+            .await
+            .unwrap();
         store
             .record(
                 &Mutation::Unblock {
@@ -666,9 +706,63 @@ mod tests {
                     address: "::ffff:192.0.2.7/128".into(),
                 },
                 &me,
-            ).await
+            )
+            .await
             .unwrap();
         assert!(store.load().await.unwrap().is_empty());
+    }
+
+    /// Carries out what it is given and remembers what, in order.
+    #[derive(Default)]
+    struct Recorder(std::sync::Mutex<Vec<Mutation>>);
+
+    impl Executor for Recorder {
+        fn execute<'a>(&'a self, m: &'a Mutation) -> BoxFuture<'a, Result<Done, Failed>> {
+            self.0.lock().unwrap().push(m.clone());
+            Box::pin(async { Ok(Done::new("done")) })
+        }
+    }
+
+    #[tokio::test]
+    async fn run_now_carries_out_every_undo_before_its_time_but_none_held_or_failed_for_good() {
+        let (_dir, store) = store();
+        let me = Whose::default();
+        for a in [
+            "192.0.2.1/32",
+            "192.0.2.2/32",
+            "192.0.2.3/32",
+            "192.0.2.4/32",
+        ] {
+            store.record(&block(a, Some(at(5_000))), &me).await.unwrap();
+        }
+        let list = store.load().await.unwrap();
+        let gone = Failed::for_good("wafv2 GetIPSet: WAFNonexistentItemException");
+        store.tried(&list[1], &Err(gone), at(100)).await.unwrap();
+        // Another console is carrying this one out.
+        let held = store.load().await.unwrap().remove(2);
+        assert!(store.claim(&held, at(100), |_| true).await.unwrap());
+        let executor = Recorder::default();
+        // Not due at 100: run_due leaves them all alone.
+        let (outcomes, _) = run_due(&store, &executor, at(100)).await.unwrap();
+        assert!(outcomes.is_empty());
+        let (outcomes, left) = run_now(&store, &executor, at(100)).await.unwrap();
+        let undone: Vec<Mutation> = ["192.0.2.1/32", "192.0.2.4/32"]
+            .iter()
+            .map(|a| block(a, None).undo().unwrap())
+            .collect();
+        assert_eq!(*executor.0.lock().unwrap(), undone);
+        assert_eq!(outcomes.len(), 2);
+        assert!(outcomes.iter().all(|(_, r)| r.is_ok()), "{outcomes:?}");
+        // What it did not carry out is still listed, as it was.
+        let left: Vec<&str> = left
+            .pending
+            .iter()
+            .map(|p| match &p.undo {
+                Mutation::Unblock { address, .. } => address.as_str(),
+                _ => "",
+            })
+            .collect();
+        assert_eq!(left, ["192.0.2.2/32", "192.0.2.3/32"]);
     }
 
     #[test]
@@ -682,7 +776,10 @@ mod tests {
     async fn an_undo_that_can_never_succeed_is_not_tried_again() {
         let (_dir, store) = store();
         let me = Whose::default();
-        store.record(&block("192.0.2.1/32", Some(at(900))), &me).await.unwrap();
+        store
+            .record(&block("192.0.2.1/32", Some(at(900))), &me)
+            .await
+            .unwrap();
         let p = store.load().await.unwrap().remove(0);
         let gone = Failed::for_good("wafv2 GetIPSet: WAFNonexistentItemException");
         store.tried(&p, &Err(gone), at(900)).await.unwrap();
@@ -701,7 +798,10 @@ mod tests {
             account: Some("111111111111".into()),
             endpoint: None,
         };
-        store.record(&block("192.0.2.1/32", Some(at(900))), &prod).await.unwrap();
+        store
+            .record(&block("192.0.2.1/32", Some(at(900))), &prod)
+            .await
+            .unwrap();
         let staging = Whose {
             account: Some("222222222222".into()),
             endpoint: None,
@@ -713,7 +813,10 @@ mod tests {
         let unknown = Whose::default();
         assert_eq!(store.listing(&prod).await.unwrap().pending.len(), 1);
         for other in [&staging, &emulator, &unknown] {
-            assert!(store.listing(other).await.unwrap().pending.is_empty(), "{other:?}");
+            assert!(
+                store.listing(other).await.unwrap().pending.is_empty(),
+                "{other:?}"
+            );
         }
     }
 
@@ -737,11 +840,20 @@ mod tests {
         assert_eq!(listing.pending.len(), 1);
         assert_eq!(listing.pending[0].of, "a real expiry");
         assert_eq!(listing.refused.len(), 2);
-        assert!(listing.refused[0].why.contains("not an undo"), "{:?}", listing.refused);
-        assert!(listing.refused[1].why.contains("0.0.0.0/1"), "{:?}", listing.refused);
+        assert!(
+            listing.refused[0].why.contains("not an undo"),
+            "{:?}",
+            listing.refused
+        );
+        assert!(
+            listing.refused[1].why.contains("0.0.0.0/1"),
+            "{:?}",
+            listing.refused
+        );
         // A change of the list keeps the refused entries as they were, for the operator.
         store
-            .record(&block("192.0.2.9/32", Some(at(900))), &Whose::default()).await
+            .record(&block("192.0.2.9/32", Some(at(900))), &Whose::default())
+            .await
             .unwrap();
         let listing = store.listing(&Whose::default()).await.unwrap();
         assert_eq!(listing.pending.len(), 2);
@@ -756,7 +868,8 @@ mod tests {
         assert!(store.load().await.is_err());
         assert!(
             store
-                .record(&block("192.0.2.1/32", None), &Whose::default()).await
+                .record(&block("192.0.2.1/32", None), &Whose::default())
+                .await
                 .is_err()
         );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "[{\"due\":");

@@ -39,6 +39,21 @@ pub const COUNT_LIFETIMES: &[Lifetime] = &[
     ("1 h, then restore", Some(60)),
 ];
 
+/// Who carries out a timed change's undo, shown under its lifetimes: the team's store
+/// (`shared_state`, its URL) when there is one, else this machine only.
+pub fn undone_by(shared_state: Option<&str>) -> String {
+    match shared_state {
+        Some(url) => format!(
+            "Undone by: any console with write access sharing {}",
+            crate::view::clean(url)
+        ),
+        None => {
+            "Undone by: this machine, while a console with write access runs (the undo stays here)"
+                .to_string()
+        }
+    }
+}
+
 impl Confirmation {
     pub fn for_mutation(app: &App, mutation: Mutation) -> Confirmation {
         let account = app

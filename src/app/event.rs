@@ -37,6 +37,9 @@ pub enum Event {
         at: DateTime<Utc>,
         result: Result<String, String>,
     },
+    /// The undos the operator asked to carry out before quitting (`r`) were tried (each
+    /// outcome came as `Undone` before this): what is still pending, or why it cannot be read.
+    UndosCarriedOut(Result<crate::action::Listing, String>),
     /// An executed mutation finished.
     Done {
         mutation: Mutation,
@@ -71,6 +74,9 @@ pub enum Effect {
     Execute(Mutation),
     /// Forget a scheduled undo that failed for good: the operator has read it (from `p`).
     DismissUndo(Mutation),
+    /// Carry out this console's scheduled undos now, whatever their time: the operator is
+    /// quitting (`r` in the quit dialog). Answered with `Event::UndosCarriedOut`.
+    CarryOutUndosNow,
     /// Put this text on the clipboard, through the terminal (OSC 52).
     Copy(String),
     /// The answer to `Event::PassphraseWanted` (`None`: declined).

@@ -28,6 +28,7 @@ impl App {
                 typed,
             }) => self.on_passphrase_key(id, key_file, typed, key),
             Some(Overlay::Confirm(c)) => self.on_confirm_key(c, key),
+            Some(Overlay::Quit(guard)) => self.on_quit_key(guard, key),
             Some(Overlay::Notice { .. } | Overlay::Stats) => {
                 if self.keymap.lookup(KeyContext::Confirm, &key).is_some() {
                     self.overlay = None;
@@ -366,7 +367,8 @@ impl App {
         }
         let page = self.viewport(self.focus).max(1) as isize;
         match action {
-            Action::Quit => return vec![Effect::Quit],
+            // Asks first when undos this console scheduled would be left behind.
+            Action::Quit => return self.ask_quit(),
             Action::NextPanel => self.focus_panel(cycle(self.focus, 1)),
             Action::PrevPanel => self.focus_panel(cycle(self.focus, -1)),
             Action::FocusPanel(p) => self.focus_panel(p),

@@ -7,6 +7,7 @@ pub mod event;
 mod keys;
 mod logs;
 pub mod panel;
+mod quit;
 mod secret;
 pub mod talkers;
 
@@ -15,6 +16,7 @@ pub use confirm::Confirmation;
 pub use event::{Data, Effect, Event};
 pub use logs::LogPanel;
 pub use panel::TablePanel;
+pub use quit::{QuitGuard, undo_words};
 pub use secret::Secret;
 
 use crate::action::{Mutation, TargetRef};
@@ -62,6 +64,8 @@ pub enum Overlay {
         title: String,
         text: String,
     },
+    /// Quitting would leave scheduled undos behind: carry them out, keep them, or stay.
+    Quit(QuitGuard),
 }
 
 /// A short message in the footer, e.g. the outcome of an action.
@@ -128,6 +132,12 @@ pub struct App {
     pub refused_undos: Vec<crate::action::pending::Refused>,
     /// Why the undos cannot be read, and since when (`None`: they were read last time).
     pub pending_unreadable: Option<(String, DateTime<Utc>)>,
+    /// The team's store's URL (`[state] shared`), where the undos are kept for every console
+    /// sharing it; `None`: this machine's state directory.
+    pub shared_state: Option<String>,
+    /// The journal's last entries, when a console stopped by a signal left undos scheduled:
+    /// those still pending are said first, once the undos are read.
+    pub left_by_signal: Vec<crate::action::JournalEntry>,
 }
 
 /// Wall-monitor mode's state.
@@ -192,6 +202,8 @@ impl App {
             pending: Vec::new(),
             refused_undos: Vec::new(),
             pending_unreadable: None,
+            shared_state: None,
+            left_by_signal: Vec::new(),
         }
     }
 
@@ -338,13 +350,10 @@ impl App {
                 effects
             }
             Event::Pending(listing) => {
-                self.pending = listing.pending;
-                self.refused_undos = listing.refused;
-                self.pending_unreadable = None;
-                // Overdue undos are found with the staleness, not in the data.
-                self.recompute_problems(false);
+                self.on_pending(listing);
                 vec![]
             }
+            Event::UndosCarriedOut(left) => self.on_undos_carried_out(left),
             Event::Done {
                 mutation,
                 at,
@@ -363,6 +372,29 @@ impl App {
                 at,
                 result,
             } => self.on_undone(mutation, at, result),
+        }
+    }
+
+    /// The undos as they stand.
+    fn on_pending(&mut self, listing: crate::action::Listing) {
+        self.pending = listing.pending;
+        self.refused_undos = listing.refused;
+        self.pending_unreadable = None;
+        // Overdue undos are found with the staleness, not in the data.
+        self.recompute_problems(false);
+        if !self.left_by_signal.is_empty() {
+            self.say_left_by_signal();
+        }
+        // Carried out meanwhile (their time came): nothing is left to ask about.
+        if matches!(self.overlay, Some(Overlay::Quit(QuitGuard::Asking)))
+            && self.undos_left_behind().is_empty()
+        {
+            self.overlay = None;
+            self.say(
+                "no undo is scheduled any more: q quits",
+                view::Role::Normal,
+                self.now,
+            );
         }
     }
 
@@ -463,11 +495,14 @@ impl App {
         }
         match result {
             Ok(msg) => self.say(format!("scheduled undo: {msg}"), view::Role::Ok, at),
-            Err(e) => self.say(
-                format!("scheduled undo failed: {} — {e} (see p)", mutation.summary()),
-                view::Role::Problem,
-                at,
-            ),
+            Err(e) => {
+                self.note_failed_undo(&mutation, &e);
+                self.say(
+                    format!("scheduled undo failed: {} — {e} (see p)", mutation.summary()),
+                    view::Role::Problem,
+                    at,
+                )
+            }
         }
         vec![Effect::Refresh(PanelId::Waf)]
     }

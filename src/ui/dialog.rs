@@ -1,7 +1,7 @@
 //! Dialogs over the panels: the confirmation of a mutation and the help overlay generated from
 //! the active keymap.
 
-use crate::app::{App, Confirmation};
+use crate::app::{App, Confirmation, QuitGuard};
 use crate::config::{KeyContext, Theme};
 use crate::view::Role;
 use ratatui::Frame;
@@ -28,7 +28,7 @@ pub(super) fn dialog_block<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
         .title(Span::styled(title, theme.style(Role::Title)))
 }
 
-pub fn confirm(frame: &mut Frame, theme: &Theme, c: &Confirmation) {
+pub fn confirm(frame: &mut Frame, app: &App, theme: &Theme, c: &Confirmation) {
     let mut lines = vec![
         Line::from(Span::styled(c.mutation.summary(), theme.style(Role::Title))),
         Line::from(""),
@@ -65,6 +65,16 @@ pub fn confirm(frame: &mut Frame, theme: &Theme, c: &Confirmation) {
             spans.push(Span::styled("  ", theme.style(Role::Dialog)));
         }
         lines.push(Line::from(spans));
+        // A timed choice: who puts things back when its time comes.
+        if c.lifetimes
+            .get(c.lifetime)
+            .is_some_and(|(_, m)| m.is_some())
+        {
+            lines.push(Line::from(Span::styled(
+                crate::app::confirm::undone_by(app.shared_state.as_deref()),
+                theme.style(Role::Muted),
+            )));
+        }
     }
     lines.push(Line::from(""));
     if let Some(why) = &c.refused {
@@ -88,8 +98,12 @@ pub fn confirm(frame: &mut Frame, theme: &Theme, c: &Confirmation) {
             Span::styled(" no (default)", theme.style(Role::Dialog)),
         ])),
     }
-    // Tall enough for every line as wrapped, so the question at the bottom is never cut off
-    // (a word wrap can cost a row more than the width alone says).
+    wrapped(frame, theme, lines, " Confirm ");
+}
+
+/// A dialog 90 wide over the panels, tall enough for every line as wrapped, so the question
+/// at the bottom is never cut off (a word wrap can cost a row more than the width alone says).
+fn wrapped(frame: &mut Frame, theme: &Theme, lines: Vec<Line>, title: &str) {
     let inner = usize::from(frame.area().width.min(90).saturating_sub(2)).max(1);
     let rows: usize = lines
         .iter()
@@ -105,9 +119,57 @@ pub fn confirm(frame: &mut Frame, theme: &Theme, c: &Confirmation) {
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(dialog_block(theme, " Confirm ")),
+            .block(dialog_block(theme, title)),
         area,
     );
+}
+
+/// Quitting with undos scheduled: what they are and who would carry them out, then `r`
+/// (carry them out, then quit), `k` (keep them and quit) or `Esc` (stay, the default); while
+/// `r` runs, its progress; when one was not carried out, why, and the console stays.
+pub fn quit(frame: &mut Frame, app: &App, theme: &Theme, guard: &QuitGuard) {
+    let text = |t: String, role: Role| Line::from(Span::styled(t, theme.style(role)));
+    let choice = |key: &'static str, what: &'static str| {
+        Line::from(vec![
+            Span::styled(format!("{key:<5}"), theme.style(Role::Hint)),
+            Span::styled(what, theme.style(Role::Dialog)),
+        ])
+    };
+    let lines = match guard {
+        QuitGuard::Asking => vec![
+            text(app.quit_question(), Role::Warning),
+            Line::from(""),
+            choice("r", "carry them out now, then quit"),
+            choice("k", "keep them scheduled and quit"),
+            choice("Esc", "stay (the default)"),
+        ],
+        QuitGuard::CarryingOut { count, failed } => {
+            let mut lines = vec![text(
+                format!(
+                    "carrying out {count} undo{}…",
+                    if *count == 1 { "" } else { "s" }
+                ),
+                Role::Dialog,
+            )];
+            lines.extend(failed.iter().map(|f| text(format!("✗ {f}"), Role::Problem)));
+            lines.push(Line::from(""));
+            lines.push(text(
+                "The console quits when they are done · Esc stays (they still finish)".into(),
+                Role::Muted,
+            ));
+            lines
+        }
+        QuitGuard::NotDone(why) => vec![
+            text(
+                "Not every undo was carried out, so the console stays.".into(),
+                Role::Title,
+            ),
+            text(why.clone(), Role::Problem),
+            Line::from(""),
+            text("Esc or Enter closes · q asks again".into(), Role::Muted),
+        ],
+    };
+    wrapped(frame, theme, lines, " Quit ");
 }
 
 /// A message to read in full (wrapped), closed by any answer key.

@@ -6,6 +6,7 @@ use crate::config::Theme;
 use crate::model::PanelId;
 use crate::problems::{self, Freshness, Severity};
 use crate::view::Role;
+use chrono::{DateTime, Utc};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -75,11 +76,45 @@ pub fn header<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
             theme.style(severity_role(worst)),
         ));
     }
+    if let Some(scheduled) = scheduled(app) {
+        spans.push(Span::styled(scheduled, theme.style(Role::Normal)));
+    }
     spans.push(Span::styled(
         format!(" {} UTC", app.now.format("%Y-%m-%d %H:%M:%S")),
         theme.style(Role::Muted),
     ));
     Paragraph::new(Line::from(spans))
+}
+
+/// " ⟲ 2 scheduled · next 14:32 (in 13 m) ": the undos waiting for their time (UTC, like the
+/// clock beside it), so everyone watching knows a change will be put back, and when. Overdue
+/// ones are left out: they are problems.
+pub fn scheduled(app: &App) -> Option<String> {
+    let waiting: Vec<DateTime<Utc>> = app
+        .pending
+        .iter()
+        .filter(|p| !p.overdue(app.now))
+        .map(|p| p.due)
+        .collect();
+    let next = waiting.iter().min()?;
+    Some(format!(
+        " ⟲ {} scheduled · next {} ({}) ",
+        waiting.len(),
+        next.format("%H:%M"),
+        time_left(*next - app.now)
+    ))
+}
+
+/// "in 42 s", "in 14 m", "in 23 h 05 m", or "due now" (carried out within 15 s).
+fn time_left(left: chrono::Duration) -> String {
+    let secs = left.num_seconds();
+    match secs {
+        ..=0 => "due now".to_string(),
+        1..60 => format!("in {secs} s"),
+        // Minutes rounded up: "in 1 m" until the last minute starts.
+        60..3600 => format!("in {} m", (secs + 59) / 60),
+        _ => format!("in {} h {:02} m", secs / 3600, secs % 3600 / 60),
+    }
 }
 
 /// Each load balancer (the entry of a stack) with the worst of its problems.
@@ -154,4 +189,84 @@ pub fn credentials_banner(app: &App) -> Option<String> {
         "{why} — the data below is the last that was read ({})",
         crate::view::clean(failing)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::{IpSetRef, Mutation, Pending};
+    use crate::config::{Keymap, Settings};
+
+    fn at(hms: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(&format!("2026-11-21T{hms}Z"))
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn removal(due: &str) -> Pending {
+        Pending {
+            due: at(due),
+            undo: Mutation::Unblock {
+                set: IpSetRef {
+                    region: "us-east-1".into(),
+                    scope: crate::model::WafScope::Regional,
+                    name: "blocked".into(),
+                    id: "id".into(),
+                    arn: "arn:set".into(),
+                    web_acl: "acl".into(),
+                },
+                address: "198.51.100.9/32".into(),
+            },
+            of: "a block".into(),
+            last_error: None,
+            attempts: 0,
+            account: None,
+            endpoint: None,
+            retry_at: None,
+            failed_for_good: None,
+        }
+    }
+
+    fn app(now: &str, pending: Vec<Pending>) -> App {
+        let mut a = App::new(
+            crate::model::Scope::default(),
+            Keymap::builtin("default").unwrap(),
+            &Settings::default(),
+            true,
+            at(now),
+        );
+        a.pending = pending;
+        a
+    }
+
+    #[test]
+    fn the_header_counts_down_to_the_next_scheduled_undo() {
+        assert_eq!(scheduled(&app("14:00:00", vec![])), None);
+        let overdue = Pending {
+            attempts: 2,
+            ..removal("13:00:00")
+        };
+        let pending = vec![removal("15:10:00"), overdue, removal("14:32:00")];
+        // Overdue ones are problems, not counted down.
+        assert_eq!(
+            scheduled(&app("14:18:10", pending.clone())).as_deref(),
+            Some(" ⟲ 2 scheduled · next 14:32 (in 14 m) ")
+        );
+        let soon = scheduled(&app("14:31:18", pending.clone()));
+        assert_eq!(
+            soon.as_deref(),
+            Some(" ⟲ 2 scheduled · next 14:32 (in 42 s) ")
+        );
+        let far = scheduled(&app("12:00:00", vec![removal("14:32:00")]));
+        assert_eq!(
+            far.as_deref(),
+            Some(" ⟲ 1 scheduled · next 14:32 (in 2 h 32 m) ")
+        );
+        // Its time has come: carried out within 15 s, not yet a problem.
+        let due = scheduled(&app("14:32:05", vec![removal("14:32:00")]));
+        assert_eq!(
+            due.as_deref(),
+            Some(" ⟲ 1 scheduled · next 14:32 (due now) ")
+        );
+    }
 }

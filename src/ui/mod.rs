@@ -46,7 +46,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     frame.render_widget(footer(app, theme), screen.footer);
     match &app.overlay {
         Some(Overlay::Help { scroll }) => dialog::help(frame, app, theme, *scroll),
-        Some(Overlay::Confirm(c)) => dialog::confirm(frame, theme, c),
+        Some(Overlay::Confirm(c)) => dialog::confirm(frame, app, theme, c),
+        Some(Overlay::Quit(guard)) => dialog::quit(frame, app, theme, guard),
         Some(Overlay::Notice { title, text }) => dialog::notice(frame, theme, title, text),
         Some(Overlay::Stats) => dialog::stats(frame, app, theme),
         Some(Overlay::Talkers(t)) => talkers::talkers(frame, app, theme, t),

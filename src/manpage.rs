@@ -25,6 +25,11 @@ fn keys(page: &mut Roff) {
     page.text([roman(
         "The default keymap; --keymap vim adds vim's motions, and keymap.toml changes any key.",
     )]);
+    // Quitting is not always immediate: an operator reading the keys should know why.
+    page.control("PP", []);
+    page.text([roman(
+        "Quitting a console with write access while undos it scheduled are pending (a timed block's removal, a timed Count's restore) asks first: r carries them out now, then quits; k keeps them scheduled and quits; Esc stays. SIGTERM and SIGHUP journal them as left-scheduled, and the next start says so.",
+    )]);
     let Ok(keymap) = Keymap::builtin("default") else {
         return;
     };

@@ -122,7 +122,14 @@ impl Row {
         self.haystack
             .get_or_init(|| {
                 // Cells are joined by a newline so a needle never matches across two of them.
-                let texts: Vec<&str> = self.cells.iter().map(|c| c.text.as_str()).collect();
+                // The full identity counts too: a name cut or shortened on screen ("SQLi (AWS)")
+                // is still found by what the operator knows it as.
+                let texts: Vec<&str> = self
+                    .cells
+                    .iter()
+                    .map(|c| c.text.as_str())
+                    .chain(self.detail.as_deref())
+                    .collect();
                 texts.join("\n").to_lowercase()
             })
             .contains(needle)
@@ -328,6 +335,22 @@ mod tests {
                 row("tg-beta", 1, Role::Ok),
             ],
         }
+    }
+
+    #[test]
+    fn a_filter_finds_a_row_by_its_full_name_too() {
+        let mut t = Table {
+            columns: vec![],
+            rows: vec![
+                Row::new("a", 0, Role::Normal, vec![Cell::new("2 SQLi (AWS)")])
+                    .detail("AWS-AWSManagedRulesSQLiRuleSet"),
+                Row::new("b", 0, Role::Normal, vec![Cell::new("3 Common (AWS)")])
+                    .detail("AWS-AWSManagedRulesCommonRuleSet"),
+            ],
+        };
+        t.filter("SQLiRuleSet");
+        let keys: Vec<&str> = t.rows.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, ["a"]);
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //!
 //! `Moto::start()` puts one in front of every emulator, so every AWS-backed suite goes through
 //! it: a new call that breaks a documented rule fails a test. Each refusal is kept, and a test
-//! harness checks none happened unless a test expects one (`StrictAws::refusals`).
+//! harness checks none happened unless a test expects one (`StrictAws::refusals`). A check that
+//! needs a read of its own (the IP set an update replaces, a group's target type, the instances
+//! ids name) refuses the call when that read fails: unchecked is never accepted.
 //!
 //! The rules, each from the operation's API reference:
 //! - ELBv2 `TargetDescription`: `AvailabilityZone` is refused for targets of type `instance` and
@@ -60,6 +62,8 @@ struct State {
     denied: HashSet<String>,
     /// Regions where every call is refused, as an SCP that denies unused regions refuses them.
     denied_regions: HashSet<String>,
+    /// Where the layer's own reads go instead of the emulator (`cut_own_reads`).
+    own_reads: Option<String>,
     /// `DescribeNatGateways` answers at most this many a page (moto answers all at once).
     nat_page: Option<usize>,
     /// Target group ARN → (type, health checks enabled), read from the emulator once.
@@ -144,6 +148,16 @@ impl StrictAws {
     /// for the rest, whatever `MaxResults` asked for (as AWS may).
     pub fn page_nat_gateways(&self, size: usize) {
         self.lock().nat_page = Some(size.max(1));
+    }
+
+    /// From now on the layer's own reads (the IP set before an update, a target group's type,
+    /// the instances an id list names) find nothing listening: every call whose check needs one
+    /// is refused as unchecked, never passed on.
+    pub fn cut_own_reads(&self) {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a loopback port to close");
+        self.lock().own_reads = Some(closed.to_string());
     }
 
     /// Refuses `operation` with `AccessDenied`/`UnauthorizedOperation`, as a role without that
@@ -412,7 +426,7 @@ fn check(
             })
         }
         "GetSampledRequests" => sampled_requests(&p.json),
-        "UpdateIPSet" => ip_set_update(&p.json, r, upstream),
+        "UpdateIPSet" => ip_set_update(&p.json, r, upstream, state),
         "FilterLogEvents" => filter_log_events(&p.json),
         "StartLiveTail" => start_live_tail(&p.json),
         "ListWebACLs" | "ListIPSets" | "ListRuleGroups" | "ListResourcesForWebACL" => {
@@ -426,7 +440,7 @@ fn check(
                 _ => None,
             }
         }
-        "DescribeInstances" | "DescribeInstanceStatus" => instances(p, r, upstream),
+        "DescribeInstances" | "DescribeInstanceStatus" => instances(p, r, upstream, state),
         "DescribeNatGateways" => {
             let max = p.get("MaxResults")?;
             (!max.parse::<i64>().is_ok_and(|n| (5..=1000).contains(&n))).then(|| {
@@ -467,7 +481,12 @@ fn page_size(p: &Params, key: &str, min: i64, max: i64) -> Option<Refused> {
 /// `TargetDescription` as AWS checks it against the group's target type.
 fn targets(p: &Params, r: &Request, upstream: &str, state: &Mutex<State>) -> Option<Refused> {
     let arn = p.get("TargetGroupArn")?;
-    let (kind, _) = group(arn, r, upstream, state)?;
+    let kind = match group(arn, r, upstream, state) {
+        Ok(Read::Got((kind, _))) => kind,
+        // ELBv2 refuses a call on a group it does not know, as the emulator will.
+        Ok(Read::Missing) => return None,
+        Err(why) => return cannot_check(&format!("target group {arn}"), why),
+    };
     for t in p.members("Targets") {
         if let Some(port) = t.get("Port") {
             if kind == "lambda" {
@@ -496,20 +515,27 @@ fn targets(p: &Params, r: &Request, upstream: &str, state: &Mutex<State>) -> Opt
 }
 
 /// The group's (target type, health checks enabled), asked of the emulator once.
-fn group(arn: &str, r: &Request, upstream: &str, state: &Mutex<State>) -> Option<(String, bool)> {
+fn group(
+    arn: &str,
+    r: &Request,
+    upstream: &str,
+    state: &Mutex<State>,
+) -> Result<Read<(String, bool)>, String> {
     if let Some(g) = lock(state).groups.get(arn) {
-        return Some(g.clone());
+        return Ok(Read::Got(g.clone()));
     }
     let body = format!(
         "Action=DescribeTargetGroups&Version=2015-12-01&TargetGroupArns.member.1={}",
         form_urlencoded::byte_serialize(arn.as_bytes()).collect::<String>()
     );
-    let xml = ask(upstream, r, &body)?;
-    let kind = tag(&xml, "TargetType")?;
+    let Read::Got(xml) = ask(&reads_from(upstream, state), r, &body)? else {
+        return Ok(Read::Missing);
+    };
+    let kind = tag(&xml, "TargetType").ok_or("DescribeTargetGroups named no TargetType")?;
     let enabled = tag(&xml, "HealthCheckEnabled").is_none_or(|v| v != "false");
     let g = (kind, enabled);
     lock(state).groups.insert(arn.to_string(), g.clone());
-    Some(g)
+    Ok(Read::Got(g))
 }
 
 fn sampled_requests(json: &serde_json::Value) -> Option<Refused> {
@@ -543,7 +569,7 @@ fn sampled_requests(json: &serde_json::Value) -> Option<Refused> {
 
 /// EC2 refuses the whole call when one id is unknown (terminated instances stay visible for
 /// about an hour; the layer treats every terminated one as gone), and `MaxResults` with ids.
-fn instances(p: &Params, r: &Request, upstream: &str) -> Option<Refused> {
+fn instances(p: &Params, r: &Request, upstream: &str, state: &Mutex<State>) -> Option<Refused> {
     let ids = p.list("InstanceId");
     if let Some(max) = p.get("MaxResults") {
         if !ids.is_empty() {
@@ -570,7 +596,12 @@ fn instances(p: &Params, r: &Request, upstream: &str) -> Option<Refused> {
         body.push_str(&format!("&Filter.1.Value.{}={id}", i + 1));
     }
     body.push_str("&Filter.1.Name=instance-id");
-    let xml = ask(upstream, r, &body)?;
+    // A filter finds what exists: an answer that says something is missing is no answer.
+    let xml = match ask(&reads_from(upstream, state), r, &body) {
+        Ok(Read::Got(xml)) => xml,
+        Ok(Read::Missing) => return cannot_check("the instances", "answered not found".into()),
+        Err(why) => return cannot_check("the instances", why),
+    };
     let live: HashSet<String> = instance_items(&xml)
         .into_iter()
         .filter(|(_, state)| state != "terminated")
@@ -677,7 +708,12 @@ fn start_live_tail(json: &serde_json::Value) -> Option<Refused> {
 /// address list are required; each address is a CIDR with its prefix written out, never /0,
 /// with no host bits set; at most 10,000. And because the update replaces the whole set, a
 /// Description left out is erased on AWS (moto keeps it): refused here when the set has one.
-fn ip_set_update(json: &serde_json::Value, r: &Request, upstream: &str) -> Option<Refused> {
+fn ip_set_update(
+    json: &serde_json::Value,
+    r: &Request,
+    upstream: &str,
+    state: &Mutex<State>,
+) -> Option<Refused> {
     let bad = |m: String| invalid("WAFInvalidParameterException", m);
     if json.get("LockToken").and_then(|t| t.as_str()).is_none() {
         return bad("Error reason: A required field is missing., field: LOCK_TOKEN".into());
@@ -712,7 +748,19 @@ fn ip_set_update(json: &serde_json::Value, r: &Request, upstream: &str) -> Optio
             "Scope": json.get("Scope"),
             "Id": json.get("Id"),
         });
-        let held = ask_json(upstream, r, "GetIPSet", &question.to_string())?;
+        let asked = ask_json(
+            &reads_from(upstream, state),
+            r,
+            "GetIPSet",
+            &question.to_string(),
+        );
+        let held = match asked {
+            Ok(Read::Got(held)) => held,
+            // WAF refuses the update of a set it does not know, as the emulator will.
+            Ok(Read::Missing) => return None,
+            // Unread, the description might be erased: refused, never counted as accepted.
+            Err(why) => return cannot_check("the IP set", why),
+        };
         if held["IPSet"]["Description"]
             .as_str()
             .is_some_and(|d| !d.is_empty())
@@ -725,9 +773,64 @@ fn ip_set_update(json: &serde_json::Value, r: &Request, upstream: &str) -> Optio
     None
 }
 
+/// What the layer's own read, made before it checks a call, came to.
+enum Read<T> {
+    Got(T),
+    /// The emulator knows no such resource; the call itself is refused the same way, on AWS too.
+    Missing,
+}
+
+/// Where the layer's own reads go: the emulator, unless a test cut them.
+fn reads_from(upstream: &str, state: &Mutex<State>) -> String {
+    lock(state)
+        .own_reads
+        .clone()
+        .unwrap_or_else(|| upstream.to_string())
+}
+
+/// A call the layer could not check because its own read failed: refused (and so kept among
+/// the refusals), since passing it on unchecked would let a call AWS refuses through unseen.
+fn cannot_check(what: &str, why: String) -> Option<Refused> {
+    invalid(
+        "StrictCannotCheck",
+        format!(
+            "strict: could not read {what} to check this call against ({why}); refused, not passed on unchecked"
+        ),
+    )
+}
+
+/// The emulator's answer to a question of the layer's own: its body, `Missing` for a
+/// resource it does not know, or why there is neither.
+fn own_read(upstream: &str, question: &Request) -> Result<Read<String>, String> {
+    let reply = forward(upstream, question).ok_or_else(|| format!("no answer from {upstream}"))?;
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    let (status, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or("an answer without an HTTP head")?;
+    if status.contains(" 200 ") {
+        return Ok(Read::Got(body.to_string()));
+    }
+    if ["TargetGroupNotFound", "WAFNonexistentItemException"]
+        .iter()
+        .any(|code| body.contains(code))
+    {
+        return Ok(Read::Missing);
+    }
+    Err(format!(
+        "{}: {}",
+        status.lines().next().unwrap_or_default(),
+        body.chars().take(300).collect::<String>()
+    ))
+}
+
 /// Asks the emulator a JSON-protocol question of its own on behalf of `r` (same service,
 /// region and credentials), e.g. `GetIPSet` before an `UpdateIPSet`.
-fn ask_json(upstream: &str, r: &Request, operation: &str, body: &str) -> Option<serde_json::Value> {
+fn ask_json(
+    upstream: &str,
+    r: &Request,
+    operation: &str,
+    body: &str,
+) -> Result<Read<serde_json::Value>, String> {
     let mut service = String::new();
     let head: String = r
         .head
@@ -751,17 +854,16 @@ fn ask_json(upstream: &str, r: &Request, operation: &str, body: &str) -> Option<
         body: body.as_bytes().to_vec(),
         operation: String::new(),
     };
-    let reply = forward(upstream, &question)?;
-    let text = String::from_utf8_lossy(&reply).into_owned();
-    let (status, rest) = text.split_once("\r\n\r\n")?;
-    if !status.contains(" 200 ") {
-        return None;
+    match own_read(upstream, &question)? {
+        Read::Got(text) => serde_json::from_str(&text)
+            .map(Read::Got)
+            .map_err(|e| format!("{operation} answered what is not JSON: {e}")),
+        Read::Missing => Ok(Read::Missing),
     }
-    serde_json::from_str(rest).ok()
 }
 
 /// Asks the emulator a question of its own on behalf of `r` (same region and credentials).
-fn ask(upstream: &str, r: &Request, body: &str) -> Option<String> {
+fn ask(upstream: &str, r: &Request, body: &str) -> Result<Read<String>, String> {
     let head: String = r
         .head
         .lines()
@@ -785,10 +887,7 @@ fn ask(upstream: &str, r: &Request, body: &str) -> Option<String> {
         body: body.as_bytes().to_vec(),
         operation: String::new(),
     };
-    let reply = forward(upstream, &question)?;
-    let text = String::from_utf8_lossy(&reply).into_owned();
-    let (status, rest) = text.split_once("\r\n\r\n")?;
-    status.contains(" 200 ").then(|| rest.to_string())
+    own_read(upstream, &question)
 }
 
 fn tag(xml: &str, name: &str) -> Option<String> {
@@ -818,7 +917,9 @@ fn reshape(
     let body = String::from_utf8_lossy(body).into_owned();
     let new = match op {
         "DescribeTargetHealth" => p.get("TargetGroupArn").and_then(|arn| {
-            let (kind, checks) = group(arn, r, upstream, state)?;
+            let Ok(Read::Got((kind, checks))) = group(arn, r, upstream, state) else {
+                return None;
+            };
             let zones: HashMap<String, String> = lock(state)
                 .ip_zones
                 .iter()

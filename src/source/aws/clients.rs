@@ -193,8 +193,22 @@ pub async fn base_config(options: &AwsOptions) -> SdkConfig {
         // (the SDK's default chain reads the environment first): the operator acts in the
         // account they named.
         if options.static_credentials.is_none() {
+            // Its role or SSO calls need a region: the first watched one, else the profile's.
+            let region = match options.regions.first() {
+                Some(r) => Some(Region::new(r.clone())),
+                None => {
+                    aws_config::default_provider::region::DefaultRegionChain::builder()
+                        .profile_name(profile)
+                        .build()
+                        .region()
+                        .await
+                }
+            };
+            let provider_config =
+                aws_config::provider_config::ProviderConfig::without_region().with_region(region);
             loader = loader.credentials_provider(
                 aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .configure(&provider_config)
                     .profile_name(profile)
                     .build(),
             );

@@ -338,6 +338,11 @@ async fn blocks_from_a_sample_and_a_log_line_change_only_the_addresses() {
     // Blocking it again is refused by AWS's state, not sent twice.
     let again = exec.execute(&m).await.expect_err("already blocked");
     assert!(again.moot, "{}", again.message);
+    assert_eq!(
+        moto.strict.calls_to("UpdateIPSet"),
+        2,
+        "one write for each block, none for the one refused"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -366,6 +371,13 @@ async fn never_block_ranges_vpc_ranges_and_sets_no_rule_uses_are_refused() {
             },
         ))
     };
+    // What the console asks the runtime to write: nothing, for any key pressed here.
+    let writes = |effects: Vec<Effect>| -> Vec<Effect> {
+        effects
+            .into_iter()
+            .filter(|e| matches!(e, Effect::Execute(_)))
+            .collect()
+    };
     app.update(key('5'));
     for (client, why) in [
         ("203.0.113.10", "never_block"),
@@ -375,12 +387,12 @@ async fn never_block_ranges_vpc_ranges_and_sets_no_rule_uses_are_refused() {
         app.update(line(&format!(
             "{client} - - [26/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1"
         )));
-        app.update(key('b'));
+        assert_eq!(writes(app.update(key('b'))), [], "{client}");
         let Some(Overlay::Notice { text, .. }) = &app.overlay else {
             panic!("{client}: {:?}", app.overlay)
         };
         assert!(text.contains(why), "{client}: {text}");
-        app.update(key('y'));
+        assert_eq!(writes(app.update(key('y'))), [], "{client}");
         assert!(app.overlay.is_none());
     }
     // The same set, no longer referenced by a Block rule: adding to it would block nothing.
@@ -393,11 +405,12 @@ async fn never_block_ranges_vpc_ranges_and_sets_no_rule_uses_are_refused() {
     app.update(line(
         "198.51.100.9 - - [26/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1",
     ));
-    app.update(key('b'));
+    assert_eq!(writes(app.update(key('b'))), []);
     let Some(Overlay::Notice { text, .. }) = &app.overlay else {
         panic!("{:?}", app.overlay)
     };
     assert!(text.contains("no Block rule of web ACL edge-acl"), "{text}");
+    assert_eq!(writes(app.update(key('y'))), []);
     assert_eq!(set_now(&e).await.1, [OFFICE_RANGE], "nothing written");
 }
 
@@ -496,6 +509,20 @@ async fn expired_blocks_and_timed_counts_are_undone_by_the_next_console() {
         .expect("count");
         assert_eq!(store.load().await.expect("pending").len(), 3);
     }
+    // What is to expire happened: the address is in the set, both rules count.
+    assert_eq!(
+        set_now(&e).await.1,
+        [OFFICE_RANGE, "198.51.100.9/32"],
+        "the block landed"
+    );
+    assert_eq!(
+        rule_actions(&e).await,
+        [
+            ("block-listed".to_string(), "Count".to_string()),
+            ("block-xmlrpc".to_string(), "Count".to_string())
+        ],
+        "the counts landed"
+    );
     // Meanwhile someone sets block-listed to Allow: its restore must not overwrite that.
     let got = e
         .client
@@ -611,6 +638,37 @@ async fn a_timed_count_puts_back_the_exact_action_in_the_same_console() {
     let (outcomes, _) = run_due(&store, &exec, Utc::now()).await.expect("run");
     assert!(outcomes[0].1.is_ok(), "{outcomes:?}");
     assert_eq!(custom_response(&e).await, Some(429), "exactly as it was");
+}
+
+/// Each rule's action as the emulator holds it, by name.
+async fn rule_actions(e: &Estate) -> Vec<(String, String)> {
+    let acl = e
+        .client
+        .get_web_acl()
+        .scope(scope())
+        .name(ACL)
+        .id(&e.acl_id)
+        .send()
+        .await
+        .expect("GetWebACL")
+        .web_acl
+        .expect("acl");
+    acl.rules()
+        .iter()
+        .map(|r| {
+            let action = r.action.as_ref();
+            let name = if action.is_some_and(|a| a.count().is_some()) {
+                "Count"
+            } else if action.is_some_and(|a| a.block().is_some()) {
+                "Block"
+            } else if action.is_some_and(|a| a.allow().is_some()) {
+                "Allow"
+            } else {
+                "other"
+            };
+            (r.name.clone(), name.to_string())
+        })
+        .collect()
 }
 
 /// block-xmlrpc's custom response code, as the emulator holds the rule.

@@ -71,6 +71,32 @@ fn a_scanner_is_blocked_a_group_counts_and_both_are_undone_on_time() {
     let text = std::fs::read_to_string(&pending_file).expect("pending undos kept");
     let mut pending: Vec<serde_json::Value> = serde_json::from_str(&text).expect("json");
     assert_eq!(pending.len(), 2, "{text}");
+    // Each undo is due when the lifetime chosen (`1`: 15 m for the block, `2`: 15 m for the
+    // Count) ends, before any time is moved.
+    let mut due: Vec<(String, i64)> = pending
+        .iter()
+        .map(|p| {
+            let at = p["due"]
+                .as_str()
+                .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+                .unwrap_or_else(|| panic!("no due time: {p}"));
+            let left = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+            let action = p["undo"]["action"].as_str().unwrap_or_default().to_string();
+            (action, left.num_seconds())
+        })
+        .collect();
+    due.sort();
+    for (action, left) in &due {
+        assert!(
+            (14 * 60..=16 * 60).contains(left),
+            "{action} due in {left} s, not 15 minutes: {due:?}"
+        );
+    }
+    assert_eq!(
+        due.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(),
+        ["set-rule", "unblock"],
+        "{text}"
+    );
     let past = (chrono::Utc::now() - chrono::Duration::seconds(1)).to_rfc3339();
     for p in &mut pending {
         p["due"] = serde_json::Value::String(past.clone());

@@ -555,7 +555,10 @@ fn managed_rule_group_names_stay_distinguishable() {
         let rows_per_acl: std::collections::BTreeSet<&String> = labels.iter().collect();
         assert!(rows_per_acl.len() >= 2, "{width}: {labels:?}");
         for label in &labels {
-            assert!(label.chars().count() >= 4, "{width}: {label:?} tells nothing");
+            assert!(
+                label.chars().count() >= 4,
+                "{width}: {label:?} tells nothing"
+            );
         }
     }
 }
@@ -989,7 +992,10 @@ fn the_readme_shows_the_screen_the_demo_draws() {
     let drawn: String = format!("{}", render(&console(false)).backend())
         .lines()
         .map(|l| {
-            let inner = l.strip_prefix('"').and_then(|l| l.strip_suffix('"')).unwrap_or(l);
+            let inner = l
+                .strip_prefix('"')
+                .and_then(|l| l.strip_suffix('"'))
+                .unwrap_or(l);
             format!("{}\n", inner.trim_end())
         })
         .collect();
@@ -998,7 +1004,11 @@ fn the_readme_shows_the_screen_the_demo_draws() {
     let intro = "What you see on a 160×45 terminal";
     let start = readme
         .find(intro)
-        .and_then(|i| readme[i..].find("```text\n").map(|j| i + j + "```text\n".len()))
+        .and_then(|i| {
+            readme[i..]
+                .find("```text\n")
+                .map(|j| i + j + "```text\n".len())
+        })
         .expect("README's screen");
     let end = start + readme[start..].find("```").expect("end of the screen");
     if std::env::var_os("UPDATE_README").is_some() {
@@ -1011,4 +1021,40 @@ fn the_readme_shows_the_screen_the_demo_draws() {
         drawn,
         "README.md's screen is not what the demo draws: UPDATE_README=1 cargo test --test ui the_readme_shows"
     );
+}
+
+fn render_at(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let theme = Theme::load("dark", false).unwrap();
+    terminal.draw(|f| ui::draw(f, app, &theme)).unwrap();
+    terminal
+}
+
+/// The sampled requests carry their own age, like every figure, at 120×35 and 200×60: read
+/// with the panel they say "12s ago"; not read again for three minutes, they are STALE, and
+/// `w` counting from them says so in its title.
+#[test]
+fn sampled_requests_show_their_age() {
+    for (width, height) in [(120u16, 35u16), (200, 60)] {
+        let mut app = console(false);
+        app.update(Event::Resize(width, height));
+        keys(&mut app, "2");
+        let fresh = render_at(&app, width, height);
+        let text = format!("{:?}", fresh.backend());
+        assert!(text.contains("block-xmlrpc  12s ago"), "{text}");
+        insta::assert_snapshot!(format!("samples_fresh_{width}x{height}"), fresh.backend());
+        app.update(Event::Tick(at() + chrono::Duration::minutes(3)));
+        keys(&mut app, "w");
+        let old = render_at(&app, width, height);
+        let text = format!("{:?}", old.backend());
+        assert!(text.contains("STALE 3m"), "{text}");
+        insta::assert_snapshot!(format!("samples_stale_{width}x{height}"), old.backend());
+        // `b` from the same list: the dialog says how old the count is.
+        keys(&mut app, "b");
+        let text = format!("{:?}", render_at(&app, width, height).backend());
+        assert!(
+            text.contains("Block") && text.contains("STALE: read 3m ago"),
+            "{text}"
+        );
+    }
 }

@@ -448,6 +448,11 @@ impl App {
                 )
             }
         };
+        // Counted from an old window: said beside the count, never silently.
+        let made = match sampled.and(self.samples_staleness()) {
+            Some(old) => format!("{made}. {old}"),
+            None => made,
+        };
         vec![
             origin,
             made,

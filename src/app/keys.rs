@@ -167,11 +167,7 @@ impl App {
                 vec![]
             }
             Some(undo) => {
-                self.say(
-                    format!("dismissed: {}", undo.summary()),
-                    Role::Ok,
-                    self.now,
-                );
+                self.say(format!("dismissed: {}", undo.summary()), Role::Ok, self.now);
                 vec![Effect::DismissUndo(undo)]
             }
             None => {
@@ -499,9 +495,7 @@ impl App {
         if let Some(p) = self.table_panel_mut(focus) {
             p.move_by(delta, h);
         }
-        if focus == PanelId::Waf {
-            return self.samples_for_selection();
-        }
+        // The samples follow the selection in `update`.
         vec![]
     }
 
@@ -780,9 +774,6 @@ impl App {
                         if index < p.table.rows.len() {
                             p.select(index, h);
                         }
-                    }
-                    if panel == PanelId::Waf {
-                        return self.samples_for_selection();
                     }
                 }
                 vec![]

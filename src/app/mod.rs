@@ -29,6 +29,10 @@ use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
 use std::collections::{HashMap, VecDeque};
 
+/// Sampled requests are read just after their panel: this much past its interval they are
+/// old, not merely on their way.
+const SAMPLES_SLACK_SECS: i64 = 10;
+
 /// A dialog or prompt over the panels; it takes the keys while open.
 #[derive(Debug, Clone)]
 pub enum Overlay {
@@ -138,6 +142,11 @@ pub struct App {
     /// The journal's last entries, when a console stopped by a signal left undos scheduled:
     /// those still pending are said first, once the undos are read.
     pub left_by_signal: Vec<crate::action::JournalEntry>,
+    /// The rule whose sampled requests were last asked for (web ACL id, rule): another
+    /// selection asks for its own, however the selection moved.
+    samples_asked: Option<(String, String)>,
+    /// The rule the samples table was last built for.
+    samples_built_for: Option<(String, String)>,
 }
 
 /// Wall-monitor mode's state.
@@ -204,6 +213,8 @@ impl App {
             pending_unreadable: None,
             shared_state: None,
             left_by_signal: Vec::new(),
+            samples_asked: None,
+            samples_built_for: None,
         }
     }
 
@@ -287,7 +298,18 @@ impl App {
 
     /// Applies one event; returns what the runtime should do next.
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
-        let effects = self.apply(event);
+        let mut effects = self.apply(event);
+        // Whatever moved the selection (keys, a filter, a jump from `p`, new data), the
+        // samples shown are the selected rule's.
+        if !effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchSamples { .. }))
+        {
+            effects.extend(self.samples_for_selection(false));
+        }
+        if self.samples_built_for != self.selected_rule_key() {
+            self.rebuild_samples();
+        }
         // A passphrase question waits for whatever dialog is open to close.
         if self.overlay.is_none()
             && let Some((id, key_file)) = self.passphrases_waiting.pop_front()
@@ -361,7 +383,10 @@ impl App {
             } => self.on_done(mutation, at, result),
             Event::PendingUnreadable(why, at) => {
                 // The first failure's time is kept: the problem says how long it has lasted.
-                let since = self.pending_unreadable.take().map_or(at, |(_, since)| since);
+                let since = self
+                    .pending_unreadable
+                    .take()
+                    .map_or(at, |(_, since)| since);
                 self.say(why.clone(), view::Role::Problem, at);
                 self.pending_unreadable = Some((why, since));
                 self.recompute_problems(false);
@@ -418,8 +443,8 @@ impl App {
                 if self.world.waf.record_changed(at, r) {
                     self.rebuild(PanelId::Waf);
                 }
-                // Sampled requests move on even when the rules don't.
-                return self.samples_for_selection();
+                // Sampled requests move on even when the rules don't: read with the panel.
+                return self.samples_for_selection(true);
             }
             Data::Samples(at, r) => {
                 self.world.samples.record(at, r);
@@ -498,7 +523,10 @@ impl App {
             Err(e) => {
                 self.note_failed_undo(&mutation, &e);
                 self.say(
-                    format!("scheduled undo failed: {} — {e} (see p)", mutation.summary()),
+                    format!(
+                        "scheduled undo failed: {} — {e} (see p)",
+                        mutation.summary()
+                    ),
                     view::Role::Problem,
                     at,
                 )
@@ -619,11 +647,10 @@ impl App {
     }
 
     fn rebuild_samples(&mut self) {
+        self.samples_built_for = self.selected_rule_key();
+        // Another rule's samples are never shown under this one's name.
         let t = self
-            .world
-            .samples
-            .value
-            .as_ref()
+            .selected_samples()
             .map(view::waf::samples_table)
             .unwrap_or_default();
         let viewport = layout::samples_viewport(self.screen, self.zoomed, self.focus);
@@ -681,22 +708,72 @@ impl App {
         acl.rules.iter().find(|r| r.name == rule).map(|r| (acl, r))
     }
 
-    /// Asks for the selected rule's sampled requests when the selection moved to another rule.
-    fn samples_for_selection(&mut self) -> Vec<Effect> {
+    fn selected_rule_key(&self) -> Option<(String, String)> {
+        self.selected_rule()
+            .map(|(acl, rule)| (acl.id.clone(), rule.name.clone()))
+    }
+
+    /// Asks for the selected rule's sampled requests when the selection moved to another rule,
+    /// or `again` (the panel was read: its samples are read with it).
+    fn samples_for_selection(&mut self, again: bool) -> Vec<Effect> {
         let Some((acl, rule)) = self.selected_rule() else {
             return vec![];
         };
-        let (acl_id, rule) = (acl.id.clone(), rule.name.clone());
+        let wanted = (acl.id.clone(), rule.name.clone());
         let shown = self
             .world
             .samples
             .value
             .as_ref()
-            .is_some_and(|s| s.acl_id == acl_id && s.rule == rule);
-        if shown {
+            .is_some_and(|s| s.acl_id == wanted.0 && s.rule == wanted.1);
+        let asked = self.samples_asked.as_ref() == Some(&wanted);
+        if !again && (asked || shown) {
             return vec![];
         }
+        self.samples_asked = Some(wanted.clone());
+        let (acl_id, rule) = wanted;
         vec![Effect::FetchSamples { acl_id, rule }]
+    }
+
+    /// The sampled requests shown, when they are the selected rule's.
+    pub fn selected_samples(&self) -> Option<&crate::model::RuleSamples> {
+        let (acl, rule) = self.selected_rule()?;
+        self.world
+            .samples
+            .value
+            .as_ref()
+            .filter(|s| s.acl_id == acl.id && s.rule == rule.name)
+    }
+
+    /// How long ago the selected rule's samples were read, and whether that is longer than
+    /// the WAF panel's interval (they were not read with its last refresh).
+    pub fn samples_age(&self) -> Option<(i64, bool)> {
+        self.selected_samples()?;
+        let at = self.world.samples.fetched_at?;
+        let age = (self.now - at).num_seconds().max(0);
+        let interval = self
+            .intervals
+            .iter()
+            .find(|(p, _)| *p == PanelId::Waf)
+            .map_or(60, |(_, d)| d.as_secs() as i64);
+        Some((age, age > interval + SAMPLES_SLACK_SECS))
+    }
+
+    /// Said wherever old samples would be acted on (`w`, `b`): how old they are, and how to
+    /// read them again.
+    pub fn samples_staleness(&self) -> Option<String> {
+        let (age, stale) = self.samples_age()?;
+        let window = self
+            .selected_samples()?
+            .window
+            .map(|(from, to)| format!(" ({}–{})", from.format("%H:%M:%S"), to.format("%H:%M:%S")))
+            .unwrap_or_default();
+        stale.then(|| {
+            format!(
+                "STALE: read {} ago{window}, before the panel's last refresh · r reads them again",
+                crate::model::format_age(age)
+            )
+        })
     }
 
     /// The target under the selection, as a reference an action can use.

@@ -39,6 +39,8 @@ pub struct Talkers {
     pub selected: usize,
     /// Sorted by key instead of by count (`s`).
     pub by_key: bool,
+    /// Counted from samples older than the panel's interval: how old, said above the lists.
+    pub stale: Option<String>,
 }
 
 impl Talkers {
@@ -56,6 +58,7 @@ impl Talkers {
             list: 0,
             selected: 0,
             by_key: false,
+            stale: None,
         }
     }
 
@@ -226,12 +229,7 @@ impl App {
 
     fn sample_talkers(&self) -> Option<Talkers> {
         let (acl, rule) = self.selected_rule()?;
-        let samples = self
-            .world
-            .samples
-            .value
-            .as_ref()
-            .filter(|s| s.acl_id == acl.id && s.rule == rule.name)?;
+        let samples = self.selected_samples()?;
         // Each request as often as it stands for, under the address `b` would block.
         let forwarded = self.sample_forwarding(acl);
         let keyed: Vec<(String, Option<String>, &SampledRequest)> = samples
@@ -299,7 +297,7 @@ impl App {
             ),
             None => String::new(),
         };
-        Some(Talkers::new(
+        let mut talkers = Talkers::new(
             PanelId::Waf,
             format!(
                 "{shown} sampled requests{stand_for} of {} ({}){as_matched}",
@@ -321,7 +319,10 @@ impl App {
                 },
             ],
             blocked,
-        ))
+        );
+        // Counted from an old window: said first, never silently.
+        talkers.stale = self.samples_staleness();
+        Some(talkers)
     }
 
     fn log_talkers(&self) -> Option<Talkers> {

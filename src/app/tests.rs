@@ -697,7 +697,12 @@ fn a_firewall_manager_group_cannot_be_toggled() {
     a.update(Event::Data(Data::Waf(t0(), Ok(view))));
     a.update(key('2'));
     select(&mut a, PanelId::Waf, "rule:acl-1:block-xmlrpc");
-    assert!(a.update(key('t')).is_empty());
+    // Only the selected rule's samples are asked for: nothing is changed.
+    let effects = a.update(key('t'));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Execute(_))),
+        "{effects:?}"
+    );
     assert!(a.overlay.is_none(), "no confirmation for a managed group");
     let said = a
         .status
@@ -840,6 +845,98 @@ fn l_on_an_ip_target_asks_for_its_tasks_log() {
         a.status
             .as_ref()
             .is_some_and(|s| s.text.contains("not an IP target")),
+        "{:?}",
+        a.status
+    );
+}
+
+fn xmlrpc_samples(rule: &str) -> RuleSamples {
+    RuleSamples {
+        acl_id: "acl-1".into(),
+        rule: rule.into(),
+        requests: vec![SampledRequest {
+            time: t0(),
+            client_ip: "198.51.100.77".into(),
+            country: "RU".into(),
+            method: "POST".into(),
+            uri: "/xmlrpc.php".into(),
+            action: "BLOCK".into(),
+            headers: vec![],
+            weight: 1,
+        }],
+        window: Some((t0() - chrono::Duration::minutes(2), t0())),
+        population: Some(1),
+    }
+}
+
+fn fetches_samples(effects: &[Effect], rule: &str) -> bool {
+    effects
+        .iter()
+        .any(|e| matches!(e, Effect::FetchSamples { rule: r, .. } if r == rule))
+}
+
+/// The WAF panel's refresh (its interval, or `r`) reads the selected rule's samples again;
+/// until they come, older ones carry their age, and `w` counts from them only saying so.
+#[test]
+fn samples_are_read_with_the_panel_and_old_ones_say_so() {
+    let mut a = app(false);
+    a.update(key('2'));
+    assert!(fetches_samples(
+        &a.update(code(KeyCode::Down)),
+        "block-xmlrpc"
+    ));
+    a.update(Event::Data(Data::Samples(
+        t0(),
+        Ok(xmlrpc_samples("block-xmlrpc")),
+    )));
+    a.update(Event::Tick(t0() + chrono::Duration::seconds(20)));
+    assert_eq!(a.samples_age(), Some((20, false)));
+    let later = t0() + chrono::Duration::seconds(60);
+    let effects = a.update(Event::Data(Data::Waf(later, Ok(waf()))));
+    assert!(fetches_samples(&effects, "block-xmlrpc"), "{effects:?}");
+    // The answer never came: six minutes on, they are old, and `w` says so.
+    a.update(Event::Tick(t0() + chrono::Duration::minutes(6)));
+    assert_eq!(a.samples_age(), Some((360, true)));
+    a.update(key('w'));
+    let Some(Overlay::Talkers(t)) = &a.overlay else {
+        panic!("no talkers: {:?}", a.status);
+    };
+    let stale = t.stale.as_deref().unwrap_or_default();
+    assert!(
+        stale.starts_with("STALE: read 6m ago (22:11:20–22:13:20)"),
+        "{stale}"
+    );
+}
+
+/// A filter that lands on a rule, or a jump from `p`, asks for that rule's samples as `Down`
+/// does; the samples of the rule selected before are not shown under its name.
+#[test]
+fn any_change_of_selection_asks_for_the_selected_rules_samples() {
+    let mut a = app(false);
+    a.update(key('2'));
+    a.update(code(KeyCode::Down));
+    a.update(Event::Data(Data::Samples(
+        t0(),
+        Ok(xmlrpc_samples("block-xmlrpc")),
+    )));
+    assert_eq!(a.samples.table.rows.len(), 1);
+    a.update(key('/'));
+    let mut effects = Vec::new();
+    for c in "php".chars() {
+        effects.extend(a.update(key(c)));
+    }
+    effects.extend(a.update(code(KeyCode::Enter)));
+    assert_eq!(a.selected_rule().map(|(_, r)| r.name.as_str()), Some("php"));
+    assert!(fetches_samples(&effects, "php"), "{effects:?}");
+    assert!(a.selected_samples().is_none());
+    assert!(
+        a.samples.table.rows.is_empty(),
+        "another rule's samples shown"
+    );
+    a.update(Event::Data(Data::Samples(t0(), Ok(xmlrpc_samples("php")))));
+    a.update(key('w'));
+    assert!(
+        matches!(a.overlay, Some(Overlay::Talkers(_))),
         "{:?}",
         a.status
     );

@@ -67,13 +67,30 @@ fn draw_samples(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     .areas(area);
     let s = &app.world.samples;
     let mut spans = vec![Span::styled(title, theme.style(Role::Title))];
+    let shown = app.selected_samples();
+    // Their own age first, like every figure (what a narrow panel keeps): they are read with
+    // the panel, and older ones say so.
+    match app.samples_age() {
+        Some((age, true)) => spans.push(Span::styled(
+            format!("  STALE {}", format_age(age)),
+            theme.style(Role::Stale),
+        )),
+        Some((age, false)) => spans.push(Span::styled(
+            format!("  {} ago", format_age(age)),
+            theme.style(Role::Muted),
+        )),
+        None if app.selected_rule().is_some() && s.error.is_none() => {
+            spans.push(Span::styled("  reading…", theme.style(Role::Muted)))
+        }
+        None => {}
+    }
     // The time the sample really covers: WAF samples the first 5,000 requests of the window.
-    if let Some(samples) = &s.value
+    if let Some(samples) = shown
         && let Some((from, to)) = samples.window
     {
         let of = samples
             .population
-            .map(|n| format!(" of {n} requests"))
+            .map(|n| format!(", {n} requests"))
             .unwrap_or_default();
         spans.push(Span::styled(
             format!(
@@ -88,7 +105,7 @@ fn draw_samples(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         spans.push(Span::styled(format!("  ✗ {e}"), theme.style(Role::Problem)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), title_row);
-    if app.selected_rule().is_some() {
+    if shown.is_some() {
         table::draw(frame, &app.samples, theme, rest, false);
     }
 }

@@ -12,13 +12,20 @@ use ratatui::widgets::{Clear, Paragraph};
 pub fn talkers(frame: &mut Frame, app: &App, theme: &Theme, t: &Talkers) {
     let area = centered(frame.area(), 96, frame.area().height.saturating_sub(4));
     let rows = t.rows();
-    // Title, tabs, header, hint and the border take six rows.
-    let room = usize::from(area.height.saturating_sub(6)).max(1);
+    // Title, tabs, header, hint and the border take six rows; an old sample's age one more.
+    let taken = if t.stale.is_some() { 7 } else { 6 };
+    let room = usize::from(area.height.saturating_sub(taken)).max(1);
     let first = t.selected.saturating_sub(room.saturating_sub(1));
     let mut lines = vec![Line::from(Span::styled(
         t.title.clone(),
         theme.style(Role::Title),
     ))];
+    if let Some(stale) = &t.stale {
+        lines.push(Line::from(Span::styled(
+            stale.clone(),
+            theme.style(Role::Stale),
+        )));
+    }
     let mut tabs = Vec::new();
     for (i, list) in t.lists.iter().enumerate() {
         let (text, role) = if i == t.list {

@@ -506,9 +506,13 @@ region = us-east-1
 credential_process = /bin/false
 ";
 
-/// Runs a snapshot against a closed local port with `home`'s AWS files and `args`.
+/// Runs a snapshot with `home`'s AWS files and `args` against an endpoint that listens and
+/// never answers. A credential problem is said before anything is fetched: the endpoint has
+/// accepted no connection, and stderr is one line.
 fn snapshot_with(home: &tempfile::TempDir, args: &[&str]) -> assert_cmd::assert::Assert {
-    opsconsole()
+    let endpoint = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback listener");
+    let url = format!("http://{}", endpoint.local_addr().expect("its address"));
+    let assert = opsconsole()
         .env("HOME", home.path())
         .env("AWS_CONFIG_FILE", home.path().join(".aws/config"))
         .env(
@@ -520,15 +524,27 @@ fn snapshot_with(home: &tempfile::TempDir, args: &[&str]) -> assert_cmd::assert:
             "--region",
             "us-east-1",
             "--endpoint-url",
-            "http://127.0.0.1:9",
+            &url,
         ])
         .args(args)
         .timeout(std::time::Duration::from_secs(60))
-        .assert()
+        .assert();
+    endpoint.set_nonblocking(true).expect("non-blocking");
+    match endpoint.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        asked => panic!("the endpoint was asked something: {asked:?}"),
+    }
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "one sentence, one line:\n{stderr}"
+    );
+    assert
 }
 
 /// Each way credentials fail is one sentence naming the fix, on stderr, exit 2, before any
-/// panel is fetched (nothing is asked of the endpoint, which is closed).
+/// panel is fetched (nothing is asked of the endpoint, which listens).
 #[test]
 fn credential_problems_are_one_sentence_with_the_fix() {
     let home = aws_home(AWS_CONFIG);
@@ -568,7 +584,8 @@ fn credential_problems_are_one_sentence_with_the_fix() {
 }
 
 /// An SSO session that expired: the token cache as the AWS CLI leaves it
-/// (`~/.aws/sso/cache/<sha1 of the session name>.json`, `expiresAt` in the past).
+/// (`~/.aws/sso/cache/<sha1 of the session name>.json`, `expiresAt` in the past) is read, and
+/// the sentence says the session expired and when, not that the profile may never have logged in.
 #[test]
 fn an_expired_sso_session_says_to_log_in_again() {
     let home = aws_home(AWS_CONFIG);
@@ -583,7 +600,7 @@ fn an_expired_sso_session_says_to_log_in_again() {
     snapshot_with(&home, &["--profile", "prod"])
         .code(2)
         .stderr(predicate::str::contains(
-            "run `aws sso login --profile prod`",
+            "the AWS SSO session of profile `prod` expired at 2020-01-01 00:00 UTC: run `aws sso login --profile prod`",
         ));
 }
 
@@ -681,7 +698,8 @@ fn the_demo_snapshot_covers_the_window_asked_for() {
 fn a_blocklist_in_an_unwatched_region_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("config.toml");
-    let blocklist = "[[waf.blocklist]]\nweb_acl = \"edge-acl\"\nip_set = \"blocked\"\nregion = \"us-east-1\"\n";
+    let blocklist =
+        "[[waf.blocklist]]\nweb_acl = \"edge-acl\"\nip_set = \"blocked\"\nregion = \"us-east-1\"\n";
     std::fs::write(
         &config,
         format!("regions = [\"ap-northeast-1\"]\n\n{blocklist}"),

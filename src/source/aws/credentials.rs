@@ -37,6 +37,8 @@ struct Profiles {
     names: Vec<String>,
     /// The selected profile's settings, when it exists.
     sso: bool,
+    /// Its SSO start URL (its own, or its `sso-session`'s): the token cache is kept under it.
+    sso_start_url: Option<String>,
     role_arn: Option<String>,
     exists: bool,
     /// It says where credentials come from (keys, SSO, a role, a process, a web identity).
@@ -72,6 +74,11 @@ async fn profiles(selected: &str) -> Result<Profiles, String> {
         names,
         sso: profile
             .is_some_and(|p| p.get("sso_start_url").is_some() || p.get("sso_session").is_some()),
+        sso_start_url: profile.and_then(|p| {
+            p.get("sso_start_url")
+                .or_else(|| set.sso_session(p.get("sso_session")?)?.get("sso_start_url"))
+                .map(str::to_string)
+        }),
         role_arn: profile.and_then(|p| p.get("role_arn")).map(str::to_string),
         exists: profile.is_some(),
         has_credentials: profile
@@ -184,11 +191,18 @@ pub async fn check(
     let files = files.unwrap_or(Profiles {
         names: Vec::new(),
         sso: false,
+        sso_start_url: None,
         role_arn: None,
         exists: false,
         has_credentials: false,
         source: String::new(),
     });
+    if let Some(ended) = files.sso_start_url.as_deref().and_then(sso_session_ended) {
+        return problem(format!(
+            "the AWS SSO session of profile `{name}` expired at {}: run `aws sso login --profile {name}`",
+            ended.format("%Y-%m-%d %H:%M UTC")
+        ));
+    }
     if files.sso {
         return problem(format!(
             "AWS SSO profile `{name}` is not logged in, or its session expired: run `aws sso login --profile {name}`"
@@ -208,6 +222,27 @@ pub async fn check(
             listed(&files.names)
         )),
     }
+}
+
+/// When the SSO session of `start_url` ended, if the AWS CLI's token cache
+/// (`~/.aws/sso/cache/*.json`, one file a session) says it has.
+fn sso_session_ended(start_url: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let cache = std::path::Path::new(&std::env::var_os("HOME")?).join(".aws/sso/cache");
+    let ended = std::fs::read_dir(cache)
+        .ok()?
+        .flatten()
+        .filter_map(|f| {
+            serde_json::from_slice::<serde_json::Value>(&std::fs::read(f.path()).ok()?).ok()
+        })
+        .filter(|token| token["startUrl"].as_str() == Some(start_url))
+        .filter_map(|token| {
+            // Older CLIs wrote `2019-11-14T04:05:45UTC`.
+            let at = token["expiresAt"].as_str()?.replace("UTC", "Z");
+            chrono::DateTime::parse_from_rfc3339(&at).ok()
+        })
+        .max()?
+        .with_timezone(&chrono::Utc);
+    (ended <= chrono::Utc::now()).then_some(ended)
 }
 
 /// Credentials remembered once resolved, until five minutes before they expire: the check

@@ -286,14 +286,23 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
                     format!("no healthy target ({})", health.describe()),
                 );
             } else {
+                // Behind cross-zone load balancing the other zones serve it: a warning.
+                let (sev, served) = if tg.other_zones_serve(lb.kind) {
+                    (
+                        Severity::Warning,
+                        " (served from the other zones: cross-zone load balancing)",
+                    )
+                } else {
+                    (Severity::Degraded, "")
+                };
                 for (az, c) in tg.health_by_az() {
                     if c.is_down() {
                         push(
                             out,
-                            Severity::Degraded,
+                            sev,
                             PanelId::Targets,
                             subject.clone(),
-                            format!("zone {az}: {}", c.describe()),
+                            format!("zone {az}: {}{served}", c.describe()),
                         );
                     }
                 }
@@ -417,6 +426,14 @@ fn dns(world: &World, out: &mut Vec<Problem>) {
                     .or(r.set_identifier.clone())
                     .unwrap_or_default();
                 match r.health {
+                    // The fallback down while the primary serves: nothing is degraded yet.
+                    Health::Unhealthy if is_idle_secondary(set, r) => push(
+                        out,
+                        Severity::Warning,
+                        PanelId::Dns,
+                        subject.clone(),
+                        format!("{where_}: failover has no healthy secondary"),
+                    ),
                     Health::Unhealthy => push(
                         out,
                         Severity::Degraded,
@@ -437,6 +454,18 @@ fn dns(world: &World, out: &mut Vec<Problem>) {
             at_row(out, from, crate::view::dns::set_key(zone, set));
         }
     }
+}
+
+/// A failover set's SECONDARY record while its PRIMARY is not unhealthy: Route53 answers
+/// with the primary, and the secondary is only the fallback.
+fn is_idle_secondary(set: &crate::model::RecordSet, record: &crate::model::Record) -> bool {
+    let role = |r: &crate::model::Record| r.policy_detail.as_deref().map(str::to_ascii_uppercase);
+    set.policy == crate::model::RoutingPolicy::Failover
+        && role(record).as_deref() == Some("SECONDARY")
+        && set
+            .records
+            .iter()
+            .any(|r| role(r).as_deref() == Some("PRIMARY") && r.health != Health::Unhealthy)
 }
 
 fn instances(world: &World, out: &mut Vec<Problem>) {

@@ -1,7 +1,7 @@
 //! What a drain would leave behind, so the confirmation can say it before anything changes.
 
 use super::TargetRef;
-use crate::model::{LbKind, TargetState, TargetsView};
+use crate::model::{TargetState, TargetsView};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DrainImpact {
@@ -32,11 +32,7 @@ pub fn drain_impact(view: &TargetsView, target: &TargetRef) -> Option<DrainImpac
         .iter()
         .flat_map(|lb| lb.target_groups.iter().map(move |tg| (lb, tg)))
         .find(|(_, tg)| tg.arn == target.target_group_arn)?;
-    let zone_unserved_when_empty = match (group.cross_zone, lb.kind) {
-        (Some(on), _) => !on,
-        (None, LbKind::Application) => false,
-        (None, _) => true,
-    };
+    let zone_unserved_when_empty = !group.other_zones_serve(lb.kind);
     let this = group
         .targets
         .iter()

@@ -941,3 +941,94 @@ fn any_change_of_selection_asks_for_the_selected_rules_samples() {
         a.status
     );
 }
+
+fn failover(primary: Health, secondary: Health) -> DnsView {
+    let record = |id: &str, role: &str, health| Record {
+        set_identifier: Some(id.into()),
+        location: None,
+        policy_detail: Some(role.into()),
+        answer: Answer::Values {
+            ttl: 60,
+            values: vec!["203.0.113.80".into()],
+        },
+        health_check_id: Some(format!("hc-{id}")),
+        health,
+    };
+    DnsView {
+        zones: vec![HostedZone {
+            name: "example.jp.".into(),
+            id: "Z1".into(),
+            private: false,
+            record_sets: vec![RecordSet {
+                name: "origin.example.jp.".into(),
+                rtype: "A".into(),
+                policy: RoutingPolicy::Failover,
+                records: vec![
+                    record("origin-primary", "PRIMARY", primary),
+                    record("origin-sorry", "SECONDARY", secondary),
+                ],
+            }],
+        }],
+    }
+}
+
+/// (severity, text) of each problem the console counts.
+fn problems_said(a: &App) -> Vec<(crate::problems::Severity, String)> {
+    a.problems
+        .iter()
+        .map(|p| (p.severity, p.text.clone()))
+        .collect()
+}
+
+/// A failover whose fallback is down while the primary serves is a warning, not a degraded
+/// service; with the primary down it is degraded. A zone with no healthy target behind an ALB
+/// (cross-zone load balancing) is served from the others: a warning, as the drain dialog says.
+#[test]
+fn severity_is_what_the_service_suffers() {
+    use crate::problems::Severity;
+    let mut a = app(false);
+    a.update(Event::Data(Data::Dns(
+        t0(),
+        Ok(failover(Health::Healthy, Health::Unhealthy)),
+    )));
+    assert_eq!(
+        problems_said(&a),
+        vec![(
+            Severity::Warning,
+            "origin-sorry: failover has no healthy secondary".to_string()
+        )]
+    );
+    a.update(Event::Data(Data::Dns(
+        t0(),
+        Ok(failover(Health::Unhealthy, Health::Healthy)),
+    )));
+    assert_eq!(problems_said(&a)[0].0, Severity::Degraded);
+
+    a.update(Event::Data(Data::Dns(t0(), Ok(DnsView::default()))));
+    let mut view = targets(TargetState::Healthy);
+    let group = &mut view.load_balancers[0].target_groups[0];
+    group.targets.retain(|t| t.id != "i-extra");
+    group.targets[1].state = TargetState::Unhealthy;
+    a.update(Event::Data(Data::Targets(t0(), Ok(view.clone()))));
+    let zone = problems_said(&a)
+        .into_iter()
+        .find(|(_, text)| text.starts_with("zone ap-northeast-1c"));
+    assert_eq!(
+        zone,
+        Some((
+            Severity::Warning,
+            "zone ap-northeast-1c: 0 of 1 healthy (served from the other zones: cross-zone load balancing)"
+                .to_string()
+        ))
+    );
+    // With cross-zone load balancing off, nothing else serves the zone.
+    view.load_balancers[0].target_groups[0].cross_zone = Some(false);
+    a.update(Event::Data(Data::Targets(t0(), Ok(view))));
+    assert!(
+        problems_said(&a)
+            .iter()
+            .any(|(s, t)| *s == Severity::Degraded && t == "zone ap-northeast-1c: 0 of 1 healthy"),
+        "{:?}",
+        problems_said(&a)
+    );
+}

@@ -260,6 +260,17 @@ impl Target {
 }
 
 impl TargetGroup {
+    /// A zone left without healthy targets is still served from the others: cross-zone load
+    /// balancing as the group sets it, else the load balancer's default (on for an ALB, off
+    /// for an NLB or a gateway).
+    pub fn other_zones_serve(&self, lb: LbKind) -> bool {
+        match (self.cross_zone, lb) {
+            (Some(on), _) => on,
+            (None, LbKind::Application) => true,
+            (None, _) => false,
+        }
+    }
+
     /// The delay as read, or AWS's default while it has not been read.
     pub fn deregistration_delay(&self) -> u32 {
         self.deregistration_delay_secs

@@ -91,8 +91,7 @@ fn main() -> ExitCode {
     // One shared configuration for the session and the credential check: credentials are
     // resolved once (a prompt for a second factor comes once).
     let base = (!cli.demo).then(|| runtime.block_on(aws::base_config(&options)));
-    let mut session = match runtime.block_on(build_session(&cli, &loaded.settings, base.clone()))
-    {
+    let mut session = match runtime.block_on(build_session(&cli, &loaded.settings, base.clone())) {
         Ok(s) => s,
         Err(message) => return fail(EXIT_USAGE, &message),
     };
@@ -189,8 +188,7 @@ fn blocklists_watched(cli: &Cli, settings: &Settings) -> Result<(), String> {
     let watched: Vec<&str> = regions.iter().map(String::as_str).collect();
     for b in &settings.waf.blocklist {
         if let (opsconsole::model::WafScope::Regional, Some(region)) = (b.scope, &b.region)
-            && let Some(why) =
-                opsconsole::config::settings::unwatched_blocklist(region, &watched)
+            && let Some(why) = opsconsole::config::settings::unwatched_blocklist(region, &watched)
         {
             return Err(format!(
                 "[[waf.blocklist]] web_acl = \"{}\", ip_set = \"{}\": {why}",

@@ -27,7 +27,10 @@ fn me() -> u32 {
 /// Whose it is, and that it is no symbolic link; group and other access is taken away.
 fn check_owned(path: &Path, meta: &std::fs::Metadata, is_dir: bool) -> io::Result<()> {
     if meta.file_type().is_symlink() {
-        return Err(refused(path, "it is a symbolic link, which is never followed"));
+        return Err(refused(
+            path,
+            "it is a symbolic link, which is never followed",
+        ));
     }
     if meta.uid() != me() {
         return Err(refused(
@@ -126,7 +129,10 @@ pub fn read(path: &Path) -> io::Result<Option<String>> {
 /// Opens `path` for appending (the journal), creating it 0600 in a prepared directory.
 pub fn open_append(path: &Path) -> io::Result<File> {
     prepare(parent(path)?)?;
-    open_checked(path, OpenOptions::new().read(true).append(true).create(true))
+    open_checked(
+        path,
+        OpenOptions::new().read(true).append(true).create(true),
+    )
 }
 
 /// Replaces `path` whole: written to a uniquely named temporary file (0600) beside it, synced,

@@ -9,12 +9,12 @@ mod support;
 use aws_sdk_elasticloadbalancingv2 as elb;
 use aws_sdk_wafv2 as waf;
 use crossterm::event::{KeyEvent, KeyModifiers};
+use opsconsole::action::PendingStore;
 use opsconsole::app::{App, Effect, Event, Overlay};
 use opsconsole::config::settings::Blocklist;
 use opsconsole::config::{KeyContext, Keymap, Settings};
 use opsconsole::model::{PanelId, WafScope};
 use opsconsole::runtime::Runtime;
-use opsconsole::action::PendingStore;
 use opsconsole::source::aws;
 use std::sync::Arc;
 use std::time::Duration;
@@ -458,7 +458,11 @@ async fn every_key_in_read_only_mode_requests_nothing_that_writes() {
     );
     // The due expiry was shown, never carried out: it waits for a console that may act.
     assert_eq!(app.pending.len(), 1, "the expiry was not listed");
-    assert_eq!(pending.load().await.expect("pending").len(), 1, "carried out");
+    assert_eq!(
+        pending.load().await.expect("pending").len(),
+        1,
+        "carried out"
+    );
 
     // The detector and the sequences work: on a writable console the same keys and answers
     // reach the executor, and the mutations are seen on the wire.

@@ -273,7 +273,10 @@ async fn an_undo_left_by_one_console_is_carried_out_once_by_any_other() {
 
     // Its time comes: consoles B and C (third and fourth state directories) race for it.
     let updates_before = moto.strict.calls_to("UpdateWebACL");
-    let (b_dir, c_dir) = (tempfile::tempdir().expect("B"), tempfile::tempdir().expect("C"));
+    let (b_dir, c_dir) = (
+        tempfile::tempdir().expect("B"),
+        tempfile::tempdir().expect("C"),
+    );
     let (b, c) = (console(&moto, false).await, console(&moto, false).await);
     let (b_exec, b_store) = writer(&moto, &b, b_dir.path());
     let (c_exec, c_store) = writer(&moto, &c, c_dir.path());
@@ -384,7 +387,12 @@ async fn an_unreachable_store_is_a_problem_with_its_age_and_refuses_timed_action
     .await
     .expect("connect");
     let dir = tempfile::tempdir().expect("dir");
-    let (exec, store) = writer_at(&moto, &session, dir.path(), "s3://no-such-team-bucket/opsconsole");
+    let (exec, store) = writer_at(
+        &moto,
+        &session,
+        dir.path(),
+        "s3://no-such-team-bucket/opsconsole",
+    );
     let session = Session {
         pending: Some(store),
         ..session
@@ -407,7 +415,11 @@ async fn an_unreachable_store_is_a_problem_with_its_age_and_refuses_timed_action
             app.update(ev);
         }
     }
-    let since = app.pending_unreadable.as_ref().map(|(_, s)| *s).expect("since");
+    let since = app
+        .pending_unreadable
+        .as_ref()
+        .map(|(_, s)| *s)
+        .expect("since");
     app.update(Event::Tick(since + chrono::Duration::minutes(3)));
     let problem = app
         .problems
@@ -415,7 +427,11 @@ async fn an_unreachable_store_is_a_problem_with_its_age_and_refuses_timed_action
         .find(|p| p.text.contains("unreadable since"))
         .expect("a problem");
     assert!(problem.text.contains("(3m ago)"), "{}", problem.text);
-    assert!(problem.text.contains("no-such-team-bucket"), "{}", problem.text);
+    assert!(
+        problem.text.contains("no-such-team-bucket"),
+        "{}",
+        problem.text
+    );
     // The console keeps working: a change without an end goes through; a timed one is refused.
     let count = |until| Mutation::SetRule {
         rule: rule(&acl_id),

@@ -24,9 +24,10 @@ impl OwnRanges {
     /// Our own ranges as `view` has them; unknown while a region's were never read (a block
     /// there could be one of ours).
     pub fn note(&self, view: &WafView) {
-        let never_read = view.unreadable.iter().any(|u| {
-            u.place.starts_with(crate::model::waf::OWN_RANGES) && u.data_from.is_none()
-        });
+        let never_read = view
+            .unreadable
+            .iter()
+            .any(|u| u.place.starts_with(crate::model::waf::OWN_RANGES) && u.data_from.is_none());
         *self.0.write().unwrap_or_else(|e| e.into_inner()) =
             (!never_read).then(|| own_ranges_of(view));
     }

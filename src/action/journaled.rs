@@ -157,14 +157,12 @@ impl Executor for Journaled {
                 mutation: Some(mutation.clone()),
             };
             let attempted_now = entry("attempted", "", None);
-            self.journal
-                .append(&attempted_now)
-                .map_err(|e| {
-                    Failed::new(format!(
-                        "not done: the audit journal {} cannot be written: {e}",
-                        self.journal.path().display()
-                    ))
-                })?;
+            self.journal.append(&attempted_now).map_err(|e| {
+                Failed::new(format!(
+                    "not done: the audit journal {} cannot be written: {e}",
+                    self.journal.path().display()
+                ))
+            })?;
             let mut unshared = self.share(&attempted_now).await;
             let result = self.inner.execute(mutation).await;
             let record = match &result {

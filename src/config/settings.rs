@@ -412,7 +412,11 @@ fn check_choice(
 /// A regional `[[waf.blocklist]]` in a region the console does not watch would be dropped
 /// without a word (`b` would then say no set is configured): an error at its line instead.
 fn check_blocklist_regions(src: Source<'_>, located: &Located) -> Result<(), ConfigError> {
-    let watched: Vec<&str> = located.regions.iter().map(|r| r.get_ref().as_str()).collect();
+    let watched: Vec<&str> = located
+        .regions
+        .iter()
+        .map(|r| r.get_ref().as_str())
+        .collect();
     let Some(waf) = &located.waf else {
         return Ok(());
     };

@@ -154,7 +154,10 @@ mod tests {
         let office: Vec<IpNet> = vec!["203.0.113.0/24".parse().unwrap()];
         let mapped: IpAddr = "::ffff:203.0.113.10".parse().unwrap();
         let why = never_blocked(mapped, &office, &[]).unwrap();
-        assert!(why.contains("203.0.113.10 is inside 203.0.113.0/24"), "{why}");
+        assert!(
+            why.contains("203.0.113.10 is inside 203.0.113.0/24"),
+            "{why}"
+        );
         assert_eq!(cidr_of(mapped), "203.0.113.10/32");
         assert_eq!(parse("[::FFFF:198.51.100.7]"), "198.51.100.7".parse().ok());
         // A never-block range written in the mapped form still protects the IPv4 address.

@@ -138,20 +138,22 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
         .collect();
     // With a team's store, the team's actions in the window too (ours are there as well).
     let (mut actions, journal_error) = match (&session.shared, &store) {
-        (Some(shared), Some(store)) => match shared_actions(shared, store, at - options.since).await
-        {
-            Ok(theirs) => {
-                actions.extend(theirs);
-                (actions, journal_error)
+        (Some(shared), Some(store)) => {
+            match shared_actions(shared, store, at - options.since).await {
+                Ok(theirs) => {
+                    actions.extend(theirs);
+                    (actions, journal_error)
+                }
+                Err(e) => (
+                    actions,
+                    Some(journal_error.map_or(e.clone(), |j| format!("{j}; {e}"))),
+                ),
             }
-            Err(e) => (actions, Some(journal_error.map_or(e.clone(), |j| format!("{j}; {e}")))),
-        },
+        }
         _ => (actions, journal_error),
     };
     actions.sort_by_key(|e| e.time);
-    actions.dedup_by(|a, b| {
-        a.time == b.time && a.resource == b.resource && a.outcome == b.outcome
-    });
+    actions.dedup_by(|a, b| a.time == b.time && a.resource == b.resource && a.outcome == b.outcome);
     Collected {
         world,
         samples,

@@ -234,9 +234,11 @@ pub async fn base_config(options: &AwsOptions) -> SdkConfig {
     match config.credentials_provider() {
         Some(chain) => config
             .into_builder()
-            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
-                super::credentials::Remembered::new(chain),
-            ))
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    super::credentials::Remembered::new(chain),
+                ),
+            )
             .build(),
         None => config,
     }

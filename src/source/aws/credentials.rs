@@ -8,8 +8,8 @@ use super::super::{ErrorKind, SourceError};
 use aws_config::SdkConfig;
 use aws_config::profile::ProfileSet;
 use aws_credential_types::Credentials;
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use std::time::Duration;
 
 /// Long enough for a profile's own chain when a person is in it (a credential process asking

@@ -3,13 +3,13 @@
 //! back byte for byte even when a later console does it (a timed Count's restore after a
 //! restart).
 
+use super::shared_state::{self, PutError, SharedStore};
 use crate::model::RuleAction;
+use crate::source::{Identity, Source};
 use aws_sdk_wafv2 as waf;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use super::shared_state::{self, PutError, SharedStore};
-use crate::source::{Identity, Source};
 use std::sync::{Arc, Mutex};
 
 /// File name in the state directory.
@@ -244,8 +244,9 @@ impl Originals {
                     .map_err(|e| e.to_string())?
                 {
                     None => None,
-                    Some((text, _)) => parse(&text, &store.describe(&account, ORIGINALS_FILE))?
-                        .remove(&key(k)),
+                    Some((text, _)) => {
+                        parse(&text, &store.describe(&account, ORIGINALS_FILE))?.remove(&key(k))
+                    }
                 }
             }
         };

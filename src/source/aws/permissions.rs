@@ -179,7 +179,10 @@ mod tests {
         ] {
             assert!(watch.contains(op), "{op} missing");
         }
-        assert!(!watch.contains("s3:PutObject"), "a wall never writes the shared store");
+        assert!(
+            !watch.contains("s3:PutObject"),
+            "a wall never writes the shared store"
+        );
         assert!(policy_json(true).contains("s3:PutObject"));
     }
 
@@ -190,7 +193,10 @@ mod tests {
             assert!(seen.insert((p, o)), "{p}:{o} listed twice");
         }
         assert_eq!(need_of("S3", "ListObjectsV2"), Some(Need::Watch));
-        assert_eq!(need_of("CloudWatchLogs", "StartLiveTail"), Some(Need::Watch));
+        assert_eq!(
+            need_of("CloudWatchLogs", "StartLiveTail"),
+            Some(Need::Watch)
+        );
         assert_eq!(need_of("s3", "DeleteObject"), None);
     }
 }

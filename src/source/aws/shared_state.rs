@@ -235,7 +235,11 @@ impl SharedStore {
                     let e = super::error::from_sdk("s3 ListObjectsV2", e);
                     failed(&self.describe(account, "journal/"), e.message)
                 })?;
-            keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_string)));
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_string)),
+            );
             match page.next_continuation_token() {
                 Some(t) if page.is_truncated() == Some(true) => token = Some(t.to_string()),
                 _ => break,

@@ -343,6 +343,7 @@ async fn blocks_from_a_sample_and_a_log_line_change_only_the_addresses() {
         2,
         "one write for each block, none for the one refused"
     );
+    support::assert_in_the_iam_policy(&session);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -607,6 +608,7 @@ async fn expired_blocks_and_timed_counts_are_undone_by_the_next_console() {
             ("set-rule", "done"),
         ]
     );
+    support::assert_in_the_iam_policy(&session);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1348,6 +1350,7 @@ async fn nat_gateways_elastic_ips_are_never_blocked_on_every_page() {
         .expect("connect");
     plain.sources.waf.fetch().await.expect("waf");
     assert_eq!(moto.strict.calls_to("DescribeNatGateways"), asked);
+    support::assert_in_the_iam_policy(&session);
 }
 
 /// Where a set is matched on a header: `X-Forwarded-For`, its first address.
@@ -1652,6 +1655,7 @@ async fn a_set_matched_on_x_forwarded_for_blocks_the_address_in_the_header() {
     };
     assert!(text.contains("X-Forwarded-For"), "{text}");
     assert_eq!(addresses_of(&e).await, [OFFICE_RANGE, "198.51.100.23/32"]);
+    support::assert_in_the_iam_policy(&session);
 }
 
 /// An IP set, a rule group of the account whose Block rule references it, and a web ACL that
@@ -1820,6 +1824,7 @@ async fn a_block_rule_inside_a_referenced_group_blocks_and_an_earlier_allow_is_n
             && warning.contains("198.51.100.9"),
         "{warning}"
     );
+    support::assert_in_the_iam_policy(&session);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -302,6 +302,9 @@ async fn an_undo_left_by_one_console_is_carried_out_once_by_any_other() {
         "one UpdateWebACL on the wire"
     );
     assert_eq!(action_now(&b).await, "Block", "restored");
+    for console in [&b, &c, &watcher] {
+        support::assert_in_the_iam_policy(console);
+    }
 
     // The journal is in the store, an object an entry: A's Count and the restore.
     let config = moto.sdk_config(seed::TOKYO).await;

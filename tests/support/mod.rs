@@ -144,3 +144,18 @@ pub fn offline_binary() -> assert_cmd::Command {
     cmd.env("AWS_EC2_METADATA_DISABLED", "true");
     cmd
 }
+
+/// Every operation `session` sent (counted by the console's own interceptor) is in the IAM
+/// policy `--iam-policy` prints: a watching operation in the watch policy, a change in the act
+/// policy. Feature tests end with it, so a new call cannot slip past the printed policy.
+pub fn assert_in_the_iam_policy(session: &Session) {
+    use opsconsole::source::aws::permissions::need_of;
+    let calls = session.stats.as_ref().expect("counted").report().calls;
+    assert!(!calls.is_empty(), "nothing was counted");
+    for (service, op, _) in calls {
+        assert!(
+            need_of(&service, &op).is_some(),
+            "{service} {op} was sent but is not in the IAM policy (src/source/aws/permissions.rs)"
+        );
+    }
+}

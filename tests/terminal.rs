@@ -177,9 +177,81 @@ fn credentials_that_appear_later_bring_the_console_to_life() {
     assert_restored(&t, &t.wait_exit());
 }
 
-/// `--wall` is read-only in the binary itself, not only in the App: `d`, `y`, `t`, `y` on every
-/// panel of a wall against the emulator request nothing that writes. SIGHUP reloads the wall's
-/// configuration (an edited theme shows) and the wall goes on; it does not quit.
+/// Whether `needle` is drawn in reverse video somewhere on the coloured screen
+/// (`capture-pane -e`), as a selected row is.
+fn reversed_at(coloured: &str, needle: &str) -> bool {
+    coloured.lines().any(|line| {
+        line.match_indices(needle)
+            .any(|(at, _)| reverse_video_after(&line[..at]))
+    })
+}
+
+/// Whether reverse video is on after the SGR sequences of `line`, followed from its start.
+fn reverse_video_after(before: &str) -> bool {
+    let mut reversed = false;
+    for sgr in before.split("\x1b[").skip(1) {
+        let Some(params) = sgr.split_once('m').map(|(p, _)| p) else {
+            continue;
+        };
+        let mut params = params.split(';');
+        while let Some(p) = params.next() {
+            match p {
+                "" | "0" => reversed = false,
+                "7" => reversed = true,
+                "27" => reversed = false,
+                // A colour's own numbers (38;5;7 is a colour, not reverse video).
+                "38" | "48" | "58" => {
+                    let skip = if params.next() == Some("2") { 3 } else { 1 };
+                    for _ in 0..skip {
+                        params.next();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    reversed
+}
+
+/// `1`, a filter on `target` (it selects the first match), then `d` and `y`: on a console that
+/// may change things, the keys that drain it.
+fn drain_keys(t: &Tmux, target: &str) {
+    t.keys(&["1", "/"]);
+    t.keys(&["-l", target]);
+    t.keys(&["Enter"]);
+    // The row the keys act on is the target's: drawn selected (its name and id are cut to fit,
+    // the end of the id shows).
+    let shown = &target[target.len() - 8..];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !reversed_at(&t.screen_with_colours(), shown) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{target} is not the selected row:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    t.keys(&["d", "y"]);
+}
+
+/// The writes the console asked of the emulator after `from` requests.
+fn writes_since(moto: &support::moto::Moto, from: usize) -> Vec<String> {
+    moto.strict
+        .operations()
+        .split_off(from)
+        .into_iter()
+        .filter(|o| {
+            ["Deregister", "Register", "Update", "POST /2013-04-01/"]
+                .iter()
+                .any(|m| o.starts_with(m))
+        })
+        .collect()
+}
+
+/// `--wall` is read-only in the binary itself, not only in the App: `d`, `y` on a target a
+/// writable console drains with the same keys (the control, last), then `d`, `y`, `t`, `y` on
+/// every panel of a wall against the emulator, request nothing that writes. SIGHUP reloads the
+/// wall's configuration (an edited theme shows) and the wall goes on; it does not quit.
 #[test]
 fn a_wall_changes_nothing_and_reloads_its_theme_on_sighup() {
     let moto = support::moto::Moto::start();
@@ -201,6 +273,8 @@ fn a_wall_changes_nothing_and_reloads_its_theme_on_sighup() {
         ),
     )
     .expect("config");
+    let env = "env -u AWS_PROFILE AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
+         AWS_EC2_METADATA_DISABLED=true";
     let t = Tmux::start_with(
         "wall",
         &format!(
@@ -208,14 +282,12 @@ fn a_wall_changes_nothing_and_reloads_its_theme_on_sighup() {
             theme.display(),
             config.display()
         ),
-        "env -u AWS_PROFILE AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
-         AWS_EC2_METADATA_DISABLED=true",
+        env,
     );
     t.wait_for("mt-alb ALB");
-    // Straight to the target (a filter selects its first match), then every panel.
-    t.keys(&["1", "/"]);
-    t.keys(&["-l", &target]);
-    t.keys(&["Enter", "d", "y", "Escape", "Escape"]);
+    // Straight to the target, then every panel.
+    drain_keys(&t, &target);
+    t.keys(&["Escape", "Escape"]);
     for panel in ["1", "2", "3", "4", "5"] {
         t.keys(&[panel, "Down", "Down", "d", "y", "t", "y", "Escape"]);
         std::thread::sleep(std::time::Duration::from_millis(300));
@@ -223,14 +295,7 @@ fn a_wall_changes_nothing_and_reloads_its_theme_on_sighup() {
     std::thread::sleep(std::time::Duration::from_secs(3));
     let ops = moto.strict.operations().split_off(seeding);
     assert!(ops.iter().any(|o| o == "DescribeTargetHealth"), "{ops:?}");
-    let writes: Vec<&String> = ops
-        .iter()
-        .filter(|o| {
-            ["Deregister", "Register", "Update", "POST /2013-04-01/"]
-                .iter()
-                .any(|m| o.starts_with(m))
-        })
-        .collect();
+    let writes = writes_since(&moto, seeding);
     assert!(writes.is_empty(), "a wall wrote: {writes:?}");
 
     // A colour no shipped theme uses, for the title of each panel.
@@ -260,4 +325,24 @@ fn a_wall_changes_nothing_and_reloads_its_theme_on_sighup() {
     assert!(t.screen().contains("stacks:"), "{}", t.screen());
     t.keys(&["q"]);
     assert_restored(&t, &t.wait_exit());
+
+    // The control: the same keys on a console that may change things drain the target.
+    let before = moto.strict.operations().len();
+    let console = Tmux::start_with(
+        "wall-control",
+        &format!("--interval 2 --config {}", config.display()),
+        env,
+    );
+    console.wait_for("mt-alb ALB");
+    drain_keys(&console, &target);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while writes_since(&moto, before).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the same keys drained nothing on a writable console:\n{}",
+            console.screen()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(writes_since(&moto, before), ["DeregisterTargets"]);
 }

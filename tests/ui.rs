@@ -1058,3 +1058,105 @@ fn sampled_requests_show_their_age() {
         );
     }
 }
+
+/// After `t 2 y` on `block-xmlrpc` and a block of the flood's top address for an hour, at
+/// 120×35 and 200×60: the rule's row reads `Count ⟲ 10:15` (when it is restored), the
+/// address's sampled requests are marked `⊘ 11:00` (when it is let through again), and `w`'s
+/// "Blocked now" list says both the time and the minutes left, before the set's name.
+#[test]
+fn timers_are_shown_on_the_rows_they_concern() {
+    use opsconsole::action::{IpSetRef, Listing, Mutation, Pending, RuleRef};
+    use opsconsole::model::{RuleAction, RuleKind};
+    for (width, height) in [(120u16, 35u16), (200, 60)] {
+        let mut app = console(false);
+        app.update(Event::Resize(width, height));
+        keys(&mut app, "2");
+        let (acl, rule) = app
+            .selected_rule()
+            .map(|(a, r)| (a.clone(), r.name.clone()))
+            .unwrap();
+        let mut waf = app.world.waf.value.clone().unwrap();
+        let set = waf
+            .ip_sets
+            .iter_mut()
+            .find(|s| s.web_acl == acl.name)
+            .expect("the demo's blocklist");
+        set.addresses.push("198.51.100.77/32".into());
+        let set = IpSetRef {
+            region: set.region.clone(),
+            scope: set.scope,
+            name: set.name.clone(),
+            id: set.id.clone(),
+            arn: set.arn.clone(),
+            web_acl: set.web_acl.clone(),
+        };
+        for a in waf.acls.iter_mut().filter(|a| a.id == acl.id) {
+            for r in a.rules.iter_mut().filter(|r| r.name == rule) {
+                r.kind = RuleKind::Plain {
+                    action: RuleAction::Count,
+                };
+            }
+        }
+        app.update(Event::Data(Data::Waf(at(), Ok(waf))));
+        let pending = |minutes: i64, undo: Mutation| Pending {
+            due: at() + chrono::Duration::minutes(minutes),
+            of: undo.summary(),
+            undo,
+            last_error: None,
+            attempts: 0,
+            account: None,
+            endpoint: None,
+            retry_at: None,
+            failed_for_good: None,
+        };
+        let restore = Mutation::SetRule {
+            rule: RuleRef {
+                region: acl.region.clone(),
+                scope: acl.scope,
+                acl_name: acl.name.clone(),
+                acl_id: acl.id.clone(),
+                rule: rule.clone(),
+            },
+            from: RuleKind::Plain {
+                action: RuleAction::Count,
+            },
+            to: RuleKind::Plain {
+                action: RuleAction::Block,
+            },
+            until: None,
+        };
+        let removal = Mutation::Unblock {
+            set,
+            address: "198.51.100.77/32".into(),
+        };
+        app.update(Event::Pending(Listing {
+            pending: vec![pending(15, restore), pending(60, removal)],
+            refused: vec![],
+        }));
+        // The address's newest line in the logs: marked too.
+        let line = "198.51.100.77 - - [21/Nov/2026:10:00:01 +0000] \"POST /xmlrpc.php HTTP/1.1\" 403 199 \"-\" \"curl/8.5\"";
+        app.update(Event::Data(Data::Logs(
+            at(),
+            opsconsole::source::LogBatch::lines(
+                "hwi-wordpress",
+                vec![opsconsole::model::LogEntry::Line {
+                    received_at: at(),
+                    text: line.into(),
+                }],
+            ),
+        )));
+        let screen = render_at(&app, width, height);
+        let text = format!("{:?}", screen.backend());
+        assert!(text.contains("Count ⟲ 10:15"), "{text}");
+        assert!(text.contains("RU   GET    ⊘ 11:00 /xm"), "{text}");
+        assert!(text.contains("⊘ 11:00 198.51.100.77 - - [21/Nov"), "{text}");
+        insta::assert_snapshot!(format!("timers_{width}x{height}"), screen.backend());
+        keys(&mut app, "w");
+        press(&mut app, KeyCode::BackTab);
+        let who = format!("{:?}", render_at(&app, width, height).backend());
+        assert!(
+            who.contains("BLOCKED until 11:00 (59 m left) · hwi"),
+            "{who}"
+        );
+    }
+}

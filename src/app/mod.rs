@@ -104,6 +104,9 @@ pub struct App {
     pub logs: LogPanel,
     /// The action a plain WAF rule had before this console set it to Count.
     remembered_actions: HashMap<(String, String), RuleAction>,
+    /// Rule-group references (web ACL id, rule) this console set to Count: left so, they are
+    /// a problem like a plain rule.
+    counting_groups: std::collections::HashSet<(String, String)>,
     /// Targets this console drained and when, newest last: `u` registers them again, and the
     /// time gives the countdown AWS doesn't report.
     drained: Vec<(TargetRef, DateTime<Utc>)>,
@@ -189,6 +192,7 @@ impl App {
             instances: filter(PanelId::Instances),
             logs: LogPanel::new(settings.initial_filter(PanelId::Logs)),
             remembered_actions: HashMap::new(),
+            counting_groups: Default::default(),
             drained: Vec::new(),
             in_flight: Vec::new(),
             intervals: settings.polled_intervals(),
@@ -240,7 +244,7 @@ impl App {
     fn recompute_problems(&mut self, data_changed: bool) {
         let context = crate::problems::Context {
             intervals: self.intervals.clone(),
-            counting_by_console: self.remembered_actions.keys().cloned().collect(),
+            counting_by_console: self.counting_by_console(),
             pending: self.pending.clone(),
             refused_undos: self.refused_undos.clone(),
             pending_unreadable: self.pending_unreadable.clone(),
@@ -251,6 +255,23 @@ impl App {
         }
         self.problems =
             crate::problems::with_staleness(&self.world, self.now, &context, &self.data_problems);
+    }
+
+    /// Rules this console left in Count: plain rules and group references it set so, and any
+    /// whose restore is scheduled (known across restarts).
+    fn counting_by_console(&self) -> std::collections::HashSet<(String, String)> {
+        let restores = self.pending.iter().filter_map(|p| match &p.undo {
+            Mutation::SetRule { rule, to, .. } if !to.is_counting() => {
+                Some((rule.acl_id.clone(), rule.rule.clone()))
+            }
+            _ => None,
+        });
+        self.remembered_actions
+            .keys()
+            .cloned()
+            .chain(self.counting_groups.iter().cloned())
+            .chain(restores)
+            .collect()
     }
 
     /// Gives each row a problem concerns that problem's role (a registered stopped instance, a
@@ -402,9 +423,16 @@ impl App {
 
     /// The undos as they stand.
     fn on_pending(&mut self, listing: crate::action::Listing) {
+        let changed = self.pending != listing.pending;
         self.pending = listing.pending;
         self.refused_undos = listing.refused;
         self.pending_unreadable = None;
+        // Rows show their restore times, blocked addresses their expiry.
+        if changed {
+            self.rebuild(PanelId::Waf);
+            self.rebuild_samples();
+            self.recompute_problems(true);
+        }
         // Overdue undos are found with the staleness, not in the data.
         self.recompute_problems(false);
         if !self.left_by_signal.is_empty() {
@@ -442,6 +470,8 @@ impl App {
             Data::Waf(at, r) => {
                 if self.world.waf.record_changed(at, r) {
                     self.rebuild(PanelId::Waf);
+                    // Blocked addresses are marked in the samples.
+                    self.rebuild_samples();
                 }
                 // Sampled requests move on even when the rules don't: read with the panel.
                 return self.samples_for_selection(true);
@@ -515,8 +545,9 @@ impl App {
         if let (Ok(_), Mutation::SetRule { rule, to, .. }) = (&result, &mutation)
             && !to.is_counting()
         {
-            self.remembered_actions
-                .remove(&(rule.acl_id.clone(), rule.rule.clone()));
+            let key = (rule.acl_id.clone(), rule.rule.clone());
+            self.remembered_actions.remove(&key);
+            self.counting_groups.remove(&key);
         }
         match result {
             Ok(msg) => self.say(format!("scheduled undo: {msg}"), view::Role::Ok, at),
@@ -560,13 +591,20 @@ impl App {
                             (crate::model::RuleKind::Plain { action }, true) => {
                                 self.remembered_actions.insert(key, *action);
                             }
+                            (crate::model::RuleKind::Group { .. }, true) => {
+                                self.counting_groups.insert(key);
+                            }
                             (_, false) => {
                                 self.remembered_actions.remove(&key);
+                                self.counting_groups.remove(&key);
                             }
-                            _ => {}
                         }
                     }
                 }
+                let msg = match undone_at(&mutation) {
+                    Some(when) if !msg.contains(" until ") => format!("{msg} · {when}"),
+                    _ => msg,
+                };
                 self.say(msg, view::Role::Ok, at);
             }
             Err(e) => {
@@ -610,12 +648,13 @@ impl App {
                 self.targets.set_table(t, viewport);
             }
             PanelId::Waf => {
-                let t = w
+                let mut t = w
                     .waf
                     .value
                     .as_ref()
                     .map(view::waf::table)
                     .unwrap_or_default();
+                view::waf::mark_restores(&mut t, &self.restores_due());
                 self.waf.set_table(t, viewport);
             }
             PanelId::Dns => {
@@ -649,9 +688,10 @@ impl App {
     fn rebuild_samples(&mut self) {
         self.samples_built_for = self.selected_rule_key();
         // Another rule's samples are never shown under this one's name.
+        let blocked = |ip: &str| self.blocked_until(ip).map(view::waf::blocked_mark);
         let t = self
             .selected_samples()
-            .map(view::waf::samples_table)
+            .map(|s| view::waf::samples_table_marked(s, blocked))
             .unwrap_or_default();
         let viewport = layout::samples_viewport(self.screen, self.zoomed, self.focus);
         self.samples.set_table(t, viewport);
@@ -793,6 +833,19 @@ impl App {
         None
     }
 
+    /// When each rule in a timed Count is restored, by its row's key.
+    fn restores_due(&self) -> HashMap<String, DateTime<Utc>> {
+        self.pending
+            .iter()
+            .filter_map(|p| match &p.undo {
+                Mutation::SetRule { rule, to, .. } if !to.is_counting() => {
+                    Some((view::waf::rule_key(&rule.acl_id, &rule.rule), p.due))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The action a scheduled restore of this rule will put back (known across restarts).
     pub fn pending_restore(&self, acl_id: &str, rule: &str) -> Option<RuleAction> {
         self.pending.iter().find_map(|p| match &p.undo {
@@ -856,6 +909,15 @@ impl App {
     pub fn last_drained(&self) -> Option<&TargetRef> {
         self.drained.last().map(|(t, _)| t)
     }
+}
+
+/// When a timed change is undone, in the footer's words: "restored at 08:07 UTC".
+fn undone_at(mutation: &Mutation) -> Option<String> {
+    let until = mutation.until()?.format("%H:%M");
+    Some(match mutation {
+        Mutation::Block { .. } => format!("blocked until {until} UTC"),
+        _ => format!("restored at {until} UTC"),
+    })
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use super::App;
 use crate::model::access::{self, LogFormat};
 use crate::model::waf::ForwardedIp;
 use crate::model::{PanelId, SampledRequest};
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -176,7 +177,8 @@ impl App {
                 rows.push(TalkerRow {
                     count: seen.get(&bare).copied().unwrap_or(0),
                     key: bare,
-                    note: format!("{} · {left}", set.name),
+                    // The expiry first: a long set name is what the width cuts.
+                    note: format!("{left} · {}", set.name),
                 });
             }
         }
@@ -188,9 +190,9 @@ impl App {
         })
     }
 
-    /// What a blocked address shows beside its count: how long it stays blocked (the expiry
-    /// of the set that holds it, by ARN: the same name may be a set in another region).
-    fn block_note(&self, address: &str) -> Option<String> {
+    /// Whether `address` is blocked, and until when (`Some(None)`: until removed): the
+    /// expiry of the set that holds it, by ARN (the same name may be a set in another region).
+    pub fn blocked_until(&self, address: &str) -> Option<Option<DateTime<Utc>>> {
         use crate::model::address::same_cidr;
         let waf = self.world.waf.value.as_ref()?;
         let cidr = super::block::cidr_of(crate::model::address::parse(address)?);
@@ -202,10 +204,15 @@ impl App {
             matches!(&p.undo, crate::action::Mutation::Unblock { set: s, address: a }
                 if s.arn == set.arn && same_cidr(a, &cidr))
         });
-        Some(match pending {
-            Some(p) => {
-                let left = (p.due - self.now).num_minutes().max(0);
-                format!("BLOCKED, {left} m left")
+        Some(pending.map(|p| p.due))
+    }
+
+    /// What a blocked address shows beside its count: until when, and how long that is.
+    fn block_note(&self, address: &str) -> Option<String> {
+        Some(match self.blocked_until(address)? {
+            Some(due) => {
+                let left = (due - self.now).num_minutes().max(0);
+                format!("BLOCKED until {} ({left} m left)", due.format("%H:%M"))
             }
             None => "BLOCKED until removed".to_string(),
         })

@@ -1032,3 +1032,159 @@ fn severity_is_what_the_service_suffers() {
         problems_said(&a)
     );
 }
+
+fn pending(due: DateTime<Utc>, undo: Mutation) -> crate::action::Pending {
+    crate::action::Pending {
+        due,
+        of: undo.summary(),
+        undo,
+        last_error: None,
+        attempts: 0,
+        account: None,
+        endpoint: None,
+        retry_at: None,
+        failed_for_good: None,
+    }
+}
+
+fn blocked_set(address: &str) -> IpSet {
+    IpSet {
+        name: "wp-blocked".into(),
+        id: "set-1".into(),
+        arn: "arn:ipset/wp-blocked".into(),
+        scope: WafScope::Regional,
+        region: "ap-northeast-1".into(),
+        version: "IPV4".into(),
+        addresses: vec![format!("{address}/32")],
+        web_acl: "wp-acl".into(),
+    }
+}
+
+/// `t 2 y` on a rule: the footer says when it is restored, and once the undo is kept its row
+/// reads `Count ⟲ 08:07`. A blocked address's samples are marked with the expiry, and `w`'s
+/// "Blocked now" list says it in full. A group reference the console left in Count is a
+/// problem like a plain rule.
+#[test]
+fn timers_are_visible_where_the_operator_looks() {
+    let mut a = app(false);
+    a.update(key('2'));
+    select(&mut a, PanelId::Waf, "rule:acl-1:block-xmlrpc");
+    a.update(key('t'));
+    a.update(key('2'));
+    let effects = a.update(key('y'));
+    let Some(Effect::Execute(toggle)) = effects
+        .into_iter()
+        .find(|e| matches!(e, Effect::Execute(_)))
+    else {
+        panic!("no toggle: {:?}", a.status);
+    };
+    let due = t0() + chrono::Duration::minutes(15);
+    assert_eq!(toggle.until(), Some(due));
+    a.update(Event::Done {
+        mutation: toggle.clone(),
+        at: t0(),
+        result: Ok("WAF rule block-xmlrpc in wp-acl is now Count".into()),
+    });
+    let said = a
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(
+        said.ends_with(&format!("restored at {} UTC", due.format("%H:%M"))),
+        "{said}"
+    );
+    let mut counting = waf();
+    counting.acls[0].rules[0].kind = RuleKind::Plain {
+        action: RuleAction::Count,
+    };
+    counting.ip_sets = vec![blocked_set("198.51.100.77")];
+    a.update(Event::Data(Data::Waf(t0(), Ok(counting))));
+    let restore = toggle.undo().expect("a timed toggle has an undo");
+    let block_ends = t0() + chrono::Duration::minutes(14);
+    let unblock = Mutation::Unblock {
+        set: crate::action::IpSetRef {
+            region: "ap-northeast-1".into(),
+            scope: WafScope::Regional,
+            name: "wp-blocked".into(),
+            id: "set-1".into(),
+            arn: "arn:ipset/wp-blocked".into(),
+            web_acl: "wp-acl".into(),
+        },
+        address: "198.51.100.77/32".into(),
+    };
+    a.update(Event::Pending(crate::action::Listing {
+        pending: vec![pending(due, restore), pending(block_ends, unblock)],
+        refused: vec![],
+    }));
+    let row = a
+        .waf
+        .table
+        .rows
+        .iter()
+        .find(|r| r.key == "rule:acl-1:block-xmlrpc")
+        .expect("the rule's row");
+    assert_eq!(
+        row.cells[1].text,
+        format!("Count ⟲ {}", due.format("%H:%M"))
+    );
+
+    a.update(Event::Data(Data::Samples(
+        t0(),
+        Ok(xmlrpc_samples("block-xmlrpc")),
+    )));
+    let uri = &a.samples.table.rows[0].cells[4].text;
+    assert_eq!(
+        uri,
+        &format!("⊘ {} /xmlrpc.php", block_ends.format("%H:%M"))
+    );
+    a.update(key('w'));
+    let Some(Overlay::Talkers(t)) = &a.overlay else {
+        panic!("no talkers: {:?}", a.status);
+    };
+    let blocked = t
+        .lists
+        .iter()
+        .find(|l| l.name == "Blocked now")
+        .expect("Blocked now");
+    assert!(
+        blocked.rows[0].note.starts_with(&format!(
+            "BLOCKED until {} (14 m left)",
+            block_ends.format("%H:%M")
+        )),
+        "{}",
+        blocked.rows[0].note
+    );
+    a.update(code(KeyCode::Esc));
+
+    // The group reference set to Count by this console, and left so.
+    select(&mut a, PanelId::Waf, "rule:acl-1:php");
+    a.update(key('t'));
+    let effects = a.update(key('y'));
+    let Some(Effect::Execute(group)) = effects
+        .into_iter()
+        .find(|e| matches!(e, Effect::Execute(_)))
+    else {
+        panic!("no group toggle: {:?}", a.status);
+    };
+    a.update(Event::Done {
+        mutation: group,
+        at: t0(),
+        result: Ok("WAF rule php in wp-acl is now Group (Count)".into()),
+    });
+    let mut both = waf();
+    both.acls[0].rules[1].kind = RuleKind::Group {
+        group: "AWS/AWSManagedRulesPHPRuleSet".into(),
+        override_action: OverrideAction::Count,
+        rule_overrides: vec![],
+    };
+    a.update(Event::Data(Data::Waf(t0(), Ok(both))));
+    assert!(
+        a.problems
+            .iter()
+            .any(|p| p.row.as_deref() == Some("rule:acl-1:php")
+                && p.text.contains("left in Count")),
+        "{:?}",
+        problems_said(&a)
+    );
+}

@@ -71,6 +71,16 @@ fn draw_lines(
                     theme.style(Role::Muted),
                 ));
             }
+            // A line of an address blocked now says so, with the expiry.
+            let format = app.log_format(buffer.source_name(e));
+            if let Some(access) = crate::model::access::parse_entry(format, &e.entry)
+                && let Some(until) = app.blocked_until(&access.client.to_string())
+            {
+                spans.push(Span::styled(
+                    format!("{} ", crate::view::waf::blocked_mark(until)),
+                    theme.style(Role::Warning),
+                ));
+            }
             let role = match e.entry {
                 crate::model::LogEntry::Gap { .. } => Role::Warning,
                 _ => line_role(&text),

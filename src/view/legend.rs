@@ -59,6 +59,14 @@ pub fn legend(panel: PanelId) -> &'static [(&'static str, &'static str)] {
                 "matching requests are counted and go on to the next rules",
             ),
             (
+                "Count ⟲ 08:07",
+                "counting for a while: this console restores it then (UTC)",
+            ),
+            (
+                "⊘ 08:07",
+                "a sample or log line of an address blocked until then (UTC)",
+            ),
+            (
                 "default action",
                 "requests no rule ended; last, as WAF evaluates them",
             ),

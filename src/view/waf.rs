@@ -135,7 +135,11 @@ fn rule_rows(acl: &WebAcl, rule: &WafRule, rows: &mut Vec<Row>) {
     };
     let name = match &rule.kind {
         RuleKind::Group { group, .. } => {
-            format!("{} {}", rule.priority, clean(&group_label(&rule.name, group)))
+            format!(
+                "{} {}",
+                rule.priority,
+                clean(&group_label(&rule.name, group))
+            )
         }
         RuleKind::Plain { .. } => format!("{} {}", rule.priority, clean(&rule.name)),
     };
@@ -228,6 +232,31 @@ pub fn sparkline(points: &[u64]) -> String {
         .collect()
 }
 
+/// A rule in timed Count shows when it is restored: `Count ⟲ 08:07` (UTC, as the header).
+/// `due`: each such rule's row key and its restore time.
+pub fn mark_restores(
+    table: &mut Table,
+    due: &std::collections::HashMap<String, chrono::DateTime<chrono::Utc>>,
+) {
+    for row in &mut table.rows {
+        let Some(at) = due.get(&row.key) else {
+            continue;
+        };
+        if let Some(action) = row.cells.get_mut(1) {
+            *action = Cell::styled(format!("Count ⟲ {}", at.format("%H:%M")), Role::Warning);
+        }
+    }
+}
+
+/// The mark of a blocked address's rows: `⊘ 08:07` (blocked until then, UTC), `⊘` (until
+/// removed).
+pub fn blocked_mark(until: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    match until {
+        Some(at) => format!("⊘ {}", at.format("%H:%M")),
+        None => "⊘".to_string(),
+    }
+}
+
 pub fn samples_columns() -> Vec<Column> {
     vec![
         Column::new("Time", 8),
@@ -241,6 +270,15 @@ pub fn samples_columns() -> Vec<Column> {
 
 /// Sampled requests, newest first. Every field is attacker-controlled and is cleaned.
 pub fn samples_table(samples: &RuleSamples) -> Table {
+    samples_table_marked(samples, |_| None)
+}
+
+/// Sampled requests, newest first, those of a blocked address marked before their URI
+/// (`blocked`: the mark of a client address, when it is blocked).
+pub fn samples_table_marked(
+    samples: &RuleSamples,
+    blocked: impl Fn(&str) -> Option<String>,
+) -> Table {
     let mut requests: Vec<_> = samples.requests.iter().collect();
     requests.sort_by_key(|r| std::cmp::Reverse(r.time));
     let rows = requests
@@ -251,6 +289,10 @@ pub fn samples_table(samples: &RuleSamples) -> Table {
                 "BLOCK" | "Block" => Role::Warning,
                 _ => Role::Normal,
             };
+            let uri = match blocked(&s.client_ip) {
+                Some(mark) => Cell::styled(format!("{mark} {}", clean(&s.uri)), Role::Warning),
+                None => Cell::new(clean(&s.uri)),
+            };
             Row::new(
                 format!("sample:{i}"),
                 0,
@@ -260,7 +302,7 @@ pub fn samples_table(samples: &RuleSamples) -> Table {
                     Cell::new(clean(&s.client_ip)),
                     Cell::new(clean(&s.country)),
                     Cell::new(clean(&s.method)),
-                    Cell::new(clean(&s.uri)),
+                    uri,
                     Cell::styled(clean(&s.action), role),
                 ],
             )
@@ -280,22 +322,34 @@ mod tests {
     fn managed_groups_read_by_what_differs() {
         let aws = |r: &str, g: &str| group_label(r, &format!("AWS/{g}"));
         assert_eq!(
-            aws("AWS-AWSManagedRulesSQLiRuleSet", "AWSManagedRulesSQLiRuleSet"),
+            aws(
+                "AWS-AWSManagedRulesSQLiRuleSet",
+                "AWSManagedRulesSQLiRuleSet"
+            ),
             "SQLi (AWS)"
         );
         assert_eq!(
-            aws("AWS-AWSManagedRulesCommonRuleSet", "AWSManagedRulesCommonRuleSet"),
+            aws(
+                "AWS-AWSManagedRulesCommonRuleSet",
+                "AWSManagedRulesCommonRuleSet"
+            ),
             "Common (AWS)"
         );
         assert_eq!(
-            aws("AWS-AWSManagedRulesBotControlRuleSet", "AWSManagedRulesBotControlRuleSet"),
+            aws(
+                "AWS-AWSManagedRulesBotControlRuleSet",
+                "AWSManagedRulesBotControlRuleSet"
+            ),
             "BotControl (AWS)"
         );
         assert_eq!(
             aws("block-php", "AWSManagedRulesPHPRuleSet"),
             "block-php (PHP · AWS)"
         );
-        assert_eq!(group_label("own-rules", "team-group"), "own-rules (team-group)");
+        assert_eq!(
+            group_label("own-rules", "team-group"),
+            "own-rules (team-group)"
+        );
         assert_eq!(group_label("team-group", "team-group"), "team-group");
     }
     use super::*;

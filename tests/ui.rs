@@ -768,50 +768,116 @@ const ROLE_LETTERS: [char; 14] = [
     'n', 'm', 'o', 'w', 'P', 's', 'b', 'f', 'S', 'h', 't', 'i', 'k', 'd',
 ];
 
-/// A theme in which each role has its own colour (index 1 to 14) and nothing else, so a drawn
-/// screen can be read back as the role of every cell.
+/// A theme in which each role has its own colour (index 1 to 14) with the shipped (`dark`)
+/// theme's modifiers, so a drawn screen can be read back as the role of every cell; except the
+/// selection, which is exactly as shipped (reversed video, no colour of its own: a selected
+/// problem row keeps its colour), and so is read back from the modifiers.
 fn role_theme() -> Theme {
+    use ratatui::style::Modifier;
+    let shipped = Theme::load("dark", false).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("roles.toml");
     let mut text = String::from("name = \"roles\"\n\n[roles]\n");
     for (i, role) in Role::ALL.iter().enumerate() {
-        text.push_str(&format!("{} = {{ fg = \"{}\" }}\n", role.name(), i + 1));
+        let style = shipped.style(*role);
+        let mut fields: Vec<String> = match (role, style.fg) {
+            (Role::Selection, Some(c)) => vec![format!("fg = \"{c}\"")],
+            (Role::Selection, None) => vec![],
+            _ => vec![format!("fg = \"{}\"", i + 1)],
+        };
+        for (m, name) in [
+            (Modifier::BOLD, "bold"),
+            (Modifier::DIM, "dim"),
+            (Modifier::ITALIC, "italic"),
+            (Modifier::UNDERLINED, "underlined"),
+            (Modifier::REVERSED, "reversed"),
+        ] {
+            if style.add_modifier.contains(m) {
+                fields.push(format!("{name} = true"));
+            }
+        }
+        text.push_str(&format!("{} = {{ {} }}\n", role.name(), fields.join(", ")));
     }
     std::fs::write(&path, text).unwrap();
     Theme::load(path.to_str().unwrap(), false).unwrap()
 }
 
-/// The screen as roles: the letter of each cell's role (`.` for a cell no role styles, `?` for
-/// a colour no role has), so a golden holds what is highlighted, not only what is written.
-fn role_map(app: &App) -> String {
+/// The screen as roles and modifiers, from one drawing: the letter of each cell's role (`.` for
+/// a cell no role colours, `?` for a colour no role has), then, after a blank line, each cell's
+/// modifiers (`r` reversed, `R` reversed with others, `b` bold, `i` italic, `d` dim, `u`
+/// underlined, `+` another mix, `.` none), so a golden holds what is highlighted, not only what
+/// is written. The third part is the text, for finding rows.
+fn role_map_with_text(app: &App) -> (String, Vec<String>, Vec<String>) {
+    use ratatui::style::Modifier;
     let mut terminal = Terminal::new(TestBackend::new(W, H)).unwrap();
     let theme = role_theme();
     terminal.draw(|f| ui::draw(f, app, &theme)).unwrap();
     let buffer = terminal.backend().buffer();
-    (0..H)
-        .map(|y| {
-            (0..W)
-                .map(|x| match buffer[(x, y)].fg {
-                    ratatui::style::Color::Indexed(n) if (1..=14).contains(&n) => {
-                        ROLE_LETTERS[usize::from(n) - 1]
-                    }
-                    ratatui::style::Color::Reset => '.',
-                    _ => '?',
-                })
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    let grid = |cell: &dyn Fn(&ratatui::buffer::Cell) -> char| -> Vec<String> {
+        (0..H)
+            .map(|y| (0..W).map(|x| cell(&buffer[(x, y)])).collect())
+            .collect()
+    };
+    let roles = grid(&|c| match c.fg {
+        ratatui::style::Color::Indexed(n) if (1..=14).contains(&n) => {
+            ROLE_LETTERS[usize::from(n) - 1]
+        }
+        ratatui::style::Color::Reset => '.',
+        _ => '?',
+    });
+    let modifiers = grid(&|c| {
+        let m = c.modifier;
+        let others = m - Modifier::REVERSED;
+        if m.contains(Modifier::REVERSED) {
+            return if others.is_empty() { 'r' } else { 'R' };
+        }
+        match m {
+            m if m.is_empty() => '.',
+            Modifier::BOLD => 'b',
+            Modifier::ITALIC => 'i',
+            Modifier::DIM => 'd',
+            Modifier::UNDERLINED => 'u',
+            _ => '+',
+        }
+    });
+    let text = grid(&|c| c.symbol().chars().next().unwrap_or(' '));
+    let map = format!("{}\n\n{}", roles.join("\n"), modifiers.join("\n"));
+    (map, modifiers, text)
 }
 
-/// Goldens of roles, not characters: the selected row's highlight, problem and stale styles, a
-/// dialog's colours. Deleting the selection highlight changes the first of these.
+fn role_map(app: &App) -> String {
+    role_map_with_text(app).0
+}
+
+/// Goldens of roles and modifiers, not characters: the selected row's reversed video, problem
+/// and stale styles, a dialog's colours. Deleting the selection highlight, or only its reversed
+/// video, changes the first of these.
 #[test]
 fn roles_of_every_cell() {
     let mut app = console(false);
     select(&mut app, PanelId::Targets, "trace-member-03");
-    let whole = role_map(&app);
-    assert!(whole.contains("SSSS"), "no selected row:\n{whole}");
+    let (whole, modifiers, text) = role_map_with_text(&app);
+    // The Targets panel's inside (its borders at 0 and 79): one row reversed across it, the
+    // selected target's.
+    let selected: Vec<&str> = (0..usize::from(H))
+        .filter(|&y| modifiers[y][1..79].chars().all(|m| m == 'r' || m == 'R'))
+        .map(|y| &text[y][..])
+        .collect();
+    assert_eq!(selected.len(), 1, "not one selected row:\n{whole}");
+    let id = app
+        .world
+        .instances
+        .value
+        .as_ref()
+        .and_then(|v| {
+            v.instances
+                .iter()
+                .find(|i| i.name.as_deref() == Some("trace-member-03"))
+        })
+        .map(|i| i.id.clone())
+        .unwrap();
+    // Its id is cut to fit: the end shows.
+    assert!(selected[0].contains(&id[id.len() - 10..]), "{selected:?}");
     assert!(
         whole.contains('P') && whole.contains('w'),
         "no problem or warning:\n{whole}"

@@ -1226,3 +1226,21 @@ fn timers_are_shown_on_the_rows_they_concern() {
         );
     }
 }
+
+/// `c` on an alias answer copies the target alone, not the word "alias" before it.
+#[test]
+fn c_copies_an_alias_answers_value_alone() {
+    use opsconsole::app::Effect;
+    let mut app = console(true);
+    keys(&mut app, "3");
+    select(&mut app, PanelId::Dns, "PRIMARY");
+    let effects = app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::NONE,
+    )));
+    let [Effect::Copy(copied)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(!copied.starts_with("alias"), "{copied}");
+    assert!(copied.starts_with("dualstack."), "{copied}");
+}

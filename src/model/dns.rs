@@ -110,6 +110,15 @@ impl Answer {
             Answer::Alias { target, .. } => format!("alias {target}"),
         }
     }
+
+    /// The answer's value alone, as `c` copies it: the alias target or the record values,
+    /// without the words around them.
+    pub fn value(&self) -> String {
+        match self {
+            Answer::Values { values, .. } => values.join(", "),
+            Answer::Alias { target, .. } => target.clone(),
+        }
+    }
 }
 
 /// Health of the endpoint behind an answer.

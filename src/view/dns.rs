@@ -128,5 +128,5 @@ fn record_row(set_key: &str, policy: RoutingPolicy, index: usize, r: &Record) ->
             Cell::styled(r.health.as_str(), health_role(r.health)),
         ],
     )
-    .detail(r.answer.describe())
+    .detail(r.answer.value())
 }

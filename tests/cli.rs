@@ -723,3 +723,19 @@ fn a_blocklist_in_an_unwatched_region_is_refused() {
             "web_acl = \"edge-acl\", ip_set = \"blocked\": region us-east-1 is not watched (ap-northeast-1)",
         ));
 }
+
+/// The snapshot's window is titled as given, not rounded to its largest unit.
+#[test]
+fn a_snapshot_window_is_titled_as_given() {
+    let state = tempfile::tempdir().expect("state");
+    let out = opsconsole()
+        .env("OPSCONSOLE_STATE_DIR", state.path())
+        .args(["--demo", "--snapshot", "--since", "2h30m"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let md = String::from_utf8(out).expect("utf-8");
+    assert!(md.contains("## Actions (audit journal, last 2h 30m)"), "{md}");
+}

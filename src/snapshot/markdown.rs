@@ -217,8 +217,10 @@ fn table_md(out: &mut String, t: &Table) {
 /// Escapes text for a markdown table cell: characters that would start formatting, links, HTML
 /// or end the cell are backslash-escaped.
 /// "15m", "2h" — the snapshot's window as the operator gave it.
-fn window(r: &Report) -> String {
-    crate::model::format_age(r.window_minutes * 60)
+/// The window as given ("2h 30m"), not rounded to its largest unit as an age is.
+pub fn window(r: &Report) -> String {
+    let secs = u64::try_from(r.window_minutes.max(0)).unwrap_or(0) * 60;
+    humantime::format_duration(std::time::Duration::from_secs(secs)).to_string()
 }
 
 pub fn escape(s: &str) -> String {

@@ -50,7 +50,7 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(
         out,
         "\n== Actions (audit journal, last {})",
-        crate::model::format_age(r.window_minutes * 60)
+        super::markdown::window(r)
     );
     for e in r
         .actions

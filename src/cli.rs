@@ -132,6 +132,15 @@ fn host_key_policy()
 const SINCE_MAX: std::time::Duration = std::time::Duration::from_secs(3 * 3600);
 
 fn parse_since(text: &str) -> Result<std::time::Duration, String> {
+    // A bare number: suggest only what would be accepted (humantime's own hint, "90sec or
+    // 90ms", is refused right after).
+    if let Ok(n) = text.trim().parse::<u64>() {
+        return Err(if (1..=180).contains(&n) {
+            format!("`{n}` has no unit: {n}m for {n} minutes (e.g. 15m, 1h, 2h30m)")
+        } else {
+            format!("`{n}` has no unit: give a duration from 1m to 3h (e.g. 15m, 1h, 2h30m)")
+        });
+    }
     let d = humantime::parse_duration(text).map_err(|e| format!("{e} (e.g. 15m, 1h, 2h30m)"))?;
     if d < std::time::Duration::from_secs(60) {
         return Err("at least 1m: WAF counts are per minute".to_string());

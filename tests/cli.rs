@@ -739,3 +739,20 @@ fn a_snapshot_window_is_titled_as_given() {
     let md = String::from_utf8(out).expect("utf-8");
     assert!(md.contains("## Actions (audit journal, last 2h 30m)"), "{md}");
 }
+
+/// A bare number for --since suggests only what would be accepted.
+#[test]
+fn a_since_without_a_unit_suggests_minutes_only_when_they_fit() {
+    opsconsole()
+        .args(["--demo", "--snapshot", "--since", "90"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("90m for 90 minutes"))
+        .stderr(predicate::str::contains("90sec").not());
+    opsconsole()
+        .args(["--demo", "--snapshot", "--since", "900"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("from 1m to 3h"))
+        .stderr(predicate::str::contains("900m").not());
+}

@@ -1244,3 +1244,35 @@ fn c_copies_an_alias_answers_value_alone() {
     assert!(!copied.starts_with("alias"), "{copied}");
     assert!(copied.starts_with("dualstack."), "{copied}");
 }
+
+/// An empty "Blocked now" list says nothing is blocked, not that nothing was counted.
+#[test]
+fn an_empty_blocked_now_list_says_nothing_is_blocked() {
+    let mut app = console(false);
+    keys(&mut app, "2");
+    select(&mut app, PanelId::Waf, "block-xmlrpc");
+    let (acl, rule) = app
+        .selected_rule()
+        .map(|(a, r)| (a.id.clone(), r.name.clone()))
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let session = DemoWorld::new(7, Clock::Fixed(at())).session();
+    let samples = rt
+        .block_on(session.sources.samples.sampled_requests(&acl, &rule))
+        .unwrap();
+    app.update(Event::Data(Data::Samples(at(), Ok(samples))));
+    keys(&mut app, "w");
+    // Client addresses → Countries → Blocked now.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    let screen = format!("{}", render(&app).backend());
+    assert!(screen.contains("[Blocked now]"), "{screen}");
+    assert!(
+        screen.contains("Nothing is blocked: the configured IP sets hold no address."),
+        "{screen}"
+    );
+    assert!(!screen.contains("Nothing counted"), "{screen}");
+}

@@ -28,6 +28,20 @@ pub struct TalkerList {
     pub addresses: bool,
 }
 
+/// The list of the addresses the configured IP sets hold.
+pub const BLOCKED_NOW: &str = "Blocked now";
+
+impl TalkerList {
+    /// What an empty list says: what it would hold.
+    pub fn empty_text(&self) -> &'static str {
+        if self.name == BLOCKED_NOW {
+            "Nothing is blocked: the configured IP sets hold no address."
+        } else {
+            "Nothing counted: no requests with a client address here."
+        }
+    }
+}
+
 /// The open "who is hitting us" view.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Talkers {
@@ -183,7 +197,7 @@ impl App {
             }
         }
         Some(TalkerList {
-            name: "Blocked now",
+            name: BLOCKED_NOW,
             rows,
             total,
             addresses: true,

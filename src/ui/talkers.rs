@@ -45,7 +45,9 @@ pub fn talkers(frame: &mut Frame, app: &App, theme: &Theme, t: &Talkers) {
     let total = t.current().map(|l| l.total).unwrap_or(0).max(1);
     if rows.is_empty() {
         lines.push(Line::from(Span::styled(
-            "Nothing counted: no requests with a client address here.",
+            t.current()
+                .map(|l| l.empty_text())
+                .unwrap_or("Nothing counted."),
             theme.style(Role::Muted),
         )));
     }

@@ -63,8 +63,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
 const HINTS: &[crate::app::Action] = {
     use crate::app::Action::*;
     &[
-        NextPanel, Zoom, Filter, Sort, Refresh, Drain, Undo, ToggleRule, TailLogs, Follow, Help,
-        Quit,
+        NextPanel, Zoom, Filter, Sort, Refresh, Drain, Undo, ToggleRule, Who, Block, TailLogs,
+        Follow, Problems, Help, Quit,
     ]
 };
 
@@ -148,6 +148,9 @@ fn short_hint(a: crate::app::Action) -> &'static str {
         Drain => "drain",
         Undo => "undo",
         ToggleRule => "toggle",
+        Who => "who",
+        Block => "block",
+        Problems => "problems",
         TailLogs => "logs",
         Follow => "follow",
         Help => "help",

@@ -219,9 +219,9 @@ fn drain_keys(t: &Tmux, target: &str) {
     t.keys(&["1", "/"]);
     t.keys(&["-l", target]);
     t.keys(&["Enter"]);
-    // The row the keys act on is the target's: drawn selected (its name and id are cut to fit,
-    // the end of the id shows).
-    let shown = &target[target.len() - 8..];
+    // The row the keys act on is the target's: drawn selected (its name stays whole and its id
+    // is cut to fit: the start of the id shows).
+    let shown = &target[..target.len().min(6)];
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !reversed_at(&t.screen_with_colours(), shown) {
         assert!(

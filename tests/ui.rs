@@ -864,20 +864,8 @@ fn roles_of_every_cell() {
         .map(|y| &text[y][..])
         .collect();
     assert_eq!(selected.len(), 1, "not one selected row:\n{whole}");
-    let id = app
-        .world
-        .instances
-        .value
-        .as_ref()
-        .and_then(|v| {
-            v.instances
-                .iter()
-                .find(|i| i.name.as_deref() == Some("trace-member-03"))
-        })
-        .map(|i| i.id.clone())
-        .unwrap();
-    // Its id is cut to fit: the end shows.
-    assert!(selected[0].contains(&id[id.len() - 10..]), "{selected:?}");
+    // Its name stays whole, the id is cut (the whole id is in the detail line).
+    assert!(selected[0].contains("trace-member-03 i-0"), "{selected:?}");
     assert!(
         whole.contains('P') && whole.contains('w'),
         "no problem or warning:\n{whole}"
@@ -1275,4 +1263,16 @@ fn an_empty_blocked_now_list_says_nothing_is_blocked() {
         "{screen}"
     );
     assert!(!screen.contains("Nothing counted"), "{screen}");
+}
+
+/// Cutting keeps the part that tells rows apart: at 160 columns the Instances and Targets rows
+/// keep each name whole and cut its id, so mt-web-01 and mt-web-02 read differently and the
+/// stopped trace-member-03 a problem names is on screen by that name.
+#[test]
+fn cut_rows_keep_their_names_whole() {
+    let screen = format!("{}", render(&console(false)).backend());
+    for name in ["mt-web-01 i-", "mt-web-02 i-", "trace-member-03 i-"] {
+        assert!(screen.contains(name), "{name} is not whole:\n{screen}");
+    }
+    assert!(!screen.contains("mt-web-0…"), "{screen}");
 }

@@ -48,12 +48,18 @@ pub fn draw(frame: &mut Frame, panel: &TablePanel, theme: &Theme, area: Rect, fo
             let row_style = theme.style(row.role);
             let cells = row.cells.iter().take(shown).enumerate().map(|(c, cell)| {
                 let style = cell.role.map(|r| theme.style(r)).unwrap_or(row_style);
-                let text = if c == 0 {
-                    format!("{}{}", "  ".repeat(row.depth as usize), cell.text)
+                let (text, keep) = if c == 0 {
+                    let indent = "  ".repeat(row.depth as usize);
+                    let keep = if cell.keep > 0 {
+                        cell.keep + indent.len()
+                    } else {
+                        0
+                    };
+                    (format!("{indent}{}", cell.text), keep)
                 } else {
-                    cell.text.clone()
+                    (cell.text.clone(), cell.keep)
                 };
-                Line::from(Span::styled(fit(&text, fitted[c]), style))
+                Line::from(Span::styled(fit_keeping(&text, fitted[c], keep), style))
             });
             let r = Row::new(cells);
             if i == panel.selected {
@@ -134,6 +140,31 @@ fn column_widths(columns: &[crate::view::Column], needed: &[u16], width: u16) ->
 /// `text` made to fit `width` cells: what does not fit is cut from the middle, keeping its start
 /// (indentation, priority, name) and its end, where names that share a long prefix differ
 /// (`AWS-AWSManagedRules…CommonRuleSet`, `arn:aws:…/91c24c82`).
+/// [`fit`], keeping the first `keep` characters whole where they fit with room for a cut rest:
+/// "mt-web-01 i-01a77…", not "mt-web-0…a9597ab4972".
+pub fn fit_keeping(text: &str, width: u16, keep: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let head: String = text.chars().take(keep).collect();
+    let room = usize::from(width);
+    if keep == 0 || text.width() <= room || head.width() + 2 > room {
+        return fit(text, width);
+    }
+    let rest: String = text.chars().skip(keep).collect();
+    let mut out = head;
+    let budget = room - out.width() - 1;
+    let mut used = 0;
+    for ch in rest.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+        if used + w > budget {
+            break;
+        }
+        out.push(ch);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
 pub fn fit(text: &str, width: u16) -> String {
     use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
     let width = usize::from(width);

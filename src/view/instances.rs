@@ -84,10 +84,10 @@ fn instance_row(i: &Instance, groups: &[String]) -> Row {
         0,
         role,
         vec![
-            Cell::new(match &i.name {
-                Some(n) => format!("{} {}", clean(n), clean(&i.id)),
-                None => clean(&i.id),
-            }),
+            match &i.name {
+                Some(n) => Cell::name_then_id(&clean(n), &clean(&i.id)),
+                None => Cell::new(clean(&i.id)),
+            },
             Cell::styled(clean(&i.state), state_role),
             Cell::styled(
                 format!(

@@ -38,6 +38,9 @@ pub struct Cell {
     pub text: String,
     /// Overrides the row's role for this cell (e.g. the state column).
     pub role: Option<Role>,
+    /// Characters at its start kept whole when the cell is cut (a name before its id: the
+    /// name tells rows apart, the id is in the detail line).
+    pub keep: usize,
 }
 
 impl Cell {
@@ -45,6 +48,7 @@ impl Cell {
         Cell {
             text: text.into(),
             role: None,
+            keep: 0,
         }
     }
 
@@ -52,6 +56,15 @@ impl Cell {
         Cell {
             text: text.into(),
             role: Some(role),
+            keep: 0,
+        }
+    }
+
+    /// "name id": the name is kept whole when the cell is cut, the id is cut.
+    pub fn name_then_id(name: &str, id: &str) -> Cell {
+        Cell {
+            keep: name.chars().count(),
+            ..Cell::new(format!("{name} {id}"))
         }
     }
 }

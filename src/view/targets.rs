@@ -198,8 +198,8 @@ pub fn state_role(state: TargetState) -> Role {
 
 fn target_row(tg: &TargetGroup, t: &Target, names: &Names) -> Row {
     let label = match t.name.as_ref().or_else(|| names.get(&t.id)) {
-        Some(n) => format!("{} {}", clean(n), clean(&t.id)),
-        None => clean(&t.id),
+        Some(n) => Cell::name_then_id(&clean(n), &clean(&t.id)),
+        None => Cell::new(clean(&t.id)),
     };
     let mut detail = t.reason.as_deref().map(clean).unwrap_or_default();
     if let Some(left) = t.drain_remaining_secs {
@@ -215,7 +215,7 @@ fn target_row(tg: &TargetGroup, t: &Target, names: &Names) -> Row {
             Role::Normal
         },
         vec![
-            Cell::new(label),
+            label,
             Cell::styled(t.state.as_aws(), role),
             Cell::styled(detail, Role::Muted),
             // "—": the zone is not known (an ALB behind an NLB, an instance EC2 would not
@@ -288,6 +288,7 @@ mod tests {
                     protocol: "HTTP".into(),
                     port: 80,
                     target_type: "instance".into(),
+                    vpc_id: None,
                     deregistration_delay_secs: Some(300),
                     cross_zone: None,
                     metrics: None,

@@ -610,3 +610,227 @@ async fn a_task_on_an_instance_is_found_through_its_container_instance() {
         "{not_ecs}"
     );
 }
+
+/// A poll tail of `GROUP`'s `nginx/` streams at `calls` reads a second (the console's pace is 1;
+/// a faster one keeps these tests short without changing what they show).
+async fn busy_tail(moto: &Moto, calls: u32) -> Arc<dyn LogSource> {
+    let cfg = LogSourceConfig {
+        name: "nginx".into(),
+        log_group: Some(GROUP.into()),
+        stream_prefix: Some("nginx/".into()),
+        ..Default::default()
+    };
+    Arc::new(aws::log_groups::LogGroupTail::new(
+        &cfg,
+        client(moto).await,
+        aws::log_groups::pace_at(calls),
+        FollowMode::Poll,
+    ))
+}
+
+/// `count` lines `"{label} NNNN"`, one every `step_ms` from `from_ms`, written in one call.
+async fn put_many(c: &cwl::Client, label: &str, from_ms: i64, step_ms: i64, count: usize) {
+    let lines: Vec<(i64, String)> = (0..count)
+        .map(|i| (from_ms + i as i64 * step_ms, format!("{label} {i:04}")))
+        .collect();
+    let refs: Vec<(i64, &str)> = lines.iter().map(|(t, m)| (*t, m.as_str())).collect();
+    put(c, "nginx/nginx/task-a", &refs).await;
+}
+
+/// Every entry the batches carried, in order.
+fn all_entries(batches: &[LogBatch]) -> Vec<LogEntry> {
+    batches.iter().flat_map(|b| b.entries.clone()).collect()
+}
+
+/// A busy group through small, partly full pages (as AWS may answer): a burst of 400 lines
+/// written at once, more than the two-minute overlap's ten pages, is read through with the
+/// reads' `nextToken`s, each line once and in order, and a line written afterwards shows; while
+/// behind, the panel says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_group_is_read_through_small_pages_with_nothing_repeated_or_lost() {
+    let moto = Moto::start();
+    moto.strict.cap_log_pages(10);
+    let c = client(&moto).await;
+    group_with_streams(&c, &["nginx/nginx/task-a"]).await;
+    put(&c, "nginx/nginx/task-a", &[(now_ms() - 5_000, "before")]).await;
+    let source = busy_tail(&moto, 20).await;
+    let writer = async {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        put_many(&c, "burst", now_ms(), 1, 400).await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        put(&c, "nginx/nginx/task-a", &[(now_ms(), "after")]).await;
+    };
+    let (lines, batches) = collect(source, |l| l.iter().any(|l| l == "after"), writer).await;
+    let mut expected = vec!["before".to_string()];
+    expected.extend((0..400).map(|i| format!("burst {i:04}")));
+    expected.push("after".into());
+    assert_eq!(
+        lines.len(),
+        expected.len(),
+        "{:?}",
+        &lines[lines.len().saturating_sub(5)..]
+    );
+    assert_eq!(lines, expected, "each line once, in order");
+    let waited: Vec<&str> = batches
+        .iter()
+        .filter_map(|b| b.waiting.as_deref())
+        .collect();
+    assert!(
+        waited
+            .iter()
+            .any(|w| w.contains("catching up") && w.contains("s ago")),
+        "the panel says the tail is behind: {waited:?}"
+    );
+}
+
+/// The backlog is the group's newest lines, even when its 15 minutes hold more pages than a
+/// read takes (1,500 lines here, in pages of at most 50).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backlog_is_the_groups_newest_lines() {
+    let moto = Moto::start();
+    moto.strict.cap_log_pages(50);
+    let c = client(&moto).await;
+    group_with_streams(&c, &["nginx/nginx/task-a"]).await;
+    put_many(&c, "old", now_ms() - 14 * 60_000, 500, 1_500).await;
+    let source = busy_tail(&moto, 20).await;
+    let (lines, _) = collect(source, |l| l.len() >= 50, async {}).await;
+    let expected: Vec<String> = (1_450..1_500).map(|i| format!("old {i:04}")).collect();
+    assert_eq!(lines, expected, "the newest 50 lines");
+}
+
+/// A group written faster than the pace lets it be read (here 100 s of lines, 6,000 of them,
+/// ahead of the tail) is skipped ahead rather than read minutes late: a gap says about how
+/// many lines were left out, and a line written afterwards shows. Nothing shows twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_written_faster_than_it_is_read_skips_ahead_with_a_gap() {
+    let moto = Moto::start();
+    moto.strict.cap_log_pages(10);
+    let c = client(&moto).await;
+    group_with_streams(&c, &["nginx/nginx/task-a"]).await;
+    let t0 = now_ms();
+    put(&c, "nginx/nginx/task-a", &[(t0 - 110_000, "start")]).await;
+    let source = busy_tail(&moto, 20).await;
+    let writer = async {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        put_many(&c, "flood", t0 - 100_000, 16, 6_000).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        put(&c, "nginx/nginx/task-a", &[(now_ms(), "after")]).await;
+    };
+    let (lines, batches) = collect(source, |l| l.iter().any(|l| l == "after"), writer).await;
+    assert_eq!(lines.first().map(String::as_str), Some("start"));
+    assert_eq!(lines.last().map(String::as_str), Some("after"), "{lines:?}");
+    let mut unique = lines.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), lines.len(), "a line shown twice");
+    let entries = all_entries(&batches);
+    let gaps: Vec<(usize, u64)> = entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match e {
+            LogEntry::Gap {
+                skipped: Some(n), ..
+            } => Some((i, *n)),
+            _ => None,
+        })
+        .collect();
+    let [(at, estimate)] = gaps[..] else {
+        panic!("one skip: {gaps:?}");
+    };
+    let text = entries[at].text();
+    assert!(text.contains("lines skipped"), "{text}");
+    let after = entries.iter().position(|e| e.text() == "after");
+    assert!(
+        after > Some(at),
+        "the line written afterwards follows the gap"
+    );
+    let shown = lines.iter().filter(|l| l.starts_with("flood")).count();
+    let left_out = (6_000 - shown) as f64;
+    assert!(
+        (estimate as f64 - left_out).abs() <= left_out * 0.2,
+        "estimated {estimate} skipped, {left_out} were ({text})"
+    );
+}
+
+/// A live session that stops sending (AWS sends an update every second) is given up on after
+/// 5 s: another starts, the moment between them is marked, and a line written meanwhile shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_live_session_is_started_again_with_a_gap() {
+    let moto = Moto::start();
+    moto.strict.stall_live_tail(1);
+    let c = client(&moto).await;
+    group_with_streams(&c, &["nginx/nginx/task-a"]).await;
+    put(&c, "nginx/nginx/task-a", &[(now_ms() - 1_000, "before")]).await;
+    let session = session(&moto.endpoint, Some(FollowMode::Live)).await;
+    let source = session.sources.logs[0].clone();
+    let started = std::time::Instant::now();
+    let writer = async {
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        put(&c, "nginx/nginx/task-a", &[(now_ms(), "after")]).await;
+    };
+    let (lines, batches) = collect(source, |l| l.iter().any(|l| l == "after"), writer).await;
+    assert_eq!(lines, ["before", "after"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    let entries = all_entries(&batches);
+    let gap = entries
+        .iter()
+        .position(|e| matches!(e, LogEntry::Gap { skipped: None, .. }));
+    let after = entries.iter().position(|e| e.text() == "after");
+    assert!(gap.is_some() && gap < after, "{entries:?}");
+    assert!(moto.strict.calls_to("StartLiveTail") >= 2);
+}
+
+/// A measurement, not a check (`--ignored`): the busy group at the console's own pace
+/// (1 read a second): 3,000 lines in 100 s served in pages of at most 100, partly full, then
+/// one more line. Prints how far behind the tail fell, when that last line showed, and the
+/// calls it cost. BENCHMARKS.md §9 records the numbers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn busy_group_followed_at_the_consoles_pace() {
+    let moto = Moto::start();
+    moto.strict.cap_log_pages(100);
+    let c = client(&moto).await;
+    group_with_streams(&c, &["nginx/nginx/task-a"]).await;
+    let source = busy_tail(&moto, aws::log_groups::CALLS_PER_SECOND).await;
+    let (tx, mut rx) = mpsc::channel(64);
+    let tail = tokio::spawn(source.tail(50, tx));
+    let writer = {
+        let c = c.clone();
+        tokio::spawn(async move {
+            for second in 0..100 {
+                put_many(&c, &format!("s{second:03}"), now_ms(), 33, 30).await;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            put(&c, "nginx/nginx/task-a", &[(now_ms(), "after")]).await;
+            now_ms()
+        })
+    };
+    let (mut shown, mut worst_lag_ms, mut after_at) = (0usize, 0i64, None);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
+    while after_at.is_none() && tokio::time::Instant::now() < deadline {
+        let Ok(Some(batch)) = tokio::time::timeout(Duration::from_secs(1), rx.recv()).await else {
+            continue;
+        };
+        for e in &batch.entries {
+            if let LogEntry::Line { received_at, text } = e {
+                shown += 1;
+                worst_lag_ms = worst_lag_ms.max(now_ms() - received_at.timestamp_millis());
+                if text == "after" {
+                    after_at = Some(now_ms());
+                }
+            }
+        }
+    }
+    tail.abort();
+    let written_at = writer.await.expect("writer");
+    println!(
+        "3,000 lines in 100 s, pages of ≤100: {shown} lines shown, at worst {:.1} s after written; the line after them shown {:.1} s after written; {} FilterLogEvents",
+        worst_lag_ms as f64 / 1000.0,
+        after_at.map_or(f64::NAN, |a| (a - written_at) as f64 / 1000.0),
+        moto.strict.calls_to("FilterLogEvents"),
+    );
+}

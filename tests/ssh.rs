@@ -481,6 +481,7 @@ async fn a_dropped_connection_comes_back_after_a_gap() {
     if let LogEntry::Gap {
         lost_at,
         resumed_at,
+        ..
     } = &entries[gap]
     {
         assert!(lost_at < resumed_at, "{entries:?}");

@@ -23,9 +23,14 @@ pub enum LogEntry {
         text: String,
         piece: Piece,
     },
+    /// Lines not shown between two times: the connection was lost, or (with `skipped`) the
+    /// source wrote faster than it could be read and the tail skipped ahead to its newest lines.
     Gap {
         lost_at: DateTime<Utc>,
         resumed_at: DateTime<Utc>,
+        /// About how many lines were skipped (estimated from the rate the source wrote at).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        skipped: Option<u64>,
     },
 }
 
@@ -89,11 +94,39 @@ impl LogEntry {
             LogEntry::Gap {
                 lost_at,
                 resumed_at,
+                skipped: None,
             } => std::borrow::Cow::Owned(format!(
                 "— connection lost {}, resumed {} —",
                 lost_at.format("%H:%M:%S"),
                 resumed_at.format("%H:%M:%S")
             )),
+            LogEntry::Gap {
+                lost_at,
+                resumed_at,
+                skipped: Some(n),
+            } => std::borrow::Cow::Owned(format!(
+                "… {} skipped ({}–{}): written faster than they can be read —",
+                match n {
+                    0 => "lines".to_string(),
+                    1 => "about 1 line".to_string(),
+                    n => format!("about {} lines", thousands(*n)),
+                },
+                lost_at.format("%H:%M:%S"),
+                resumed_at.format("%H:%M:%S")
+            )),
         }
     }
+}
+
+/// 41000 → "41,000".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -24,7 +24,10 @@
 //! Answers reshaped as AWS gives them: a group with health checks off reports its targets
 //! `unavailable` / `Target.HealthCheckDisabled`; instance and alb targets are described without
 //! a zone, ip targets with theirs; a web ACL without moto's extra `LockToken` field; Route53
-//! names with `\052` for `*` and SOA values as plain text. On request: target groups that vanish between list and read, scheduled events.
+//! names with `\052` for `*` and SOA values as plain text. On request: target groups that vanish between list and read, scheduled events;
+//! `FilterLogEvents` pages smaller than moto's (AWS's hold at most 10,000 events or 1 MB and are
+//! often partly full, even empty with a `nextToken`); `StartLiveTail` streams that stop sending
+//! frames while the connection stays open.
 
 use super::wire::{Request, accept, forward, listen, reply};
 use std::collections::{HashMap, HashSet};
@@ -66,6 +69,12 @@ struct State {
     own_reads: Option<String>,
     /// `DescribeNatGateways` answers at most this many a page (moto answers all at once).
     nat_page: Option<usize>,
+    /// `FilterLogEvents` pages hold at most this many events, and go round `log_page_sizes`.
+    log_page: Option<usize>,
+    /// `FilterLogEvents` pages answered while capped.
+    log_pages: usize,
+    /// `StartLiveTail` answers still to stall.
+    live_stalls: usize,
     /// Target group ARN → (type, health checks enabled), read from the emulator once.
     groups: HashMap<String, (String, bool)>,
     /// (group ARN, ip) → the zone it was registered in: AWS describes an ip target with its
@@ -150,6 +159,19 @@ impl StrictAws {
         self.lock().nat_page = Some(size.max(1));
     }
 
+    /// From now on `FilterLogEvents` answers at most `cap` events a page, and partly full pages
+    /// as AWS does: the sizes go round `cap`, a third of it, none (an empty page with a
+    /// `nextToken`), `cap` and one.
+    pub fn cap_log_pages(&self, cap: usize) {
+        self.lock().log_page = Some(cap.max(1));
+    }
+
+    /// The next `count` `StartLiveTail` answers send their first frame and then nothing, the
+    /// connection held open, as a session AWS stopped sending on (it sends every second).
+    pub fn stall_live_tail(&self, count: usize) {
+        self.lock().live_stalls = count;
+    }
+
     /// From now on the layer's own reads (the IP set before an update, a target group's type,
     /// the instances an id list names) find nothing listening: every call whose check needs one
     /// is refused as unchecked, never passed on.
@@ -221,11 +243,81 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
     let Some((mut client, request)) = accept(client) else {
         return;
     };
+    let stall = request.operation == "StartLiveTail" && {
+        let mut s = lock(state);
+        let stall = s.live_stalls > 0;
+        s.live_stalls = s.live_stalls.saturating_sub(1);
+        stall
+    };
     if let Some(bytes) = answer(&request, upstream, state) {
+        if stall {
+            return hold_after_first_frame(client, &bytes);
+        }
         let _ = client.write_all(&bytes);
     }
     // Every reply says `Connection: close`.
     let _ = client.shutdown(Shutdown::Both);
+}
+
+/// Sends an event stream's head and first frame, then nothing until the client hangs up (or a
+/// minute passes): a session that went silent with its connection open.
+fn hold_after_first_frame(mut client: TcpStream, reply: &[u8]) {
+    let Some(end) = reply.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return;
+    };
+    let (head, body) = (&reply[..end + 4], &reply[end + 4..]);
+    let chunked = String::from_utf8_lossy(head)
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let body = if chunked {
+        unchunk(body)
+    } else {
+        body.to_vec()
+    };
+    // An event stream message starts with its total length (4 bytes, big-endian).
+    let first = body
+        .get(..4)
+        .map(|n| u32::from_be_bytes([n[0], n[1], n[2], n[3]]) as usize)
+        .and_then(|n| body.get(..n))
+        .unwrap_or_default();
+    let _ = client.write_all(head);
+    if chunked {
+        let _ = client.write_all(format!("{:x}\r\n", first.len()).as_bytes());
+        let _ = client.write_all(first);
+        let _ = client.write_all(b"\r\n");
+    } else {
+        let _ = client.write_all(first);
+    }
+    let _ = client.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut buf = [0u8; 512];
+    let until = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < until {
+        match std::io::Read::read(&mut client, &mut buf) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// A chunked body's bytes.
+fn unchunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&body[..line_end])
+            .ok()
+            .and_then(|l| usize::from_str_radix(l.split(';').next().unwrap_or("").trim(), 16).ok())
+            .unwrap_or(0);
+        let start = line_end + 2;
+        if size == 0 || body.len() < start + size {
+            break;
+        }
+        out.extend_from_slice(&body[start..start + size]);
+        body = body.get(start + size + 2..).unwrap_or_default();
+    }
+    out
 }
 
 /// The reply for one request: refused, passed on, or passed on and reshaped.
@@ -261,8 +353,88 @@ fn answer(r: &Request, upstream: &str, state: &Mutex<State>) -> Option<Vec<u8>> 
             }
         }
     }
+    if op == "FilterLogEvents"
+        && let Some(size) = next_log_page(state)
+    {
+        return log_events_page(r, &params.json, size, upstream);
+    }
     let reply = forward(upstream, r)?;
     Some(reshape(&op, &params, r, reply, upstream, state))
+}
+
+/// The size of the next `FilterLogEvents` page, when they are capped.
+fn next_log_page(state: &Mutex<State>) -> Option<usize> {
+    let mut s = lock(state);
+    let cap = s.log_page?;
+    s.log_pages += 1;
+    Some(log_page_size(cap, s.log_pages - 1))
+}
+
+/// The `n`th capped page's size: full, a third, empty, full, one.
+fn log_page_size(cap: usize, n: usize) -> usize {
+    [cap, (cap / 3).max(1), 0, cap, 1][n % 5]
+}
+
+/// What a token of an empty page stands for: the emulator's own token, or none.
+const EMPTY_PAGE: &str = "strict-empty:";
+
+/// A `FilterLogEvents` page of at most `size` events: the emulator asked with that `limit`
+/// (its token carries on after the page's last event), or an empty page whose token asks for
+/// the same again.
+fn log_events_page(
+    r: &Request,
+    json: &serde_json::Value,
+    size: usize,
+    upstream: &str,
+) -> Option<Vec<u8>> {
+    let asked = json["nextToken"].as_str().map(|t| {
+        t.strip_prefix(EMPTY_PAGE)
+            .map(str::to_string)
+            .unwrap_or_else(|| t.to_string())
+    });
+    if size == 0 {
+        let page = serde_json::json!({
+            "events": [],
+            "searchedLogStreams": [],
+            "nextToken": format!("{EMPTY_PAGE}{}", asked.unwrap_or_default()),
+        });
+        return Some(reply(
+            "200 OK",
+            "application/x-amz-json-1.1",
+            &page.to_string(),
+        ));
+    }
+    let mut question = json.clone();
+    let limit = json["limit"]
+        .as_u64()
+        .map_or(size, |l| (l as usize).min(size));
+    question["limit"] = serde_json::json!(limit);
+    match asked.filter(|t| !t.is_empty()) {
+        Some(t) => question["nextToken"] = serde_json::json!(t),
+        None => {
+            if let Some(o) = question.as_object_mut() {
+                o.remove("nextToken");
+            }
+        }
+    }
+    let body = question.to_string();
+    let head: String = r
+        .head
+        .lines()
+        .filter(|l| {
+            !l.is_empty()
+                && !l
+                    .split_once(':')
+                    .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+        })
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    let capped = Request {
+        head: format!("{head}Content-Length: {}\r\n\r\n", body.len()),
+        body: body.into_bytes(),
+        operation: r.operation.clone(),
+    };
+    forward(upstream, &capped)
 }
 
 fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {

@@ -5,11 +5,18 @@
 //! cursor outlives one `tail` call), so a retry neither repeats nor loses a line:
 //! - **poll**: `FilterLogEvents` from the newest event's time, less an overlap for late
 //!   ingestion, every few seconds; events already shown are known by their id. A read that
-//!   could not take everything is continued by the next, so a poll loses nothing. All the
-//!   console's reads in a region share one pace, under the account's 5-a-second quota.
+//!   could not take every page continues with AWS's `nextToken` (never by starting over, which
+//!   on a busy group would read the same pages for ever), and the overlap applies only once
+//!   caught up. A group written faster than the pace lets it be read is skipped ahead, the
+//!   skipped stretch marked with about how many lines it held. All the console's reads in a
+//!   region share one pace, under the account's 5-a-second quota.
 //! - **live**: `StartLiveTail` (AWS pushes each second's events), after a `FilterLogEvents` read
-//!   for the backlog. A session ends after 3 hours at most and is started again; the moment
-//!   between two sessions is marked as a gap, as is a second AWS sampled down to 500 events.
+//!   for the backlog. A session ends after 3 hours at most, or when it has sent nothing for
+//!   5 s (AWS sends an update every second), and is started again; the moment between two
+//!   sessions is marked as a gap, as is a second AWS sampled down to 500 events.
+//!
+//! The backlog is the group's newest lines: `FilterLogEvents` answers oldest first, so a window
+//! holding more than a read takes is narrowed until its read reaches the newest event.
 
 use super::error::from_sdk;
 use crate::config::{FollowMode, LogSourceConfig};
@@ -21,6 +28,7 @@ use futures::future::BoxFuture;
 use governor::{DefaultDirectRateLimiter, Quota};
 use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -30,13 +38,32 @@ pub const POLL_EVERY: Duration = Duration::from_secs(2);
 /// `FilterLogEvents` calls a second this console makes in one region, all groups together: a
 /// fifth of the account's default quota (5 a second), which other consoles and tools share.
 pub const CALLS_PER_SECOND: u32 = 1;
-/// Events can be ingested late: each read goes back this far and skips what it has shown.
+/// Events can be ingested late: a read that starts over (caught up) goes back this far and
+/// skips what it has shown.
 const OVERLAP_MS: i64 = 120_000;
+/// On a group whose last read took several pages, the overlap reaches back no further than
+/// that read's last page began (re-reading two minutes of a busy group would cost most of the
+/// pace), but at least this far: shippers send every 5 s or so.
+const MIN_OVERLAP_MS: i64 = 10_000;
 /// How far back the first read looks for the backlog.
 const BACKLOG_MS: i64 = 15 * 60_000;
-/// Pages one read may take (each up to 10,000 events or 1 MB, oldest first); the next read
-/// starts at the newest event this one showed, so what is left is read then, not lost.
+/// The narrowest window the backlog is looked for in.
+const MIN_WINDOW_MS: i64 = 1_000;
+/// Pages one read may take (each up to 10,000 events or 1 MB, oldest first, and often fewer);
+/// what is left is read next, continuing with the read's `nextToken`, so nothing is lost.
 const PAGES_PER_READ: usize = 10;
+/// Pages the first look for the backlog takes before it narrows its window (a quiet group's
+/// 15 minutes are one page).
+const PAGES_PER_LOOK: usize = 2;
+/// Looks for the backlog's window, at most.
+const MAX_LOOKS: usize = 8;
+/// Further behind than this (the newest line shown was written this long ago and more are
+/// waiting), a tail skips ahead to the group's newest lines: it is written faster than the
+/// pace lets it be read, and a tail minutes late is no tail.
+const MAX_BEHIND_MS: i64 = 60_000;
+/// A live session that sends nothing for this long is dead (AWS sends an update every second,
+/// empty or not): it is started again.
+const LIVE_SILENCE: Duration = Duration::from_secs(5);
 /// Longest wait between reads while the service throttles.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// Docker's awslogs driver (ECS, Fargate) sends a line longer than one event can hold as
@@ -50,22 +77,90 @@ const TRUNCATED: &str = "[Truncated...]";
 pub type Pace = Arc<DefaultDirectRateLimiter>;
 
 pub fn pace() -> Pace {
-    let per_second = NonZeroU32::new(CALLS_PER_SECOND).unwrap_or(NonZeroU32::MIN);
+    pace_at(CALLS_PER_SECOND)
+}
+
+/// A pace of `calls` a second (at least one).
+pub fn pace_at(calls: u32) -> Pace {
+    let per_second = NonZeroU32::new(calls).unwrap_or(NonZeroU32::MIN);
     Arc::new(DefaultDirectRateLimiter::direct(Quota::per_second(
         per_second,
     )))
 }
 
 /// What has been shown: the newest event's time, the events of the overlap by key, and the
-/// lines cut into several events (by stream and time) with whether their first piece was shown.
+/// lines cut into several events (by stream and time) with whether their first piece was shown;
+/// and where the next read starts.
 #[derive(Default)]
 struct Cursor {
     newest_ms: Option<i64>,
     seen: HashMap<String, i64>,
     cut: HashMap<(String, i64), bool>,
+    /// The query a read left pages of: the next read continues it.
+    behind: Option<Continuation>,
+    /// Where the last query's last page began, when it took several pages (a busy group).
+    busy_from: Option<i64>,
+    /// No read starts before this: the start of the window the backlog (or a skip) was read
+    /// from. What lies before it was never read, and is not late.
+    floor_ms: Option<i64>,
+    /// Events a millisecond, from the last read that held several: what a skip leaves out.
+    density: Option<f64>,
+}
+
+/// A query with pages left: its start and AWS's token for the rest.
+#[derive(Debug, Clone, PartialEq)]
+struct Continuation {
+    start_ms: i64,
+    token: String,
 }
 
 impl Cursor {
+    /// Where the next read starts: the query left unfinished, else (caught up) the newest
+    /// event shown less the overlap.
+    fn next_query(&mut self, now_ms: i64) -> (i64, Option<String>) {
+        if let Some(c) = self.behind.take() {
+            return (c.start_ms, Some(c.token));
+        }
+        let start = match self.newest_ms {
+            None => now_ms - OVERLAP_MS,
+            Some(n) => {
+                let overlap = n - OVERLAP_MS;
+                self.busy_from
+                    .map_or(overlap, |b| overlap.max(b.min(n - MIN_OVERLAP_MS)))
+            }
+        };
+        (self.floor_ms.map_or(start, |f| start.max(f)), None)
+    }
+
+    /// Remembers how a read ended: the query to continue, where a busy group's overlap may
+    /// start, and the group's density.
+    fn note(&mut self, read: &Read, continued: bool) {
+        self.behind = read.rest.clone().map(|token| Continuation {
+            start_ms: read.start_ms,
+            token,
+        });
+        if self.behind.is_none() {
+            let busy = continued || read.page_starts.len() > 1;
+            self.busy_from = read.page_starts.last().copied().filter(|_| busy);
+        }
+        if let Some(d) = density(&read.events) {
+            self.density = Some(d);
+        }
+    }
+
+    /// How far behind the tail is (now less the newest event shown), when pages are waiting.
+    fn behind_by(&self, now_ms: i64) -> Option<i64> {
+        self.behind
+            .as_ref()
+            .map(|_| self.newest_ms.map_or(0, |n| (now_ms - n).max(0)))
+    }
+
+    /// About how many events lie between two times, at the density last read.
+    fn estimate(&self, from_ms: i64, to_ms: i64) -> u64 {
+        let span = (to_ms - from_ms).max(0) as f64;
+        (self.density.unwrap_or(0.0) * span).round() as u64
+    }
+
     /// The events not shown yet, oldest first; remembers them.
     fn take_new(&mut self, mut events: Vec<Event>) -> Vec<Event> {
         events.sort_by(|a, b| (a.timestamp, &a.key).cmp(&(b.timestamp, &b.key)));
@@ -109,6 +204,17 @@ impl Cursor {
             }
         }
     }
+}
+
+/// Events a millisecond, over the newer half of `events` (the part nearest what follows them;
+/// an older event in the same read, such as one of the overlap, would make them look sparse).
+fn density(events: &[Event]) -> Option<f64> {
+    let mut times: Vec<i64> = events.iter().map(|e| e.timestamp).collect();
+    times.sort_unstable();
+    let newer = times.get(times.len() / 2..)?;
+    let (first, last) = (newer.first()?, newer.last()?);
+    // n events a span apart are n - 1 intervals.
+    (newer.len() > 1).then(|| (newer.len() - 1) as f64 / (last - first).max(1) as f64)
 }
 
 /// As long as the awslogs driver's pieces (within one character of it): cut there.
@@ -204,7 +310,11 @@ impl LogSource for LogGroupTail {
         let name = self.name.clone();
         let follow = self.follow;
         Box::pin(async move {
-            let out = Out { name, sink };
+            let out = Out {
+                name,
+                sink,
+                behind: AtomicBool::new(false),
+            };
             match follow {
                 FollowMode::Poll => poll(reader, cursor, backlog, out).await,
                 FollowMode::Live => live(reader, cursor, backlog, out).await,
@@ -217,6 +327,8 @@ impl LogSource for LogGroupTail {
 struct Out {
     name: String,
     sink: mpsc::Sender<LogBatch>,
+    /// The panel was told the tail is behind.
+    behind: AtomicBool,
 }
 
 impl Out {
@@ -288,40 +400,86 @@ struct Reader {
 }
 
 impl Reader {
-    /// Events from `start_ms` on, oldest first, at most `PAGES_PER_READ` pages of them.
-    async fn read(&self, start_ms: i64) -> Result<Vec<Event>, SourceError> {
-        let mut events = Vec::new();
-        let mut token: Option<String> = None;
-        for _ in 0..PAGES_PER_READ {
+    /// One query's events from `start_ms` on, oldest first, continuing after `token` when
+    /// given, at most `pages` pages of them. A page that fails after others were read ends the
+    /// read early, its token kept as the rest: the next read asks for it again.
+    async fn read(
+        &self,
+        start_ms: i64,
+        mut token: Option<String>,
+        pages: usize,
+    ) -> Result<Read, SourceError> {
+        let mut read = Read {
+            start_ms,
+            ..Read::default()
+        };
+        for page in 0..pages {
             let asked = token.clone();
             self.pace.until_ready().await;
-            #[allow(deprecated)]
-            let out = self
-                .client
-                .filter_log_events()
-                .log_group_name(&self.group)
-                .set_log_stream_name_prefix(self.stream_prefix.clone())
-                .set_filter_pattern(self.filter_pattern.clone())
-                .start_time(start_ms)
-                // Ignored by AWS since 2019 (always interleaved); an emulator may need it.
-                .interleaved(true)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| {
-                    let e = from_sdk("logs FilterLogEvents", e);
-                    match e.kind {
-                        ErrorKind::NotFound => SourceError::new(
-                            ErrorKind::NotFound,
-                            format!(
-                                "log group {} does not exist (deleted, or another region?): {}",
-                                self.group, e.message
-                            ),
+            let out = match self.page(start_ms, token.take()).await {
+                Ok(out) => out,
+                Err(e) if page > 0 => {
+                    tracing::info!(group = %self.group, error = %e.message, "read ended early");
+                    read.rest = asked;
+                    return Ok(read);
+                }
+                Err(e) => return Err(e),
+            };
+            let events = self.events_of(&out);
+            if let Some(first) = events.iter().map(|e| e.timestamp).min() {
+                read.page_starts.push(first);
+            }
+            read.events.extend(events);
+            match out.next_token() {
+                // A page may be empty while more follow; a token that does not move ends it.
+                Some(t) if !t.is_empty() && Some(t) != asked.as_deref() => token = Some(t.into()),
+                _ => return Ok(read),
+            }
+        }
+        read.rest = token;
+        Ok(read)
+    }
+
+    async fn page(
+        &self,
+        start_ms: i64,
+        token: Option<String>,
+    ) -> Result<cwl::operation::filter_log_events::FilterLogEventsOutput, SourceError> {
+        #[allow(deprecated)]
+        self.client
+            .filter_log_events()
+            .log_group_name(&self.group)
+            .set_log_stream_name_prefix(self.stream_prefix.clone())
+            .set_filter_pattern(self.filter_pattern.clone())
+            .start_time(start_ms)
+            // Ignored by AWS since 2019 (always interleaved); an emulator may need it.
+            .interleaved(true)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| {
+                let e = from_sdk("logs FilterLogEvents", e);
+                match e.kind {
+                    ErrorKind::NotFound => SourceError::new(
+                        ErrorKind::NotFound,
+                        format!(
+                            "log group {} does not exist (deleted, or another region?): {}",
+                            self.group, e.message
                         ),
-                        _ => e,
-                    }
-                })?;
-            events.extend(out.events().iter().filter_map(|e| {
+                    ),
+                    _ => e,
+                }
+            })
+    }
+
+    /// A page's events of the wanted streams.
+    fn events_of(
+        &self,
+        out: &cwl::operation::filter_log_events::FilterLogEventsOutput,
+    ) -> Vec<Event> {
+        out.events()
+            .iter()
+            .filter_map(|e| {
                 let stream = e.log_stream_name().unwrap_or_default();
                 // The prefix is the service's to apply; an emulator may not.
                 if self
@@ -344,14 +502,8 @@ impl Reader {
                     message,
                     ..Event::default()
                 })
-            }));
-            match out.next_token() {
-                // A page may be empty while more follow; a token that does not move ends it.
-                Some(t) if !t.is_empty() && Some(t) != asked.as_deref() => token = Some(t.into()),
-                _ => return Ok(events),
-            }
-        }
-        Ok(events)
+            })
+            .collect()
     }
 
     /// The group's ARN, as `StartLiveTail` wants it (without the `:*` DescribeLogGroups adds).
@@ -380,26 +532,201 @@ impl Reader {
     }
 }
 
-/// The backlog: the last `backlog` events of the last 15 minutes (or, on a restart, whatever
-/// came since the last one shown).
+/// One read's answer.
+#[derive(Default)]
+struct Read {
+    /// The query's start.
+    start_ms: i64,
+    events: Vec<Event>,
+    /// AWS's token for the pages left, if any.
+    rest: Option<String>,
+    /// When each page that held events began, in order.
+    page_starts: Vec<i64>,
+}
+
+/// How a read left the tail.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Step {
+    CaughtUp,
+    /// Pages are waiting: read again as soon as the pace allows.
+    Behind,
+    /// The console is gone.
+    Closed,
+}
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+/// The group's newest events: the last 15 minutes, narrowed while a look at the window cannot
+/// reach its end (a busy group's 15 minutes are more pages than a read takes, and pages come
+/// oldest first), and widened again while one that can holds fewer than `want` (the group's
+/// newest event may be older than the estimate took). A second still too much for one read,
+/// or a window not settled after `MAX_LOOKS`, is what the reads that follow continue.
+async fn newest(reader: &Reader, want: usize) -> Result<Read, SourceError> {
+    let now = now_ms();
+    // The widest window known to be too much for a read, and the narrowest known to be too
+    // little (with its read).
+    let mut wide = BACKLOG_MS;
+    let mut enough: Option<(i64, Read)> = None;
+    let mut window = BACKLOG_MS;
+    let mut pages = PAGES_PER_LOOK;
+    for _ in 0..MAX_LOOKS {
+        let read = reader.read(now - window, None, pages).await?;
+        pages = PAGES_PER_READ;
+        let narrow = enough.as_ref().map_or(0, |(w, _)| *w);
+        if read.rest.is_none() {
+            if read.events.len() >= want || window >= wide {
+                return Ok(read);
+            }
+            enough = Some((window, read));
+            window = window + (wide - window) / 2;
+        } else {
+            if window <= MIN_WINDOW_MS {
+                return Ok(read);
+            }
+            wide = window;
+            window = narrower(window, &read.events, want);
+            if window <= narrow {
+                window = narrow + (wide - narrow) / 2;
+            }
+            if window <= narrow || window >= wide {
+                return Ok(read);
+            }
+        }
+    }
+    match enough {
+        Some((_, read)) => Ok(read),
+        None => reader.read(now - window, None, PAGES_PER_READ).await,
+    }
+}
+
+/// A window that should hold about twice `want` events at the density `events` show (an
+/// eighth of `window` when they show none), at least a quarter narrower.
+fn narrower(window: i64, events: &[Event], want: usize) -> i64 {
+    let wanted = density(events).map(|d| (2 * want.max(1)) as f64 / d);
+    let ms = wanted.map_or(window / 8, |ms| ms.min(i64::MAX as f64) as i64);
+    ms.clamp(MIN_WINDOW_MS, (window / 4).max(MIN_WINDOW_MS))
+}
+
+/// The backlog: the last `backlog` of the group's newest events.
 async fn first_read(
     reader: &Reader,
     cursor: &Mutex<Cursor>,
     backlog: usize,
     out: &Out,
-) -> Result<bool, SourceError> {
-    let resumed = lock(cursor).newest_ms;
-    let start = match resumed {
-        Some(n) => n - OVERLAP_MS,
-        None => Utc::now().timestamp_millis() - BACKLOG_MS,
-    };
-    let events = reader.read(start).await?;
-    let mut fresh = lock(cursor).take_new(events);
-    if resumed.is_none() {
+) -> Result<Step, SourceError> {
+    let read = newest(reader, backlog).await?;
+    let (fresh, behind_by) = {
+        let mut c = lock(cursor);
+        c.floor_ms = Some(read.start_ms);
+        c.note(&read, false);
+        let mut fresh = c.take_new(read.events);
         let skip = fresh.len().saturating_sub(backlog);
         fresh.drain(..skip);
+        (fresh, c.behind_by(now_ms()))
+    };
+    Ok(report(out, entries(&fresh), behind_by).await)
+}
+
+/// The next read: the query a read left pages of, else (caught up) from the newest event shown
+/// less the overlap. Further behind than a minute, it skips ahead to the newest events.
+async fn next_read(
+    reader: &Reader,
+    cursor: &Mutex<Cursor>,
+    backlog: usize,
+    out: &Out,
+) -> Result<Step, SourceError> {
+    let (start, token) = lock(cursor).next_query(now_ms());
+    let continued = token.is_some();
+    let read = match reader.read(start, token.clone(), PAGES_PER_READ).await {
+        Ok(read) => read,
+        Err(e) => {
+            // A passing failure keeps the query; any other (an expired token) starts over.
+            let passing = matches!(
+                e.kind,
+                ErrorKind::Throttled | ErrorKind::Timeout | ErrorKind::Network
+            );
+            if let Some(token) = token.filter(|_| passing) {
+                lock(cursor).behind = Some(Continuation {
+                    start_ms: start,
+                    token,
+                });
+            }
+            return Err(e);
+        }
+    };
+    let (fresh, behind_by) = {
+        let mut c = lock(cursor);
+        c.note(&read, continued);
+        (c.take_new(read.events), c.behind_by(now_ms()))
+    };
+    match behind_by {
+        Some(late) if late > MAX_BEHIND_MS => {
+            skip_ahead(reader, cursor, backlog, entries(&fresh), out).await
+        }
+        _ => Ok(report(out, entries(&fresh), behind_by).await),
     }
-    Ok(out.send(entries(&fresh)).await)
+}
+
+/// Leaves the pages a tail is behind on, after `shown`: the group's newest events follow a
+/// gap saying about how many lines were skipped.
+async fn skip_ahead(
+    reader: &Reader,
+    cursor: &Mutex<Cursor>,
+    backlog: usize,
+    mut shown: Vec<LogEntry>,
+    out: &Out,
+) -> Result<Step, SourceError> {
+    let read = newest(reader, backlog).await?;
+    let (gap, fresh, behind_by) = {
+        let mut c = lock(cursor);
+        let from = c.newest_ms.unwrap_or(read.start_ms);
+        let gap = skipped(&c, from, read.start_ms);
+        c.floor_ms = Some(read.start_ms);
+        c.note(&read, false);
+        (gap, c.take_new(read.events), c.behind_by(now_ms()))
+    };
+    tracing::info!(group = %reader.group, "skipped ahead to the newest events");
+    shown.push(gap);
+    shown.extend(entries(&fresh));
+    Ok(report(out, shown, behind_by).await)
+}
+
+/// The gap a skip from `from_ms` to `to_ms` leaves, with about how many lines it held.
+fn skipped(cursor: &Cursor, from_ms: i64, to_ms: i64) -> LogEntry {
+    let at = |ms| DateTime::from_timestamp_millis(ms).unwrap_or_else(Utc::now);
+    LogEntry::Gap {
+        lost_at: at(from_ms),
+        resumed_at: at(to_ms),
+        skipped: Some(cursor.estimate(from_ms, to_ms)),
+    }
+}
+
+/// Sends what a read brought; while pages are waiting, says how far behind the tail is (and
+/// clears that once caught up).
+async fn report(out: &Out, shown: Vec<LogEntry>, behind_by: Option<i64>) -> Step {
+    let was_behind = out.behind.swap(behind_by.is_some(), Ordering::Relaxed);
+    let sent = match behind_by {
+        // An empty batch clears the panel's note that the tail was behind.
+        None if shown.is_empty() && !was_behind => true,
+        None => out.send(shown).await,
+        Some(late) => {
+            (shown.is_empty() || out.send(shown).await)
+                && out
+                    .waiting(format!(
+                        "catching up: the newest line shown was written {} s ago and more are waiting (more than {} s behind, the tail skips ahead to the newest lines)",
+                        late / 1000,
+                        MAX_BEHIND_MS / 1000
+                    ))
+                    .await
+        }
+    };
+    match (sent, behind_by) {
+        (false, _) => Step::Closed,
+        (true, None) => Step::CaughtUp,
+        (true, Some(_)) => Step::Behind,
+    }
 }
 
 fn lock(cursor: &Mutex<Cursor>) -> std::sync::MutexGuard<'_, Cursor> {
@@ -413,34 +740,29 @@ async fn poll(
     out: Out,
 ) -> Result<(), SourceError> {
     let mut wait = POLL_EVERY;
-    let mut first = true;
+    // A restarted tail carries on where it was.
+    let mut first = lock(&cursor).newest_ms.is_none();
     loop {
         let read = if first {
             first_read(&reader, &cursor, backlog, &out).await
         } else {
-            let start = lock(&cursor)
-                .newest_ms
-                .map_or(Utc::now().timestamp_millis() - OVERLAP_MS, |n| {
-                    n - OVERLAP_MS
-                });
-            match reader.read(start).await {
-                Ok(events) => {
-                    let shown = entries(&lock(&cursor).take_new(events));
-                    Ok(shown.is_empty() || out.send(shown).await)
-                }
-                Err(e) => Err(e),
-            }
+            next_read(&reader, &cursor, backlog, &out).await
         };
         match read {
-            Ok(false) => return Ok(()),
-            Ok(true) => {
+            Ok(Step::Closed) => return Ok(()),
+            Ok(step) => {
                 first = false;
-                wait = POLL_EVERY;
+                // Behind: the pace alone sets how soon the next page is read.
+                wait = if step == Step::Behind {
+                    Duration::ZERO
+                } else {
+                    POLL_EVERY
+                };
             }
             // Throttled: the same tail waits longer, and says so; nothing is lost (the next
-            // read starts where the last one shown ended).
+            // read continues the query, or starts where the last one shown ended).
             Err(e) if e.kind == ErrorKind::Throttled => {
-                wait = (wait * 2).min(MAX_BACKOFF);
+                wait = (wait * 2).clamp(POLL_EVERY * 2, MAX_BACKOFF);
                 let said = out
                     .waiting(format!(
                         "CloudWatch Logs is throttling reads of {} ({}); reading again in {} s",
@@ -493,7 +815,20 @@ async fn live(
 ) -> Result<(), SourceError> {
     // Live events carry no id: the backlog is keyed by text too, so an event both in the
     // backlog and in a session (or in two sessions) is shown once.
-    if !first_read(&reader, &cursor, backlog, &out).await? {
+    if first_read(&reader, &cursor, backlog, &out).await? == Step::Closed {
+        return Ok(());
+    }
+    // Sessions push what is written from now on: pages the backlog left are not read.
+    let left = {
+        let mut c = lock(&cursor);
+        c.behind.take().and_then(|_| {
+            let from = c.newest_ms?;
+            Some(skipped(&c, from, now_ms()))
+        })
+    };
+    if let Some(gap) = left
+        && !out.send(vec![gap]).await
+    {
         return Ok(());
     }
     let arn = reader.arn().await?;
@@ -508,46 +843,70 @@ async fn live(
             .send()
             .await
             .map_err(|e| from_sdk("logs StartLiveTail", e))?;
-        let mut stream = started.response_stream;
         if let Some(lost_at) = ended_at.take() {
             // What came between two sessions is not pushed by either.
             let gap = LogEntry::Gap {
                 lost_at,
                 resumed_at: Utc::now(),
+                skipped: None,
             };
             if !out.send(vec![gap]).await {
                 return Ok(());
             }
         }
-        loop {
-            match stream.recv().await {
-                Ok(Some(cwl::types::StartLiveTailResponseStream::SessionUpdate(update))) => {
-                    let events = live_events(&update, reader.stream_prefix.as_deref());
-                    let fresh = lock(&cursor).take_new(events);
-                    let mut shown = entries(&fresh);
-                    if update.session_metadata().is_some_and(|m| m.sampled()) {
-                        // AWS sends at most 500 events a second: the rest of it is not shown.
-                        let now = Utc::now();
-                        shown.push(LogEntry::Gap {
-                            lost_at: now - chrono::Duration::seconds(1),
-                            resumed_at: now,
-                        });
-                    }
-                    if !shown.is_empty() && !out.send(shown).await {
-                        return Ok(());
-                    }
+        match session(&reader, &cursor, started.response_stream, &out).await {
+            Some(last_heard) => ended_at = Some(last_heard),
+            None => return Ok(()),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Shows a live session's events until it ends (its 3 hours, the service closed it, or it went
+/// silent for `LIVE_SILENCE`): when it was last heard from, or `None` once the console is gone.
+async fn session(
+    reader: &Reader,
+    cursor: &Mutex<Cursor>,
+    mut stream: cwl::primitives::event_stream::EventReceiver<
+        cwl::types::StartLiveTailResponseStream,
+        cwl::types::error::StartLiveTailResponseStreamError,
+    >,
+    out: &Out,
+) -> Option<DateTime<Utc>> {
+    let mut heard = Utc::now();
+    loop {
+        let frame = match tokio::time::timeout(LIVE_SILENCE, stream.recv()).await {
+            Ok(frame) => frame,
+            Err(_) => {
+                tracing::info!(group = %reader.group, "live tail session silent: starting another");
+                return Some(heard);
+            }
+        };
+        heard = Utc::now();
+        match frame {
+            Ok(Some(cwl::types::StartLiveTailResponseStream::SessionUpdate(update))) => {
+                let events = live_events(&update, reader.stream_prefix.as_deref());
+                let fresh = lock(cursor).take_new(events);
+                let mut shown = entries(&fresh);
+                if update.session_metadata().is_some_and(|m| m.sampled()) {
+                    // AWS sends at most 500 events a second: the rest of it is not shown.
+                    shown.push(LogEntry::Gap {
+                        lost_at: heard - chrono::Duration::seconds(1),
+                        resumed_at: heard,
+                        skipped: None,
+                    });
                 }
-                Ok(Some(_)) => {}
-                // The session ended (its 3 hours, or the service closed it): start another.
-                Ok(None) => break,
-                Err(e) => {
-                    tracing::info!(group = %reader.group, error = %e, "live tail session ended");
-                    break;
+                if !shown.is_empty() && !out.send(shown).await {
+                    return None;
                 }
             }
+            Ok(Some(_)) => {}
+            Ok(None) => return Some(heard),
+            Err(e) => {
+                tracing::info!(group = %reader.group, error = %e, "live tail session ended");
+                return Some(heard);
+            }
         }
-        ended_at = Some(Utc::now());
-        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 
@@ -606,6 +965,72 @@ mod tests {
         let next = c.take_new(vec![ev("1", 1_000), ev("3", 1_500), ev("2", 2_000)]);
         assert_eq!(next, vec![ev("3", 1_500)]);
         assert_eq!(c.newest_ms, Some(2_000));
+    }
+
+    fn read_of(start_ms: i64, times: &[i64], rest: Option<&str>) -> Read {
+        Read {
+            start_ms,
+            events: times.iter().map(|t| ev(&t.to_string(), *t)).collect(),
+            rest: rest.map(str::to_string),
+            page_starts: times.first().copied().into_iter().collect(),
+        }
+    }
+
+    #[test]
+    fn a_read_with_pages_left_is_continued_and_the_overlap_waits_until_caught_up() {
+        let mut c = Cursor::default();
+        let read = read_of(1_000, &[500_000], Some("t1"));
+        c.note(&read, false);
+        c.take_new(read.events);
+        // Behind: the same query goes on with its token, however far back it started.
+        assert_eq!(c.next_query(600_000), (1_000, Some("t1".into())));
+        assert_eq!(c.behind_by(600_000), None, "taken by the read");
+        // Caught up after one page: the whole overlap.
+        c.note(&read_of(1_000, &[500_000], None), false);
+        let (start, token) = c.next_query(600_000);
+        assert_eq!((start, token), (500_000 - OVERLAP_MS, None));
+        // Caught up after several reads (a busy group): from where its last page began.
+        c.note(&read_of(1_000, &[470_000], None), true);
+        assert_eq!(c.next_query(600_000).0, 470_000);
+    }
+
+    #[test]
+    fn a_busy_groups_overlap_reaches_back_to_its_last_page_and_never_below_the_floor() {
+        let mut c = Cursor {
+            newest_ms: Some(500_000),
+            ..Cursor::default()
+        };
+        let mut read = read_of(300_000, &[400_000, 480_000, 499_000], None);
+        read.page_starts = vec![400_000, 480_000, 499_000];
+        c.note(&read, false);
+        // The last page began 1 s before the newest event: the overlap is the 10 s floor.
+        assert_eq!(c.next_query(600_000).0, 500_000 - MIN_OVERLAP_MS);
+        c.floor_ms = Some(495_000);
+        assert_eq!(c.next_query(600_000).0, 495_000, "never before a skip");
+    }
+
+    #[test]
+    fn a_skip_says_about_how_many_lines_it_left_out() {
+        let mut c = Cursor::default();
+        // 50 events a second in the newer half of what was read.
+        let times: Vec<i64> = (0..100).map(|i| 100_000 + i * 20).collect();
+        c.note(&read_of(100_000, &times, Some("t")), false);
+        let gap = skipped(&c, 102_000, 922_000);
+        let text = gap.text();
+        assert!(text.contains("about 41,000 lines skipped"), "{text}");
+    }
+
+    #[test]
+    fn a_narrowed_window_holds_about_twice_the_lines_wanted() {
+        // One event a second: 100 wanted is 200 s, within a quarter of 15 minutes.
+        let events: Vec<Event> = (0..21).map(|i| ev(&i.to_string(), i * 1_000)).collect();
+        assert_eq!(narrower(BACKLOG_MS, &events, 100), 200_000);
+        assert_eq!(narrower(BACKLOG_MS, &events, 1_000), BACKLOG_MS / 4);
+        // Far denser than that: never under a second.
+        let dense: Vec<Event> = (0..20).map(|i| ev(&i.to_string(), i)).collect();
+        assert_eq!(narrower(BACKLOG_MS, &dense, 1), MIN_WINDOW_MS);
+        // Nothing to go by: an eighth.
+        assert_eq!(narrower(BACKLOG_MS, &[], 200), BACKLOG_MS / 8);
     }
 
     #[test]

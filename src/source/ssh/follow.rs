@@ -355,6 +355,7 @@ impl<'a> Out<'a> {
         self.entries.push(LogEntry::Gap {
             lost_at,
             resumed_at,
+            skipped: None,
         });
     }
 

@@ -178,8 +178,43 @@ fn active_blocks_are_listed_with_their_time_left() {
         }))
         .unwrap();
     }
+    // A rule counted for 20 minutes: its restore is listed with the time left.
+    let view = world.waf_view();
+    let (acl, rule) = view
+        .acls
+        .iter()
+        .find_map(|a| {
+            let r = a.rules.iter().find(|r| {
+                r.kind
+                    == opsconsole::model::RuleKind::Plain {
+                        action: opsconsole::model::RuleAction::Block,
+                    }
+            })?;
+            Some((a, r))
+        })
+        .expect("a Block rule");
+    rt.block_on(exec.execute(&Mutation::SetRule {
+        rule: opsconsole::action::RuleRef {
+            region: acl.region.clone(),
+            scope: acl.scope,
+            acl_name: acl.name.clone(),
+            acl_id: acl.id.clone(),
+            rule: rule.name.clone(),
+        },
+        from: rule.kind.clone(),
+        to: opsconsole::model::RuleKind::Plain {
+            action: opsconsole::model::RuleAction::Count,
+        },
+        until: Some(at() + chrono::Duration::minutes(20)),
+    }))
+    .unwrap();
+    let restore = format!(
+        "- Set WAF rule {} in {} from Count to Block — due 2026-11-21 10:23 UTC (20m left)",
+        rule.name, acl.name
+    );
     let options = snapshot::Options {
-        log_backlog: 0,
+        // A line of each demo log: with none asked for, each would be waited for 5 s.
+        log_backlog: 1,
         journal: None,
         pending: Some(pending),
         endpoint: None,
@@ -208,6 +243,7 @@ fn active_blocks_are_listed_with_their_time_left() {
         md.contains("- Remove 198.51.100.77/32 from IP set hwi-blocked-addresses (hwi-web-acl) — due 2026-11-21 10:45 UTC (42m left)"),
         "{md}"
     );
+    assert!(md.contains(&restore), "{restore}\n{md}");
     let text = snapshot::render(&collected, Format::Text, at());
     assert!(text.contains("192.0.2.145/32  until removed"), "{text}");
 }

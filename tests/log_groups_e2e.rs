@@ -28,6 +28,37 @@ async fn put(c: &cwl::Client, stream: &str, message: &str) {
         .expect("PutLogEvents");
 }
 
+/// Whether `needle` is drawn in reverse video somewhere on the coloured screen
+/// (`capture-pane -e`), its SGR attributes followed from the start of its line.
+fn reversed_at(coloured: &str, needle: &str) -> bool {
+    coloured.lines().any(|line| {
+        line.match_indices(needle).any(|(at, _)| {
+            let mut reversed = false;
+            for sgr in line[..at].split("\x1b[").skip(1) {
+                let Some((params, _)) = sgr.split_once('m') else {
+                    continue;
+                };
+                let mut params = params.split(';');
+                while let Some(p) = params.next() {
+                    match p {
+                        "" | "0" | "27" => reversed = false,
+                        "7" => reversed = true,
+                        // A colour's own numbers (38;5;7 is a colour, not reverse video).
+                        "38" | "48" | "58" => {
+                            let skip = if params.next() == Some("2") { 3 } else { 1 };
+                            for _ in 0..skip {
+                                params.next();
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            reversed
+        })
+    })
+}
+
 #[test]
 fn a_fargate_log_next_to_an_ssh_tail_filtered_searched_and_in_a_snapshot() {
     let moto = Moto::start();
@@ -119,6 +150,23 @@ fn a_fargate_log_next_to_an_ssh_tail_filtered_searched_and_in_a_snapshot() {
     t.keys(&["-l", "usdt"]);
     t.keys(&["Enter"]);
     t.wait_for("search: usdt");
+    // Found and highlighted: the match is drawn in the selection style (reversed video), the
+    // lines without it are not.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !reversed_at(&t.screen_with_colours(), "usdt") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the match is not highlighted:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let coloured = t.screen_with_colours();
+    assert!(
+        !reversed_at(&coloured, "/v4/ws/") && !reversed_at(&coloured, "/from-the-ssh-host"),
+        "more than the match is highlighted:\n{}",
+        t.screen()
+    );
     t.keys(&["q"]);
     t.wait_exit();
 

@@ -260,8 +260,25 @@ async fn a_live_tail_shows_each_line_once() {
         tokio::time::sleep(Duration::from_secs(2)).await;
         put(&c, "nginx/nginx/task-b", &[(now_ms(), "four")]).await;
     };
-    let (lines, _) = collect(source, |l| l.len() >= 4, writer).await;
-    // A few seconds more: further sessions bring the same events again.
+    // Once "four" is in, two more sessions, each answering with every stored event again: a
+    // repeat would be collected before they end.
+    let sessions_when_all_in = std::cell::Cell::new(None);
+    let all_in_and_two_more_sessions = |l: &[String]| {
+        let sessions = moto.strict.calls_to("StartLiveTail");
+        if !l.iter().any(|l| l == "four") {
+            return false;
+        }
+        let at = sessions_when_all_in.get().unwrap_or(sessions);
+        sessions_when_all_in.set(Some(at));
+        sessions >= at + 2
+    };
+    let (lines, _) = collect(source, all_in_and_two_more_sessions, writer).await;
+    assert!(
+        sessions_when_all_in
+            .get()
+            .is_some_and(|at| moto.strict.calls_to("StartLiveTail") >= at + 2),
+        "no further session was seen: {lines:?}"
+    );
     assert_eq!(lines, ["one", "two", "three", "four"], "{lines:?}");
     let stats = session.stats.expect("stats").report();
     assert!(stats.calls_to("StartLiveTail") >= 1);

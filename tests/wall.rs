@@ -162,3 +162,48 @@ async fn a_dead_endpoint_turns_the_wall_stale_and_it_recovers() {
         run_for(&mut app, &mut rx, &runtime, 1).await;
     }
 }
+
+/// The bound the wall claims, exactly: a panel is STALE once its data is more than twice the
+/// interval it gets old, not at twice, and not only at three times. A panel paced by its source
+/// (ELBv2's budget) is judged against the interval it really gets, on the same bound.
+#[test]
+fn a_panel_is_stale_just_past_twice_the_interval_it_gets() {
+    let settings = Settings::default();
+    let configured =
+        chrono::Duration::from_std(settings.interval(PanelId::Targets)).expect("an interval");
+    let t0 = chrono::Utc::now();
+    let mut app = App::new(
+        opsconsole::model::Scope::default(),
+        Keymap::builtin("default").expect("keymap"),
+        &settings,
+        true,
+        t0,
+    )
+    .into_wall(None);
+    app.update(Event::Data(opsconsole::app::Data::Targets(
+        t0,
+        Ok(Default::default()),
+    )));
+    let stale_at = |app: &mut App, after: chrono::Duration| {
+        app.update(Event::Tick(t0 + after));
+        app.stale_secs(PanelId::Targets)
+    };
+    let second = chrono::Duration::seconds(1);
+    assert_eq!(stale_at(&mut app, configured * 2), None, "at twice");
+    assert_eq!(
+        stale_at(&mut app, configured * 2 + second),
+        Some((configured * 2 + second).num_seconds()),
+        "just past twice"
+    );
+    // A large estate: the panel gets a refresh every 4× the interval.
+    let paced = configured * 4;
+    app.update(Event::Paced(
+        PanelId::Targets,
+        paced.to_std().expect("paced"),
+    ));
+    assert_eq!(stale_at(&mut app, paced * 2), None, "at twice the paced");
+    assert!(
+        stale_at(&mut app, paced * 2 + second).is_some(),
+        "just past twice the paced"
+    );
+}

@@ -142,6 +142,7 @@ fn targets_view(scale: Scale) -> TargetsView {
                         protocol: "HTTP".into(),
                         port: 80,
                         target_type: "instance".into(),
+                        vpc_id: None,
                         deregistration_delay_secs: Some(300),
                         cross_zone: None,
                         targets,

@@ -6,7 +6,7 @@ use crate::action::{Executor, Mutation};
 use crate::app::{Data, Effect, Event, Secret};
 use crate::config::{AddressKind, LogSettings, LogSourceConfig, Settings};
 use crate::model::PanelId;
-use crate::source::aws::tasks::Workload;
+use crate::source::aws::tasks::{TaskTarget, Workload, account_of};
 use crate::source::ssh::{PassphrasePrompt, SshAccess};
 use crate::source::{LogBatch, LogSource, Session, Source};
 use chrono::Utc;
@@ -163,8 +163,19 @@ impl Runtime {
             Effect::TailTask {
                 name,
                 address,
+                port,
+                target_group_arn,
+                vpc,
                 region,
-            } => self.tail_task(name, Workload::Address(address), region),
+            } => {
+                let target = TaskTarget {
+                    address,
+                    port,
+                    vpc,
+                    account: account_of(&target_group_arn),
+                };
+                self.tail_task(name, Workload::Address(target), region)
+            }
         }
         true
     }

@@ -10,6 +10,7 @@ use aws_sdk_cloudwatchlogs as cwl;
 use opsconsole::config::{FollowMode, LogSourceConfig};
 use opsconsole::model::LogEntry;
 use opsconsole::source::aws;
+use opsconsole::source::aws::tasks::TaskTarget;
 use opsconsole::source::{LogBatch, LogSource, Session};
 use std::sync::Arc;
 use std::time::Duration;
@@ -438,8 +439,15 @@ async fn a_tasks_log_is_found_from_its_task_definition() {
 
     let session = session(&moto.endpoint, None).await;
     let tasks = session.tasks.clone().expect("task logs");
+    // As the Targets panel knows the target: its port, and its group's VPC and account.
+    let target = |address: &str, vpc: &str| TaskTarget {
+        address: address.to_string(),
+        port: 80,
+        vpc: Some(vpc.to_string()),
+        account: Some("123456789012".into()),
+    };
     let found = tasks
-        .find(&address, Some(seed::TOKYO))
+        .find(&target(&address, &vpc), Some(seed::TOKYO))
         .await
         .expect("found");
     assert_eq!(
@@ -455,13 +463,23 @@ async fn a_tasks_log_is_found_from_its_task_definition() {
     let (lines, _) = collect(tail, |l| !l.is_empty(), async {}).await;
     assert_eq!(lines, ["from the task"]);
     let missing = tasks
-        .find("10.99.99.99", Some(seed::TOKYO))
+        .find(&target("10.99.99.99", &vpc), Some(seed::TOKYO))
         .await
         .expect_err("no such task");
     assert!(
         missing.contains("no running ECS task has the address 10.99.99.99")
             && missing.contains("log_group"),
         "{missing}"
+    );
+    // The same address behind a group in another VPC is not this task.
+    let elsewhere = tasks
+        .find(&target(&address, "vpc-0another"), Some(seed::TOKYO))
+        .await
+        .expect_err("another VPC");
+    assert!(
+        elsewhere.contains(&format!("outside the target group's VPC: task {task_id}"))
+            && elsewhere.contains(&vpc),
+        "{elsewhere}"
     );
 }
 

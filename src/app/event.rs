@@ -89,6 +89,11 @@ pub enum Effect {
         /// The log source's name.
         name: String,
         address: String,
+        /// The target's port: the container whose port mapping serves it is followed.
+        port: u16,
+        /// The target group's: the task is looked for in its VPC and account.
+        target_group_arn: String,
+        vpc: Option<String>,
         region: String,
     },
     /// Tail the log of an instance that has no `[[log]]` entry, as `[logs.instance]` says.

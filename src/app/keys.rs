@@ -623,9 +623,20 @@ impl App {
         );
         self.log_wanted = Some(name.clone());
         self.world.logs.followed = true;
+        // Two VPCs may use the same private range: the task is looked for in the group's.
+        let vpc = self.world.targets.value.as_ref().and_then(|v| {
+            v.load_balancers
+                .iter()
+                .flat_map(|lb| &lb.target_groups)
+                .find(|g| g.arn == target.target_group_arn)
+                .and_then(|g| g.vpc_id.clone())
+        });
         vec![Effect::TailTask {
             name,
             address: target.id,
+            port: target.port,
+            target_group_arn: target.target_group_arn,
+            vpc,
             region: target.region,
         }]
     }

@@ -49,6 +49,7 @@ fn targets(right: TargetState) -> TargetsView {
                 protocol: "HTTP".into(),
                 port: 80,
                 target_type: "instance".into(),
+                vpc_id: None,
                 deregistration_delay_secs: Some(300),
                 cross_zone: None,
                 metrics: None,
@@ -822,6 +823,7 @@ fn l_on_an_ip_target_asks_for_its_tasks_log() {
     let mut view = targets(TargetState::Healthy);
     let tg = &mut view.load_balancers[0].target_groups[0];
     tg.target_type = "ip".into();
+    tg.vpc_id = Some("vpc-0prod".into());
     tg.targets[0].id = "10.0.1.17".into();
     a.update(Event::Data(Data::Targets(t0(), Ok(view))));
     a.update(key('1'));
@@ -833,6 +835,10 @@ fn l_on_an_ip_target_asks_for_its_tasks_log() {
         vec![Effect::TailTask {
             name: "ha-web-tg 10.0.1.17".into(),
             address: "10.0.1.17".into(),
+            port: 80,
+            target_group_arn: "arn:tg/ha-web-tg".into(),
+            // Looked for in the group's VPC: another VPC may use the same range.
+            vpc: Some("vpc-0prod".into()),
             region: "ap-northeast-1".into(),
         }]
     );

@@ -106,6 +106,10 @@ pub struct TargetGroup {
     pub port: u16,
     /// "instance", "ip", "alb" or "lambda".
     pub target_type: String,
+    /// The VPC its targets are in (`DescribeTargetGroups`' `VpcId`; none for a Lambda group):
+    /// an ip target's task is looked for there, as two VPCs may use the same private range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
     /// `deregistration_delay.timeout_seconds`, once read: attributes are read once per group, a
     /// few groups a refresh and at once for a group with a draining target (ELBv2 has no batch
     /// call, and its request quota is shared by the whole account). `None` (`null`): not read yet.
@@ -324,6 +328,7 @@ mod tests {
             protocol: "HTTP".into(),
             port: 80,
             target_type: "instance".into(),
+            vpc_id: None,
             deregistration_delay_secs: Some(300),
             cross_zone: None,
             metrics: None,

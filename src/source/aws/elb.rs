@@ -736,6 +736,7 @@ fn target_group(
             .target_type()
             .map(|t| t.as_str().to_string())
             .unwrap_or_default(),
+        vpc_id: g.vpc_id().map(str::to_string),
         deregistration_delay_secs: None,
         cross_zone: None,
         metrics: None,
@@ -938,5 +939,23 @@ mod cross_zone_tests {
         assert_eq!(cross_zone(nlb, inherit, None), None);
         // Unread group attributes: not known.
         assert_eq!(cross_zone(alb, None, None), None);
+    }
+}
+
+#[cfg(test)]
+mod vpc_tests {
+    use super::*;
+
+    /// A group's VPC is kept: `l` on its ip target looks for the task there.
+    #[test]
+    fn a_target_group_keeps_its_vpc() {
+        let g = elb::types::TargetGroup::builder()
+            .target_group_name("shop-prd-tg")
+            .target_group_arn("arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:targetgroup/shop-prd-tg/1")
+            .target_type(elb::types::TargetTypeEnum::Ip)
+            .vpc_id("vpc-0prd")
+            .build();
+        let group = target_group(&g, &[], &HashMap::new(), &HashMap::new());
+        assert_eq!(group.vpc_id.as_deref(), Some("vpc-0prd"));
     }
 }

@@ -65,6 +65,8 @@ pub const OPERATIONS: &[(&str, &str, Need)] = &[
     ("ecs", "DescribeTaskDefinition", Need::Watch),
     ("ecs", "ListContainerInstances", Need::Watch),
     ("ecs", "DescribeContainerInstances", Need::Watch),
+    // `l` on an ip target: the VPC of its task's subnet (two VPCs may use the same range).
+    ("ec2", "DescribeSubnets", Need::Watch),
     // `[state] shared`: every console reads the team's store; only one that may act writes.
     ("s3", "GetObject", Need::Watch),
     ("s3", "ListBucket", Need::Watch),

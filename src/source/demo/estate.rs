@@ -186,6 +186,7 @@ fn lb(
                 protocol: g.protocol.to_string(),
                 port: g.port,
                 target_type: g.target_type.to_string(),
+                vpc_id: None,
                 deregistration_delay_secs: Some(g.delay),
                 // AWS's defaults: always on for an ALB, off for an NLB.
                 cross_zone: Some(kind == LbKind::Application),

@@ -656,13 +656,16 @@ async fn next_read(
             return Err(e);
         }
     };
+    // Pages of lines, not a scan AWS answered with empty pages (a quiet group's last line may
+    // be long past): only those are written faster than they are read.
+    let lines_waiting = !read.events.is_empty();
     let (fresh, behind_by) = {
         let mut c = lock(cursor);
         c.note(&read, continued);
         (c.take_new(read.events), c.behind_by(now_ms()))
     };
     match behind_by {
-        Some(late) if late > MAX_BEHIND_MS => {
+        Some(late) if late > MAX_BEHIND_MS && lines_waiting => {
             skip_ahead(reader, cursor, backlog, entries(&fresh), out).await
         }
         _ => Ok(report(out, entries(&fresh), behind_by).await),

@@ -168,10 +168,12 @@ async fn lines_appear_once_in_time_order_across_streams() {
     // Counted for `S` and --stats.
     let calls = session
         .stats
+        .as_ref()
         .expect("stats")
         .report()
         .calls_to("FilterLogEvents");
     assert!(calls >= 2, "{calls}");
+    support::assert_in_the_iam_policy(&session);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -281,8 +283,9 @@ async fn a_live_tail_shows_each_line_once() {
         "no further session was seen: {lines:?}"
     );
     assert_eq!(lines, ["one", "two", "three", "four"], "{lines:?}");
-    let stats = session.stats.expect("stats").report();
+    let stats = session.stats.as_ref().expect("stats").report();
     assert!(stats.calls_to("StartLiveTail") >= 1);
+    support::assert_in_the_iam_policy(&session);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -481,6 +484,7 @@ async fn a_tasks_log_is_found_from_its_task_definition() {
             && elsewhere.contains(&vpc),
         "{elsewhere}"
     );
+    support::assert_in_the_iam_policy(&session);
 }
 
 /// A measurement, not a check (`--ignored`): the calls one followed group costs a minute, quiet
@@ -644,6 +648,7 @@ async fn a_task_on_an_instance_is_found_through_its_container_instance() {
             && not_ecs.contains("[logs.instance] path"),
         "{not_ecs}"
     );
+    support::assert_in_the_iam_policy(&session);
 }
 
 /// A poll tail of `GROUP`'s `nginx/` streams at `calls` reads a second (the console's pace is 1;

@@ -214,15 +214,8 @@ impl Runtime {
             let run = crate::action::pending::run_now(&store, executor.as_ref(), Utc::now()).await;
             let left = match run {
                 Ok((outcomes, listing)) => {
-                    for (mutation, result) in outcomes {
-                        let undone = Event::Undone {
-                            mutation,
-                            at: Utc::now(),
-                            result,
-                        };
-                        if events.send(undone).await.is_err() {
-                            return;
-                        }
+                    if !send_undone(&events, outcomes).await {
+                        return;
                     }
                     Ok(listing)
                 }
@@ -513,6 +506,24 @@ fn spawn_samples(
     })
 }
 
+/// Tells the console what each scheduled undo came to; `false` when the console is gone.
+async fn send_undone(
+    events: &mpsc::Sender<Event>,
+    outcomes: Vec<crate::action::pending::Outcome>,
+) -> bool {
+    for (mutation, result) in outcomes {
+        let undone = Event::Undone {
+            mutation,
+            at: Utc::now(),
+            result,
+        };
+        if events.send(undone).await.is_err() {
+            return false;
+        }
+    }
+    true
+}
+
 /// How often the pending undos are looked at: a block expires within this of its time.
 const PENDING_EVERY: Duration = Duration::from_secs(15);
 
@@ -537,15 +548,8 @@ fn spawn_pending(
             };
             let sent = match read {
                 Ok((outcomes, listing)) => {
-                    for (mutation, result) in outcomes {
-                        let undone = Event::Undone {
-                            mutation,
-                            at: Utc::now(),
-                            result,
-                        };
-                        if events.send(undone).await.is_err() {
-                            return;
-                        }
+                    if !send_undone(&events, outcomes).await {
+                        return;
                     }
                     for r in &listing.refused {
                         if said.insert(r.entry.clone()) {

@@ -37,14 +37,7 @@ fn scope() -> waf::types::Scope {
     waf::types::Scope::Regional
 }
 
-fn visibility(name: &str) -> waf::types::VisibilityConfig {
-    waf::types::VisibilityConfig::builder()
-        .sampled_requests_enabled(true)
-        .cloud_watch_metrics_enabled(true)
-        .metric_name(name)
-        .build()
-        .expect("visibility")
-}
+use support::seed::visibility;
 
 /// An IP set holding one range, and a web ACL whose Block rule references it, beside a Block
 /// rule with a custom response (what a timed Count must put back exactly).

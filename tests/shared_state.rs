@@ -43,14 +43,7 @@ async fn estate(moto: &Moto) -> String {
         .await
         .expect("CreateBucket");
     let client = waf::Client::new(&config);
-    let visibility = |name: &str| {
-        waf::types::VisibilityConfig::builder()
-            .sampled_requests_enabled(true)
-            .cloud_watch_metrics_enabled(true)
-            .metric_name(name)
-            .build()
-            .expect("visibility")
-    };
+    use support::seed::visibility;
     let bots = waf::types::Statement::builder()
         .byte_match_statement(
             waf::types::ByteMatchStatement::builder()

@@ -1490,7 +1490,8 @@ fn acl_defs() -> Vec<AclDef> {
     ]
 }
 
-fn visibility(metric: &str) -> wafv2::types::VisibilityConfig {
+/// A rule's or ACL's visibility config, sampled and metered, as tests create them.
+pub fn visibility(metric: &str) -> wafv2::types::VisibilityConfig {
     wafv2::types::VisibilityConfig::builder()
         .sampled_requests_enabled(true)
         .cloud_watch_metrics_enabled(true)

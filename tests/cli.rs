@@ -737,7 +737,10 @@ fn a_snapshot_window_is_titled_as_given() {
         .stdout
         .clone();
     let md = String::from_utf8(out).expect("utf-8");
-    assert!(md.contains("## Actions (audit journal, last 2h 30m)"), "{md}");
+    assert!(
+        md.contains("## Actions (audit journal, last 2h 30m)"),
+        "{md}"
+    );
 }
 
 /// A bare number for --since suggests only what would be accepted.

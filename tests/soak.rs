@@ -146,12 +146,15 @@ fn memory_descriptors_and_threads_stay_flat_under_fast_refreshes_and_a_busy_tail
     let pid = t.pid();
     assert!(!pid.is_empty(), "no console process");
 
-    // Warm-up: the ring buffer fills (5,000 lines at ~500 a second) and every source has run.
-    std::thread::sleep(Duration::from_secs(15));
+    // Warm-up: the ring buffer fills (5,000 lines at ~500 a second), every source has run, and
+    // the allocator has settled (after 15 s memory still grew ~13 KB/s for a while; after 25 s,
+    // no more than the noise).
+    std::thread::sleep(Duration::from_secs(25));
     let started = Instant::now();
     let mut samples = vec![sample(&pid, Duration::ZERO)];
     while started.elapsed() < Duration::from_secs(measured) {
-        std::thread::sleep(Duration::from_secs(5));
+        // A sample a second: the slope over 40 points, not 8, is what the noise allows.
+        std::thread::sleep(Duration::from_secs(1));
         samples.push(sample(&pid, started.elapsed()));
     }
     // The tail must still be following after the rotation: a line written now must show.
@@ -190,11 +193,13 @@ fn memory_descriptors_and_threads_stay_flat_under_fast_refreshes_and_a_busy_tail
     let (first, last) = (samples[0], samples[samples.len() - 1]);
     assert!(first.rss_kb > 0, "could not read the console's memory");
     // Flat: allocator noise, not growth with refreshes or lines. A slope over every sample, not
-    // the last against the first. Noise alone moves resident memory by ±300 KB, a slope of up
-    // to about 8 KB/s over 40 s (7.3 measured); 32 KB/s (115 MB an hour) is a leak.
+    // the last against the first. Noise alone moves resident memory by ±300 KB; after the
+    // warm-up, 40 s windows of a 150 s run sloped −6 to +6 KB/s, and runs measured 3.1, 5.0
+    // and 5.2. Above 12 KB/s (43 MB an hour) is a leak: one of 16 KB a second, put in on
+    // purpose, measured 12.3 and 19.4.
     let slope = rss_slope(&samples);
     eprintln!("resident memory slope: {slope:.1} KB/s");
-    assert!(slope <= 32.0, "memory grows {slope:.1} KB/s: {samples:#?}");
+    assert!(slope <= 12.0, "memory grows {slope:.1} KB/s: {samples:#?}");
     assert!(last.fds <= first.fds + 4, "descriptors grew: {samples:#?}");
     assert!(
         last.threads <= first.threads + 2,

@@ -75,7 +75,9 @@ fn footer<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
             theme.style(Role::Problem),
         ));
     }
-    if app.wall.is_some() {
+    // A wall's footer is its stacks line, but a key's answer ("read-only: …") is said there
+    // first for its few seconds: whoever pressed it must see why nothing happened.
+    if app.wall.is_some() && !recent_status(app) {
         return header::stacks(app, theme);
     }
     if let Some(Overlay::Filter { panel, .. }) = &app.overlay {
@@ -101,7 +103,7 @@ fn footer<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
         ]));
     }
     if let Some(status) = &app.status
-        && (app.now - status.at).num_seconds() < 8
+        && recent_status(app)
     {
         return Paragraph::new(Span::styled(
             format!(" {}", status.text),
@@ -135,6 +137,13 @@ fn footer<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
         ));
     }
     Paragraph::new(Line::from(spans))
+}
+
+/// A footer message is shown for 8 seconds after it was said.
+fn recent_status(app: &App) -> bool {
+    app.status
+        .as_ref()
+        .is_some_and(|s| (app.now - s.at).num_seconds() < 8)
 }
 
 fn short_hint(a: crate::app::Action) -> &'static str {

@@ -611,19 +611,31 @@ fn search_highlights_and_n_jumps_to_older_matches() {
 fn a_panel_paced_by_its_source_is_stale_only_against_the_interval_it_gets() {
     let mut a = app(false);
     let configured = Settings::default().interval(PanelId::Targets).as_secs() as i64;
-    let later = t0() + chrono::Duration::seconds(3 * configured);
-    a.update(Event::Tick(later));
-    assert!(a.stale_secs(PanelId::Targets).is_some(), "3× the interval");
+    let at = |secs: i64| t0() + chrono::Duration::seconds(secs);
+    // Stale just past twice the interval, as the legend says, not before.
+    a.update(Event::Tick(at(2 * configured - 1)));
+    assert_eq!(
+        a.stale_secs(PanelId::Targets),
+        None,
+        "within 2× the interval"
+    );
+    a.update(Event::Tick(at(2 * configured + 1)));
+    assert!(
+        a.stale_secs(PanelId::Targets).is_some(),
+        "past 2× the interval"
+    );
 
-    // A large estate: ELBv2's quota gives the panel a refresh every 4× the interval.
+    // A large estate: ELBv2's quota gives the panel a refresh every 4× the interval, so it is
+    // stale just past twice that.
     let paced = std::time::Duration::from_secs(4 * configured as u64);
     a.update(Event::Paced(PanelId::Targets, paced));
-    a.update(Event::Tick(later));
+    a.update(Event::Tick(at(8 * configured - 1)));
     assert_eq!(a.stale_secs(PanelId::Targets), None);
-    a.update(Event::Tick(
-        t0() + chrono::Duration::seconds(9 * configured),
-    ));
-    assert!(a.stale_secs(PanelId::Targets).is_some(), "9× the interval");
+    a.update(Event::Tick(at(8 * configured + 1)));
+    assert!(
+        a.stale_secs(PanelId::Targets).is_some(),
+        "past 2× the paced interval"
+    );
 }
 
 #[test]

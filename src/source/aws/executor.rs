@@ -18,6 +18,7 @@ use super::originals::Originals;
 use super::unknown_fields::UnknownFields;
 use super::waf::{action as action_of, rule_kind};
 use crate::action::{Done, Executor, Failed, IpSetRef, Mutation, RuleRef, TargetRef};
+use crate::model::address::same_cidr;
 use crate::model::waf::IP_SET_QUOTA;
 use crate::model::{OverrideAction, RuleAction, RuleKind, WafScope};
 use aws_sdk_elasticloadbalancingv2 as elb;
@@ -571,17 +572,6 @@ impl AwsExecutor {
             moot: false,
             for_good: false,
         })
-    }
-}
-
-/// The same range, however written ("192.0.2.1/32" and "192.0.2.1/32 " or differing case).
-fn same_cidr(a: &str, b: &str) -> bool {
-    match (
-        a.trim().parse::<ipnet::IpNet>(),
-        b.trim().parse::<ipnet::IpNet>(),
-    ) {
-        (Ok(x), Ok(y)) => x.trunc() == y.trunc(),
-        _ => a.trim().eq_ignore_ascii_case(b.trim()),
     }
 }
 

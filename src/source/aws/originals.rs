@@ -149,6 +149,8 @@ enum Place {
     Shared {
         store: Arc<SharedStore>,
         identity: Arc<dyn Source<Identity>>,
+        /// The account, asked of STS once rather than at every toggle.
+        account: tokio::sync::OnceCell<String>,
     },
 }
 
@@ -201,7 +203,11 @@ impl Originals {
     /// Kept in a team's store, under the account `identity` acts in.
     pub fn shared(store: Arc<SharedStore>, identity: Arc<dyn Source<Identity>>) -> Originals {
         Originals {
-            place: Place::Shared { store, identity },
+            place: Place::Shared {
+                store,
+                identity,
+                account: tokio::sync::OnceCell::new(),
+            },
         }
     }
 
@@ -213,13 +219,21 @@ impl Originals {
         }
     }
 
-    async fn account(identity: &dyn Source<Identity>) -> Result<String, String> {
-        identity
-            .fetch()
+    async fn account(
+        identity: &dyn Source<Identity>,
+        known: &tokio::sync::OnceCell<String>,
+    ) -> Result<String, String> {
+        known
+            .get_or_try_init(|| async {
+                identity
+                    .fetch()
+                    .await
+                    .ok()
+                    .and_then(|id| id.account)
+                    .ok_or_else(|| "the account this console acts in is not known yet".to_string())
+            })
             .await
-            .ok()
-            .and_then(|id| id.account)
-            .ok_or_else(|| "the account this console acts in is not known yet".to_string())
+            .cloned()
     }
 
     /// The action the rule had before the console set it to Count, if it was kept.
@@ -236,8 +250,12 @@ impl Originals {
                 let _held = crate::state_dir::lock(file).map_err(|e| e.to_string())?;
                 Self::load(file)?.remove(&key(k))
             }
-            Place::Shared { store, identity } => {
-                let account = Self::account(identity.as_ref()).await?;
+            Place::Shared {
+                store,
+                identity,
+                account,
+            } => {
+                let account = Self::account(identity.as_ref(), account).await?;
                 match store
                     .get(&account, ORIGINALS_FILE)
                     .await
@@ -288,8 +306,12 @@ impl Originals {
                 crate::state_dir::write(file, &bytes)
                     .map_err(|e| format!("{} could not be written: {e}", file.display()))
             }
-            Place::Shared { store, identity } => {
-                let account = Self::account(identity.as_ref()).await?;
+            Place::Shared {
+                store,
+                identity,
+                account,
+            } => {
+                let account = Self::account(identity.as_ref(), account).await?;
                 let from = store.describe(&account, ORIGINALS_FILE);
                 for _ in 0..SHARED_TRIES {
                     let read = store

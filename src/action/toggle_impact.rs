@@ -50,6 +50,7 @@ pub fn toggle_impact(
                 RuleAction::Block => "blocked",
                 RuleAction::Captcha => "challenged with a CAPTCHA",
                 RuleAction::Challenge => "challenged",
+                RuleAction::Monetize => "asked to pay",
                 RuleAction::Count => "counted",
             };
             vec![
@@ -91,6 +92,7 @@ pub fn toggle_impact(
                     RuleAction::Block => "blocked",
                     RuleAction::Captcha => "challenged with a CAPTCHA",
                     RuleAction::Challenge => "challenged",
+                    RuleAction::Monetize => "asked to pay",
                     RuleAction::Count => "counted",
                 },
                 RuleKind::Group { .. } => "acted on as the group says",

@@ -94,6 +94,8 @@ pub enum RuleAction {
     Count,
     Captcha,
     Challenge,
+    // Answers 402 Payment Required with a price (CloudFront web ACLs only).
+    Monetize,
 }
 
 impl RuleAction {
@@ -104,6 +106,7 @@ impl RuleAction {
             RuleAction::Count => "Count",
             RuleAction::Captcha => "Captcha",
             RuleAction::Challenge => "Challenge",
+            RuleAction::Monetize => "Monetize",
         }
     }
 }

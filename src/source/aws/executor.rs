@@ -648,6 +648,7 @@ fn sdk_action(a: RuleAction) -> waf::types::RuleAction {
         RuleAction::Count => b.count(waf::types::CountAction::builder().build()),
         RuleAction::Captcha => b.captcha(waf::types::CaptchaAction::builder().build()),
         RuleAction::Challenge => b.challenge(waf::types::ChallengeAction::builder().build()),
+        RuleAction::Monetize => b.monetize(waf::types::MonetizeAction::builder().build()),
     }
     .build()
 }
@@ -722,6 +723,7 @@ pub(super) fn update_request(
         .set_association_config(acl.association_config)
         .set_on_source_d_do_s_protection_config(acl.on_source_d_do_s_protection_config)
         .set_application_config(acl.application_config)
+        .set_monetization_config(acl.monetization_config)
 }
 
 /// Whether a rule is set as `wanted` in the one field this console changes: a plain rule's

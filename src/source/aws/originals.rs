@@ -35,6 +35,9 @@ struct Saved {
     /// The other actions' custom request handling.
     #[serde(default)]
     insert_headers: Option<Vec<Header>>,
+    /// Monetize's multiplier of the ACL's base price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    price_multiplier: Option<String>,
 }
 
 fn headers(h: &[waf::types::CustomHttpHeader]) -> Vec<Header> {
@@ -76,6 +79,9 @@ impl Saved {
                 .map(|r| headers(r.response_headers()))
                 .unwrap_or_default(),
             insert_headers: handling.map(|h| headers(h.insert_headers())),
+            price_multiplier: a
+                .monetize()
+                .and_then(|m| m.price_multiplier().map(str::to_string)),
         }
     }
 
@@ -131,6 +137,11 @@ impl Saved {
             RuleAction::Challenge => b.challenge(
                 waf::types::ChallengeAction::builder()
                     .set_custom_request_handling(handling)
+                    .build(),
+            ),
+            RuleAction::Monetize => b.monetize(
+                waf::types::MonetizeAction::builder()
+                    .set_price_multiplier(self.price_multiplier.clone())
                     .build(),
             ),
         }
@@ -373,6 +384,24 @@ mod tests {
         assert_eq!(Originals::in_file(&file).get(&k).await, Ok(Some(action)));
         Originals::in_file(&file).remove(&k).await.unwrap();
         assert_eq!(Originals::in_file(&file).get(&k).await, Ok(None));
+    }
+
+    /// A Monetize rule comes back with its price multiplier, not as a plain Count or a default.
+    #[tokio::test]
+    async fn a_monetize_action_survives_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(ORIGINALS_FILE);
+        let action = waf::types::RuleAction::builder()
+            .monetize(
+                waf::types::MonetizeAction::builder()
+                    .price_multiplier("7")
+                    .build(),
+            )
+            .build();
+        assert_eq!(super::super::waf::action(&action), RuleAction::Monetize);
+        let k = ("acl-id".to_string(), "paywall".to_string());
+        Originals::in_file(&file).set(&k, &action).await.unwrap();
+        assert_eq!(Originals::in_file(&file).get(&k).await, Ok(Some(action)));
     }
 
     #[tokio::test]

@@ -575,6 +575,11 @@ fn maximal_acl() -> waf::types::WebAcl {
                 )
                 .build(),
         )
+        .monetization_config(
+            MonetizationConfig::builder()
+                .currency_mode(CurrencyMode::Test)
+                .build(),
+        )
         .build()
         .expect("acl")
 }
@@ -664,6 +669,8 @@ fn the_update_request_carries_every_mutable_field_as_read() {
         &acl.on_source_d_do_s_protection_config
     );
     assert_eq!(input.get_application_config(), &acl.application_config);
+    assert!(acl.monetization_config.is_some());
+    assert_eq!(input.get_monetization_config(), &acl.monetization_config);
 }
 
 /// A `GetWebACL` answer as AWS sends it, with `extra` spliced into the ACL's fields.
@@ -729,6 +736,15 @@ async fn a_toggle_never_writes_back_an_acl_with_fields_the_sdk_does_not_know() {
     // The same answer without the field is written.
     let (outcome, updates) = toggle_against("").await;
     outcome.expect("the toggle goes through");
+    assert_eq!(updates, 1);
+}
+
+/// Fields AWS added that this SDK knows (`MonetizationConfig`, 2026) are carried, not refused.
+#[tokio::test]
+async fn a_toggle_carries_the_fields_the_current_sdk_knows() {
+    let (outcome, updates) =
+        toggle_against(r#""MonetizationConfig":{"CurrencyMode":"TEST"},"#).await;
+    outcome.expect("an ACL with a known field goes through");
     assert_eq!(updates, 1);
 }
 

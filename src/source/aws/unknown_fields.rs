@@ -16,7 +16,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// Fields of the `GetWebACL` answer the SDK in use knows (aws-sdk-wafv2 1.107).
+/// Fields of the `GetWebACL` answer the SDK in use knows (aws-sdk-wafv2 1.139).
 const ANSWER: &[&str] = &["WebACL", "LockToken", "ApplicationIntegrationURL"];
 /// Fields of a `WebACL` the SDK knows: what `update_request` sends back, and what WAF manages
 /// itself (ARN, capacity, label namespace, Firewall Manager's groups and flags).
@@ -42,6 +42,7 @@ const WEB_ACL: &[&str] = &[
     "RetrofittedByFirewallManager",
     "OnSourceDDoSProtectionConfig",
     "ApplicationConfig",
+    "MonetizationConfig",
 ];
 /// Fields of a `Rule` the SDK knows.
 const RULE: &[&str] = &[

@@ -600,6 +600,8 @@ pub(super) fn action(a: &waf::types::RuleAction) -> RuleAction {
         RuleAction::Captcha
     } else if a.challenge().is_some() {
         RuleAction::Challenge
+    } else if a.monetize().is_some() {
+        RuleAction::Monetize
     } else {
         RuleAction::Count
     }

@@ -268,6 +268,12 @@ async fn build_session(
                 Clock::System,
                 settings.waf.window_minutes,
             );
+            // What other demo processes did (a console's blocks, seen by a snapshot or a wall).
+            if let Some(path) = cli::journal_path(true)
+                && let Err(why) = world.replay_journal(&path)
+            {
+                tracing::warn!(%why, "the demo journal could not be replayed");
+            }
             Ok(world.session())
         }
     }

@@ -356,8 +356,13 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
     }
 }
 
+/// Minutes a spike is judged on: the last one against the 14 before it, however many minutes
+/// were read (a snapshot's `--since 1h` reads 60), so a console and a snapshot agree.
+const SPIKE_WINDOW: usize = 15;
+
 /// The last minute's blocked count against the median of the minutes before it.
 pub fn blocked_spike(series: &[RuleCounts]) -> Option<(u64, u64)> {
+    let series = &series[series.len().saturating_sub(SPIKE_WINDOW)..];
     let (last, before) = series.split_last()?;
     let mut earlier: Vec<u64> = before.iter().map(|p| p.blocked).collect();
     if earlier.is_empty() {

@@ -29,9 +29,9 @@ pub(super) struct Estate {
 }
 
 impl Estate {
-    /// The estate as of `origin` (scheduled events are dated relative to it).
-    pub fn build(origin: DateTime<Utc>) -> Estate {
-        let instances = instances(origin);
+    /// The estate (scheduled events are dated when the instances are read: [`events_at`]).
+    pub fn build() -> Estate {
+        let instances = instances();
         let stopped = instances
             .iter()
             .filter(|i| i.state == "stopped")
@@ -411,7 +411,59 @@ const INSTANCES: &[InstanceDef] = &[
     InstanceDef { name: "hwi-build-host", instance_type: "t3.micro", az: "ap-northeast-1c", ip: "10.0.159.238", running: true },
 ];
 
-fn instances(origin: DateTime<Utc>) -> Vec<Instance> {
+/// A maintenance event AWS schedules again and again: first at `first_secs` after the demo's
+/// epoch, then every `every_secs`; the one shown is the first more than `lead_secs` ahead, so
+/// it is always comfortably in the future and the same in every demo process at the same time.
+struct Recurring {
+    instance: &'static str,
+    code: &'static str,
+    description: &'static str,
+    first_secs: i64,
+    every_secs: i64,
+    lead_secs: i64,
+}
+
+const HOUR: i64 = 3600;
+const DAY: i64 = 24 * HOUR;
+
+const EVENTS: &[Recurring] = &[
+    Recurring {
+        instance: "mt-cms",
+        code: "system-reboot",
+        description: "scheduled reboot",
+        first_secs: 3 * DAY + 2 * HOUR,
+        every_secs: 7 * DAY,
+        lead_secs: DAY,
+    },
+    Recurring {
+        instance: "trace-nat-relay",
+        code: "instance-retirement",
+        description: "The instance is running on degraded hardware",
+        first_secs: 14 * DAY,
+        every_secs: 14 * DAY,
+        lead_secs: 7 * DAY,
+    },
+];
+
+/// The scheduled events of instance `name` as EC2 would describe them at `now_secs` (seconds
+/// since the demo's epoch).
+pub(super) fn events_at(name: &str, now_secs: i64, epoch: DateTime<Utc>) -> Vec<ScheduledEvent> {
+    EVENTS
+        .iter()
+        .filter(|e| e.instance == name)
+        .map(|e| {
+            let behind = now_secs + e.lead_secs - e.first_secs;
+            let at = e.first_secs + (behind.div_euclid(e.every_secs) + 1) * e.every_secs;
+            ScheduledEvent {
+                code: e.code.to_string(),
+                description: e.description.to_string(),
+                not_before: Some(epoch + Duration::seconds(at)),
+            }
+        })
+        .collect()
+}
+
+fn instances() -> Vec<Instance> {
     INSTANCES
         .iter()
         .map(|d| {
@@ -420,19 +472,6 @@ fn instances(origin: DateTime<Utc>) -> Vec<Instance> {
                 CheckStatus::Ok
             } else {
                 CheckStatus::NotApplicable
-            };
-            let events = match d.name {
-                "mt-cms" => vec![ScheduledEvent {
-                    code: "system-reboot".to_string(),
-                    description: "scheduled reboot".to_string(),
-                    not_before: Some(origin + Duration::days(3) + Duration::hours(2)),
-                }],
-                "trace-nat-relay" => vec![ScheduledEvent {
-                    code: "instance-retirement".to_string(),
-                    description: "The instance is running on degraded hardware".to_string(),
-                    not_before: Some(origin + Duration::days(14)),
-                }],
-                _ => vec![],
             };
             Instance {
                 id: instance_id(d.name),
@@ -445,7 +484,7 @@ fn instances(origin: DateTime<Utc>) -> Vec<Instance> {
                 state: if d.running { "running" } else { "stopped" }.to_string(),
                 system_status: status,
                 instance_status: status,
-                events,
+                events: vec![],
             }
         })
         .collect()

@@ -41,6 +41,79 @@ fn record<T>(history: &mut Vec<(i64, T)>, at: i64, value: T) {
 }
 
 impl DemoWorld {
+    /// Takes in the changes other demo processes made, as the demo journal recorded them (each
+    /// at its own time), so a snapshot or a wall started later shows what a console did: the
+    /// same blocks, drains and Count toggles at the same moments. Only what was done counts;
+    /// entries this world cannot place (another estate's resources) are skipped, as they were
+    /// refused there. Returns how many were taken in.
+    pub fn replay(&self, entries: &[crate::action::JournalEntry]) -> usize {
+        let mut changes = self.changes();
+        let mut taken = 0;
+        for e in entries.iter().filter(|e| e.outcome == "done") {
+            let Some(mutation) = &e.mutation else {
+                continue;
+            };
+            let at = self.ms_at(e.time);
+            let placed = match mutation {
+                Mutation::Drain { target } | Mutation::Register { target } => {
+                    let to = if matches!(mutation, Mutation::Drain { .. }) {
+                        Registration::Deregistered
+                    } else {
+                        Registration::Registered
+                    };
+                    self.estate
+                        .target_group(&target.target_group_arn)
+                        .and_then(|(_, tg)| {
+                            tg.targets
+                                .iter()
+                                .find(|t| t.id == target.id && t.port == target.port)
+                        })
+                        .map(|t| {
+                            let key = TargetKey {
+                                target_group_arn: target.target_group_arn.clone(),
+                                id: t.id.clone(),
+                                port: t.port,
+                            };
+                            record(changes.registrations.entry(key).or_default(), at, to);
+                        })
+                        .is_some()
+                }
+                Mutation::SetRule { rule, to, .. } => {
+                    let known = self
+                        .estate
+                        .acls
+                        .iter()
+                        .any(|a| a.acl.id == rule.acl_id && a.rule(&rule.rule).is_some());
+                    if known {
+                        let key = (rule.acl_id.clone(), rule.rule.clone());
+                        record(changes.rules.entry(key).or_default(), at, to.clone());
+                    }
+                    known
+                }
+                Mutation::Block { set, address, .. } | Mutation::Unblock { set, address } => {
+                    let known = set.arn == super::waf::ip_set_arn();
+                    if known {
+                        let added = matches!(mutation, Mutation::Block { .. });
+                        record(&mut changes.blocks, at, (address.clone(), added));
+                    }
+                    known
+                }
+            };
+            taken += usize::from(placed);
+        }
+        taken
+    }
+
+    /// [`DemoWorld::replay`] of the demo journal at `path` (both its files); a journal that
+    /// does not exist yet holds nothing to replay.
+    pub fn replay_journal(&self, path: &std::path::Path) -> Result<usize, String> {
+        match crate::action::journal::read_window(path, chrono::DateTime::UNIX_EPOCH) {
+            Ok(read) => Ok(self.replay(&read.entries)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(format!("the demo journal {}: {e}", path.display())),
+        }
+    }
+
     /// Applies one mutation at the clock's now; the message says what happened or why not.
     pub fn apply(&self, mutation: &Mutation) -> Result<String, String> {
         match mutation {

@@ -57,6 +57,11 @@ struct LogSpec {
     per_second: f64,
     /// Target group where this host is a target: its share of the group's traffic follows health.
     serves_as: Option<&'static str>,
+    /// Its clients reach it from the internet: the demo's IP set blocks them (a simplification:
+    /// the one set the demo's `b` writes to stands in front of both Fargate services).
+    blocked_by_waf: bool,
+    /// The target groups whose tasks write this log group: `l` on one of their targets follows it.
+    tasks_of: &'static [&'static str],
 }
 
 const LOGS: &[LogSpec] = &[
@@ -67,6 +72,8 @@ const LOGS: &[LogSpec] = &[
         delivery: Delivery::LogGroup,
         per_second: 2.5,
         serves_as: None,
+        blocked_by_waf: true,
+        tasks_of: &["reverseproxy-tg"],
     },
     LogSpec {
         name: "ha-web-left",
@@ -74,6 +81,8 @@ const LOGS: &[LogSpec] = &[
         delivery: Delivery::Ssh,
         per_second: 3.0,
         serves_as: Some("ha-web-tg"),
+        blocked_by_waf: false,
+        tasks_of: &[],
     },
     LogSpec {
         name: "ha-web-right",
@@ -81,6 +90,8 @@ const LOGS: &[LogSpec] = &[
         delivery: Delivery::Ssh,
         per_second: 3.0,
         serves_as: Some("ha-web-tg"),
+        blocked_by_waf: false,
+        tasks_of: &[],
     },
     // S4's WordPress tasks on Fargate, through CloudWatch Logs like S5's.
     LogSpec {
@@ -89,8 +100,17 @@ const LOGS: &[LogSpec] = &[
         delivery: Delivery::LogGroup,
         per_second: 1.5,
         serves_as: None,
+        blocked_by_waf: true,
+        tasks_of: &["hwi-tg1", "hwi-tg2"],
     },
 ];
+
+/// The demo log group a target group's Fargate tasks write to, as ECS would name it for `l`.
+pub fn task_log(target_group: &str) -> Option<&'static str> {
+    LOGS.iter()
+        .find(|l| l.delivery == Delivery::LogGroup && l.tasks_of.contains(&target_group))
+        .map(|l| l.name)
+}
 
 /// One log source per host, in a stable order.
 pub(super) fn log_sources(world: &Arc<DemoWorld>) -> Vec<Arc<dyn LogSource>> {
@@ -228,11 +248,29 @@ const SCANNERS: &[(&str, &str)] = &[
     ("Odin", "203.0.113.150"),
 ];
 
+/// What a known sender of the demo usually asks for: the flood's `/xmlrpc.php`, a scanner's
+/// probe, else the WordPress login brute force.
+pub(super) fn usual_request(ip: &str) -> (&'static str, &'static str) {
+    if super::waf::FLOOD.iter().any(|(f, _)| *f == ip) {
+        return ("POST", "/xmlrpc.php");
+    }
+    match SCANNERS
+        .iter()
+        .find(|(_, a)| *a == ip)
+        .map(|(tool, _)| *tool)
+    {
+        Some("Go-http-client") => ("GET", "/v4/ws/usdt"),
+        Some("zgrab") => ("GET", "/wp-login.php"),
+        Some(_) => ("GET", "/.git/config"),
+        None => ("POST", "/wp-login.php"),
+    }
+}
+
 /// One S5 line: `$proxy_protocol_addr:$proxy_protocol_port $remote_addr:$remote_port $remote_user
 /// [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $server_port`.
 /// Proxy protocol is off (the target group preserves client IPs instead), so the first field is
 /// `-:-`, as in the write-up.
-fn nginx_line(rng: &mut Xoshiro256PlusPlus, time_local: &str) -> String {
+fn nginx_line(rng: &mut Xoshiro256PlusPlus, time_local: &str, blocked: Blocked) -> Written {
     let port = rng.random_range(1024..65535u16);
     let (req, status, bytes, referer, agent) = proxied_request(rng);
     // Scanners come back from the same few addresses; browsers from anywhere.
@@ -240,9 +278,15 @@ fn nginx_line(rng: &mut Xoshiro256PlusPlus, time_local: &str) -> String {
         Some((_, ip)) => ip.to_string(),
         None => doc_ip(rng),
     };
-    format!(
-        "-:- {ip}:{port} - [{time_local}] \"{req}\" {status} {bytes} \"{referer}\" \"{agent}\" 80"
-    )
+    // A blocked sender is answered 403 (nginx's own page is as long as its 404's).
+    let refused = blocked(&ip);
+    let (status, bytes) = if refused { (403, 153) } else { (status, bytes) };
+    Written {
+        refused,
+        text: format!(
+            "-:- {ip}:{port} - [{time_local}] \"{req}\" {status} {bytes} \"{referer}\" \"{agent}\" 80"
+        ),
+    }
 }
 
 /// One request reaching an S2 web server through a UTM and ha-lbint (whose node is the client).
@@ -268,8 +312,8 @@ fn apache_line(rng: &mut Xoshiro256PlusPlus, host: &str, time_local: &str) -> St
 
 /// One request reaching S4's WordPress through CloudFront and the ALB: readers, the editors'
 /// admin pages, and a login brute force from the flood's senders (the WAF blocks their
-/// `/xmlrpc.php`, not the login page).
-fn wordpress_line(rng: &mut Xoshiro256PlusPlus, time_local: &str) -> String {
+/// `/xmlrpc.php`, not the login page, until an operator puts them in the IP set).
+fn wordpress_line(rng: &mut Xoshiro256PlusPlus, time_local: &str, blocked: Blocked) -> Written {
     let browser = pick(rng, BROWSERS);
     let (ip, req, status, bytes, agent) = match rng.random_range(0..100u32) {
         0..=59 => (
@@ -308,7 +352,31 @@ fn wordpress_line(rng: &mut Xoshiro256PlusPlus, time_local: &str) -> String {
             browser,
         ),
     };
-    format!("{ip} - - [{time_local}] \"{req}\" {status} {bytes} \"-\" \"{agent}\"")
+    // A blocked sender gets WAF's 403 from then on, and the line says so.
+    let refused = blocked(&ip);
+    let (status, bytes) = if refused { (403, 199) } else { (status, bytes) };
+    Written {
+        refused,
+        text: format!("{ip} - - [{time_local}] \"{req}\" {status} {bytes} \"-\" \"{agent}\""),
+    }
+}
+
+/// Whether an address is in the demo's IP set at the time of the request being written.
+type Blocked<'a> = &'a dyn Fn(&str) -> bool;
+
+/// One request as its log wrote it; `refused`: its sender was blocked (the line shows the 403).
+struct Written {
+    refused: bool,
+    text: String,
+}
+
+impl Written {
+    fn served(text: String) -> Written {
+        Written {
+            refused: false,
+            text,
+        }
+    }
 }
 
 impl DemoWorld {
@@ -353,6 +421,20 @@ impl DemoWorld {
 
     /// The raw lines log `index` wrote during simulated second `second`, in time order.
     fn lines_in_second(&self, changes: &Changes, index: usize, second: i64) -> Vec<(i64, String)> {
+        self.requests_in_second(changes, index, second)
+            .into_iter()
+            .map(|(at, w)| (at, w.text))
+            .collect()
+    }
+
+    /// What log `index` wrote during second `second`, each line with whether its sender was
+    /// blocked (refused with a 403).
+    fn requests_in_second(
+        &self,
+        changes: &Changes,
+        index: usize,
+        second: i64,
+    ) -> Vec<(i64, Written)> {
         let spec = &LOGS[index];
         let start = second * 1000;
         let mut rng = rng_for(self.seed, &format!("log/{}", spec.name), second);
@@ -370,17 +452,21 @@ impl DemoWorld {
             (rate * rng.random_range(0.0..2.0) + rng.random_range(0.0..1.0)).floor() as usize;
         let mut offsets: Vec<i64> = (0..count).map(|_| rng.random_range(0..1000)).collect();
         offsets.sort_unstable();
-        let mut lines: Vec<(i64, String)> = offsets
+        let in_set = changes.blocked_at(start);
+        let blocked = |ip: &str| in_set.iter().any(|b| super::waf::same_address(b, ip));
+        let mut lines: Vec<(i64, Written)> = offsets
             .into_iter()
             .map(|offset| {
                 let at = start + offset;
                 let time_local = self.instant(at).format("%d/%b/%Y:%H:%M:%S %z").to_string();
-                let text = match spec.format {
-                    Format::NginxProxy => nginx_line(&mut rng, &time_local),
-                    Format::ApacheCombined => apache_line(&mut rng, spec.name, &time_local),
-                    Format::WordPress => wordpress_line(&mut rng, &time_local),
+                let written = match spec.format {
+                    Format::NginxProxy => nginx_line(&mut rng, &time_local, &blocked),
+                    Format::ApacheCombined => {
+                        Written::served(apache_line(&mut rng, spec.name, &time_local))
+                    }
+                    Format::WordPress => wordpress_line(&mut rng, &time_local, &blocked),
                 };
-                (at, text)
+                (at, written)
             })
             .collect();
         if checks {
@@ -390,14 +476,37 @@ impl DemoWorld {
                 if phase == i as i64 * HEALTH_CHECK_EVERY_SECS / 2 {
                     let time_local = self.instant(start).format("%d/%b/%Y:%H:%M:%S %z");
                     let bytes = format!("<html><body>{}</body></html>\n", spec.name).len();
-                    lines.push((start, format!(
+                    lines.push((start, Written::served(format!(
                         "{node} - - [{time_local}] \"GET / HTTP/1.1\" 200 {bytes} \"-\" \"ELB-HealthChecker/2.0\""
-                    )));
+                    ))));
                 }
             }
             lines.sort_by_key(|(at, _)| *at);
         }
         lines
+    }
+
+    /// Requests of blocked senders that the demo's internet-facing logs (S4's WordPress, S5's
+    /// proxy) wrote during minute `minute`, up to `now_ms`: what the IP set's Block rule
+    /// counts besides the flood. Nothing to count while the set is empty.
+    pub(super) fn refused_in_minute(&self, changes: &Changes, minute: i64, now_ms: i64) -> u64 {
+        let (from, to) = (minute * 60_000, ((minute + 1) * 60_000 - 1).min(now_ms));
+        let touched = !changes.blocked_at(from).is_empty()
+            || changes
+                .blocks
+                .iter()
+                .any(|(at, _)| (from..=to).contains(at));
+        if !touched {
+            return 0;
+        }
+        let behind_waf = LOGS.iter().enumerate().filter(|(_, l)| l.blocked_by_waf);
+        behind_waf
+            .flat_map(|(index, _)| {
+                (minute * 60..(minute + 1) * 60)
+                    .flat_map(move |s| self.requests_in_second(changes, index, s))
+            })
+            .filter(|(at, w)| w.refused && *at <= to)
+            .count() as u64
     }
 
     /// Raw lines with `from_ms < time <= to_ms`, in time order.

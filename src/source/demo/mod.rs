@@ -1,9 +1,11 @@
 //! The embedded demo world (`opsconsole --demo`): stacks S1–S5 as a simulated AWS estate behind the
 //! same source traits as AWS, so the console can be tried without an account.
 //!
-//! What the world shows at a simulated instant is a pure function of the seed, the time elapsed
-//! since the world's origin and the mutations applied (each stamped with its simulated time): the
-//! same `--demo-seed` replays the same story. Randomness comes from `Xoshiro256PlusPlus` generators
+//! What the world shows at an instant is a pure function of the seed, the wall-clock time and the
+//! mutations applied (each stamped with its time): the same `--demo-seed` plays the same story,
+//! and two demo processes (a console and a wall, a console and a snapshot) started minutes apart
+//! show the same thing at the same moment. Mutations made by another demo process reach this one
+//! through the demo journal ([`DemoWorld::replay`]). Randomness comes from `Xoshiro256PlusPlus` generators
 //! seeded from (seed, what is being drawn, which minute/second), never from a shared stream, so a
 //! fetch cannot change what a later fetch sees.
 
@@ -18,13 +20,16 @@ mod sources;
 mod waf;
 
 #[cfg(test)]
+mod story_tests;
+#[cfg(test)]
 mod tests;
 
 pub use clock::{Clock, ManualClock};
+pub use logs::task_log;
 
 use crate::model::Scope;
 use crate::source::{Session, Sources};
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, Utc};
 use dynamics::Changes;
 use estate::Estate;
 use rand::SeedableRng;
@@ -32,12 +37,20 @@ use rand::rngs::Xoshiro256PlusPlus;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+/// The demo's time zero, 2026-11-21 10:00:00 UTC, a whole hour: drills, bursts and WAF minutes
+/// run on cycles counted from it, so where the story is depends only on the wall clock. (The
+/// README's screen and the golden tests are drawn at this instant.)
+pub const EPOCH_SECS: i64 = 1_795_255_200;
+
+fn epoch() -> DateTime<Utc> {
+    DateTime::from_timestamp(EPOCH_SECS, 0).unwrap_or(DateTime::UNIX_EPOCH)
+}
+
 /// The shared simulated estate. Cheap to read from many tasks; mutations go through its executor.
 pub struct DemoWorld {
     seed: u64,
     clock: Clock,
-    /// Simulated time zero: the creation instant truncated to its minute, so WAF minutes line up
-    /// with wall-clock minutes.
+    /// Time zero of the story: the fixed [`EPOCH`], never the start of the process.
     origin: DateTime<Utc>,
     estate: Estate,
     /// Every mutation applied so far, with its simulated time.
@@ -55,11 +68,10 @@ impl DemoWorld {
 
     /// A world whose WAF counts cover `minutes` (at least 1, at most WAF's 180).
     pub fn with_waf_window(seed: u64, clock: Clock, minutes: u32) -> Arc<DemoWorld> {
-        let now = clock.now();
-        let origin = now.duration_trunc(Duration::minutes(1)).unwrap_or(now);
+        let origin = epoch();
         Arc::new(DemoWorld {
             seed,
-            estate: Estate::build(origin),
+            estate: Estate::build(),
             clock,
             origin,
             changes: Mutex::new(Changes::default()),

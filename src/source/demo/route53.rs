@@ -237,9 +237,10 @@ pub(super) fn zones() -> Vec<HostedZone> {
                         ),
                         Health::Healthy,
                     ),
-                    // The old us-west-2 proxy, shut down but still answering North America.
+                    // The old us-west-2 proxy, shut down but still answering North America. (Its
+                    // own address: none of the demo's clients is one of its answers.)
                     checked(
-                        geo("proxy-na", Some("NA"), None, values(60, &["198.51.100.77"])),
+                        geo("proxy-na", Some("NA"), None, values(60, &["203.0.113.140"])),
                         Health::Unhealthy,
                     ),
                 ],

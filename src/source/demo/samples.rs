@@ -6,7 +6,7 @@
 //! demo is where that gets exercised.
 
 use super::dynamics::Changes;
-use super::waf::{Category, bucket, matches};
+use super::waf::{Category, bucket};
 use super::{DemoWorld, fnv64, rng_for};
 use crate::model::waf::Header;
 use crate::model::{RuleKind, RuleSamples, SampledRequest};
@@ -49,8 +49,11 @@ enum Senders {
     Terminals,
     /// One client hammering the login (S3's rate-based rule).
     OneAbuser,
-    /// The `/xmlrpc.php` flood (S4): most of it from three addresses.
+    /// The `/xmlrpc.php` flood (S4): most of it from three addresses, except those in the IP
+    /// set (their requests end at the set's rule).
     Flood,
+    /// The addresses in the IP set at the request's time.
+    Listed,
 }
 
 /// The (method, URI) pairs typical of a category, and who sends them.
@@ -194,7 +197,8 @@ fn profile(category: Category) -> (Senders, &'static [(&'static str, &'static st
             ],
         ),
         RateLimit => (Senders::OneAbuser, &[("POST", "/member/login.cgi")]),
-        Listed => (Senders::Flood, &[("POST", "/xmlrpc.php")]),
+        // The request is the sender's usual one (see `request`).
+        Listed => (Senders::Listed, &[("POST", "/xmlrpc.php")]),
     }
 }
 
@@ -212,14 +216,18 @@ fn hostile(category: Category) -> Option<(u64, &'static str, String)> {
     }
 }
 
-/// (client IP, country, method, URI) of the `i`-th sample of a rule of this category.
+/// (client IP, country, method, URI) of the `i`-th sample of a rule of this category, given the
+/// addresses in the IP set at its time; `None` when the rule matched nobody then (the set's
+/// rule while the set was empty).
 fn request(
     category: Category,
     i: u64,
     rng: &mut Xoshiro256PlusPlus,
-) -> (String, String, String, String) {
+    in_set: &[String],
+) -> Option<(String, String, String, String)> {
     let (senders, requests) = profile(category);
-    let (method, uri) = requests[rng.random_range(0..requests.len())];
+    let (mut method, mut uri) = requests[rng.random_range(0..requests.len())];
+    let listed = |ip: &str| in_set.iter().any(|b| super::waf::same_address(b, ip));
     let (ip, country) = match senders {
         Senders::Anyone => (doc_ip(rng), pick(rng, ATTACKER_COUNTRIES).to_string()),
         Senders::Office => (
@@ -238,16 +246,27 @@ fn request(
                 upto += share;
                 roll < upto
             });
+            let anyone = (doc_ip(rng), pick(rng, ATTACKER_COUNTRIES).to_string());
             match sender {
-                Some((ip, _)) => (ip.to_string(), flood_country(ip).to_string()),
-                None => (doc_ip(rng), pick(rng, ATTACKER_COUNTRIES).to_string()),
+                Some((ip, _)) if !listed(ip) => (ip.to_string(), flood_country(ip).to_string()),
+                _ => anyone,
             }
         }
+        Senders::Listed => {
+            if in_set.is_empty() {
+                return None;
+            }
+            let entry = &in_set[rng.random_range(0..in_set.len())];
+            let ip = entry.strip_suffix("/32").unwrap_or(entry).to_string();
+            (method, uri) = super::logs::usual_request(&ip);
+            let country = flood_country(&ip).to_string();
+            (ip, country)
+        }
     };
-    match hostile(category) {
+    Some(match hostile(category) {
         Some((at, method, uri)) if at == i => (ip, country, method.to_string(), uri),
         _ => (ip, country, method.to_string(), uri.to_string()),
-    }
+    })
 }
 
 /// What WAF reports as a sampled request's action, drawn in the proportions the counts use.
@@ -289,18 +308,24 @@ impl DemoWorld {
         })?;
         let current = now_ms.div_euclid(60_000);
         let first = current - SAMPLE_MINUTES + 1;
+        // The same counts as the rule's figures in the WAF panel.
+        let flood = Self::flood_rule(spec);
         let recent: u64 = (first..=current)
-            .map(|m| matches(self.seed, acl_id, rule, traffic, m))
+            .map(|m| {
+                self.matched_in_minute(changes, acl_id, rule, traffic, flood.as_ref(), m, now_ms)
+            })
             .sum();
         let mut rng = rng_for(self.seed, &format!("samples/{acl_id}/{rule}"), current);
         let span = (now_ms - first * 60_000 + 1).max(1);
         let mut requests: Vec<SampledRequest> = (0..recent.min(MAX_SAMPLES))
-            .map(|i| {
+            .filter_map(|i| {
                 let t_ms = first * 60_000 + (rng.random_range(0.0..1.0) * span as f64) as i64;
-                let (client_ip, country, method, uri) = request(traffic.category, i, &mut rng);
+                let in_set = changes.blocked_at(t_ms);
+                let (client_ip, country, method, uri) =
+                    request(traffic.category, i, &mut rng, &in_set)?;
                 let kind = self.rule_kind_at(changes, acl_id, waf_rule, t_ms);
                 let key = format!("{}/samples/{acl_id}/{rule}/{current}/{i}", self.seed);
-                SampledRequest {
+                Some(SampledRequest {
                     time: self.instant(t_ms),
                     headers: headers(traffic.category, &key),
                     weight: weight(traffic.category, &key),
@@ -309,7 +334,7 @@ impl DemoWorld {
                     method,
                     uri,
                     action: action(kind, &mut rng),
-                }
+                })
             })
             .collect();
         requests.sort_by_key(|r| std::cmp::Reverse(r.time));
@@ -323,11 +348,13 @@ impl DemoWorld {
     }
 }
 
-/// Where the flood's senders are.
+/// Where the flood's senders (and the demo's other known senders) are.
 fn flood_country(ip: &str) -> &'static str {
     match ip {
         "198.51.100.77" => "RU",
         "192.0.2.145" => "BR",
+        "198.51.100.23" => "NL",
+        "192.0.2.66" => "DE",
         _ => "US",
     }
 }

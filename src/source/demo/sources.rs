@@ -35,11 +35,19 @@ impl DemoWorld {
         }
     }
 
-    /// The instances panel (states and status checks are steady in the demo).
+    /// The instances panel now (states and status checks are steady in the demo; scheduled
+    /// events follow the calendar).
     pub fn instances_view(&self) -> InstancesView {
+        let now_secs = self.now_ms().div_euclid(1000);
+        let mut instances = self.estate.instances.clone();
+        for i in &mut instances {
+            if let Some(name) = &i.name {
+                i.events = super::estate::events_at(name, now_secs, self.origin);
+            }
+        }
         InstancesView {
             unreadable: vec![],
-            instances: self.estate.instances.clone(),
+            instances,
         }
     }
 

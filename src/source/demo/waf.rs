@@ -358,6 +358,47 @@ impl DemoWorld {
             .collect()
     }
 
+    /// The requests rule `rule` matched in minute `m` (seen at `now_ms`): its usual traffic,
+    /// except that the requests of blocked senders end at the IP set's rule (priority 0): the
+    /// flood's share that the set holds, and the requests the demo's logs show refused.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn matched_in_minute(
+        &self,
+        changes: &Changes,
+        acl_id: &str,
+        rule: &str,
+        traffic: RuleTraffic,
+        flood: Option<&(String, RuleTraffic)>,
+        m: i64,
+        now_ms: i64,
+    ) -> u64 {
+        let at = ((m + 1) * 60_000 - 1).min(now_ms);
+        let share = blocked_share(&changes.blocked_at(at));
+        match traffic.category {
+            Category::Listed => {
+                let flood_n = flood.map_or(0.0, |(name, t)| {
+                    matches(self.seed, acl_id, name, *t, m) as f64 * share
+                });
+                flood_n.round() as u64 + self.refused_in_minute(changes, m, now_ms)
+            }
+            Category::Xmlrpc => {
+                let all = matches(self.seed, acl_id, rule, traffic, m);
+                all - (all as f64 * share).round() as u64
+            }
+            _ => matches(self.seed, acl_id, rule, traffic, m),
+        }
+    }
+
+    /// The flood's rule of an ACL (the one its blocked senders' requests would otherwise end at).
+    pub(super) fn flood_rule(spec: &AclSpec) -> Option<(String, RuleTraffic)> {
+        spec.acl
+            .rules
+            .iter()
+            .zip(&spec.traffic)
+            .find(|(_, t)| t.category == Category::Xmlrpc)
+            .map(|(r, t)| (r.name.clone(), *t))
+    }
+
     /// The WAF panel at `now_ms`: each rule's current kind and its last 15 minutes, oldest first.
     pub(super) fn waf_view_at(&self, changes: &Changes, now_ms: i64) -> WafView {
         let current = now_ms.div_euclid(60_000);
@@ -370,34 +411,28 @@ impl DemoWorld {
                 let mut acl = spec.acl.clone();
                 // The flood, for the rule that blocks what the IP set holds: the requests of
                 // blocked addresses end at it (priority 0) instead of at block-xmlrpc.
-                let flood = spec
-                    .acl
-                    .rules
-                    .iter()
-                    .zip(&spec.traffic)
-                    .find(|(_, t)| t.category == Category::Xmlrpc)
-                    .map(|(r, t)| (r.name.clone(), *t));
+                let flood = Self::flood_rule(spec);
                 for (rule, traffic) in acl.rules.iter_mut().zip(&spec.traffic) {
                     let original = rule.clone();
                     rule.series = (first..=current)
                         .map(|m| {
-                            // The current minute shows the rule as it is now.
-                            let at = ((m + 1) * 60_000 - 1).min(now_ms);
-                            let kind = self.rule_kind_at(changes, &acl.id, &original, at);
-                            let share = blocked_share(&changes.blocked_at(at));
-                            let flood_n = |f: &(String, RuleTraffic)| {
-                                matches(self.seed, &acl.id, &f.0, f.1, m) as f64 * share
-                            };
-                            let n = match traffic.category {
-                                Category::Listed => {
-                                    flood.as_ref().map_or(0.0, flood_n).round() as u64
-                                }
-                                Category::Xmlrpc => {
-                                    let all = matches(self.seed, &acl.id, &rule.name, *traffic, m);
-                                    all - (all as f64 * share).round() as u64
-                                }
-                                _ => matches(self.seed, &acl.id, &rule.name, *traffic, m),
-                            };
+                            // A minute's requests end as the rule was when the minute began.
+                            // The demo shows a minute's whole count from its first second, so
+                            // a change takes effect from the next minute: taking the kind at
+                            // the minute's end (or now) re-labelled the requests already shown
+                            // blocked as counted the moment `t` was pressed, and the rule's
+                            // Blocked figure went back (124 → 117).
+                            let kind =
+                                self.rule_kind_at(changes, &acl.id, &original, m * 60_000 - 1);
+                            let n = self.matched_in_minute(
+                                changes,
+                                &acl.id,
+                                &rule.name,
+                                *traffic,
+                                flood.as_ref(),
+                                m,
+                                now_ms,
+                            );
                             bucket(kind, n)
                         })
                         .collect();
@@ -441,7 +476,12 @@ pub(super) const FLOOD: &[(&str, f64)] = &[
 fn blocked_share(blocked: &[String]) -> f64 {
     FLOOD
         .iter()
-        .filter(|(ip, _)| blocked.iter().any(|b| b.strip_suffix("/32") == Some(ip)))
+        .filter(|(ip, _)| blocked.iter().any(|b| same_address(b, ip)))
         .map(|(_, share)| share)
         .sum()
+}
+
+/// Whether an IP set entry (`192.0.2.44/32`, as WAF keeps it) is the address `ip`.
+pub(super) fn same_address(entry: &str, ip: &str) -> bool {
+    entry.strip_suffix("/32").unwrap_or(entry) == ip
 }

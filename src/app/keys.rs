@@ -478,7 +478,7 @@ impl App {
         vec![]
     }
 
-    fn focus_panel(&mut self, panel: PanelId) {
+    pub(super) fn focus_panel(&mut self, panel: PanelId) {
         self.focus = panel;
         self.refit();
     }
@@ -585,109 +585,6 @@ impl App {
             confirmation.lifetimes = super::confirm::COUNT_LIFETIMES.to_vec();
         }
         self.overlay = Some(Overlay::Confirm(Box::new(confirmation)));
-    }
-
-    /// `l` on a target that is an address (an ECS task on Fargate): follow its container's
-    /// CloudWatch Logs stream, found through ECS by the runtime.
-    fn tail_selected_task(&mut self) -> Vec<Effect> {
-        let Some((target, _)) = self.selected_target() else {
-            self.say(
-                "select a target to tail its task's log",
-                Role::Warning,
-                self.now,
-            );
-            return vec![];
-        };
-        if target.id.parse::<std::net::IpAddr>().is_err() {
-            self.say(
-                format!(
-                    "{} is not an IP target: `l` on its instance in the Instances panel tails its log",
-                    crate::view::clean(&target.id)
-                ),
-                Role::Warning,
-                self.now,
-            );
-            return vec![];
-        }
-        let name = format!("{} {}", target.target_group, target.id);
-        self.focus_panel(PanelId::Logs);
-        self.logs.split = false;
-        if let Some(i) = self.world.logs.sources.iter().position(|s| *s == name) {
-            self.logs.source = Some(i);
-            return vec![];
-        }
-        self.say(
-            format!("finding the ECS task of {}…", target.id),
-            Role::Normal,
-            self.now,
-        );
-        self.log_wanted = Some(name.clone());
-        self.world.logs.followed = true;
-        // Two VPCs may use the same private range: the task is looked for in the group's.
-        let vpc = self.world.targets.value.as_ref().and_then(|v| {
-            v.load_balancers
-                .iter()
-                .flat_map(|lb| &lb.target_groups)
-                .find(|g| g.arn == target.target_group_arn)
-                .and_then(|g| g.vpc_id.clone())
-        });
-        vec![Effect::TailTask {
-            name,
-            address: target.id,
-            port: target.port,
-            target_group_arn: target.target_group_arn,
-            vpc,
-            region: target.region,
-        }]
-    }
-
-    /// `l` on an instance: show its log source (a `[[log]]` entry named after it, or a tail
-    /// started earlier), else ask the runtime to start one as `[logs.instance]` says.
-    fn tail_selected_instance(&mut self) -> Vec<Effect> {
-        let Some(key) = self.instances.selected_key() else {
-            self.say(
-                "select an instance to tail its log",
-                Role::Warning,
-                self.now,
-            );
-            return vec![];
-        };
-        let instance = self
-            .world
-            .instances
-            .value
-            .as_ref()
-            .and_then(|v| v.instances.iter().find(|i| format!("i:{}", i.id) == key));
-        let Some(instance) = instance else {
-            return vec![];
-        };
-        let wanted = instance.name.clone().unwrap_or_else(|| instance.id.clone());
-        let effect = Effect::TailInstance {
-            name: wanted.clone(),
-            id: instance.id.clone(),
-            region: instance.region.clone(),
-            private_ip: instance.private_ip.clone(),
-            public_ip: instance.public_ip.clone(),
-        };
-        let sources = &self.world.logs.sources;
-        let existing = sources
-            .iter()
-            .position(|s| *s == wanted)
-            .or_else(|| sources.iter().position(|s| s.contains(&wanted)));
-        self.focus_panel(PanelId::Logs);
-        self.logs.split = false;
-        if let Some(i) = existing {
-            self.logs.source = Some(i);
-            return vec![];
-        }
-        self.say(
-            format!("connecting to {}…", crate::view::clean(&wanted)),
-            Role::Normal,
-            self.now,
-        );
-        self.log_wanted = Some(wanted);
-        self.world.logs.followed = true;
-        vec![effect]
     }
 
     pub(super) fn on_confirm_key(

@@ -1,6 +1,8 @@
 //! The log panel's view state: follow or paused, scroll position, filter, search, which source.
 
-use crate::model::{LogBuffer, LogEntry, SourcedEntry};
+use super::Effect;
+use crate::model::{LogBuffer, LogEntry, PanelId, SourcedEntry};
+use crate::view::Role;
 use regex::Regex;
 use std::collections::VecDeque;
 
@@ -57,8 +59,194 @@ impl Matcher {
         Some(Matcher { regex, inverse })
     }
 
-    fn keeps(&self, text: &str) -> bool {
-        self.regex.is_match(text) != self.inverse
+    /// A line of source `name` as the panel shows it: its name before the text. The text alone
+    /// is tried first, so `^203\.0` still means the line's start.
+    fn keeps_line(&self, name: &str, text: &str) -> bool {
+        let hit = self.regex.is_match(text) || self.regex.is_match(&format!("{name} {text}"));
+        hit != self.inverse
+    }
+}
+
+/// The source's name of an entry, for matching (`?` for an index the buffer does not know).
+fn name_of(buffer: &LogBuffer, e: &SourcedEntry) -> String {
+    crate::view::clean(buffer.source_name(e))
+}
+
+impl super::App {
+    /// What the Logs panel's title names: the one source shown, or how many are merged
+    /// (side by side, each column names its own).
+    pub fn logs_title(&self) -> Option<String> {
+        let sources = &self.world.logs.sources;
+        if self.logs.split && sources.len() > 1 {
+            return None;
+        }
+        let one = match self.logs.source {
+            Some(i) => sources.get(i),
+            None if sources.len() == 1 => sources.first(),
+            None if sources.is_empty() => return None,
+            None => return Some(format!("{} sources", sources.len())),
+        };
+        one.map(|name| crate::view::clean(name))
+    }
+
+    /// When the newest line of the sources shown was written (received, for an SSH tail): the
+    /// age the panel's title gives, which an empty batch or a reconnect does not renew.
+    pub fn newest_log_line_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        let buffer = &self.world.logs;
+        buffer
+            .entries
+            .iter()
+            .rev()
+            .filter(|e| self.logs.source.is_none_or(|s| s == e.source))
+            .find(|e| !matches!(e.entry, LogEntry::Gap { .. }))
+            .map(|e| e.entry.time())
+    }
+
+    /// Shows source `index` alone and says so in the footer (whatever it said before is about
+    /// something else).
+    fn show_log_source(&mut self, index: usize, why: &str) {
+        self.logs.source = Some(index);
+        self.logs.scroll = 0;
+        self.logs.paused = false;
+        let name = self
+            .world
+            .logs
+            .sources
+            .get(index)
+            .map(|n| crate::view::clean(n))
+            .unwrap_or_default();
+        self.say(
+            format!("l: showing {name}{why} (v: all logs side by side)"),
+            Role::Normal,
+            self.now,
+        );
+    }
+
+    /// `l` on a target that is an address (an ECS task on Fargate): follow its container's
+    /// CloudWatch Logs stream, found through ECS by the runtime.
+    pub(super) fn tail_selected_task(&mut self) -> Vec<Effect> {
+        let Some((target, _)) = self.selected_target() else {
+            self.say(
+                "select a target to tail its task's log",
+                Role::Warning,
+                self.now,
+            );
+            return vec![];
+        };
+        if target.id.parse::<std::net::IpAddr>().is_err() {
+            self.say(
+                format!(
+                    "{} is not an IP target: `l` on its instance in the Instances panel tails its log",
+                    crate::view::clean(&target.id)
+                ),
+                Role::Warning,
+                self.now,
+            );
+            return vec![];
+        }
+        let name = format!("{} {}", target.target_group, target.id);
+        self.focus_panel(PanelId::Logs);
+        self.logs.split = false;
+        if let Some(i) = self.world.logs.sources.iter().position(|s| *s == name) {
+            self.show_log_source(i, "");
+            return vec![];
+        }
+        // The demo world's tasks write to its log groups, which it already follows: the one of
+        // the target's group is its task's log, as ECS would have said on AWS.
+        if self.world.scope.mode == "demo"
+            && let Some(group) = crate::source::demo::task_log(&target.target_group)
+        {
+            let why = format!(
+                ", the log group of {}'s tasks ({})",
+                crate::view::clean(&target.target_group),
+                crate::view::clean(&target.id)
+            );
+            match self.world.logs.sources.iter().position(|s| s == group) {
+                Some(i) => self.show_log_source(i, &why),
+                None => {
+                    // Not one line yet: shown alone once its first lines arrive.
+                    self.log_wanted = Some(group.to_string());
+                    self.say(
+                        format!("l: waiting for {group}{why}"),
+                        Role::Normal,
+                        self.now,
+                    );
+                }
+            }
+            return vec![];
+        }
+        self.say(
+            format!("finding the ECS task of {}…", target.id),
+            Role::Normal,
+            self.now,
+        );
+        self.log_wanted = Some(name.clone());
+        self.world.logs.followed = true;
+        // Two VPCs may use the same private range: the task is looked for in the group's.
+        let vpc = self.world.targets.value.as_ref().and_then(|v| {
+            v.load_balancers
+                .iter()
+                .flat_map(|lb| &lb.target_groups)
+                .find(|g| g.arn == target.target_group_arn)
+                .and_then(|g| g.vpc_id.clone())
+        });
+        vec![Effect::TailTask {
+            name,
+            address: target.id,
+            port: target.port,
+            target_group_arn: target.target_group_arn,
+            vpc,
+            region: target.region,
+        }]
+    }
+
+    /// `l` on an instance: show its log source (a `[[log]]` entry named after it, or a tail
+    /// started earlier), else ask the runtime to start one as `[logs.instance]` says.
+    pub(super) fn tail_selected_instance(&mut self) -> Vec<Effect> {
+        let Some(key) = self.instances.selected_key() else {
+            self.say(
+                "select an instance to tail its log",
+                Role::Warning,
+                self.now,
+            );
+            return vec![];
+        };
+        let instance = self
+            .world
+            .instances
+            .value
+            .as_ref()
+            .and_then(|v| v.instances.iter().find(|i| format!("i:{}", i.id) == key));
+        let Some(instance) = instance else {
+            return vec![];
+        };
+        let wanted = instance.name.clone().unwrap_or_else(|| instance.id.clone());
+        let effect = Effect::TailInstance {
+            name: wanted.clone(),
+            id: instance.id.clone(),
+            region: instance.region.clone(),
+            private_ip: instance.private_ip.clone(),
+            public_ip: instance.public_ip.clone(),
+        };
+        let sources = &self.world.logs.sources;
+        let existing = sources
+            .iter()
+            .position(|s| *s == wanted)
+            .or_else(|| sources.iter().position(|s| s.contains(&wanted)));
+        self.focus_panel(PanelId::Logs);
+        self.logs.split = false;
+        if let Some(i) = existing {
+            self.show_log_source(i, "");
+            return vec![];
+        }
+        self.say(
+            format!("connecting to {}…", crate::view::clean(&wanted)),
+            Role::Normal,
+            self.now,
+        );
+        self.log_wanted = Some(wanted);
+        self.world.logs.followed = true;
+        vec![effect]
     }
 }
 
@@ -130,7 +318,7 @@ impl LogPanel {
         }
         for seq in self.indexed_to.max(first)..end {
             if let Some(e) = buffer.entries.get((seq - first) as usize)
-                && matcher.keeps(&e.entry.as_text())
+                && matcher.keeps_line(&name_of(buffer, e), &e.entry.as_text())
             {
                 self.matches.push_back(seq);
             }
@@ -163,14 +351,14 @@ impl LogPanel {
         self.paused = self.scroll > 0;
     }
 
-    /// Whether the view shows `entry` of `source` (filter and source), e.g. to keep a paused
-    /// view still while lines arrive.
-    pub fn shows(&self, source: usize, entry: &LogEntry) -> bool {
+    /// Whether the view shows `entry` of `source`, named `name` (filter and source), e.g. to
+    /// keep a paused view still while lines arrive.
+    pub fn shows(&self, source: usize, name: &str, entry: &LogEntry) -> bool {
         self.source.is_none_or(|s| s == source)
             && self
                 .filter_matcher
                 .as_ref()
-                .is_none_or(|m| m.keeps(&entry.as_text()))
+                .is_none_or(|m| m.keeps_line(&crate::view::clean(name), &entry.as_text()))
     }
 
     /// Every entry the view shows (filter and source), newest first.
@@ -196,7 +384,7 @@ impl LogPanel {
         let fresh = (indexed_to..end)
             .rev()
             .filter_map(at)
-            .filter(move |e| matcher.keeps(&e.entry.as_text()));
+            .filter(move |e| matcher.keeps_line(&name_of(buffer, e), &e.entry.as_text()));
         let indexed = self
             .matches
             .iter()

@@ -511,7 +511,10 @@ impl App {
                     let arriving = batch
                         .entries
                         .iter()
-                        .filter(|e| panel.shows(source.unwrap_or(self.world.logs.sources.len()), e))
+                        .filter(|e| {
+                            let index = source.unwrap_or(self.world.logs.sources.len());
+                            panel.shows(index, &batch.source, e)
+                        })
                         .count();
                     self.logs.scroll += arriving;
                 }

@@ -11,6 +11,14 @@ use ratatui::widgets::Paragraph;
 /// At most this many tails side by side; more would be unreadably narrow.
 const MAX_COLUMNS: usize = 4;
 
+/// What the panel's title adds: the source shown (a host, a log group, a task's stream), or how
+/// many are merged, so lines without a name still say where they come from.
+pub fn title(app: &App, theme: &Theme) -> Vec<Span<'static>> {
+    app.logs_title()
+        .map(|t| vec![Span::styled(format!("· {t} "), theme.style(Role::Title))])
+        .unwrap_or_default()
+}
+
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let sources = app.world.logs.sources.len();
     if app.logs.split && sources > 1 {
@@ -67,7 +75,7 @@ fn draw_lines(
             let mut spans = Vec::with_capacity(2);
             if several {
                 spans.push(Span::styled(
-                    format!("{} ", buffer.source_name(e)),
+                    format!("{} ", crate::view::clean(buffer.source_name(e))),
                     theme.style(Role::Muted),
                 ));
             }

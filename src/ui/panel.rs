@@ -121,6 +121,9 @@ fn block<'a>(app: &'a App, theme: &Theme, panel: PanelId, width: u16) -> Block<'
         format!(" {} {} ", panel.number(), panel.title()),
         theme.style(if is_focused { Role::Focus } else { Role::Title }),
     )];
+    if panel == PanelId::Logs {
+        title.extend(logs::title(app, theme));
+    }
     let filter = app.filter_of(panel);
     if !filter.is_empty() {
         title.push(Span::styled(
@@ -146,6 +149,11 @@ fn block<'a>(app: &'a App, theme: &Theme, panel: PanelId, width: u16) -> Block<'
         title.push(Span::styled("PAUSED ", theme.style(Role::Warning)));
     }
     let (fetched, error, loading) = app.world.status(panel);
+    // A log's age is its newest line's, not its last (possibly empty) batch's.
+    let fetched = match panel {
+        PanelId::Logs => app.newest_log_line_at(),
+        _ => fetched,
+    };
     // Stale data must be impossible to miss, on a wall seen from across the room too.
     let (age, age_role) = match (loading, fetched, app.stale_secs(panel)) {
         (true, _, _) => (

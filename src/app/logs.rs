@@ -61,8 +61,9 @@ impl Matcher {
 
     /// A line of source `name` as the panel shows it: its name before the text. The text alone
     /// is tried first, so `^203\.0` still means the line's start.
-    fn keeps_line(&self, name: &str, text: &str) -> bool {
-        let hit = self.regex.is_match(text) || self.regex.is_match(&format!("{name} {text}"));
+    fn keeps_line(&self, name: impl FnOnce() -> String, text: &str) -> bool {
+        // The name is only looked up (and the line copied) when the text alone does not match.
+        let hit = self.regex.is_match(text) || self.regex.is_match(&format!("{} {text}", name()));
         hit != self.inverse
     }
 }
@@ -318,7 +319,7 @@ impl LogPanel {
         }
         for seq in self.indexed_to.max(first)..end {
             if let Some(e) = buffer.entries.get((seq - first) as usize)
-                && matcher.keeps_line(&name_of(buffer, e), &e.entry.as_text())
+                && matcher.keeps_line(|| name_of(buffer, e), &e.entry.as_text())
             {
                 self.matches.push_back(seq);
             }
@@ -358,7 +359,7 @@ impl LogPanel {
             && self
                 .filter_matcher
                 .as_ref()
-                .is_none_or(|m| m.keeps_line(&crate::view::clean(name), &entry.as_text()))
+                .is_none_or(|m| m.keeps_line(|| crate::view::clean(name), &entry.as_text()))
     }
 
     /// Every entry the view shows (filter and source), newest first.
@@ -384,7 +385,7 @@ impl LogPanel {
         let fresh = (indexed_to..end)
             .rev()
             .filter_map(at)
-            .filter(move |e| matcher.keeps_line(&name_of(buffer, e), &e.entry.as_text()));
+            .filter(move |e| matcher.keeps_line(|| name_of(buffer, e), &e.entry.as_text()));
         let indexed = self
             .matches
             .iter()

@@ -268,11 +268,17 @@ async fn build_session(
                 Clock::System,
                 settings.waf.window_minutes,
             );
-            // What other demo processes did (a console's blocks, seen by a snapshot or a wall).
-            if let Some(path) = cli::journal_path(true)
-                && let Err(why) = world.replay_journal(&path)
-            {
-                tracing::warn!(%why, "the demo journal could not be replayed");
+            // What other demo processes did (a console's blocks, seen by a snapshot or a wall);
+            // one that changes nothing itself keeps following it.
+            if let Some(path) = cli::journal_path(true) {
+                let replayed = if cli.read_only || cli.wall || cli.snapshot {
+                    world.follow_journal(&path)
+                } else {
+                    world.replay_journal(&path)
+                };
+                if let Err(why) = replayed {
+                    tracing::warn!(%why, "the demo journal could not be replayed");
+                }
             }
             Ok(world.session())
         }

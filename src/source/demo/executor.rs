@@ -2,7 +2,7 @@
 //! would refuse (and a rule change whose starting point is stale).
 
 use super::DemoWorld;
-use super::dynamics::{Registration, TargetKey};
+use super::dynamics::{Changes, Registration, TargetKey};
 use crate::action::{Done, Executor, Failed, IpSetRef, Mutation, RuleRef, TargetRef};
 use crate::model::{RuleKind, TargetState};
 use futures::future::BoxFuture;
@@ -34,6 +34,13 @@ impl Executor for DemoExecutor {
     }
 }
 
+/// Every entry of the demo journal (both its files); none when it does not exist yet.
+fn read_journal(path: &std::path::Path) -> Result<Vec<crate::action::JournalEntry>, String> {
+    crate::action::journal::read_window(path, chrono::DateTime::UNIX_EPOCH)
+        .map(|read| read.entries)
+        .map_err(|e| format!("the demo journal {}: {e}", path.display()))
+}
+
 /// Keeps a history ordered by time even if a hand-moved clock went backwards.
 fn record<T>(history: &mut Vec<(i64, T)>, at: i64, value: T) {
     let pos = history.partition_point(|(t, _)| *t <= at);
@@ -47,7 +54,15 @@ impl DemoWorld {
     /// entries this world cannot place (another estate's resources) are skipped, as they were
     /// refused there. Returns how many were taken in.
     pub fn replay(&self, entries: &[crate::action::JournalEntry]) -> usize {
-        let mut changes = self.changes();
+        self.replay_into(&mut self.changes(), entries)
+    }
+
+    /// [`DemoWorld::replay`] into `changes`.
+    pub(super) fn replay_into(
+        &self,
+        changes: &mut Changes,
+        entries: &[crate::action::JournalEntry],
+    ) -> usize {
         let mut taken = 0;
         for e in entries.iter().filter(|e| e.outcome == "done") {
             let Some(mutation) = &e.mutation else {
@@ -107,10 +122,40 @@ impl DemoWorld {
     /// [`DemoWorld::replay`] of the demo journal at `path` (both its files); a journal that
     /// does not exist yet holds nothing to replay.
     pub fn replay_journal(&self, path: &std::path::Path) -> Result<usize, String> {
-        match crate::action::journal::read_window(path, chrono::DateTime::UNIX_EPOCH) {
-            Ok(read) => Ok(self.replay(&read.entries)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
-            Err(e) => Err(format!("the demo journal {}: {e}", path.display())),
+        Ok(self.replay(&read_journal(path)?))
+    }
+
+    /// Keeps replaying the demo journal at `path` as it grows, for a world that changes nothing
+    /// itself (a wall, a read-only console): a block made by a console beside it shows at the
+    /// wall's next refresh. The history is rebuilt from the journal each time it changes.
+    pub fn follow_journal(&self, path: &std::path::Path) -> Result<usize, String> {
+        let taken = self.replay_journal(path)?;
+        *self.followed() = Some(super::Followed {
+            path: path.to_path_buf(),
+            seen: super::Followed::stamp(path),
+        });
+        Ok(taken)
+    }
+
+    /// Rebuilds the history from the followed journal if it changed since it was last read.
+    pub(super) fn catch_up(&self) {
+        let mut followed = self.followed();
+        let Some(f) = followed.as_mut() else {
+            return;
+        };
+        let now = super::Followed::stamp(&f.path);
+        if now == f.seen {
+            return;
+        }
+        match read_journal(&f.path) {
+            Ok(entries) => {
+                let mut rebuilt = Changes::default();
+                self.replay_into(&mut rebuilt, &entries);
+                *self.changes() = rebuilt;
+                f.seen = now;
+            }
+            // Read again at the next refresh; what was known stays shown meanwhile.
+            Err(why) => tracing::warn!(%why, "the demo journal could not be read again"),
         }
     }
 

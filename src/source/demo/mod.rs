@@ -59,6 +59,28 @@ pub struct DemoWorld {
     calls: AtomicU64,
     /// Minutes of WAF counts each fetch covers (`[waf] window_minutes`, or a snapshot's --since).
     waf_window: u32,
+    /// The demo journal a read-only world keeps replaying ([`DemoWorld::follow_journal`]).
+    followed: Mutex<Option<Followed>>,
+}
+
+/// A journal followed, and what its files looked like when last read.
+struct Followed {
+    path: std::path::PathBuf,
+    seen: Vec<Option<(u64, std::time::SystemTime)>>,
+}
+
+impl Followed {
+    /// Size and modification time of the journal and its rotated file: any change is a reason to
+    /// read it again.
+    fn stamp(path: &std::path::Path) -> Vec<Option<(u64, std::time::SystemTime)>> {
+        [path.to_path_buf(), crate::action::journal::rotated(path)]
+            .iter()
+            .map(|p| {
+                let m = std::fs::metadata(p).ok()?;
+                Some((m.len(), m.modified().ok()?))
+            })
+            .collect()
+    }
 }
 
 impl DemoWorld {
@@ -77,6 +99,7 @@ impl DemoWorld {
             changes: Mutex::new(Changes::default()),
             calls: AtomicU64::new(0),
             waf_window: minutes.clamp(1, 180),
+            followed: Mutex::new(None),
         })
     }
 
@@ -140,8 +163,15 @@ impl DemoWorld {
         self.changes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A copy of the mutation history, so views are computed without holding the lock.
+    fn followed(&self) -> MutexGuard<'_, Option<Followed>> {
+        // Only ever replaced whole: a poisoned lock still holds a consistent value.
+        self.followed.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the mutation history (after taking in a followed journal's news), so views are
+    /// computed without holding the lock.
     fn changes_snapshot(&self) -> Changes {
+        self.catch_up();
         self.changes().clone()
     }
 

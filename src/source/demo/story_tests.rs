@@ -269,3 +269,57 @@ fn a_blocked_scanner_is_counted_by_the_sets_rule() {
     let counted = totals(&world.waf_view(), waf::BLOCKED_RULE).blocked;
     assert_eq!(counted, refused.len() as u64);
 }
+
+/// A wall beside a console: the wall's world follows the journal, so a block the console makes
+/// after the wall started shows at the wall's next refresh.
+#[test]
+fn a_wall_follows_the_journal_a_console_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal-demo.jsonl");
+    let now = in_a_burst();
+    let (wall, wall_hand) = started_at(4, now - Duration::minutes(30));
+    wall_hand.set(now);
+    assert_eq!(wall.follow_journal(&path).unwrap(), 0, "no journal yet");
+    let (console, console_hand) = started_at(4, now - Duration::minutes(2));
+    console_hand.set(now);
+    let mutation = block(&console, "198.51.100.77");
+    let message = console.apply(&mutation).unwrap();
+    let journal = crate::action::Journal::open(&path).unwrap();
+    let entry = JournalEntry {
+        time: now,
+        caller_arn: None,
+        account: None,
+        region: "us-east-1".into(),
+        action: "block".into(),
+        resource: "198.51.100.77/32".into(),
+        before: String::new(),
+        after: String::new(),
+        request_id: None,
+        outcome: "done".into(),
+        message,
+        mutation: Some(mutation.clone()),
+    };
+    journal.append(&entry).unwrap();
+    wall_hand.set(now + Duration::seconds(5));
+    console_hand.set(now + Duration::seconds(5));
+    assert_eq!(
+        wall.waf_view(),
+        console.waf_view(),
+        "the wall shows the block"
+    );
+    // Removed again by the console: gone from the wall too.
+    let undo = mutation.undo().unwrap();
+    let message = console.apply(&undo).unwrap();
+    journal
+        .append(&JournalEntry {
+            time: now + Duration::seconds(5),
+            message,
+            mutation: Some(undo),
+            ..entry
+        })
+        .unwrap();
+    wall_hand.set(now + Duration::seconds(9));
+    console_hand.set(now + Duration::seconds(9));
+    assert_eq!(wall.waf_view(), console.waf_view());
+    assert!(wall.waf_view().ip_sets[0].addresses.is_empty());
+}

@@ -1,7 +1,7 @@
 //! Operator actions against the AWS emulator (moto), through the real SDK: drain and undo, WAF
 //! rule toggles (plain rule and managed group) and back, optimistic locking, and the journal.
 
-mod support;
+use crate::support;
 
 use aws_sdk_wafv2 as waf;
 use opsconsole::action::{Executor, JournalEntry, Mutation, RuleRef};

@@ -3,7 +3,7 @@
 //! `Addresses` change; a concurrent change is not overwritten; an expired block is removed by
 //! the next console; a timed Count is restored, and not over someone else's change.
 
-mod support;
+use crate::support;
 
 use aws_sdk_wafv2 as waf;
 use chrono::Utc;

@@ -4,7 +4,7 @@
 //! lost line, a deleted group is an error of that source only, a live tail's answers (moto's
 //! `StartLiveTail` event stream) show each line once, and a snapshot shows the lines.
 
-mod support;
+use crate::support;
 
 use aws_sdk_cloudwatchlogs as cwl;
 use opsconsole::config::{FollowMode, LogSourceConfig};

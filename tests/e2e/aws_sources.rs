@@ -3,7 +3,7 @@
 //! the model shows. `AWS_ENDPOINT_URL`-style override, static credentials, explicit regions: no
 //! traffic leaves 127.0.0.1.
 
-mod support;
+use crate::support;
 
 use opsconsole::model::{
     Answer, CheckStatus, OverrideAction, RuleAction, RuleKind, TargetState, WafScope,

@@ -3,7 +3,7 @@
 //! time comes (moved forward in the state directory's `pending-demo.json`, which the console
 //! re-reads) the console undoes both by itself, and every step is in the journal.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 use support::tmux::Tmux;

@@ -3,7 +3,7 @@
 //! takes a while (an MFA prompt, an SSO refresh) is waited for and said, not reported as
 //! "no credentials".
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use support::Moto;

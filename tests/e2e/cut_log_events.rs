@@ -4,7 +4,7 @@
 //! event with `[Truncated...]`. Against the emulator (moto), through the real SDK: those events
 //! come out as pieces, which name no client; the lines around them stay whole.
 
-mod support;
+use crate::support;
 
 use aws_sdk_cloudwatchlogs as cwl;
 use opsconsole::config::LogSourceConfig;

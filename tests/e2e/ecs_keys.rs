@@ -4,7 +4,7 @@
 //! and two container instances each running a task of its own, so that only the task the key
 //! was pressed on can answer.
 
-mod support;
+use crate::support;
 
 use aws_sdk_cloudwatchlogs as cwl;
 use aws_sdk_ecs as ecs;

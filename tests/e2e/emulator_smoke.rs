@@ -1,7 +1,7 @@
 //! The emulator harness works: `moto_server` starts, the S1–S5 estate is seeded into it, and
 //! plain SDK calls (not the console's code) find what `Seeded` says is there.
 
-mod support;
+use crate::support;
 
 use aws_sdk_cloudwatch as cloudwatch;
 use aws_sdk_ec2 as ec2;

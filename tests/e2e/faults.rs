@@ -5,7 +5,7 @@
 //! reconciled by reading the state again, never applied twice, never misreported, always
 //! journaled.
 
-mod support;
+use crate::support;
 
 use opsconsole::action::{Executor, Mutation, RuleRef};
 use opsconsole::model::{Health, RuleAction, RuleKind, TargetState};

@@ -2,7 +2,7 @@
 //! sampled requests, so `w` counts them and `b` offers to block the top address, without a
 //! single `Up` or `Down`.
 
-mod support;
+use crate::support;
 
 use support::tmux::Tmux;
 

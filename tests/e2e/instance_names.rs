@@ -4,7 +4,7 @@
 //! whichever instance EC2 happened to list first. No connection is attempted, so no traffic
 //! leaves 127.0.0.1.
 
-mod support;
+use crate::support;
 
 use aws_sdk_ec2 as ec2;
 use opsconsole::config::LogSourceConfig;

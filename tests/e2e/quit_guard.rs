@@ -3,7 +3,7 @@
 //! keeps it scheduled, `r` restores the rule before quitting), and a SIGTERM, which cannot
 //! ask, journals it as left scheduled and the next start says so.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 use support::tmux::Tmux;

@@ -4,7 +4,7 @@
 //! mutating AWS operation (checked request by request on the wire) and leaves the emulator's
 //! state unchanged. The same sequences on a writable console do reach AWS: the check can fail.
 
-mod support;
+use crate::support;
 
 use aws_sdk_elasticloadbalancingv2 as elb;
 use aws_sdk_wafv2 as waf;

@@ -5,7 +5,7 @@
 //! middle of a refresh, a region an SCP denies; and drains that AWS accepts for targets whose
 //! zone was never learned and for an ALB behind an NLB.
 
-mod support;
+use crate::support;
 
 use aws_sdk_elasticloadbalancingv2 as elb;
 use elb::types::{Action, ActionTypeEnum, RuleCondition, TargetDescription, TargetTypeEnum};

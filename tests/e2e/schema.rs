@@ -1,5 +1,5 @@
 //! The committed JSON Schema of `--snapshot --format json` is the one the code generates.
-//! After changing the report types, refresh it with `UPDATE_SCHEMA=1 cargo test --test schema`.
+//! After changing the report types, refresh it with `UPDATE_SCHEMA=1 cargo test --test e2e schema::`.
 
 use std::path::Path;
 
@@ -13,6 +13,6 @@ fn committed_schema_matches_the_code() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "docs/snapshot.schema.json is out of date: run UPDATE_SCHEMA=1 cargo test --test schema"
+        "docs/snapshot.schema.json is out of date: run UPDATE_SCHEMA=1 cargo test --test e2e schema::"
     );
 }

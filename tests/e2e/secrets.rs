@@ -5,7 +5,7 @@
 //! profile's bearer token, refresh token and client secret, and the credentials STS answers an
 //! assumed role with.
 
-mod support;
+use crate::support;
 
 use opsconsole::action::{Executor, Mutation};
 use opsconsole::source::aws;

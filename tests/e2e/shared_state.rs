@@ -3,7 +3,7 @@
 //! on another machine, shown overdue by a wall, carried out exactly once by whichever of two
 //! writable consoles gets it first, and never claimed or written by a read-only console.
 
-mod support;
+use crate::support;
 
 use aws_sdk_s3 as s3;
 use aws_sdk_wafv2 as waf;

@@ -1,7 +1,7 @@
 //! SSH log tailing against real OpenSSH servers: streaming, authentication, host keys,
 //! rotation, reconnects, jump hosts and hostile text. Each test runs its own sshd.
 
-mod sshd;
+use crate::sshd;
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;

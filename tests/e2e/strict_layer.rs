@@ -2,7 +2,7 @@
 //! refuses a raw SDK call that breaks it, with AWS's code; a call it could not check is refused,
 //! not passed on; and a refusal no test took fails the test that caused it.
 
-mod support;
+use crate::support;
 
 use aws_sdk_wafv2 as waf;
 use support::{Moto, seed};

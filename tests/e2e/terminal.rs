@@ -2,7 +2,7 @@
 //! always gives the terminal back — cooked mode, main screen — on quit and on SIGTERM, SIGHUP
 //! and SIGINT.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 use support::tmux::Tmux;

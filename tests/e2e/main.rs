@@ -1,0 +1,38 @@
+//! The integration suites — the AWS emulator, a real sshd, the binary in tmux, the command line —
+//! in one test binary: the support code compiles and links once instead of once per suite, and
+//! the suites' waits (an emulator starting, a wall going stale, a soak) overlap instead of running
+//! one binary after another. `.cargo/config.toml` sets how many tests run at once.
+//!
+//! Run one suite with its module name: `cargo test --test e2e aws_blocks::`.
+
+#[path = "../sshd/mod.rs"]
+mod sshd;
+#[path = "../support/mod.rs"]
+mod support;
+
+mod aws_actions;
+mod aws_blocks;
+mod aws_logs;
+mod aws_sources;
+mod blocking;
+mod cli;
+mod credentials;
+mod cut_lines;
+mod cut_log_events;
+mod ecs_keys;
+mod emulator_smoke;
+mod faults;
+mod filter_then_block;
+mod instance_names;
+mod quit_guard;
+mod read_only;
+mod real_aws;
+mod sanitizer_props;
+mod schema;
+mod secrets;
+mod shared_state;
+mod soak;
+mod ssh;
+mod state_files;
+mod strict_layer;
+mod terminal;

@@ -22,11 +22,16 @@ fn at() -> DateTime<Utc> {
 
 /// The demo world fetched once at a fixed instant, fed into a fresh console.
 fn console(read_only: bool) -> App {
+    console_since(read_only, 15)
+}
+
+/// [`console`] with WAF counts over the last `minutes` (as `--since`).
+fn console_since(read_only: bool, minutes: u32) -> App {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let session = DemoWorld::new(7, Clock::Fixed(at())).session();
+    let session = DemoWorld::with_waf_window(7, Clock::Fixed(at()), minutes).session();
     let collected = rt.block_on(snapshot::collect(
         &session,
         &snapshot::Options {
@@ -34,7 +39,7 @@ fn console(read_only: bool) -> App {
             journal: None,
             pending: None,
             endpoint: None,
-            since: chrono::Duration::minutes(15),
+            since: chrono::Duration::minutes(i64::from(minutes)),
             intervals: vec![],
         },
     ));
@@ -865,7 +870,7 @@ fn roles_of_every_cell() {
         .collect();
     assert_eq!(selected.len(), 1, "not one selected row:\n{whole}");
     // Its name stays whole, the id is cut (the whole id is in the detail line).
-    assert!(selected[0].contains("trace-member-03 i-0"), "{selected:?}");
+    assert!(selected[0].contains("trace-member-03 i-"), "{selected:?}");
     assert!(
         whole.contains('P') && whole.contains('w'),
         "no problem or warning:\n{whole}"
@@ -1275,4 +1280,344 @@ fn cut_rows_keep_their_names_whole() {
         assert!(screen.contains(name), "{name} is not whole:\n{screen}");
     }
     assert!(!screen.contains("mt-web-0…"), "{screen}");
+}
+
+/// The text of each line of a drawn screen.
+fn screen_lines(terminal: &Terminal<TestBackend>) -> Vec<String> {
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+/// A blocked share is never cut: at 120 columns an ACL whose share has two digits reads
+/// `2582 17%`, never `2582 17`; the names give way instead.
+#[test]
+fn a_blocked_share_keeps_its_percent_sign() {
+    let mut app = console(false);
+    app.update(Event::Resize(120, 35));
+    keys(&mut app, "2");
+    let mut waf = app.world.waf.value.clone().unwrap();
+    let acl = waf
+        .acls
+        .iter_mut()
+        .find(|a| a.name == "hwi-web-acl")
+        .unwrap();
+    for point in &mut acl.series {
+        point.blocked *= 2;
+    }
+    let total = acl.totals();
+    let share = format!(
+        "{} {}%",
+        total.blocked,
+        total.blocked * 100 / (total.allowed + total.blocked)
+    );
+    assert!(share.len() >= 8, "{share}: not wider than the column's 7");
+    app.update(Event::Data(Data::Waf(at(), Ok(waf))));
+    let screen = render_at(&app, 120, 35);
+    let text = format!("{}", screen.backend());
+    let row = text
+        .lines()
+        .find(|l| l.contains("hwi-web"))
+        .unwrap_or_else(|| panic!("no hwi-web-acl row:\n{text}"));
+    assert!(row.contains(&format!("{share} ")), "{row}");
+    insta::assert_snapshot!("share_kept_120x35", screen.backend());
+}
+
+/// A small screen keeps the answers: at 120×35 Route53 keeps its Health column and Targets
+/// its AZ column (each group's health per zone); the names and details are cut first. The
+/// whole console at 120×35 and 200×60, to read as an operator.
+#[test]
+fn small_screens_keep_the_state_columns() {
+    for (width, height) in [(120u16, 35u16), (200, 60)] {
+        let mut app = console(false);
+        app.update(Event::Resize(width, height));
+        let screen = render_at(&app, width, height);
+        let lines = screen_lines(&screen);
+        let text = lines.join("\n");
+        let targets_header = lines
+            .iter()
+            .find(|l| l.contains("Load balancer /"))
+            .unwrap();
+        let targets_header: String = targets_header
+            .chars()
+            .take(usize::from(width) / 2)
+            .collect();
+        assert!(
+            targets_header.contains(" AZ"),
+            "{width}: {targets_header}\n{text}"
+        );
+        assert!(text.contains("1a 1/1 · 1c 1/1"), "{width}: {text}");
+        let dns_header = lines.iter().find(|l| l.contains("Zone / rec")).unwrap();
+        assert!(dns_header.contains("Health"), "{width}: {dns_header}");
+        assert!(text.contains("unhealthy"), "{width}: {text}");
+        let waf_header = lines.iter().find(|l| l.contains("Web ACL")).unwrap();
+        for column in ["Action", "Allowed", "Blocked", "Counted"] {
+            assert!(waf_header.contains(column), "{width}: {waf_header}");
+        }
+        insta::assert_snapshot!(format!("console_{width}x{height}"), screen.backend());
+    }
+}
+
+/// A wall of any size says why it is not OK: below 40 rows, the worst problem on one line
+/// (cut at a word, with how many more); its footer names the stacks that are not OK and counts
+/// the others when they do not all fit, never cut.
+#[test]
+fn a_wall_of_any_size_says_why_it_is_not_ok() {
+    for (width, height) in [(120u16, 35u16), (200, 60)] {
+        let mut app = console(true).into_wall(None);
+        app.update(Event::Resize(width, height));
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        let theme = Theme::load("high-contrast", false).unwrap();
+        terminal.draw(|f| ui::draw(f, &app, &theme)).unwrap();
+        let lines = screen_lines(&terminal);
+        let text = lines.join("\n");
+        let worst = app.problems.first().expect("the demo has problems");
+        assert!(
+            text.contains(&format!(
+                "{:<9}{:<10}{}",
+                worst.severity.as_str(),
+                worst.panel.title(),
+                worst.subject
+            )),
+            "{width}x{height}: the worst problem is not shown\n{text}"
+        );
+        let footer = lines.last().unwrap().trim_end();
+        assert!(footer.starts_with(" stacks: "), "{footer}");
+        assert!(footer.contains("trace-member-alb WARNING"), "{footer}");
+        if height < 40 {
+            assert!(
+                text.contains(&format!("(+{} more)", app.problems.len() - 1)),
+                "{text}"
+            );
+            assert!(footer.ends_with("· 6 OK"), "cut: {footer}");
+        } else {
+            assert!(footer.ends_with("reverseproxy-nlb OK"), "cut: {footer}");
+        }
+        insta::assert_snapshot!(format!("wall_{width}x{height}"), terminal.backend());
+    }
+}
+
+/// `--since 3h`: every WAF row's sparkline is the whole window bucketed to the cells it has
+/// (each bar the busiest minute of its bucket), not its first minutes cut off at the column.
+#[test]
+fn a_three_hour_sparkline_is_bucketed_to_its_column() {
+    use opsconsole::view::waf::{fit_sparkline, sparkline};
+    for (width, height) in [(160u16, 45u16), (200, 60)] {
+        let mut app = console_since(false, 180);
+        app.update(Event::Resize(width, height));
+        keys(&mut app, "2");
+        let waf = app.world.waf.value.clone().unwrap();
+        assert_eq!(waf.acls[0].rules[0].series.len(), 180);
+        let screen = render_at(&app, width, height);
+        let lines = screen_lines(&screen);
+        let bars =
+            |l: &str| -> String { l.chars().filter(|c| ('▁'..='█').contains(c)).collect() };
+        // Every series the panel draws a sparkline of: each rule's and each default action's.
+        let series: Vec<Vec<u64>> = waf
+            .acls
+            .iter()
+            .flat_map(|a| {
+                a.rules
+                    .iter()
+                    .filter(|r| !r.metrics_off)
+                    .map(|r| &r.series)
+                    .chain([&a.default_series])
+            })
+            .map(|s| {
+                s.iter()
+                    .map(|p| p.allowed + p.blocked + p.counted)
+                    .collect()
+            })
+            .collect();
+        let mut checked = 0;
+        for line in lines.iter().filter(|l| {
+            l.contains("default action") || l.contains(" Block ") || l.contains("Group (")
+        }) {
+            let drawn = bars(line);
+            if drawn.is_empty() {
+                continue;
+            }
+            let cells = drawn.chars().count();
+            assert!((15..=30).contains(&cells), "{width}: {cells} bars: {line}");
+            assert!(
+                series
+                    .iter()
+                    .any(|s| fit_sparkline(&sparkline(s), cells) == drawn),
+                "{width}: not a whole window bucketed: {line}"
+            );
+            checked += 1;
+        }
+        assert!(
+            checked >= 5,
+            "{width}: only {checked} rows checked\n{}",
+            lines.join("\n")
+        );
+    }
+}
+
+/// The longest message the console says (why an internal address is not blocked) is read
+/// whole at 160 columns: the footer wraps it at words onto a second line, never cuts a word.
+#[test]
+fn a_long_footer_message_wraps_at_words() {
+    let mut app = console(false);
+    let line =
+        "10.0.20.37 - - [21/Nov/2026:10:00:01 +0000] \"GET / HTTP/1.1\" 200 39 \"-\" \"curl/8.5\"";
+    app.update(Event::Data(Data::Logs(
+        at(),
+        opsconsole::source::LogBatch::lines(
+            "ha-web-right",
+            vec![opsconsole::model::LogEntry::Line {
+                received_at: at() + chrono::Duration::seconds(5),
+                text: line.into(),
+            }],
+        ),
+    )));
+    keys(&mut app, "5");
+    keys(&mut app, "b");
+    let said = app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(said.contains("X-Forwarded-For field"), "{said}");
+    assert!(said.chars().count() > 160, "{said}");
+    let lines = screen_lines(&render(&app));
+    let footer: Vec<&str> = lines[lines.len() - 2..].iter().map(|l| l.trim()).collect();
+    assert_eq!(footer.join(" "), said, "{footer:?}");
+}
+
+/// Footer text wrapped at words: two lines at most, the rest left out behind an ellipsis.
+#[test]
+fn footer_text_is_cut_at_a_word_with_an_ellipsis() {
+    let mut app = console(false);
+    let quiet = screen_lines(&render(&app));
+    let words: Vec<String> = (0..80).map(|i| format!("word{i}")).collect();
+    app.update(Event::Status(
+        words.join(" "),
+        at() + chrono::Duration::seconds(12),
+    ));
+    let lines = screen_lines(&render(&app));
+    let footer: Vec<&str> = lines[lines.len() - 2..].iter().map(|l| l.trim()).collect();
+    assert!(footer[0].starts_with("word0 word1 "), "{footer:?}");
+    assert!(footer[1].ends_with(" …"), "{footer:?}");
+    for line in &footer {
+        for w in line.split(' ').filter(|w| *w != "…") {
+            assert!(words.iter().any(|x| x == w), "cut word {w}: {footer:?}");
+        }
+    }
+    // The panels keep their rows: only the border line above the footer is taken.
+    assert!(
+        quiet[quiet.len() - 2].starts_with('╰'),
+        "{}",
+        quiet[quiet.len() - 2]
+    );
+    assert_eq!(lines[..lines.len() - 2], quiet[..quiet.len() - 2]);
+}
+
+/// The `?` legend taller than the screen says there is more, and which keys scroll it; they
+/// reach its last line, and then it says there is more above.
+#[test]
+fn a_legend_taller_than_the_screen_says_there_is_more_and_scrolls() {
+    let mut app = console(false);
+    app.update(Event::Resize(120, 35));
+    keys(&mut app, "2");
+    keys(&mut app, "?");
+    let first = format!("{}", render_at(&app, 120, 35).backend());
+    assert!(first.contains("more lines · "), "{first}");
+    assert!(first.contains("↓"), "{first}");
+    assert!(!first.contains("busiest minute a bar"), "{first}");
+    press(&mut app, KeyCode::End);
+    let last = format!("{}", render_at(&app, 120, 35).backend());
+    assert!(last.contains("busiest minute a bar"), "{last}");
+    assert!(last.contains("more lines above"), "{last}");
+    press(&mut app, KeyCode::Home);
+    assert_eq!(format!("{}", render_at(&app, 120, 35).backend()), first);
+}
+
+/// Toggling a rule re-labels no request already counted: right after `t` on `block-xmlrpc`
+/// (halfway through a minute), its 15-minute Blocked figure is what it was before (the minute
+/// under way was blocked until then), in the demo world and on the console's row; the requests
+/// of the minutes after the toggle are counted, and the minutes before keep their counts.
+#[test]
+fn a_toggle_does_not_move_the_counts_back() {
+    use opsconsole::action::{Mutation, RuleRef};
+    use opsconsole::model::{RuleAction, RuleKind, WafView};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (clock, hand) = Clock::manual(at() + chrono::Duration::seconds(30));
+    let session = DemoWorld::new(7, clock).session();
+    let fetch = || -> WafView { rt.block_on(session.sources.waf.fetch()).unwrap() };
+    let rule_of = |view: &WafView| {
+        let acl = view.acls.iter().find(|a| a.name == "hwi-web-acl").unwrap();
+        let rule = acl.rules.iter().find(|r| r.name == "block-xmlrpc").unwrap();
+        (acl.clone(), rule.clone())
+    };
+    let before = fetch();
+    let (acl, rule) = rule_of(&before);
+    assert!(rule.totals().blocked > 0);
+    let mut app = console(false);
+    app.update(Event::Data(Data::Waf(at(), Ok(before.clone()))));
+    let blocked_cell = |app: &App| {
+        let row = app
+            .waf
+            .table
+            .rows
+            .iter()
+            .find(|r| r.cells[0].text.ends_with(" block-xmlrpc"))
+            .unwrap();
+        (row.cells[1].text.clone(), row.cells[3].text.clone())
+    };
+    let shown_before = blocked_cell(&app);
+    let toggle = Mutation::SetRule {
+        rule: RuleRef {
+            region: acl.region.clone(),
+            scope: acl.scope,
+            acl_name: acl.name.clone(),
+            acl_id: acl.id.clone(),
+            rule: rule.name.clone(),
+        },
+        from: rule.kind.clone(),
+        to: RuleKind::Plain {
+            action: RuleAction::Count,
+        },
+        until: None,
+    };
+    let executor = session.executor.clone().unwrap();
+    rt.block_on(executor.execute(&toggle)).unwrap();
+    let after = fetch();
+    let (_, toggled) = rule_of(&after);
+    assert_eq!(toggled.kind, toggle_to(&toggle));
+    assert_eq!(
+        toggled.series, rule.series,
+        "the minutes counted before the toggle changed"
+    );
+    app.update(Event::Data(Data::Waf(at(), Ok(after))));
+    let shown_after = blocked_cell(&app);
+    assert_eq!(shown_after.0, "Count", "{shown_after:?}");
+    assert_eq!(shown_after.1, shown_before.1, "Blocked moved back");
+    // A minute later the new minute is counted, and the old minutes are as they were.
+    hand.advance(chrono::Duration::seconds(60));
+    let (_, later) = rule_of(&fetch());
+    assert_eq!(
+        later.series[..14],
+        rule.series[1..],
+        "the past was rewritten"
+    );
+    let newest = later.series.last().unwrap();
+    assert_eq!(newest.blocked, 0, "{newest:?}");
+    assert!(newest.counted > 0, "{newest:?}");
+}
+
+fn toggle_to(m: &opsconsole::action::Mutation) -> opsconsole::model::RuleKind {
+    match m {
+        opsconsole::action::Mutation::SetRule { to, .. } => to.clone(),
+        _ => unreachable!(),
+    }
 }

@@ -7,7 +7,10 @@ use crate::view::Role;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{
+    Block, BorderType, Borders, Clear, Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState,
+    Wrap,
+};
 
 pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
@@ -356,11 +359,58 @@ pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: usize) {
     let area = centered(frame.area(), 90, frame.area().height.saturating_sub(4));
     // Never past the last screenful: End shows the last keys, not an empty box.
     let visible = usize::from(area.height.saturating_sub(2));
-    let skip = scroll.min(lines.len().saturating_sub(visible));
+    let total = lines.len();
+    let last = total.saturating_sub(visible);
+    let skip = scroll.min(last);
+    let mut block = dialog_block(theme, " Keys · Esc closes ");
+    // Taller than the screen: a scrollbar on the right border, and the border says which way
+    // there is more and the keys that get there.
+    if last > 0 {
+        let key = |action: crate::app::Action| {
+            app.keymap
+                .key_for(KeyContext::Help, action)
+                .map(|k| k.to_string())
+        };
+        let keys = |actions: [crate::app::Action; 2]| {
+            actions
+                .into_iter()
+                .filter_map(key)
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        use crate::app::Action::{Down, PageDown, PageUp, Up};
+        let below = total - skip - visible;
+        let more = match (skip, below) {
+            (0, n) => format!(" ↓ {n} more lines · {} ", keys([Down, PageDown])),
+            (n, 0) => format!(" ↑ {n} more lines above · {} ", keys([Up, PageUp])),
+            (up, down) => format!(
+                " ↑ {up} · ↓ {down} more lines · {} {} ",
+                keys([Up, PageUp]),
+                keys([Down, PageDown])
+            ),
+        };
+        block = block
+            .title_bottom(Line::from(Span::styled(more, theme.style(Role::Hint))).right_aligned());
+    }
     frame.render_widget(Clear, area);
     frame.render_widget(
-        Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>())
-            .block(dialog_block(theme, " Keys · Esc closes ")),
+        Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()).block(block),
         area,
     );
+    if last > 0 {
+        let mut state = ScrollbarState::new(last + 1)
+            .position(skip)
+            .viewport_content_length(visible);
+        frame.render_stateful_widget(
+            Scrollbar::new(ScrollbarOrientation::VerticalRight)
+                .begin_symbol(Some("↑"))
+                .end_symbol(Some("↓"))
+                .style(theme.style(Role::Hint)),
+            area.inner(ratatui::layout::Margin {
+                horizontal: 0,
+                vertical: 1,
+            }),
+            &mut state,
+        );
+    }
 }

@@ -117,9 +117,58 @@ fn time_left(left: chrono::Duration) -> String {
     }
 }
 
-/// Each load balancer (the entry of a stack) with the worst of its problems.
-pub fn stacks<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
-    let mut spans = vec![Span::styled(" stacks: ", theme.style(Role::Muted))];
+/// Each load balancer (the entry of a stack) with the worst of its problems, in `width` cells:
+/// where they do not all fit, the stacks that are not OK are named and the OK ones counted
+/// (`stacks: trace-member-alb WARNING · 6 OK`), then as many of those as fit and how many more.
+pub fn stacks<'a>(app: &'a App, theme: &Theme, width: u16) -> Paragraph<'a> {
+    let all = stack_states(app);
+    let head = Span::styled(" stacks: ", theme.style(Role::Muted));
+    let entry = |name: &str, word: &str, role: Role| {
+        [
+            Span::styled(crate::view::clean(name), theme.style(Role::Normal)),
+            Span::styled(format!(" {word} "), theme.style(role)),
+            Span::raw(" "),
+        ]
+    };
+    let line = |entries: &[&(String, String, Role)], tail: Option<String>| {
+        let mut spans = vec![head.clone()];
+        for (name, word, role) in entries {
+            spans.extend(entry(name, word, *role));
+        }
+        if let Some(tail) = tail {
+            spans.push(Span::styled(tail, theme.style(Role::Muted)));
+        }
+        Line::from(spans)
+    };
+    let every: Vec<&(String, String, Role)> = all.iter().collect();
+    let whole = line(&every, None);
+    if whole.width() <= usize::from(width) {
+        return Paragraph::new(whole);
+    }
+    let (ok, not_ok): (Vec<_>, Vec<_>) = every.into_iter().partition(|(_, w, _)| w == "OK");
+    let counted = |shown: usize| {
+        let hidden = not_ok.len() - shown;
+        let mut parts = Vec::new();
+        if hidden > 0 {
+            parts.push(format!("+{hidden} more not OK"));
+        }
+        if !ok.is_empty() {
+            parts.push(format!("{} OK", ok.len()));
+        }
+        (!parts.is_empty()).then(|| format!("· {}", parts.join(" · ")))
+    };
+    for shown in (0..=not_ok.len()).rev() {
+        let l = line(&not_ok[..shown], counted(shown));
+        if l.width() <= usize::from(width) || shown == 0 {
+            return Paragraph::new(l);
+        }
+    }
+    Paragraph::new(whole)
+}
+
+/// Each load balancer's name, status word and its role, as the wall's footer lists them.
+fn stack_states(app: &App) -> Vec<(String, String, Role)> {
+    let mut states = Vec::new();
     let interval = app
         .intervals
         .iter()
@@ -156,17 +205,13 @@ pub fn stacks<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
         } else {
             targets_fresh
         };
-        spans.push(Span::styled(
-            crate::view::clean(&lb.name),
-            theme.style(Role::Normal),
+        states.push((
+            lb.name.clone(),
+            problems::status_word(worst, fresh),
+            status_role(worst, fresh),
         ));
-        spans.push(Span::styled(
-            format!(" {} ", problems::status_word(worst, fresh)),
-            theme.style(status_role(worst, fresh)),
-        ));
-        spans.push(Span::raw(" "));
     }
-    Paragraph::new(Line::from(spans))
+    states
 }
 
 /// Expired or missing credentials fail every panel the same way: say how to fix it, once.

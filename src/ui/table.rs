@@ -27,16 +27,19 @@ pub fn draw(frame: &mut Frame, panel: &TablePanel, theme: &Theme, area: Rect, fo
         return;
     }
     let widths = column_widths(&t.columns, &panel.needed, area.width);
-    let shown = widths.len();
-    let fitted: Vec<u16> = widths
+    // The columns shown, with their widths, in column order.
+    let shown: Vec<(usize, u16)> = widths
         .iter()
-        .map(|w| match w {
-            Constraint::Length(n) => *n,
-            _ => 0,
-        })
+        .enumerate()
+        .filter_map(|(i, w)| w.map(|w| (i, w)))
         .collect();
-    let header = Row::new(t.columns.iter().take(shown).map(|c| Line::from(c.title)))
-        .style(theme.style(Role::Header));
+    let header = Row::new(
+        shown
+            .iter()
+            .filter_map(|(i, _)| t.columns.get(*i))
+            .map(|c| Line::from(c.title)),
+    )
+    .style(theme.style(Role::Header));
     let visible = (area.height as usize).saturating_sub(1);
     let rows = t
         .rows
@@ -46,8 +49,19 @@ pub fn draw(frame: &mut Frame, panel: &TablePanel, theme: &Theme, area: Rect, fo
         .take(visible)
         .map(|(i, row)| {
             let row_style = theme.style(row.role);
-            let cells = row.cells.iter().take(shown).enumerate().map(|(c, cell)| {
+            let cells = shown.iter().map(|&(c, width)| {
+                let Some(cell) = row.cells.get(c) else {
+                    return Line::from("");
+                };
                 let style = cell.role.map(|r| theme.style(r)).unwrap_or(row_style);
+                if cell.role == Some(Role::Spark) {
+                    // A sparkline is made to fit by bucketing its minutes, never cut: the whole
+                    // window stays on screen, whatever --since.
+                    return Line::from(Span::styled(
+                        crate::view::waf::fit_sparkline(&cell.text, usize::from(width)),
+                        style,
+                    ));
+                }
                 let (text, keep) = if c == 0 {
                     let indent = "  ".repeat(row.depth as usize);
                     let keep = if cell.keep > 0 {
@@ -59,7 +73,7 @@ pub fn draw(frame: &mut Frame, panel: &TablePanel, theme: &Theme, area: Rect, fo
                 } else {
                     (cell.text.clone(), cell.keep)
                 };
-                Line::from(Span::styled(fit_keeping(&text, fitted[c], keep), style))
+                Line::from(Span::styled(fit_keeping(&text, width, keep), style))
             });
             let r = Row::new(cells);
             if i == panel.selected {
@@ -68,8 +82,11 @@ pub fn draw(frame: &mut Frame, panel: &TablePanel, theme: &Theme, area: Rect, fo
                 r
             }
         });
+    let constraints = shown.iter().map(|(_, w)| Constraint::Length(*w));
     frame.render_widget(
-        Table::new(rows, widths).header(header).column_spacing(1),
+        Table::new(rows, constraints)
+            .header(header)
+            .column_spacing(1),
         area,
     );
 }
@@ -83,58 +100,106 @@ fn selection(theme: &Theme, focused: bool) -> Style {
     }
 }
 
-/// The flexible column may shrink to this before columns are dropped.
+/// The flexible column (the names) is cut down to this before other columns give way.
 const FLEX_MIN: u16 = 20;
-/// A column sized by its content grows to at most this many times its declared width.
-const GROW: u16 = 2;
-
-/// Widths for the columns that fit. Each column but the flexible one gets the width its content
-/// needs (up to twice its declared width) and the flexible one what is left; where that leaves
-/// the flexible one too narrow, grown columns go back to their declared width; where even that
-/// is too narrow, the rightmost columns are left out (columns are ordered by importance). A
-/// column whose content is narrower than declared gives the difference to the flexible one.
-fn column_widths(columns: &[crate::view::Column], needed: &[u16], width: u16) -> Vec<Constraint> {
-    let flex = columns.iter().position(|c| c.flex).unwrap_or(0);
-    let flex_min = FLEX_MIN.min(columns.get(flex).map_or(0, |c| c.width));
-    let sized = |i: usize, c: &crate::view::Column, grow: u16| {
-        needed
-            .get(i)
-            .copied()
-            .unwrap_or(c.width)
-            .min(c.width.saturating_mul(grow))
-            .max(1)
+/// ... and further down to this before a state column is left out.
+const NAME_MIN: u16 = 12;
+/// A detail column (a reason, an answer) is cut down to this rather than left out.
+const DETAIL_MIN: u16 = 10;
+/// The width of each column, `None` for one left out. Where everything fits, each column but
+/// the flexible one gets the width its content needs (up to twice its declared width) and the
+/// flexible one what is left. Where it does not, what matters least gives way first:
+///
+/// 1. the names (the flexible column) are cut, down to 20 cells, and grown columns go back to
+///    their declared width;
+/// 2. the detail columns (reasons, answers, ids, sparklines) are kept, by importance (left to
+///    right), while they fit at their declared width; the first one that does not is cut
+///    (to no less than 10 cells) and the ones after it are left out;
+/// 3. the names are cut further, down to 12 cells;
+/// 4. only then are state columns (health, zones, state, counts) left out, rightmost first.
+///
+/// State columns always get the width their content needs (when space runs out, up to their
+/// `max`): a state, a count or its share is never cut (`1482 11%`, never `1482 11`).
+fn column_widths(columns: &[crate::view::Column], needed: &[u16], width: u16) -> Vec<Option<u16>> {
+    let n = columns.len();
+    let Some(flex) = columns.iter().position(|c| c.flex).or((n > 0).then_some(0)) else {
+        return Vec::new();
     };
-    let layout = |shown: usize, grow: u16| -> Option<Vec<Constraint>> {
-        let fixed: u16 = columns
+    let need = |i: usize| needed.get(i).copied().unwrap_or(columns[i].width).max(1);
+    // What its content needs, up to twice the declared width.
+    let grown = |i: usize| need(i).min(columns[i].width.saturating_mul(2)).max(1);
+    let declared = |i: usize| {
+        if columns[i].state {
+            need(i).min(columns[i].max).max(1)
+        } else {
+            need(i).min(columns[i].width).max(1)
+        }
+    };
+    let floor = |min: u16| min.min(columns[flex].width);
+    // The flexible column gets what the others (and a space after each) leave, if that is at
+    // least `min`.
+    let place = |mut widths: Vec<Option<u16>>, min: u16| -> Option<Vec<Option<u16>>> {
+        let fixed: u32 = widths
             .iter()
-            .take(shown)
             .enumerate()
             .filter(|(i, _)| *i != flex)
-            .map(|(i, c)| sized(i, c, grow) + 1)
+            .filter_map(|(_, w)| w.map(|w| u32::from(w) + 1))
             .sum();
-        let rest = width.saturating_sub(fixed);
-        (rest >= flex_min || shown <= flex + 1).then(|| {
-            columns
-                .iter()
-                .take(shown)
-                .enumerate()
-                .map(|(i, c)| {
-                    Constraint::Length(if i == flex {
-                        rest.max(1)
-                    } else {
-                        sized(i, c, grow)
-                    })
-                })
-                .collect()
+        let rest = u32::from(width).checked_sub(fixed)?;
+        let rest = u16::try_from(rest).ok()?;
+        (rest >= floor(min)).then(|| {
+            widths[flex] = Some(rest.max(1));
+            widths
         })
     };
-    if let Some(all) = layout(columns.len(), GROW) {
-        return all;
+    let grown_all: Vec<Option<u16>> = (0..n).map(|i| Some(grown(i))).collect();
+    if let Some(w) = place(grown_all, FLEX_MIN) {
+        return w;
     }
-    (1..=columns.len())
-        .rev()
-        .find_map(|shown| layout(shown, 1))
-        .unwrap_or_default()
+    let states: Vec<usize> = (0..n).filter(|&i| i != flex && columns[i].state).collect();
+    let details: Vec<usize> = (0..n).filter(|&i| i != flex && !columns[i].state).collect();
+    let mut w: Vec<Option<u16>> = vec![None; n];
+    for &i in &states {
+        w[i] = Some(declared(i));
+    }
+    let taken = |w: &[Option<u16>]| -> u32 {
+        w.iter()
+            .enumerate()
+            .filter(|(i, _)| *i != flex)
+            .filter_map(|(_, w)| w.map(|w| u32::from(w) + 1))
+            .sum()
+    };
+    let room =
+        |w: &[Option<u16>]| i64::from(width) - i64::from(floor(FLEX_MIN)) - i64::from(taken(w));
+    if room(&w) >= 0 {
+        for &i in &details {
+            let left = room(&w) - 1;
+            let d = i64::from(declared(i));
+            if left >= d {
+                w[i] = Some(declared(i));
+            } else {
+                if left >= i64::from(DETAIL_MIN.min(declared(i))) {
+                    w[i] = u16::try_from(left).ok();
+                }
+                break;
+            }
+        }
+        if let Some(done) = place(w.clone(), FLEX_MIN) {
+            return done;
+        }
+    }
+    for keep in (0..=states.len()).rev() {
+        let mut w: Vec<Option<u16>> = vec![None; n];
+        for &i in &states[..keep] {
+            w[i] = Some(declared(i));
+        }
+        if let Some(done) = place(w, NAME_MIN) {
+            return done;
+        }
+    }
+    let mut w = vec![None; n];
+    w[flex] = Some(width.max(1));
+    w
 }
 
 /// `text` made to fit `width` cells: what does not fit is cut from the middle, keeping its start
@@ -195,4 +260,46 @@ pub fn fit(text: &str, width: u16) -> String {
     }
     tail.reverse();
     format!("{head}…{}", tail.into_iter().collect::<String>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view::Column;
+
+    /// As space runs out the names are cut, then the details (an answer) are cut and left
+    /// out, then the names are cut further; the state column (health) goes last.
+    #[test]
+    fn state_columns_outlast_names_and_details() {
+        let columns = vec![
+            Column::new("Name", 30),
+            Column::new("Answer", 28),
+            Column::state("Health", 11),
+        ];
+        let needed = [40, 50, 11];
+        let at = |width| column_widths(&columns, &needed, width);
+        assert_eq!(at(200), [Some(137), Some(50), Some(11)]);
+        assert_eq!(at(52), [Some(20), Some(19), Some(11)]);
+        assert_eq!(at(40), [Some(28), None, Some(11)]);
+        assert_eq!(at(24), [Some(12), None, Some(11)]);
+        assert_eq!(at(20), [Some(20), None, None]);
+    }
+
+    /// A count with its share is never cut to fit its declared width: the name gives way.
+    #[test]
+    fn a_count_and_its_share_keep_their_width() {
+        let columns = vec![
+            Column::new("Web ACL / rule", 26),
+            Column::state("Action", 13),
+            Column::state("Allowed", 7),
+            Column::state("Blocked", 7),
+            Column::state("Counted", 7),
+            Column::new("Last 15m", 15),
+        ];
+        let needed = [40, 13, 7, 8, 7, 15];
+        assert_eq!(
+            column_widths(&columns, &needed, 58),
+            [Some(19), Some(13), Some(7), Some(8), Some(7), None]
+        );
+    }
 }

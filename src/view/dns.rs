@@ -8,7 +8,8 @@ pub fn columns() -> Vec<Column> {
     vec![
         Column::new("Zone / record set / location", 30),
         Column::new("Answer", 28),
-        Column::new("Health", 11),
+        // What Route53 thinks of the answer: stays when the names and answers are cut.
+        Column::state("Health", 11),
     ]
 }
 

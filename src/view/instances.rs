@@ -5,12 +5,14 @@ use super::{Role, clean};
 use crate::model::{CheckStatus, Instance, InstancesView, TargetsView};
 use std::collections::HashMap;
 
-/// Ordered by importance: narrow panels drop columns from the right.
+/// Ordered by importance: narrow panels cut the names, then drop columns from the right; the
+/// state and the status checks stay (a stopped instance's "not-applicable/not-applicable" is
+/// cut in the middle rather than widening the column for one row).
 pub fn columns() -> Vec<Column> {
     vec![
         Column::new("Instance", 24),
-        Column::new("State", 8),
-        Column::new("Sys/Inst check", 14),
+        Column::state("State", 8),
+        Column::state("Sys/Inst check", 14).up_to(14),
         Column::new("Events", 16),
         Column::new("Target groups", 16),
         Column::new("Private IP", 13),

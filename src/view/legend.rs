@@ -84,7 +84,7 @@ pub fn legend(panel: PanelId) -> &'static [(&'static str, &'static str)] {
             ),
             (
                 "sparkline",
-                "requests per minute over the window, oldest at the left",
+                "requests per minute, oldest left; long window: busiest minute a bar",
             ),
         ],
         PanelId::Dns => &[

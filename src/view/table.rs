@@ -12,6 +12,13 @@ pub struct Column {
     pub width: u16,
     /// Takes the width the others leave. The first column, unless another one says so.
     pub flex: bool,
+    /// Carries the row's state (health, zone health, state, counts and their share): never cut,
+    /// and left out last, after every other column has given way and the names are cut.
+    pub state: bool,
+    /// A state column's most when space runs out (past it the content is cut in the middle):
+    /// twice `width`, unless said otherwise. Where everything fits, every column takes what
+    /// its content needs up to twice `width`.
+    pub max: u16,
 }
 
 impl Column {
@@ -20,16 +27,32 @@ impl Column {
             title,
             width,
             flex: false,
+            state: false,
+            max: width.saturating_mul(2),
         }
     }
 
     /// A column that takes the width the others leave.
     pub const fn flex(title: &'static str, width: u16) -> Column {
         Column {
-            title,
-            width,
             flex: true,
+            ..Column::new(title, width)
         }
+    }
+
+    /// A column that carries the row's state: it keeps the width its content needs (up to
+    /// `max`), and is left out only when nothing else is left to cut.
+    pub const fn state(title: &'static str, width: u16) -> Column {
+        Column {
+            state: true,
+            ..Column::new(title, width)
+        }
+    }
+
+    /// When space runs out, at most `max` cells wide, whatever its content (cut in the middle
+    /// past that): for a state whose rare long form would take the room of every other column.
+    pub const fn up_to(self, max: u16) -> Column {
+        Column { max, ..self }
     }
 }
 

@@ -5,13 +5,14 @@ use super::{Role, clean};
 use crate::model::{HealthCount, LoadBalancer, Target, TargetGroup, TargetState, TargetsView};
 use std::collections::{BTreeMap, HashMap};
 
-/// Ordered by importance: narrow panels drop columns from the right.
+/// Ordered by importance: narrow panels cut the names, then drop the other columns from the
+/// right; the state and the zones' health are what the panel answers, and stay.
 pub fn columns() -> Vec<Column> {
     vec![
         Column::new("Load balancer / target group / target", 30),
-        Column::new("State", 14),
+        Column::state("State", 14),
         Column::new("Reason / detail", 22),
-        Column::new("AZ", 15),
+        Column::state("AZ", 15),
         Column::new("Port", 5),
     ]
 }

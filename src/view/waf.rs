@@ -11,12 +11,14 @@ pub fn columns(window_minutes: u32) -> Vec<Column> {
         60 => "Last 60m",
         _ => "Window",
     };
+    // What a rule does and its counts (with the blocked share) are the answers: never cut;
+    // narrow panels cut the names and leave the sparkline out first.
     vec![
         Column::new("Web ACL / rule", 26),
-        Column::new("Action", 13),
-        Column::new("Allowed", 7),
-        Column::new("Blocked", 7),
-        Column::new("Counted", 7),
+        Column::state("Action", 13),
+        Column::state("Allowed", 7),
+        Column::state("Blocked", 7),
+        Column::state("Counted", 7),
         Column::new(spark_title, 15),
     ]
 }
@@ -215,9 +217,10 @@ pub fn rule_key_parts(key: &str) -> Option<(&str, &str)> {
     key.strip_prefix("rule:")?.split_once(':')
 }
 
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
 /// One block character per point, scaled to the series' maximum.
 pub fn sparkline(points: &[u64]) -> String {
-    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let max = points.iter().copied().max().unwrap_or(0);
     points
         .iter()
@@ -229,6 +232,43 @@ pub fn sparkline(points: &[u64]) -> String {
                 BARS[idx.min(7)]
             }
         })
+        .collect()
+}
+
+/// `points` in `buckets` buckets of consecutive points (oldest first, every point in exactly
+/// one bucket, the last bucket ending at the newest point), each the **maximum** of its points:
+/// the busiest minute of the bucket, so a short burst (the `/xmlrpc.php` flood, the spike the
+/// problems flag) still shows at full height however long the window, and a bar still reads
+/// as requests per minute, as the legend says. A sum would read as requests per bucket and
+/// flatten a one-minute burst among quiet minutes.
+pub fn buckets_max(points: &[u64], buckets: usize) -> Vec<u64> {
+    if buckets == 0 || points.len() <= buckets {
+        return points.to_vec();
+    }
+    (0..buckets)
+        .map(|b| {
+            let from = b * points.len() / buckets;
+            let to = (b + 1) * points.len() / buckets;
+            points[from..to].iter().copied().max().unwrap_or(0)
+        })
+        .collect()
+}
+
+/// A [`sparkline`] made to fit `width` cells: one bar per bucket of minutes, each bucket's
+/// busiest minute ([`buckets_max`]). Done on the drawn bars: a bar's height only grows with its
+/// count and the scale (the busiest minute of all) is the same bucketed or not, so the highest
+/// bar of a bucket is the bar of its busiest minute, exactly what bucketing the counts draws.
+pub fn fit_sparkline(spark: &str, width: usize) -> String {
+    let levels: Vec<u64> = spark
+        .chars()
+        .map(|c| BARS.iter().position(|b| *b == c).unwrap_or(0) as u64)
+        .collect();
+    if levels.len() <= width {
+        return spark.to_string();
+    }
+    buckets_max(&levels, width)
+        .into_iter()
+        .map(|l| BARS[(l as usize).min(7)])
         .collect()
 }
 
@@ -353,6 +393,39 @@ mod tests {
         assert_eq!(group_label("team-group", "team-group"), "team-group");
     }
     use super::*;
+
+    /// A 3-hour window (180 minutes) drawn in 30 cells: six minutes a bar, each its busiest
+    /// minute, so a lone burst stays at full height and the newest minutes are the last bar.
+    #[test]
+    fn a_long_window_is_bucketed_to_the_width_by_its_busiest_minutes() {
+        let mut points: Vec<u64> = (0..180).map(|m| 10 + m % 7).collect();
+        points[100] = 500;
+        points[179] = 250;
+        let bucketed = buckets_max(&points, 30);
+        assert_eq!(bucketed.len(), 30);
+        assert_eq!(
+            bucketed[16], 500,
+            "minute 100 is in bar 16 (minutes 96-101)"
+        );
+        assert_eq!(bucketed[29], 250, "the newest minute is in the last bar");
+        let drawn = fit_sparkline(&sparkline(&points), 30);
+        assert_eq!(drawn.chars().count(), 30);
+        // The same as bucketing the counts, then drawing them.
+        assert_eq!(drawn, sparkline(&bucketed));
+        // What fits is left alone; every width gets exactly its cells.
+        assert_eq!(fit_sparkline("▁▂▅█", 15), "▁▂▅█");
+        for width in 1..=180 {
+            assert_eq!(
+                fit_sparkline(&sparkline(&points), width).chars().count(),
+                width
+            );
+            assert_eq!(
+                fit_sparkline(&sparkline(&points), width),
+                sparkline(&buckets_max(&points, width)),
+                "{width}"
+            );
+        }
+    }
 
     #[test]
     fn sparkline_scales_to_maximum() {

@@ -1,12 +1,12 @@
 //! The audit journal: every mutation, attempted and finished, appended as one JSON line and
 //! flushed to disk before the console reports anything.
 
+use crate::jsonl::Lines;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read as _, Seek, SeekFrom, Write};
+use std::io::{self, Read as _, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 /// File name of the journal in the state directory.
 pub const JOURNAL_FILE: &str = "journal.jsonl";
@@ -39,70 +39,33 @@ pub struct JournalEntry {
 /// one before it is dropped), so two files of at most this size are kept.
 pub const ROTATE_AT: u64 = 16 * 1024 * 1024;
 
-pub struct Journal {
-    path: PathBuf,
-    file: Mutex<File>,
-    rotate_at: u64,
-}
+pub struct Journal(Lines);
 
 /// The rotated journal beside `path`: "journal.jsonl.1".
 pub fn rotated(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".1");
-    PathBuf::from(name)
-}
-
-/// Opens `path` for appending, in the state directory's way (0600, the user's, no link
-/// followed); if the last write was torn (no final newline), a newline is written first so
-/// the next entry starts a line of its own.
-fn open_mended(path: &Path) -> io::Result<File> {
-    let mut file = crate::state_dir::open_append(path)?;
-    let len = file.metadata()?.len();
-    if len > 0 {
-        let mut last = [0u8; 1];
-        file.seek(SeekFrom::Start(len - 1))?;
-        file.read_exact(&mut last)?;
-        if last[0] != b'\n' {
-            file.write_all(b"\n")?;
-            file.sync_data()?;
-        }
-    }
-    Ok(file)
+    crate::jsonl::rotated(path)
 }
 
 impl Journal {
     /// Opens (creating if needed) the journal for appending.
     pub fn open(path: &Path) -> io::Result<Journal> {
-        Ok(Journal {
-            path: path.to_path_buf(),
-            file: Mutex::new(open_mended(path)?),
-            rotate_at: ROTATE_AT,
-        })
+        Ok(Journal(Lines::open(path, ROTATE_AT)?))
     }
 
     /// The same journal, rotated at `bytes` (tests use a small size).
     pub fn rotating_at(mut self, bytes: u64) -> Journal {
-        self.rotate_at = bytes;
+        self.0.rotate_at(bytes);
         self
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        self.0.path()
     }
 
     /// Appends one entry and waits until it is on disk; rotates first when the file has
     /// reached its size.
     pub fn append(&self, entry: &JournalEntry) -> io::Result<()> {
-        let mut line = serde_json::to_string(entry).map_err(io::Error::other)?;
-        line.push('\n');
-        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
-        if file.metadata()?.len() >= self.rotate_at {
-            std::fs::rename(&self.path, rotated(&self.path))?;
-            *file = open_mended(&self.path)?;
-        }
-        file.write_all(line.as_bytes())?;
-        file.flush()?;
-        file.sync_data()
+        self.0.append(entry)
     }
 }
 
@@ -190,21 +153,13 @@ pub fn left_counting(entries: &[JournalEntry]) -> std::collections::HashSet<(Str
 
 /// What was read of the journal: its entries, oldest first, and how many lines could not be
 /// read (a torn write, a damaged byte): skipped and counted, never fatal.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Read {
-    pub entries: Vec<JournalEntry>,
-    pub skipped: usize,
-}
+pub type Read = crate::jsonl::Read<JournalEntry>;
 
 /// Entries at or after `since`, oldest first, from the rotated file and the current one.
 /// Lines that are not UTF-8 or don't parse are skipped and counted: the journal is evidence,
 /// and the rest of it still counts.
 pub fn read_window(path: &Path, since: DateTime<Utc>) -> io::Result<Read> {
-    let mut read = Read::default();
-    for file in [rotated(path), path.to_path_buf()] {
-        read_file(&file, since, &mut read)?;
-    }
-    Ok(read)
+    crate::jsonl::read(path, |e: &JournalEntry| e.time >= since)
 }
 
 /// The entries of [`read_window`], for callers that only count what could be read.
@@ -212,37 +167,10 @@ pub fn read_since(path: &Path, since: DateTime<Utc>) -> io::Result<Vec<JournalEn
     read_window(path, since).map(|r| r.entries)
 }
 
-fn read_file(path: &Path, since: DateTime<Utc>, read: &mut Read) -> io::Result<()> {
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    let mut reader = BufReader::new(file);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
-            return Ok(());
-        }
-        let text = line.strip_suffix(b"\n").unwrap_or(&line);
-        if text.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match std::str::from_utf8(text)
-            .ok()
-            .and_then(|t| serde_json::from_str::<JournalEntry>(t).ok())
-        {
-            Some(entry) if entry.time >= since => read.entries.push(entry),
-            Some(_) => {}
-            None => read.skipped += 1,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
 
     fn entry(t: i64, outcome: &str) -> JournalEntry {
         JournalEntry {

@@ -23,6 +23,7 @@ use crate::action::{Mutation, TargetRef};
 use crate::config::{Keymap, Settings};
 use crate::model::{PanelId, RuleAction, Scope, WafRule, WebAcl, World};
 use crate::problems::Problem;
+use crate::timeline::observe;
 use crate::ui::layout;
 use crate::view;
 use chrono::{DateTime, Utc};
@@ -80,6 +81,9 @@ pub struct StatusMessage {
     pub at: DateTime<Utc>,
 }
 
+/// Timeline entries a console keeps in memory (the file keeps more).
+pub const TIMELINE_KEPT: usize = 1000;
+
 pub struct App {
     pub world: World,
     /// Why the session's credentials could not be resolved at start, in one sentence with its
@@ -127,6 +131,9 @@ pub struct App {
     pub debug_panic_at: Option<DateTime<Utc>>,
     /// Passphrase questions waiting for the dialog (another overlay is open), oldest first.
     passphrases_waiting: VecDeque<(u64, String)>,
+    /// What this console saw change between two reads, oldest first (the newest
+    /// `TIMELINE_KEPT`); each batch is also handed out to be kept in the state directory.
+    pub timeline: VecDeque<crate::timeline::Entry>,
     /// A tail started with `l`: its lines are shown alone once they arrive.
     log_wanted: Option<String>,
     /// `[waf] never_block`: ranges `b` refuses.
@@ -202,6 +209,7 @@ impl App {
             api_stats: None,
             debug_panic_at: None,
             passphrases_waiting: VecDeque::new(),
+            timeline: VecDeque::new(),
             log_wanted: None,
             never_block: settings.waf.never_block.clone(),
             log_formats: settings
@@ -451,6 +459,36 @@ impl App {
         }
     }
 
+    /// The changes between the value a read replaced and the new one, kept in the timeline and
+    /// handed out to be written down. A wall and a read-only console observe too: the timeline
+    /// file is theirs, not a change to AWS.
+    fn observe<T>(
+        &mut self,
+        replaced: &crate::model::Replaced<T>,
+        at: DateTime<Utc>,
+        new: impl Fn(&World) -> &Option<T>,
+        compare: impl Fn(&T, &T, observe::Reads) -> Vec<crate::timeline::Entry>,
+    ) -> Vec<Effect> {
+        let crate::model::Replaced::Changed { before, since } = replaced else {
+            return Vec::new();
+        };
+        let Some(after) = new(&self.world) else {
+            return Vec::new();
+        };
+        let reads = observe::Reads { since: *since, at };
+        let mut seen = compare(before, after, reads);
+        if seen.is_empty() {
+            return Vec::new();
+        }
+        for e in &mut seen {
+            e.account = self.world.scope.account.clone();
+        }
+        self.timeline.extend(seen.iter().cloned());
+        let over = self.timeline.len().saturating_sub(TIMELINE_KEPT);
+        self.timeline.drain(..over);
+        Vec::new()
+    }
+
     fn on_data(&mut self, data: Data) -> Vec<Effect> {
         match data {
             Data::Identity(_, Ok(id)) => {
@@ -460,37 +498,48 @@ impl App {
             Data::Identity(_, Err(e)) => tracing::warn!(error = %e, "caller identity unknown"),
             // Most refreshes change nothing: then the tables (built from every row) stay.
             Data::Targets(at, r) => {
-                let changed = self.world.targets.record_changed(at, r);
-                if self.count_down_drains() || changed {
+                let replaced = self.world.targets.record_replacing(at, r);
+                let seen = self.observe(&replaced, at, |w| &w.targets.value, observe::targets);
+                if self.count_down_drains() || replaced.changed() {
                     self.rebuild(PanelId::Targets);
                     // Instances show which groups they belong to.
                     self.rebuild(PanelId::Instances);
                 }
+                return seen;
             }
             Data::Waf(at, r) => {
-                if self.world.waf.record_changed(at, r) {
+                let replaced = self.world.waf.record_replacing(at, r);
+                let mut effects = self.observe(&replaced, at, |w| &w.waf.value, observe::waf);
+                if replaced.changed() {
                     self.rebuild(PanelId::Waf);
                     // Blocked addresses are marked in the samples.
                     self.rebuild_samples();
                 }
                 // Sampled requests move on even when the rules don't: read with the panel.
-                return self.samples_for_selection(true);
+                effects.extend(self.samples_for_selection(true));
+                return effects;
             }
             Data::Samples(at, r) => {
                 self.world.samples.record(at, r);
                 self.rebuild_samples();
             }
             Data::Dns(at, r) => {
-                if self.world.dns.record_changed(at, r) {
+                let replaced = self.world.dns.record_replacing(at, r);
+                let seen = self.observe(&replaced, at, |w| &w.dns.value, observe::dns);
+                if replaced.changed() {
                     self.rebuild(PanelId::Dns);
                 }
+                return seen;
             }
             Data::Instances(at, r) => {
-                if self.world.instances.record_changed(at, r) {
+                let replaced = self.world.instances.record_replacing(at, r);
+                let seen = self.observe(&replaced, at, |w| &w.instances.value, observe::instances);
+                if replaced.changed() {
                     self.rebuild(PanelId::Instances);
                     // Targets are named after their instances.
                     self.rebuild(PanelId::Targets);
                 }
+                return seen;
             }
             Data::Logs(_, batch) if batch.waiting.is_some() => {
                 let what = batch.waiting.unwrap_or_default();

@@ -1206,3 +1206,38 @@ fn timers_are_visible_where_the_operator_looks() {
         problems_said(&a)
     );
 }
+
+/// Every console, a wall and a read-only one too, keeps what it saw change between two reads,
+/// dated by the two reads; the same read again adds nothing.
+#[test]
+fn a_read_that_differs_from_the_one_before_is_kept_in_the_timeline() {
+    let mut a = app(true);
+    let first = a.timeline.len();
+    let later = t0() + chrono::Duration::seconds(60);
+    a.update(Event::Data(Data::Targets(
+        later,
+        Ok(targets(TargetState::Unhealthy)),
+    )));
+    let seen: Vec<_> = a.timeline.iter().skip(first).collect();
+    let e = seen
+        .iter()
+        .find(|e| e.subject.id == "i-right")
+        .unwrap_or_else(|| panic!("not in the timeline: {seen:#?}"));
+    assert_eq!(e.before.as_deref(), Some("healthy"));
+    assert!(
+        e.after
+            .as_deref()
+            .is_some_and(|s| s.starts_with("unhealthy"))
+    );
+    assert_eq!((e.since, e.at), (Some(t0()), later));
+    let kept = a.timeline.len();
+    a.update(Event::Data(Data::Targets(
+        later + chrono::Duration::seconds(60),
+        Ok(targets(TargetState::Unhealthy)),
+    )));
+    assert_eq!(
+        a.timeline.len(),
+        kept,
+        "the same read twice is not a change"
+    );
+}

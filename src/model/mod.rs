@@ -136,6 +136,31 @@ impl<T> PanelData<T> {
         changed
     }
 
+    /// Like `record`; hands back what the new value replaced, and when that was read.
+    pub fn record_replacing(&mut self, at: DateTime<Utc>, outcome: Result<T, String>) -> Replaced<T>
+    where
+        T: PartialEq,
+    {
+        match outcome {
+            Ok(v) if self.value.as_ref() == Some(&v) => {
+                self.record(at, Ok(v));
+                Replaced::Unchanged
+            }
+            Ok(v) => {
+                let before = self.value.take().zip(self.fetched_at);
+                self.record(at, Ok(v));
+                match before {
+                    Some((before, since)) => Replaced::Changed { before, since },
+                    None => Replaced::First,
+                }
+            }
+            Err(e) => {
+                self.record(at, Err(e));
+                Replaced::Unchanged
+            }
+        }
+    }
+
     /// Nothing has arrived yet, neither data nor an error.
     pub fn is_loading(&self) -> bool {
         self.value.is_none() && self.error.is_none()
@@ -144,6 +169,23 @@ impl<T> PanelData<T> {
     /// Seconds since the data was fetched, if there is data.
     pub fn age_secs(&self, now: DateTime<Utc>) -> Option<i64> {
         self.fetched_at.map(|t| (now - t).num_seconds().max(0))
+    }
+}
+
+/// What a new read did to a panel's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Replaced<T> {
+    /// The same value again, or an error (the old value stays).
+    Unchanged,
+    /// The panel's first value.
+    First,
+    /// A different value replaced `before`, which was read at `since`.
+    Changed { before: T, since: DateTime<Utc> },
+}
+
+impl<T> Replaced<T> {
+    pub fn changed(&self) -> bool {
+        !matches!(self, Replaced::Unchanged)
     }
 }
 

@@ -1,0 +1,75 @@
+//! The incident timeline: what changed, when, and (where known) who did it.
+//!
+//! Every console, a wall and a read-only one included, compares each new read of a panel with
+//! the one before and records what changed (`observe`), with the time of the read that saw it and
+//! the time of the read before: the change happened within that interval, and the entry says so
+//! rather than claiming a moment it cannot know. Entries are kept in the state directory
+//! (`store`), bounded, so a later snapshot prints what a wall saw.
+
+pub mod observe;
+pub mod store;
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Where an entry comes from.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Two reads of the console differed.
+    Observed,
+    /// CloudTrail's record of a write call.
+    Cloudtrail,
+    /// This console's (or a teammate's) own journal.
+    Journal,
+}
+
+/// What an entry is about, by the name an operator knows it by and the id AWS knows it by.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub struct Subject {
+    pub name: String,
+    pub id: String,
+}
+
+/// One change.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct Entry {
+    /// When the read that saw the change was made (for CloudTrail and the journal: the event's
+    /// own time).
+    pub at: DateTime<Utc>,
+    /// The read before, for an observed change: it happened after this and by `at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<DateTime<Utc>>,
+    /// The account, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    pub region: String,
+    pub subject: Subject,
+    /// What changed, in the operator's words: "target state", "listener forward",
+    /// "rule action", "blocked per minute", "health check", "instance state", …
+    pub what: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// Who made the change, where known (CloudTrail's principal, the journal's user).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub who: Option<String>,
+    pub origin: Origin,
+}
+
+impl Entry {
+    /// "ha-web-right target state healthy → unhealthy".
+    pub fn describe(&self) -> String {
+        let change = match (&self.before, &self.after) {
+            (Some(b), Some(a)) => format!("{b} → {a}"),
+            (None, Some(a)) => a.clone(),
+            (Some(b), None) => format!("{b} → gone"),
+            (None, None) => String::new(),
+        };
+        format!("{} {} {change}", self.subject.name, self.what)
+            .trim_end()
+            .to_string()
+    }
+}

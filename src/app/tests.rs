@@ -1229,7 +1229,7 @@ fn a_read_that_differs_from_the_one_before_is_kept_in_the_timeline() {
             .as_deref()
             .is_some_and(|s| s.starts_with("unhealthy"))
     );
-    assert_eq!((e.since, e.at), (Some(t0()), later));
+    assert_eq!((e.since, e.time), (Some(t0()), later));
     let kept = a.timeline.len();
     a.update(Event::Data(Data::Targets(
         later + chrono::Duration::seconds(60),

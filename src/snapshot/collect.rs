@@ -32,6 +32,11 @@ pub struct Collected {
     pub pending: Vec<crate::action::Pending>,
     /// The window of WAF counts and journal actions.
     pub since: chrono::Duration,
+    /// What changed in the window, oldest first: what consoles observed (the timeline file)
+    /// and what the journal says was done.
+    pub timeline: Vec<crate::timeline::Entry>,
+    /// Why the timeline file could not be read (or lines of it), if so.
+    pub timeline_error: Option<String>,
 }
 
 /// How a snapshot is taken.
@@ -154,6 +159,17 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
     };
     actions.sort_by_key(|e| e.time);
     actions.dedup_by(|a, b| a.time == b.time && a.resource == b.resource && a.outcome == b.outcome);
+    // Consoles keep their timeline beside the journal.
+    let timeline_path = options
+        .journal
+        .as_deref()
+        .map(crate::timeline::store::beside);
+    let (observed, timeline_error) = observed_since(
+        timeline_path.as_deref(),
+        at - options.since,
+        world.scope.account.as_deref(),
+    );
+    let timeline = crate::timeline::merged(observed, &actions);
     Collected {
         world,
         samples,
@@ -162,6 +178,34 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
         problems,
         pending,
         since: options.since,
+        timeline,
+        timeline_error,
+    }
+}
+
+/// What consoles observed from `since` on, in this account, from the timeline file.
+fn observed_since(
+    path: Option<&std::path::Path>,
+    since: DateTime<Utc>,
+    account: Option<&str>,
+) -> (Vec<crate::timeline::Entry>, Option<String>) {
+    let Some(path) = path else {
+        return (Vec::new(), None);
+    };
+    match crate::timeline::store::read_since(path, since, account) {
+        Ok(read) if read.skipped > 0 => (
+            read.entries,
+            Some(format!(
+                "timeline {}: {} lines could not be read and were skipped",
+                path.display(),
+                read.skipped
+            )),
+        ),
+        Ok(read) => (read.entries, None),
+        Err(e) => (
+            Vec::new(),
+            Some(format!("timeline {}: {e}", path.display())),
+        ),
     }
 }
 

@@ -48,6 +48,7 @@ pub fn render(r: &Report) -> String {
             blocked(&mut out, r);
         }
     }
+    timeline(&mut out, r);
     actions(&mut out, r);
     pending(&mut out, r);
     logs(&mut out, r);
@@ -101,6 +102,34 @@ fn problems(out: &mut String, r: &Report) {
             p.panel.title(),
             escape(&p.subject),
             escape(&p.text)
+        );
+    }
+}
+
+/// What changed in the window, oldest first, and who did it where that is known.
+fn timeline(out: &mut String, r: &Report) {
+    let _ = writeln!(out, "\n## Timeline (last {})\n", window(r));
+    if let Some(e) = &r.timeline.error {
+        let _ = writeln!(out, "_{}_\n", escape(e));
+    }
+    let entries = r.timeline.data.as_deref().unwrap_or_default();
+    if entries.is_empty() {
+        out.push_str("_nothing changed that a console saw or did_\n");
+        return;
+    }
+    out.push_str("| Time (UTC) | Region | Subject | What | Change | Who | Source |\n");
+    out.push_str("|---|---|---|---|---|---|---|\n");
+    for e in entries {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            super::text::timeline_time(e),
+            escape(&e.region),
+            escape(&e.subject.name),
+            escape(&e.what),
+            escape(&super::text::timeline_change(e)),
+            escape(e.who.as_deref().unwrap_or("")),
+            super::text::timeline_source(e),
         );
     }
 }

@@ -44,6 +44,9 @@ pub struct Report {
     pub pending: Vec<crate::action::Pending>,
     /// The window of WAF counts and actions, in minutes.
     pub window_minutes: i64,
+    /// What changed in the window, oldest first: what consoles (walls included) saw change
+    /// between two reads, and what the journal says was done, each with its `source`.
+    pub timeline: Section<Vec<crate::timeline::Entry>>,
 }
 
 /// One panel's data with how old it is and the last error.
@@ -113,6 +116,12 @@ impl Report {
                 age_secs: Some(0),
                 error: collected.journal_error.clone(),
                 data: Some(collected.actions.clone()),
+            },
+            timeline: Section {
+                fetched_at: Some(now),
+                age_secs: Some(0),
+                error: collected.timeline_error.clone(),
+                data: Some(collected.timeline.clone()),
             },
         }
     }

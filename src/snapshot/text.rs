@@ -47,6 +47,26 @@ pub fn render(r: &Report) -> String {
             }
         }
     }
+    let _ = writeln!(out, "\n== Timeline (last {})", super::markdown::window(r));
+    if let Some(e) = &r.timeline.error {
+        let _ = writeln!(out, "{}", clean(e));
+    }
+    if r.timeline.data.as_deref().unwrap_or_default().is_empty() {
+        let _ = writeln!(out, "nothing changed that a console saw or did");
+    }
+    for e in r.timeline.data.iter().flatten() {
+        let _ = writeln!(
+            out,
+            "{}  {}  {}  {}  {}  {}  {}",
+            timeline_time(e),
+            clean(&e.region),
+            clean(&e.subject.name),
+            clean(&e.what),
+            clean(&timeline_change(e)),
+            clean(e.who.as_deref().unwrap_or("-")),
+            timeline_source(e),
+        );
+    }
     let _ = writeln!(
         out,
         "\n== Actions (audit journal, last {})",
@@ -191,4 +211,32 @@ pub fn blocked_addresses(r: &Report) -> Vec<(String, Vec<(String, String)>)> {
             )
         })
         .collect()
+}
+
+/// When a change happened: the read that saw it, and for an observed change the read before
+/// (`10:02:11 (after 10:01:56)`): it happened in between.
+pub fn timeline_time(e: &crate::timeline::Entry) -> String {
+    let at = e.time.format("%Y-%m-%d %H:%M:%S");
+    match e.since {
+        Some(since) => format!("{at} (after {})", since.format("%H:%M:%S")),
+        None => at.to_string(),
+    }
+}
+
+/// "healthy → unhealthy (Target.Timeout)".
+pub fn timeline_change(e: &crate::timeline::Entry) -> String {
+    match (&e.before, &e.after) {
+        (Some(b), Some(a)) => format!("{b} → {a}"),
+        (None, Some(a)) => format!("new: {a}"),
+        (Some(b), None) => format!("{b} → gone"),
+        (None, None) => String::new(),
+    }
+}
+
+pub fn timeline_source(e: &crate::timeline::Entry) -> &'static str {
+    match e.source {
+        crate::timeline::Origin::Observed => "observed",
+        crate::timeline::Origin::Cloudtrail => "cloudtrail",
+        crate::timeline::Origin::Journal => "journal",
+    }
 }

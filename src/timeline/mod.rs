@@ -37,8 +37,8 @@ pub struct Subject {
 pub struct Entry {
     /// When the read that saw the change was made (for CloudTrail and the journal: the event's
     /// own time).
-    pub at: DateTime<Utc>,
-    /// The read before, for an observed change: it happened after this and by `at`.
+    pub time: DateTime<Utc>,
+    /// The read before, for an observed change: it happened after this and by `time`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<DateTime<Utc>>,
     /// The account, once known.
@@ -56,7 +56,7 @@ pub struct Entry {
     /// Who made the change, where known (CloudTrail's principal, the journal's user).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub who: Option<String>,
-    pub origin: Origin,
+    pub source: Origin,
 }
 
 impl Entry {
@@ -72,4 +72,42 @@ impl Entry {
             .trim_end()
             .to_string()
     }
+}
+
+/// The principal of an ARN as CloudTrail and IAM print it: `assumed-role/Deployer/ci-bot`,
+/// `user/oncall`.
+pub fn principal(arn: &str) -> String {
+    arn.rsplit_once(':').map_or(arn, |(_, p)| p).to_string()
+}
+
+impl Entry {
+    /// A change the journal recorded as done, as a timeline entry (`None`: an attempt, a
+    /// failure, or anything else that changed nothing).
+    pub fn from_journal(j: &crate::action::JournalEntry) -> Option<Entry> {
+        (j.outcome == "done").then(|| Entry {
+            time: j.time,
+            since: None,
+            account: j.account.clone(),
+            region: j.region.clone(),
+            subject: Subject {
+                name: j.resource.clone(),
+                id: j.resource.split(' ').next().unwrap_or_default().to_string(),
+            },
+            what: j.action.clone(),
+            before: Some(j.before.clone()),
+            after: Some(j.after.clone()),
+            who: j.caller_arn.as_deref().map(principal),
+            source: Origin::Journal,
+        })
+    }
+}
+
+/// The window's changes from every origin, oldest first: what consoles observed, and what the
+/// journal says was done (an observed change and the journal entry that caused it both stay:
+/// one says when it was seen, the other who did it).
+pub fn merged(observed: Vec<Entry>, journal: &[crate::action::JournalEntry]) -> Vec<Entry> {
+    let mut all = observed;
+    all.extend(journal.iter().filter_map(Entry::from_journal));
+    all.sort_by_key(|e| e.time);
+    all
 }

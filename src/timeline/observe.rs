@@ -25,7 +25,7 @@ impl Reads {
         after: Option<String>,
     ) -> Entry {
         Entry {
-            at: self.at,
+            time: self.at,
             since: Some(self.since),
             account: None,
             region: region.to_string(),
@@ -34,7 +34,7 @@ impl Reads {
             before,
             after,
             who: None,
-            origin: Origin::Observed,
+            source: Origin::Observed,
         }
     }
 }
@@ -377,8 +377,8 @@ mod tests {
             "{e:?}"
         );
         assert_eq!(e.since, Some(t0() + Duration::seconds(100)));
-        assert_eq!(e.at, t0() + Duration::seconds(200));
-        assert_eq!(e.origin, Origin::Observed);
+        assert_eq!(e.time, t0() + Duration::seconds(200));
+        assert_eq!(e.source, Origin::Observed);
         assert!(e.subject.id.starts_with("i-"), "{e:?}");
         assert!(
             !seen.iter().any(|e| e.subject.name == "ha-web-left"),

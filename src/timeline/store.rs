@@ -14,6 +14,20 @@ pub const TIMELINE_FILE: &str = "timeline.jsonl";
 /// The size past which the file is rotated.
 pub const ROTATE_AT: u64 = 4 * 1024 * 1024;
 
+/// The timeline beside a journal: `journal.jsonl` → `timeline.jsonl`, the demo's
+/// `journal-demo.jsonl` → `timeline-demo.jsonl`.
+pub fn beside(journal: &Path) -> std::path::PathBuf {
+    let name = journal
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_prefix("journal"))
+        .map_or_else(
+            || TIMELINE_FILE.to_string(),
+            |rest| format!("timeline{rest}"),
+        );
+    journal.with_file_name(name)
+}
+
 pub struct Timeline(Lines);
 
 impl Timeline {
@@ -41,7 +55,7 @@ pub fn read_since(
     account: Option<&str>,
 ) -> io::Result<jsonl::Read<Entry>> {
     jsonl::read(path, |e: &Entry| {
-        e.at >= since && account.is_none_or(|a| e.account.as_deref().is_none_or(|x| x == a))
+        e.time >= since && account.is_none_or(|a| e.account.as_deref().is_none_or(|x| x == a))
     })
 }
 
@@ -52,7 +66,7 @@ mod tests {
 
     fn entry(minute: i64, account: &str) -> Entry {
         Entry {
-            at: DateTime::from_timestamp(1_800_000_000 + minute * 60, 0).expect("time"),
+            time: DateTime::from_timestamp(1_800_000_000 + minute * 60, 0).expect("time"),
             since: DateTime::from_timestamp(1_800_000_000 + minute * 60 - 15, 0),
             account: Some(account.into()),
             region: "ap-northeast-1".into(),
@@ -64,7 +78,7 @@ mod tests {
             before: Some("healthy".into()),
             after: Some(format!("unhealthy ({minute})")),
             who: None,
-            origin: Origin::Observed,
+            source: Origin::Observed,
         }
     }
 
@@ -76,7 +90,7 @@ mod tests {
         timeline
             .record(&[entry(0, "111"), entry(5, "222"), entry(10, "111")])
             .expect("record");
-        let since = entry(5, "111").at;
+        let since = entry(5, "111").time;
         let read = read_since(&path, since, Some("111")).expect("read");
         assert_eq!(read.entries, vec![entry(10, "111")]);
         let all = read_since(&path, since, None).expect("read");

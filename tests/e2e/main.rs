@@ -36,3 +36,4 @@ mod ssh;
 mod state_files;
 mod strict_layer;
 mod terminal;
+mod timeline;

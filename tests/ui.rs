@@ -1621,3 +1621,26 @@ fn toggle_to(m: &opsconsole::action::Mutation) -> opsconsole::model::RuleKind {
         _ => unreachable!(),
     }
 }
+
+/// `T` after ha-web-right failed its checks between two reads: the change (and its zone left
+/// with no healthy target), dated by the two reads, newest first.
+#[test]
+fn the_timeline_view_shows_what_changed_between_two_reads() {
+    let mut app = console(false);
+    let later = at() + chrono::Duration::seconds(200);
+    let world = DemoWorld::with_waf_window(7, Clock::Fixed(later), 15);
+    app.update(Event::Data(Data::Targets(later, Ok(world.targets_view()))));
+    app.update(Event::Data(Data::Instances(
+        later,
+        Ok(world.instances_view()),
+    )));
+    app.update(Event::Tick(later + chrono::Duration::seconds(5)));
+    keys(&mut app, "T");
+    let screen = format!("{}", render(&app).backend());
+    assert!(
+        screen.contains("ha-web-right target state in ha-web-tg healthy → unhealthy"),
+        "{screen}"
+    );
+    assert!(screen.contains("10:03:20 (after 10:00:00)"), "{screen}");
+    insta::assert_snapshot!(render(&app).backend());
+}

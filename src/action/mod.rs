@@ -4,7 +4,7 @@
 pub mod guard;
 mod impact;
 pub mod journal;
-mod journaled;
+pub(crate) mod journaled;
 pub mod pending;
 mod toggle_impact;
 

@@ -29,6 +29,8 @@ pub enum Action {
     Stats,
     /// The problems view: every problem, worst first; Enter jumps to its row.
     Problems,
+    /// The timeline: what changed, newest first; Enter jumps to its row.
+    Timeline,
     /// The selected row's id or ARN to the terminal's clipboard.
     Copy,
     Up,
@@ -81,6 +83,7 @@ pub const ACTIONS: &[(&str, Action, &str)] = &[
     ("help", Action::Help, "Show keys"),
     ("stats", Action::Stats, "API calls and CloudWatch cost"),
     ("problems", Action::Problems, "Problems, worst first"),
+    ("timeline", Action::Timeline, "What changed, newest first"),
     ("copy", Action::Copy, "Copy the selected id / ARN"),
     ("up", Action::Up, "Up"),
     ("down", Action::Down, "Down"),

@@ -41,6 +41,7 @@ impl App {
                 vec![]
             }
             Some(Overlay::Problems { selected }) => self.on_problems_key(selected, key),
+            Some(Overlay::Timeline(t)) => self.on_timeline_key(t, key),
             Some(Overlay::Talkers(t)) => {
                 self.on_talkers_key(t, key);
                 vec![]
@@ -187,12 +188,18 @@ impl App {
         let Some(problem) = self.problems.get(index).cloned() else {
             return;
         };
-        self.focus = problem.panel;
-        let Some(row) = problem.row else {
+        self.jump_to_row(problem.panel, problem.row);
+    }
+
+    /// Focuses `panel` and selects the row with key `row` there, clearing a filter that hides
+    /// it (`None`: the panel only).
+    pub(super) fn jump_to_row(&mut self, to: PanelId, row: Option<String>) {
+        self.focus = to;
+        let Some(row) = row else {
             return;
         };
-        let h = self.viewport(problem.panel);
-        let Some(panel) = self.table_panel_mut(problem.panel) else {
+        let h = self.viewport(to);
+        let Some(panel) = self.table_panel_mut(to) else {
             return;
         };
         if !panel.select_key(&row, h) && !panel.filter.is_empty() {
@@ -398,6 +405,7 @@ impl App {
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::Stats => self.overlay = Some(Overlay::Stats),
             Action::Problems => self.overlay = Some(Overlay::Problems { selected: 0 }),
+            Action::Timeline => self.overlay = Some(Overlay::Timeline(Default::default())),
             Action::Copy => {
                 let Some(text) = self.selected_detail().map(str::to_string) else {
                     self.say("nothing to copy: select a row", Role::Warning, self.now);
@@ -708,7 +716,7 @@ fn cycle(p: PanelId, step: isize) -> PanelId {
 
 /// The prompt's text after a key: Backspace deletes, a printable character is typed; `None`
 /// for any other key.
-fn edited(text: &str, key: &KeyEvent) -> Option<String> {
+pub(super) fn edited(text: &str, key: &KeyEvent) -> Option<String> {
     let mut text = text.to_string();
     match key.code {
         KeyCode::Backspace => {

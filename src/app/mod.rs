@@ -10,6 +10,7 @@ pub mod panel;
 mod quit;
 mod secret;
 pub mod talkers;
+pub mod timeline;
 
 pub use action::Action;
 pub use confirm::Confirmation;
@@ -71,6 +72,8 @@ pub enum Overlay {
     },
     /// Quitting would leave scheduled undos behind: carry them out, keep them, or stay.
     Quit(QuitGuard),
+    /// What changed, newest first (`T`).
+    Timeline(timeline::TimelineView),
 }
 
 /// A short message in the footer, e.g. the outcome of an action.
@@ -483,9 +486,7 @@ impl App {
         for e in &mut seen {
             e.account = self.world.scope.account.clone();
         }
-        self.timeline.extend(seen.iter().cloned());
-        let over = self.timeline.len().saturating_sub(TIMELINE_KEPT);
-        self.timeline.drain(..over);
+        self.keep_in_timeline(seen);
         Vec::new()
     }
 
@@ -633,6 +634,7 @@ impl App {
         };
         match result {
             Ok(msg) => {
+                self.remember_done(&mutation, at);
                 match &mutation {
                     Mutation::Drain { target } => self.drained.push((target.clone(), at)),
                     Mutation::Register { target } => self.drained.retain(|(t, _)| t != target),

@@ -1241,3 +1241,51 @@ fn a_read_that_differs_from_the_one_before_is_kept_in_the_timeline() {
         "the same read twice is not a change"
     );
 }
+
+/// `T` lists what changed, newest first; `/` filters on the words shown; Enter goes to the row.
+#[test]
+fn the_timeline_view_filters_and_jumps_to_the_row_of_a_change() {
+    let mut a = app(false);
+    let later = t0() + chrono::Duration::seconds(60);
+    a.update(Event::Data(Data::Targets(
+        later,
+        Ok(targets(TargetState::Unhealthy)),
+    )));
+    let mut counting = waf();
+    counting.acls[0].rules[0].kind = crate::model::RuleKind::Plain {
+        action: RuleAction::Count,
+    };
+    a.update(Event::Data(Data::Waf(
+        later + chrono::Duration::seconds(30),
+        Ok(counting),
+    )));
+    a.focus = PanelId::Dns;
+    a.update(key('T'));
+    let shown: Vec<String> = a
+        .timeline_shown("")
+        .iter()
+        .map(|e| e.what.clone())
+        .collect();
+    assert_eq!(
+        shown.first().map(String::as_str),
+        Some("rule action"),
+        "{shown:?}"
+    );
+    assert!(
+        shown.iter().any(|w| w.starts_with("target state")),
+        "{shown:?}"
+    );
+    for c in "/right".chars() {
+        a.update(key(c));
+    }
+    a.update(code(KeyCode::Enter));
+    assert_eq!(a.timeline_shown("right").len(), 1);
+    assert!(matches!(&a.overlay, Some(Overlay::Timeline(t)) if t.filter == "right" && !t.typing));
+    a.update(code(KeyCode::Enter));
+    assert!(a.overlay.is_none());
+    assert_eq!(a.focus, PanelId::Targets);
+    assert_eq!(
+        a.targets.selected_key(),
+        Some("t:arn:tg/ha-web-tg:i-right:80")
+    );
+}

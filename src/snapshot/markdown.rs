@@ -129,7 +129,7 @@ fn timeline(out: &mut String, r: &Report) {
             escape(&e.what),
             escape(&super::text::timeline_change(e)),
             escape(e.who.as_deref().unwrap_or("")),
-            super::text::timeline_source(e),
+            e.source.as_str(),
         );
     }
 }

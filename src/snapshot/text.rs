@@ -64,7 +64,7 @@ pub fn render(r: &Report) -> String {
             clean(&e.what),
             clean(&timeline_change(e)),
             clean(e.who.as_deref().unwrap_or("-")),
-            timeline_source(e),
+            e.source.as_str(),
         );
     }
     let _ = writeln!(
@@ -230,13 +230,5 @@ pub fn timeline_change(e: &crate::timeline::Entry) -> String {
         (None, Some(a)) => format!("new: {a}"),
         (Some(b), None) => format!("{b} → gone"),
         (None, None) => String::new(),
-    }
-}
-
-pub fn timeline_source(e: &crate::timeline::Entry) -> &'static str {
-    match e.source {
-        crate::timeline::Origin::Observed => "observed",
-        crate::timeline::Origin::Cloudtrail => "cloudtrail",
-        crate::timeline::Origin::Journal => "journal",
     }
 }

@@ -25,6 +25,16 @@ pub enum Origin {
     Journal,
 }
 
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Observed => "observed",
+            Origin::Cloudtrail => "cloudtrail",
+            Origin::Journal => "journal",
+        }
+    }
+}
+
 /// What an entry is about, by the name an operator knows it by and the id AWS knows it by.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct Subject {
@@ -57,6 +67,12 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub who: Option<String>,
     pub source: Origin,
+    /// The panel that shows the subject.
+    pub panel: crate::model::PanelId,
+    /// The key of the subject's row in that panel, for `T`'s Enter to jump to (`None`: the
+    /// panel only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<String>,
 }
 
 impl Entry {
@@ -98,7 +114,41 @@ impl Entry {
             after: Some(j.after.clone()),
             who: j.caller_arn.as_deref().map(principal),
             source: Origin::Journal,
+            panel: j
+                .mutation
+                .as_ref()
+                .map_or(crate::model::PanelId::Targets, journal_panel),
+            row: j.mutation.as_ref().and_then(journal_row),
         })
+    }
+}
+
+impl Entry {
+    /// A change this console made, as its journal records it.
+    pub fn from_done(
+        m: &crate::action::Mutation,
+        time: DateTime<Utc>,
+        account: Option<String>,
+        caller_arn: Option<&str>,
+    ) -> Entry {
+        let (action, resource, before, after) = crate::action::journaled::describe(m);
+        Entry {
+            time,
+            since: None,
+            account,
+            region: m.region().to_string(),
+            subject: Subject {
+                id: resource.split(' ').next().unwrap_or_default().to_string(),
+                name: resource,
+            },
+            what: action.to_string(),
+            before: Some(before),
+            after: Some(after),
+            who: caller_arn.map(principal),
+            source: Origin::Journal,
+            panel: journal_panel(m),
+            row: journal_row(m),
+        }
     }
 }
 
@@ -110,4 +160,27 @@ pub fn merged(observed: Vec<Entry>, journal: &[crate::action::JournalEntry]) -> 
     all.extend(journal.iter().filter_map(Entry::from_journal));
     all.sort_by_key(|e| e.time);
     all
+}
+
+fn journal_panel(m: &crate::action::Mutation) -> crate::model::PanelId {
+    use crate::action::Mutation;
+    match m {
+        Mutation::Drain { .. } | Mutation::Register { .. } => crate::model::PanelId::Targets,
+        Mutation::SetRule { .. } | Mutation::Block { .. } | Mutation::Unblock { .. } => {
+            crate::model::PanelId::Waf
+        }
+    }
+}
+
+fn journal_row(m: &crate::action::Mutation) -> Option<String> {
+    use crate::action::Mutation;
+    match m {
+        Mutation::Drain { target } | Mutation::Register { target } => Some(
+            crate::view::targets::target_key(&target.target_group_arn, &target.id, target.port),
+        ),
+        Mutation::SetRule { rule, .. } => {
+            Some(crate::view::waf::rule_key(&rule.acl_id, &rule.rule))
+        }
+        Mutation::Block { .. } | Mutation::Unblock { .. } => None,
+    }
 }

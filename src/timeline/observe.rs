@@ -4,7 +4,8 @@
 //! not a removal and a new object is "new", not a change.
 
 use super::{Entry, Origin, Subject};
-use crate::model::{DnsView, InstancesView, TargetGroup, TargetsView, WafView};
+use crate::model::{DnsView, InstancesView, PanelId, TargetGroup, TargetsView, WafView};
+use crate::view::{dns::set_key, instances::instance_key, targets, waf::rule_key};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 
@@ -16,8 +17,10 @@ pub struct Reads {
 }
 
 impl Reads {
+    #[allow(clippy::too_many_arguments)]
     fn entry(
         self,
+        (panel, row): (PanelId, Option<String>),
         region: &str,
         subject: Subject,
         what: impl Into<String>,
@@ -25,6 +28,8 @@ impl Reads {
         after: Option<String>,
     ) -> Entry {
         Entry {
+            panel,
+            row,
             time: self.at,
             since: Some(self.since),
             account: None,
@@ -69,6 +74,7 @@ pub fn targets(before: &TargetsView, after: &TargetsView, reads: Reads) -> Vec<E
                 && (was.forwards != listener.forwards || was.rules != listener.rules)
             {
                 out.push(reads.entry(
+                    (PanelId::Targets, None),
                     &lb.region,
                     subject(
                         &format!("{} {}:{}", lb.name, listener.protocol, listener.port),
@@ -104,6 +110,13 @@ fn group_changes(
     let key = |t: &crate::model::Target| (t.id.clone(), t.port);
     let old: HashMap<_, _> = was.targets.iter().map(|t| (key(t), t)).collect();
     let what = format!("target state in {}", group.name);
+    let target_row = |t: &crate::model::Target| {
+        (
+            PanelId::Targets,
+            Some(targets::target_key(&group.arn, &t.id, t.port)),
+        )
+    };
+    let group_row = || (PanelId::Targets, Some(targets::group_key(&group.arn)));
     let state = |t: &crate::model::Target| match &t.reason {
         Some(reason) => format!("{} ({reason})", t.state.as_aws()),
         None => t.state.as_aws().to_string(),
@@ -113,6 +126,7 @@ fn group_changes(
         match old.get(&key(t)) {
             Some(o) if o.state == t.state => {}
             Some(o) => out.push(reads.entry(
+                target_row(t),
                 region,
                 subject(name, &t.id),
                 what.clone(),
@@ -120,6 +134,7 @@ fn group_changes(
                 Some(state(t)),
             )),
             None => out.push(reads.entry(
+                target_row(t),
                 region,
                 subject(name, &t.id),
                 what.clone(),
@@ -131,6 +146,7 @@ fn group_changes(
     let now: std::collections::HashSet<_> = group.targets.iter().map(key).collect();
     for t in was.targets.iter().filter(|t| !now.contains(&key(t))) {
         out.push(reads.entry(
+            (PanelId::Targets, Some(targets::group_key(&group.arn))),
             region,
             subject(t.name.as_deref().unwrap_or(&t.id), &t.id),
             what.clone(),
@@ -142,6 +158,7 @@ fn group_changes(
     let (hb, ha) = (was.health(), group.health());
     if crossed(hb.healthy, ha.healthy) {
         out.push(reads.entry(
+            group_row(),
             region,
             subject(&group.name, &group.arn),
             "healthy targets",
@@ -159,6 +176,7 @@ fn group_changes(
         // the group as a whole still serves.
         if crossed(b.healthy, a.healthy) && (b.total > 0 && a.total > 0) {
             out.push(reads.entry(
+                group_row(),
                 region,
                 subject(&group.name, &group.arn),
                 format!("healthy targets in {zone}"),
@@ -187,6 +205,7 @@ pub fn waf(before: &WafView, after: &WafView, reads: Reads) -> Vec<Entry> {
             let name = format!("{} in {}", rule.name, acl.name);
             if o.kind.describe() != rule.kind.describe() {
                 out.push(reads.entry(
+                    (PanelId::Waf, Some(rule_key(&acl.id, &rule.name))),
                     &acl.region,
                     subject(&name, &acl.id),
                     "rule action",
@@ -199,6 +218,7 @@ pub fn waf(before: &WafView, after: &WafView, reads: Reads) -> Vec<Entry> {
                 && crate::problems::blocked_spike(&o.series).is_none()
             {
                 out.push(reads.entry(
+                    (PanelId::Waf, Some(rule_key(&acl.id, &rule.name))),
                     &acl.region,
                     subject(&name, &acl.id),
                     "blocked per minute",
@@ -226,7 +246,8 @@ pub fn instances(before: &InstancesView, after: &InstancesView, reads: Reads) ->
         let who = subject(i.name.as_deref().unwrap_or(&i.id), &i.id);
         let mut change = |what: &str, b: String, a: String| {
             if b != a {
-                out.push(reads.entry(&i.region, who.clone(), what, Some(b), Some(a)));
+                let row = (PanelId::Instances, Some(instance_key(&i.id)));
+                out.push(reads.entry(row, &i.region, who.clone(), what, Some(b), Some(a)));
             }
         };
         change("instance state", o.state.clone(), i.state.clone());
@@ -287,6 +308,7 @@ pub fn dns(before: &DnsView, after: &DnsView, reads: Reads) -> Vec<Entry> {
                     Some(o) => {
                         if o.health != r.health {
                             out.push(reads.entry(
+                                (PanelId::Dns, Some(set_key(zone, set))),
                                 "global",
                                 who.clone(),
                                 "health check",
@@ -296,6 +318,7 @@ pub fn dns(before: &DnsView, after: &DnsView, reads: Reads) -> Vec<Entry> {
                         }
                         if o.answer != r.answer {
                             out.push(reads.entry(
+                                (PanelId::Dns, Some(set_key(zone, set))),
                                 "global",
                                 who,
                                 "record answer",
@@ -305,6 +328,7 @@ pub fn dns(before: &DnsView, after: &DnsView, reads: Reads) -> Vec<Entry> {
                         }
                     }
                     None => out.push(reads.entry(
+                        (PanelId::Dns, Some(set_key(zone, set))),
                         "global",
                         who,
                         "record answer",
@@ -322,6 +346,7 @@ pub fn dns(before: &DnsView, after: &DnsView, reads: Reads) -> Vec<Entry> {
                     None => format!("{} {}", set.name, set.rtype),
                 };
                 out.push(reads.entry(
+                    (PanelId::Dns, None),
                     "global",
                     subject(&label, &zone.id),
                     "record answer",

@@ -79,6 +79,8 @@ mod tests {
             after: Some(format!("unhealthy ({minute})")),
             who: None,
             source: Origin::Observed,
+            panel: crate::model::PanelId::Targets,
+            row: None,
         }
     }
 

@@ -7,6 +7,7 @@ mod logs;
 mod panel;
 mod table;
 mod talkers;
+mod timeline;
 mod wall;
 
 use crate::app::{App, Overlay};
@@ -61,6 +62,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(Overlay::Stats) => dialog::stats(frame, app, theme),
         Some(Overlay::Talkers(t)) => talkers::talkers(frame, app, theme, t),
         Some(Overlay::Problems { selected }) => dialog::problems(frame, app, theme, *selected),
+        Some(Overlay::Timeline(t)) => timeline::draw(frame, app, theme, t),
         Some(Overlay::Passphrase {
             key_file, typed, ..
         }) => dialog::passphrase(frame, theme, key_file, typed.len()),

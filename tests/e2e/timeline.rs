@@ -23,6 +23,8 @@ fn observed(minutes_ago: i64, name: &str) -> Entry {
         after: Some("unhealthy (Target.Timeout)".into()),
         who: None,
         source: Origin::Observed,
+        panel: opsconsole::model::PanelId::Targets,
+        row: None,
     }
 }
 

@@ -1,0 +1,90 @@
+//! The timeline view (`T`): one line per change, newest first — its time (and the read before,
+//! for an observed change), its region, what changed from what to what, who, and where the
+//! entry comes from.
+
+use super::dialog::{centered, dialog_block};
+use crate::app::{App, timeline::TimelineView};
+use crate::config::Theme;
+use crate::timeline::{Entry, Origin};
+use crate::view::{Role, clean};
+use ratatui::Frame;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+/// One entry as a line: `10:02:11 (after 10:01:56)  ap-northeast-1  ha-web-right target state …`.
+pub fn line_of(e: &Entry) -> String {
+    let when = match e.since {
+        Some(since) => format!(
+            "{} (after {})",
+            e.time.format("%H:%M:%S"),
+            since.format("%H:%M:%S")
+        ),
+        None => e.time.format("%H:%M:%S").to_string(),
+    };
+    let who = e
+        .who
+        .as_deref()
+        .map(|w| format!("  by {w}"))
+        .unwrap_or_default();
+    clean(&format!(
+        "{when}  {}  {}{who}  [{}]",
+        e.region,
+        e.describe(),
+        e.source.as_str()
+    ))
+}
+
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, t: &TimelineView) {
+    let shown = app.timeline_shown(&t.filter);
+    // As tall as its lines (filter, entries, the hint, borders), at most the screen less 4.
+    let wanted = u16::try_from(shown.len().max(1) + 5).unwrap_or(u16::MAX);
+    let area = centered(
+        frame.area(),
+        140,
+        wanted.min(frame.area().height.saturating_sub(4)),
+    );
+    let inner_rows = usize::from(area.height.saturating_sub(5)).max(1);
+    let first = t.selected.saturating_sub(inner_rows.saturating_sub(1));
+    let filter = if t.typing {
+        format!("/{}▏", t.filter)
+    } else if t.filter.is_empty() {
+        "/ filter".to_string()
+    } else {
+        format!("/{}", t.filter)
+    };
+    let mut lines = vec![Line::from(Span::styled(
+        clean(&filter),
+        theme.style(Role::Hint),
+    ))];
+    if shown.is_empty() {
+        let why = if app.timeline.is_empty() {
+            "Nothing has changed since this console started (a change shows at the read that sees it)."
+        } else {
+            "No change matches the filter."
+        };
+        lines.push(Line::from(Span::styled(why, theme.style(Role::Muted))));
+    }
+    for (i, e) in shown.iter().enumerate().skip(first).take(inner_rows) {
+        let role = if i == t.selected {
+            Role::Selection
+        } else if e.source == Origin::Journal {
+            Role::Warning
+        } else {
+            Role::Normal
+        };
+        lines.push(Line::from(Span::styled(line_of(e), theme.style(role))));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Up/Down choose · Enter go to its row · / filter · Esc or T close",
+        theme.style(Role::Muted),
+    )));
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).block(dialog_block(
+            theme,
+            &format!(" Timeline ({} of {}) · T ", shown.len(), app.timeline.len()),
+        )),
+        area,
+    );
+}

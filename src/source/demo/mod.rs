@@ -5,9 +5,9 @@
 //! mutations applied (each stamped with its time): the same `--demo-seed` plays the same story,
 //! and two demo processes (a console and a wall, a console and a snapshot) started minutes apart
 //! show the same thing at the same moment. Mutations made by another demo process reach this one
-//! through the demo journal ([`DemoWorld::replay`]). Randomness comes from `Xoshiro256PlusPlus` generators
-//! seeded from (seed, what is being drawn, which minute/second), never from a shared stream, so a
-//! fetch cannot change what a later fetch sees.
+//! through the demo journal ([`DemoWorld::replay`]). Randomness comes from `Xoshiro256PlusPlus`
+//! generators seeded from (seed, what is being drawn, which minute/second), never from a shared
+//! stream, so a fetch cannot change what a later fetch sees.
 
 mod clock;
 mod dynamics;
@@ -50,7 +50,7 @@ fn epoch() -> DateTime<Utc> {
 pub struct DemoWorld {
     seed: u64,
     clock: Clock,
-    /// Time zero of the story: the fixed [`EPOCH`], never the start of the process.
+    /// Time zero of the story: the fixed [`EPOCH_SECS`], never the start of the process.
     origin: DateTime<Utc>,
     estate: Estate,
     /// Every mutation applied so far, with its simulated time.

@@ -309,11 +309,8 @@ impl DemoWorld {
         let current = now_ms.div_euclid(60_000);
         let first = current - SAMPLE_MINUTES + 1;
         // The same counts as the rule's figures in the WAF panel.
-        let flood = Self::flood_rule(spec);
         let recent: u64 = (first..=current)
-            .map(|m| {
-                self.matched_in_minute(changes, acl_id, rule, traffic, flood.as_ref(), m, now_ms)
-            })
+            .map(|m| self.matched_in_minute(changes, spec, (rule, traffic), m, now_ms))
             .sum();
         let mut rng = rng_for(self.seed, &format!("samples/{acl_id}/{rule}"), current);
         let span = (now_ms - first * 60_000 + 1).max(1);

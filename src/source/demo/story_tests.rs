@@ -266,8 +266,24 @@ fn a_blocked_scanner_is_counted_by_the_sets_rule() {
         .collect();
     assert!(!refused.is_empty(), "the scanner goes on scanning");
     assert!(refused.iter().all(|l| l.contains("\" 403 ")), "{refused:?}");
-    let counted = totals(&world.waf_view(), waf::BLOCKED_RULE).blocked;
+    let view = world.waf_view();
+    let counted = totals(&view, waf::BLOCKED_RULE).blocked;
     assert_eq!(counted, refused.len() as u64);
+    // Moved from what the default action allowed, not counted twice.
+    let (clock, _) = Clock::manual(in_a_burst() + Duration::seconds(170));
+    let unblocked = DemoWorld::new(5, clock).waf_view();
+    let acl = |v: &WafView| {
+        let a = v.acls.iter().find(|a| a.name == "hwi-web-acl").unwrap();
+        let sum = |s: &[crate::model::RuleCounts]| s.iter().map(|c| c.allowed).sum::<u64>();
+        (sum(&a.default_series), a.totals())
+    };
+    let ((allowed_then, totals_then), (allowed_now, totals_now)) = (acl(&unblocked), acl(&view));
+    assert_eq!(allowed_then - allowed_now, counted);
+    assert_eq!(
+        totals_then.allowed + totals_then.blocked,
+        totals_now.allowed + totals_now.blocked,
+        "the same requests"
+    );
 }
 
 /// A wall beside a console: the wall's world follows the journal, so a block the console makes

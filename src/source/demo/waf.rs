@@ -361,23 +361,22 @@ impl DemoWorld {
     /// The requests rule `rule` matched in minute `m` (seen at `now_ms`): its usual traffic,
     /// except that the requests of blocked senders end at the IP set's rule (priority 0): the
     /// flood's share that the set holds, and the requests the demo's logs show refused.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn matched_in_minute(
         &self,
         changes: &Changes,
-        acl_id: &str,
-        rule: &str,
-        traffic: RuleTraffic,
-        flood: Option<&(String, RuleTraffic)>,
+        spec: &AclSpec,
+        (rule, traffic): (&str, RuleTraffic),
         m: i64,
         now_ms: i64,
     ) -> u64 {
+        let acl_id = spec.acl.id.as_str();
+        let flood = Self::flood_rule(spec);
         let at = ((m + 1) * 60_000 - 1).min(now_ms);
         let share = blocked_share(&changes.blocked_at(at));
         match traffic.category {
             Category::Listed => {
                 let flood_n = flood.map_or(0.0, |(name, t)| {
-                    matches(self.seed, acl_id, name, *t, m) as f64 * share
+                    matches(self.seed, acl_id, &name, t, m) as f64 * share
                 });
                 flood_n.round() as u64 + self.refused_in_minute(changes, m, now_ms)
             }
@@ -409,9 +408,6 @@ impl DemoWorld {
             .iter()
             .map(|spec| {
                 let mut acl = spec.acl.clone();
-                // The flood, for the rule that blocks what the IP set holds: the requests of
-                // blocked addresses end at it (priority 0) instead of at block-xmlrpc.
-                let flood = Self::flood_rule(spec);
                 for (rule, traffic) in acl.rules.iter_mut().zip(&spec.traffic) {
                     let original = rule.clone();
                     rule.series = (first..=current)
@@ -426,10 +422,8 @@ impl DemoWorld {
                                 self.rule_kind_at(changes, &acl.id, &original, m * 60_000 - 1);
                             let n = self.matched_in_minute(
                                 changes,
-                                &acl.id,
-                                &rule.name,
-                                *traffic,
-                                flood.as_ref(),
+                                spec,
+                                (&rule.name, *traffic),
                                 m,
                                 now_ms,
                             );
@@ -441,6 +435,15 @@ impl DemoWorld {
                         .clone();
                 }
                 acl.default_series = self.default_action(&acl, first, current);
+                // The logged requests of blocked senders were the default action's to allow;
+                // now the IP set's rule blocks them instead.
+                let listed = spec.traffic.iter().any(|t| t.category == Category::Listed);
+                if listed {
+                    for (m, d) in (first..=current).zip(acl.default_series.iter_mut()) {
+                        let refused = self.refused_in_minute(changes, m, now_ms);
+                        d.allowed = d.allowed.saturating_sub(refused);
+                    }
+                }
                 acl.series = Self::acl_totals(&acl);
                 acl
             })

@@ -2,6 +2,7 @@
 //! selected regions, behind the same traits as the demo world.
 
 mod clients;
+pub mod cloudtrail;
 mod counting;
 mod credentials;
 mod dns;

@@ -8,6 +8,10 @@
 #
 #   bash bench/wall_estate.sh [SECONDS] [WARMUP_SECONDS]
 #   OPSCONSOLE_BIN=target/release/opsconsole bash bench/wall_estate.sh 120
+#   MODES=wall bash bench/wall_estate.sh 60 30    # the wall only (MODES=console: the console only)
+#   COUNT=perf   …  also counts the process's context switches (its wakeups) over the window
+#   COUNT=strace …  also counts its system calls (`strace -c -f`; this slows it: CPU % is then
+#                   not comparable with a run without it)
 #
 # Needs tmux, jq and the moto venv (see bench/lib.sh). Everything stays on 127.0.0.1.
 set -euo pipefail
@@ -32,6 +36,7 @@ printf '%-10s %12s %12s %10s %10s\n' mode "cpu% 1 core" "idle cpu s" "RSS MB" "p
 
 for entry in "wall:--wall" "console:--read-only"; do
     name=${entry%%:*}
+    case " ${MODES:-wall console} " in *" $name "*) ;; *) continue ;; esac
     args=${entry#*:}
     tmux -L "$SOCKET" kill-server 2>/dev/null || true
     # A server still on its way out makes the next one exit at once ("server exited unexpectedly").
@@ -45,7 +50,13 @@ for entry in "wall:--wall" "console:--read-only"; do
     kill -0 "$pid" 2>/dev/null || bench_die "$name: opsconsole exited during warm-up"
     t0=$(cpu_ticks "$pid")
     w0=$(now_s)
-    sleep "$SECONDS_MEASURED"
+    case ${COUNT:-} in
+    perf) perf stat -e context-switches,task-clock -p "$pid" -o "$BENCH_WORK/$name.perf" \
+            -- sleep "$SECONDS_MEASURED" ;;
+    strace) timeout -s INT "$SECONDS_MEASURED" strace -c -f -p "$pid" -o "$BENCH_WORK/$name.strace" \
+            || true ;;
+    *) sleep "$SECONDS_MEASURED" ;;
+    esac
     t1=$(cpu_ticks "$pid")
     w1=$(now_s)
     rss=$(kb_of "$pid" VmRSS)
@@ -54,6 +65,8 @@ for entry in "wall:--wall" "console:--read-only"; do
         -v rss="$rss" -v hwm="$hwm" -v name="$name" 'BEGIN {
         printf "%-10s %12.3f %12.2f %10.1f %10.1f\n", name,
             100 * (t1 - t0) / tick / (w1 - w0), (t1 - t0) / tick, rss / 1024, hwm / 1024 }'
+    [ -s "$BENCH_WORK/$name.perf" ] && grep -E 'context-switches|task-clock' "$BENCH_WORK/$name.perf" | sed 's/^/    /'
+    [ -s "$BENCH_WORK/$name.strace" ] && sed 's/^/    /' "$BENCH_WORK/$name.strace" | head -n 14
     # The API bill of this run, from the console's own counters.
     tmux -L "$SOCKET" send-keys -t wall S
     sleep 1
@@ -63,4 +76,6 @@ for entry in "wall:--wall" "console:--read-only"; do
     tmux -L "$SOCKET" send-keys -t wall Escape q
     sleep 0.5
     kill "$pid" 2>/dev/null || true
+    # Frames rendered and written, as the console logs them when it ends (builds that do).
+    grep -h 'frames of this console' "$BENCH_WORK/$name.log"* 2>/dev/null | tail -n 1 | sed 's/^/    /' || true
 done

@@ -112,6 +112,7 @@ impl Runtime {
                 session.executor.clone(),
                 pending_changed.clone(),
                 events.clone(),
+                PENDING_EVERY,
             ));
         }
         for log in &s.logs {
@@ -528,60 +529,91 @@ async fn send_undone(
 const PENDING_EVERY: Duration = Duration::from_secs(15);
 
 /// Carries out the undos whose time has come (with an executor; a read-only console only
-/// shows them), and tells the console what is still pending.
+/// shows them), and tells the console what is still pending. Looks every `every`; while none of
+/// this console's undos is pending and the store is a file, a look is the file's metadata and
+/// the store is read again only when the file changed (a wall runs for months with none).
 fn spawn_pending(
     store: Arc<crate::action::PendingStore>,
     executor: Option<Arc<dyn Executor>>,
     changed: Arc<Notify>,
     events: mpsc::Sender<Event>,
+    every: Duration,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         // Refused entries are said once each, then only listed among the problems.
         let mut said: HashSet<String> = HashSet::new();
+        // The file as it was when last read, while that read found nothing to wait for.
+        let mut quiet_since: Option<FileStamp> = None;
         loop {
-            let read = match &executor {
-                Some(e) => crate::action::pending::run_due(&store, e.as_ref(), Utc::now()).await,
-                None => {
-                    let whose = store.whose().await;
-                    store.listing(&whose).await.map(|list| (Vec::new(), list))
-                }
-            };
-            let sent = match read {
-                Ok((outcomes, listing)) => {
-                    if !send_undone(&events, outcomes).await {
-                        return;
+            let stamp = store.local_file().map(FileStamp::of);
+            if quiet_since.is_none() || quiet_since != stamp {
+                quiet_since = None;
+                let read = match &executor {
+                    Some(e) => {
+                        crate::action::pending::run_due(&store, e.as_ref(), Utc::now()).await
                     }
-                    for r in &listing.refused {
-                        if said.insert(r.entry.clone()) {
-                            let why = format!(
-                                "an entry of {} is refused and will not be carried out: {}",
-                                store.describe(),
-                                r.why
-                            );
-                            if events.send(Event::Status(why, Utc::now())).await.is_err() {
-                                return;
+                    None => {
+                        let whose = store.whose().await;
+                        store.listing(&whose).await.map(|list| (Vec::new(), list))
+                    }
+                };
+                let sent = match read {
+                    Ok((outcomes, listing)) => {
+                        if !send_undone(&events, outcomes).await {
+                            return;
+                        }
+                        for r in &listing.refused {
+                            if said.insert(r.entry.clone()) {
+                                let why = format!(
+                                    "an entry of {} is refused and will not be carried out: {}",
+                                    store.describe(),
+                                    r.why
+                                );
+                                if events.send(Event::Status(why, Utc::now())).await.is_err() {
+                                    return;
+                                }
                             }
                         }
+                        // The stamp from before the read: a write during it is read next time.
+                        if listing.pending.is_empty() && listing.refused.is_empty() {
+                            quiet_since = stamp;
+                        }
+                        events.send(Event::Pending(listing)).await
                     }
-                    events.send(Event::Pending(listing)).await
+                    Err(e) => {
+                        let why = format!(
+                            "block expiries and Count restores cannot be read ({}): {e}",
+                            store.describe()
+                        );
+                        events.send(Event::PendingUnreadable(why, Utc::now())).await
+                    }
+                };
+                if sent.is_err() {
+                    return;
                 }
-                Err(e) => {
-                    let why = format!(
-                        "block expiries and Count restores cannot be read ({}): {e}",
-                        store.describe()
-                    );
-                    events.send(Event::PendingUnreadable(why, Utc::now())).await
-                }
-            };
-            if sent.is_err() {
-                return;
             }
             tokio::select! {
-                _ = tokio::time::sleep(PENDING_EVERY) => {}
-                _ = changed.notified() => {}
+                _ = tokio::time::sleep(every) => {}
+                // A change of this console's: read whatever the file says.
+                _ = changed.notified() => quiet_since = None,
             }
         }
     })
+}
+
+/// What says a file changed without reading it: its metadata (`None` inside: no file).
+#[derive(Debug, Clone, PartialEq)]
+struct FileStamp(Option<(Option<std::time::SystemTime>, u64, u64)>);
+
+impl FileStamp {
+    fn of(path: &std::path::Path) -> FileStamp {
+        use std::os::unix::fs::MetadataExt;
+        FileStamp(
+            std::fs::metadata(path)
+                .ok()
+                .map(|m| (m.modified().ok(), m.len(), m.ino())),
+        )
+    }
 }
 
 /// Forwards the tails' passphrase questions to the console as events.
@@ -659,6 +691,36 @@ async fn follow(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// How many times the pending task read the store (each read ends in one of these).
+    fn reads(events: &mut mpsc::Receiver<Event>) -> usize {
+        let mut n = 0;
+        while let Ok(e) = events.try_recv() {
+            n += usize::from(matches!(
+                e,
+                Event::Pending(_) | Event::PendingUnreadable(..)
+            ));
+        }
+        n
+    }
+
+    #[tokio::test]
+    async fn with_no_undo_pending_the_store_is_read_again_only_when_its_file_changes() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("pending.json");
+        let store = Arc::new(crate::action::PendingStore::new(&path));
+        let (tx, mut rx) = mpsc::channel(256);
+        let every = Duration::from_millis(20);
+        let task = spawn_pending(store, None, Arc::new(Notify::new()), tx, every);
+        // Fifteen looks at a store with nothing in it (no file yet): one read.
+        tokio::time::sleep(every * 15).await;
+        assert_eq!(reads(&mut rx), 1);
+        // Another console writes the file: it is read again, once.
+        crate::state_dir::write(&path, b"[]").expect("written");
+        tokio::time::sleep(every * 15).await;
+        assert_eq!(reads(&mut rx), 1);
+        task.abort();
+    }
 
     #[test]
     fn backoff_doubles_with_jitter_and_is_capped() {

@@ -116,11 +116,12 @@ pub async fn run(
     // What is on screen is older than the state: draw at `draw_at` (now, for input).
     let mut draw_at = Some(tokio::time::Instant::now());
     let mut drawn_at = tokio::time::Instant::now();
+    let mut screen = Screen::default();
     // How the console ended: `Ok(None)` the operator quit; `Ok(Some(why))` something that
     // cannot be asked (a signal, the terminal gone).
     let ended: anyhow::Result<Option<&str>> = 'console: loop {
         if draw_at.is_some_and(|at| at <= tokio::time::Instant::now()) {
-            if let Err(e) = guard.terminal.draw(|f| ui::draw(f, &app, &theme)) {
+            if let Err(e) = screen.show(&mut guard.terminal, |f| ui::draw(f, &app, &theme)) {
                 break 'console Err(e.into());
             }
             drawn_at = tokio::time::Instant::now();
@@ -169,6 +170,8 @@ pub async fn run(
             {
                 break 'console Err(e.into());
             }
+            // The terminal was cleared: whatever is drawn next must be written.
+            screen.forget();
         }
         let mut effects = app.update(event);
         // Apply everything already waiting before drawing again: one frame per burst.
@@ -177,8 +180,12 @@ pub async fn run(
         }
         let next = if input {
             tokio::time::Instant::now()
-        } else {
+        } else if app.is_busy() {
             drawn_at + DATA_FRAME
+        } else {
+            // Idle, the screen moves with the clock anyway: data waits for the next tick's
+            // frame (at most a second) instead of costing a frame of its own.
+            (drawn_at + DATA_FRAME).max(next_tick)
         };
         draw_at = Some(draw_at.map_or(next, |at| at.min(next)));
         for effect in effects {
@@ -197,6 +204,11 @@ pub async fn run(
             }
         }
     };
+    tracing::info!(
+        rendered = screen.rendered,
+        written = screen.written,
+        "frames of this console"
+    );
     let left = match &ended {
         Ok(None) => None,
         Ok(Some(why)) => leave_scheduled(&app, journal.as_deref(), why),
@@ -255,6 +267,48 @@ fn leave_scheduled(app: &App, journal: Option<&Path>, why: &str) -> Option<Strin
     Some(said)
 }
 
+/// What is on the terminal: a frame is rendered, and written only when it differs from the
+/// one shown (a redraw of an unchanged screen would still write its colours and cursor to the
+/// terminal, waking it for nothing).
+#[derive(Default)]
+struct Screen {
+    /// The last frame written; `None` after the terminal was cleared.
+    shown: Option<ratatui::buffer::Buffer>,
+    /// Frames rendered, and of those written, since the start (logged at the end).
+    rendered: u64,
+    written: u64,
+}
+
+impl Screen {
+    /// Renders with `draw`; writes to the terminal only what changed, and nothing (not even
+    /// the cursor) when nothing did. `true` when the frame was written.
+    fn show<B: ratatui::backend::Backend>(
+        &mut self,
+        terminal: &mut Terminal<B>,
+        draw: impl FnOnce(&mut ratatui::Frame),
+    ) -> Result<bool, B::Error> {
+        draw(&mut terminal.get_frame());
+        self.rendered += 1;
+        let frame = terminal.current_buffer_mut();
+        if self.shown.as_ref() == Some(&*frame) {
+            // The next frame renders into this buffer again, from blank.
+            frame.reset();
+            return Ok(false);
+        }
+        match &mut self.shown {
+            Some(shown) => shown.clone_from(frame),
+            None => self.shown = Some(frame.clone()),
+        }
+        terminal.apply_buffer()?;
+        self.written += 1;
+        Ok(true)
+    }
+
+    fn forget(&mut self) {
+        self.shown = None;
+    }
+}
+
 /// Sleeps until `at`, or forever without one (a `select!` branch that never fires).
 async fn sleep_until_some(at: Option<tokio::time::Instant>) {
     match at {
@@ -270,5 +324,47 @@ fn from_terminal(ev: crossterm::event::Event) -> Option<Event> {
         T::Mouse(m) => Some(Event::Mouse(m)),
         T::Resize(w, h) => Some(Event::Resize(w, h)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::backend::TestBackend;
+    use ratatui::widgets::Paragraph;
+
+    fn terminal() -> Terminal<TestBackend> {
+        Terminal::new(TestBackend::new(8, 1)).expect("a test terminal")
+    }
+
+    #[test]
+    fn an_unchanged_screen_is_not_written_again() {
+        let mut terminal = terminal();
+        let mut screen = Screen::default();
+        let text = |t: &'static str| {
+            move |f: &mut ratatui::Frame| f.render_widget(Paragraph::new(t), f.area())
+        };
+        assert_eq!(screen.show(&mut terminal, text("12:00:01")), Ok(true));
+        assert_eq!(screen.show(&mut terminal, text("12:00:01")), Ok(false));
+        assert_eq!(screen.show(&mut terminal, text("12:00:02")), Ok(true));
+        terminal.backend().assert_buffer_lines(["12:00:02"]);
+        assert_eq!((screen.rendered, screen.written), (3, 2));
+        // After the terminal was cleared the same frame is written again.
+        screen.forget();
+        assert_eq!(screen.show(&mut terminal, text("12:00:02")), Ok(true));
+    }
+
+    #[test]
+    fn a_frame_not_written_leaves_the_next_one_whole() {
+        let mut terminal = terminal();
+        let mut screen = Screen::default();
+        let text = |t: &'static str| {
+            move |f: &mut ratatui::Frame| f.render_widget(Paragraph::new(t), f.area())
+        };
+        screen.show(&mut terminal, text("abc")).expect("drawn");
+        screen.show(&mut terminal, text("abc")).expect("drawn");
+        // A shorter text: the cells the skipped frame rendered must not linger.
+        screen.show(&mut terminal, text("a")).expect("drawn");
+        terminal.backend().assert_buffer_lines(["a       "]);
     }
 }

@@ -272,6 +272,14 @@ impl PendingStore {
         }
     }
 
+    /// The file the undos are kept in, when it is in the state directory.
+    pub fn local_file(&self) -> Option<&Path> {
+        match &self.place {
+            Place::Local(p) => Some(p),
+            Place::Shared(_) => None,
+        }
+    }
+
     /// Where the undos are kept, for messages: the file, or the store's URL.
     pub fn describe(&self) -> String {
         match &self.place {

@@ -143,7 +143,9 @@ async fn each_rule_refuses_the_call_that_breaks_it() {
     );
     // The console's own client only for its endpoint handling (a live tail's `streaming-` host
     // prefix names no machine in front of the emulator); the calls are the SDK's, raw.
-    let logs = opsconsole::source::aws::for_region(&conf, seed::TOKYO, Default::default()).logs;
+    let logs = opsconsole::source::aws::for_region(&conf, seed::TOKYO, Default::default())
+        .logs()
+        .clone();
     let both = logs
         .filter_log_events()
         .log_group_name("/ecs/revproxy-nginx")

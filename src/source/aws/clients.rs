@@ -7,7 +7,8 @@ use crate::source::stats::ApiStats;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use std::sync::Arc;
+use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// Where a partition's global services (Route53, its health checks' metrics, STS, and in the
@@ -73,61 +74,173 @@ pub struct AwsOptions {
     pub shared_state: crate::config::settings::StateSettings,
 }
 
-/// The clients of one region.
+/// The clients of one region, each built on first use: a console pays for no service it never
+/// calls (no `[[log]] log_group`: no CloudWatch Logs client until `l` looks for a task's log;
+/// no ECS client until then either). Clones share the clients, built or not.
 #[derive(Clone, Debug)]
 pub struct RegionClients {
     pub region: String,
     pub sdk_config: SdkConfig,
-    pub elb: aws_sdk_elasticloadbalancingv2::Client,
-    pub waf: aws_sdk_wafv2::Client,
-    pub cloudwatch: aws_sdk_cloudwatch::Client,
-    pub ec2: aws_sdk_ec2::Client,
-    pub route53: aws_sdk_route53::Client,
-    pub sts: aws_sdk_sts::Client,
-    pub logs: aws_sdk_cloudwatchlogs::Client,
-    pub ecs: aws_sdk_ecs::Client,
-    /// Every client above counts its requests here.
+    /// Every client counts its requests here.
     pub stats: Arc<ApiStats>,
+    elb: Lazy<aws_sdk_elasticloadbalancingv2::Client>,
+    waf: Lazy<aws_sdk_wafv2::Client>,
+    cloudwatch: Lazy<aws_sdk_cloudwatch::Client>,
+    ec2: Lazy<aws_sdk_ec2::Client>,
+    route53: Lazy<aws_sdk_route53::Client>,
+    sts: Lazy<aws_sdk_sts::Client>,
+    logs: Lazy<aws_sdk_cloudwatchlogs::Client>,
+    ecs: Lazy<aws_sdk_ecs::Client>,
+    /// Added to the WAF client when it is built (the executor reads dropped fields with it).
+    waf_interceptors: Vec<SharedInterceptor>,
 }
 
-/// Clients for `region`, each counting its requests in `stats`.
+/// A client not built until it is first asked for.
+type Lazy<C> = Arc<OnceLock<C>>;
+
+/// Clients for `region`, each counting its requests in `stats`; none is built yet.
 pub fn for_region(base: &SdkConfig, region: &str, stats: Arc<ApiStats>) -> RegionClients {
     let conf = base
         .to_builder()
         .region(Region::new(region.to_string()))
         .build();
-    let counting = Counting(stats.clone());
-    macro_rules! client {
-        ($sdk:ident) => {
-            $sdk::Client::from_conf(
-                $sdk::config::Builder::from(&conf)
-                    .interceptor(counting.clone())
-                    .build(),
-            )
-        };
-    }
     RegionClients {
         region: region.to_string(),
-        elb: client!(aws_sdk_elasticloadbalancingv2),
-        waf: client!(aws_sdk_wafv2),
-        cloudwatch: client!(aws_sdk_cloudwatch),
-        ec2: client!(aws_sdk_ec2),
-        route53: client!(aws_sdk_route53),
-        sts: client!(aws_sdk_sts),
-        logs: {
-            let b =
-                aws_sdk_cloudwatchlogs::config::Builder::from(&conf).interceptor(counting.clone());
+        sdk_config: conf,
+        stats,
+        elb: Lazy::default(),
+        waf: Lazy::default(),
+        cloudwatch: Lazy::default(),
+        ec2: Lazy::default(),
+        route53: Lazy::default(),
+        sts: Lazy::default(),
+        logs: Lazy::default(),
+        ecs: Lazy::default(),
+        waf_interceptors: Vec::new(),
+    }
+}
+
+/// A method per service: its client, built (counting its requests) the first time it is asked for.
+macro_rules! client_on_first_use {
+    ($($name:ident: $sdk:ident),* $(,)?) => {
+        $(
+            pub fn $name(&self) -> &$sdk::Client {
+                self.$name.get_or_init(|| {
+                    self.note_built(stringify!($name));
+                    $sdk::Client::from_conf(
+                        $sdk::config::Builder::from(&self.sdk_config)
+                            .interceptor(Counting(self.stats.clone()))
+                            .build(),
+                    )
+                })
+            }
+        )*
+    };
+}
+
+impl RegionClients {
+    client_on_first_use!(
+        elb: aws_sdk_elasticloadbalancingv2,
+        cloudwatch: aws_sdk_cloudwatch,
+        ec2: aws_sdk_ec2,
+        route53: aws_sdk_route53,
+        sts: aws_sdk_sts,
+        ecs: aws_sdk_ecs,
+    );
+
+    pub fn waf(&self) -> &aws_sdk_wafv2::Client {
+        self.waf.get_or_init(|| {
+            self.note_built("waf");
+            let mut b = aws_sdk_wafv2::config::Builder::from(&self.sdk_config)
+                .interceptor(Counting(self.stats.clone()));
+            for i in &self.waf_interceptors {
+                b.push_interceptor(i.clone());
+            }
+            aws_sdk_wafv2::Client::from_conf(b.build())
+        })
+    }
+
+    pub fn logs(&self) -> &aws_sdk_cloudwatchlogs::Client {
+        self.logs.get_or_init(|| {
+            self.note_built("logs");
+            let b = aws_sdk_cloudwatchlogs::config::Builder::from(&self.sdk_config)
+                .interceptor(Counting(self.stats.clone()));
             // A live tail's host prefix would name no machine behind a custom endpoint.
-            let b = if conf.endpoint_url().is_some() {
+            let b = if self.sdk_config.endpoint_url().is_some() {
                 b.interceptor(super::host_prefix::NoHostPrefix)
             } else {
                 b
             };
             aws_sdk_cloudwatchlogs::Client::from_conf(b.build())
-        },
-        ecs: client!(aws_sdk_ecs),
-        sdk_config: conf,
-        stats,
+        })
+    }
+
+    /// These clients with `interceptor` also on the WAF client (its own, not shared with
+    /// `self`); the other clients stay shared.
+    pub fn with_waf_interceptor(&self, interceptor: impl Intercept + 'static) -> RegionClients {
+        let interceptor = SharedInterceptor::new(interceptor);
+        let mut rc = self.clone();
+        rc.waf = match self.waf.get() {
+            // Already built (or given): the same configuration plus the interceptor.
+            Some(built) => {
+                let mut b = built.config().to_builder();
+                b.push_interceptor(interceptor);
+                Arc::new(OnceLock::from(aws_sdk_wafv2::Client::from_conf(b.build())))
+            }
+            None => {
+                rc.waf_interceptors.push(interceptor);
+                Lazy::default()
+            }
+        };
+        rc
+    }
+
+    /// The services whose client was built so far, in the order they were first used.
+    pub fn built(&self) -> Vec<&'static str> {
+        let built = [
+            ("elb", self.elb.get().is_some()),
+            ("waf", self.waf.get().is_some()),
+            ("cloudwatch", self.cloudwatch.get().is_some()),
+            ("ec2", self.ec2.get().is_some()),
+            ("route53", self.route53.get().is_some()),
+            ("sts", self.sts.get().is_some()),
+            ("logs", self.logs.get().is_some()),
+            ("ecs", self.ecs.get().is_some()),
+        ];
+        built.iter().filter(|(_, b)| *b).map(|(s, _)| *s).collect()
+    }
+
+    fn note_built(&self, service: &str) {
+        tracing::debug!(region = %self.region, service, "client built on first use");
+    }
+}
+
+/// Clients answering from elsewhere than the configuration says (tests' recorded answers).
+#[cfg(test)]
+impl RegionClients {
+    pub fn with_elb(mut self, c: aws_sdk_elasticloadbalancingv2::Client) -> Self {
+        self.elb = Arc::new(OnceLock::from(c));
+        self
+    }
+    pub fn with_waf(mut self, c: aws_sdk_wafv2::Client) -> Self {
+        self.waf = Arc::new(OnceLock::from(c));
+        self
+    }
+    pub fn with_ec2(mut self, c: aws_sdk_ec2::Client) -> Self {
+        self.ec2 = Arc::new(OnceLock::from(c));
+        self
+    }
+    pub fn with_route53(mut self, c: aws_sdk_route53::Client) -> Self {
+        self.route53 = Arc::new(OnceLock::from(c));
+        self
+    }
+    pub fn with_cloudwatch(mut self, c: aws_sdk_cloudwatch::Client) -> Self {
+        self.cloudwatch = Arc::new(OnceLock::from(c));
+        self
+    }
+    pub fn with_ecs(mut self, c: aws_sdk_ecs::Client) -> Self {
+        self.ecs = Arc::new(OnceLock::from(c));
+        self
     }
 }
 

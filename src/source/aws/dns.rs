@@ -35,8 +35,8 @@ impl DnsSource {
         let one = NonZeroU32::MIN;
         let burst = NonZeroU32::new(BURST).unwrap_or(one);
         DnsSource {
-            route53: global.route53.clone(),
-            cloudwatch: global.cloudwatch.clone(),
+            route53: global.route53().clone(),
+            cloudwatch: global.cloudwatch().clone(),
             pace: DefaultDirectRateLimiter::direct(Quota::per_second(one).allow_burst(burst)),
         }
     }

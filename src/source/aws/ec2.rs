@@ -99,7 +99,7 @@ impl Ec2Source {
 }
 
 async fn statuses(rc: &RegionClients) -> Result<Vec<ec2::types::InstanceStatus>, SourceError> {
-    rc.ec2
+    rc.ec2()
         .describe_instance_status()
         .include_all_instances(true)
         .into_paginator()
@@ -136,7 +136,7 @@ const DESCRIBE_PAGE: i32 = 100;
 /// The instances as described, their checks not filled in yet.
 async fn describe(rc: &RegionClients) -> Result<Vec<Instance>, SourceError> {
     let mut pages = rc
-        .ec2
+        .ec2()
         .describe_instances()
         .max_results(DESCRIBE_PAGE)
         .into_paginator()

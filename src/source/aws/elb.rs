@@ -372,7 +372,7 @@ impl ElbSource {
     ) -> Result<Vec<elb::types::LoadBalancer>, SourceError> {
         r.pace.until_ready().await;
         r.clients
-            .elb
+            .elb()
             .describe_load_balancers()
             .page_size(PAGE_SIZE)
             .into_paginator()
@@ -386,7 +386,7 @@ impl ElbSource {
     async fn target_groups(&self, r: &Region) -> Result<Vec<elb::types::TargetGroup>, SourceError> {
         r.pace.until_ready().await;
         r.clients
-            .elb
+            .elb()
             .describe_target_groups()
             .page_size(PAGE_SIZE)
             .into_paginator()
@@ -422,7 +422,7 @@ impl ElbSource {
 
     async fn read(&self, r: &Region, read: Read) -> Result<Answer, SourceError> {
         r.pace.until_ready().await;
-        let c = &r.clients.elb;
+        let c = r.clients.elb();
         match read {
             Read::Listeners(arn) => {
                 let l = c
@@ -547,7 +547,7 @@ impl ElbSource {
         // and still registered) would fail a call by ids whole, and leave every zone unknown.
         for ids in missing.chunks(ZONE_IDS_PER_CALL) {
             let pages: Result<Vec<_>, _> = rc
-                .ec2
+                .ec2()
                 .describe_instances()
                 .filters(
                     aws_sdk_ec2::types::Filter::builder()
@@ -850,7 +850,7 @@ impl ElbSource {
         }
         let end = now;
         let start = end - chrono::Duration::minutes(i64::from(LOAD_MINUTES));
-        let series = match metrics::fetch(&rc.cloudwatch, &queries, start, end, 60).await {
+        let series = match metrics::fetch(rc.cloudwatch(), &queries, start, end, 60).await {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "target group metrics unavailable");

@@ -51,17 +51,7 @@ impl AwsExecutor {
         let unknown = UnknownFields::default();
         // The executor's WAF clients (as configured, counting and all) also read every raw
         // GetWebACL answer for fields the SDK drops.
-        let watched = |rc: &RegionClients| {
-            let mut rc = rc.clone();
-            rc.waf = waf::Client::from_conf(
-                rc.waf
-                    .config()
-                    .to_builder()
-                    .interceptor(unknown.clone())
-                    .build(),
-            );
-            rc
-        };
+        let watched = |rc: &RegionClients| rc.with_waf_interceptor(unknown.clone());
         AwsExecutor {
             regions: regions
                 .iter()
@@ -98,15 +88,15 @@ impl AwsExecutor {
 
     fn waf_client(&self, rule: &RuleRef) -> Result<&waf::Client, Failed> {
         match rule.scope {
-            WafScope::Cloudfront => Ok(&self.global.waf),
-            WafScope::Regional => Ok(&self.region(&rule.region)?.waf),
+            WafScope::Cloudfront => Ok(self.global.waf()),
+            WafScope::Regional => Ok(self.region(&rule.region)?.waf()),
         }
     }
 
     async fn deregister(&self, t: &TargetRef) -> Result<Done, Failed> {
         let sent = self
             .region(&t.region)?
-            .elb
+            .elb()
             .deregister_targets()
             .target_group_arn(&t.target_group_arn)
             .targets(description(t))
@@ -127,7 +117,7 @@ impl AwsExecutor {
     async fn register(&self, t: &TargetRef) -> Result<Done, Failed> {
         let sent = self
             .region(&t.region)?
-            .elb
+            .elb()
             .register_targets()
             .target_group_arn(&t.target_group_arn)
             .targets(description(t))
@@ -172,7 +162,7 @@ impl AwsExecutor {
         let failure = failed(call)(e);
         let read = self
             .region(&t.region)?
-            .elb
+            .elb()
             .describe_target_health()
             .target_group_arn(&t.target_group_arn)
             .targets(description(t))
@@ -423,8 +413,8 @@ pub struct ReadIpSet {
 impl AwsExecutor {
     fn ip_set_client(&self, set: &IpSetRef) -> Result<&waf::Client, Failed> {
         match set.scope {
-            WafScope::Cloudfront => Ok(&self.global.waf),
-            WafScope::Regional => Ok(&self.region(&set.region)?.waf),
+            WafScope::Cloudfront => Ok(self.global.waf()),
+            WafScope::Regional => Ok(self.region(&set.region)?.waf()),
         }
     }
 

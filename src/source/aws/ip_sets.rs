@@ -47,7 +47,7 @@ impl Wanted {
                 Some(Wanted {
                     config: b.clone(),
                     region: rc.region.clone(),
-                    client: rc.waf.clone(),
+                    client: rc.waf().clone(),
                 })
             })
             .collect()
@@ -100,14 +100,12 @@ impl IpSets {
     /// every NAT gateway's Elastic IP (`DescribeNatGateways`), read every ten minutes. A region
     /// that cannot be read keeps what was last read there, is read again at the next refresh,
     /// and is named: `b` refuses while a region's own addresses were never read.
-    pub async fn own_ranges(
-        &self,
-        regions: &[(String, aws_sdk_ec2::Client)],
-    ) -> (Vec<OwnRange>, Vec<Unreadable>) {
+    pub async fn own_ranges(&self, regions: &[RegionClients]) -> (Vec<OwnRange>, Vec<Unreadable>) {
         let now = Utc::now();
         let mut ranges = Vec::new();
         let mut unreadable = Vec::new();
-        for (region, ec2) in regions {
+        for rc in regions {
+            let region = &rc.region;
             let cached = self
                 .own
                 .lock()
@@ -120,7 +118,7 @@ impl IpSets {
                 ranges.extend(r.iter().cloned());
                 continue;
             }
-            match read_own(region, ec2).await {
+            match read_own(region, rc.ec2()).await {
                 Ok(read) => {
                     ranges.extend(read.iter().cloned());
                     self.own

@@ -938,7 +938,7 @@ pub fn configured(
         });
         out.push(Arc::new(LogGroupTail::new(
             cfg,
-            rc.logs.clone(),
+            rc.logs().clone(),
             pace,
             follow,
         )));

@@ -118,7 +118,7 @@ pub async fn connect_with(
             .with_blocklists(ip_sets::Wanted::all(&options.blocklists, &regions, &global)),
     );
     let identity: Arc<dyn Source<Identity>> =
-        Arc::new(identity::IdentitySource::new(global.sts.clone()));
+        Arc::new(identity::IdentitySource::new(global.sts().clone()));
     let shared = shared_store(options, &regions)?;
     Ok(Session {
         sources: Sources {
@@ -171,6 +171,7 @@ pub async fn connect_with(
         ))),
         pending: None,
         shared,
+        history: None,
     })
 }
 

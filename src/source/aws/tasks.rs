@@ -138,7 +138,7 @@ impl TaskLogs {
         };
         for cluster in clusters(rc).await? {
             let listed: Vec<String> = rc
-                .ecs
+                .ecs()
                 .list_container_instances()
                 .cluster(&cluster)
                 .into_paginator()
@@ -149,7 +149,7 @@ impl TaskLogs {
                 .map_err(|e| from_sdk("ecs ListContainerInstances", e).message)?;
             for chunk in listed.chunks(100) {
                 let out = rc
-                    .ecs
+                    .ecs()
                     .describe_container_instances()
                     .cluster(&cluster)
                     .set_container_instances(Some(chunk.to_vec()))
@@ -210,7 +210,7 @@ impl TaskLogs {
             name,
             log.group.clone(),
             log.stream.clone(),
-            rc.logs.clone(),
+            rc.logs().clone(),
             pace,
             follow,
         ))
@@ -219,7 +219,7 @@ impl TaskLogs {
 
 /// Every cluster of the region.
 async fn clusters(rc: &RegionClients) -> Result<Vec<String>, String> {
-    rc.ecs
+    rc.ecs()
         .list_clusters()
         .into_paginator()
         .items()
@@ -236,7 +236,7 @@ async fn running_tasks(
     container_instance: Option<&str>,
 ) -> Result<Vec<aws_sdk_ecs::types::Task>, String> {
     let arns: Vec<String> = rc
-        .ecs
+        .ecs()
         .list_tasks()
         .cluster(cluster)
         .set_container_instance(container_instance.map(str::to_string))
@@ -251,7 +251,7 @@ async fn running_tasks(
     // DescribeTasks takes at most 100 tasks a call.
     for chunk in arns.chunks(100) {
         let out = rc
-            .ecs
+            .ecs()
             .describe_tasks()
             .cluster(cluster)
             .set_tasks(Some(chunk.to_vec()))
@@ -398,7 +398,7 @@ async fn vpcs_of(
         return Ok(HashMap::new());
     }
     let out = rc
-        .ec2
+        .ec2()
         .describe_subnets()
         .set_subnet_ids(Some(unique))
         .send()
@@ -417,7 +417,7 @@ async fn task_log(rc: &RegionClients, task: &Task, serving: Serving) -> Result<T
         return Err("ECS described a task without its ARN or task definition".to_string());
     };
     let out = rc
-        .ecs
+        .ecs()
         .describe_task_definition()
         .task_definition(definition)
         .send()
@@ -840,18 +840,17 @@ mod tests {
                     .to_string(),
             )
         });
-        let mut rc = super::super::for_region(&base(), REGION, Default::default());
+        let rc = super::super::for_region(&base(), REGION, Default::default());
         let ecs_conf = ecs::config::Builder::from(&rc.sdk_config)
             .interceptor(interceptor(&rules))
             .retry_config(aws_config::retry::RetryConfig::disabled())
             .build();
-        rc.ecs = ecs::Client::from_conf(ecs_conf);
+        let rc = rc.with_ecs(ecs::Client::from_conf(ecs_conf));
         let ec2_conf = ec2::config::Builder::from(&rc.sdk_config)
             .interceptor(interceptor(&[subnets]))
             .retry_config(aws_config::retry::RetryConfig::disabled())
             .build();
-        rc.ec2 = ec2::Client::from_conf(ec2_conf);
-        rc
+        rc.with_ec2(ec2::Client::from_conf(ec2_conf))
     }
 
     fn definition(name: &'static str, containers: Vec<serde_json::Value>) -> Rule {

@@ -46,18 +46,17 @@ fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
 
 /// Clients for one region whose ELBv2 and WAFv2 answer from `rules` (nothing leaves the process).
 fn clients(rules: &[&Rule]) -> RegionClients {
-    let mut rc = for_region(&base(), REGION, Default::default());
+    let rc = for_region(&base(), REGION, Default::default());
     let elb_conf = elb::config::Builder::from(&rc.sdk_config)
         .interceptor(interceptor(rules))
         .retry_config(aws_config::retry::RetryConfig::disabled())
         .build();
-    rc.elb = elb::Client::from_conf(elb_conf);
+    let rc = rc.with_elb(elb::Client::from_conf(elb_conf));
     let waf_conf = waf::config::Builder::from(&rc.sdk_config)
         .interceptor(interceptor(rules))
         .retry_config(aws_config::retry::RetryConfig::disabled())
         .build();
-    rc.waf = waf::Client::from_conf(waf_conf);
-    rc
+    rc.with_waf(waf::Client::from_conf(waf_conf))
 }
 
 fn health(
@@ -638,7 +637,7 @@ fn the_update_request_carries_every_mutable_field_as_read() {
     let acl = maximal_acl();
     let rc = clients(&[]);
     let req = super::executor::update_request(
-        &rc.waf,
+        rc.waf(),
         crate::model::WafScope::Cloudfront,
         acl.clone(),
         "token-7",
@@ -976,19 +975,20 @@ async fn a_wildcard_name_and_a_calculated_check_as_route53_answers_them() {
     // No datapoint yet for the new check.
     let no_metric = mock!(cw::Client::get_metric_data)
         .then_output(|| cw::operation::get_metric_data::GetMetricDataOutput::builder().build());
-    let mut rc = for_region(&base(), REGION, Default::default());
-    rc.route53 = r53::Client::from_conf(
+    let rc = for_region(&base(), REGION, Default::default());
+    let route53 = r53::Client::from_conf(
         r53::config::Builder::from(&rc.sdk_config)
             .interceptor(interceptor(&[&zones, &records, &refused]))
             .retry_config(aws_config::retry::RetryConfig::disabled())
             .build(),
     );
-    rc.cloudwatch = cw::Client::from_conf(
+    let cloudwatch = cw::Client::from_conf(
         cw::config::Builder::from(&rc.sdk_config)
             .interceptor(interceptor(&[&no_metric]))
             .retry_config(aws_config::retry::RetryConfig::disabled())
             .build(),
     );
+    let rc = rc.with_route53(route53).with_cloudwatch(cloudwatch);
     let view = super::dns::DnsSource::new(&rc)
         .fetch()
         .await
@@ -1015,4 +1015,54 @@ async fn outside_the_commercial_partition_no_cloudfront_scope_is_asked() {
     source.acls_for_test().await.expect("acls");
     assert_eq!(regional.num_calls(), 1);
     assert_eq!(cloudfront.num_calls(), 0, "CloudFront scope asked in China");
+}
+
+/// A WAF source as a session builds it, with the `[[waf.blocklist]]` entries given.
+fn waf_source_with(
+    rc: &RegionClients,
+    blocklists: &[crate::config::settings::Blocklist],
+) -> WafSource {
+    WafSource::new(std::slice::from_ref(rc), rc, 15).with_blocklists(super::ip_sets::Wanted::all(
+        blocklists,
+        std::slice::from_ref(rc),
+        rc,
+    ))
+}
+
+#[test]
+fn clients_are_built_on_first_use_only() {
+    let rc = for_region(&base(), REGION, Default::default());
+    let copy = rc.clone();
+    assert!(rc.built().is_empty(), "built at once: {:?}", rc.built());
+    rc.logs();
+    // Clones share what was built.
+    assert_eq!(copy.built(), vec!["logs"]);
+}
+
+#[tokio::test]
+async fn a_session_without_a_blocklist_builds_no_vpc_reader() {
+    let rules = acl_rules();
+    let rc = clients(&rules.iter().collect::<Vec<_>>());
+    let source = waf_source_with(&rc, &[]);
+    // The refresh may fail on CloudWatch (not mocked here); our ranges come before the counts.
+    let _ = source.fetch().await;
+    let _ = source.fetch().await;
+    assert!(
+        !rc.built().contains(&"ec2"),
+        "EC2 built for our own ranges without a blocklist: {:?}",
+        rc.built()
+    );
+    // With one, the refresh reads our own ranges (the same answers, and no IP set found).
+    let no_sets = mock!(waf::Client::list_ip_sets)
+        .then_output(|| waf::operation::list_ip_sets::ListIpSetsOutput::builder().build());
+    let rc = clients(&rules.iter().chain([&no_sets]).collect::<Vec<_>>());
+    let blocklist = crate::config::settings::Blocklist {
+        web_acl: "hwi-web-acl".to_string(),
+        ip_set: "blocked".to_string(),
+        scope: crate::model::WafScope::Regional,
+        region: None,
+    };
+    let source = waf_source_with(&rc, &[blocklist]);
+    let _ = source.fetch().await;
+    assert!(rc.built().contains(&"ec2"), "{:?}", rc.built());
 }

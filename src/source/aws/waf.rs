@@ -107,7 +107,7 @@ pub struct WafSource {
     blocklists: Vec<super::ip_sets::Wanted>,
     /// Where our own ranges (VPCs, NAT gateways) are read (only when there are blocklists:
     /// `b` refuses inside them).
-    vpc_regions: Vec<(String, aws_sdk_ec2::Client)>,
+    vpc_regions: Vec<RegionClients>,
     ip_sets: super::ip_sets::IpSets,
 }
 
@@ -137,10 +137,8 @@ impl WafSource {
             counts: Mutex::new(Counts::default()),
             metrics_every: METRIC_PERIOD_SECS,
             blocklists: Vec::new(),
-            vpc_regions: regions
-                .iter()
-                .map(|r| (r.region.clone(), r.ec2.clone()))
-                .collect(),
+            // Their EC2 clients are built only if a blocklist needs our ranges.
+            vpc_regions: regions.to_vec(),
             ip_sets: Default::default(),
         }
     }
@@ -158,7 +156,7 @@ impl WafSource {
     }
 
     async fn place(&self, p: &Place) -> Result<Vec<CachedAcl>, SourceError> {
-        let c = &p.clients.waf;
+        let c = p.clients.waf();
         let mut summaries = Vec::new();
         let mut marker: Option<String> = None;
         loop {
@@ -216,7 +214,7 @@ impl WafSource {
     async fn read_acl(&self, p: &Place, id: &str, name: &str) -> Result<CachedAcl, SourceError> {
         let out = p
             .clients
-            .waf
+            .waf()
             .get_web_acl()
             .scope(p.sdk_scope())
             .id(id)
@@ -332,7 +330,7 @@ impl WafSource {
         }
         let asks = PROTECTED_TYPES.iter().map(|kind| {
             p.clients
-                .waf
+                .waf()
                 .list_resources_for_web_acl()
                 .web_acl_arn(arn)
                 .resource_type(kind.clone())
@@ -382,7 +380,7 @@ impl WafSource {
             by_region.entry(a.0.region.clone()).or_default().push(a);
         }
         for (_, group) in by_region {
-            let Some(client) = group.first().map(|(p, _)| p.clients.cloudwatch.clone()) else {
+            let Some(client) = group.first().map(|(p, _)| p.clients.cloudwatch().clone()) else {
                 continue;
             };
             let mut queries = Vec::new();
@@ -747,13 +745,13 @@ impl WafSource {
                 .flat_map(|r| r.ip_sets.iter().cloned())
                 .collect();
             if !arns.is_empty() {
-                allow_arns.push(((p.region.clone(), p.scope), p.clients.waf.clone(), arns));
+                allow_arns.push(((p.region.clone(), p.scope), p.clients.waf().clone(), arns));
             }
             let group_arns: Vec<String> =
                 c.group_refs.values().map(|g| g.arn().to_string()).collect();
             groups.extend(
                 self.ip_sets
-                    .groups(&p.clients.waf, p.scope, &group_arns)
+                    .groups(p.clients.waf(), p.scope, &group_arns)
                     .await,
             );
         }
@@ -830,7 +828,7 @@ impl SampleSource for WafSource {
                 .map_err(|e| SourceError::new(ErrorKind::Other, e.to_string()))?;
             let out = place
                 .clients
-                .waf
+                .waf()
                 .get_sampled_requests()
                 .web_acl_arn(&cached.arn)
                 .rule_metric_name(metric)

@@ -169,6 +169,19 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
         at - options.since,
         world.scope.account.as_deref(),
     );
+    let (observed, timeline_error) = match &session.history {
+        Some(history) => {
+            let mut observed = observed;
+            match history.explain(options.since, &mut observed).await {
+                Ok(()) => (observed, timeline_error),
+                Err(e) => (
+                    observed,
+                    Some(timeline_error.map_or(e.to_string(), |t| format!("{t}; {e}"))),
+                ),
+            }
+        }
+        None => (observed, timeline_error),
+    };
     let timeline = crate::timeline::merged(observed, &actions);
     Collected {
         world,

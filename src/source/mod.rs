@@ -106,6 +106,19 @@ pub trait LogSource: Send + Sync {
     ) -> BoxFuture<'static, Result<(), SourceError>>;
 }
 
+/// What happened before a read: the changes of a window that no console of this machine saw
+/// (the demo's story), and who made the changes consoles saw (CloudTrail).
+pub trait History: Send + Sync {
+    /// Adds to `timeline` (oldest first) what this history knows of the last `window` (up to
+    /// its own now: the demo's clock, AWS's), and fills in who made the changes in it where it
+    /// knows.
+    fn explain<'a>(
+        &'a self,
+        window: chrono::Duration,
+        timeline: &'a mut Vec<crate::timeline::Entry>,
+    ) -> BoxFuture<'a, Result<(), SourceError>>;
+}
+
 /// Who the console acts as.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Identity {
@@ -156,6 +169,8 @@ pub struct Session {
     /// The team's store (`[state] shared`): undos, rule originals and the journal shared by
     /// every console that names it; `None`: this machine's state directory only.
     pub shared: Option<Arc<aws::shared_state::SharedStore>>,
+    /// What happened before a read, for the timeline; `None`: only what consoles observed.
+    pub history: Option<Arc<dyn History>>,
 }
 
 impl Session {

@@ -13,6 +13,7 @@ mod clock;
 mod dynamics;
 mod estate;
 mod executor;
+mod history;
 mod logs;
 mod route53;
 mod samples;
@@ -132,6 +133,7 @@ impl DemoWorld {
             tasks: None,
             shared: None,
             pending: None,
+            history: Some(Arc::new(history::Story(self.clone()))),
         }
     }
 

@@ -38,7 +38,11 @@ impl DemoWorld {
     /// The instances panel now (states and status checks are steady in the demo; scheduled
     /// events follow the calendar).
     pub fn instances_view(&self) -> InstancesView {
-        let now_secs = self.now_ms().div_euclid(1000);
+        self.instances_view_at(self.now_ms())
+    }
+
+    pub(super) fn instances_view_at(&self, t_ms: i64) -> InstancesView {
+        let now_secs = t_ms.div_euclid(1000);
         let mut instances = self.estate.instances.clone();
         for i in &mut instances {
             if let Some(name) = &i.name {

@@ -437,7 +437,7 @@ fn start_logging(cli: &Cli) -> Result<Option<tracing_appender::non_blocking::Wor
 }
 
 /// The most the libraries that handle credentials may log, whatever `OPSCONSOLE_LOG` asks.
-/// Measured with a real trace against the emulator (tests/secrets.rs): at `trace` the SDK's
+/// Measured with a real trace against the emulator (tests/e2e/secrets.rs): at `trace` the SDK's
 /// orchestrator prints every request with its headers (an SSO profile's bearer token in
 /// `x-amz-sso_bearer_token`) and, with `LOG_SENSITIVE_BODIES=true` in the environment, the
 /// bodies of credential responses (STS and SSO role credentials, SSO OIDC tokens); request

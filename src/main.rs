@@ -134,10 +134,11 @@ fn main() -> ExitCode {
             "stdout is not a terminal: use --snapshot for output to a file or pipe",
         );
     }
-    let session = match journaled(session, &cli, &loaded.settings) {
+    let mut session = match journaled(session, &cli, &loaded.settings) {
         Ok(s) => s,
         Err(message) => return fail(EXIT_FAILURE, &message),
     };
+    let earlier = keep_timeline(&mut session, &cli);
     let mut app = App::new(
         session.sources.scope.clone(),
         loaded.keymap,
@@ -145,6 +146,7 @@ fn main() -> ExitCode {
         session.executor.is_none(),
         chrono::Utc::now(),
     );
+    app.keep_in_timeline(earlier);
     app.api_stats = session.stats.clone();
     app.credential_problem = credential_problem;
     app.debug_panic_at = cli
@@ -179,6 +181,33 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(EXIT_FAILURE, &format!("{e:#}")),
     }
+}
+
+/// How far back a console's `T` starts: what consoles (a wall, an earlier run) saw in the last
+/// hour is listed from the start.
+const TIMELINE_AT_START: chrono::Duration = chrono::Duration::hours(1);
+
+/// Opens the timeline file beside the journal for this console's observations (a wall's and a
+/// read-only console's too: a local file, not a change to AWS), and returns what it holds from
+/// the last hour. Without a state directory the timeline is kept in memory only.
+fn keep_timeline(session: &mut Session, cli: &Cli) -> Vec<opsconsole::timeline::Entry> {
+    use opsconsole::timeline::store;
+    let Some(path) = cli::journal_path(cli.demo).map(|j| store::beside(&j)) else {
+        return Vec::new();
+    };
+    let since = chrono::Utc::now() - TIMELINE_AT_START;
+    let earlier = match store::read_since(&path, since, None) {
+        Ok(read) => read.entries,
+        Err(e) => {
+            tracing::warn!(error = %e, "the timeline file could not be read");
+            Vec::new()
+        }
+    };
+    match store::Timeline::open(&path) {
+        Ok(t) => session.timeline = Some(Arc::new(t)),
+        Err(e) => tracing::warn!(error = %e, "the timeline file could not be opened"),
+    }
+    earlier
 }
 
 /// The config file's check sees its own `regions`; `--region` may watch others: a regional

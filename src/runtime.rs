@@ -42,6 +42,8 @@ pub struct Runtime {
     task_logs: Option<Arc<crate::source::aws::tasks::TaskLogs>>,
     /// Tails of tasks started with `l` (found, then followed, in one task each).
     tasks_running: Vec<JoinHandle<()>>,
+    /// Where observed changes are kept (`None`: memory only).
+    timeline: Option<Arc<crate::timeline::store::Timeline>>,
 }
 
 impl Runtime {
@@ -135,6 +137,7 @@ impl Runtime {
             pending: session.executor.as_ref().and(session.pending.clone()),
             task_logs: session.tasks.clone(),
             tasks_running: Vec::new(),
+            timeline: session.timeline.clone(),
         }
     }
 
@@ -147,6 +150,7 @@ impl Runtime {
             Effect::Execute(m) => self.execute(m),
             Effect::DismissUndo(m) => self.dismiss_undo(m),
             Effect::CarryOutUndosNow => self.carry_out_undos_now(),
+            Effect::Timeline(entries) => self.keep_timeline(entries),
             // The terminal's to write: the console loop does it before this is reached.
             Effect::Copy(_) => {}
             Effect::Passphrase { id, passphrase } => self.answer_passphrase(id, passphrase),
@@ -227,6 +231,18 @@ impl Runtime {
             };
             events.send(Event::UndosCarriedOut(left)).await.ok();
             changed.notify_one();
+        });
+    }
+
+    /// Writes observed changes to the timeline file, off the UI's thread (each line is synced).
+    fn keep_timeline(&self, entries: Vec<crate::timeline::Entry>) {
+        let Some(timeline) = self.timeline.clone() else {
+            return;
+        };
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = timeline.record(&entries) {
+                tracing::warn!(error = %e, "the timeline file could not be written");
+            }
         });
     }
 

@@ -77,6 +77,8 @@ pub enum Effect {
     /// Carry out this console's scheduled undos now, whatever their time: the operator is
     /// quitting (`r` in the quit dialog). Answered with `Event::UndosCarriedOut`.
     CarryOutUndosNow,
+    /// Keep these observed changes in the timeline file.
+    Timeline(Vec<crate::timeline::Entry>),
     /// Put this text on the clipboard, through the terminal (OSC 52).
     Copy(String),
     /// The answer to `Event::PassphraseWanted` (`None`: declined).

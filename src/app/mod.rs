@@ -486,8 +486,8 @@ impl App {
         for e in &mut seen {
             e.account = self.world.scope.account.clone();
         }
-        self.keep_in_timeline(seen);
-        Vec::new()
+        self.keep_in_timeline(seen.clone());
+        vec![Effect::Timeline(seen)]
     }
 
     fn on_data(&mut self, data: Data) -> Vec<Effect> {

@@ -1214,10 +1214,17 @@ fn a_read_that_differs_from_the_one_before_is_kept_in_the_timeline() {
     let mut a = app(true);
     let first = a.timeline.len();
     let later = t0() + chrono::Duration::seconds(60);
-    a.update(Event::Data(Data::Targets(
+    let effects = a.update(Event::Data(Data::Targets(
         later,
         Ok(targets(TargetState::Unhealthy)),
     )));
+    // Handed out to be kept in the timeline file, a read-only console's too.
+    assert!(
+        effects.iter().any(
+            |e| matches!(e, Effect::Timeline(v) if v.iter().any(|e| e.subject.id == "i-right"))
+        ),
+        "{effects:?}"
+    );
     let seen: Vec<_> = a.timeline.iter().skip(first).collect();
     let e = seen
         .iter()

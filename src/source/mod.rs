@@ -171,6 +171,9 @@ pub struct Session {
     pub shared: Option<Arc<aws::shared_state::SharedStore>>,
     /// What happened before a read, for the timeline; `None`: only what consoles observed.
     pub history: Option<Arc<dyn History>>,
+    /// Where this console keeps what it saw change (the state directory's timeline file, a
+    /// wall's and a read-only console's too); `None`: kept in memory only.
+    pub timeline: Option<Arc<crate::timeline::store::Timeline>>,
 }
 
 impl Session {

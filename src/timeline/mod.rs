@@ -156,10 +156,37 @@ impl Entry {
 /// journal says was done (an observed change and the journal entry that caused it both stay:
 /// one says when it was seen, the other who did it).
 pub fn merged(observed: Vec<Entry>, journal: &[crate::action::JournalEntry]) -> Vec<Entry> {
-    let mut all = observed;
+    let mut all = one_per_change(observed);
     all.extend(journal.iter().filter_map(Entry::from_journal));
     all.sort_by_key(|e| e.time);
     all
+}
+
+/// Two consoles on one machine (a wall and an operator's console) both see a change: the file
+/// holds it twice, with overlapping intervals. One entry is kept per change: the one whose two
+/// reads bracket it most closely.
+fn one_per_change(mut observed: Vec<Entry>) -> Vec<Entry> {
+    observed.sort_by_key(|e| e.time);
+    let mut kept: Vec<Entry> = Vec::with_capacity(observed.len());
+    let same = |a: &Entry, b: &Entry| {
+        a.source == Origin::Observed
+            && b.source == Origin::Observed
+            && a.subject.id == b.subject.id
+            && a.what == b.what
+            && a.before == b.before
+            && a.after == b.after
+            && a.since.unwrap_or(a.time) <= b.time
+            && b.since.unwrap_or(b.time) <= a.time
+    };
+    let width = |e: &Entry| e.time - e.since.unwrap_or(e.time);
+    for e in observed {
+        match kept.iter_mut().rev().take(64).find(|k| same(k, &e)) {
+            Some(k) if width(&e) < width(k) => *k = e,
+            Some(_) => {}
+            None => kept.push(e),
+        }
+    }
+    kept
 }
 
 fn journal_panel(m: &crate::action::Mutation) -> crate::model::PanelId {
@@ -182,5 +209,46 @@ fn journal_row(m: &crate::action::Mutation) -> Option<String> {
             Some(crate::view::waf::rule_key(&rule.acl_id, &rule.rule))
         }
         Mutation::Block { .. } | Mutation::Unblock { .. } => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(since: i64, time: i64, after: &str) -> Entry {
+        Entry {
+            time: DateTime::from_timestamp(time, 0).expect("time"),
+            since: DateTime::from_timestamp(since, 0),
+            account: None,
+            region: "ap-northeast-1".into(),
+            subject: Subject {
+                name: "ha-web-right".into(),
+                id: "i-0aaf".into(),
+            },
+            what: "target state in ha-web-tg".into(),
+            before: Some("healthy".into()),
+            after: Some(after.into()),
+            who: None,
+            source: Origin::Observed,
+            panel: crate::model::PanelId::Targets,
+            row: None,
+        }
+    }
+
+    /// A wall reading every 30 s and a console reading every 5 s both saw the drain: one entry,
+    /// the console's, whose reads bracket it closer. A later, separate change stays.
+    #[test]
+    fn a_change_two_consoles_saw_is_listed_once() {
+        let wall = seen(1000, 1030, "draining");
+        let console = seen(1015, 1020, "draining");
+        let again = seen(2000, 2005, "draining");
+        let other = seen(1015, 1020, "unhealthy");
+        let all = merged(
+            vec![wall, console.clone(), again.clone(), other.clone()],
+            &[],
+        );
+        assert_eq!(all.len(), 3, "{all:#?}");
+        assert!(all.contains(&console) && all.contains(&again) && all.contains(&other));
     }
 }

@@ -142,3 +142,177 @@ fn a_snapshot_prints_what_changed_in_its_window_and_who_did_it() {
     assert!(text.contains("== Timeline (last 15m)"), "{text}");
     assert!(!text.contains('\u{1b}'), "an escape reached the terminal");
 }
+
+/// A wall against the emulator, and changes made outside it — a target drained and a rule set to
+/// Count by another console, an instance stopped by another hand. The wall (read-only) keeps
+/// what it saw change in the timeline file; a snapshot taken after the wall stopped prints each
+/// change, dated inside the window the wall ran.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wall_records_changes_made_elsewhere_and_a_later_snapshot_prints_them() {
+    use crate::support::{Moto, console_options, rule_ref, seed_scenarios, target_ref};
+    use opsconsole::action::Mutation;
+    use opsconsole::app::{App, Effect, Event};
+    use opsconsole::config::{Keymap, Settings};
+    use opsconsole::model::{RuleAction, RuleKind};
+    use opsconsole::runtime::Runtime;
+    use opsconsole::source::aws;
+    use std::sync::Arc;
+    use std::time::Duration as StdDuration;
+
+    let moto = Moto::start();
+    let seeded = seed_scenarios(&moto).await;
+    let dir = tempfile::tempdir().expect("state dir");
+    let journal = dir.path().join("journal.jsonl");
+    let timeline_file = opsconsole::timeline::store::beside(&journal);
+    let mut wall_session = aws::connect(&console_options(&moto.endpoint, true))
+        .await
+        .expect("connect");
+    wall_session.timeline = Some(Arc::new(
+        opsconsole::timeline::store::Timeline::open(&timeline_file).expect("timeline"),
+    ));
+    let mut settings = Settings::default();
+    settings.apply_interval_override(1);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let mut runtime = Runtime::start(&wall_session, &settings, tx);
+    let mut wall = App::new(
+        wall_session.sources.scope.clone(),
+        Keymap::builtin("default").expect("keymap"),
+        &settings,
+        true,
+        Utc::now(),
+    )
+    .into_wall(None);
+    let started = Utc::now();
+    // Runs the wall until `done` holds of its timeline, or a minute passed.
+    async fn run_until(
+        wall: &mut App,
+        rx: &mut tokio::sync::mpsc::Receiver<Event>,
+        runtime: &mut Runtime,
+        done: impl Fn(&App) -> bool,
+    ) -> bool {
+        let until = tokio::time::Instant::now() + StdDuration::from_secs(60);
+        while tokio::time::Instant::now() < until {
+            if done(wall) {
+                return true;
+            }
+            if let Ok(Some(ev)) =
+                tokio::time::timeout(StdDuration::from_millis(200), rx.recv()).await
+            {
+                for effect in wall.update(ev) {
+                    if !matches!(effect, Effect::Quit) {
+                        runtime.perform(effect);
+                    }
+                }
+            }
+            wall.update(Event::Tick(Utc::now()));
+        }
+        done(wall)
+    }
+    let loaded = |w: &App| {
+        w.world.targets.value.is_some()
+            && w.world.waf.value.is_some()
+            && w.world.instances.value.is_some()
+    };
+    assert!(
+        run_until(&mut wall, &mut rx, &mut runtime, loaded).await,
+        "the wall never loaded"
+    );
+
+    // Elsewhere: another console drains a target and counts a rule; another hand stops an
+    // instance.
+    let other = aws::connect(&console_options(&moto.endpoint, false))
+        .await
+        .expect("connect");
+    let exec = other.executor.clone().expect("writable");
+    let target = target_ref(&seeded, "ha-web-tg", "ha-web-right");
+    exec.execute(&Mutation::Drain {
+        target: target.clone(),
+    })
+    .await
+    .expect("drain");
+    let rule = rule_ref(&seeded, "hwi-web-acl", "block-xmlrpc");
+    exec.execute(&Mutation::SetRule {
+        until: None,
+        rule,
+        from: RuleKind::Plain {
+            action: RuleAction::Block,
+        },
+        to: RuleKind::Plain {
+            action: RuleAction::Count,
+        },
+    })
+    .await
+    .expect("count");
+    let running = seeded
+        .instances
+        .iter()
+        .find(|i| i.state == "running" && i.name != "ha-web-right")
+        .expect("a running instance");
+    let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config(&running.region).await);
+    ec2.stop_instances()
+        .instance_ids(&running.id)
+        .send()
+        .await
+        .expect("stop");
+
+    let saw = |w: &App, id: &str, what: &str| {
+        w.timeline
+            .iter()
+            .any(|e| e.subject.id == id && e.what.starts_with(what))
+    };
+    let (target_id, instance_id) = (target.id.clone(), running.id.clone());
+    let all_seen = move |w: &App| {
+        saw(w, &target_id, "target state")
+            && w.timeline.iter().any(|e| e.what == "rule action")
+            && saw(w, &instance_id, "instance state")
+    };
+    let seen = run_until(&mut wall, &mut rx, &mut runtime, all_seen).await;
+    let stopped = Utc::now();
+    assert!(
+        seen,
+        "the wall did not see every change: {:#?}",
+        wall.timeline
+    );
+    drop(runtime);
+    // The file is written off the UI's thread: give the last write a moment.
+    tokio::time::sleep(StdDuration::from_millis(500)).await;
+
+    let snapshot_session = aws::connect(&console_options(&moto.endpoint, true))
+        .await
+        .expect("connect");
+    let options = opsconsole::snapshot::Options {
+        journal: Some(journal.clone()),
+        since: chrono::Duration::minutes(15),
+        ..crate::support::snapshot_options()
+    };
+    let collected = opsconsole::snapshot::collect(&snapshot_session, &options).await;
+    assert_eq!(collected.timeline_error, None);
+    let inside = |e: &&Entry| e.time >= started && e.time <= stopped;
+    let find = |id: &str, what: &str| {
+        collected
+            .timeline
+            .iter()
+            .filter(inside)
+            .find(|e| e.subject.id == id && e.what.starts_with(what))
+            .cloned()
+            .unwrap_or_else(|| panic!("no {what} of {id} in {:#?}", collected.timeline))
+    };
+    let drained = find(&target.id, "target state");
+    assert_eq!(drained.before.as_deref(), Some("healthy"), "{drained:?}");
+    assert_eq!(drained.source, Origin::Observed);
+    assert!(
+        drained
+            .since
+            .is_some_and(|s| s >= started && s < drained.time)
+    );
+    let stopped_entry = find(&running.id, "instance state");
+    assert_eq!(stopped_entry.before.as_deref(), Some("running"));
+    let counted = collected
+        .timeline
+        .iter()
+        .filter(inside)
+        .find(|e| e.what == "rule action")
+        .expect("the rule's change");
+    assert_eq!(counted.before.as_deref(), Some("Block"));
+    assert_eq!(counted.after.as_deref(), Some("Count"));
+}

@@ -172,6 +172,7 @@ pub async fn connect_with(
         pending: None,
         shared,
         history: None,
+        timeline: None,
     })
 }
 

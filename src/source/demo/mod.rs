@@ -134,6 +134,7 @@ impl DemoWorld {
             shared: None,
             pending: None,
             history: Some(Arc::new(history::Story(self.clone()))),
+            timeline: None,
         }
     }
 

@@ -173,7 +173,11 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
         Some(history) => {
             let mut observed = observed;
             match history.explain(options.since, &mut observed).await {
-                Ok(()) => (observed, timeline_error),
+                Ok(None) => (observed, timeline_error),
+                Ok(Some(note)) => (
+                    observed,
+                    Some(timeline_error.map_or(note.clone(), |t| format!("{t}; {note}"))),
+                ),
                 Err(e) => (
                     observed,
                     Some(timeline_error.map_or(e.to_string(), |t| format!("{t}; {e}"))),

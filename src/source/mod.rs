@@ -111,12 +111,12 @@ pub trait LogSource: Send + Sync {
 pub trait History: Send + Sync {
     /// Adds to `timeline` (oldest first) what this history knows of the last `window` (up to
     /// its own now: the demo's clock, AWS's), and fills in who made the changes in it where it
-    /// knows.
+    /// knows. Returns what the reader should know of its limits (how late its record is).
     fn explain<'a>(
         &'a self,
         window: chrono::Duration,
         timeline: &'a mut Vec<crate::timeline::Entry>,
-    ) -> BoxFuture<'a, Result<(), SourceError>>;
+    ) -> BoxFuture<'a, Result<Option<String>, SourceError>>;
 }
 
 /// Who the console acts as.

@@ -286,7 +286,17 @@ async fn a_wall_records_changes_made_elsewhere_and_a_later_snapshot_prints_them(
         ..crate::support::snapshot_options()
     };
     let collected = opsconsole::snapshot::collect(&snapshot_session, &options).await;
-    assert_eq!(collected.timeline_error, None);
+    // The emulator has no CloudTrail lookup: the snapshot says it could not ask who, and still
+    // prints what was seen.
+    assert!(
+        collected
+            .timeline_error
+            .as_deref()
+            .is_some_and(|e| e.contains("LookupEvents")),
+        "{:?}",
+        collected.timeline_error
+    );
+    crate::support::assert_in_the_iam_policy(&snapshot_session);
     let inside = |e: &&Entry| e.time >= started && e.time <= stopped;
     let find = |id: &str, what: &str| {
         collected

@@ -91,6 +91,7 @@ pub struct RegionClients {
     sts: Lazy<aws_sdk_sts::Client>,
     logs: Lazy<aws_sdk_cloudwatchlogs::Client>,
     ecs: Lazy<aws_sdk_ecs::Client>,
+    cloudtrail: Lazy<aws_sdk_cloudtrail::Client>,
     /// Added to the WAF client when it is built (the executor reads dropped fields with it).
     waf_interceptors: Vec<SharedInterceptor>,
 }
@@ -116,6 +117,7 @@ pub fn for_region(base: &SdkConfig, region: &str, stats: Arc<ApiStats>) -> Regio
         sts: Lazy::default(),
         logs: Lazy::default(),
         ecs: Lazy::default(),
+        cloudtrail: Lazy::default(),
         waf_interceptors: Vec::new(),
     }
 }
@@ -146,6 +148,7 @@ impl RegionClients {
         route53: aws_sdk_route53,
         sts: aws_sdk_sts,
         ecs: aws_sdk_ecs,
+        cloudtrail: aws_sdk_cloudtrail,
     );
 
     pub fn waf(&self) -> &aws_sdk_wafv2::Client {
@@ -218,6 +221,10 @@ impl RegionClients {
 /// Clients answering from elsewhere than the configuration says (tests' recorded answers).
 #[cfg(test)]
 impl RegionClients {
+    pub fn with_cloudtrail(mut self, c: aws_sdk_cloudtrail::Client) -> Self {
+        self.cloudtrail = Arc::new(OnceLock::from(c));
+        self
+    }
     pub fn with_elb(mut self, c: aws_sdk_elasticloadbalancingv2::Client) -> Self {
         self.elb = Arc::new(OnceLock::from(c));
         self

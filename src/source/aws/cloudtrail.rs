@@ -123,16 +123,18 @@ impl CloudTrail {
         }
     }
 
-    /// The watched write calls made from `since` to `until`, oldest first.
+    /// The write calls named `names` (of [`WATCHED`]) made from `since` to `until`, oldest
+    /// first.
     pub async fn write_calls(
         &self,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
+        names: &[&str],
     ) -> Result<Vec<TrailEvent>, SourceError> {
         let mut out = Vec::new();
         let start = aws_smithy_types::DateTime::from_secs(since.timestamp());
         let end = aws_smithy_types::DateTime::from_secs(until.timestamp());
-        for name in WATCHED {
+        for name in names {
             let attribute = ct::types::LookupAttribute::builder()
                 .attribute_key(ct::types::LookupAttributeKey::EventName)
                 .attribute_value(*name)
@@ -169,14 +171,131 @@ impl CloudTrail {
     }
 }
 
+/// The calls that can cause a change of this kind (`what` of an observed entry): a health
+/// check failing, a spike or a status check is nobody's call.
+pub fn calls_for(what: &str) -> &'static [&'static str] {
+    if what.starts_with("target state") {
+        &["RegisterTargets", "DeregisterTargets"]
+    } else if what == "listener forward" {
+        &["ModifyListener", "ModifyRule"]
+    } else if what == "rule action" {
+        &["UpdateWebACL"]
+    } else if what == "instance state" {
+        &[
+            "StopInstances",
+            "StartInstances",
+            "RebootInstances",
+            "TerminateInstances",
+        ]
+    } else if what == "record answer" {
+        &["ChangeResourceRecordSets"]
+    } else {
+        &[]
+    }
+}
+
+/// CloudTrail in every watched region: the AWS session's history. Route53 and CloudFront's WAF
+/// record their calls in us-east-1.
+pub struct Trails {
+    /// Each region's clients, and its CloudTrail reader once first needed (a session that never
+    /// explains a change builds no CloudTrail client).
+    regions: Vec<(
+        super::clients::RegionClients,
+        std::sync::OnceLock<CloudTrail>,
+    )>,
+}
+
+/// Where CloudTrail records a change of `region` ("global": Route53).
+fn trail_region(region: &str) -> &str {
+    if region == "global" {
+        "us-east-1"
+    } else {
+        region
+    }
+}
+
+impl Trails {
+    pub fn new(regions: &[super::clients::RegionClients]) -> Trails {
+        Trails {
+            regions: regions
+                .iter()
+                .map(|r| (r.clone(), std::sync::OnceLock::new()))
+                .collect(),
+        }
+    }
+}
+
+impl crate::source::History for Trails {
+    fn explain<'a>(
+        &'a self,
+        window: Duration,
+        timeline: &'a mut Vec<Entry>,
+    ) -> futures::future::BoxFuture<'a, Result<Option<String>, SourceError>> {
+        Box::pin(async move {
+            let until = Utc::now();
+            let since = until - window - CALL_BEFORE_CHANGE;
+            // Only what needs explaining is asked for: a snapshot with nothing observed makes
+            // no call.
+            let lookups = self.regions.iter().filter_map(|(clients, trail)| {
+                let region = clients.region.as_str();
+                let mut names: Vec<&str> = timeline
+                    .iter()
+                    .filter(|e| e.who.is_none() && trail_region(&e.region) == region)
+                    .flat_map(|e| calls_for(&e.what).iter().copied())
+                    .collect();
+                names.sort_unstable();
+                names.dedup();
+                (!names.is_empty()).then_some(async move {
+                    let trail = trail.get_or_init(|| CloudTrail::new(clients.cloudtrail().clone()));
+                    (region, trail.write_calls(since, until, &names).await)
+                })
+            });
+            let answers = futures::future::join_all(lookups).await;
+            let mut explained = Vec::new();
+            for (region, calls) in answers {
+                let calls = calls?;
+                let mut here: Vec<&mut Entry> = timeline
+                    .iter_mut()
+                    .filter(|e| trail_region(&e.region) == region)
+                    .collect();
+                explained.extend(attribute_refs(&mut here, &calls));
+            }
+            let late = timeline.iter().any(|e| {
+                e.who.is_none() && e.time > until - DELIVERY && !calls_for(&e.what).is_empty()
+            });
+            timeline.extend(explained);
+            timeline.sort_by_key(|e| e.time);
+            Ok(late.then(|| {
+                format!(
+                    "CloudTrail delivers calls about {} minutes late: a change seen after {} UTC may not say who made it yet",
+                    DELIVERY.num_minutes(),
+                    (until - DELIVERY).format("%H:%M")
+                )
+            }))
+        })
+    }
+}
+
+/// How late CloudTrail typically delivers an event.
+const DELIVERY: Duration = Duration::minutes(5);
+
 /// Who made the observed changes, where a call explains them: the latest call before each
 /// change that names its subject. Returns the calls that explained something, once each, as
 /// timeline entries of their own (source `cloudtrail`); calls on anything else are left out.
 pub fn attribute(observed: &mut [Entry], calls: &[TrailEvent]) -> Vec<Entry> {
+    let mut refs: Vec<&mut Entry> = observed.iter_mut().collect();
+    attribute_refs(&mut refs, calls)
+}
+
+fn attribute_refs(observed: &mut [&mut Entry], calls: &[TrailEvent]) -> Vec<Entry> {
     let mut explained = Vec::new();
     let mut seen: Vec<&TrailEvent> = Vec::new();
     for entry in observed.iter_mut().filter(|e| e.who.is_none()) {
-        let Some(call) = calls.iter().rev().find(|c| c.explains(entry)) else {
+        let Some(call) = calls
+            .iter()
+            .rev()
+            .find(|c| c.explains(entry) && calls_for(&entry.what).contains(&c.name.as_str()))
+        else {
             continue;
         };
         entry.who = Some(format!(
@@ -197,7 +316,7 @@ pub fn attribute(observed: &mut [Entry], calls: &[TrailEvent]) -> Vec<Entry> {
             after: None,
             who: Some(call.who.clone()),
             source: crate::timeline::Origin::Cloudtrail,
-            ..entry.clone()
+            ..(**entry).clone()
         });
     }
     explained
@@ -259,6 +378,108 @@ mod tests {
             panel: PanelId::Targets,
             row: None,
         }
+    }
+
+    fn client(rules: &[&aws_smithy_mocks::Rule]) -> ct::Client {
+        let interceptor = rules.iter().fold(
+            MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny),
+            |i, r| i.with_rule(r),
+        );
+        let config = ct::Config::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("ap-northeast-1"))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "test", "test", None, None, "mock",
+            ))
+            .http_client(aws_smithy_mocks::create_mock_http_client())
+            .interceptor(interceptor)
+            .build();
+        ct::Client::from_conf(config)
+    }
+
+    /// A session's history asks only for the calls that can explain what was observed without
+    /// a who, in the region it was observed in; a window with nothing to explain costs no call.
+    #[tokio::test]
+    async fn a_snapshot_asks_only_for_the_calls_that_can_explain_what_was_seen() {
+        use crate::source::History;
+        let now = Utc::now();
+        let call_at = now - Duration::seconds(40);
+        let call_time = call_at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let deregistrations = mock!(ct::Client::lookup_events)
+            .match_requests(|r| {
+                allowed(r)
+                    && r.lookup_attributes()
+                        .first()
+                        .is_some_and(|a| a.attribute_value() == "DeregisterTargets")
+            })
+            .then_output(move || {
+                let mut e = event(
+                    "00:00:00",
+                    "DeregisterTargets",
+                    "arn:aws:sts::123456789012:assumed-role/Deployer/ci-bot",
+                    drained("i-0aaf0f7f"),
+                );
+                e = ct::types::Event::builder()
+                    .event_name("DeregisterTargets")
+                    .event_time(aws_smithy_types::DateTime::from_secs(call_at.timestamp()))
+                    .set_cloud_trail_event(
+                        e.cloud_trail_event()
+                            .map(|j| j.replace("2026-12-04T00:00:00Z", &call_time)),
+                    )
+                    .build();
+                ct::operation::lookup_events::LookupEventsOutput::builder()
+                    .events(e)
+                    .build()
+            });
+        let anything_else = mock!(ct::Client::lookup_events)
+            .match_requests(|r| {
+                r.lookup_attributes()
+                    .first()
+                    .is_none_or(|a| a.attribute_value() != "DeregisterTargets")
+            })
+            .then_output(|| ct::operation::lookup_events::LookupEventsOutput::builder().build());
+        let base = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let clients =
+            super::super::clients::for_region(&base, "ap-northeast-1", Default::default())
+                .with_cloudtrail(client(&[&deregistrations, &anything_else]));
+        let trails = Trails::new(&[clients]);
+
+        // A health check flipping is nobody's call: nothing is asked.
+        let mut health = observed("i-0aaf0f7f", "00:00:00", "00:00:15");
+        health.what = "health check".into();
+        let mut timeline = vec![health];
+        trails
+            .explain(Duration::minutes(15), &mut timeline)
+            .await
+            .expect("explain");
+        assert_eq!(deregistrations.num_calls() + anything_else.num_calls(), 0);
+
+        let mut drained_entry = observed("i-0aaf0f7f", "00:00:00", "00:00:15");
+        drained_entry.since = Some(now - Duration::seconds(60));
+        drained_entry.time = now - Duration::seconds(30);
+        let mut timeline = vec![drained_entry];
+        let note = trails
+            .explain(Duration::minutes(15), &mut timeline)
+            .await
+            .expect("explain");
+        assert_eq!(deregistrations.num_calls(), 1);
+        assert_eq!(
+            anything_else.num_calls(),
+            1,
+            "only RegisterTargets and DeregisterTargets explain a target's state"
+        );
+        assert_eq!(
+            timeline[0].who.as_deref().map(|w| w.contains("ci-bot")),
+            Some(true),
+            "{timeline:#?}"
+        );
+        assert_eq!(timeline.len(), 2, "the call is in the timeline too");
+        assert!(
+            note.is_none(),
+            "explained: nothing is said to be late ({note:?})"
+        );
     }
 
     /// A client whose `LookupEvents` answers from the rules, which also check what AWS would
@@ -335,7 +556,7 @@ mod tests {
             .then_output(|| ct::operation::lookup_events::LookupEventsOutput::builder().build());
         let ct = trail(&[&first_page, &second_page, &others]);
         let calls = ct
-            .write_calls(at("04:00:00"), at("04:20:00"))
+            .write_calls(at("04:00:00"), at("04:20:00"), WATCHED)
             .await
             .expect("lookup");
         assert_eq!(first_page.num_calls(), 1);
@@ -374,7 +595,7 @@ mod tests {
         });
         let ct = trail(&[&denied]);
         let e = ct
-            .write_calls(at("04:00:00"), at("04:20:00"))
+            .write_calls(at("04:00:00"), at("04:20:00"), WATCHED)
             .await
             .expect_err("refused");
         assert!(e.message.contains("LookupEvents"), "{e:?}");

@@ -171,7 +171,7 @@ pub async fn connect_with(
         ))),
         pending: None,
         shared,
-        history: None,
+        history: Some(Arc::new(cloudtrail::Trails::new(&regions))),
         timeline: None,
     })
 }

@@ -74,6 +74,8 @@ pub const OPERATIONS: &[(&str, &str, Need)] = &[
     // Needs no permission (AWS allows it even where a policy denies it); listed so the
     // console's every call is accounted for.
     ("sts", "GetCallerIdentity", Need::Watch),
+    // The timeline's "who": the write calls that explain the changes consoles saw.
+    ("cloudtrail", "LookupEvents", Need::Watch),
 ];
 
 /// The IAM prefix of an SDK service name (`elasticloadbalancingv2` → `elasticloadbalancing`).
@@ -88,6 +90,7 @@ pub fn iam_prefix(sdk_service: &str) -> &str {
         "cloudwatchlogs" | "cloudwatch logs" => "logs",
         "ecs" => "ecs",
         "s3" => "s3",
+        "cloudtrail" => "cloudtrail",
         _ => sdk_service,
     }
 }

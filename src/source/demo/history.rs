@@ -51,12 +51,12 @@ impl History for Story {
         &'a self,
         window: chrono::Duration,
         timeline: &'a mut Vec<Entry>,
-    ) -> BoxFuture<'a, Result<(), SourceError>> {
+    ) -> BoxFuture<'a, Result<Option<String>, SourceError>> {
         Box::pin(async move {
             let now = self.0.clock.now();
             timeline.extend(self.0.seen_changes(now - window, now));
             timeline.sort_by_key(|e| e.time);
-            Ok(())
+            Ok(None)
         })
     }
 }

@@ -162,6 +162,7 @@ pub async fn run(
             _ = sigint.recv() => break 'console Ok(Some("SIGINT")),
         };
         let input = matches!(event, Event::Key(_) | Event::Mouse(_) | Event::Resize(..));
+        let tick = matches!(event, Event::Tick(_));
         if let Event::Resize(w, h) = event {
             // The viewport is fixed (no size query per frame): follow the terminal here.
             if let Err(e) = guard
@@ -178,16 +179,16 @@ pub async fn run(
         while let Ok(ev) = rx.try_recv() {
             effects.extend(app.update(ev));
         }
-        let next = if input {
-            tokio::time::Instant::now()
-        } else if app.is_busy() {
-            drawn_at + DATA_FRAME
+        let kind = if input {
+            Arrived::Input
+        } else if tick {
+            Arrived::Tick
         } else {
-            // Idle, the screen moves with the clock anyway: data waits for the next tick's
-            // frame (at most a second) instead of costing a frame of its own.
-            (drawn_at + DATA_FRAME).max(next_tick)
+            Arrived::Data
         };
-        draw_at = Some(draw_at.map_or(next, |at| at.min(next)));
+        if let Some(next) = frame_due(kind, app.is_busy(), drawn_at, tokio::time::Instant::now()) {
+            draw_at = Some(draw_at.map_or(next, |at| at.min(next)));
+        }
         for effect in effects {
             if let Effect::Copy(text) = &effect {
                 // OSC 52: the terminal puts it on the clipboard where it allows that. A write
@@ -267,6 +268,34 @@ fn leave_scheduled(app: &App, journal: Option<&Path>, why: &str) -> Option<Strin
     Some(said)
 }
 
+/// What changed the state since the last frame.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Arrived {
+    /// A key, the mouse or a resize: drawn at once.
+    Input,
+    /// The clock: the header's seconds and the panels' ages move.
+    Tick,
+    /// A refresh, log lines, a pending list.
+    Data,
+}
+
+/// When the frame for what `arrived` is due; `None`: the next tick's frame shows it.
+fn frame_due(
+    arrived: Arrived,
+    busy: bool,
+    drawn_at: tokio::time::Instant,
+    now: tokio::time::Instant,
+) -> Option<tokio::time::Instant> {
+    match arrived {
+        Arrived::Input => Some(now),
+        Arrived::Tick => Some(drawn_at + DATA_FRAME),
+        Arrived::Data if busy => Some(drawn_at + DATA_FRAME),
+        // Idle, the clock moves the screen every second anyway: data waits for that frame
+        // (under a second) instead of costing one of its own.
+        Arrived::Data => None,
+    }
+}
+
 /// What is on the terminal: a frame is rendered, and written only when it differs from the
 /// one shown (a redraw of an unchanged screen would still write its colours and cursor to the
 /// terminal, waking it for nothing).
@@ -335,6 +364,23 @@ mod tests {
 
     fn terminal() -> Terminal<TestBackend> {
         Terminal::new(TestBackend::new(8, 1)).expect("a test terminal")
+    }
+
+    #[test]
+    fn an_idle_console_draws_data_with_the_next_tick() {
+        let drawn_at = tokio::time::Instant::now();
+        let now = drawn_at + Duration::from_millis(300);
+        assert_eq!(frame_due(Arrived::Data, false, drawn_at, now), None);
+        assert_eq!(
+            frame_due(Arrived::Tick, false, drawn_at, now),
+            Some(drawn_at + DATA_FRAME)
+        );
+        // Loading: spinners move, data is drawn within half a second.
+        assert_eq!(
+            frame_due(Arrived::Data, true, drawn_at, now),
+            Some(drawn_at + DATA_FRAME)
+        );
+        assert_eq!(frame_due(Arrived::Input, false, drawn_at, now), Some(now));
     }
 
     #[test]

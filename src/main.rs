@@ -138,7 +138,13 @@ fn main() -> ExitCode {
         Ok(s) => s,
         Err(message) => return fail(EXIT_FAILURE, &message),
     };
-    let earlier = keep_timeline(&mut session, &cli);
+    let mut earlier = keep_timeline(&mut session, &cli);
+    // The demo's story of the last hour, as a wall would have seen it.
+    if let Some(story) = session.history.clone().filter(|h| !h.tells_who())
+        && let Err(e) = runtime.block_on(story.explain(TIMELINE_AT_START, &mut earlier))
+    {
+        tracing::warn!(error = %e, "the demo's story could not be told");
+    }
     let mut app = App::new(
         session.sources.scope.clone(),
         loaded.keymap,
@@ -147,6 +153,7 @@ fn main() -> ExitCode {
         chrono::Utc::now(),
     );
     app.keep_in_timeline(earlier);
+    app.asks_who = session.history.as_ref().is_some_and(|h| h.tells_who());
     app.api_stats = session.stats.clone();
     app.credential_problem = credential_problem;
     app.debug_panic_at = cli

@@ -44,6 +44,8 @@ pub struct Runtime {
     tasks_running: Vec<JoinHandle<()>>,
     /// Where observed changes are kept (`None`: memory only).
     timeline: Option<Arc<crate::timeline::store::Timeline>>,
+    /// Who made the changes (CloudTrail), when the session can tell.
+    history: Option<Arc<dyn crate::source::History>>,
 }
 
 impl Runtime {
@@ -138,6 +140,7 @@ impl Runtime {
             task_logs: session.tasks.clone(),
             tasks_running: Vec::new(),
             timeline: session.timeline.clone(),
+            history: session.history.clone().filter(|h| h.tells_who()),
         }
     }
 
@@ -151,6 +154,7 @@ impl Runtime {
             Effect::DismissUndo(m) => self.dismiss_undo(m),
             Effect::CarryOutUndosNow => self.carry_out_undos_now(),
             Effect::Timeline(entries) => self.keep_timeline(entries),
+            Effect::AskWho(entries) => self.ask_who(entries),
             // The terminal's to write: the console loop does it before this is reached.
             Effect::Copy(_) => {}
             Effect::Passphrase { id, passphrase } => self.answer_passphrase(id, passphrase),
@@ -231,6 +235,27 @@ impl Runtime {
             };
             events.send(Event::UndosCarriedOut(left)).await.ok();
             changed.notify_one();
+        });
+    }
+
+    /// Asks the session's history who made these changes, in a task of its own; the answer comes
+    /// back as an event (never a dialog: the operator's keys stay theirs).
+    fn ask_who(&self, mut entries: Vec<crate::timeline::Entry>) {
+        let Some(history) = self.history.clone() else {
+            return;
+        };
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            let window = chrono::Duration::minutes(15);
+            let answer =
+                match tokio::time::timeout(FETCH_TIMEOUT, history.explain(window, &mut entries))
+                    .await
+                {
+                    Ok(Ok(_)) => Ok(entries),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => Err("CloudTrail did not answer in time".to_string()),
+                };
+            let _ = events.send(Event::Who(answer)).await;
         });
     }
 

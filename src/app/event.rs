@@ -13,6 +13,9 @@ pub enum Event {
     Resize(u16, u16),
     /// The clock moved: ages and spinners advance.
     Tick(DateTime<Utc>),
+    /// The answer to `Effect::AskWho`: the entries with who made them where known, and the
+    /// calls that explained them; or why the history could not be asked.
+    Who(Result<Vec<crate::timeline::Entry>, String>),
     Data(Data),
     /// A panel's source refreshes at this interval rather than the configured one (it keeps to
     /// its API's quota): the panel is stale only against this.
@@ -79,6 +82,8 @@ pub enum Effect {
     CarryOutUndosNow,
     /// Keep these observed changes in the timeline file.
     Timeline(Vec<crate::timeline::Entry>),
+    /// Ask the session's history who made these changes; answered with `Event::Who`.
+    AskWho(Vec<crate::timeline::Entry>),
     /// Put this text on the clipboard, through the terminal (OSC 52).
     Copy(String),
     /// The answer to `Event::PassphraseWanted` (`None`: declined).

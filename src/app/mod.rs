@@ -137,6 +137,11 @@ pub struct App {
     /// What this console saw change between two reads, oldest first (the newest
     /// `TIMELINE_KEPT`); each batch is also handed out to be kept in the state directory.
     pub timeline: VecDeque<crate::timeline::Entry>,
+    /// The session's history can say who made a change (CloudTrail): asked once a minute.
+    pub asks_who: bool,
+    /// When it was last asked, and why it could not answer (shown in `T`).
+    who_asked_at: Option<DateTime<Utc>>,
+    pub who_error: Option<String>,
     /// A tail started with `l`: its lines are shown alone once they arrive.
     log_wanted: Option<String>,
     /// `[waf] never_block`: ranges `b` refuses.
@@ -213,6 +218,9 @@ impl App {
             debug_panic_at: None,
             passphrases_waiting: VecDeque::new(),
             timeline: VecDeque::new(),
+            asks_who: false,
+            who_asked_at: None,
+            who_error: None,
             log_wanted: None,
             never_block: settings.waf.never_block.clone(),
             log_formats: settings
@@ -376,6 +384,10 @@ impl App {
                 }
                 self.rotate_wall();
                 self.recompute_problems(drains_moved);
+                self.ask_who(now)
+            }
+            Event::Who(answer) => {
+                self.on_who(answer);
                 vec![]
             }
             Event::Status(text, at) => {

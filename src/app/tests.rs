@@ -1296,3 +1296,46 @@ fn the_timeline_view_filters_and_jumps_to_the_row_of_a_change() {
         Some("t:arn:tg/ha-web-tg:i-right:80")
     );
 }
+
+/// A console whose session can say who made a change asks once a minute for the changes a call
+/// may explain, and shows the answer; a refusal is said in `T`, not in a dialog.
+#[test]
+fn a_console_asks_who_made_the_changes_it_saw_once_a_minute() {
+    let mut a = app(true);
+    a.asks_who = true;
+    let later = t0() + chrono::Duration::seconds(60);
+    a.update(Event::Data(Data::Targets(
+        later,
+        Ok(targets(TargetState::Unhealthy)),
+    )));
+    let asked = a.update(Event::Tick(later + chrono::Duration::seconds(1)));
+    let Some(Effect::AskWho(entries)) = asked.into_iter().next() else {
+        panic!("nothing asked");
+    };
+    assert!(
+        entries.iter().all(|e| e.what.starts_with("target state")),
+        "{entries:#?}"
+    );
+    assert!(
+        a.update(Event::Tick(later + chrono::Duration::seconds(30)))
+            .is_empty(),
+        "asked again within the minute"
+    );
+    let mut answered = entries.clone();
+    answered[0].who = Some("assumed-role/Deployer/ci-bot (DeregisterTargets at 10:00:40)".into());
+    let mut call = answered[0].clone();
+    call.source = crate::timeline::Origin::Cloudtrail;
+    call.what = "DeregisterTargets".into();
+    a.update(Event::Who(Ok(vec![answered[0].clone(), call])));
+    let shown = a.timeline_shown("ci-bot");
+    assert_eq!(shown.len(), 2, "{shown:#?}");
+    assert!(a.who_error.is_none());
+    a.update(Event::Who(Err(
+        "cloudtrail LookupEvents: AccessDenied".into()
+    )));
+    assert!(a.overlay.is_none(), "a background failure opened a dialog");
+    assert_eq!(
+        a.who_error.as_deref(),
+        Some("cloudtrail LookupEvents: AccessDenied")
+    );
+}

@@ -30,7 +30,69 @@ pub fn words(e: &Entry) -> String {
     .to_lowercase()
 }
 
+/// How often a console asks who made the changes it saw (CloudTrail allows two requests a second
+/// per account and region; a minute keeps it to a few a minute).
+const ASK_WHO_EVERY: chrono::Duration = chrono::Duration::seconds(60);
+/// How far back it asks: older changes keep what they were given.
+const ASK_WHO_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
+
 impl App {
+    /// Once a minute, the changes of the last 15 minutes that a call may explain and that have
+    /// no who yet, for the session's history to explain.
+    pub(super) fn ask_who(&mut self, now: chrono::DateTime<chrono::Utc>) -> Vec<Effect> {
+        let due = self.who_asked_at.is_none_or(|at| now - at >= ASK_WHO_EVERY);
+        if !self.asks_who || !due {
+            return vec![];
+        }
+        let unexplained: Vec<Entry> = self
+            .timeline
+            .iter()
+            .filter(|e| {
+                e.who.is_none()
+                    && e.time > now - ASK_WHO_WINDOW
+                    && !crate::timeline::caused_by(&e.what).is_empty()
+            })
+            .cloned()
+            .collect();
+        if unexplained.is_empty() {
+            return vec![];
+        }
+        self.who_asked_at = Some(now);
+        vec![Effect::AskWho(unexplained)]
+    }
+
+    /// Who made the changes, as the history answered: each entry gets its who, and the calls
+    /// that explained them join the timeline.
+    pub(super) fn on_who(&mut self, answer: Result<Vec<Entry>, String>) {
+        let answered = match answer {
+            Ok(entries) => entries,
+            Err(why) => {
+                self.who_error = Some(why);
+                return;
+            }
+        };
+        self.who_error = None;
+        let mut calls = Vec::new();
+        for e in answered {
+            if e.source == crate::timeline::Origin::Cloudtrail {
+                if !self.timeline.contains(&e) {
+                    calls.push(e);
+                }
+                continue;
+            }
+            let same = |k: &&mut Entry| {
+                k.time == e.time && k.subject.id == e.subject.id && k.what == e.what
+            };
+            if let Some(kept) = self.timeline.iter_mut().find(same) {
+                kept.who = kept.who.take().or(e.who);
+            }
+        }
+        self.keep_in_timeline(calls);
+        let mut sorted: Vec<Entry> = self.timeline.drain(..).collect();
+        sorted.sort_by_key(|e| e.time);
+        self.timeline.extend(sorted);
+    }
+
     /// The entries `T` shows for `filter`, newest first.
     pub fn timeline_shown(&self, filter: &str) -> Vec<&Entry> {
         let filter = filter.to_lowercase();

@@ -117,6 +117,12 @@ pub trait History: Send + Sync {
         window: chrono::Duration,
         timeline: &'a mut Vec<crate::timeline::Entry>,
     ) -> BoxFuture<'a, Result<Option<String>, SourceError>>;
+
+    /// Whether it can say who made the changes a console observes (CloudTrail can; the demo's
+    /// story only adds its own changes): a running console asks it once a minute.
+    fn tells_who(&self) -> bool {
+        false
+    }
 }
 
 /// Who the console acts as.

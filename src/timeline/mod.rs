@@ -90,6 +90,29 @@ impl Entry {
     }
 }
 
+/// The write calls that can cause a change of this kind (`what` of an observed entry): a health
+/// check failing, a spike or a status check is nobody's call.
+pub fn caused_by(what: &str) -> &'static [&'static str] {
+    if what.starts_with("target state") {
+        &["RegisterTargets", "DeregisterTargets"]
+    } else if what == "listener forward" {
+        &["ModifyListener", "ModifyRule"]
+    } else if what == "rule action" {
+        &["UpdateWebACL"]
+    } else if what == "instance state" {
+        &[
+            "StopInstances",
+            "StartInstances",
+            "RebootInstances",
+            "TerminateInstances",
+        ]
+    } else if what == "record answer" {
+        &["ChangeResourceRecordSets"]
+    } else {
+        &[]
+    }
+}
+
 /// The principal of an ARN as CloudTrail and IAM print it: `assumed-role/Deployer/ci-bot`,
 /// `user/oncall`.
 pub fn principal(arn: &str) -> String {

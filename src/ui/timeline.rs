@@ -56,6 +56,12 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, t: &TimelineView) {
         clean(&filter),
         theme.style(Role::Hint),
     ))];
+    if let Some(why) = &app.who_error {
+        lines.push(Line::from(Span::styled(
+            clean(&format!("Who made these changes is not known: {why}")),
+            theme.style(Role::Warning),
+        )));
+    }
     if shown.is_empty() {
         let why = if app.timeline.is_empty() {
             "Nothing has changed since this console started (a change shows at the read that sees it)."

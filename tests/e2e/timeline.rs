@@ -326,3 +326,31 @@ async fn a_wall_records_changes_made_elsewhere_and_a_later_snapshot_prints_them(
     assert_eq!(counted.before.as_deref(), Some("Block"));
     assert_eq!(counted.after.as_deref(), Some("Count"));
 }
+
+/// The real binary on the demo world: `T` opens on the story of the last hour (ha-web-right's
+/// drill), `/` filters it, Enter goes to the target's row.
+#[test]
+fn t_in_the_console_lists_what_changed_and_goes_to_its_row() {
+    let t = crate::support::tmux::Tmux::start("timeline", "");
+    t.wait_for("ha-web-left");
+    // From another panel: Enter must take the operator to Targets.
+    t.keys(&["3"]);
+    t.wait_for("┏ 3 Route53");
+    t.keys(&["T"]);
+    let screen = t.wait_for("Timeline (");
+    assert!(
+        screen.contains("target state in ha-web-tg"),
+        "the demo's drill is not in the timeline:\n{screen}"
+    );
+    t.keys(&["/"]);
+    t.keys(&["-l", "ha-web-right target"]);
+    t.keys(&["Enter"]);
+    let filtered = t.wait_for("/ha-web-right target");
+    assert!(!filtered.contains("ha-utm-left target"), "{filtered}");
+    t.keys(&["Enter"]);
+    let back = t.wait_until(|s| !s.contains("Timeline ("), "the timeline closed");
+    assert!(
+        back.contains("┏ 1 Targets"),
+        "Targets is not focused:\n{back}"
+    );
+}

@@ -171,29 +171,6 @@ impl CloudTrail {
     }
 }
 
-/// The calls that can cause a change of this kind (`what` of an observed entry): a health
-/// check failing, a spike or a status check is nobody's call.
-pub fn calls_for(what: &str) -> &'static [&'static str] {
-    if what.starts_with("target state") {
-        &["RegisterTargets", "DeregisterTargets"]
-    } else if what == "listener forward" {
-        &["ModifyListener", "ModifyRule"]
-    } else if what == "rule action" {
-        &["UpdateWebACL"]
-    } else if what == "instance state" {
-        &[
-            "StopInstances",
-            "StartInstances",
-            "RebootInstances",
-            "TerminateInstances",
-        ]
-    } else if what == "record answer" {
-        &["ChangeResourceRecordSets"]
-    } else {
-        &[]
-    }
-}
-
 /// CloudTrail in every watched region: the AWS session's history. Route53 and CloudFront's WAF
 /// record their calls in us-east-1.
 pub struct Trails {
@@ -226,6 +203,10 @@ impl Trails {
 }
 
 impl crate::source::History for Trails {
+    fn tells_who(&self) -> bool {
+        true
+    }
+
     fn explain<'a>(
         &'a self,
         window: Duration,
@@ -241,7 +222,7 @@ impl crate::source::History for Trails {
                 let mut names: Vec<&str> = timeline
                     .iter()
                     .filter(|e| e.who.is_none() && trail_region(&e.region) == region)
-                    .flat_map(|e| calls_for(&e.what).iter().copied())
+                    .flat_map(|e| crate::timeline::caused_by(&e.what).iter().copied())
                     .collect();
                 names.sort_unstable();
                 names.dedup();
@@ -261,7 +242,9 @@ impl crate::source::History for Trails {
                 explained.extend(attribute_refs(&mut here, &calls));
             }
             let late = timeline.iter().any(|e| {
-                e.who.is_none() && e.time > until - DELIVERY && !calls_for(&e.what).is_empty()
+                e.who.is_none()
+                    && e.time > until - DELIVERY
+                    && !crate::timeline::caused_by(&e.what).is_empty()
             });
             timeline.extend(explained);
             timeline.sort_by_key(|e| e.time);
@@ -291,11 +274,9 @@ fn attribute_refs(observed: &mut [&mut Entry], calls: &[TrailEvent]) -> Vec<Entr
     let mut explained = Vec::new();
     let mut seen: Vec<&TrailEvent> = Vec::new();
     for entry in observed.iter_mut().filter(|e| e.who.is_none()) {
-        let Some(call) = calls
-            .iter()
-            .rev()
-            .find(|c| c.explains(entry) && calls_for(&entry.what).contains(&c.name.as_str()))
-        else {
+        let Some(call) = calls.iter().rev().find(|c| {
+            c.explains(entry) && crate::timeline::caused_by(&entry.what).contains(&c.name.as_str())
+        }) else {
             continue;
         };
         entry.who = Some(format!(

@@ -109,10 +109,10 @@ fn problems(out: &mut String, r: &Report) {
 /// What changed in the window, oldest first, and who did it where that is known.
 fn timeline(out: &mut String, r: &Report) {
     let _ = writeln!(out, "\n## Timeline (last {})\n", window(r));
-    if let Some(e) = &r.timeline.error {
+    if let Some(e) = &r.timeline_note {
         let _ = writeln!(out, "_{}_\n", escape(e));
     }
-    let entries = r.timeline.data.as_deref().unwrap_or_default();
+    let entries = &r.timeline;
     if entries.is_empty() {
         out.push_str("_nothing changed that a console saw or did_\n");
         return;

@@ -46,7 +46,10 @@ pub struct Report {
     pub window_minutes: i64,
     /// What changed in the window, oldest first: what consoles (walls included) saw change
     /// between two reads, and what the journal says was done, each with its `source`.
-    pub timeline: Section<Vec<crate::timeline::Entry>>,
+    pub timeline: Vec<crate::timeline::Entry>,
+    /// What to know of the timeline's limits: lines of the file that could not be read, a
+    /// history that could not be asked, changes too recent for CloudTrail to say who.
+    pub timeline_note: Option<String>,
 }
 
 /// One panel's data with how old it is and the last error.
@@ -117,12 +120,8 @@ impl Report {
                 error: collected.journal_error.clone(),
                 data: Some(collected.actions.clone()),
             },
-            timeline: Section {
-                fetched_at: Some(now),
-                age_secs: Some(0),
-                error: collected.timeline_error.clone(),
-                data: Some(collected.timeline.clone()),
-            },
+            timeline: collected.timeline.clone(),
+            timeline_note: collected.timeline_error.clone(),
         }
     }
 

@@ -48,13 +48,13 @@ pub fn render(r: &Report) -> String {
         }
     }
     let _ = writeln!(out, "\n== Timeline (last {})", super::markdown::window(r));
-    if let Some(e) = &r.timeline.error {
+    if let Some(e) = &r.timeline_note {
         let _ = writeln!(out, "{}", clean(e));
     }
-    if r.timeline.data.as_deref().unwrap_or_default().is_empty() {
+    if r.timeline.is_empty() {
         let _ = writeln!(out, "nothing changed that a console saw or did");
     }
-    for e in r.timeline.data.iter().flatten() {
+    for e in &r.timeline {
         let _ = writeln!(
             out,
             "{}  {}  {}  {}  {}  {}  {}",

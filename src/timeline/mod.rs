@@ -52,7 +52,7 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<DateTime<Utc>>,
     /// The account, once known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub account: Option<String>,
     pub region: String,
     pub subject: Subject,
@@ -64,7 +64,7 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
     /// Who made the change, where known (CloudTrail's principal, the journal's user).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub who: Option<String>,
     pub source: Origin,
     /// The panel that shows the subject.

@@ -10,6 +10,8 @@
 #   OPSCONSOLE_BIN=target/release/opsconsole bash bench/wall_estate.sh 120
 #   MODES=wall bash bench/wall_estate.sh 60 30    # the wall only (MODES=console: the console only)
 #   COUNT=perf   …  also counts the process's context switches (its wakeups) over the window
+#   HEAP_PROFILE=/tmp/wall-heap …  runs it under heaptrack, writing /tmp/wall-heap.*.zst (read it
+#                   with heaptrack_print; CPU and RSS are then heaptrack's, not comparable)
 #   COUNT=strace …  also counts its system calls (`strace -c -f`; this slows it: CPU % is then
 #                   not comparable with a run without it)
 #
@@ -43,7 +45,7 @@ for entry in "wall:--wall" "console:--read-only"; do
     while tmux -L "$SOCKET" has-session 2>/dev/null; do sleep 0.2; done
     sleep 0.5
     tmux -L "$SOCKET" -f /dev/null new-session -d -s wall -x 160 -y 45 \
-        "exec env TERM=xterm-256color '$BIN' $args --endpoint-url '$MOTO_URL' \
+        "exec env TERM=xterm-256color ${HEAP_PROFILE:+heaptrack -o '$HEAP_PROFILE.$name'} '$BIN' $args --endpoint-url '$MOTO_URL' \
          --region us-east-1 --log-file '$BENCH_WORK/$name.log'"
     pid=$(tmux -L "$SOCKET" list-panes -t wall -F '#{pane_pid}')
     sleep "$WARMUP"
@@ -76,6 +78,7 @@ for entry in "wall:--wall" "console:--read-only"; do
     tmux -L "$SOCKET" send-keys -t wall Escape q
     sleep 0.5
     kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     # Frames rendered and written, as the console logs them when it ends (builds that do).
     grep -h 'frames of this console' "$BENCH_WORK/$name.log"* 2>/dev/null | tail -n 1 | sed 's/^/    /' || true
 done

@@ -2,8 +2,8 @@
 //! binary in tmux next to an SSH tail: both in the Logs panel, side by side, filtered and
 //! searched; and the group's lines in `--snapshot`.
 
-mod sshd;
-mod support;
+use crate::sshd;
+use crate::support;
 
 use aws_sdk_cloudwatchlogs as cwl;
 

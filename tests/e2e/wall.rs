@@ -1,7 +1,7 @@
 //! The wall display against the emulator: when the endpoint dies, every panel turns STALE within
 //! twice its interval and says why; when it comes back, the panels recover without a restart.
 
-mod support;
+use crate::support;
 
 use opsconsole::app::{App, Event};
 use opsconsole::config::{Keymap, Settings};

@@ -119,8 +119,9 @@ fn a_snapshot_started_later_finds_the_consoles_problems() {
     let console_world = DemoWorld::new(5, clock);
     hand.set(at());
     block_in_console(&console_world, &journal);
-    hand.set(at() + Duration::seconds(20));
-    let now = at() + Duration::seconds(20);
+    // A block takes effect from the next minute (the one under way was shown whole).
+    hand.set(at() + Duration::seconds(70));
+    let now = at() + Duration::seconds(70);
     let app = console(&console_world.session(), &journal, now);
 
     // `opsconsole --demo --snapshot`, started just now, in a process of its own.

@@ -238,8 +238,8 @@ fn a_later_process_replays_the_journal() {
         message,
         mutation: Some(mutation),
     };
-    hand.advance(Duration::seconds(40));
-    let later = DemoWorld::new(4, Clock::Fixed(now + Duration::seconds(40)));
+    hand.advance(Duration::seconds(70));
+    let later = DemoWorld::new(4, Clock::Fixed(now + Duration::seconds(70)));
     let attempted = JournalEntry {
         outcome: "attempted".into(),
         ..entry.clone()

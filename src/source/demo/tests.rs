@@ -692,16 +692,36 @@ fn a_blocked_flood_sender_ends_at_the_listed_rule() {
     );
     let view = world.waf_view();
     assert_eq!(view.ip_sets[0].addresses, ["198.51.100.77/32"]);
+    // The minute under way was shown whole from its first second: its requests stay where
+    // they were shown, or block-xmlrpc's Blocked would go back the moment `b` was pressed.
+    assert_eq!(
+        rule_now(&view, "block-xmlrpc"),
+        before,
+        "the minute already shown moved"
+    );
+    // From the next minute, the sender's requests end at the IP set's rule.
+    hand.set(t0() + Duration::seconds(95));
+    let (unblocked, unblocked_hand) = manual(4);
+    unblocked_hand.set(t0() + Duration::seconds(95));
+    let whole = rule_now(&unblocked.waf_view(), "block-xmlrpc");
+    let view = world.waf_view();
     let listed = rule_now(&view, super::waf::BLOCKED_RULE);
     let xmlrpc = rule_now(&view, "block-xmlrpc");
     assert!(listed > 0, "the listed rule blocks the sender now");
+    assert!(
+        xmlrpc < whole,
+        "block-xmlrpc still ends the sender's requests"
+    );
     assert_eq!(
         listed + xmlrpc,
-        before,
-        "the same requests, ended elsewhere"
+        whole + {
+            let now = world.ms_at(t0() + Duration::seconds(95));
+            world.refused_in_minute(&world.changes_snapshot(), now.div_euclid(60_000), now)
+        },
+        "the same requests, ended elsewhere (and the sender's refused logins)"
     );
     world.apply(&block.undo().unwrap()).unwrap();
-    hand.set(t0() + Duration::seconds(95));
+    hand.set(t0() + Duration::seconds(215));
     let view = world.waf_view();
     assert!(view.ip_sets[0].addresses.is_empty());
     assert_eq!(rule_now(&view, super::waf::BLOCKED_RULE), 0);

@@ -371,8 +371,11 @@ impl DemoWorld {
     ) -> u64 {
         let acl_id = spec.acl.id.as_str();
         let flood = Self::flood_rule(spec);
-        let at = ((m + 1) * 60_000 - 1).min(now_ms);
-        let share = blocked_share(&changes.blocked_at(at));
+        // As the set was when the minute began: the demo shows a minute's whole count from its
+        // first second, so a block takes effect from the next minute (like a toggle); taking
+        // the set at the minute's end moved requests already shown under block-xmlrpc to the
+        // IP set's rule the moment `b` was pressed, and block-xmlrpc's Blocked went back.
+        let share = blocked_share(&changes.blocked_at(m * 60_000 - 1));
         match traffic.category {
             Category::Listed => {
                 let flood_n = flood.map_or(0.0, |(name, t)| {

@@ -1339,3 +1339,32 @@ fn a_console_asks_who_made_the_changes_it_saw_once_a_minute() {
         Some("cloudtrail LookupEvents: AccessDenied")
     );
 }
+
+/// However long a wall runs, its timeline in memory keeps the newest entries only.
+#[test]
+fn the_timeline_in_memory_stays_bounded() {
+    let mut a = app(true);
+    let entry = |i: i64| crate::timeline::Entry {
+        time: t0() + chrono::Duration::seconds(i),
+        since: None,
+        account: None,
+        region: "ap-northeast-1".into(),
+        subject: crate::timeline::Subject {
+            name: format!("t{i}"),
+            id: format!("i-{i}"),
+        },
+        what: "target state in ha-web-tg".into(),
+        before: None,
+        after: None,
+        who: None,
+        source: crate::timeline::Origin::Observed,
+        panel: PanelId::Targets,
+        row: None,
+    };
+    a.keep_in_timeline((0..2500).map(entry).collect());
+    assert_eq!(a.timeline.len(), super::TIMELINE_KEPT);
+    assert_eq!(
+        a.timeline.back().map(|e| e.subject.id.as_str()),
+        Some("i-2499")
+    );
+}

@@ -61,6 +61,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, t: &TimelineView) {
             clean(&format!("Who made these changes is not known: {why}")),
             theme.style(Role::Warning),
         )));
+    } else if app.asks_who {
+        lines.push(Line::from(Span::styled(
+            "Who: from CloudTrail, asked once a minute; it delivers calls about 5 minutes late",
+            theme.style(Role::Muted),
+        )));
     }
     if shown.is_empty() {
         let why = if app.timeline.is_empty() {

@@ -57,7 +57,12 @@ fn two_processes_changing_the_pending_undos_at_once_lose_nothing() {
         .into_iter()
         .map(|writer| {
             Command::new(&me)
-                .args(["--exact", "state_files::writer", "--ignored", "--test-threads=1"])
+                .args([
+                    "--exact",
+                    "state_files::writer",
+                    "--ignored",
+                    "--test-threads=1",
+                ])
                 .env(WRITER_DIR, dir.path())
                 .env(WRITER_NAME, writer.to_string())
                 // The child's own test report would read as this run's.

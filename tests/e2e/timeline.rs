@@ -80,7 +80,9 @@ fn a_snapshot_prints_what_changed_in_its_window_and_who_did_it() {
 
     let json: serde_json::Value =
         serde_json::from_str(&snapshot(state, "json")).expect("the snapshot is JSON");
-    let entries = json["timeline"].as_array().expect("a top-level timeline list");
+    let entries = json["timeline"]
+        .as_array()
+        .expect("a top-level timeline list");
     // The demo's own story fills the window too; these are the ones written above.
     let written: Vec<&serde_json::Value> = entries
         .iter()

@@ -275,6 +275,14 @@ pub fn instances(before: &InstancesView, after: &InstancesView, reads: Reads) ->
     out
 }
 
+/// "www.example.jp. A origin-primary": a record by its set and set identifier.
+fn record_label(set: &crate::model::RecordSet, r: &crate::model::Record) -> String {
+    match &r.set_identifier {
+        Some(id) => format!("{} {} {id}", set.name, set.rtype),
+        None => format!("{} {}", set.name, set.rtype),
+    }
+}
+
 /// Route53 health flips and record changes (an answer or a record set appearing or going).
 /// Route53 is global: entries carry the region "global".
 pub fn dns(before: &DnsView, after: &DnsView, reads: Reads) -> Vec<Entry> {
@@ -299,11 +307,7 @@ pub fn dns(before: &DnsView, after: &DnsView, reads: Reads) -> Vec<Entry> {
         for set in &zone.record_sets {
             for r in &set.records {
                 let k = key(set, r);
-                let label = match &r.set_identifier {
-                    Some(id) => format!("{} {} {id}", set.name, set.rtype),
-                    None => format!("{} {}", set.name, set.rtype),
-                };
-                let who = subject(&label, &zone.id);
+                let who = subject(&record_label(set, r), &zone.id);
                 match old.get(&k) {
                     Some(o) => {
                         if o.health != r.health {
@@ -341,14 +345,10 @@ pub fn dns(before: &DnsView, after: &DnsView, reads: Reads) -> Vec<Entry> {
         }
         for set in &was.record_sets {
             for r in set.records.iter().filter(|r| !seen.contains(&key(set, r))) {
-                let label = match &r.set_identifier {
-                    Some(id) => format!("{} {} {id}", set.name, set.rtype),
-                    None => format!("{} {}", set.name, set.rtype),
-                };
                 out.push(reads.entry(
                     (PanelId::Dns, None),
                     "global",
-                    subject(&label, &zone.id),
+                    subject(&record_label(set, r), &zone.id),
                     "record answer",
                     Some(r.answer.describe()),
                     None,

@@ -466,20 +466,7 @@ mod tests {
     /// A client whose `LookupEvents` answers from the rules, which also check what AWS would
     /// refuse: one lookup attribute, pages of at most 50, a token only with the same window.
     fn trail(rules: &[&aws_smithy_mocks::Rule]) -> CloudTrail {
-        let interceptor = rules.iter().fold(
-            MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny),
-            |i, r| i.with_rule(r),
-        );
-        let config = ct::Config::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("ap-northeast-1"))
-            .credentials_provider(aws_credential_types::Credentials::new(
-                "test", "test", None, None, "mock",
-            ))
-            .http_client(aws_smithy_mocks::create_mock_http_client())
-            .interceptor(interceptor)
-            .build();
-        CloudTrail::new(ct::Client::from_conf(config))
+        CloudTrail::new(client(rules))
     }
 
     fn allowed(req: &ct::operation::lookup_events::LookupEventsInput) -> bool {

@@ -1,7 +1,9 @@
 //! The integration suites — the AWS emulator, a real sshd, the binary in tmux, the command line —
 //! in one test binary: the support code compiles and links once instead of once per suite, and
-//! the suites' waits (an emulator starting, a wall going stale, a soak) overlap instead of running
-//! one binary after another. `.cargo/config.toml` sets how many tests run at once.
+//! the suites' waits (an emulator starting, a wall going stale, a tail reconnecting) overlap
+//! instead of running one binary after another. `.cargo/config.toml` sets how many tests run at
+//! once. The soak (`tests/soak.rs`) keeps a binary of its own: it measures the console's memory,
+//! which its calibration assumes is not sharing the machine with five other tests.
 //!
 //! Run one suite with its module name: `cargo test --test e2e aws_blocks::`.
 
@@ -34,7 +36,6 @@ mod sanitizer_props;
 mod schema;
 mod secrets;
 mod shared_state;
-mod soak;
 mod ssh;
 mod state_files;
 mod strict_layer;

@@ -339,15 +339,22 @@ fn t_in_the_console_lists_what_changed_and_goes_to_its_row() {
     t.keys(&["3"]);
     t.wait_for("┏ 3 Route53");
     t.keys(&["T"]);
-    let screen = t.wait_for("Timeline (");
-    assert!(
-        screen.contains("target state in ha-web-tg"),
-        "the demo's drill is not in the timeline:\n{screen}"
+    // The whole view drawn: its last line too (a capture can land mid-frame).
+    t.wait_until(
+        |s| s.contains("Timeline (") && s.contains("Esc or T close"),
+        "the timeline view",
     );
     t.keys(&["/"]);
     t.keys(&["-l", "ha-web-right target"]);
     t.keys(&["Enter"]);
-    let filtered = t.wait_for("/ha-web-right target");
+    let filtered = t.wait_until(
+        |s| s.contains("/ha-web-right target") && s.contains("Esc or T close"),
+        "the filtered timeline",
+    );
+    assert!(
+        filtered.contains("ha-web-right target state in ha-web-tg"),
+        "the demo's drill is not in the timeline:\n{filtered}"
+    );
     assert!(!filtered.contains("ha-utm-left target"), "{filtered}");
     t.keys(&["Enter"]);
     let back = t.wait_until(|s| !s.contains("Timeline ("), "the timeline closed");

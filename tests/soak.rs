@@ -4,8 +4,8 @@
 //! stay flat. `SOAK_SECONDS` lengthens the measured window (default 40 s; BENCHMARKS.md has a
 //! longer run).
 
-use crate::sshd;
-use crate::support;
+mod sshd;
+mod support;
 
 use std::io::Write;
 use std::sync::Arc;

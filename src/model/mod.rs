@@ -124,18 +124,6 @@ impl<T> PanelData<T> {
         }
     }
 
-    /// Like `record`; says whether the value changed (an error keeps the old value).
-    pub fn record_changed(&mut self, at: DateTime<Utc>, outcome: Result<T, String>) -> bool
-    where
-        T: PartialEq,
-    {
-        let changed = outcome
-            .as_ref()
-            .is_ok_and(|v| self.value.as_ref() != Some(v));
-        self.record(at, outcome);
-        changed
-    }
-
     /// Like `record`; hands back what the new value replaced, and when that was read.
     pub fn record_replacing(&mut self, at: DateTime<Utc>, outcome: Result<T, String>) -> Replaced<T>
     where

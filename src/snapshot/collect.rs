@@ -66,13 +66,15 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
         };
         (waf, samples)
     };
-    let (identity, targets, (waf, sampled), dns, instances, logs) = tokio::join!(
+    let (identity, targets, (waf, sampled), dns, instances, logs, (observed, timeline_error)) = tokio::join!(
         fetch_retrying(s.identity.as_ref(), ATTEMPTS),
         fetch_retrying(s.targets.as_ref(), ATTEMPTS),
         waf_and_samples,
         fetch_retrying(s.dns.as_ref(), ATTEMPTS),
         fetch_retrying(s.instances.as_ref(), ATTEMPTS),
         collect_logs(session, log_backlog),
+        // Needs none of the panels: its file read and its history (CloudTrail) overlap them.
+        timeline_of(session, options),
     );
     let mut world = World {
         scope: s.scope.clone(),
@@ -159,33 +161,11 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
     };
     actions.sort_by_key(|e| e.time);
     actions.dedup_by(|a, b| a.time == b.time && a.resource == b.resource && a.outcome == b.outcome);
-    // Consoles keep their timeline beside the journal.
-    let timeline_path = options
-        .journal
-        .as_deref()
-        .map(crate::timeline::store::beside);
-    let (observed, timeline_error) = observed_since(
-        timeline_path.as_deref(),
-        at - options.since,
-        world.scope.account.as_deref(),
-    );
-    let (observed, timeline_error) = match &session.history {
-        Some(history) => {
-            let mut observed = observed;
-            match history.explain(options.since, &mut observed).await {
-                Ok(None) => (observed, timeline_error),
-                Ok(Some(note)) => (
-                    observed,
-                    Some(timeline_error.map_or(note.clone(), |t| format!("{t}; {note}"))),
-                ),
-                Err(e) => (
-                    observed,
-                    Some(timeline_error.map_or(e.to_string(), |t| format!("{t}; {e}"))),
-                ),
-            }
-        }
-        None => (observed, timeline_error),
-    };
+    let account = world.scope.account.as_deref();
+    let observed = observed
+        .into_iter()
+        .filter(|e| crate::timeline::store::belongs_to(e, account))
+        .collect();
     let timeline = crate::timeline::merged(observed, &actions);
     Collected {
         world,
@@ -200,16 +180,40 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
     }
 }
 
-/// What consoles observed from `since` on, in this account, from the timeline file.
+/// What changed in the window, before the account is known: what consoles observed (the file
+/// beside the journal) and what the session's history adds or explains; and what to know of it.
+async fn timeline_of(
+    session: &Session,
+    options: &Options,
+) -> (Vec<crate::timeline::Entry>, Option<String>) {
+    let path = options
+        .journal
+        .as_deref()
+        .map(crate::timeline::store::beside);
+    let (mut observed, note) = observed_since(path.as_deref(), Utc::now() - options.since);
+    let Some(history) = &session.history else {
+        return (observed, note);
+    };
+    let told = match history.explain(options.since, &mut observed).await {
+        Ok(told) => told,
+        Err(e) => Some(e.to_string()),
+    };
+    let note = match (note, told) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    };
+    (observed, note)
+}
+
+/// What consoles observed from `since` on, from the timeline file.
 fn observed_since(
     path: Option<&std::path::Path>,
     since: DateTime<Utc>,
-    account: Option<&str>,
 ) -> (Vec<crate::timeline::Entry>, Option<String>) {
     let Some(path) = path else {
         return (Vec::new(), None);
     };
-    match crate::timeline::store::read_since(path, since, account) {
+    match crate::timeline::store::read_since(path, since, None) {
         Ok(read) if read.skipped > 0 => (
             read.entries,
             Some(format!(

@@ -123,11 +123,11 @@ fn timeline(out: &mut String, r: &Report) {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} |",
-            super::text::timeline_time(e),
+            e.when("%Y-%m-%d %H:%M:%S"),
             escape(&e.region),
             escape(&e.subject.name),
             escape(&e.what),
-            escape(&super::text::timeline_change(e)),
+            escape(&e.change("new: ")),
             escape(e.who.as_deref().unwrap_or("")),
             e.source.as_str(),
         );

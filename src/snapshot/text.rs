@@ -58,11 +58,11 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(
             out,
             "{}  {}  {}  {}  {}  {}  {}",
-            timeline_time(e),
+            e.when("%Y-%m-%d %H:%M:%S"),
             clean(&e.region),
             clean(&e.subject.name),
             clean(&e.what),
-            clean(&timeline_change(e)),
+            clean(&e.change("new: ")),
             clean(e.who.as_deref().unwrap_or("-")),
             e.source.as_str(),
         );
@@ -211,24 +211,4 @@ pub fn blocked_addresses(r: &Report) -> Vec<(String, Vec<(String, String)>)> {
             )
         })
         .collect()
-}
-
-/// When a change happened: the read that saw it, and for an observed change the read before
-/// (`10:02:11 (after 10:01:56)`): it happened in between.
-pub fn timeline_time(e: &crate::timeline::Entry) -> String {
-    let at = e.time.format("%Y-%m-%d %H:%M:%S");
-    match e.since {
-        Some(since) => format!("{at} (after {})", since.format("%H:%M:%S")),
-        None => at.to_string(),
-    }
-}
-
-/// "healthy → unhealthy (Target.Timeout)".
-pub fn timeline_change(e: &crate::timeline::Entry) -> String {
-    match (&e.before, &e.after) {
-        (Some(b), Some(a)) => format!("{b} → {a}"),
-        (None, Some(a)) => format!("new: {a}"),
-        (Some(b), None) => format!("{b} → gone"),
-        (None, None) => String::new(),
-    }
 }

@@ -78,15 +78,30 @@ pub struct Entry {
 impl Entry {
     /// "ha-web-right target state healthy → unhealthy".
     pub fn describe(&self) -> String {
-        let change = match (&self.before, &self.after) {
-            (Some(b), Some(a)) => format!("{b} → {a}"),
-            (None, Some(a)) => a.clone(),
-            (Some(b), None) => format!("{b} → gone"),
-            (None, None) => String::new(),
-        };
-        format!("{} {} {change}", self.subject.name, self.what)
+        format!("{} {} {}", self.subject.name, self.what, self.change(""))
             .trim_end()
             .to_string()
+    }
+
+    /// "healthy → unhealthy (Target.Timeout)"; a value that is new, after `new`; one that went,
+    /// "… → gone".
+    pub fn change(&self, new: &str) -> String {
+        match (&self.before, &self.after) {
+            (Some(b), Some(a)) => format!("{b} → {a}"),
+            (None, Some(a)) => format!("{new}{a}"),
+            (Some(b), None) => format!("{b} → gone"),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// When it happened, `time` in `format`: for an observed change with the read before
+    /// (`10:02:11 (after 10:01:56)`), since it happened in between.
+    pub fn when(&self, format: &str) -> String {
+        let at = self.time.format(format);
+        match self.since {
+            Some(since) => format!("{at} (after {})", since.format("%H:%M:%S")),
+            None => at.to_string(),
+        }
     }
 }
 

@@ -54,9 +54,13 @@ pub fn read_since(
     since: DateTime<Utc>,
     account: Option<&str>,
 ) -> io::Result<jsonl::Read<Entry>> {
-    jsonl::read(path, |e: &Entry| {
-        e.time >= since && account.is_none_or(|a| e.account.as_deref().is_none_or(|x| x == a))
-    })
+    jsonl::read(path, |e: &Entry| e.time >= since && belongs_to(e, account))
+}
+
+/// Whether `e` is of `account` (an entry whose account was never known belongs to every one;
+/// `None`: any account).
+pub fn belongs_to(e: &Entry, account: Option<&str>) -> bool {
+    account.is_none_or(|a| e.account.as_deref().is_none_or(|x| x == a))
 }
 
 #[cfg(test)]

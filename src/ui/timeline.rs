@@ -13,14 +13,7 @@ use ratatui::widgets::{Clear, Paragraph};
 
 /// One entry as a line: `10:02:11 (after 10:01:56)  ap-northeast-1  ha-web-right target state …`.
 pub fn line_of(e: &Entry) -> String {
-    let when = match e.since {
-        Some(since) => format!(
-            "{} (after {})",
-            e.time.format("%H:%M:%S"),
-            since.format("%H:%M:%S")
-        ),
-        None => e.time.format("%H:%M:%S").to_string(),
-    };
+    let when = e.when("%H:%M:%S");
     let who = e
         .who
         .as_deref()

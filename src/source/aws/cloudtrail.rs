@@ -239,7 +239,7 @@ impl crate::source::History for Trails {
                     .iter_mut()
                     .filter(|e| trail_region(&e.region) == region)
                     .collect();
-                explained.extend(attribute_refs(&mut here, &calls));
+                explained.extend(attribute(&mut here, &calls));
             }
             let late = timeline.iter().any(|e| {
                 e.who.is_none()
@@ -265,12 +265,7 @@ const DELIVERY: Duration = Duration::minutes(5);
 /// Who made the observed changes, where a call explains them: the latest call before each
 /// change that names its subject. Returns the calls that explained something, once each, as
 /// timeline entries of their own (source `cloudtrail`); calls on anything else are left out.
-pub fn attribute(observed: &mut [Entry], calls: &[TrailEvent]) -> Vec<Entry> {
-    let mut refs: Vec<&mut Entry> = observed.iter_mut().collect();
-    attribute_refs(&mut refs, calls)
-}
-
-fn attribute_refs(observed: &mut [&mut Entry], calls: &[TrailEvent]) -> Vec<Entry> {
+pub fn attribute(observed: &mut [&mut Entry], calls: &[TrailEvent]) -> Vec<Entry> {
     let mut explained = Vec::new();
     let mut seen: Vec<&TrailEvent> = Vec::new();
     for entry in observed.iter_mut().filter(|e| e.who.is_none()) {
@@ -532,8 +527,8 @@ mod tests {
         assert_eq!(others.num_calls(), WATCHED.len() - 1);
         assert_eq!(calls.len(), 2);
 
-        let mut seen = vec![observed("i-0aaf0f7f", "04:12:45", "04:13:00")];
-        let explained = attribute(&mut seen, &calls);
+        let mut seen = [observed("i-0aaf0f7f", "04:12:45", "04:13:00")];
+        let explained = attribute(&mut seen.iter_mut().collect::<Vec<_>>(), &calls);
         assert_eq!(
             seen[0].who.as_deref(),
             Some("assumed-role/Deployer/ci-bot (DeregisterTargets at 04:12:58)")
@@ -544,11 +539,11 @@ mod tests {
         assert_eq!(explained[0].subject.id, "i-0aaf0f7f");
 
         // A change seen long after the call, or on another target, is not explained by it.
-        let mut later = vec![
+        let mut later = [
             observed("i-0aaf0f7f", "05:00:00", "05:00:15"),
             observed("i-0nobody", "04:12:45", "04:13:00"),
         ];
-        assert!(attribute(&mut later, &calls).is_empty());
+        assert!(attribute(&mut later.iter_mut().collect::<Vec<_>>(), &calls).is_empty());
         assert!(later.iter().all(|e| e.who.is_none()));
     }
 

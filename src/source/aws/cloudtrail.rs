@@ -497,7 +497,16 @@ mod tests {
             });
         let second_page = mock!(ct::Client::lookup_events)
             .match_requests(move |r| {
-                name_is("DeregisterTargets")(r) && r.next_token() == Some("page-2")
+                // A token is valid only with the parameters of the page that gave it.
+                let same_window = r.start_time()
+                    == Some(&aws_smithy_types::DateTime::from_secs(
+                        at("04:00:00").timestamp(),
+                    ))
+                    && r.end_time()
+                        == Some(&aws_smithy_types::DateTime::from_secs(
+                            at("04:20:00").timestamp(),
+                        ));
+                name_is("DeregisterTargets")(r) && r.next_token() == Some("page-2") && same_window
             })
             .then_output(|| {
                 ct::operation::lookup_events::LookupEventsOutput::builder()

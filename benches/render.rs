@@ -186,6 +186,7 @@ fn targets_view(scale: Scale) -> TargetsView {
                 },
             ];
             LoadBalancer {
+                account: None,
                 dns_name: format!("{name}-{l}.ap-northeast-1.elb.amazonaws.com"),
                 name,
                 arn,
@@ -210,6 +211,7 @@ fn targets_view(scale: Scale) -> TargetsView {
 fn waf_view(scale: Scale) -> WafView {
     let acls = (0..4)
         .map(|a| WebAcl {
+            account: None,
             series: vec![],
             default_series: Vec::new(),
             name: format!("web-acl-{a}"),
@@ -363,6 +365,7 @@ fn dns_view(scale: Scale) -> DnsView {
                 })
                 .collect();
             HostedZone {
+                account: None,
                 id: format!("Z{:020X}", z * 65_537),
                 name: zone,
                 private: z % 4 == 3,
@@ -378,6 +381,7 @@ fn instances_view(scale: Scale) -> InstancesView {
         unreadable: vec![],
         instances: (0..scale.instances())
             .map(|i| Instance {
+                account: None,
                 id: instance_id(i),
                 name: Some(format!("web-{i:04}")),
                 instance_type: "t3.medium".into(),

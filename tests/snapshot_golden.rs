@@ -157,6 +157,7 @@ fn active_blocks_are_listed_with_their_time_left() {
     let exec = Scheduled::new(session.executor.clone().unwrap(), store);
     let set = world.waf_view().ip_sets[0].clone();
     let set_ref = opsconsole::action::IpSetRef {
+        account: None,
         region: set.region.clone(),
         scope: set.scope,
         name: set.name.clone(),
@@ -195,6 +196,7 @@ fn active_blocks_are_listed_with_their_time_left() {
         .expect("a Block rule");
     rt.block_on(exec.execute(&Mutation::SetRule {
         rule: opsconsole::action::RuleRef {
+            account: None,
             region: acl.region.clone(),
             scope: acl.scope,
             acl_name: acl.name.clone(),

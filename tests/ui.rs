@@ -959,6 +959,7 @@ fn scheduled_undos() -> opsconsole::action::Listing {
     };
     let restore = Mutation::SetRule {
         rule: RuleRef {
+            account: None,
             region: "us-east-1".into(),
             scope: WafScope::Regional,
             acl_name: "hwi-web-acl".into(),
@@ -974,6 +975,7 @@ fn scheduled_undos() -> opsconsole::action::Listing {
         until: None,
     };
     let set = IpSetRef {
+        account: None,
         region: "us-east-1".into(),
         scope: WafScope::Regional,
         name: "hwi-blocked-addresses".into(),
@@ -1142,6 +1144,7 @@ fn timers_are_shown_on_the_rows_they_concern() {
             .expect("the demo's blocklist");
         set.addresses.push("198.51.100.77/32".into());
         let set = IpSetRef {
+            account: None,
             region: set.region.clone(),
             scope: set.scope,
             name: set.name.clone(),
@@ -1170,6 +1173,7 @@ fn timers_are_shown_on_the_rows_they_concern() {
         };
         let restore = Mutation::SetRule {
             rule: RuleRef {
+                account: None,
                 region: acl.region.clone(),
                 scope: acl.scope,
                 acl_name: acl.name.clone(),
@@ -1577,6 +1581,7 @@ fn a_toggle_does_not_move_the_counts_back() {
     let shown_before = blocked_cell(&app);
     let toggle = Mutation::SetRule {
         rule: RuleRef {
+            account: None,
             region: acl.region.clone(),
             scope: acl.scope,
             acl_name: acl.name.clone(),

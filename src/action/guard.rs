@@ -137,6 +137,7 @@ mod tests {
     fn block(address: &str) -> Mutation {
         Mutation::Block {
             set: IpSetRef {
+                account: None,
                 region: "us-east-1".into(),
                 scope: WafScope::Regional,
                 name: "blocked".into(),

@@ -266,6 +266,7 @@ mod tests {
             due: DateTime::from_timestamp(1_000, 0).unwrap(),
             undo: Mutation::Unblock {
                 set: IpSetRef {
+                    account: None,
                     region: "us-east-1".into(),
                     scope: crate::model::WafScope::Regional,
                     name: "blocked".into(),

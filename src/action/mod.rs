@@ -25,6 +25,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TargetRef {
     pub region: String,
+    /// The account it was read in, when the console watches several (`[[account]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<crate::model::AccountRef>,
     pub load_balancer: String,
     pub target_group: String,
     pub target_group_arn: String,
@@ -43,6 +46,7 @@ impl TargetRef {
     /// `t` of group `tg` behind load balancer `lb`, as an action refers to it.
     pub fn of(lb: &LoadBalancer, tg: &TargetGroup, t: &Target) -> TargetRef {
         TargetRef {
+            account: lb.account.clone(),
             region: lb.region.clone(),
             load_balancer: lb.name.clone(),
             target_group: tg.name.clone(),
@@ -80,6 +84,9 @@ impl TargetRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RuleRef {
     pub region: String,
+    /// The account it was read in, when the console watches several (`[[account]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<crate::model::AccountRef>,
     pub scope: WafScope,
     pub acl_name: String,
     pub acl_id: String,
@@ -90,6 +97,9 @@ pub struct RuleRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IpSetRef {
     pub region: String,
+    /// The account it was read in, when the console watches several (`[[account]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<crate::model::AccountRef>,
     pub scope: WafScope,
     pub name: String,
     pub id: String,

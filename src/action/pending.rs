@@ -627,6 +627,7 @@ mod tests {
 
     fn set() -> IpSetRef {
         IpSetRef {
+            account: None,
             region: "ap-northeast-1".into(),
             scope: WafScope::Regional,
             name: "blocked".into(),

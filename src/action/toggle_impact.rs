@@ -160,6 +160,7 @@ mod tests {
             own_ranges: Default::default(),
             ip_sets: Default::default(),
             acls: vec![WebAcl {
+                account: None,
                 name: "mt-web-acl".into(),
                 id: "acl-1".into(),
                 scope: WafScope::Regional,

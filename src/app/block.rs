@@ -618,6 +618,7 @@ fn allowed_first(blocker: &Blocker, address: IpAddr) -> Option<String> {
 
 fn set_ref(s: &IpSet) -> IpSetRef {
     IpSetRef {
+        account: s.account.clone(),
         region: s.region.clone(),
         scope: s.scope,
         name: s.name.clone(),
@@ -669,6 +670,7 @@ mod tests {
             .collect();
         WafView {
             acls: vec![WebAcl {
+                account: None,
                 name: "wp-acl".into(),
                 id: "acl-1".into(),
                 scope: WafScope::Regional,
@@ -682,6 +684,7 @@ mod tests {
             window_minutes: 15,
             unreadable: vec![],
             ip_sets: vec![IpSet {
+                account: None,
                 name: "blocked".into(),
                 id: "s1".into(),
                 arn: SET_ARN.into(),

@@ -566,6 +566,7 @@ impl App {
             .or_else(|| self.pending_restore(&acl.id, &rule.name));
         let mutation = Mutation::SetRule {
             rule: RuleRef {
+                account: acl.account.clone(),
                 region: acl.region.clone(),
                 scope: acl.scope,
                 acl_name: acl.name.clone(),

@@ -286,6 +286,7 @@ mod tests {
             due: t0() + chrono::Duration::minutes(minutes),
             undo: Mutation::SetRule {
                 rule: RuleRef {
+                    account: None,
                     region: "us-east-1".into(),
                     scope: WafScope::Regional,
                     acl_name: "hwi-web-acl".into(),

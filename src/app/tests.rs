@@ -28,6 +28,7 @@ fn targets(right: TargetState) -> TargetsView {
     TargetsView {
         unreadable: vec![],
         load_balancers: vec![LoadBalancer {
+            account: None,
             name: "ha-lbint".into(),
             arn: "arn:lb/ha-lbint".into(),
             kind: LbKind::Application,
@@ -80,6 +81,7 @@ fn waf() -> WafView {
         unreadable: vec![],
         window_minutes: 15,
         acls: vec![WebAcl {
+            account: None,
             series: vec![],
             default_series: Vec::new(),
             name: "wp-acl".into(),
@@ -468,6 +470,7 @@ fn a_drained_target_counts_down_its_deregistration_delay() {
 
 fn instance(id: &str, name: &str, ip: &str) -> Instance {
     Instance {
+        account: None,
         id: id.into(),
         name: Some(name.into()),
         instance_type: "t3.small".into(),
@@ -974,6 +977,7 @@ fn failover(primary: Health, secondary: Health) -> DnsView {
     };
     DnsView {
         zones: vec![HostedZone {
+            account: None,
             name: "example.jp.".into(),
             id: "Z1".into(),
             private: false,
@@ -1067,6 +1071,7 @@ fn pending(due: DateTime<Utc>, undo: Mutation) -> crate::action::Pending {
 
 fn blocked_set(address: &str) -> IpSet {
     IpSet {
+        account: None,
         name: "wp-blocked".into(),
         id: "set-1".into(),
         arn: "arn:ipset/wp-blocked".into(),
@@ -1122,6 +1127,7 @@ fn timers_are_visible_where_the_operator_looks() {
     let block_ends = t0() + chrono::Duration::minutes(14);
     let unblock = Mutation::Unblock {
         set: crate::action::IpSetRef {
+            account: None,
             region: "ap-northeast-1".into(),
             scope: WafScope::Regional,
             name: "wp-blocked".into(),

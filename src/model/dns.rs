@@ -13,6 +13,9 @@ pub struct HostedZone {
     pub name: String,
     pub id: String,
     pub private: bool,
+    /// The account it was read in, when the console watches several (`[[account]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<super::AccountRef>,
     pub record_sets: Vec<RecordSet>,
 }
 

@@ -19,6 +19,9 @@ pub struct Instance {
     pub instance_type: String,
     pub az: String,
     pub region: String,
+    /// The account it was read in, when the console watches several (`[[account]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<super::AccountRef>,
     pub private_ip: Option<String>,
     /// Only for instances that have one; `l` can connect to it (`[logs.instance] address`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

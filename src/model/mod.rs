@@ -22,6 +22,25 @@ pub use targets::*;
 pub use waf::*;
 pub use world::*;
 
+/// An AWS account the console watches (`[[account]]`, `[organization]`): what every row read
+/// in it carries, so it is shown, filtered, acted on and reported where it lives.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+pub struct AccountRef {
+    /// The 12-digit account id.
+    pub id: String,
+    /// The label from the config (or the organization's account name).
+    pub name: String,
+}
+
+impl AccountRef {
+    /// "prod (222222222222)": how the console names an account wherever it names one.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.name, self.id)
+    }
+}
+
 /// A place (a region, or a region and WAF scope) the last refresh could not read. The panel
 /// shows what the other places returned, and this place's last data with its own error and age.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]

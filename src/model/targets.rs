@@ -38,6 +38,9 @@ pub struct LoadBalancer {
     /// "internet-facing" or "internal".
     pub scheme: String,
     pub region: String,
+    /// The account it was read in, when the console watches several (`[[account]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<super::AccountRef>,
     pub dns_name: String,
     pub listeners: Vec<Listener>,
     pub target_groups: Vec<TargetGroup>,

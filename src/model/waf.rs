@@ -29,6 +29,9 @@ pub struct IpSet {
     pub arn: String,
     pub scope: WafScope,
     pub region: String,
+    /// The account it was read in, when the console watches several (`[[account]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<super::AccountRef>,
     /// "IPV4" or "IPV6": a set holds one kind.
     pub version: String,
     /// CIDRs, as WAF keeps them ("192.0.2.44/32").
@@ -57,6 +60,9 @@ pub struct WebAcl {
     pub id: String,
     pub scope: WafScope,
     pub region: String,
+    /// The account it was read in, when the console watches several (`[[account]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<super::AccountRef>,
     pub default_action: RuleAction,
     /// Names of the load balancers or distributions this ACL protects.
     pub protects: Vec<String>,

@@ -253,6 +253,7 @@ mod tests {
             due: at(due),
             undo: Mutation::Unblock {
                 set: IpSetRef {
+                    account: None,
                     region: "us-east-1".into(),
                     scope: crate::model::WafScope::Regional,
                     name: "blocked".into(),

@@ -268,6 +268,7 @@ mod tests {
         let view = TargetsView {
             unreadable: vec![],
             load_balancers: vec![LoadBalancer {
+                account: None,
                 name: "ha-lbint".into(),
                 arn: "arn:lb".into(),
                 kind: LbKind::Application,

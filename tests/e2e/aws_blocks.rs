@@ -173,6 +173,7 @@ async fn set_now(e: &Estate) -> (Option<String>, Vec<String>, String) {
 
 fn set_ref(e: &Estate) -> IpSetRef {
     IpSetRef {
+        account: None,
         region: seed::TOKYO.to_string(),
         scope: WafScope::Regional,
         name: SET.to_string(),
@@ -462,6 +463,7 @@ async fn expired_blocks_and_timed_counts_are_undone_by_the_next_console() {
     let originals = dir.path().join(aws::originals::ORIGINALS_FILE);
     let past = Utc::now() - chrono::Duration::seconds(5);
     let rule = |name: &str| RuleRef {
+        account: None,
         region: seed::TOKYO.to_string(),
         scope: WafScope::Regional,
         acl_name: ACL.to_string(),
@@ -614,6 +616,7 @@ async fn a_timed_count_puts_back_the_exact_action_in_the_same_console() {
     let exec = Scheduled::new(session.executor.clone().expect("writable"), store.clone());
     exec.execute(&Mutation::SetRule {
         rule: RuleRef {
+            account: None,
             region: seed::TOKYO.to_string(),
             scope: WafScope::Regional,
             acl_name: ACL.to_string(),
@@ -1153,6 +1156,7 @@ async fn a_groups_timed_count_restores_its_override_and_keeps_rule_overrides_set
     };
     exec.execute(&Mutation::SetRule {
         rule: RuleRef {
+            account: None,
             region: seed::TOKYO.to_string(),
             scope: WafScope::Regional,
             acl_name: "group-acl".into(),

@@ -73,6 +73,7 @@ fn block_in_console(world: &Arc<DemoWorld>, journal: &Path) {
     let set = world.waf_view().ip_sets[0].clone();
     let mutation = Mutation::Block {
         set: IpSetRef {
+            account: None,
             region: set.region,
             scope: set.scope,
             name: set.name,

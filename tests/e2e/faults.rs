@@ -537,6 +537,7 @@ async fn a_block_whose_reply_is_lost_is_done_once_not_a_conflict() {
     let (exec, path) = journaled(&session, dir.path());
     let block = Mutation::Block {
         set: opsconsole::action::IpSetRef {
+            account: None,
             region: support::seed::TOKYO.to_string(),
             scope: opsconsole::model::WafScope::Regional,
             name: "edge-blocked".into(),

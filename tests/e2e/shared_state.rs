@@ -153,6 +153,7 @@ fn writer_at(
 
 fn rule(acl_id: &str) -> RuleRef {
     RuleRef {
+        account: None,
         region: seed::TOKYO.to_string(),
         scope: WafScope::Regional,
         acl_name: ACL.to_string(),

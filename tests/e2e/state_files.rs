@@ -17,6 +17,7 @@ const WRITER_NAME: &str = "OPSCONSOLE_TEST_WRITER_NAME";
 fn block(writer: u32, n: u32) -> Mutation {
     Mutation::Block {
         set: IpSetRef {
+            account: None,
             region: "ap-northeast-1".into(),
             scope: WafScope::Regional,
             name: "blocked".into(),

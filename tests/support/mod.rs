@@ -69,6 +69,7 @@ pub fn target_ref(seeded: &Seeded, group: &str, name: &str) -> TargetRef {
     // As `DescribeTargetHealth` describes it: AWS gives a zone only for ip targets.
     let described_zone = (tg.target_type == "ip").then(|| t.az.clone());
     TargetRef {
+        account: None,
         region: tg.region.clone(),
         load_balancer: tg.load_balancer.clone(),
         target_group: tg.name.clone(),
@@ -88,6 +89,7 @@ pub fn target_ref(seeded: &Seeded, group: &str, name: &str) -> TargetRef {
 pub fn rule_ref(seeded: &Seeded, acl: &str, rule: &str) -> RuleRef {
     let a = seeded.web_acl(acl);
     RuleRef {
+        account: None,
         region: a.region.clone(),
         scope: if a.scope == "CLOUDFRONT" {
             WafScope::Cloudfront

@@ -360,6 +360,7 @@ impl Source<DnsView> for DnsSource {
                     .iter()
                     .zip(&raw)
                     .map(|(z, records)| HostedZone {
+                        account: None,
                         name: unescape_name(z.name()),
                         id: z.id().trim_start_matches("/hostedzone/").to_string(),
                         private: z.config().is_some_and(|c| c.private_zone()),

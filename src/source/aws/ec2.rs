@@ -157,6 +157,7 @@ async fn describe(rc: &RegionClients) -> Result<Vec<Instance>, SourceError> {
 /// What the panel shows of one instance's description.
 fn described(i: &ec2::types::Instance, region: &str) -> Instance {
     Instance {
+        account: None,
         id: i.instance_id().unwrap_or_default().to_string(),
         name: i
             .tags()

@@ -326,6 +326,7 @@ impl ElbSource {
                         .unwrap_or_default()
                 };
                 LoadBalancer {
+                    account: None,
                     name: lb.load_balancer_name().unwrap_or_default().to_string(),
                     arn: arn.to_string(),
                     kind: kind(lb),

@@ -254,6 +254,7 @@ impl IpSets {
             return Err(format!("IP set {name} came back empty"));
         };
         let set = IpSet {
+            account: None,
             name: read.name().to_string(),
             id: read.id().to_string(),
             arn: read.arn().to_string(),

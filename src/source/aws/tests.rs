@@ -702,6 +702,7 @@ async fn toggle_against(
         .execute(&Mutation::SetRule {
             until: None,
             rule: RuleRef {
+                account: None,
                 region: REGION.into(),
                 scope: crate::model::WafScope::Regional,
                 acl_name: "hwi-web-acl".into(),

@@ -284,6 +284,7 @@ impl WafSource {
             metric_names,
             group_refs,
             acl: WebAcl {
+                account: None,
                 series: Vec::new(),
                 default_series: Vec::new(),
                 name: acl.name().to_string(),

@@ -157,6 +157,7 @@ fn lb(
     groups: Vec<TgDef>,
 ) -> LoadBalancer {
     LoadBalancer {
+        account: None,
         name: name.to_string(),
         arn: lb_arn(region, kind, name),
         kind,
@@ -474,6 +475,7 @@ fn instances() -> Vec<Instance> {
                 CheckStatus::NotApplicable
             };
             Instance {
+                account: None,
                 id: instance_id(d.name),
                 name: Some(d.name.to_string()),
                 instance_type: d.instance_type.to_string(),

@@ -9,6 +9,7 @@ use crate::model::{
 
 fn zone(name: &str, private: bool, record_sets: Vec<RecordSet>) -> HostedZone {
     HostedZone {
+        account: None,
         name: name.to_string(),
         id: format!("Z{}", hex_id(&format!("zone/{name}"), 20).to_uppercase()),
         private,

@@ -24,6 +24,7 @@ fn started_at(seed: u64, started: DateTime<Utc>) -> (Arc<DemoWorld>, ManualClock
 fn set_ref(view: &WafView) -> IpSetRef {
     let set = &view.ip_sets[0];
     IpSetRef {
+        account: None,
         region: set.region.clone(),
         scope: set.scope,
         name: set.name.clone(),

@@ -58,6 +58,7 @@ fn rule_ref(world: &DemoWorld, acl: &str, rule: &str) -> (RuleRef, RuleKind) {
     let r = a.rules.iter().find(|r| r.name == rule).unwrap();
     (
         RuleRef {
+            account: None,
             region: a.region.clone(),
             scope: a.scope,
             acl_name: a.name.clone(),
@@ -673,6 +674,7 @@ fn a_blocked_flood_sender_ends_at_the_listed_rule() {
     assert_eq!(rule_now(&view, super::waf::BLOCKED_RULE), 0);
     let block = crate::action::Mutation::Block {
         set: crate::action::IpSetRef {
+            account: None,
             region: set.region.clone(),
             scope: set.scope,
             name: set.name.clone(),

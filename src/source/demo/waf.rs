@@ -115,6 +115,7 @@ fn acl(
         .collect();
     AclSpec {
         acl: WebAcl {
+            account: None,
             name: name.to_string(),
             id: acl_id(name),
             scope,
@@ -457,6 +458,7 @@ impl DemoWorld {
             window_minutes: self.waf_window,
             unreadable: vec![],
             ip_sets: vec![crate::model::waf::IpSet {
+                account: None,
                 name: BLOCKED_SET.to_string(),
                 id: acl_id(BLOCKED_SET),
                 arn: ip_set_arn(),

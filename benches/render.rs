@@ -373,7 +373,10 @@ fn dns_view(scale: Scale) -> DnsView {
             }
         })
         .collect();
-    DnsView { zones }
+    DnsView {
+        zones,
+        unreadable: Vec::new(),
+    }
 }
 
 fn instances_view(scale: Scale) -> InstancesView {

@@ -84,6 +84,11 @@ pub struct Cli {
     #[arg(long = "region", value_name = "REGION", value_parser = parse_region)]
     pub regions: Vec<String>,
 
+    /// Watch only this account of the config's `[[account]]` / `[organization]` (its name or
+    /// id); repeat for several.
+    #[arg(long = "account", value_name = "NAME")]
+    pub accounts: Vec<String>,
+
     /// Send every AWS call to this endpoint (an emulator or a proxy).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,

@@ -345,6 +345,11 @@ fn aws_options(cli: &Cli, settings: &Settings) -> AwsOptions {
         originals_file: opsconsole::config::state_dir()
             .map(|d| d.join(opsconsole::source::aws::originals::ORIGINALS_FILE)),
         shared_state: settings.state.clone(),
+        accounts: opsconsole::source::aws::accounts::AccountsWanted {
+            accounts: settings.account.clone(),
+            organization: settings.organization.clone(),
+            only: cli.accounts.clone(),
+        },
     }
 }
 

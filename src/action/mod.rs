@@ -138,6 +138,15 @@ pub enum Mutation {
 }
 
 impl Mutation {
+    /// The account whose resource it changes, when the console watches several.
+    pub fn account(&self) -> Option<&crate::model::AccountRef> {
+        match self {
+            Mutation::Drain { target } | Mutation::Register { target } => target.account.as_ref(),
+            Mutation::SetRule { rule, .. } => rule.account.as_ref(),
+            Mutation::Block { set, .. } | Mutation::Unblock { set, .. } => set.account.as_ref(),
+        }
+    }
+
     /// One line naming the exact change.
     pub fn summary(&self) -> String {
         match self {

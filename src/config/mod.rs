@@ -5,6 +5,7 @@
 //! comes back as a [`ConfigError`] naming file, line, column and key. docs/CONFIG.md is the
 //! user-facing description.
 
+pub mod accounts;
 pub mod error;
 pub mod key;
 pub mod keymap;
@@ -14,6 +15,7 @@ pub mod theme;
 
 use std::path::{Path, PathBuf};
 
+pub use accounts::{AccountConfig, OrganizationConfig};
 pub use error::ConfigError;
 pub use key::{KeyCombo, KeyParseError};
 pub use keymap::{BUILTIN_KEYMAPS, Binding, KeyContext, Keymap};

@@ -37,6 +37,10 @@ pub struct Settings {
     pub state: StateSettings,
     /// `[[log]]` tables: where to tail logs from.
     pub log: Vec<LogSourceConfig>,
+    /// `[[account]]` tables: the accounts watched side by side (none: the caller's own).
+    pub account: Vec<super::accounts::AccountConfig>,
+    /// `[organization]`: every ACTIVE account of the organization, through one role.
+    pub organization: Option<super::accounts::OrganizationConfig>,
 }
 
 /// How often each panel is polled, in seconds (1..=86400).
@@ -326,6 +330,9 @@ struct Located {
     #[serde(default)]
     log: Vec<Spanned<LocatedLog>>,
     waf: Option<LocatedWaf>,
+    #[serde(default)]
+    account: Vec<Spanned<super::accounts::LocatedAccount>>,
+    organization: Option<super::accounts::LocatedOrganization>,
 }
 
 #[derive(Deserialize)]
@@ -364,7 +371,7 @@ fn is_log_group_name(name: &str) -> bool {
 }
 
 /// `eu-west-1`, `us-gov-west-1`, `ap-southeast-3`: letters, dashes, a final number.
-fn looks_like_region(r: &str) -> bool {
+pub(super) fn looks_like_region(r: &str) -> bool {
     let mut parts = r.split('-');
     let first = parts.next().unwrap_or("");
     let rest: Vec<&str> = parts.collect();
@@ -493,6 +500,7 @@ fn check(src: Source<'_>) -> Result<(), ConfigError> {
     }
 
     check_blocklist_regions(src, &located)?;
+    super::accounts::check(src, &located.account, located.organization.as_ref())?;
 
     let mut names = HashMap::new();
     for entry in &located.log {

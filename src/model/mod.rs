@@ -207,6 +207,10 @@ pub struct Scope {
     /// The ARN the console acts as (STS GetCallerIdentity), when known.
     #[serde(default)]
     pub caller_arn: Option<String>,
+    /// The accounts watched side by side (`[[account]]`, `[organization]`); empty: the
+    /// caller's own account only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<AccountRef>,
 }
 
 /// Formats an age the way the panels show it: "12s ago", "3m ago", "2h ago".

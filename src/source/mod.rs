@@ -1,6 +1,7 @@
 //! Where panel data comes from: one trait per kind of data, implemented by the demo world (and by
 //! AWS and SSH sources). Nothing here knows about the terminal.
 
+pub mod accounts;
 pub mod aws;
 pub mod demo;
 pub mod ssh;

@@ -72,6 +72,8 @@ pub struct AwsOptions {
     pub originals_file: Option<std::path::PathBuf>,
     /// `[state]`: the team's shared store, if one is configured.
     pub shared_state: crate::config::settings::StateSettings,
+    /// `[[account]]`, `[organization]`, `--account`: the accounts watched side by side.
+    pub accounts: super::accounts::AccountsWanted,
 }
 
 /// The clients of one region, each built on first use: a console pays for no service it never
@@ -255,6 +257,7 @@ impl RegionClients {
 pub async fn connect(
     base: SdkConfig,
     options: &AwsOptions,
+    stats: Arc<ApiStats>,
 ) -> Result<Vec<RegionClients>, SourceError> {
     let regions: Vec<String> = if options.regions.is_empty() {
         match base.region() {
@@ -269,7 +272,6 @@ pub async fn connect(
     } else {
         options.regions.clone()
     };
-    let stats = Arc::new(ApiStats::default());
     Ok(regions
         .iter()
         .map(|r| for_region(&base, r, stats.clone()))

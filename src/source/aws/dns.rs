@@ -356,6 +356,7 @@ impl Source<DnsView> for DnsSource {
                 None => Health::NotChecked,
             };
             Ok(DnsView {
+                unreadable: Vec::new(),
                 zones: zones
                     .iter()
                     .zip(&raw)

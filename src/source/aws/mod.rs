@@ -1,6 +1,7 @@
 //! Live AWS data through the official SDK: one source per panel, each fanning out over the
 //! selected regions, behind the same traits as the demo world.
 
+pub mod accounts;
 mod clients;
 pub mod cloudtrail;
 mod counting;
@@ -90,8 +91,73 @@ pub async fn connect_with(
     base: aws_config::SdkConfig,
     options: &AwsOptions,
 ) -> Result<Session, super::SourceError> {
-    let regions = clients::connect(base, options).await?;
+    if options.accounts.is_single() {
+        let stats = Arc::new(super::stats::ApiStats::default());
+        let regions = clients::connect(base, options, stats).await?;
+        let shared = shared_store(options, &regions)?;
+        return connect_account(regions, options, shared).await;
+    }
+    across_accounts(base, options).await
+}
+
+/// `[[account]]` / `[organization]`: a session per account, signed in that account, folded
+/// into one. Who the console is, the team's store and the journal stay the base identity's;
+/// each account keeps its rule originals in a file of its own.
+async fn across_accounts(
+    base: aws_config::SdkConfig,
+    options: &AwsOptions,
+) -> Result<Session, super::SourceError> {
+    let watched = accounts::watched(&base, options, &options.accounts).await?;
+    let stats = Arc::new(super::stats::ApiStats::default());
+    let base_regions = clients::connect(base, options, stats.clone()).await?;
+    let shared = shared_store(options, &base_regions)?;
+    let global = clients::global_region(&base_regions[0].region);
+    let base_global = clients::for_region(&base_regions[0].sdk_config, global, stats.clone());
+    let identity: Arc<dyn Source<Identity>> =
+        Arc::new(identity::IdentitySource::new(base_global.sts().clone()));
+    let mut sessions = Vec::new();
+    for (i, w) in watched.into_iter().enumerate() {
+        let own = AwsOptions {
+            regions: if w.regions.is_empty() {
+                options.regions.clone()
+            } else {
+                w.regions.clone()
+            },
+            // `[[log]] log_group` entries are followed in the first account.
+            log_groups: if i == 0 {
+                options.log_groups.clone()
+            } else {
+                Vec::new()
+            },
+            originals_file: options
+                .originals_file
+                .as_ref()
+                .map(|f| f.with_file_name(format!("rule-actions.{}.json", w.account.id))),
+            ..options.clone()
+        };
+        let regions = clients::connect(w.config, &own, stats.clone()).await?;
+        let session = connect_account(regions, &own, shared.clone()).await?;
+        sessions.push(super::accounts::AccountSession {
+            account: w.account,
+            session,
+        });
+    }
+    super::accounts::across(identity, sessions).ok_or_else(|| {
+        super::SourceError::new(
+            super::ErrorKind::Other,
+            "no account to watch: every configured account was left out by --account",
+        )
+    })
+}
+
+/// One account's session over its regions.
+async fn connect_account(
+    regions: Vec<RegionClients>,
+    options: &AwsOptions,
+    shared: Option<Arc<shared_state::SharedStore>>,
+) -> Result<Session, super::SourceError> {
     let scope = Scope {
+        accounts: Vec::new(),
         mode: "aws".to_string(),
         account: None,
         profile: options.profile.clone(),
@@ -119,7 +185,6 @@ pub async fn connect_with(
     );
     let identity: Arc<dyn Source<Identity>> =
         Arc::new(identity::IdentitySource::new(global.sts().clone()));
-    let shared = shared_store(options, &regions)?;
     Ok(Session {
         sources: Sources {
             scope,

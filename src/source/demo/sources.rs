@@ -31,6 +31,7 @@ impl DemoWorld {
     /// The Route53 panel (the zones do not change over time).
     pub fn dns_view(&self) -> DnsView {
         DnsView {
+            unreadable: Vec::new(),
             zones: self.estate.zones.clone(),
         }
     }

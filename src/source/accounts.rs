@@ -1,0 +1,609 @@
+//! Several accounts as one session: each panel's read fans out over the accounts, every row is
+//! tagged with the account it was read in, and the answers fold into one view the way a
+//! source folds its regions (`aws::by_place`): an account that cannot be read (its role
+//! refused, its session expired) is an unreadable place of its own, showing its last rows if
+//! it had any, while the others carry on. Actions go to the executor of the account their row
+//! lives in.
+
+use super::{
+    Executor, History, Identity, LogSource, SampleSource, Session, Source, SourceError, Sources,
+};
+use crate::action::{Done, Failed, Mutation};
+use crate::model::{
+    AccountRef, DnsView, InstancesView, RuleSamples, Scope, TargetsView, Unreadable, WafView,
+};
+use chrono::{DateTime, Utc};
+use futures::future::{BoxFuture, join_all};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// A panel's view read in one account, made to say so.
+pub trait Accountable: Clone + Default + Send + Sync + 'static {
+    /// Tags every row with `account` and names the account in each unreadable place.
+    fn tag(&mut self, account: &AccountRef);
+    /// Appends another account's view (already tagged).
+    fn join(&mut self, other: Self);
+    fn unreadable_mut(&mut self) -> &mut Vec<Unreadable>;
+}
+
+fn tag_places(places: &mut [Unreadable], account: &AccountRef) {
+    for u in places {
+        u.place = format!("{} {}", account.label(), u.place);
+    }
+}
+
+impl Accountable for TargetsView {
+    fn tag(&mut self, account: &AccountRef) {
+        for lb in &mut self.load_balancers {
+            lb.account = Some(account.clone());
+        }
+        tag_places(&mut self.unreadable, account);
+    }
+    fn join(&mut self, other: Self) {
+        self.load_balancers.extend(other.load_balancers);
+        self.unreadable.extend(other.unreadable);
+    }
+    fn unreadable_mut(&mut self) -> &mut Vec<Unreadable> {
+        &mut self.unreadable
+    }
+}
+
+impl Accountable for WafView {
+    fn tag(&mut self, account: &AccountRef) {
+        for acl in &mut self.acls {
+            acl.account = Some(account.clone());
+        }
+        for set in &mut self.ip_sets {
+            set.account = Some(account.clone());
+        }
+        tag_places(&mut self.unreadable, account);
+    }
+    fn join(&mut self, other: Self) {
+        self.window_minutes = self.window_minutes.max(other.window_minutes);
+        self.acls.extend(other.acls);
+        self.ip_sets.extend(other.ip_sets);
+        // Every account's own addresses are ours: no account's console blocks another's NAT.
+        self.own_ranges.extend(other.own_ranges);
+        self.unreadable.extend(other.unreadable);
+    }
+    fn unreadable_mut(&mut self) -> &mut Vec<Unreadable> {
+        &mut self.unreadable
+    }
+}
+
+impl Accountable for DnsView {
+    fn tag(&mut self, account: &AccountRef) {
+        for zone in &mut self.zones {
+            zone.account = Some(account.clone());
+        }
+        tag_places(&mut self.unreadable, account);
+    }
+    fn join(&mut self, other: Self) {
+        self.zones.extend(other.zones);
+        self.unreadable.extend(other.unreadable);
+    }
+    fn unreadable_mut(&mut self) -> &mut Vec<Unreadable> {
+        &mut self.unreadable
+    }
+}
+
+impl Accountable for InstancesView {
+    fn tag(&mut self, account: &AccountRef) {
+        for i in &mut self.instances {
+            i.account = Some(account.clone());
+        }
+        tag_places(&mut self.unreadable, account);
+    }
+    fn join(&mut self, other: Self) {
+        self.instances.extend(other.instances);
+        self.unreadable.extend(other.unreadable);
+    }
+    fn unreadable_mut(&mut self) -> &mut Vec<Unreadable> {
+        &mut self.unreadable
+    }
+}
+
+/// One account's session, with the account it reads.
+pub struct AccountSession {
+    pub account: AccountRef,
+    pub session: Session,
+}
+
+/// The accounts as one session (`None` for no account). `identity` is who the console is
+/// before any role is assumed (the base credentials); the scope lists the accounts and every
+/// region any of them watches. The team's store, the undo store and the tails of the first
+/// account's session serve the whole console.
+pub fn across(
+    identity: Arc<dyn Source<Identity>>,
+    accounts: Vec<AccountSession>,
+) -> Option<Session> {
+    let first = accounts.first()?.session.clone();
+    let accounts_list: Vec<AccountRef> = accounts.iter().map(|a| a.account.clone()).collect();
+    let mut regions: Vec<String> = Vec::new();
+    for a in &accounts {
+        for r in &a.session.sources.scope.regions {
+            if !regions.contains(r) {
+                regions.push(r.clone());
+            }
+        }
+    }
+    let scope = Scope {
+        regions,
+        accounts: accounts_list,
+        ..first.sources.scope.clone()
+    };
+    let parts = |pick: &dyn Fn(&Sources) -> Arc<dyn Source<TargetsView>>| {
+        accounts
+            .iter()
+            .map(|a| (a.account.clone(), pick(&a.session.sources)))
+            .collect::<Vec<_>>()
+    };
+    let targets = Across::new(parts(&|s| s.targets.clone()));
+    let acls = Arc::new(Mutex::new(HashMap::new()));
+    let waf = Across::new(
+        accounts
+            .iter()
+            .map(|a| (a.account.clone(), a.session.sources.waf.clone()))
+            .collect(),
+    )
+    .remembering_acls(acls.clone());
+    let dns = Across::new(
+        accounts
+            .iter()
+            .map(|a| (a.account.clone(), a.session.sources.dns.clone()))
+            .collect(),
+    );
+    let instances = Across::new(
+        accounts
+            .iter()
+            .map(|a| (a.account.clone(), a.session.sources.instances.clone()))
+            .collect(),
+    );
+    let samples = SamplesAcross {
+        parts: accounts
+            .iter()
+            .map(|a| (a.account.id.clone(), a.session.sources.samples.clone()))
+            .collect(),
+        acls,
+    };
+    let logs: Vec<Arc<dyn LogSource>> = accounts
+        .iter()
+        .flat_map(|a| a.session.sources.logs.iter().cloned())
+        .collect();
+    let executors: Vec<(AccountRef, Arc<dyn Executor>)> = accounts
+        .iter()
+        .filter_map(|a| Some((a.account.clone(), a.session.executor.clone()?)))
+        .collect();
+    let histories: Vec<(AccountRef, Arc<dyn History>)> = accounts
+        .iter()
+        .filter_map(|a| Some((a.account.clone(), a.session.history.clone()?)))
+        .collect();
+    let tells_who = histories.iter().any(|(_, h)| h.tells_who());
+    Some(Session {
+        sources: Sources {
+            scope,
+            identity,
+            targets: Arc::new(targets),
+            waf: Arc::new(waf),
+            samples: Arc::new(samples),
+            dns: Arc::new(dns),
+            instances: Arc::new(instances),
+            logs,
+        },
+        executor: (!executors.is_empty())
+            .then(|| Arc::new(ExecutorAcross { executors }) as Arc<dyn Executor>),
+        history: (!histories.is_empty()).then(|| {
+            Arc::new(HistoryAcross {
+                histories,
+                tells_who,
+            }) as Arc<dyn History>
+        }),
+        ..first
+    })
+}
+
+/// When each account's view was last read, and what it held: shown beside its error while it
+/// cannot be read.
+type LastRead<T> = Mutex<HashMap<String, (DateTime<Utc>, T)>>;
+
+/// One panel's source over every account.
+struct Across<T> {
+    parts: Vec<(AccountRef, Arc<dyn Source<T>>)>,
+    last: LastRead<T>,
+    /// The WAF's: which account each web ACL id was read in, for its sampled requests.
+    acls: Option<Arc<Mutex<HashMap<String, String>>>>,
+}
+
+impl<T: Accountable> Across<T> {
+    fn new(parts: Vec<(AccountRef, Arc<dyn Source<T>>)>) -> Self {
+        Across {
+            parts,
+            last: Mutex::new(HashMap::new()),
+            acls: None,
+        }
+    }
+}
+
+impl Across<WafView> {
+    fn remembering_acls(mut self, acls: Arc<Mutex<HashMap<String, String>>>) -> Self {
+        self.acls = Some(acls);
+        self
+    }
+}
+
+/// What a WAF view tells about where its ACLs live; nothing for the other panels.
+trait AclHomes {
+    fn acl_homes(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+impl AclHomes for TargetsView {}
+impl AclHomes for DnsView {}
+impl AclHomes for InstancesView {}
+impl AclHomes for WafView {
+    fn acl_homes(&self) -> Vec<(String, String)> {
+        self.acls
+            .iter()
+            .filter_map(|a| Some((a.id.clone(), a.account.as_ref()?.id.clone())))
+            .collect()
+    }
+}
+
+impl<T: Accountable + AclHomes> Source<T> for Across<T> {
+    fn fetch(&self) -> BoxFuture<'_, Result<T, SourceError>> {
+        Box::pin(async move {
+            let answers = join_all(
+                self.parts
+                    .iter()
+                    .map(|(account, source)| async move { (account, source.fetch().await) }),
+            )
+            .await;
+            let mut joined = T::default();
+            let mut refused = Vec::new();
+            let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+            for (account, answer) in answers {
+                match answer {
+                    Ok(mut view) => {
+                        view.tag(account);
+                        last.insert(account.id.clone(), (Utc::now(), view.clone()));
+                        joined.join(view);
+                    }
+                    Err(e) => {
+                        let kept = last.get(&account.id);
+                        let data_from = kept.map(|(at, _)| *at);
+                        if let Some((_, view)) = kept {
+                            let mut view = view.clone();
+                            // Its own places' errors are old news beside the account's.
+                            view.unreadable_mut().clear();
+                            joined.join(view);
+                        }
+                        joined.unreadable_mut().push(Unreadable {
+                            place: account.label(),
+                            error: e.message.clone(),
+                            data_from,
+                        });
+                        refused.push((account, e));
+                    }
+                }
+            }
+            drop(last);
+            if let Some(acls) = &self.acls {
+                let mut acls = acls.lock().unwrap_or_else(|e| e.into_inner());
+                acls.extend(joined.acl_homes());
+            }
+            if !refused.is_empty() && refused.len() == self.parts.len() {
+                let kind = refused[0].1.kind;
+                let why: Vec<String> = refused
+                    .iter()
+                    .map(|(a, e)| format!("{}: {}", a.label(), e.message))
+                    .collect();
+                return Err(SourceError::new(kind, why.join("; ")));
+            }
+            Ok(joined)
+        })
+    }
+
+    fn min_interval(&self) -> Option<std::time::Duration> {
+        self.parts
+            .iter()
+            .filter_map(|(_, s)| s.min_interval())
+            .max()
+    }
+}
+
+/// Sampled requests are asked of the account the web ACL was read in.
+struct SamplesAcross {
+    parts: Vec<(String, Arc<dyn SampleSource>)>,
+    acls: Arc<Mutex<HashMap<String, String>>>,
+}
+
+impl SampleSource for SamplesAcross {
+    fn sampled_requests<'a>(
+        &'a self,
+        acl_id: &'a str,
+        rule: &'a str,
+    ) -> BoxFuture<'a, Result<RuleSamples, SourceError>> {
+        let home = self
+            .acls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(acl_id)
+            .cloned();
+        let source = self
+            .parts
+            .iter()
+            .find(|(id, _)| Some(id) == home.as_ref())
+            .map(|(_, s)| s.clone());
+        Box::pin(async move {
+            match source {
+                Some(s) => s.sampled_requests(acl_id, rule).await,
+                None => Err(SourceError::new(
+                    super::ErrorKind::NotFound,
+                    format!("web ACL {acl_id} was not read in any watched account"),
+                )),
+            }
+        })
+    }
+}
+
+/// Each mutation goes to the executor of the account its row was read in, and nowhere else.
+struct ExecutorAcross {
+    executors: Vec<(AccountRef, Arc<dyn Executor>)>,
+}
+
+impl Executor for ExecutorAcross {
+    fn execute<'a>(&'a self, mutation: &'a Mutation) -> BoxFuture<'a, Result<Done, Failed>> {
+        let executor = match mutation.account() {
+            Some(account) => self
+                .executors
+                .iter()
+                .find(|(a, _)| a.id == account.id)
+                .map(|(_, e)| e.clone())
+                .ok_or_else(|| {
+                    format!(
+                        "{} is not a watched account: nothing was changed",
+                        account.label()
+                    )
+                }),
+            None => Err(format!(
+                "{}: the change does not say which account it is for, and this console watches {} accounts: nothing was changed",
+                mutation.summary(),
+                self.executors.len()
+            )),
+        };
+        Box::pin(async move {
+            match executor {
+                Ok(e) => e.execute(mutation).await,
+                Err(why) => Err(Failed::new(why)),
+            }
+        })
+    }
+}
+
+/// Every account's history, each asked for its own window; a refusal in one is said with its
+/// account and the others still answer.
+struct HistoryAcross {
+    histories: Vec<(AccountRef, Arc<dyn History>)>,
+    tells_who: bool,
+}
+
+impl History for HistoryAcross {
+    fn explain<'a>(
+        &'a self,
+        window: chrono::Duration,
+        timeline: &'a mut Vec<crate::timeline::Entry>,
+    ) -> BoxFuture<'a, Result<Option<String>, SourceError>> {
+        Box::pin(async move {
+            let mut notes = Vec::new();
+            let mut failures = Vec::new();
+            for (account, history) in &self.histories {
+                match history.explain(window, timeline).await {
+                    Ok(Some(note)) => notes.push(format!("{}: {note}", account.label())),
+                    Ok(None) => {}
+                    Err(e) => failures.push(format!("{}: {}", account.label(), e.message)),
+                }
+            }
+            if !failures.is_empty() && failures.len() == self.histories.len() {
+                return Err(SourceError::new(
+                    super::ErrorKind::Other,
+                    failures.join("; "),
+                ));
+            }
+            notes.extend(failures);
+            Ok((!notes.is_empty()).then(|| notes.join("; ")))
+        })
+    }
+
+    fn tells_who(&self) -> bool {
+        self.tells_who
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Instance;
+
+    fn account(name: &str, id: &str) -> AccountRef {
+        AccountRef {
+            id: id.into(),
+            name: name.into(),
+        }
+    }
+
+    /// A source whose answers are set by the test: `None` fails like a refused role.
+    struct Scripted(Mutex<Option<InstancesView>>);
+
+    impl Source<InstancesView> for Scripted {
+        fn fetch(&self) -> BoxFuture<'_, Result<InstancesView, SourceError>> {
+            let answer = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            Box::pin(async move {
+                answer.ok_or_else(|| {
+                    SourceError::new(
+                        crate::source::ErrorKind::AccessDenied,
+                        "cannot assume arn:aws:iam::333333333333:role/Ops: AccessDenied",
+                    )
+                })
+            })
+        }
+    }
+
+    fn instance(id: &str) -> Instance {
+        Instance {
+            id: id.into(),
+            name: None,
+            instance_type: "t3.micro".into(),
+            az: "eu-west-1a".into(),
+            region: "eu-west-1".into(),
+            account: None,
+            private_ip: None,
+            public_ip: None,
+            state: "running".into(),
+            system_status: crate::model::CheckStatus::Ok,
+            instance_status: crate::model::CheckStatus::Ok,
+            events: vec![],
+        }
+    }
+
+    fn view(ids: &[&str]) -> InstancesView {
+        InstancesView {
+            instances: ids.iter().map(|i| instance(i)).collect(),
+            unreadable: vec![],
+        }
+    }
+
+    #[tokio::test]
+    async fn each_row_carries_its_account_and_a_refused_account_fails_alone() {
+        let prod = Arc::new(Scripted(Mutex::new(Some(view(&["i-prod"])))));
+        let stage = Arc::new(Scripted(Mutex::new(Some(view(&["i-stage"])))));
+        let across = Across::new(vec![
+            (
+                account("prod", "222222222222"),
+                prod.clone() as Arc<dyn Source<_>>,
+            ),
+            (
+                account("stage", "333333333333"),
+                stage.clone() as Arc<dyn Source<_>>,
+            ),
+        ]);
+        let read: InstancesView = across.fetch().await.unwrap_or_default();
+        let homes: Vec<(&str, Option<&str>)> = read
+            .instances
+            .iter()
+            .map(|i| (i.id.as_str(), i.account.as_ref().map(|a| a.name.as_str())))
+            .collect();
+        assert_eq!(
+            homes,
+            [("i-prod", Some("prod")), ("i-stage", Some("stage"))]
+        );
+        assert!(read.unreadable.is_empty());
+
+        // stage's role is refused from now on: its last rows stay, said unreadable with why.
+        *stage.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        let read: InstancesView = across.fetch().await.unwrap_or_default();
+        assert_eq!(read.instances.len(), 2, "stage's last rows are kept");
+        assert_eq!(read.unreadable.len(), 1);
+        assert_eq!(read.unreadable[0].place, "stage (333333333333)");
+        assert!(read.unreadable[0].error.contains("cannot assume"));
+        assert!(read.unreadable[0].data_from.is_some());
+
+        // Every account refused: the panel's error names each.
+        *prod.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        let err = across
+            .fetch()
+            .await
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
+        assert!(
+            err.starts_with("prod (222222222222): cannot assume"),
+            "{err}"
+        );
+        assert!(
+            err.contains("; stage (333333333333): cannot assume"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_account_never_read_is_said_with_no_rows() {
+        let stage = Arc::new(Scripted(Mutex::new(None)));
+        let prod = Arc::new(Scripted(Mutex::new(Some(view(&["i-prod"])))));
+        let across = Across::new(vec![
+            (account("prod", "222222222222"), prod as Arc<dyn Source<_>>),
+            (
+                account("stage", "333333333333"),
+                stage as Arc<dyn Source<_>>,
+            ),
+        ]);
+        let read: InstancesView = across.fetch().await.unwrap_or_default();
+        assert_eq!(read.instances.len(), 1);
+        assert_eq!(read.unreadable[0].data_from, None);
+    }
+
+    /// Records what it was asked to do.
+    struct Recording(Mutex<Vec<String>>);
+
+    impl Executor for Recording {
+        fn execute<'a>(&'a self, m: &'a Mutation) -> BoxFuture<'a, Result<Done, Failed>> {
+            self.0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(m.summary());
+            Box::pin(async { Ok(Done::new("done")) })
+        }
+    }
+
+    fn drain(account: Option<AccountRef>) -> Mutation {
+        Mutation::Drain {
+            target: crate::action::TargetRef {
+                region: "eu-west-1".into(),
+                account,
+                load_balancer: "web".into(),
+                target_group: "web-tg".into(),
+                target_group_arn:
+                    "arn:aws:elasticloadbalancing:eu-west-1:333333333333:targetgroup/web-tg/1"
+                        .into(),
+                id: "i-stage".into(),
+                name: None,
+                port: 80,
+                az: None,
+                registration: Default::default(),
+            },
+        }
+    }
+
+    #[tokio::test]
+    async fn a_change_goes_to_its_own_account_only() {
+        let prod = Arc::new(Recording(Mutex::new(vec![])));
+        let stage = Arc::new(Recording(Mutex::new(vec![])));
+        let exec = ExecutorAcross {
+            executors: vec![
+                (
+                    account("prod", "222222222222"),
+                    prod.clone() as Arc<dyn Executor>,
+                ),
+                (
+                    account("stage", "333333333333"),
+                    stage.clone() as Arc<dyn Executor>,
+                ),
+            ],
+        };
+        assert!(
+            exec.execute(&drain(Some(account("stage", "333333333333"))))
+                .await
+                .is_ok()
+        );
+        assert_eq!(stage.0.lock().map(|v| v.len()).unwrap_or(0), 1);
+        assert_eq!(prod.0.lock().map(|v| v.len()).unwrap_or(9), 0);
+        // No account, or one not watched: refused, nothing sent anywhere.
+        let none = exec.execute(&drain(None)).await.err().map(|f| f.message);
+        assert!(none.is_some_and(|m| m.contains("does not say which account")));
+        let other = exec
+            .execute(&drain(Some(account("qa", "444444444444"))))
+            .await;
+        assert!(other.is_err());
+        assert_eq!(stage.0.lock().map(|v| v.len()).unwrap_or(0), 1);
+        assert_eq!(prod.0.lock().map(|v| v.len()).unwrap_or(9), 0);
+    }
+}

@@ -33,7 +33,23 @@ fn main() -> ExitCode {
     }
     if let Some(what) = cli.iam_policy {
         let act = what == cli::IamPolicy::Act;
-        println!("{}", opsconsole::source::aws::permissions::policy_json(act));
+        // With accounts configured, the base identity's policy and the roles' trust too.
+        let settings = match Settings::load(cli.config.as_deref()) {
+            Ok((settings, _)) => settings,
+            Err(e) => return fail(EXIT_USAGE, &e.to_string()),
+        };
+        if settings.account.is_empty() && settings.organization.is_none() {
+            println!("{}", opsconsole::source::aws::permissions::policy_json(act));
+        } else {
+            println!(
+                "{}",
+                opsconsole::source::aws::permissions::accounts_policy_json(
+                    act,
+                    &settings.account,
+                    settings.organization.as_ref()
+                )
+            );
+        }
         return ExitCode::SUCCESS;
     }
     if cli.man {

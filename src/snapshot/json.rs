@@ -5,12 +5,29 @@ use crate::sanitize::sanitize;
 use serde_json::Value;
 
 pub fn render(report: &Report) -> String {
-    let value = serde_json::to_value(report).map(clean_strings);
+    let value = serde_json::to_value(report)
+        .map(rows_under_accounts)
+        .map(clean_strings);
     match value.and_then(|v| serde_json::to_string_pretty(&v)) {
         Ok(s) => s + "\n",
         // Serialising plain data to a Value cannot fail; say so rather than panic if it ever does.
         Err(e) => format!("{{\"error\": \"could not serialise the snapshot: {e}\"}}\n"),
     }
+}
+
+/// With several accounts every row is under its account (`accounts[]`): the top-level
+/// sections keep their age and error, not a second copy of the rows.
+fn rows_under_accounts(mut v: Value) -> Value {
+    if v.get("accounts")
+        .is_some_and(|a| a.as_array().is_some_and(|a| !a.is_empty()))
+    {
+        for panel in ["targets", "waf", "dns", "instances"] {
+            if let Some(data) = v.get_mut(panel).and_then(|s| s.get_mut("data")) {
+                *data = Value::Null;
+            }
+        }
+    }
+    v
 }
 
 /// Remote text may carry escape sequences; serde_json escapes C0 controls but passes C1 and

@@ -23,7 +23,20 @@ pub fn render(r: &Report) -> String {
             _ => "unknown".to_string(),
         });
     let _ = writeln!(out, "- Local time: {}", r.generated_at_local);
-    let _ = writeln!(out, "- Account: {}", escape(&account));
+    match r.scope.accounts.as_slice() {
+        [] => {
+            let _ = writeln!(out, "- Account: {}", escape(&account));
+        }
+        accounts => {
+            let named: Vec<String> = accounts.iter().map(|a| a.label()).collect();
+            let _ = writeln!(
+                out,
+                "- Accounts ({}): {}",
+                accounts.len(),
+                escape(&named.join(", "))
+            );
+        }
+    }
     let _ = writeln!(out, "- Regions: {}", escape(&r.scope.regions.join(", ")));
     let _ = writeln!(
         out,
@@ -36,12 +49,19 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(out, "- **Incomplete**: {} failed", names.join(", "));
     }
     problems(&mut out, r);
-    for (panel, table, meta) in r.tables() {
+    let by_account = r.account_tables();
+    for (i, (panel, table, meta)) in r.tables().into_iter().enumerate() {
         let _ = writeln!(out, "\n## {} ({})\n", panel.title(), meta.describe());
-        match table {
-            Some(t) if !t.rows.is_empty() => table_md(&mut out, &t),
-            Some(_) => out.push_str("_nothing here_\n"),
-            None => out.push_str("_no data_\n"),
+        if by_account.is_empty() {
+            table_or_none(&mut out, table.as_ref());
+        }
+        for (account, error, tables) in &by_account {
+            let _ = writeln!(out, "### {}\n", escape(account));
+            if let Some(e) = error {
+                let _ = writeln!(out, "**Not read**: {}\n", escape(e));
+            }
+            table_or_none(&mut out, tables.get(i).and_then(|(_, t)| t.as_ref()));
+            out.push('\n');
         }
         if panel == crate::model::PanelId::Waf {
             samples(&mut out, r);
@@ -53,6 +73,14 @@ pub fn render(r: &Report) -> String {
     pending(&mut out, r);
     logs(&mut out, r);
     out
+}
+
+fn table_or_none(out: &mut String, table: Option<&Table>) {
+    match table {
+        Some(t) if !t.rows.is_empty() => table_md(out, t),
+        Some(_) => out.push_str("_nothing here_\n"),
+        None => out.push_str("_no data_\n"),
+    }
 }
 
 /// What the blocklist IP sets hold, each address with how long it stays.

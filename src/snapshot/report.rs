@@ -4,7 +4,8 @@
 use super::Collected;
 use crate::action::JournalEntry;
 use crate::model::{
-    DnsView, InstancesView, PanelData, PanelId, RuleSamples, Scope, TargetsView, WafView,
+    AccountRef, DnsView, InstancesView, PanelData, PanelId, RuleSamples, Scope, TargetsView,
+    Unreadable, WafView,
 };
 use crate::problems::Problem;
 use crate::view::{self, Table};
@@ -50,6 +51,137 @@ pub struct Report {
     /// What to know of the timeline's limits: lines of the file that could not be read, a
     /// history that could not be asked, changes too recent for CloudTrail to say who.
     pub timeline_note: Option<String>,
+    /// With `[[account]]` / `[organization]`: each account's rows, under its id and name (the
+    /// top-level sections then keep only their age and error in JSON). Absent for one account.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<AccountSection>,
+}
+
+/// One watched account's part of the snapshot.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AccountSection {
+    /// The account id.
+    pub account: String,
+    pub name: String,
+    /// Why the account could not be read (its role refused, its session expired): its
+    /// sections then hold what was last read, if anything.
+    pub error: Option<String>,
+    pub targets: Section<TargetsView>,
+    pub waf: Section<WafView>,
+    pub dns: Section<DnsView>,
+    pub instances: Section<InstancesView>,
+}
+
+/// A panel's view narrowed to the rows of one account, and the places of it not read.
+trait OfAccount: Sized {
+    fn of_account(&self, account: &AccountRef) -> Self;
+}
+
+fn in_account(of: Option<&AccountRef>, account: &AccountRef) -> bool {
+    of.is_some_and(|a| a.id == account.id)
+}
+
+fn places_of(places: &[Unreadable], account: &AccountRef) -> Vec<Unreadable> {
+    let label = account.label();
+    places
+        .iter()
+        .filter(|u| u.place == label || u.place.starts_with(&format!("{label} ")))
+        .cloned()
+        .collect()
+}
+
+impl OfAccount for TargetsView {
+    fn of_account(&self, account: &AccountRef) -> Self {
+        TargetsView {
+            load_balancers: (self.load_balancers.iter())
+                .filter(|lb| in_account(lb.account.as_ref(), account))
+                .cloned()
+                .collect(),
+            unreadable: places_of(&self.unreadable, account),
+        }
+    }
+}
+
+impl OfAccount for WafView {
+    fn of_account(&self, account: &AccountRef) -> Self {
+        WafView {
+            acls: (self.acls.iter())
+                .filter(|a| in_account(a.account.as_ref(), account))
+                .cloned()
+                .collect(),
+            ip_sets: (self.ip_sets.iter())
+                .filter(|s| in_account(s.account.as_ref(), account))
+                .cloned()
+                .collect(),
+            unreadable: places_of(&self.unreadable, account),
+            ..self.clone()
+        }
+    }
+}
+
+impl OfAccount for DnsView {
+    fn of_account(&self, account: &AccountRef) -> Self {
+        DnsView {
+            zones: (self.zones.iter())
+                .filter(|z| in_account(z.account.as_ref(), account))
+                .cloned()
+                .collect(),
+            unreadable: places_of(&self.unreadable, account),
+        }
+    }
+}
+
+impl OfAccount for InstancesView {
+    fn of_account(&self, account: &AccountRef) -> Self {
+        InstancesView {
+            instances: (self.instances.iter())
+                .filter(|i| in_account(i.account.as_ref(), account))
+                .cloned()
+                .collect(),
+            unreadable: places_of(&self.unreadable, account),
+        }
+    }
+}
+
+/// A section narrowed to one account's rows: the same age and panel error.
+fn section_of<T: OfAccount>(s: &Section<T>, account: &AccountRef) -> Section<T> {
+    Section {
+        fetched_at: s.fetched_at,
+        age_secs: s.age_secs,
+        error: s.error.clone(),
+        data: s.data.as_ref().map(|d| d.of_account(account)),
+    }
+}
+
+impl AccountSection {
+    fn of(r: &Report, account: &AccountRef) -> AccountSection {
+        let targets = section_of(&r.targets, account);
+        let waf = section_of(&r.waf, account);
+        let dns = section_of(&r.dns, account);
+        let instances = section_of(&r.instances, account);
+        // The account's own failure (not one region's) is said by every panel alike.
+        let label = account.label();
+        let error = [
+            targets.data.as_ref().map(|d| &d.unreadable),
+            waf.data.as_ref().map(|d| &d.unreadable),
+            dns.data.as_ref().map(|d| &d.unreadable),
+            instances.data.as_ref().map(|d| &d.unreadable),
+        ]
+        .into_iter()
+        .flatten()
+        .flatten()
+        .find(|u| u.place == label)
+        .map(|u| u.error.clone());
+        AccountSection {
+            account: account.id.clone(),
+            name: account.name.clone(),
+            error,
+            targets,
+            waf,
+            dns,
+            instances,
+        }
+    }
 }
 
 /// One panel's data with how old it is and the last error.
@@ -90,7 +222,7 @@ impl Report {
                 text: e.entry.text(),
             })
             .collect();
-        Report {
+        let mut report = Report {
             schema_version: SCHEMA_VERSION,
             generated_at: now,
             generated_at_local: now
@@ -122,24 +254,57 @@ impl Report {
             },
             timeline: collected.timeline.clone(),
             timeline_note: collected.timeline_error.clone(),
-        }
+            accounts: Vec::new(),
+        };
+        report.accounts = (world.scope.accounts.iter())
+            .map(|a| AccountSection::of(&report, a))
+            .collect();
+        report
     }
 
     /// The tables of every panel, as the console shows them, for the text formats.
     /// Unhealthy rows first within each level, except WAF rules, whose order is their priority.
     pub fn tables(&self) -> Vec<(PanelId, Option<Table>, Meta<'_>)> {
+        tables_of(&self.targets, &self.waf, &self.dns, &self.instances)
+    }
+
+    /// Each account's tables, panel by panel, with the account's heading ("prod
+    /// (222222222222)") and why it could not be read; empty for one account.
+    pub fn account_tables(&self) -> Vec<(String, Option<&str>, Vec<(PanelId, Option<Table>)>)> {
+        (self.accounts.iter())
+            .map(|a| {
+                let tables = tables_of(&a.targets, &a.waf, &a.dns, &a.instances)
+                    .into_iter()
+                    .map(|(p, t, _)| (p, t))
+                    .collect();
+                (
+                    format!("{} ({})", a.name, a.account),
+                    a.error.as_deref(),
+                    tables,
+                )
+            })
+            .collect()
+    }
+}
+
+/// The tables of the four polled panels, as the console shows them.
+fn tables_of<'a>(
+    targets: &'a Section<TargetsView>,
+    waf: &'a Section<WafView>,
+    dns: &'a Section<DnsView>,
+    instances: &'a Section<InstancesView>,
+) -> Vec<(PanelId, Option<Table>, Meta<'a>)> {
+    {
         let problems_first = |mut t: Table| {
             t.sort(view::SortOrder::ProblemsFirst);
             t
         };
-        let groups = self
-            .targets
+        let groups = targets
             .data
             .as_ref()
             .map(view::instances::groups_by_target)
             .unwrap_or_default();
-        let names = self
-            .instances
+        let names = instances
             .data
             .as_ref()
             .map(crate::model::InstancesView::names)
@@ -147,33 +312,29 @@ impl Report {
         vec![
             (
                 PanelId::Targets,
-                self.targets
+                targets
                     .data
                     .as_ref()
                     .map(|t| problems_first(view::targets::table(t, &names))),
-                Meta::of(&self.targets),
+                Meta::of(targets),
             ),
             (
                 PanelId::Waf,
-                self.waf.data.as_ref().map(view::waf::table),
-                Meta::of(&self.waf),
+                waf.data.as_ref().map(view::waf::table),
+                Meta::of(waf),
             ),
             (
                 PanelId::Dns,
-                self.dns
-                    .data
-                    .as_ref()
-                    .map(view::dns::table)
-                    .map(problems_first),
-                Meta::of(&self.dns),
+                dns.data.as_ref().map(view::dns::table).map(problems_first),
+                Meta::of(dns),
             ),
             (
                 PanelId::Instances,
-                self.instances
+                instances
                     .data
                     .as_ref()
                     .map(|v| problems_first(view::instances::table(v, &groups))),
-                Meta::of(&self.instances),
+                Meta::of(instances),
             ),
         ]
     }

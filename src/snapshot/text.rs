@@ -10,11 +10,14 @@ const MAX_COLUMN: usize = 60;
 
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    let account = r
-        .scope
-        .account
-        .clone()
-        .unwrap_or_else(|| r.scope.mode.clone());
+    let account = match r.scope.accounts.as_slice() {
+        [] => r
+            .scope
+            .account
+            .clone()
+            .unwrap_or_else(|| r.scope.mode.clone()),
+        accounts => format!("{} accounts", accounts.len()),
+    };
     let _ = writeln!(
         out,
         "opsconsole {} · {} · {} · {}",
@@ -34,11 +37,24 @@ pub fn render(r: &Report) -> String {
             clean(&p.text)
         );
     }
-    for (panel, table, meta) in r.tables() {
+    let by_account = r.account_tables();
+    for (i, (panel, table, meta)) in r.tables().into_iter().enumerate() {
         let _ = writeln!(out, "\n== {} ({})", panel.title(), meta.describe());
-        match table {
-            Some(t) => table_text(&mut out, &t),
-            None => out.push_str("no data\n"),
+        if by_account.is_empty() {
+            match table {
+                Some(t) => table_text(&mut out, &t),
+                None => out.push_str("no data\n"),
+            }
+        }
+        for (account, error, tables) in &by_account {
+            let _ = writeln!(out, "\n-- {}", clean(account));
+            if let Some(e) = error {
+                let _ = writeln!(out, "not read: {}", clean(e));
+            }
+            match tables.get(i).and_then(|(_, t)| t.as_ref()) {
+                Some(t) => table_text(&mut out, t),
+                None => out.push_str("no data\n"),
+            }
         }
         if panel == crate::model::PanelId::Waf {
             for s in &r.waf_samples {

@@ -76,6 +76,10 @@ pub const OPERATIONS: &[(&str, &str, Need)] = &[
     ("sts", "GetCallerIdentity", Need::Watch),
     // The timeline's "who": the write calls that explain the changes consoles saw.
     ("cloudtrail", "LookupEvents", Need::Watch),
+    // `[[account]]` / `[organization]`: asked with the base credentials, never in a watched
+    // account (`--iam-policy` prints them in the base identity's policy).
+    ("sts", "AssumeRole", Need::Watch),
+    ("organizations", "ListAccounts", Need::Watch),
 ];
 
 /// The IAM prefix of an SDK service name (`elasticloadbalancingv2` → `elasticloadbalancing`).
@@ -91,6 +95,7 @@ pub fn iam_prefix(sdk_service: &str) -> &str {
         "ecs" => "ecs",
         "s3" => "s3",
         "cloudtrail" => "cloudtrail",
+        "organizations" => "organizations",
         _ => sdk_service,
     }
 }
@@ -144,7 +149,9 @@ pub fn policy(act: bool) -> Policy {
             effect: "Allow",
             action: OPERATIONS
                 .iter()
-                .filter(|(p, _, need)| *p != "sts" && (act || *need == Need::Watch))
+                .filter(|(p, _, need)| {
+                    !matches!(*p, "sts" | "organizations") && (act || *need == Need::Watch)
+                })
                 .map(|(p, o, _)| format!("{p}:{o}"))
                 .collect(),
             resource: "*",
@@ -155,6 +162,59 @@ pub fn policy(act: bool) -> Policy {
 /// The policy as `--iam-policy` prints it.
 pub fn policy_json(act: bool) -> String {
     serde_json::to_string_pretty(&policy(act)).unwrap_or_default()
+}
+
+/// With `[[account]]` / `[organization]`, three documents: the policy each watched account's
+/// role (or profile) needs, the base identity's (assuming those roles, listing the
+/// organization), and the trust relationship each role needs so the base identity may assume
+/// it (with the external id where one is configured).
+pub fn accounts_policy_json(
+    act: bool,
+    accounts: &[crate::config::AccountConfig],
+    organization: Option<&crate::config::OrganizationConfig>,
+) -> String {
+    let mut roles: Vec<String> = accounts.iter().filter_map(|a| a.role_arn.clone()).collect();
+    if let Some(org) = organization {
+        roles.push(format!("arn:aws:iam::*:role/{}", org.role_name));
+    }
+    let mut base = vec![serde_json::json!({
+        "Sid": "OpsconsoleAssumeWatchedRoles",
+        "Effect": "Allow",
+        "Action": ["sts:AssumeRole"],
+        "Resource": roles,
+    })];
+    if organization.is_some() {
+        base.push(serde_json::json!({
+            "Sid": "OpsconsoleListOrganizationAccounts",
+            "Effect": "Allow",
+            "Action": ["organizations:ListAccounts"],
+            "Resource": "*",
+        }));
+    }
+    let mut external_ids: Vec<&str> = accounts
+        .iter()
+        .filter_map(|a| a.external_id.as_deref())
+        .chain(organization.and_then(|o| o.external_id.as_deref()))
+        .collect();
+    external_ids.sort_unstable();
+    external_ids.dedup();
+    let mut trust = serde_json::json!({
+        "Sid": "OpsconsoleMayAssume",
+        "Effect": "Allow",
+        // The account (or the role) the console's base credentials belong to.
+        "Principal": { "AWS": "arn:aws:iam::BASE_ACCOUNT_ID:root" },
+        "Action": "sts:AssumeRole",
+    });
+    if !external_ids.is_empty() {
+        trust["Condition"] =
+            serde_json::json!({ "StringEquals": { "sts:ExternalId": external_ids } });
+    }
+    let doc = serde_json::json!({
+        "WatchedAccountPolicy": policy(act),
+        "BaseIdentityPolicy": { "Version": "2012-10-17", "Statement": base },
+        "WatchedRoleTrustPolicy": { "Version": "2012-10-17", "Statement": [trust] },
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -203,5 +263,47 @@ mod tests {
             Some(Need::Watch)
         );
         assert_eq!(need_of("s3", "DeleteObject"), None);
+    }
+
+    #[test]
+    fn accounts_print_the_base_identitys_policy_and_the_roles_trust() {
+        let accounts = vec![crate::config::AccountConfig {
+            name: "prod".into(),
+            profile: None,
+            role_arn: Some("arn:aws:iam::222222222222:role/OpsConsole".into()),
+            external_id: Some("ops-2026".into()),
+            regions: vec![],
+        }];
+        let org = crate::config::OrganizationConfig {
+            role_name: "OrganizationAccountAccessRole".into(),
+            external_id: None,
+            include: vec![],
+            exclude: vec![],
+            regions: vec![],
+        };
+        let doc: serde_json::Value =
+            serde_json::from_str(&accounts_policy_json(false, &accounts, Some(&org)))
+                .unwrap_or_default();
+        let base = &doc["BaseIdentityPolicy"]["Statement"];
+        assert_eq!(
+            base[0]["Resource"],
+            serde_json::json!([
+                "arn:aws:iam::222222222222:role/OpsConsole",
+                "arn:aws:iam::*:role/OrganizationAccountAccessRole"
+            ])
+        );
+        assert_eq!(base[0]["Action"][0], "sts:AssumeRole");
+        assert_eq!(base[1]["Action"][0], "organizations:ListAccounts");
+        let trust = &doc["WatchedRoleTrustPolicy"]["Statement"][0];
+        assert_eq!(trust["Action"], "sts:AssumeRole");
+        assert_eq!(
+            trust["Condition"]["StringEquals"]["sts:ExternalId"][0],
+            "ops-2026"
+        );
+        // The watched accounts' policy is the one a single account needs, no more.
+        let watched = serde_json::to_value(policy(false)).unwrap_or_default();
+        assert_eq!(doc["WatchedAccountPolicy"], watched);
+        let actions = watched["Statement"][0]["Action"].to_string();
+        assert!(!actions.contains("AssumeRole") && !actions.contains("organizations"));
     }
 }

@@ -145,7 +145,9 @@ impl Executor for Journaled {
             let entry = |outcome: &str, message: &str, request_id: Option<String>| JournalEntry {
                 time: Utc::now(),
                 caller_arn: who.arn.clone(),
-                account: who.account.clone(),
+                // Where the change was made: the row's account when the console watches
+                // several (the caller's is where the console signs in, not where it acts).
+                account: (mutation.account().map(|a| a.id.clone())).or_else(|| who.account.clone()),
                 region: mutation.region().to_string(),
                 action: action.to_string(),
                 resource: resource.clone(),

@@ -173,7 +173,7 @@ impl Entry {
         Entry {
             time,
             since: None,
-            account,
+            account: m.account().map(|a| a.id.clone()).or(account),
             region: m.region().to_string(),
             subject: Subject {
                 id: resource.split(' ').next().unwrap_or_default().to_string(),

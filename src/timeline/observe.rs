@@ -44,6 +44,24 @@ impl Reads {
     }
 }
 
+/// Gives each entry the account of the row it concerns, found by its subject's id among the
+/// rows just read (rows carry an account only when the console watches several).
+fn stamp<'a>(
+    out: &mut [Entry],
+    homes: impl Iterator<Item = (&'a str, Option<&'a crate::model::AccountRef>)>,
+) {
+    if out.is_empty() {
+        return;
+    }
+    let homes: HashMap<&str, &crate::model::AccountRef> =
+        homes.filter_map(|(id, a)| Some((id, a?))).collect();
+    for e in out.iter_mut() {
+        if let Some(a) = homes.get(e.subject.id.as_str()) {
+            e.account = Some(a.id.clone());
+        }
+    }
+}
+
 fn subject(name: &str, id: &str) -> Subject {
     Subject {
         name: name.to_string(),
@@ -97,6 +115,18 @@ pub fn targets(before: &TargetsView, after: &TargetsView, reads: Reads) -> Vec<E
             }
         }
     }
+    stamp(
+        &mut out,
+        after.load_balancers.iter().flat_map(|lb| {
+            let home = lb.account.as_ref();
+            std::iter::once((lb.arn.as_str(), home)).chain(lb.target_groups.iter().flat_map(
+                move |g| {
+                    std::iter::once((g.arn.as_str(), home))
+                        .chain(g.targets.iter().map(move |t| (t.id.as_str(), home)))
+                },
+            ))
+        }),
+    );
     out
 }
 
@@ -228,6 +258,13 @@ pub fn waf(before: &WafView, after: &WafView, reads: Reads) -> Vec<Entry> {
             }
         }
     }
+    stamp(
+        &mut out,
+        after
+            .acls
+            .iter()
+            .map(|a| (a.id.as_str(), a.account.as_ref())),
+    );
     out
 }
 
@@ -272,6 +309,10 @@ pub fn instances(before: &InstancesView, after: &InstancesView, reads: Reads) ->
         };
         change("scheduled events", events(o), events(i));
     }
+    stamp(
+        &mut out,
+        (after.instances.iter()).map(|i| (i.id.as_str(), i.account.as_ref())),
+    );
     out
 }
 
@@ -356,6 +397,13 @@ pub fn dns(before: &DnsView, after: &DnsView, reads: Reads) -> Vec<Entry> {
             }
         }
     }
+    stamp(
+        &mut out,
+        after
+            .zones
+            .iter()
+            .map(|z| (z.id.as_str(), z.account.as_ref())),
+    );
     out
 }
 
@@ -552,5 +600,30 @@ mod tests {
                 .any(|e| e.after.as_deref() == Some("draining (Target.DeregistrationInProgress)")),
             "{seen:#?}"
         );
+    }
+
+    #[test]
+    fn a_change_seen_in_one_of_several_accounts_carries_that_account() {
+        let stage = crate::model::AccountRef {
+            id: "333333333333".into(),
+            name: "stage".into(),
+        };
+        let mut before = world(100).targets_view();
+        for lb in &mut before.load_balancers {
+            lb.account = Some(stage.clone());
+        }
+        let mut after = before.clone();
+        after.load_balancers[0].target_groups[0].targets[0].state = TargetState::Draining;
+        let seen = targets(&before, &after, reads(0, 60));
+        assert!(!seen.is_empty());
+        assert!(
+            seen.iter().all(|e| e.account.as_deref() == Some("333333333333")),
+            "{seen:#?}"
+        );
+        // One account (rows carry none): the console's own, filled in where it is known.
+        let mut plain = world(100).targets_view();
+        let was = plain.clone();
+        plain.load_balancers[0].target_groups[0].targets[0].state = TargetState::Draining;
+        assert!(targets(&was, &plain, reads(0, 60)).iter().all(|e| e.account.is_none()));
     }
 }

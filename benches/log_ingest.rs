@@ -106,7 +106,7 @@ fn ingest(c: &mut Criterion) {
             at(),
         );
         app.world.logs = full_buffer(&raw);
-        app.logs.paused = paused;
+        app.panels.logs.paused = paused;
         let name = if paused {
             "app_update_paused"
         } else {

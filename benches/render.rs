@@ -441,7 +441,8 @@ fn console(scale: Scale) -> App {
     // its sampled requests, as the samples fetch does.
     let h = app.viewport(PanelId::Waf);
     let key = opsconsole::view::waf::rule_key(&acl_id, &rule);
-    assert!(app.waf.select_key(&key, h), "rule row");
+    let rules = app.panels.get_mut(PanelId::Waf).expect("the WAF table");
+    assert!(rules.select_key(&key, h), "rule row");
     app.update(Event::Data(Data::Samples(
         at(),
         Ok(samples(&acl_id, &rule)),
@@ -481,8 +482,9 @@ fn focus(app: &mut App, panel: PanelId, zoom: bool) {
 /// Selects the last rule of the last web ACL in the WAF table.
 fn select_last_rule(app: &mut App) {
     let h = app.viewport(PanelId::Waf);
-    let last = app.waf.table.rows.len() - 1;
-    app.waf.select(last, h);
+    let rules = app.panels.get_mut(PanelId::Waf).expect("the WAF table");
+    let last = rules.table.rows.len() - 1;
+    rules.select(last, h);
     assert!(app.selected_rule().is_some(), "last WAF row is a rule");
 }
 
@@ -606,8 +608,12 @@ fn updates(c: &mut Criterion) {
             )
         });
         let mut app = console(scale);
-        app.targets.filter = "unhealthy".into();
-        app.targets.sort = SortOrder::ProblemsFirst;
+        let targets = app
+            .panels
+            .get_mut(PanelId::Targets)
+            .expect("the Targets table");
+        targets.filter = "unhealthy".into();
+        targets.sort = SortOrder::ProblemsFirst;
         group.bench_function(
             BenchmarkId::new("data_targets_filtered_sorted", scale.name()),
             |b| {

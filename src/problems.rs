@@ -537,24 +537,7 @@ pub fn freshness(
     if fetched.is_none() {
         return Freshness::Unknown;
     }
-    let places_unread = match panel {
-        PanelId::Targets => world
-            .targets
-            .value
-            .as_ref()
-            .is_some_and(|v| !v.unreadable.is_empty()),
-        PanelId::Waf => world
-            .waf
-            .value
-            .as_ref()
-            .is_some_and(|v| !v.unreadable.is_empty()),
-        PanelId::Instances => world
-            .instances
-            .value
-            .as_ref()
-            .is_some_and(|v| !v.unreadable.is_empty()),
-        PanelId::Dns | PanelId::Logs => false,
-    };
+    let places_unread = !world.panel_status(panel).unreadable.is_empty();
     if error.is_some() || places_unread || stale_for(world, panel, now, interval).is_some() {
         Freshness::Stale
     } else {

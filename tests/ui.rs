@@ -98,7 +98,7 @@ fn keys(app: &mut App, text: &str) {
 
 fn select(app: &mut App, panel: PanelId, containing: &str) {
     let h = app.viewport(panel);
-    let p = app.table_panel_mut(panel).unwrap();
+    let p = app.panels.get_mut(panel).unwrap();
     let key = p
         .table
         .rows
@@ -1570,7 +1570,9 @@ fn a_toggle_does_not_move_the_counts_back() {
     app.update(Event::Data(Data::Waf(at(), Ok(before.clone()))));
     let blocked_cell = |app: &App| {
         let row = app
-            .waf
+            .panels
+            .get(PanelId::Waf)
+            .unwrap()
             .table
             .rows
             .iter()

@@ -512,6 +512,7 @@ impl App {
     /// for length names none: its text after the cut is whatever the request's sender wrote.
     pub(super) fn block_from_log_line(&mut self) {
         let line = self
+            .panels
             .logs
             .visible(&self.world.logs, 1)
             .first()
@@ -730,7 +731,8 @@ mod tests {
         a.update(key('2'));
         let h = a.viewport(PanelId::Waf);
         let selected = a
-            .table_panel_mut(PanelId::Waf)
+            .panels
+            .get_mut(PanelId::Waf)
             .is_some_and(|p| p.select_key(&crate::view::waf::rule_key("acl-1", "block-xmlrpc"), h));
         assert!(selected, "no rule row");
         a.update(Event::Data(Data::Samples(

@@ -199,7 +199,7 @@ impl App {
             return;
         };
         let h = self.viewport(to);
-        let Some(panel) = self.table_panel_mut(to) else {
+        let Some(panel) = self.panels.get_mut(to) else {
             return;
         };
         if !panel.select_key(&row, h) && !panel.filter.is_empty() {
@@ -236,7 +236,7 @@ impl App {
                 self.overlay = None;
             }
             _ => {
-                if let Some(text) = edited(self.filter_of(panel), &key) {
+                if let Some(text) = edited(self.panels.filter(panel), &key) {
                     self.set_filter(panel, text);
                 }
             }
@@ -250,15 +250,15 @@ impl App {
         match self.keymap.lookup(KeyContext::Filter, &key) {
             Some(Action::Confirm) => self.overlay = None,
             Some(Action::Cancel) => {
-                self.logs.set_search(before);
+                self.panels.logs.set_search(before);
                 self.overlay = None;
             }
             _ => {
-                if let Some(text) = edited(&self.logs.search, &key) {
-                    self.logs.set_search(text);
-                    self.logs.scroll = 0;
-                    self.logs.paused = false;
-                    if !self.logs.search.is_empty() {
+                if let Some(text) = edited(&self.panels.logs.search, &key) {
+                    self.panels.logs.set_search(text);
+                    self.panels.logs.scroll = 0;
+                    self.panels.logs.paused = false;
+                    if !self.panels.logs.search.is_empty() {
                         self.jump_to_match(Direction::Older, true);
                     }
                 }
@@ -313,22 +313,26 @@ impl App {
     /// `n`/`N`: the next search match older/newer than the newest line on screen. `from_newest`
     /// also considers the newest line itself (a fresh search).
     fn jump_to_match(&mut self, direction: Direction, from_newest: bool) {
-        if self.logs.search.is_empty() {
+        if self.panels.logs.search.is_empty() {
             self.say("no search: press s to search", Role::Warning, self.now);
             return;
         }
         if from_newest
-            && let Some(newest) = self.logs.visible(&self.world.logs, 1).first()
-            && !self.logs.search_hits(&newest.entry.as_text()).is_empty()
+            && let Some(newest) = self.panels.logs.visible(&self.world.logs, 1).first()
+            && !self
+                .panels
+                .logs
+                .search_hits(&newest.entry.as_text())
+                .is_empty()
         {
             return;
         }
-        if !self.logs.jump_to_match(&self.world.logs, direction) {
+        if !self.panels.logs.jump_to_match(&self.world.logs, direction) {
             let which = match direction {
                 Direction::Older => "older",
                 Direction::Newer => "newer",
             };
-            let pattern = crate::view::clean(&self.logs.search);
+            let pattern = crate::view::clean(&self.panels.logs.search);
             self.say(
                 format!("no {which} line matches {pattern}"),
                 Role::Warning,
@@ -337,23 +341,16 @@ impl App {
         }
     }
 
-    pub fn filter_of(&self, panel: PanelId) -> &str {
-        match self.table_panel(panel) {
-            Some(p) => &p.filter,
-            None => &self.logs.filter,
-        }
-    }
-
     fn set_filter(&mut self, panel: PanelId, text: String) {
         let viewport = self.viewport(panel);
-        match self.table_panel_mut(panel) {
+        match self.panels.get_mut(panel) {
             Some(p) => {
                 p.filter = text;
                 p.reshape(viewport);
             }
             None => {
-                self.logs.set_filter(text);
-                self.logs.index(&self.world.logs);
+                self.panels.logs.set_filter(text);
+                self.panels.logs.index(&self.world.logs);
             }
         }
     }
@@ -382,12 +379,12 @@ impl App {
             Action::Filter => {
                 self.overlay = Some(Overlay::Filter {
                     panel: self.focus,
-                    before: self.filter_of(self.focus).to_string(),
+                    before: self.panels.filter(self.focus).to_string(),
                 })
             }
             Action::Sort => {
                 let viewport = self.viewport(self.focus);
-                if let Some(p) = self.table_panel_mut(self.focus) {
+                if let Some(p) = self.panels.get_mut(self.focus) {
                     p.sort = p.sort.next();
                     let label = p.sort.label();
                     p.reshape(viewport);
@@ -421,9 +418,9 @@ impl App {
                 return vec![Effect::Copy(text)];
             }
             Action::Cancel => {
-                if self.focus == PanelId::Logs && !self.logs.search.is_empty() {
-                    self.logs.search.clear();
-                } else if !self.filter_of(self.focus).is_empty() {
+                if self.focus == PanelId::Logs && !self.panels.logs.search.is_empty() {
+                    self.panels.logs.search.clear();
+                } else if !self.panels.filter(self.focus).is_empty() {
                     self.set_filter(self.focus, String::new());
                 } else if self.zoomed {
                     self.zoomed = false;
@@ -438,14 +435,14 @@ impl App {
             Action::Bottom => return self.move_selection(isize::MAX / 2),
             Action::Follow => {
                 if self.focus == PanelId::Logs {
-                    self.logs.toggle_follow();
+                    self.panels.logs.toggle_follow();
                 }
             }
             Action::Split => {
                 if self.focus == PanelId::Logs {
-                    self.logs.split = !self.logs.split;
+                    self.panels.logs.split = !self.panels.logs.split;
                     // Side by side shows every source; one picked with `l` no longer applies.
-                    self.logs.source = None;
+                    self.panels.logs.source = None;
                 }
             }
             Action::Drain => self.ask_drain(),
@@ -471,7 +468,7 @@ impl App {
             Action::TailLogs => return self.tail_selected_instance(),
             Action::Search if self.focus == PanelId::Logs => {
                 self.overlay = Some(Overlay::Search {
-                    before: self.logs.search.clone(),
+                    before: self.panels.logs.search.clone(),
                 })
             }
             Action::SearchOlder if self.focus == PanelId::Logs => {
@@ -494,13 +491,13 @@ impl App {
     fn move_selection(&mut self, delta: isize) -> Vec<Effect> {
         let focus = self.focus;
         if focus == PanelId::Logs {
-            self.logs.scroll_by(-delta);
+            self.panels.logs.scroll_by(-delta);
             let h = self.viewport(PanelId::Logs);
-            self.logs.clamp_scroll(&self.world.logs, h);
+            self.panels.logs.clamp_scroll(&self.world.logs, h);
             return vec![];
         }
         let h = self.viewport(focus);
-        if let Some(p) = self.table_panel_mut(focus) {
+        if let Some(p) = self.panels.get_mut(focus) {
             p.move_by(delta, h);
         }
         // The samples follow the selection in `update`.
@@ -686,7 +683,7 @@ impl App {
                 };
                 if mouse.row >= rows.y && mouse.row < rows.y + rows.height {
                     let h = rows.height as usize;
-                    if let Some(p) = self.table_panel_mut(panel) {
+                    if let Some(p) = self.panels.get_mut(panel) {
                         let index = p.offset + (mouse.row - rows.y) as usize;
                         if index < p.table.rows.len() {
                             p.select(index, h);

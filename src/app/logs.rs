@@ -1,6 +1,6 @@
 //! The log panel's view state: follow or paused, scroll position, filter, search, which source.
 
-use super::Effect;
+use super::{Effect, TablePanel};
 use crate::model::{LogBuffer, LogEntry, PanelId, SourcedEntry};
 use crate::view::Role;
 use regex::Regex;
@@ -78,10 +78,10 @@ impl super::App {
     /// (side by side, each column names its own).
     pub fn logs_title(&self) -> Option<String> {
         let sources = &self.world.logs.sources;
-        if self.logs.split && sources.len() > 1 {
+        if self.panels.logs.split && sources.len() > 1 {
             return None;
         }
-        let one = match self.logs.source {
+        let one = match self.panels.logs.source {
             Some(i) => sources.get(i),
             None if sources.len() == 1 => sources.first(),
             None if sources.is_empty() => return None,
@@ -98,7 +98,7 @@ impl super::App {
             .entries
             .iter()
             .rev()
-            .filter(|e| self.logs.source.is_none_or(|s| s == e.source))
+            .filter(|e| self.panels.logs.source.is_none_or(|s| s == e.source))
             .find(|e| !matches!(e.entry, LogEntry::Gap { .. }))
             .map(|e| e.entry.time())
     }
@@ -106,9 +106,9 @@ impl super::App {
     /// Shows source `index` alone and says so in the footer (whatever it said before is about
     /// something else).
     fn show_log_source(&mut self, index: usize, why: &str) {
-        self.logs.source = Some(index);
-        self.logs.scroll = 0;
-        self.logs.paused = false;
+        self.panels.logs.source = Some(index);
+        self.panels.logs.scroll = 0;
+        self.panels.logs.paused = false;
         let name = self
             .world
             .logs
@@ -147,7 +147,7 @@ impl super::App {
         }
         let name = format!("{} {}", target.target_group, target.id);
         self.focus_panel(PanelId::Logs);
-        self.logs.split = false;
+        self.panels.logs.split = false;
         if let Some(i) = self.world.logs.sources.iter().position(|s| *s == name) {
             self.show_log_source(i, "");
             return vec![];
@@ -204,7 +204,11 @@ impl super::App {
     /// `l` on an instance: show its log source (a `[[log]]` entry named after it, or a tail
     /// started earlier), else ask the runtime to start one as `[logs.instance]` says.
     pub(super) fn tail_selected_instance(&mut self) -> Vec<Effect> {
-        let Some(key) = self.instances.selected_key() else {
+        let Some(key) = self
+            .panels
+            .get(PanelId::Instances)
+            .and_then(TablePanel::selected_key)
+        else {
             self.say(
                 "select an instance to tail its log",
                 Role::Warning,
@@ -235,7 +239,7 @@ impl super::App {
             .position(|s| *s == wanted)
             .or_else(|| sources.iter().position(|s| s.contains(&wanted)));
         self.focus_panel(PanelId::Logs);
-        self.logs.split = false;
+        self.panels.logs.split = false;
         if let Some(i) = existing {
             self.show_log_source(i, "");
             return vec![];

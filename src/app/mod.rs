@@ -7,6 +7,7 @@ pub mod event;
 mod keys;
 mod logs;
 pub mod panel;
+mod panels;
 mod quit;
 mod secret;
 pub mod talkers;
@@ -17,6 +18,7 @@ pub use confirm::Confirmation;
 pub use event::{Data, Effect, Event};
 pub use logs::LogPanel;
 pub use panel::TablePanel;
+pub use panels::Panels;
 pub use quit::{QuitGuard, undo_words};
 pub use secret::Secret;
 
@@ -103,12 +105,8 @@ pub struct App {
     /// Advances every tick; drives loading spinners.
     pub spinner: usize,
     pub screen: Rect,
-    pub targets: TablePanel,
-    pub waf: TablePanel,
-    pub samples: TablePanel,
-    pub dns: TablePanel,
-    pub instances: TablePanel,
-    pub logs: LogPanel,
+    /// Each panel's selection, scroll, filter and sort, by panel id.
+    pub panels: Panels,
     /// The action a plain WAF rule had before this console set it to Count.
     remembered_actions: HashMap<(String, String), RuleAction>,
     /// Rule-group references (web ACL id, rule) this console set to Count: left so, they are
@@ -183,7 +181,6 @@ impl App {
         read_only: bool,
         now: DateTime<Utc>,
     ) -> App {
-        let filter = |p| TablePanel::with_filter(settings.initial_filter(p));
         App {
             world: World {
                 scope,
@@ -200,12 +197,7 @@ impl App {
             now,
             spinner: 0,
             screen: Rect::new(0, 0, 160, 45),
-            targets: filter(PanelId::Targets),
-            waf: filter(PanelId::Waf),
-            samples: TablePanel::default(),
-            dns: filter(PanelId::Dns),
-            instances: filter(PanelId::Instances),
-            logs: LogPanel::new(settings.initial_filter(PanelId::Logs)),
+            panels: Panels::new(settings),
             remembered_actions: HashMap::new(),
             counting_groups: Default::default(),
             drained: Vec::new(),
@@ -311,7 +303,7 @@ impl App {
                 })
                 .collect();
             let viewport = self.viewport(panel);
-            if let Some(table) = self.table_panel_mut(panel) {
+            if let Some(table) = self.panels.get_mut(panel) {
                 table.mark(&marks, viewport);
             }
         }
@@ -561,9 +553,9 @@ impl App {
             Data::Logs(at, batch) => {
                 self.world.logs.error = None;
                 self.world.logs.waiting.remove(&batch.source);
-                if self.logs.paused {
+                if self.panels.logs.paused {
                     // Keep a paused view on the same lines while new ones arrive below.
-                    let panel = &self.logs;
+                    let panel = &self.panels.logs;
                     let source = self
                         .world
                         .logs
@@ -578,17 +570,17 @@ impl App {
                             panel.shows(index, &batch.source, e)
                         })
                         .count();
-                    self.logs.scroll += arriving;
+                    self.panels.logs.scroll += arriving;
                 }
                 if self.log_wanted.as_ref() == Some(&batch.source) {
                     self.log_wanted = None;
                     // A new source gets the next index when its first batch is pushed.
                     let sources = &self.world.logs.sources;
                     let i = sources.iter().position(|s| *s == batch.source);
-                    self.logs.source = Some(i.unwrap_or(sources.len()));
+                    self.panels.logs.source = Some(i.unwrap_or(sources.len()));
                 }
                 self.world.logs.push(&batch.source, batch.entries, at);
-                self.logs.index(&self.world.logs);
+                self.panels.logs.index(&self.world.logs);
             }
             Data::LogError(_, source, e) => {
                 // It gave up on what it was waiting for; the retry says what it waits for next.
@@ -695,9 +687,9 @@ impl App {
 
     /// Rebuilds a panel's rows from the world (after new data, a filter or a sort change).
     pub fn rebuild(&mut self, panel: PanelId) {
-        let viewport = self.viewport(panel);
         let w = &self.world;
-        match panel {
+        // How each panel's rows are built differs; where they go does not.
+        let t = match panel {
             PanelId::Targets => {
                 let names = w
                     .instances
@@ -705,13 +697,11 @@ impl App {
                     .as_ref()
                     .map(crate::model::InstancesView::names)
                     .unwrap_or_default();
-                let t = w
-                    .targets
+                w.targets
                     .value
                     .as_ref()
                     .map(|t| view::targets::table(t, &names))
-                    .unwrap_or_default();
-                self.targets.set_table(t, viewport);
+                    .unwrap_or_default()
             }
             PanelId::Waf => {
                 let mut t = w
@@ -721,17 +711,14 @@ impl App {
                     .map(view::waf::table)
                     .unwrap_or_default();
                 view::waf::mark_restores(&mut t, &self.restores_due());
-                self.waf.set_table(t, viewport);
+                t
             }
-            PanelId::Dns => {
-                let t = w
-                    .dns
-                    .value
-                    .as_ref()
-                    .map(view::dns::table)
-                    .unwrap_or_default();
-                self.dns.set_table(t, viewport);
-            }
+            PanelId::Dns => w
+                .dns
+                .value
+                .as_ref()
+                .map(view::dns::table)
+                .unwrap_or_default(),
             PanelId::Instances => {
                 let groups = w
                     .targets
@@ -739,15 +726,20 @@ impl App {
                     .as_ref()
                     .map(view::instances::groups_by_target)
                     .unwrap_or_default();
-                let t = w
-                    .instances
+                w.instances
                     .value
                     .as_ref()
                     .map(|v| view::instances::table(v, &groups))
-                    .unwrap_or_default();
-                self.instances.set_table(t, viewport);
+                    .unwrap_or_default()
             }
-            PanelId::Logs => self.logs.index(&self.world.logs),
+            PanelId::Logs => {
+                self.panels.logs.index(&self.world.logs);
+                return;
+            }
+        };
+        let viewport = self.viewport(panel);
+        if let Some(table) = self.panels.get_mut(panel) {
+            table.set_table(t, viewport);
         }
     }
 
@@ -760,14 +752,14 @@ impl App {
             .map(|s| view::waf::samples_table_marked(s, blocked))
             .unwrap_or_default();
         let viewport = layout::samples_viewport(self.screen, self.zoomed, self.focus);
-        self.samples.set_table(t, viewport);
+        self.panels.samples.set_table(t, viewport);
     }
 
     /// Keeps every selection visible after the screen or the zoom changed.
     fn refit(&mut self) {
         for p in PanelId::TABLES {
             let h = self.viewport(p);
-            if let Some(panel) = self.table_panel_mut(p) {
+            if let Some(panel) = self.panels.get_mut(p) {
                 panel.keep_visible(h);
             }
         }
@@ -782,33 +774,14 @@ impl App {
 
     /// The full id, ARN or answer of the focused panel's selected row (its cells may cut it).
     pub fn selected_detail(&self) -> Option<&str> {
-        let p = self.table_panel(self.focus)?;
+        let p = self.panels.get(self.focus)?;
         p.table.rows.get(p.selected)?.detail.as_deref()
-    }
-
-    pub fn table_panel(&self, panel: PanelId) -> Option<&TablePanel> {
-        match panel {
-            PanelId::Targets => Some(&self.targets),
-            PanelId::Waf => Some(&self.waf),
-            PanelId::Dns => Some(&self.dns),
-            PanelId::Instances => Some(&self.instances),
-            PanelId::Logs => None,
-        }
-    }
-
-    pub fn table_panel_mut(&mut self, panel: PanelId) -> Option<&mut TablePanel> {
-        match panel {
-            PanelId::Targets => Some(&mut self.targets),
-            PanelId::Waf => Some(&mut self.waf),
-            PanelId::Dns => Some(&mut self.dns),
-            PanelId::Instances => Some(&mut self.instances),
-            PanelId::Logs => None,
-        }
     }
 
     /// The WAF rule under the selection, if a rule row is selected.
     pub fn selected_rule(&self) -> Option<(&WebAcl, &WafRule)> {
-        let (acl_id, rule) = view::waf::rule_key_parts(self.waf.selected_key()?)?;
+        let (acl_id, rule) =
+            view::waf::rule_key_parts(self.panels.get(PanelId::Waf)?.selected_key()?)?;
         let waf = self.world.waf.value.as_ref()?;
         let acl = waf.acls.iter().find(|a| a.id == acl_id)?;
         acl.rules.iter().find(|r| r.name == rule).map(|r| (acl, r))
@@ -884,7 +857,7 @@ impl App {
 
     /// The target under the selection, as a reference an action can use.
     pub fn selected_target(&self) -> Option<(TargetRef, crate::model::TargetState)> {
-        let key = self.targets.selected_key()?;
+        let key = self.panels.get(PanelId::Targets)?.selected_key()?;
         let view = self.world.targets.value.as_ref()?;
         for lb in &view.load_balancers {
             for tg in &lb.target_groups {

@@ -128,7 +128,8 @@ impl App {
     /// The client addresses of the lines the logs panel shows, newest first.
     fn shown_clients(&self) -> Vec<(IpAddr, Option<String>, Option<String>)> {
         let buffer = &self.world.logs;
-        self.logs
+        self.panels
+            .logs
             .shown(buffer)
             .filter_map(|e| {
                 let format = self.log_format(buffer.source_name(e));
@@ -378,10 +379,10 @@ impl App {
                 .filter_map(|(_, p, _)| p.as_deref().map(crate::view::clean)),
         ));
         let statuses = plain(tally(clients.iter().filter_map(|(_, _, s)| s.clone())));
-        let filter = if self.logs.filter.is_empty() {
+        let filter = if self.panels.logs.filter.is_empty() {
             String::new()
         } else {
-            format!(" matching {}", crate::view::clean(&self.logs.filter))
+            format!(" matching {}", crate::view::clean(&self.panels.logs.filter))
         };
         Some(Talkers::new(
             PanelId::Logs,

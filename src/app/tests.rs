@@ -148,12 +148,19 @@ fn app(read_only: bool) -> App {
 
 /// The targets panel's row with this key, as drawn.
 fn shown_row<'a>(a: &'a App, key: &str) -> &'a crate::view::Row {
-    a.targets
+    table(a, PanelId::Targets)
         .table
         .rows
         .iter()
         .find(|r| r.key == key)
         .unwrap_or_else(|| panic!("no row {key}"))
+}
+
+/// A table panel's state, as the registry holds it.
+fn table(a: &App, panel: PanelId) -> &TablePanel {
+    a.panels
+        .get(panel)
+        .unwrap_or_else(|| panic!("{panel:?} is no table"))
 }
 
 fn key(c: char) -> Event {
@@ -167,7 +174,7 @@ fn code(c: KeyCode) -> Event {
 fn select(a: &mut App, panel: PanelId, key: &str) {
     let h = a.viewport(panel);
     assert!(
-        a.table_panel_mut(panel).unwrap().select_key(key, h),
+        a.panels.get_mut(panel).unwrap().select_key(key, h),
         "no row {key}"
     );
 }
@@ -205,7 +212,7 @@ fn selection_stays_on_its_target_when_data_changes() {
     );
     a.update(Event::Data(Data::Targets(t0(), Ok(changed))));
     assert_eq!(
-        a.targets.selected_key(),
+        table(&a, PanelId::Targets).selected_key(),
         Some("t:arn:tg/ha-web-tg:i-right:80")
     );
 }
@@ -221,7 +228,7 @@ fn failed_refresh_keeps_data_and_shows_error() {
     assert_eq!(fetched, Some(t0()));
     assert_eq!(error, Some("Throttling: Rate exceeded"));
     assert!(!loading);
-    assert!(!a.targets.table.rows.is_empty());
+    assert!(!table(&a, PanelId::Targets).table.rows.is_empty());
 }
 
 #[test]
@@ -400,18 +407,18 @@ fn filter_typed_then_cleared() {
         a.update(key(c));
     }
     a.update(code(KeyCode::Enter));
-    assert_eq!(a.targets.filter, "right");
+    assert_eq!(table(&a, PanelId::Targets).filter, "right");
     assert!(
-        a.targets
+        table(&a, PanelId::Targets)
             .table
             .rows
             .iter()
             .all(|r| !r.key.contains("i-left"))
     );
     a.update(code(KeyCode::Esc));
-    assert_eq!(a.targets.filter, "");
+    assert_eq!(table(&a, PanelId::Targets).filter, "");
     assert!(
-        a.targets
+        table(&a, PanelId::Targets)
             .table
             .rows
             .iter()
@@ -431,7 +438,7 @@ fn click_focuses_and_selects() {
         modifiers: KeyModifiers::NONE,
     }));
     assert_eq!(a.focus, PanelId::Waf);
-    assert_eq!(a.waf.selected, 1);
+    assert_eq!(table(&a, PanelId::Waf).selected, 1);
 }
 
 #[test]
@@ -528,11 +535,11 @@ fn l_on_an_instance_without_a_source_asks_for_a_tail_once_and_shows_it_alone() {
     assert_eq!(a.focus, PanelId::Logs);
     // Its first lines select it.
     a.update(log_batch("ha-web-left", &["GET / 200"]));
-    assert_eq!(a.logs.source, Some(1));
+    assert_eq!(a.panels.logs.source, Some(1));
     // Pressed again: the tail exists, only selected.
     a.update(key('4'));
     assert!(a.update(key('l')).is_empty());
-    assert_eq!(a.logs.source, Some(1));
+    assert_eq!(a.panels.logs.source, Some(1));
 }
 
 #[test]
@@ -593,7 +600,7 @@ fn search_highlights_and_n_jumps_to_older_matches() {
     }
     a.update(code(KeyCode::Enter));
     // The newest match is the newest line on screen.
-    let newest = |a: &App| a.logs.visible(&a.world.logs, 1)[0].entry.text();
+    let newest = |a: &App| a.panels.logs.visible(&a.world.logs, 1)[0].entry.text();
     assert_eq!(newest(&a), "c 502");
     a.update(key('n'));
     assert_eq!(newest(&a), "a 502");
@@ -607,7 +614,10 @@ fn search_highlights_and_n_jumps_to_older_matches() {
     a.update(key('N'));
     assert_eq!(newest(&a), "c 502");
     // Lines are not filtered by a search.
-    assert_eq!(a.logs.visible(&a.world.logs, 10).len(), 4 - a.logs.scroll);
+    assert_eq!(
+        a.panels.logs.visible(&a.world.logs, 10).len(),
+        4 - a.panels.logs.scroll
+    );
 }
 
 #[test]
@@ -785,8 +795,14 @@ fn the_problems_view_jumps_to_the_row_a_problem_concerns() {
     a.update(code(KeyCode::Enter));
     assert!(a.overlay.is_none());
     assert_eq!(a.focus, PanelId::Targets);
-    assert_eq!(a.targets.selected_key(), Some(target.as_str()));
-    assert!(a.targets.filter.is_empty(), "the filter hid the row");
+    assert_eq!(
+        table(&a, PanelId::Targets).selected_key(),
+        Some(target.as_str())
+    );
+    assert!(
+        table(&a, PanelId::Targets).filter.is_empty(),
+        "the filter hid the row"
+    );
 }
 
 /// Problems first means every problem: a target whose row looks fine but whose instance is
@@ -810,9 +826,11 @@ fn problems_first_sorts_warning_rows_and_keeps_listeners_first() {
     )));
     a.update(key('1'));
     a.update(key('s'));
-    assert_eq!(a.targets.sort, crate::view::SortOrder::ProblemsFirst);
-    let keys: Vec<&str> = a
-        .targets
+    assert_eq!(
+        table(&a, PanelId::Targets).sort,
+        crate::view::SortOrder::ProblemsFirst
+    );
+    let keys: Vec<&str> = table(&a, PanelId::Targets)
         .table
         .rows
         .iter()
@@ -940,7 +958,7 @@ fn any_change_of_selection_asks_for_the_selected_rules_samples() {
         t0(),
         Ok(xmlrpc_samples("block-xmlrpc")),
     )));
-    assert_eq!(a.samples.table.rows.len(), 1);
+    assert_eq!(a.panels.samples.table.rows.len(), 1);
     a.update(key('/'));
     let mut effects = Vec::new();
     for c in "php".chars() {
@@ -951,7 +969,7 @@ fn any_change_of_selection_asks_for_the_selected_rules_samples() {
     assert!(fetches_samples(&effects, "php"), "{effects:?}");
     assert!(a.selected_samples().is_none());
     assert!(
-        a.samples.table.rows.is_empty(),
+        a.panels.samples.table.rows.is_empty(),
         "another rule's samples shown"
     );
     a.update(Event::Data(Data::Samples(t0(), Ok(xmlrpc_samples("php")))));
@@ -976,6 +994,7 @@ fn failover(primary: Health, secondary: Health) -> DnsView {
         health,
     };
     DnsView {
+        unreadable: Vec::new(),
         zones: vec![HostedZone {
             account: None,
             name: "example.jp.".into(),
@@ -1141,8 +1160,7 @@ fn timers_are_visible_where_the_operator_looks() {
         pending: vec![pending(due, restore), pending(block_ends, unblock)],
         refused: vec![],
     }));
-    let row = a
-        .waf
+    let row = table(&a, PanelId::Waf)
         .table
         .rows
         .iter()
@@ -1157,7 +1175,7 @@ fn timers_are_visible_where_the_operator_looks() {
         t0(),
         Ok(xmlrpc_samples("block-xmlrpc")),
     )));
-    let uri = &a.samples.table.rows[0].cells[4].text;
+    let uri = &a.panels.samples.table.rows[0].cells[4].text;
     assert_eq!(
         uri,
         &format!("⊘ {} /xmlrpc.php", block_ends.format("%H:%M"))
@@ -1298,7 +1316,7 @@ fn the_timeline_view_filters_and_jumps_to_the_row_of_a_change() {
     assert!(a.overlay.is_none());
     assert_eq!(a.focus, PanelId::Targets);
     assert_eq!(
-        a.targets.selected_key(),
+        table(&a, PanelId::Targets).selected_key(),
         Some("t:arn:tg/ha-web-tg:i-right:80")
     );
 }

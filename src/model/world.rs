@@ -2,7 +2,7 @@
 //! snapshot prints.
 
 use super::{DnsView, InstancesView, LogEntry, PanelData, PanelId, RuleSamples, Scope};
-use super::{TargetsView, WafView};
+use super::{TargetsView, Unreadable, WafView};
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -101,25 +101,56 @@ impl LogBuffer {
     }
 }
 
-impl World {
-    /// When a panel's data was fetched, and its last error: for the badges every front end shows.
-    pub fn status(&self, panel: PanelId) -> (Option<DateTime<Utc>>, Option<&str>, bool) {
-        fn of<T>(d: &PanelData<T>) -> (Option<DateTime<Utc>>, Option<&str>, bool) {
-            (d.fetched_at, d.error.as_deref(), d.is_loading())
+/// What a panel says about its data whatever the data's type: when it was read, why not, whether
+/// a read is under way, and the places it could not reach. The badges, the staleness and the
+/// failures all read this, so none of them names the panels one by one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PanelStatus<'a> {
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub error: Option<&'a str>,
+    pub loading: bool,
+    /// Places (a region, a WAF scope) the last read could not reach: the data is not whole.
+    pub unreadable: &'a [Unreadable],
+}
+
+impl<'a> PanelStatus<'a> {
+    /// A polled panel's status; `places` says where its kind of data lists what it could not
+    /// read (nowhere for a kind that never reads part of its data).
+    fn polled<T>(data: &'a PanelData<T>, places: fn(&T) -> &[Unreadable]) -> Self {
+        PanelStatus {
+            fetched_at: data.fetched_at,
+            error: data.error.as_deref(),
+            loading: data.is_loading(),
+            unreadable: data.value.as_ref().map_or(&[], places),
         }
+    }
+}
+
+impl World {
+    /// A panel's status: the one place a panel id picks the world's typed field.
+    pub fn panel_status(&self, panel: PanelId) -> PanelStatus<'_> {
         match panel {
-            PanelId::Targets => of(&self.targets),
-            PanelId::Waf => of(&self.waf),
-            PanelId::Dns => of(&self.dns),
-            PanelId::Instances => of(&self.instances),
-            PanelId::Logs => (
-                self.logs.last_received,
-                self.logs.error.as_deref(),
-                self.logs.followed
+            PanelId::Targets => PanelStatus::polled(&self.targets, |v| &v.unreadable),
+            PanelId::Waf => PanelStatus::polled(&self.waf, |v| &v.unreadable),
+            // Route53 is global: no region of it goes unread (unread accounts are not counted).
+            PanelId::Dns => PanelStatus::polled(&self.dns, |_| &[]),
+            PanelId::Instances => PanelStatus::polled(&self.instances, |v| &v.unreadable),
+            // Streamed, not polled: its age is its last batch's, and it waits only for a tail.
+            PanelId::Logs => PanelStatus {
+                fetched_at: self.logs.last_received,
+                error: self.logs.error.as_deref(),
+                loading: self.logs.followed
                     && self.logs.last_received.is_none()
                     && self.logs.error.is_none(),
-            ),
+                unreadable: &[],
+            },
         }
+    }
+
+    /// When a panel's data was fetched, and its last error: for the badges every front end shows.
+    pub fn status(&self, panel: PanelId) -> (Option<DateTime<Utc>>, Option<&str>, bool) {
+        let s = self.panel_status(panel);
+        (s.fetched_at, s.error, s.loading)
     }
 
     /// Panels whose last fetch failed, for the snapshot's exit code.
@@ -130,25 +161,19 @@ impl World {
     /// Each panel whose last fetch failed, in whole or for some of its places (a region, a WAF
     /// scope), with why: data missing a region is not a complete answer.
     pub fn failures(&self) -> Vec<(PanelId, String)> {
-        let places = |unreadable: Option<&Vec<super::Unreadable>>| {
-            let said: Vec<String> = unreadable
-                .into_iter()
-                .flatten()
-                .map(|u| format!("{} not read: {}", u.place, u.error))
-                .collect();
-            (!said.is_empty()).then(|| said.join("; "))
-        };
         PanelId::ALL
             .into_iter()
             .filter_map(|p| {
-                let why = self.status(p).1.map(str::to_string).or_else(|| match p {
-                    PanelId::Targets => places(self.targets.value.as_ref().map(|v| &v.unreadable)),
-                    PanelId::Waf => places(self.waf.value.as_ref().map(|v| &v.unreadable)),
-                    PanelId::Instances => {
-                        places(self.instances.value.as_ref().map(|v| &v.unreadable))
-                    }
-                    PanelId::Dns | PanelId::Logs => None,
-                })?;
+                let status = self.panel_status(p);
+                let places = || {
+                    let said: Vec<String> = status
+                        .unreadable
+                        .iter()
+                        .map(|u| format!("{} not read: {}", u.place, u.error))
+                        .collect();
+                    (!said.is_empty()).then(|| said.join("; "))
+                };
+                let why = status.error.map(str::to_string).or_else(places)?;
                 Some((p, why))
             })
             .collect()

@@ -21,7 +21,7 @@ pub fn title(app: &App, theme: &Theme) -> Vec<Span<'static>> {
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let sources = app.world.logs.sources.len();
-    if app.logs.split && sources > 1 {
+    if app.panels.logs.split && sources > 1 {
         let shown = sources.min(MAX_COLUMNS);
         let columns = Layout::horizontal(vec![Constraint::Fill(1); shown])
             .spacing(1)
@@ -38,8 +38,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         }
         return;
     }
-    let several = sources > 1 && app.logs.source.is_none();
-    draw_lines(frame, app, theme, area, app.logs.source, several);
+    let several = sources > 1 && app.panels.logs.source.is_none();
+    draw_lines(frame, app, theme, area, app.panels.logs.source, several);
 }
 
 fn draw_lines(
@@ -67,6 +67,7 @@ fn draw_lines(
         .collect();
     let room = (area.height as usize).saturating_sub(waits.len().min(1));
     let lines: Vec<Line> = app
+        .panels
         .logs
         .visible_from(buffer, room, source)
         .into_iter()
@@ -95,7 +96,7 @@ fn draw_lines(
             };
             let style = theme.style(role);
             let mut at = 0;
-            for hit in app.logs.search_hits(&text) {
+            for hit in app.panels.logs.search_hits(&text) {
                 spans.push(Span::styled(text[at..hit.start].to_string(), style));
                 spans.push(Span::styled(
                     text[hit.clone()].to_string(),
@@ -112,10 +113,10 @@ fn draw_lines(
         let mut text: Vec<Line> = Vec::new();
         if !buffer.followed {
             text.push(Line::from("no log followed: add a [[log]] entry to the config, or tail an instance's log from the Instances panel"));
-        } else if !app.logs.filter.is_empty() {
+        } else if !app.panels.logs.filter.is_empty() {
             text.push(Line::from(format!(
                 "no lines match /{}",
-                crate::view::clean(&app.logs.filter)
+                crate::view::clean(&app.panels.logs.filter)
             )));
         } else {
             if let Some(error) = &buffer.error {

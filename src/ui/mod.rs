@@ -158,7 +158,10 @@ fn footer<'a>(app: &'a App, theme: &Theme, width: u16) -> (Paragraph<'a>, u16) {
                 format!(" filter {}: /", panel.title()),
                 theme.style(Role::Hint),
             ),
-            Span::styled(app.filter_of(*panel).to_string(), theme.style(Role::Normal)),
+            Span::styled(
+                app.panels.filter(*panel).to_string(),
+                theme.style(Role::Normal),
+            ),
             Span::styled("█", theme.style(Role::Focus)),
             Span::styled("  Enter keep · Esc cancel", theme.style(Role::Muted)),
         ]));
@@ -167,7 +170,7 @@ fn footer<'a>(app: &'a App, theme: &Theme, width: u16) -> (Paragraph<'a>, u16) {
     if let Some(Overlay::Search { .. }) = &app.overlay {
         let prompt = Paragraph::new(Line::from(vec![
             Span::styled(" search Logs: ", theme.style(Role::Hint)),
-            Span::styled(app.logs.search.clone(), theme.style(Role::Normal)),
+            Span::styled(app.panels.logs.search.clone(), theme.style(Role::Normal)),
             Span::styled("█", theme.style(Role::Focus)),
             Span::styled(
                 "  Enter keep · Esc cancel · then n older, N newer",

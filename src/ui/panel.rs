@@ -42,13 +42,15 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, panel: PanelId, area: R
         PanelId::Logs => logs::draw(frame, app, theme, inside),
         PanelId::Waf => {
             let (rules, samples) = layout::waf_split(area);
-            table::draw(frame, &app.waf, theme, rules, focused(app, panel));
+            if let Some(p) = app.panels.get(panel) {
+                table::draw(frame, p, theme, rules, focused(app, panel));
+            }
             if samples.height > 0 {
                 draw_samples(frame, app, theme, samples);
             }
         }
         _ => {
-            if let Some(p) = app.table_panel(panel) {
+            if let Some(p) = app.panels.get(panel) {
                 table::draw(frame, p, theme, inside, focused(app, panel));
             }
         }
@@ -106,7 +108,7 @@ fn draw_samples(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), title_row);
     if shown.is_some() {
-        table::draw(frame, &app.samples, theme, rest, false);
+        table::draw(frame, &app.panels.samples, theme, rest, false);
     }
 }
 
@@ -124,14 +126,14 @@ fn block<'a>(app: &'a App, theme: &Theme, panel: PanelId, width: u16) -> Block<'
     if panel == PanelId::Logs {
         title.extend(logs::title(app, theme));
     }
-    let filter = app.filter_of(panel);
+    let filter = app.panels.filter(panel);
     if !filter.is_empty() {
         title.push(Span::styled(
             format!("/{} ", crate::view::clean(filter)),
             theme.style(Role::Hint),
         ));
     }
-    if let Some(p) = app.table_panel(panel)
+    if let Some(p) = app.panels.get(panel)
         && p.sort != crate::view::SortOrder::Natural
     {
         title.push(Span::styled(
@@ -139,13 +141,13 @@ fn block<'a>(app: &'a App, theme: &Theme, panel: PanelId, width: u16) -> Block<'
             theme.style(Role::Hint),
         ));
     }
-    if panel == PanelId::Logs && !app.logs.search.is_empty() {
+    if panel == PanelId::Logs && !app.panels.logs.search.is_empty() {
         title.push(Span::styled(
-            format!("search: {} ", crate::view::clean(&app.logs.search)),
+            format!("search: {} ", crate::view::clean(&app.panels.logs.search)),
             theme.style(Role::Hint),
         ));
     }
-    if panel == PanelId::Logs && app.logs.paused {
+    if panel == PanelId::Logs && app.panels.logs.paused {
         title.push(Span::styled("PAUSED ", theme.style(Role::Warning)));
     }
     let (fetched, error, loading) = app.world.status(panel);

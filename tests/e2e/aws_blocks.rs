@@ -281,7 +281,8 @@ async fn blocks_from_a_sample_and_a_log_line_change_only_the_addresses() {
     app.update(key('2'));
     while app.selected_rule().map(|(_, r)| r.name.as_str()) != Some("block-xmlrpc") {
         app.update(Event::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)));
-        assert!(app.waf.selected < 20, "rule row not found");
+        let rules = app.panels.get(PanelId::Waf).unwrap();
+        assert!(rules.selected < 20, "rule row not found");
     }
     let sample = |ip: &str, country: &str| SampledRequest {
         time: Utc::now(),
@@ -1211,7 +1212,8 @@ async fn a_groups_count_dialog_names_the_rules_that_still_act_on_its_labels() {
         != Some("AWS-AWSManagedRulesCommonRuleSet")
     {
         app.update(Event::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)));
-        assert!(app.waf.selected < 20, "rule row not found");
+        let rules = app.panels.get(PanelId::Waf).unwrap();
+        assert!(rules.selected < 20, "rule row not found");
     }
     app.update(key('t'));
     let Some(Overlay::Confirm(c)) = &app.overlay else {

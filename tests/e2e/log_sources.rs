@@ -75,7 +75,7 @@ fn keys(app: &mut App, text: &str) {
 
 fn select(app: &mut App, panel: PanelId, containing: &str) {
     let h = app.viewport(panel);
-    let p = app.table_panel_mut(panel).unwrap();
+    let p = app.panels.get_mut(panel).unwrap();
     let key = p
         .table
         .rows
@@ -87,7 +87,8 @@ fn select(app: &mut App, panel: PanelId, containing: &str) {
 }
 
 fn source_of(app: &App) -> Option<&str> {
-    app.logs
+    app.panels
+        .logs
         .source
         .and_then(|i| app.world.logs.sources.get(i))
         .map(String::as_str)
@@ -125,6 +126,7 @@ fn a_filter_finds_a_source_by_the_name_shown() {
     keys(&mut app, "5/ha-web-left");
     press(&mut app, KeyCode::Enter);
     let shown: Vec<String> = app
+        .panels
         .logs
         .visible(&app.world.logs, 30)
         .into_iter()
@@ -136,7 +138,7 @@ fn a_filter_finds_a_source_by_the_name_shown() {
     press(&mut app, KeyCode::Esc);
     keys(&mut app, "/!ha-web-");
     press(&mut app, KeyCode::Enter);
-    let shown = app.logs.visible(&app.world.logs, 30);
+    let shown = app.panels.logs.visible(&app.world.logs, 30);
     assert!(!shown.is_empty());
     assert!(
         shown

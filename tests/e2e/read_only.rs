@@ -267,7 +267,8 @@ fn press_everywhere(
         .chain(PanelId::ALL.into_iter().filter(|p| *p != PanelId::Logs))
     {
         let rows = app
-            .table_panel(panel)
+            .panels
+            .get(panel)
             .map_or(1, |p| p.table.rows.len().max(1));
         for row in 0..rows {
             for key in &keys {
@@ -276,13 +277,13 @@ fn press_everywhere(
                     app.overlay = None;
                     app.zoomed = false;
                     // A filter or search typed by an earlier sequence would hide the line.
-                    app.logs.set_filter(String::new());
-                    app.logs.set_search(String::new());
-                    app.logs.source = None;
-                    app.logs.scroll = 0;
-                    app.logs.index(&app.world.logs);
+                    app.panels.logs.set_filter(String::new());
+                    app.panels.logs.set_search(String::new());
+                    app.panels.logs.source = None;
+                    app.panels.logs.scroll = 0;
+                    app.panels.logs.index(&app.world.logs);
                     let h = app.viewport(panel);
-                    if let Some(p) = app.table_panel_mut(panel) {
+                    if let Some(p) = app.panels.get_mut(panel) {
                         p.select(row, h);
                     }
                     press(app, runtime, *key);

@@ -20,7 +20,7 @@ use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// How long the emulator may take to answer after it was spawned.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -129,6 +129,161 @@ impl Moto {
             )
             .load()
             .await
+    }
+
+    /// As `sdk_config`, but signing with `credentials` (an assumed role's, see `assume_role`):
+    /// every client made from it acts in the account those credentials belong to.
+    pub async fn sdk_config_with(&self, region: &str, credentials: Credentials) -> SdkConfig {
+        refuse_proxies_for_loopback();
+        aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&self.endpoint)
+            .region(Region::new(region.to_string()))
+            .credentials_provider(credentials)
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_attempt_timeout(Duration::from_secs(30))
+                    .operation_timeout(Duration::from_secs(90))
+                    .build(),
+            )
+            .load()
+            .await
+    }
+
+    /// The base credentials every test signs with unless it assumed a role (`testing` /
+    /// `testing`): they act in moto's default account, `seed::ACCOUNT` (123456789012).
+    pub fn base_credentials() -> Credentials {
+        Credentials::new(BASE_ACCESS_KEY, "testing", None, None, "moto")
+    }
+
+    /// `sts:AssumeRole` into `role_arn` with the base credentials, through the strict layer, with
+    /// the session name the console uses (`opsconsole`) and moto's default duration (an hour).
+    /// moto accepts any role ARN, existing or not, and the credentials it returns act in the
+    /// account the ARN names, in that account's own estate (empty until seeded): this is how a
+    /// test reaches a second account. The call counts in the layer like any other
+    /// (`StrictAws::assume_role_calls`); a role refused with `StrictAws::refuse_assume_role`
+    /// panics here.
+    pub async fn assume_role(&self, role_arn: &str) -> Assumed {
+        let conf = self.sdk_config(super::seed::VIRGINIA).await;
+        let answer = aws_sdk_sts::Client::new(&conf)
+            .assume_role()
+            .role_arn(role_arn)
+            .role_session_name("opsconsole")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("AssumeRole {role_arn}: {e:?}"));
+        let c = answer
+            .credentials
+            .expect("AssumeRole answered no Credentials");
+        let expires = SystemTime::try_from(c.expiration).expect("an Expiration as a time");
+        let account_id = answer
+            .assumed_role_user
+            .and_then(|u| u.arn.split(':').nth(4).map(str::to_string))
+            .expect("AssumeRole answered no AssumedRoleUser ARN");
+        Assumed {
+            account_id,
+            role_arn: role_arn.to_string(),
+            credentials: Credentials::new(
+                c.access_key_id,
+                c.secret_access_key,
+                Some(c.session_token),
+                Some(expires),
+                "assumed",
+            ),
+            expires,
+        }
+    }
+
+    /// Credentials acting in account `account_id` (12 digits), assumed through the role
+    /// `SEED_ROLE` there, so the console's own role (whatever a test configures it to assume)
+    /// is counted apart from the harness's (`StrictAws::assume_role_calls`). Seed the account with
+    /// `seed::seed_scenarios_in` or `seed::seed_lone_alb`.
+    pub async fn account(&self, account_id: &str) -> Assumed {
+        self.assume_role(&format!("arn:aws:iam::{account_id}:role/{SEED_ROLE}"))
+            .await
+    }
+
+    /// SDK configuration acting in `account`'s estate (`sdk_config_with` its credentials).
+    pub async fn sdk_config_in(&self, account: &Assumed, region: &str) -> SdkConfig {
+        self.sdk_config_with(region, account.credentials.clone())
+            .await
+    }
+
+    /// An AWS Organizations call (JSON protocol), made with the base credentials through the
+    /// strict layer: `operation` is the API name (`ListAccounts`), `body` its JSON input. The
+    /// answer's JSON, or the error's (HTTP status, `__type`, whole body). There is no
+    /// Organizations SDK client among the dependencies; moto does not check signatures, so the
+    /// request carries an `Authorization` header naming the base key and the service only.
+    pub fn organizations(
+        &self,
+        operation: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, (u16, String, String)> {
+        let body = body.to_string();
+        let date = chrono::Utc::now().format("%Y%m%d");
+        let headers = format!(
+            "Authorization: AWS4-HMAC-SHA256 Credential={BASE_ACCESS_KEY}/{date}/us-east-1/organizations/aws4_request, SignedHeaders=host;x-amz-target, Signature=0\r\n\
+             X-Amz-Target: AWSOrganizationsV20161128.{operation}\r\n\
+             Content-Type: application/x-amz-json-1.1\r\n"
+        );
+        let (status, answer) = http_raw(self.port, "POST", "/", &headers, &body)
+            .unwrap_or_else(|e| panic!("Organizations {operation}: {e}"));
+        let json: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
+        if status == 200 {
+            return Ok(json);
+        }
+        let code = json["__type"]
+            .as_str()
+            .map(|t| t.rsplit('#').next().unwrap_or(t).to_string())
+            .unwrap_or_default();
+        Err((status, code, answer))
+    }
+
+    /// An AWS Organization in moto's default account (the management account, 123456789012,
+    /// listed by `ListAccounts` as `master`), with `active` member accounts created and left
+    /// ACTIVE, then `suspended` more created and closed: moto's `CloseAccount` marks an account
+    /// `SUSPENDED` at once (`Status` and `State`; AWS passes through `PENDING_CLOSURE`). moto
+    /// picks the ids (random 12 digits): the answer says which. `CreateAccount` also creates the
+    /// role `OrganizationAccountAccessRole` in each new account, though moto's `AssumeRole` needs
+    /// no role to exist. Panics if an organization exists already.
+    pub fn seed_organization(&self, active: usize, suspended: usize) -> Organization {
+        let ok = |op: &str, body: serde_json::Value| {
+            self.organizations(op, &body)
+                .unwrap_or_else(|e| panic!("Organizations {op}: {e:?}"))
+        };
+        ok(
+            "CreateOrganization",
+            serde_json::json!({"FeatureSet": "ALL"}),
+        );
+        let created = |n: usize, prefix: &str| -> Vec<OrgAccount> {
+            (1..=n)
+                .map(|i| {
+                    let name = format!("{prefix}-{i:02}");
+                    let status = ok(
+                        "CreateAccount",
+                        serde_json::json!({
+                            "AccountName": name,
+                            "Email": format!("{name}@example.com"),
+                        }),
+                    );
+                    let id = status["CreateAccountStatus"]["AccountId"]
+                        .as_str()
+                        .expect("CreateAccount answered no AccountId")
+                        .to_string();
+                    OrgAccount { id, name }
+                })
+                .collect()
+        };
+        let active = created(active, "member");
+        let suspended = created(suspended, "closed");
+        for a in &suspended {
+            ok("CloseAccount", serde_json::json!({"AccountId": a.id}));
+        }
+        Organization {
+            management: super::seed::ACCOUNT.to_string(),
+            active,
+            suspended,
+        }
     }
 
     /// `POST /moto-api/reset`: forget every resource in every region.
@@ -241,12 +396,80 @@ fn wait_until_ready(child: &mut Child, port: u16) -> Result<(), String> {
     }
 }
 
+/// What `Moto::seed_organization` created.
+#[derive(Debug, Clone)]
+pub struct Organization {
+    /// The management account: moto's default account, 123456789012, where the organization
+    /// was created (its `ListAccounts` entry is named `master`, ACTIVE).
+    pub management: String,
+    /// Member accounts left ACTIVE, in creation order (`member-01`, `member-02`, …).
+    pub active: Vec<OrgAccount>,
+    /// Member accounts closed: `SUSPENDED` in `ListAccounts` (`closed-01`, …).
+    pub suspended: Vec<OrgAccount>,
+}
+
+impl Organization {
+    /// Every ACTIVE account `ListAccounts` lists: the management account, then the members.
+    pub fn active_ids(&self) -> Vec<String> {
+        std::iter::once(self.management.clone())
+            .chain(self.active.iter().map(|a| a.id.clone()))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OrgAccount {
+    pub id: String,
+    pub name: String,
+}
+
+/// Credentials acting in another account of the emulator, from `Moto::assume_role`.
+#[derive(Debug, Clone)]
+pub struct Assumed {
+    /// The account the credentials act in (from the answer's `AssumedRoleUser` ARN).
+    pub account_id: String,
+    pub role_arn: String,
+    /// Access key, secret and session token, with their expiry.
+    pub credentials: Credentials,
+    /// As answered (`StrictAws::shorten_sessions` shortens it).
+    pub expires: SystemTime,
+}
+
+impl Assumed {
+    /// The access key id the layer maps to `account_id` (`StrictAws::account_of_key`).
+    pub fn access_key_id(&self) -> &str {
+        self.credentials.access_key_id()
+    }
+}
+
+/// The base credentials' access key id: moto maps it to its default account.
+pub const BASE_ACCESS_KEY: &str = "testing";
+/// The role `Moto::account` assumes in an account to seed it.
+pub const SEED_ROLE: &str = "opsconsole-test-seed";
+
 /// A minimal HTTP/1.0 exchange with the emulator: (status, body).
 fn http(port: u16, method: &str, path: &str) -> Result<(u16, String), String> {
     http_with(port, method, path, "")
 }
 
 fn http_with(port: u16, method: &str, path: &str, body: &str) -> Result<(u16, String), String> {
+    http_raw(
+        port,
+        method,
+        path,
+        "Content-Type: application/json\r\n",
+        body,
+    )
+}
+
+/// An HTTP/1.0 exchange with `headers` (each line ending in CRLF) besides Host and length.
+fn http_raw(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> Result<(u16, String), String> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))
         .map_err(|e| format!("connect: {e}"))?;
@@ -255,7 +478,7 @@ fn http_with(port: u16, method: &str, path: &str, body: &str) -> Result<(u16, St
         .map_err(|e| format!("set_read_timeout: {e}"))?;
     write!(
         stream,
-        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n{headers}Content-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .map_err(|e| format!("send: {e}"))?;

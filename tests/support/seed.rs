@@ -56,7 +56,8 @@
 //! `fleet.example.org.` with 320 A records so `ListResourceRecordSets` needs two pages.
 #![allow(dead_code)]
 
-use super::moto::Moto;
+use super::moto::{Assumed, Moto};
+use aws_credential_types::Credentials;
 use aws_sdk_cloudwatch as cloudwatch;
 use aws_sdk_ec2 as ec2;
 use aws_sdk_elasticloadbalancingv2 as elbv2;
@@ -812,8 +813,8 @@ struct Clients {
 }
 
 impl Clients {
-    async fn new(moto: &Moto, region: &str) -> Clients {
-        let conf = moto.sdk_config(region).await;
+    async fn new(moto: &Moto, credentials: &Credentials, region: &str) -> Clients {
+        let conf = moto.sdk_config_with(region, credentials.clone()).await;
         Clients {
             ec2: ec2::Client::new(&conf),
             elb: elbv2::Client::new(&conf),
@@ -825,11 +826,22 @@ impl Clients {
 
 /// Creates the whole estate in `moto` and says what was created.
 pub async fn seed_scenarios(moto: &Moto) -> Seeded {
+    seed_scenarios_as(moto, &Moto::base_credentials()).await
+}
+
+/// Creates the whole estate in `account` (from `Moto::account` / `Moto::assume_role`): the
+/// same names as `seed_scenarios`, with that account's ARNs and moto's fresh ids. Each account
+/// holds its own estate; seeding one leaves the others as they were.
+pub async fn seed_scenarios_in(moto: &Moto, account: &Assumed) -> Seeded {
+    seed_scenarios_as(moto, &account.credentials).await
+}
+
+async fn seed_scenarios_as(moto: &Moto, credentials: &Credentials) -> Seeded {
     let mut clients = HashMap::new();
     for region in [TOKYO, VIRGINIA] {
-        clients.insert(region, Clients::new(moto, region).await);
+        clients.insert(region, Clients::new(moto, credentials, region).await);
     }
-    let r53 = route53::Client::new(&moto.sdk_config(VIRGINIA).await);
+    let r53 = route53::Client::new(&moto.sdk_config_with(VIRGINIA, credentials.clone()).await);
     let now = Utc::now();
 
     let vpcs = seed_vpcs(&clients).await;
@@ -2312,4 +2324,164 @@ async fn seed_route53(
         });
     }
     (zones, checks)
+}
+
+// ---------------------------------------------------------------------------------------------
+// A small estate, for a second account
+// ---------------------------------------------------------------------------------------------
+
+/// What `seed_lone_alb` created.
+#[derive(Debug, Clone)]
+pub struct LoneAlb {
+    pub region: String,
+    pub vpc: String,
+    pub load_balancer: String,
+    pub load_balancer_arn: String,
+    pub target_group: String,
+    pub target_group_arn: String,
+    /// Running instances registered in the group on port 80, all healthy.
+    pub instances: Vec<String>,
+}
+
+/// One internet-facing ALB named `name` in Tokyo (ap-northeast-1), in the account
+/// `credentials` act in (`&account.credentials` of a `Moto::account`, or
+/// `&Moto::base_credentials()`), in a VPC of its own (10.90.0.0/16, two subnets): a listener on
+/// port 80 forwarding to the instance target group `<name>-tg`, with `targets` running t3.micro
+/// instances registered (tagged `<name>-web-01`, …), healthy at once. Smaller than the S1–S5
+/// estate and named apart from it, for an account whose rows must differ from another's.
+pub async fn seed_lone_alb(
+    moto: &Moto,
+    credentials: &Credentials,
+    name: &str,
+    targets: usize,
+) -> LoneAlb {
+    let conf = moto.sdk_config_with(TOKYO, credentials.clone()).await;
+    let ec2 = ec2::Client::new(&conf);
+    let elb = elbv2::Client::new(&conf);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.90.0.0/16")
+        .tag_specifications(name_tag(
+            ec2::types::ResourceType::Vpc,
+            &format!("{name}-vpc"),
+        ))
+        .send()
+        .await
+        .expect("CreateVpc")
+        .vpc
+        .and_then(|v| v.vpc_id)
+        .expect("a VpcId");
+    let mut subnets = Vec::new();
+    for (cidr, az) in [
+        ("10.90.1.0/24", "ap-northeast-1a"),
+        ("10.90.2.0/24", "ap-northeast-1c"),
+    ] {
+        let subnet = ec2
+            .create_subnet()
+            .vpc_id(&vpc)
+            .cidr_block(cidr)
+            .availability_zone(az)
+            .send()
+            .await
+            .expect("CreateSubnet")
+            .subnet
+            .and_then(|s| s.subnet_id)
+            .expect("a SubnetId");
+        subnets.push(subnet);
+    }
+    let lb = elb
+        .create_load_balancer()
+        .name(name)
+        .r#type(elbv2::types::LoadBalancerTypeEnum::Application)
+        .scheme(elbv2::types::LoadBalancerSchemeEnum::InternetFacing)
+        .set_subnets(Some(subnets.clone()))
+        .send()
+        .await
+        .expect("CreateLoadBalancer")
+        .load_balancers
+        .unwrap_or_default()
+        .into_iter()
+        .next()
+        .and_then(|l| l.load_balancer_arn)
+        .expect("a LoadBalancerArn");
+    let group = format!("{name}-tg");
+    let tg = elb
+        .create_target_group()
+        .name(&group)
+        .protocol(elbv2::types::ProtocolEnum::Http)
+        .port(80)
+        .vpc_id(&vpc)
+        .target_type(elbv2::types::TargetTypeEnum::Instance)
+        .send()
+        .await
+        .expect("CreateTargetGroup")
+        .target_groups
+        .unwrap_or_default()
+        .into_iter()
+        .next()
+        .and_then(|g| g.target_group_arn)
+        .expect("a TargetGroupArn");
+    elb.create_listener()
+        .load_balancer_arn(&lb)
+        .protocol(elbv2::types::ProtocolEnum::Http)
+        .port(80)
+        .default_actions(
+            elbv2::types::Action::builder()
+                .r#type(elbv2::types::ActionTypeEnum::Forward)
+                .target_group_arn(&tg)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateListener");
+    let mut instances = Vec::new();
+    for i in 1..=targets {
+        let id = ec2
+            .run_instances()
+            .image_id(AMI)
+            .instance_type(ec2::types::InstanceType::T3Micro)
+            .subnet_id(&subnets[(i - 1) % subnets.len()])
+            .min_count(1)
+            .max_count(1)
+            .tag_specifications(name_tag(
+                ec2::types::ResourceType::Instance,
+                &format!("{name}-web-{i:02}"),
+            ))
+            .send()
+            .await
+            .expect("RunInstances")
+            .instances
+            .unwrap_or_default()
+            .into_iter()
+            .next()
+            .and_then(|i| i.instance_id)
+            .expect("an InstanceId");
+        instances.push(id);
+    }
+    if !instances.is_empty() {
+        let descriptions: Vec<_> = instances
+            .iter()
+            .map(|id| {
+                elbv2::types::TargetDescription::builder()
+                    .id(id)
+                    .port(80)
+                    .build()
+            })
+            .collect();
+        elb.register_targets()
+            .target_group_arn(&tg)
+            .set_targets(Some(descriptions))
+            .send()
+            .await
+            .expect("RegisterTargets");
+    }
+    LoneAlb {
+        region: TOKYO.to_string(),
+        vpc,
+        load_balancer: name.to_string(),
+        load_balancer_arn: lb,
+        target_group: group,
+        target_group_arn: tg,
+        instances,
+    }
 }

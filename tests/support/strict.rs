@@ -20,6 +20,12 @@
 //! - Route53: `maxitems` at most 300 for record sets, 1000 for health checks, 100 for zones.
 //! - EC2 `DescribeNatGateways`: `MaxResults` 5–1000; on request, answers pages smaller than asked
 //!   for (AWS may), with a `NextToken` the caller must follow.
+//! - STS `AssumeRole`: `RoleArn` (20–2048 characters) and `RoleSessionName` (2–64 of
+//!   `[\w+=,.@-]`) required; `DurationSeconds` 900–43200; `ExternalId` 2–1224 of
+//!   `[\w+=,.@:\/-]`: `ValidationError` naming every broken constraint.
+//! - Organizations `ListAccounts`: `MaxResults` 1–20, and a `NextToken` only as an answer gave
+//!   it (`InvalidInputException` with its `Reason`); on request, pages smaller than asked and an
+//!   empty second page, with a `NextToken` the caller must follow (Organizations documents both).
 //!
 //! Answers reshaped as AWS gives them: a group with health checks off reports its targets
 //! `unavailable` / `Target.HealthCheckDisabled`; instance and alb targets are described without
@@ -28,13 +34,22 @@
 //! `FilterLogEvents` pages smaller than moto's (AWS's hold at most 10,000 events or 1 MB and are
 //! often partly full, even empty with a `nextToken`); `StartLiveTail` streams that stop sending
 //! frames while the connection stays open.
+//!
+//! Accounts: every request is counted in the account its access key acts in (the account an
+//! `AssumeRole` answer named for that key, else moto's default 123456789012), so a test can say
+//! where an action went (`calls_in`). On request: `AssumeRole` into a role refused with
+//! `AccessDenied` (403), as a role whose trust policy does not name the caller; sessions
+//! shortened (`Expiration` now + a duration), and every later request signed with an expired
+//! key refused as AWS refuses it: `ExpiredToken` (403) for STS, ELBv2, CloudWatch and Route53,
+//! `ExpiredTokenException` (400) for the JSON services, `RequestExpired` (400) for EC2,
+//! `ExpiredToken` (400) for S3.
 
 use super::wire::{Request, accept, forward, listen, reply};
 use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// A request the layer refused, as the client was told.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,11 +68,43 @@ pub struct InstanceEvent {
     pub not_before: String,
 }
 
+/// One request as the layer saw it.
+#[derive(Debug, Clone)]
+struct Call {
+    operation: String,
+    /// Size of its batch where it has one.
+    batch: usize,
+    /// The account its access key acts in.
+    account: String,
+    /// The role an `AssumeRole` asks for.
+    role: Option<String>,
+}
+
+/// moto's default account: where the base credentials, and any key moto does not know, act.
+pub const DEFAULT_ACCOUNT: &str = "123456789012";
+
 #[derive(Default)]
 struct State {
     refusals: Vec<Refusal>,
-    /// Every request, in order: (operation, size of its batch where it has one).
-    requests: Vec<(String, usize)>,
+    /// Every request, in order.
+    requests: Vec<Call>,
+    /// Access key id → (account, the assumed-role ARN), from the `AssumeRole` answers passed on.
+    keys: HashMap<String, (String, String)>,
+    /// Access key id → when its session ends, for sessions issued while shortened.
+    key_expiry: HashMap<String, SystemTime>,
+    /// `AssumeRole` answers expire this long after they are given (`shorten_sessions`).
+    session_length: Option<Duration>,
+    /// Role ARNs whose `AssumeRole` is refused with `AccessDenied`.
+    refused_roles: HashSet<String>,
+    /// (operation, account) of each call refused because its session had expired.
+    expired_calls: Vec<(String, String)>,
+    /// `ListAccounts` answers at most this many accounts a page (moto answers up to 100).
+    account_page: Option<usize>,
+    /// `ListAccounts` `NextToken`s answered, and those asked for since.
+    account_tokens: HashSet<String>,
+    account_tokens_asked: HashSet<String>,
+    /// Listings the layer paged itself, so each one's tokens are its own.
+    account_listings: usize,
     /// Target group ARNs whose `DescribeTargetHealth` answers `TargetGroupNotFound`.
     vanished_groups: HashSet<String>,
     events: Vec<InstanceEvent>,
@@ -117,8 +164,92 @@ impl StrictAws {
         self.lock()
             .requests
             .iter()
-            .filter(|(op, _)| op == operation)
+            .filter(|c| c.operation == operation)
             .count()
+    }
+
+    /// Calls to `operation` so far that acted in `account` (12 digits): signed with a key
+    /// an `AssumeRole` into that account gave, or, for `DEFAULT_ACCOUNT`, with the base keys.
+    /// The harness's own calls count too (seeding an account registers targets there).
+    pub fn calls_in(&self, operation: &str, account: &str) -> usize {
+        self.lock()
+            .requests
+            .iter()
+            .filter(|c| c.operation == operation && c.account == account)
+            .count()
+    }
+
+    /// The account each call to `operation` acted in, in order.
+    pub fn accounts_of(&self, operation: &str) -> Vec<String> {
+        self.lock()
+            .requests
+            .iter()
+            .filter(|c| c.operation == operation)
+            .map(|c| c.account.clone())
+            .collect()
+    }
+
+    /// `AssumeRole` calls into `role_arn` so far, answered or refused.
+    pub fn assume_role_calls(&self, role_arn: &str) -> usize {
+        self.lock()
+            .requests
+            .iter()
+            .filter(|c| c.operation == "AssumeRole" && c.role.as_deref() == Some(role_arn))
+            .count()
+    }
+
+    /// The account an access key acts in: the one its `AssumeRole` answer named, else moto's
+    /// default account.
+    pub fn account_of_key(&self, access_key_id: &str) -> String {
+        account_of_key(&self.lock(), access_key_id)
+    }
+
+    /// From now on `AssumeRole` into `role_arn` is refused with `AccessDenied` (HTTP 403), as
+    /// AWS refuses a caller the role's trust policy does not name.
+    pub fn refuse_assume_role(&self, role_arn: &str) {
+        self.lock().refused_roles.insert(role_arn.to_string());
+    }
+
+    /// `AssumeRole` into `role_arn` is answered again.
+    pub fn allow_assume_role(&self, role_arn: &str) {
+        self.lock().refused_roles.remove(role_arn);
+    }
+
+    /// From now on every `AssumeRole` answer's `Expiration` is now + `length` (second
+    /// precision), and any later request signed with such a key once that time has passed is
+    /// refused as AWS refuses an expired session: `ExpiredToken` (HTTP 403) for STS, ELBv2,
+    /// CloudWatch and Route53, `ExpiredTokenException` (400) for the JSON services (WAFv2, Logs,
+    /// ECS, CloudTrail, Organizations), `RequestExpired` (400) for EC2, `ExpiredToken` (400) for
+    /// S3. Such refusals are arranged, not rule refusals: `expired_calls` lists them. Call it
+    /// after seeding, or the seeding keys expire too.
+    pub fn shorten_sessions(&self, length: Duration) {
+        self.lock().session_length = Some(length);
+    }
+
+    /// (operation, account) of every call refused because its session had expired, in order.
+    pub fn expired_calls(&self) -> Vec<(String, String)> {
+        self.lock().expired_calls.clone()
+    }
+
+    /// From now on `ListAccounts` answers at most `size` accounts a page, whatever
+    /// `MaxResults` asked for, with a `NextToken` for the rest; and its second page is empty
+    /// but for a `NextToken` (Organizations documents both: fewer than asked, and empty pages
+    /// before the end). A caller that stops at a short or empty page misses accounts.
+    pub fn page_accounts(&self, size: usize) {
+        self.lock().account_page = Some(size.max(1));
+    }
+
+    /// `ListAccounts` `NextToken`s answered and never asked for since: a listing left
+    /// unfinished (empty once every listing was followed to its last page).
+    pub fn unfollowed_account_pages(&self) -> Vec<String> {
+        let s = self.lock();
+        let mut left: Vec<String> = s
+            .account_tokens
+            .difference(&s.account_tokens_asked)
+            .cloned()
+            .collect();
+        left.sort();
+        left
     }
 
     /// Batch sizes of the calls to `operation` (queries of a `GetMetricData`, ids of a
@@ -127,8 +258,8 @@ impl StrictAws {
         self.lock()
             .requests
             .iter()
-            .filter(|(op, _)| op == operation)
-            .map(|(_, n)| *n)
+            .filter(|c| c.operation == operation)
+            .map(|c| c.batch)
             .collect()
     }
 
@@ -137,7 +268,7 @@ impl StrictAws {
         self.lock()
             .requests
             .iter()
-            .map(|(op, _)| op.clone())
+            .map(|c| c.operation.clone())
             .collect()
     }
 
@@ -209,6 +340,27 @@ fn signed_region(r: &Request) -> Option<String> {
     let auth = r.header("authorization")?;
     let scope = auth.split("Credential=").nth(1)?;
     scope.split('/').nth(2).map(str::to_string)
+}
+
+/// The access key a request is signed with: `Credential=KEY/DATE/REGION/SERVICE/aws4_request`.
+fn access_key(r: &Request) -> Option<String> {
+    let auth = r.header("authorization")?;
+    let scope = auth.split("Credential=").nth(1)?;
+    scope.split('/').next().map(str::to_string)
+}
+
+/// The service a request is signed for (`s3`, `sts`, `elasticloadbalancing`, …).
+fn signed_service(r: &Request) -> Option<String> {
+    let auth = r.header("authorization")?;
+    let scope = auth.split("Credential=").nth(1)?;
+    scope.split('/').nth(3).map(str::to_string)
+}
+
+fn account_of_key(s: &State, key: &str) -> String {
+    s.keys
+        .get(key)
+        .map(|(account, _)| account.clone())
+        .unwrap_or_else(|| DEFAULT_ACCOUNT.to_string())
 }
 
 /// Which AWS protocol (and so which error shape) a request speaks.
@@ -328,9 +480,33 @@ fn answer(r: &Request, upstream: &str, state: &Mutex<State>) -> Option<Vec<u8>> 
     }
     let op = r.operation.clone();
     let params = Params::of(r, proto);
-    lock(state)
-        .requests
-        .push((op.clone(), params.batch_size(&op)));
+    let key = access_key(r);
+    let expired = {
+        let mut s = lock(state);
+        let account = key
+            .as_deref()
+            .map_or_else(|| DEFAULT_ACCOUNT.to_string(), |k| account_of_key(&s, k));
+        let expired = key
+            .as_deref()
+            .and_then(|k| s.key_expiry.get(k))
+            .is_some_and(|until| SystemTime::now() >= *until);
+        if expired {
+            s.expired_calls.push((op.clone(), account.clone()));
+        }
+        s.requests.push(Call {
+            operation: op.clone(),
+            batch: params.batch_size(&op),
+            account,
+            role: (op == "AssumeRole")
+                .then(|| params.get("RoleArn").map(str::to_string))
+                .flatten(),
+        });
+        expired
+    };
+    // AWS checks the signature's session before anything else.
+    if expired {
+        return Some(expired_reply(r, proto));
+    }
     // What a test arranged (a denied permission, a vanished group) is no refusal of a rule.
     if let Some((status, code, message)) = arranged(&op, &params, r, proto, state) {
         return Some(error_reply(proto, status, &code, &message));
@@ -357,6 +533,13 @@ fn answer(r: &Request, upstream: &str, state: &Mutex<State>) -> Option<Vec<u8>> 
         && let Some(size) = next_log_page(state)
     {
         return log_events_page(r, &params.json, size, upstream);
+    }
+    let account_page = lock(state).account_page;
+    if op == "ListAccounts"
+        && let Some(size) = account_page
+        && let Some(page) = accounts_page(r, &params.json, size, upstream, state)
+    {
+        return Some(page);
     }
     let reply = forward(upstream, r)?;
     Some(reshape(&op, &params, r, reply, upstream, state))
@@ -560,6 +743,24 @@ fn arranged(
     if s.denied.contains(op) || region_denied {
         return Some(denied(op, proto));
     }
+    if op == "AssumeRole"
+        && let Some(role) = p.get("RoleArn")
+        && s.refused_roles.contains(role)
+    {
+        // The caller as AWS names it: an assumed role by its session ARN, else the user.
+        let key = access_key(r).unwrap_or_default();
+        let caller = s.keys.get(&key).map_or_else(
+            || format!("arn:aws:iam::{DEFAULT_ACCOUNT}:user/{key}"),
+            |(_, arn)| arn.clone(),
+        );
+        return Some((
+            "403 Forbidden",
+            "AccessDenied".to_string(),
+            format!(
+                "User: {caller} is not authorized to perform: sts:AssumeRole on resource: {role}"
+            ),
+        ));
+    }
     let arn = p.get("TargetGroupArn")?;
     (op == "DescribeTargetHealth" && s.vanished_groups.contains(arn)).then(|| {
         (
@@ -613,6 +814,8 @@ fn check(
             }
         }
         "DescribeInstances" | "DescribeInstanceStatus" => instances(p, r, upstream, state),
+        "AssumeRole" => assume_role(p),
+        "ListAccounts" => list_accounts(&p.json, state),
         "DescribeNatGateways" => {
             let max = p.get("MaxResults")?;
             (!max.parse::<i64>().is_ok_and(|n| (5..=1000).contains(&n))).then(|| {
@@ -812,6 +1015,248 @@ fn instance_items(xml: &str) -> Vec<(String, String)> {
             Some((id, state))
         })
         .collect()
+}
+
+/// `AssumeRole` as STS checks it (moto only checks that a session name is at most 64
+/// characters): `RoleArn` 20–2048 characters and `RoleSessionName` 2–64 of `[\w+=,.@-]`, both
+/// required; `DurationSeconds` 900–43200; `ExternalId` 2–1224 of `[\w+=,.@:/-]`. Every
+/// broken constraint is named, as AWS's validation does.
+fn assume_role(p: &Params) -> Option<Refused> {
+    let mut errors = Vec::new();
+    let mut fail = |field: &str, value: Option<&str>, constraint: String| {
+        let shown = value.map_or("null".to_string(), |v| format!("'{v}'"));
+        errors.push(format!(
+            "Value {shown} at '{field}' failed to satisfy constraint: {constraint}"
+        ));
+    };
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut text =
+        |field: &str, value: Option<&str>, required: bool, len: (usize, usize), extra: &str| {
+            let Some(v) = value else {
+                if required {
+                    fail(field, None, "Member must not be null".to_string());
+                }
+                return;
+            };
+            let n = v.chars().count();
+            if n < len.0 {
+                fail(
+                    field,
+                    value,
+                    format!("Member must have length greater than or equal to {}", len.0),
+                );
+            } else if n > len.1 {
+                fail(
+                    field,
+                    value,
+                    format!("Member must have length less than or equal to {}", len.1),
+                );
+            }
+            if !extra.is_empty() && !v.chars().all(|c| word(c) || extra.contains(c)) {
+                let class = extra.replace('/', "\\/");
+                fail(
+                    field,
+                    value,
+                    format!("Member must satisfy regular expression pattern: [\\w{class}]*"),
+                );
+            }
+        };
+    text("roleArn", p.get("RoleArn"), true, (20, 2048), "");
+    text(
+        "roleSessionName",
+        p.get("RoleSessionName"),
+        true,
+        (2, 64),
+        "+=,.@-",
+    );
+    text(
+        "externalId",
+        p.get("ExternalId"),
+        false,
+        (2, 1224),
+        "+=,.@:/-",
+    );
+    if let Some(d) = p.get("DurationSeconds") {
+        match d.parse::<i64>() {
+            Ok(n) if n < 900 => fail(
+                "durationSeconds",
+                Some(d),
+                "Member must have value greater than or equal to 900".to_string(),
+            ),
+            Ok(n) if n > 43200 => fail(
+                "durationSeconds",
+                Some(d),
+                "Member must have value less than or equal to 43200".to_string(),
+            ),
+            Ok(_) => {}
+            Err(_) => fail(
+                "durationSeconds",
+                Some(d),
+                "Member must be an integer".to_string(),
+            ),
+        }
+    }
+    match errors.len() {
+        0 => None,
+        1 => invalid(
+            "ValidationError",
+            format!("1 validation error detected: {}", errors[0]),
+        ),
+        n => invalid(
+            "ValidationError",
+            format!("{n} validation errors detected: {}", errors.join("; ")),
+        ),
+    }
+}
+
+/// `InvalidInputException` reasons of Organizations, by the start of the message the layer
+/// gives with each: an Organizations error carries its reason beside the message.
+const ORGANIZATIONS_REASONS: &[(&str, &str)] = &[
+    (
+        "You provided a value that exceeds the maximum",
+        "MAX_VALUE_EXCEEDED",
+    ),
+    (
+        "You provided a value that is less than the minimum",
+        "MIN_VALUE_EXCEEDED",
+    ),
+    (
+        "You specified an invalid value for nextToken",
+        "INVALID_NEXT_TOKEN",
+    ),
+];
+
+/// `ListAccounts`: `MaxResults` 1–20, and a `NextToken` only as an earlier answer gave it.
+fn list_accounts(json: &serde_json::Value, state: &Mutex<State>) -> Option<Refused> {
+    let bad = |m: String| invalid("InvalidInputException", m);
+    if let Some(n) = json.get("MaxResults").and_then(|m| m.as_i64()) {
+        if n > 20 {
+            return bad(format!(
+                "You provided a value that exceeds the maximum allowed value: MaxResults {n}, at most 20."
+            ));
+        }
+        if n < 1 {
+            return bad(format!(
+                "You provided a value that is less than the minimum allowed value: MaxResults {n}, at least 1."
+            ));
+        }
+    }
+    if let Some(token) = json.get("NextToken").and_then(|t| t.as_str()) {
+        let mut s = lock(state);
+        if !s.account_tokens.contains(token) {
+            return bad(format!(
+                "You specified an invalid value for nextToken. You must get the value from the response to a previous call to the API ({token})."
+            ));
+        }
+        s.account_tokens_asked.insert(token.to_string());
+    }
+    None
+}
+
+/// A `ListAccounts` page the layer answers itself while pages are capped: every account the
+/// emulator lists (followed to its last page), cut at the offset the token names
+/// (`strict-accounts-LISTING-OFFSET-PAGE`); the second page empty. `None` passes the call on as it came
+/// (an emulator's own token, or an emulator that refuses the listing).
+fn accounts_page(
+    r: &Request,
+    json: &serde_json::Value,
+    size: usize,
+    upstream: &str,
+    state: &Mutex<State>,
+) -> Option<Vec<u8>> {
+    let token = json.get("NextToken").and_then(|t| t.as_str());
+    let (listing, from, page): (usize, usize, usize) = match token {
+        None => {
+            let mut s = lock(state);
+            s.account_listings += 1;
+            (s.account_listings, 0, 0)
+        }
+        Some(t) => {
+            let mut parts = t.strip_prefix("strict-accounts-")?.split('-');
+            let mut next = || parts.next()?.parse().ok();
+            (next()?, next()?, next()?)
+        }
+    };
+    let mut all = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let question = match &next {
+            Some(t) => serde_json::json!({ "NextToken": t }),
+            None => serde_json::json!({}),
+        };
+        let reply = forward(upstream, &with_body(r, &question.to_string()))?;
+        let text = String::from_utf8_lossy(&reply).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n")?;
+        if !head.contains(" 200 ") {
+            return None;
+        }
+        let answer: serde_json::Value = serde_json::from_str(body).ok()?;
+        all.extend(answer["Accounts"].as_array().cloned().unwrap_or_default());
+        match answer["NextToken"].as_str() {
+            Some(t) => next = Some(t.to_string()),
+            None => break,
+        }
+    }
+    let asked = json
+        .get("MaxResults")
+        .and_then(|m| m.as_u64())
+        .map_or(size, |m| (m as usize).min(size));
+    let n = if page == 1 { 0 } else { asked };
+    let to = (from + n).min(all.len());
+    let mut out = serde_json::json!({ "Accounts": all.get(from..to).unwrap_or_default() });
+    if to < all.len() {
+        let t = format!("strict-accounts-{listing}-{to}-{}", page + 1);
+        lock(state).account_tokens.insert(t.clone());
+        out["NextToken"] = serde_json::json!(t);
+    }
+    Some(reply(
+        "200 OK",
+        "application/x-amz-json-1.1",
+        &out.to_string(),
+    ))
+}
+
+/// `r` with another body (its length set to match).
+fn with_body(r: &Request, body: &str) -> Request {
+    let head: String = r
+        .head
+        .lines()
+        .filter(|l| {
+            !l.is_empty()
+                && !l
+                    .split_once(':')
+                    .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+        })
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    Request {
+        head: format!("{head}Content-Length: {}\r\n\r\n", body.len()),
+        body: body.as_bytes().to_vec(),
+        operation: r.operation.clone(),
+    }
+}
+
+/// The refusal of a call signed with a session that has expired, as each protocol gives it.
+fn expired_reply(r: &Request, proto: Protocol) -> Vec<u8> {
+    const EXPIRED: &str = "The security token included in the request is expired";
+    if signed_service(r).as_deref() == Some("s3") {
+        return reply(
+            "400 Bad Request",
+            "application/xml",
+            "<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message><RequestId>strict-aws</RequestId></Error>",
+        );
+    }
+    match proto {
+        // EC2 answers an expired session as it answers a stale signature.
+        Protocol::Ec2 => error_reply(
+            proto,
+            "400 Bad Request",
+            "RequestExpired",
+            "Request has expired.",
+        ),
+        Protocol::Json => error_reply(proto, "400 Bad Request", "ExpiredTokenException", EXPIRED),
+        _ => error_reply(proto, "403 Forbidden", "ExpiredToken", EXPIRED),
+    }
 }
 
 /// `FilterLogEvents` as AWS checks it (moto reads neither `logGroupIdentifier` nor
@@ -1108,6 +1553,14 @@ fn reshape(
             let page = lock(state).nat_page;
             page.and_then(|size| nat_gateways_page(&body, p.get("NextToken"), size))
         }
+        "AssumeRole" => assumed(&body, state),
+        "ListAccounts" => {
+            let answer: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            if let Some(t) = answer["NextToken"].as_str() {
+                lock(state).account_tokens.insert(t.to_string());
+            }
+            None
+        }
         // Route53 returns names with `*` (and any character outside a–z, 0–9, `-`, `_`) as
         // an octal escape, and an SOA value as plain text; moto returns `*` raw and the SOA
         // value as a Python dict.
@@ -1135,6 +1588,27 @@ fn reshape(
     let mut out = format!("{head}Content-Length: {}\r\n\r\n", new.len()).into_bytes();
     out.extend_from_slice(new.as_bytes());
     out
+}
+
+/// An `AssumeRole` answer remembered (its key → the account and session it acts as), and its
+/// `Expiration` brought forward when sessions are shortened.
+fn assumed(body: &str, state: &Mutex<State>) -> Option<String> {
+    let key = tag(body, "AccessKeyId")?;
+    let arn = tag(body, "Arn")?;
+    let account = arn.split(':').nth(4)?.to_string();
+    let mut s = lock(state);
+    s.keys.insert(key.clone(), (account, arn));
+    let length = s.session_length?;
+    let until = chrono::Utc::now() + chrono::Duration::from_std(length).ok()?;
+    let shown = until.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let until = chrono::DateTime::parse_from_rfc3339(&shown).ok()?;
+    s.key_expiry.insert(key, until.into());
+    let old = tag(body, "Expiration")?;
+    Some(body.replacen(
+        &format!("<Expiration>{old}</Expiration>"),
+        &format!("<Expiration>{shown}</Expiration>"),
+        1,
+    ))
 }
 
 /// AWS describes instance and alb targets without a zone and ip targets with theirs, and a
@@ -1254,11 +1728,16 @@ fn error_reply(proto: Protocol, status: &str, code: &str, message: &str) -> Vec<
         .replace('<', "&lt;")
         .replace('>', "&gt;");
     match proto {
-        Protocol::Json => reply(
-            status,
-            "application/x-amz-json-1.1",
-            &serde_json::json!({ "__type": code, "Message": message }).to_string(),
-        ),
+        Protocol::Json => {
+            let mut body = serde_json::json!({ "__type": code, "Message": message });
+            if let Some((_, reason)) = ORGANIZATIONS_REASONS
+                .iter()
+                .find(|(start, _)| code == "InvalidInputException" && message.starts_with(start))
+            {
+                body["Reason"] = serde_json::json!(reason);
+            }
+            reply(status, "application/x-amz-json-1.1", &body.to_string())
+        }
         Protocol::Ec2 => reply(
             status,
             "text/xml",

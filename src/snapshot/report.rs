@@ -270,7 +270,7 @@ impl Report {
 
     /// Each account's tables, panel by panel, with the account's heading ("prod
     /// (222222222222)") and why it could not be read; empty for one account.
-    pub fn account_tables(&self) -> Vec<(String, Option<&str>, Vec<(PanelId, Option<Table>)>)> {
+    pub fn account_tables(&self) -> Vec<AccountTables<'_>> {
         (self.accounts.iter())
             .map(|a| {
                 let tables = tables_of(&a.targets, &a.waf, &a.dns, &a.instances)
@@ -286,6 +286,9 @@ impl Report {
             .collect()
     }
 }
+
+/// One account's heading, why it was not read, and its tables panel by panel.
+pub type AccountTables<'a> = (String, Option<&'a str>, Vec<(PanelId, Option<Table>)>);
 
 /// The tables of the four polled panels, as the console shows them.
 fn tables_of<'a>(

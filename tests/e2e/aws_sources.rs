@@ -32,6 +32,7 @@ async fn seeded() -> (Moto, Seeded, Session) {
         one_shot: false,
         blocklists: vec![],
         shared_state: Default::default(),
+        accounts: Default::default(),
     })
     .await
     .expect("connect");

@@ -41,6 +41,7 @@ pub fn console_options(endpoint: &str, read_only: bool) -> AwsOptions {
         one_shot: false,
         blocklists: vec![],
         shared_state: Default::default(),
+        accounts: Default::default(),
     }
 }
 

@@ -12,6 +12,7 @@ mod sshd;
 #[path = "../support/mod.rs"]
 mod support;
 
+mod accounts;
 mod accounts_harness;
 mod aws_actions;
 mod aws_blocks;

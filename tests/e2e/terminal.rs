@@ -215,7 +215,7 @@ fn reverse_video_after(before: &str) -> bool {
 
 /// `1`, a filter on `target` (it selects the first match), then `d` and `y`: on a console that
 /// may change things, the keys that drain it.
-fn drain_keys(t: &Tmux, target: &str) {
+pub(crate) fn drain_keys(t: &Tmux, target: &str) {
     t.keys(&["1", "/"]);
     t.keys(&["-l", target]);
     t.keys(&["Enter"]);

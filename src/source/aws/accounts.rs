@@ -177,15 +177,43 @@ impl ProvideCredentials for RoleCredentials {
     {
         provider::future::ProvideCredentials::new(async move {
             self.inner.provide_credentials().await.map_err(|e| {
-                let why = aws_smithy_types::error::display::DisplayErrorContext(&e).to_string();
                 CredentialsError::provider_error(format!(
-                    "cannot assume {}: {}",
+                    "{CANNOT_ASSUME}{}: {}",
                     self.role,
-                    crate::sanitize::sanitize(&why)
+                    crate::sanitize::sanitize(&refusal(&e))
                 ))
             })
         })
     }
+}
+
+/// How a role's refusal starts: an error of any call signed with it says this first.
+pub const CANNOT_ASSUME: &str = "cannot assume ";
+
+/// What STS said (its code and message), else the innermost error's words.
+fn refusal(e: &CredentialsError) -> String {
+    use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::client::result::SdkError;
+    use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+    use std::error::Error;
+    let mut innermost = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        if let Some(SdkError::ServiceError(se)) =
+            s.downcast_ref::<SdkError<AssumeRoleError, HttpResponse>>()
+        {
+            let err = se.err();
+            return format!(
+                "{}: {}",
+                err.code().unwrap_or("error"),
+                err.message().unwrap_or("(no message)")
+            );
+        }
+        innermost = s.to_string();
+        source = s.source();
+    }
+    innermost
 }
 
 /// The ACTIVE accounts of the organization, every page, filtered by `include` / `exclude`:

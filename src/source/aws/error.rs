@@ -39,6 +39,12 @@ where
         SdkError::TimeoutError(_) => {
             SourceError::new(ErrorKind::Timeout, format!("{call}: timed out"))
         }
+        // A role that cannot be assumed is the account's refusal, the same for every call.
+        SdkError::DispatchFailure(_)
+            if detail(&err).starts_with(super::accounts::CANNOT_ASSUME) =>
+        {
+            SourceError::new(ErrorKind::AccessDenied, detail(&err))
+        }
         SdkError::DispatchFailure(f) => {
             let why = if f.is_timeout() {
                 "connection timed out"

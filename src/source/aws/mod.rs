@@ -116,6 +116,8 @@ async fn across_accounts(
     let identity: Arc<dyn Source<Identity>> =
         Arc::new(identity::IdentitySource::new(base_global.sts().clone()));
     let mut sessions = Vec::new();
+    // `l` on an ECS task looks in every account's regions (a task is found in its group's).
+    let mut every_region = Vec::new();
     for (i, w) in watched.into_iter().enumerate() {
         let own = AwsOptions {
             regions: if w.regions.is_empty() {
@@ -136,18 +138,24 @@ async fn across_accounts(
             ..options.clone()
         };
         let regions = clients::connect(w.config, &own, stats.clone()).await?;
+        every_region.extend(regions.iter().cloned());
         let session = connect_account(regions, &own, shared.clone()).await?;
         sessions.push(super::accounts::AccountSession {
             account: w.account,
             session,
         });
     }
-    super::accounts::across(identity, sessions).ok_or_else(|| {
+    let mut session = super::accounts::across(identity, sessions).ok_or_else(|| {
         super::SourceError::new(
             super::ErrorKind::Other,
             "no account to watch: every configured account was left out by --account",
         )
-    })
+    })?;
+    session.tasks = Some(Arc::new(tasks::TaskLogs::new(
+        &every_region,
+        base_regions[0].sdk_config.endpoint_url().is_some(),
+    )));
+    Ok(session)
 }
 
 /// One account's session over its regions.

@@ -67,6 +67,10 @@ for entry in "wall:--wall" "console:--read-only"; do
         -v rss="$rss" -v hwm="$hwm" -v name="$name" 'BEGIN {
         printf "%-10s %12.3f %12.2f %10.1f %10.1f\n", name,
             100 * (t1 - t0) / tick / (w1 - w0), (t1 - t0) / tick, rss / 1024, hwm / 1024 }'
+    # What the resident memory is at the end: the heap and stacks (anonymous) against the
+    # binary's and libraries' pages (file-backed; a bench build's are larger than a release's).
+    awk -v a="$(kb_of "$pid" RssAnon)" -v f="$(kb_of "$pid" RssFile)" -v t="$(kb_of "$pid" Threads)" \
+        'BEGIN { printf "    now: anonymous %.1f MB, file-backed %.1f MB, %s threads\n", a / 1024, f / 1024, t }'
     [ -s "$BENCH_WORK/$name.perf" ] && grep -E 'context-switches|task-clock' "$BENCH_WORK/$name.perf" | sed 's/^/    /'
     [ -s "$BENCH_WORK/$name.strace" ] && sed 's/^/    /' "$BENCH_WORK/$name.strace" | head -n 14
     # The API bill of this run, from the console's own counters.

@@ -685,3 +685,39 @@ async fn an_estate_larger_than_a_page_is_listed_whole() {
         .calls_to("DescribeInstances");
     assert_eq!(describes, 2, "pages of 100");
 }
+
+/// However the instances were launched, no `DescribeInstances` answer holds more than 100 of
+/// them: 130 launched by one `RunInstances` (one reservation, which the emulator counts as one
+/// item of `MaxResults`, as a page of 100 would have held all of them) are described by id in
+/// two calls, and every one is listed once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_reservation_larger_than_a_page_is_described_in_parts() {
+    const LAUNCHED: i32 = 130;
+    let moto = Moto::start();
+    let region = REGIONS[1];
+    let ec2 = aws_sdk_ec2::Client::new(&moto.sdk_config(region).await);
+    ec2.run_instances()
+        .image_id(support::seed::AMI)
+        .min_count(LAUNCHED)
+        .max_count(LAUNCHED)
+        .send()
+        .await
+        .expect("RunInstances");
+    let session = aws::connect(&AwsOptions {
+        regions: vec![region.to_string()],
+        ..support::console_options(&moto.endpoint, true)
+    })
+    .await
+    .expect("connect");
+    let view = session.sources.instances.fetch().await.expect("instances");
+    let mut ids: Vec<&str> = view.instances.iter().map(|i| i.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), LAUNCHED as usize, "each instance once");
+    let describes = session
+        .stats
+        .expect("counted")
+        .report()
+        .calls_to("DescribeInstances");
+    assert_eq!(describes, 2, "at most 100 instances an answer");
+}

@@ -4,7 +4,9 @@
 //! The console reads the status listing on every refresh but the descriptions only when that
 //! listing (which instances, in which state) changed, and at least every
 //! `DESCRIPTIONS_KEPT_FOR` refreshes: at 500 instances a `DescribeInstances` answer is several
-//! times the size of the status listing and rarely says anything new. A snapshot reads both.
+//! times the size of the status listing and rarely says anything new. It describes the
+//! instances of the listing by their ids, `DESCRIBE_IDS` at a time, so no answer holds more
+//! than that many however the instances were launched. A snapshot reads both side by side.
 
 use super::super::{Source, SourceError};
 use super::clients::RegionClients;
@@ -69,22 +71,20 @@ impl Ec2Source {
     }
 
     async fn region(&self, rc: &RegionClients) -> Result<Vec<Instance>, SourceError> {
-        let (statuses, listing, described, reused) = match self.take(&rc.region) {
-            None => {
-                let (statuses, described) = tokio::join!(statuses(rc), describe(rc));
-                let statuses = statuses?;
-                let listing = listing(&statuses);
-                (statuses, listing, described?, 0)
+        if self.kept.is_none() {
+            // A snapshot: nothing kept, and its time is the longest chain of calls, so the
+            // descriptions are not made to wait for the listing.
+            let (statuses, described) = tokio::join!(statuses(rc), describe_all(rc));
+            return Ok(with_status(described?, &statuses?));
+        }
+        let kept = self.take(&rc.region);
+        let statuses = statuses(rc).await?;
+        let listing = listing(&statuses);
+        let (described, reused) = match kept {
+            Some(kept) if listing == kept.listing && kept.reused + 1 < DESCRIPTIONS_KEPT_FOR => {
+                (kept.described, kept.reused + 1)
             }
-            Some(kept) => {
-                let statuses = statuses(rc).await?;
-                let listing = listing(&statuses);
-                if listing == kept.listing && kept.reused + 1 < DESCRIPTIONS_KEPT_FOR {
-                    (statuses, listing, kept.described, kept.reused + 1)
-                } else {
-                    (statuses, listing, describe(rc).await?, 0)
-                }
-            }
+            _ => (describe_listed(rc, &listing).await?, 0),
         };
         self.keep(
             &rc.region,
@@ -133,15 +133,51 @@ fn listing(statuses: &[ec2::types::InstanceStatus]) -> Vec<(String, String)> {
 /// to copy out what the panel shows, so the peak is one page, not the whole estate.
 const DESCRIBE_PAGE: i32 = 100;
 
-/// The instances as described, their checks not filled in yet.
-async fn describe(rc: &RegionClients) -> Result<Vec<Instance>, SourceError> {
+/// Instance ids named per `DescribeInstances` call (in an `instance-id` filter, which, unlike
+/// `InstanceIds`, goes with `MaxResults` and does not fail the call for an instance gone
+/// since the listing). `MaxResults` alone does not bound an answer everywhere: a server may
+/// count reservations, not instances, and one `RunInstances` can launch hundreds into one
+/// reservation (the emulator does; its 500-instance estate came back in a single 5 MB answer).
+/// 100 ids make a request of about 3 KB, half of the 200 values one filter is reported to take.
+const DESCRIBE_IDS: usize = 100;
+
+/// The instances of `listing` as described, `DESCRIBE_IDS` at a time, each answer copied out
+/// and dropped before the next is asked for; their checks not filled in yet.
+async fn describe_listed(
+    rc: &RegionClients,
+    listing: &[(String, String)],
+) -> Result<Vec<Instance>, SourceError> {
+    let mut instances = Vec::with_capacity(listing.len());
+    for ids in listing.chunks(DESCRIBE_IDS) {
+        let ids = ec2::types::Filter::builder()
+            .name("instance-id")
+            .set_values(Some(ids.iter().map(|(id, _)| id.clone()).collect()))
+            .build();
+        describe(rc, Some(ids), &mut instances).await?;
+    }
+    Ok(instances)
+}
+
+/// Every instance of the region as described, their checks not filled in yet.
+async fn describe_all(rc: &RegionClients) -> Result<Vec<Instance>, SourceError> {
+    let mut instances = Vec::new();
+    describe(rc, None, &mut instances).await?;
+    Ok(instances)
+}
+
+/// Appends the instances `filter` finds (all without one), a page at a time.
+async fn describe(
+    rc: &RegionClients,
+    filter: Option<ec2::types::Filter>,
+    instances: &mut Vec<Instance>,
+) -> Result<(), SourceError> {
     let mut pages = rc
         .ec2()
         .describe_instances()
+        .set_filters(filter.map(|f| vec![f]))
         .max_results(DESCRIBE_PAGE)
         .into_paginator()
         .send();
-    let mut instances = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| from_sdk("ec2 DescribeInstances", e))?;
         instances.extend(
@@ -151,7 +187,7 @@ async fn describe(rc: &RegionClients) -> Result<Vec<Instance>, SourceError> {
                 .map(|i| described(i, &rc.region)),
         );
     }
-    Ok(instances)
+    Ok(())
 }
 
 /// What the panel shows of one instance's description.

@@ -872,6 +872,51 @@ mod tests {
                 "give host or instance, not both",
             ),
             (
+                "[[account]]\nname = \"prod\"\nprofile = \"p\"\nrole_arn = \"arn:aws:iam::222222222222:role/Ops\"\n",
+                4,
+                "[[account]] \"prod\": give profile or role_arn, not both",
+            ),
+            (
+                "[[account]]\nname = \"prod\"\nrole_arn = \"arn:aws:iam::2222:role/Ops\"\n",
+                3,
+                "is not an IAM role ARN",
+            ),
+            (
+                "[[account]]\nname = \"a\"\nprofile = \"p\"\n[[account]]\nname = \"a\"\nprofile = \"q\"\n",
+                5,
+                "another account has this name (line 2)",
+            ),
+            (
+                "[[account]]\nname = \"a\"\nprofile = \"p\"\nexternal_id = \"ops-2026\"\n",
+                4,
+                "external_id is given when assuming role_arn",
+            ),
+            (
+                "[[account]]\nname = \"a\"\nrole_arn = \"arn:aws:iam::222222222222:role/Ops\"\nexternal_id = \"x\"\n",
+                4,
+                "external_id of 2 to 1224",
+            ),
+            (
+                "[[account]]\nname = \"a\"\n",
+                1,
+                "needs a profile",
+            ),
+            (
+                "[organization]\nrole_name = \"arn:aws:iam::1:role/x\"\n",
+                2,
+                "role_name is an IAM role name",
+            ),
+            (
+                "[organization]\nrole_name = \"Ops\"\nexclude = [\"12345\"]\n",
+                3,
+                "\"12345\" is not an account id",
+            ),
+            (
+                "[[account]]\nname = \"a\"\nprofile = \"p\"\nregions = [\"eu-wset1\"]\n",
+                4,
+                "not an AWS region name",
+            ),
+            (
                 "[[log]]\nname = \"a\"\nlog_group = \"/ecs/nginx\"\npath = \"/x\"\n",
                 4,
                 "a log_group is followed through CloudWatch Logs: leave out host, instance and path",
@@ -942,6 +987,8 @@ mod tests {
         let s = Settings::parse(&uncommented, &path).unwrap();
         assert_eq!(s.regions.len(), 2);
         assert_eq!(s.log.len(), 2);
+        assert_eq!(s.account.len(), 2);
+        assert!(s.organization.is_some());
         assert_eq!(s.initial_filter(PanelId::Logs), Some("error"));
         assert!(s.log[1].jump.is_some());
         let instance = &s.logs.instance;

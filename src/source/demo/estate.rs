@@ -5,14 +5,53 @@ use super::route53;
 use super::waf::{self, AclSpec};
 use super::{fnv64, hex_id};
 use crate::model::{
-    CheckStatus, Forward, HostedZone, Instance, LbKind, Listener, LoadBalancer, Registration,
-    ScheduledEvent, Target, TargetGroup, TargetState,
+    AccountRef, CheckStatus, Forward, HostedZone, Instance, LbKind, Listener, LoadBalancer,
+    Registration, ScheduledEvent, Target, TargetGroup, TargetState,
 };
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeSet;
 
-/// The fixed fake account every ARN names.
-pub(super) const ACCOUNT: &str = "123456789012";
+/// The demo's two accounts, so several accounts can be tried without one: the Movable Type
+/// CMS (S1) and the HA tier (S2) in one, the handheld terminals' members (S3), WordPress (S4)
+/// and the reverse proxy (S5) in the other. Documentation-style ids that no real account has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Home {
+    /// S1 and S2.
+    Cms,
+    /// S3, S4 and S5.
+    Apps,
+}
+
+impl Home {
+    pub const ALL: [Home; 2] = [Home::Cms, Home::Apps];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Home::Cms => "111122223333",
+            Home::Apps => "444455556666",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Home::Cms => "cms-prod",
+            Home::Apps => "apps-prod",
+        }
+    }
+
+    /// What every row of this account carries.
+    pub fn account(self) -> AccountRef {
+        AccountRef {
+            id: self.id().to_string(),
+            name: self.name().to_string(),
+        }
+    }
+}
+
+/// The accounts the demo watches, in the order the console lists them.
+pub(super) fn accounts() -> Vec<AccountRef> {
+    Home::ALL.iter().map(|h| h.account()).collect()
+}
 /// S1, S3, S4 and S5 run in Tokyo.
 pub(super) const TOKYO: &str = "ap-northeast-1";
 /// S2's write-up was built in us-east-1 ("本エントリの検証ではus-east-1を利用しています").
@@ -70,21 +109,21 @@ pub(super) fn distribution(label: &str) -> (String, String) {
     )
 }
 
-fn lb_arn(region: &str, kind: LbKind, name: &str) -> String {
+fn lb_arn(region: &str, account: &str, kind: LbKind, name: &str) -> String {
     let short = match kind {
         LbKind::Application => "app",
         LbKind::Network => "net",
         LbKind::Gateway => "gwy",
     };
     format!(
-        "arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:loadbalancer/{short}/{name}/{}",
+        "arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/{short}/{name}/{}",
         hex_id(&format!("lb/{name}"), 16)
     )
 }
 
-fn tg_arn(region: &str, name: &str) -> String {
+fn tg_arn(region: &str, account: &str, name: &str) -> String {
     format!(
-        "arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:targetgroup/{name}/{}",
+        "arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/{name}/{}",
         hex_id(&format!("tg/{name}"), 16)
     )
 }
@@ -149,6 +188,7 @@ struct TgDef {
 type ListenerDef<'a> = (u16, &'a str, &'a [(&'a str, Option<u32>)]);
 
 fn lb(
+    home: Home,
     name: &str,
     kind: LbKind,
     scheme: &str,
@@ -157,9 +197,9 @@ fn lb(
     groups: Vec<TgDef>,
 ) -> LoadBalancer {
     LoadBalancer {
-        account: None,
+        account: Some(home.account()),
         name: name.to_string(),
-        arn: lb_arn(region, kind, name),
+        arn: lb_arn(region, home.id(), kind, name),
         kind,
         scheme: scheme.to_string(),
         region: region.to_string(),
@@ -183,7 +223,7 @@ fn lb(
             .into_iter()
             .map(|g| TargetGroup {
                 name: g.name.to_string(),
-                arn: tg_arn(region, g.name),
+                arn: tg_arn(region, home.id(), g.name),
                 protocol: g.protocol.to_string(),
                 port: g.port,
                 target_type: g.target_type.to_string(),
@@ -203,6 +243,7 @@ fn load_balancers() -> Vec<LoadBalancer> {
     let t = TOKYO;
     let v = VIRGINIA;
     let member_alb = lb(
+        Home::Apps,
         "trace-member-alb",
         LbKind::Application,
         "internal",
@@ -241,6 +282,7 @@ fn load_balancers() -> Vec<LoadBalancer> {
     vec![
         // S1: Movable Type behind CloudFront → ALB (TLS termination, WAF).
         lb(
+            Home::Cms,
             "mt-alb",
             LbKind::Application,
             "internet-facing",
@@ -274,6 +316,7 @@ fn load_balancers() -> Vec<LoadBalancer> {
         ),
         // S2: two ELB layers with the UTM appliances between them; health checks tuned fast.
         lb(
+            Home::Cms,
             "ha-lbext",
             LbKind::Application,
             "internet-facing",
@@ -292,6 +335,7 @@ fn load_balancers() -> Vec<LoadBalancer> {
             }],
         ),
         lb(
+            Home::Cms,
             "ha-lbint",
             LbKind::Application,
             "internal",
@@ -311,6 +355,7 @@ fn load_balancers() -> Vec<LoadBalancer> {
         ),
         // S3: private NLB (static IP per zone) for the handheld terminals → ALB + WAF → members.
         lb(
+            Home::Apps,
             "trace-handy-nlb",
             LbKind::Network,
             "internal",
@@ -328,6 +373,7 @@ fn load_balancers() -> Vec<LoadBalancer> {
         member_alb,
         // S4: WordPress on Fargate, blue/green target groups swapped by CodeDeploy.
         lb(
+            Home::Apps,
             "hwi-alb",
             LbKind::Application,
             "internet-facing",
@@ -362,6 +408,7 @@ fn load_balancers() -> Vec<LoadBalancer> {
         ),
         // S5: NLB with Elastic IPs, TLS on 443 only, nginx (ARM) tasks keep the client's IP.
         lb(
+            Home::Apps,
             "reverseproxy-nlb",
             LbKind::Network,
             "internet-facing",
@@ -383,6 +430,7 @@ fn load_balancers() -> Vec<LoadBalancer> {
 }
 
 struct InstanceDef {
+    home: Home,
     name: &'static str,
     instance_type: &'static str,
     az: &'static str,
@@ -394,22 +442,22 @@ struct InstanceDef {
 #[rustfmt::skip]
 const INSTANCES: &[InstanceDef] = &[
     // S1: web servers in two zones, the CMS (Movable Type + Starman) and a bastion.
-    InstanceDef { name: "mt-web-01", instance_type: "t3.small", az: "ap-northeast-1a", ip: "10.1.11.21", running: true },
-    InstanceDef { name: "mt-web-02", instance_type: "t3.small", az: "ap-northeast-1c", ip: "10.1.12.21", running: true },
-    InstanceDef { name: "mt-cms", instance_type: "t3.medium", az: "ap-northeast-1a", ip: "10.1.11.30", running: true },
-    InstanceDef { name: "mt-bastion", instance_type: "t3.micro", az: "ap-northeast-1a", ip: "10.1.1.10", running: true },
+    InstanceDef { home: Home::Cms, name: "mt-web-01", instance_type: "t3.small", az: "ap-northeast-1a", ip: "10.1.11.21", running: true },
+    InstanceDef { home: Home::Cms, name: "mt-web-02", instance_type: "t3.small", az: "ap-northeast-1c", ip: "10.1.12.21", running: true },
+    InstanceDef { home: Home::Cms, name: "mt-cms", instance_type: "t3.medium", az: "ap-northeast-1a", ip: "10.1.11.30", running: true },
+    InstanceDef { home: Home::Cms, name: "mt-bastion", instance_type: "t3.micro", az: "ap-northeast-1a", ip: "10.1.1.10", running: true },
     // S2: UTM9 needs memory (m1.small); the web servers are t1.micro. IPs set by hand.
-    InstanceDef { name: "ha-utm-left", instance_type: "m1.small", az: "us-east-1a", ip: "10.0.10.10", running: true },
-    InstanceDef { name: "ha-utm-right", instance_type: "m1.small", az: "us-east-1b", ip: "10.0.11.10", running: true },
-    InstanceDef { name: "ha-web-left", instance_type: "t1.micro", az: "us-east-1a", ip: "10.0.20.10", running: true },
-    InstanceDef { name: "ha-web-right", instance_type: "t1.micro", az: "us-east-1b", ip: "10.0.21.10", running: true },
+    InstanceDef { home: Home::Cms, name: "ha-utm-left", instance_type: "m1.small", az: "us-east-1a", ip: "10.0.10.10", running: true },
+    InstanceDef { home: Home::Cms, name: "ha-utm-right", instance_type: "m1.small", az: "us-east-1b", ip: "10.0.11.10", running: true },
+    InstanceDef { home: Home::Cms, name: "ha-web-left", instance_type: "t1.micro", az: "us-east-1a", ip: "10.0.20.10", running: true },
+    InstanceDef { home: Home::Cms, name: "ha-web-right", instance_type: "t1.micro", az: "us-east-1b", ip: "10.0.21.10", running: true },
     // S3: Debian 6 members brought in with VM Import, and the NAT instance relaying mail to SES.
-    InstanceDef { name: "trace-member-01", instance_type: "m4.large", az: "ap-northeast-1a", ip: "10.30.11.11", running: true },
-    InstanceDef { name: "trace-member-02", instance_type: "m4.large", az: "ap-northeast-1c", ip: "10.30.12.11", running: true },
-    InstanceDef { name: "trace-member-03", instance_type: "m4.large", az: "ap-northeast-1a", ip: "10.30.11.12", running: false },
-    InstanceDef { name: "trace-nat-relay", instance_type: "t3.small", az: "ap-northeast-1a", ip: "10.30.0.10", running: true },
+    InstanceDef { home: Home::Apps, name: "trace-member-01", instance_type: "m4.large", az: "ap-northeast-1a", ip: "10.30.11.11", running: true },
+    InstanceDef { home: Home::Apps, name: "trace-member-02", instance_type: "m4.large", az: "ap-northeast-1c", ip: "10.30.12.11", running: true },
+    InstanceDef { home: Home::Apps, name: "trace-member-03", instance_type: "m4.large", az: "ap-northeast-1a", ip: "10.30.11.12", running: false },
+    InstanceDef { home: Home::Apps, name: "trace-nat-relay", instance_type: "t3.small", az: "ap-northeast-1a", ip: "10.30.0.10", running: true },
     // S4: the host the WordPress image was first built on (ip-10-0-159-238).
-    InstanceDef { name: "hwi-build-host", instance_type: "t3.micro", az: "ap-northeast-1c", ip: "10.0.159.238", running: true },
+    InstanceDef { home: Home::Apps, name: "hwi-build-host", instance_type: "t3.micro", az: "ap-northeast-1c", ip: "10.0.159.238", running: true },
 ];
 
 /// A maintenance event AWS schedules again and again: first at `first_secs` after the demo's
@@ -475,7 +523,7 @@ fn instances() -> Vec<Instance> {
                 CheckStatus::NotApplicable
             };
             Instance {
-                account: None,
+                account: Some(d.home.account()),
                 id: instance_id(d.name),
                 name: Some(d.name.to_string()),
                 instance_type: d.instance_type.to_string(),

@@ -1,10 +1,11 @@
 //! Carries out drains, registrations and WAF rule changes on the demo world, refusing what AWS
-//! would refuse (and a rule change whose starting point is stale).
+//! would refuse (and a rule change whose starting point is stale), and acting only in the
+//! account the resource lives in: a change made for another account's row cannot reach it.
 
 use super::DemoWorld;
 use super::dynamics::{Changes, Registration, TargetKey};
 use crate::action::{Done, Executor, Failed, IpSetRef, Mutation, RuleRef, TargetRef};
-use crate::model::{RuleKind, TargetState};
+use crate::model::{AccountRef, RuleKind, TargetState};
 use futures::future::BoxFuture;
 use std::sync::Arc;
 
@@ -39,6 +40,34 @@ fn read_journal(path: &std::path::Path) -> Result<Vec<crate::action::JournalEntr
     crate::action::journal::read_window(path, chrono::DateTime::UNIX_EPOCH)
         .map(|read| read.entries)
         .map_err(|e| format!("the demo journal {}: {e}", path.display()))
+}
+
+/// Whether a change made for account `asked` may act on a resource living in `home`. A change
+/// that names no account (a console watching one account, an older journal) is placed by its
+/// resource alone, as its ARN or id names one resource only in the demo's estate.
+fn same_account(asked: Option<&AccountRef>, home: Option<&AccountRef>) -> bool {
+    match (asked, home) {
+        (Some(asked), Some(home)) => asked.id == home.id,
+        _ => true,
+    }
+}
+
+/// Refuses a change made in another account than `what`'s own, as that account's credentials
+/// could not reach it.
+fn in_its_account(
+    what: &str,
+    asked: Option<&AccountRef>,
+    home: Option<&AccountRef>,
+) -> Result<(), String> {
+    match (asked, home) {
+        (Some(asked), Some(home)) if !same_account(Some(asked), Some(home)) => Err(format!(
+            "{what} is in account {}, not in {}: a change made in {} cannot reach it. Nothing was changed",
+            home.label(),
+            asked.label(),
+            asked.name
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Keeps a history ordered by time even if a hand-moved clock went backwards.
@@ -78,6 +107,9 @@ impl DemoWorld {
                     };
                     self.estate
                         .target_group(&target.target_group_arn)
+                        .filter(|(lb, _)| {
+                            same_account(target.account.as_ref(), lb.account.as_ref())
+                        })
                         .and_then(|(_, tg)| {
                             tg.targets
                                 .iter()
@@ -94,11 +126,11 @@ impl DemoWorld {
                         .is_some()
                 }
                 Mutation::SetRule { rule, to, .. } => {
-                    let known = self
-                        .estate
-                        .acls
-                        .iter()
-                        .any(|a| a.acl.id == rule.acl_id && a.rule(&rule.rule).is_some());
+                    let known = self.estate.acls.iter().any(|a| {
+                        a.acl.id == rule.acl_id
+                            && a.rule(&rule.rule).is_some()
+                            && same_account(rule.account.as_ref(), a.acl.account.as_ref())
+                    });
                     if known {
                         let key = (rule.acl_id.clone(), rule.rule.clone());
                         record(changes.rules.entry(key).or_default(), at, to.clone());
@@ -106,7 +138,11 @@ impl DemoWorld {
                     known
                 }
                 Mutation::Block { set, address, .. } | Mutation::Unblock { set, address } => {
-                    let known = set.arn == super::waf::ip_set_arn();
+                    let known = set.arn == super::waf::ip_set_arn()
+                        && same_account(
+                            set.account.as_ref(),
+                            Some(&super::waf::BLOCKED_HOME.account()),
+                        );
                     if known {
                         let added = matches!(mutation, Mutation::Block { .. });
                         record(&mut changes.blocks, at, (address.clone(), added));
@@ -177,6 +213,11 @@ impl DemoWorld {
         if set.arn != super::waf::ip_set_arn() {
             return Err(format!("No IP set {} in the demo world", set.name));
         }
+        in_its_account(
+            &format!("IP set {}", set.name),
+            set.account.as_ref(),
+            Some(&super::waf::BLOCKED_HOME.account()),
+        )?;
         let mut changes = self.changes();
         let now = self.now_ms();
         let blocked = changes.blocked_at(now);
@@ -211,7 +252,7 @@ impl DemoWorld {
     }
 
     fn set_registration(&self, target: &TargetRef, to: Registration) -> Result<String, String> {
-        let (_, tg) = self
+        let (lb, tg) = self
             .estate
             .target_group(&target.target_group_arn)
             .ok_or_else(|| {
@@ -220,6 +261,11 @@ impl DemoWorld {
                     target.target_group, target.target_group_arn
                 )
             })?;
+        in_its_account(
+            &format!("Target group {}", tg.name),
+            target.account.as_ref(),
+            lb.account.as_ref(),
+        )?;
         let registered = tg
             .targets
             .iter()
@@ -287,6 +333,11 @@ impl DemoWorld {
                     rule.acl_name, rule.acl_id
                 )
             })?;
+        in_its_account(
+            &format!("Web ACL {}", spec.acl.name),
+            rule.account.as_ref(),
+            spec.acl.account.as_ref(),
+        )?;
         let (configured, _) = spec
             .rule(&rule.rule)
             .ok_or_else(|| format!("Web ACL {} has no rule named {}", spec.acl.name, rule.rule))?;

@@ -109,7 +109,7 @@ impl DemoWorld {
         let panels = Arc::new(sources::DemoPanels::new(self.clone()));
         let sources = Sources {
             scope: Scope {
-                accounts: Vec::new(),
+                accounts: estate::accounts(),
                 mode: "demo".to_string(),
                 account: None,
                 profile: None,

@@ -1,15 +1,15 @@
 //! The hosted zones: S4's geolocation set (`CN` to a documentation address, `*` to CloudFront),
 //! S5's geolocation set that forgot its `*` record, and simple, weighted and failover sets.
 
-use super::estate::{TOKYO, VIRGINIA, distribution, lb_dns};
+use super::estate::{Home, TOKYO, VIRGINIA, distribution, lb_dns};
 use super::hex_id;
 use crate::model::{
     Answer, GeoLocation, Health, HostedZone, LbKind, Record, RecordSet, RoutingPolicy,
 };
 
-fn zone(name: &str, private: bool, record_sets: Vec<RecordSet>) -> HostedZone {
+fn zone(home: Home, name: &str, private: bool, record_sets: Vec<RecordSet>) -> HostedZone {
     HostedZone {
-        account: None,
+        account: Some(home.account()),
         name: name.to_string(),
         id: format!("Z{}", hex_id(&format!("zone/{name}"), 20).to_uppercase()),
         private,
@@ -110,6 +110,7 @@ pub(super) fn zones() -> Vec<HostedZone> {
     vec![
         // S1: the site through CloudFront, its origin with a sorry server behind a failover.
         zone(
+            Home::Cms,
             "example.jp.",
             false,
             vec![
@@ -150,6 +151,7 @@ pub(super) fn zones() -> Vec<HostedZone> {
         ),
         // S2: the external ELB, weighted against a maintenance page.
         zone(
+            Home::Cms,
             "ha-demo.example.com.",
             false,
             vec![set(
@@ -175,6 +177,7 @@ pub(super) fn zones() -> Vec<HostedZone> {
         ),
         // S3: the terminals resolve the private NLB's fixed per-zone addresses.
         zone(
+            Home::Apps,
             "trace.internal.",
             true,
             vec![
@@ -194,6 +197,7 @@ pub(super) fn zones() -> Vec<HostedZone> {
         ),
         // S4: China goes to a documentation address that never routes; everyone else to CloudFront.
         zone(
+            Home::Apps,
             "taltalsister.cf.",
             false,
             vec![
@@ -222,6 +226,7 @@ pub(super) fn zones() -> Vec<HostedZone> {
         // S5: the proxy's Elastic IPs by location — and no `*` record, so unmapped countries
         // get no answer at all.
         zone(
+            Home::Apps,
             "example.net.",
             false,
             vec![set(

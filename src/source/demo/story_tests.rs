@@ -24,7 +24,7 @@ fn started_at(seed: u64, started: DateTime<Utc>) -> (Arc<DemoWorld>, ManualClock
 fn set_ref(view: &WafView) -> IpSetRef {
     let set = &view.ip_sets[0];
     IpSetRef {
-        account: None,
+        account: set.account.clone(),
         region: set.region.clone(),
         scope: set.scope,
         name: set.name.clone(),
@@ -228,7 +228,7 @@ fn a_later_process_replays_the_journal() {
     let entry = JournalEntry {
         time: now,
         caller_arn: None,
-        account: None,
+        account: mutation.account().map(|a| a.id.clone()),
         region: "us-east-1".into(),
         action: "block".into(),
         resource: "198.51.100.77/32".into(),
@@ -305,7 +305,7 @@ fn a_wall_follows_the_journal_a_console_writes() {
     let entry = JournalEntry {
         time: now,
         caller_arn: None,
-        account: None,
+        account: mutation.account().map(|a| a.id.clone()),
         region: "us-east-1".into(),
         action: "block".into(),
         resource: "198.51.100.77/32".into(),
@@ -317,6 +317,11 @@ fn a_wall_follows_the_journal_a_console_writes() {
         mutation: Some(mutation.clone()),
     };
     journal.append(&entry).unwrap();
+    // The journal keeps the account the change was made in (the IP set's, S4's).
+    let read = crate::action::journal::read_window(&path, DateTime::UNIX_EPOCH).unwrap();
+    let replayed = read.entries[0].mutation.as_ref().unwrap();
+    assert_eq!(replayed.account(), Some(&estate::Home::Apps.account()));
+    assert_eq!(read.entries[0].account.as_deref(), Some("444455556666"));
     wall_hand.set(now + Duration::seconds(5));
     console_hand.set(now + Duration::seconds(5));
     assert_eq!(

@@ -58,7 +58,7 @@ fn rule_ref(world: &DemoWorld, acl: &str, rule: &str) -> (RuleRef, RuleKind) {
     let r = a.rules.iter().find(|r| r.name == rule).unwrap();
     (
         RuleRef {
-            account: None,
+            account: a.account.clone(),
             region: a.region.clone(),
             scope: a.scope,
             acl_name: a.name.clone(),
@@ -674,7 +674,7 @@ fn a_blocked_flood_sender_ends_at_the_listed_rule() {
     assert_eq!(rule_now(&view, super::waf::BLOCKED_RULE), 0);
     let block = crate::action::Mutation::Block {
         set: crate::action::IpSetRef {
-            account: None,
+            account: set.account.clone(),
             region: set.region.clone(),
             scope: set.scope,
             name: set.name.clone(),
@@ -781,4 +781,265 @@ async fn fargate_logs_come_as_log_groups_with_their_event_times() {
             .all(|c| c == "203.0.113.201" || c == "192.0.2.145"),
         "{brute:?}"
     );
+}
+
+/// The demo's stacks and the account each lives in: (name prefix of its resources, its zone,
+/// its account).
+const STACK_HOMES: &[(&str, &str, &str)] = &[
+    ("mt-", "example.jp.", "cms-prod (111122223333)"),
+    ("ha-", "ha-demo.example.com.", "cms-prod (111122223333)"),
+    ("trace-", "trace.internal.", "apps-prod (444455556666)"),
+    ("hwi-", "taltalsister.cf.", "apps-prod (444455556666)"),
+    ("reverseproxy-", "example.net.", "apps-prod (444455556666)"),
+];
+
+/// The account label a resource named `name` (or the zone `name`) should carry.
+fn home_of(name: &str) -> &'static str {
+    STACK_HOMES
+        .iter()
+        .find(|(prefix, zone, _)| name.starts_with(prefix) || name == *zone)
+        .map(|(_, _, home)| *home)
+        .unwrap_or_else(|| panic!("{name} belongs to no stack"))
+}
+
+fn label(account: &Option<crate::model::AccountRef>, what: &str) -> String {
+    account
+        .as_ref()
+        .unwrap_or_else(|| panic!("{what} carries no account"))
+        .label()
+}
+
+/// S1 and S2 in one account, S3, S4 and S5 in the other: every row of every panel carries its
+/// stack's account, and each account holds rows of every panel it has stacks in.
+#[test]
+fn each_stack_lives_in_its_account() {
+    let world = fixed(1, 0);
+    let mut seen: Vec<(String, &str)> = Vec::new();
+    let targets = world.targets_view();
+    for lb in &targets.load_balancers {
+        assert_eq!(
+            label(&lb.account, &lb.name),
+            home_of(&lb.name),
+            "{}",
+            lb.name
+        );
+        seen.push((label(&lb.account, &lb.name), "load balancer"));
+    }
+    let waf = world.waf_view();
+    for acl in &waf.acls {
+        assert_eq!(
+            label(&acl.account, &acl.name),
+            home_of(&acl.name),
+            "{}",
+            acl.name
+        );
+        seen.push((label(&acl.account, &acl.name), "web ACL"));
+    }
+    for set in &waf.ip_sets {
+        assert_eq!(
+            label(&set.account, &set.name),
+            home_of(&set.name),
+            "{}",
+            set.name
+        );
+        // The set is in the account of the web ACL that uses it.
+        let acl = waf.acls.iter().find(|a| a.name == set.web_acl).unwrap();
+        assert_eq!(set.account, acl.account);
+    }
+    for zone in &world.dns_view().zones {
+        assert_eq!(
+            label(&zone.account, &zone.name),
+            home_of(&zone.name),
+            "{}",
+            zone.name
+        );
+        seen.push((label(&zone.account, &zone.name), "zone"));
+    }
+    for i in &world.instances_view().instances {
+        let name = i.name.as_deref().unwrap();
+        assert_eq!(label(&i.account, name), home_of(name), "{name}");
+        seen.push((label(&i.account, name), "instance"));
+    }
+    for account in ["cms-prod (111122223333)", "apps-prod (444455556666)"] {
+        for panel in ["load balancer", "web ACL", "zone", "instance"] {
+            assert!(
+                seen.iter().any(|(a, p)| a == account && *p == panel),
+                "no {panel} in {account}"
+            );
+        }
+    }
+    // Every stack has rows: none was left out by the table above.
+    for (prefix, _, _) in STACK_HOMES {
+        assert!(
+            targets
+                .load_balancers
+                .iter()
+                .any(|lb| lb.name.starts_with(prefix)),
+            "no load balancer of {prefix}*"
+        );
+    }
+}
+
+/// Every ARN the demo makes names the account of its row, so a TargetRef, an IP set reference
+/// and the NLB's ALB target all agree with the account they are shown under.
+#[test]
+fn arns_name_their_rows_account() {
+    let world = fixed(1, 0);
+    let in_account = |arn: &str, id: &str| arn.split(':').nth(4) == Some(id);
+    for lb in world.targets_view().load_balancers {
+        let id = lb.account.as_ref().unwrap().id.clone();
+        assert!(in_account(&lb.arn, &id), "{} in {id}", lb.arn);
+        for tg in &lb.target_groups {
+            assert!(in_account(&tg.arn, &id), "{} in {id}", tg.arn);
+            for t in tg.targets.iter().filter(|t| t.id.starts_with("arn:")) {
+                assert!(in_account(&t.id, &id), "target {} in {id}", t.id);
+            }
+            for t in &tg.targets {
+                let r = TargetRef::of(&lb, tg, t);
+                assert_eq!(r.account, lb.account);
+            }
+        }
+    }
+    for set in world.waf_view().ip_sets {
+        let id = set.account.as_ref().unwrap().id.clone();
+        assert!(in_account(&set.arn, &id), "{} in {id}", set.arn);
+    }
+}
+
+/// The demo watches two accounts, as a console with two `[[account]]` entries would.
+#[test]
+fn the_scope_lists_both_accounts() {
+    let session = fixed(1, 0).session();
+    let labels: Vec<String> = (session.sources.scope.accounts.iter())
+        .map(|a| a.label())
+        .collect();
+    assert_eq!(
+        labels,
+        ["cms-prod (111122223333)", "apps-prod (444455556666)"]
+    );
+}
+
+/// A change acts in its row's account only: made for the other account, a drain, a rule change
+/// and a block are refused, saying where the resource lives, and nothing changes. The same
+/// change made in the right account goes through.
+#[test]
+fn a_change_for_another_account_is_refused() {
+    let world = fixed(1, 0);
+    let cms = super::estate::Home::Cms.account();
+    let apps = super::estate::Home::Apps.account();
+    let before = (world.targets_view(), world.waf_view());
+
+    let mut target = target_ref(&world.targets_view(), "mt-web-01");
+    assert_eq!(target.account.as_ref(), Some(&cms));
+    target.account = Some(apps.clone());
+    let err = world.apply(&Mutation::Drain { target }).unwrap_err();
+    assert_eq!(
+        err,
+        "Target group mt-web-tg is in account cms-prod (111122223333), not in apps-prod \
+         (444455556666): a change made in apps-prod cannot reach it. Nothing was changed"
+    );
+
+    let (mut rule, kind) = rule_ref(&world, "hwi-web-acl", "AWS-AWSManagedRulesWordPressRuleSet");
+    assert_eq!(rule.account.as_ref(), Some(&apps));
+    rule.account = Some(cms.clone());
+    let toggle = Mutation::SetRule {
+        until: None,
+        rule,
+        from: kind.clone(),
+        to: toggled_rule(&kind, None),
+    };
+    let err = world.apply(&toggle).unwrap_err();
+    assert!(
+        err.starts_with(
+            "Web ACL hwi-web-acl is in account apps-prod (444455556666), not in cms-prod"
+        ),
+        "{err}"
+    );
+
+    let set = &before.1.ip_sets[0];
+    let block = Mutation::Block {
+        set: crate::action::IpSetRef {
+            account: Some(cms.clone()),
+            region: set.region.clone(),
+            scope: set.scope,
+            name: set.name.clone(),
+            id: set.id.clone(),
+            arn: set.arn.clone(),
+            web_acl: set.web_acl.clone(),
+        },
+        address: "198.51.100.77/32".into(),
+        until: None,
+    };
+    let err = world.apply(&block).unwrap_err();
+    assert!(
+        err.starts_with("IP set hwi-blocked-addresses is in account apps-prod (444455556666)"),
+        "{err}"
+    );
+    assert_eq!(
+        (world.targets_view(), world.waf_view()),
+        before,
+        "nothing changed"
+    );
+
+    // Journaled elsewhere (refused there), such a change is not replayed here either.
+    let entry = |mutation: Mutation| crate::action::JournalEntry {
+        time: t0(),
+        caller_arn: None,
+        account: mutation.account().map(|a| a.id.clone()),
+        region: "us-east-1".into(),
+        action: "block".into(),
+        resource: String::new(),
+        before: String::new(),
+        after: String::new(),
+        request_id: None,
+        outcome: "done".into(),
+        message: String::new(),
+        mutation: Some(mutation),
+    };
+    assert_eq!(world.replay(&[entry(block.clone()), entry(toggle)]), 0);
+
+    // In the resource's own account the same changes go through.
+    let Mutation::Block {
+        mut set,
+        address,
+        until,
+    } = block
+    else {
+        unreachable!()
+    };
+    set.account = Some(apps.clone());
+    world
+        .apply(&Mutation::Block {
+            set,
+            address,
+            until,
+        })
+        .unwrap();
+    let mut target = target_ref(&world.targets_view(), "mt-web-01");
+    target.account = Some(cms);
+    world.apply(&Mutation::Drain { target }).unwrap();
+}
+
+/// What the story's timeline says changed is stamped with the account of the row it concerns:
+/// the drill on ha-web-right in S2's account, the `/xmlrpc.php` burst in S4's.
+#[test]
+fn the_story_s_changes_carry_their_row_s_account() {
+    let world = fixed(1, 0);
+    let entries = world.seen_changes(t0(), t0() + Duration::minutes(20));
+    assert!(!entries.is_empty());
+    let mut names = Vec::new();
+    for e in &entries {
+        // "block-xmlrpc in hwi-web-acl": a rule is named with its web ACL.
+        let row = e.subject.name.rsplit(" in ").next().unwrap_or_default();
+        let home = home_of(row);
+        let id = &home[home.len() - 13..home.len() - 1];
+        assert_eq!(e.account.as_deref(), Some(id), "{}", e.describe());
+        names.push(e.subject.name.clone());
+    }
+    for name in ["ha-web-right", "hwi-web-acl"] {
+        assert!(
+            names.iter().any(|n| n.contains(name)),
+            "{name} not in {names:?}"
+        );
+    }
 }

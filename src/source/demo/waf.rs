@@ -2,7 +2,7 @@
 //! rule's usual rate, plus the recurring `/xmlrpc.php` burst on S4.
 
 use super::dynamics::Changes;
-use super::estate::{TOKYO, VIRGINIA, distribution};
+use super::estate::{Home, TOKYO, VIRGINIA, distribution};
 use super::{DemoWorld, fnv64, hex_id, rng_for};
 use crate::model::{
     OverrideAction, RuleAction, RuleCounts, RuleKind, RuleOverride, WafRule, WafScope, WafView,
@@ -99,6 +99,7 @@ fn managed(group: &str, override_action: OverrideAction, counted: &[&str]) -> Ru
 }
 
 fn acl(
+    home: Home,
     name: &str,
     scope: WafScope,
     region: &str,
@@ -115,7 +116,7 @@ fn acl(
         .collect();
     AclSpec {
         acl: WebAcl {
-            account: None,
+            account: Some(home.account()),
             name: name.to_string(),
             id: acl_id(name),
             scope,
@@ -157,20 +158,21 @@ fn acl(
     }
 }
 
-/// The web ACLs in stack order.
-/// S4's rule blocking the addresses in its IP set, and the set.
+/// S4's rule blocking the addresses in its IP set, and the set (in S4's account).
 pub(super) const BLOCKED_RULE: &str = "block-listed-addresses";
 pub(super) const BLOCKED_SET: &str = "hwi-blocked-addresses";
 pub(super) const BLOCKED_ACL: &str = "hwi-web-acl";
+pub(super) const BLOCKED_HOME: Home = Home::Apps;
 
 pub(super) fn ip_set_arn() -> String {
     format!(
         "arn:aws:wafv2:us-east-1:{}:global/ipset/{BLOCKED_SET}/{}",
-        super::estate::ACCOUNT,
+        BLOCKED_HOME.id(),
         acl_id(BLOCKED_SET)
     )
 }
 
+/// The web ACLs in stack order.
 pub(super) fn acls() -> Vec<AclSpec> {
     use Category::*;
     use OverrideAction::{Count, None};
@@ -179,6 +181,7 @@ pub(super) fn acls() -> Vec<AclSpec> {
     vec![
         // S1: SQLi/XSS protection for Movable Type, and the CMS open to the office only.
         acl(
+            Home::Cms,
             "mt-web-acl",
             WafScope::Regional,
             TOKYO,
@@ -207,6 +210,7 @@ pub(super) fn acls() -> Vec<AclSpec> {
         ),
         // S3: L7 protection the NLB could not give the Debian 6 member servers.
         acl(
+            Home::Apps,
             "trace-member-acl",
             WafScope::Regional,
             TOKYO,
@@ -231,7 +235,8 @@ pub(super) fn acls() -> Vec<AclSpec> {
         ),
         // S4: on the WordPress distribution; the custom rules come first.
         acl(
-            "hwi-web-acl",
+            BLOCKED_HOME,
+            BLOCKED_ACL,
             WafScope::Cloudfront,
             VIRGINIA,
             vec![format!("taltalsister.cf ({hwi_cf})")],
@@ -458,7 +463,7 @@ impl DemoWorld {
             window_minutes: self.waf_window,
             unreadable: vec![],
             ip_sets: vec![crate::model::waf::IpSet {
-                account: None,
+                account: Some(BLOCKED_HOME.account()),
                 name: BLOCKED_SET.to_string(),
                 id: acl_id(BLOCKED_SET),
                 arn: ip_set_arn(),

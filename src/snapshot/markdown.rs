@@ -29,9 +29,15 @@ pub fn render(r: &Report) -> String {
         }
         accounts => {
             let named: Vec<String> = accounts.iter().map(|a| a.label()).collect();
+            // The demo's accounts are made up: said, so no one looks for them in AWS.
+            let demo = if r.scope.mode == "demo" {
+                ", simulated demo world"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
-                "- Accounts ({}): {}",
+                "- Accounts ({}{demo}): {}",
                 accounts.len(),
                 escape(&named.join(", "))
             );

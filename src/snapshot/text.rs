@@ -16,6 +16,7 @@ pub fn render(r: &Report) -> String {
             .account
             .clone()
             .unwrap_or_else(|| r.scope.mode.clone()),
+        accounts if r.scope.mode == "demo" => format!("demo · {} accounts", accounts.len()),
         accounts => format!("{} accounts", accounts.len()),
     };
     let _ = writeln!(

@@ -220,8 +220,16 @@ fn staleness(world: &World, now: DateTime<Utc>, ctx: &Context, out: &mut Vec<Pro
 }
 
 /// A place a panel could not read is a warning of its own, beside the places that were read.
+/// A place no panel could read for the same reason (an account whose role cannot be assumed)
+/// is one problem, under the first panel that says so.
 fn unreadable(places: &[Unreadable], panel: PanelId, out: &mut Vec<Problem>) {
     for u in places {
+        let said = out
+            .iter()
+            .any(|p| p.subject == u.place && p.text.contains(&u.error));
+        if said {
+            continue;
+        }
         let text = match u.data_from {
             Some(at) => format!(
                 "could not be read: {}; its data is from {}",
@@ -247,17 +255,24 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
         .as_ref()
         .map(|v| v.names())
         .unwrap_or_default();
-    let running: HashSet<&str> = world
+    // Instances not running, by account (ids are unique in one account only).
+    let running: HashSet<(Option<&str>, &str)> = world
         .instances
         .value
         .iter()
         .flat_map(|v| &v.instances)
         .filter(|i| i.state != "running")
-        .map(|i| i.id.as_str())
+        .map(|i| (i.account.as_ref().map(|a| a.id.as_str()), i.id.as_str()))
         .collect();
     for lb in &view.load_balancers {
+        let account = lb.account.as_ref();
         for tg in &lb.target_groups {
-            let subject = format!("{} ({})", tg.name, lb.name);
+            let subject = format!(
+                "{}{} ({})",
+                crate::view::account_prefix(account),
+                tg.name,
+                lb.name
+            );
             let group_from = out.len();
             let health = tg.health();
             let serving = lb.listeners.iter().any(|l| l.is_live_for(&tg.name));
@@ -307,7 +322,11 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
                     }
                 }
             }
-            at_row(out, group_from, crate::view::targets::group_key(&tg.arn));
+            at_row(
+                out,
+                group_from,
+                crate::view::in_account(account, crate::view::targets::group_key(&tg.arn)),
+            );
             for t in &tg.targets {
                 let target_from = out.len();
                 let who = t
@@ -337,7 +356,7 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
                     ),
                     _ => {}
                 }
-                if running.contains(t.id.as_str()) {
+                if running.contains(&(account.map(|a| a.id.as_str()), t.id.as_str())) {
                     push(
                         out,
                         Severity::Warning,
@@ -349,7 +368,10 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
                 at_row(
                     out,
                     target_from,
-                    crate::view::targets::target_key(&tg.arn, &t.id, t.port),
+                    crate::view::in_account(
+                        account,
+                        crate::view::targets::target_key(&tg.arn, &t.id, t.port),
+                    ),
                 );
             }
         }
@@ -379,7 +401,12 @@ fn waf(world: &World, ctx: &Context, out: &mut Vec<Problem>) {
     unreadable(&view.unreadable, PanelId::Waf, out);
     for acl in &view.acls {
         for rule in &acl.rules {
-            let subject = format!("{} / {}", acl.name, rule.name);
+            let subject = format!(
+                "{}{} / {}",
+                crate::view::account_prefix(acl.account.as_ref()),
+                acl.name,
+                rule.name
+            );
             let from = out.len();
             if let Some((now, usual)) = blocked_spike(&rule.series) {
                 push(
@@ -403,16 +430,29 @@ fn waf(world: &World, ctx: &Context, out: &mut Vec<Problem>) {
                     "left in Count by a toggle: matching requests pass".to_string(),
                 );
             }
-            at_row(out, from, crate::view::waf::rule_key(&acl.id, &rule.name));
+            at_row(
+                out,
+                from,
+                crate::view::in_account(
+                    acl.account.as_ref(),
+                    crate::view::waf::rule_key(&acl.id, &rule.name),
+                ),
+            );
         }
     }
 }
 
 fn dns(world: &World, out: &mut Vec<Problem>) {
     let Some(view) = &world.dns.value else { return };
+    unreadable(&view.unreadable, PanelId::Dns, out);
     for zone in &view.zones {
         for set in &zone.record_sets {
-            let subject = format!("{} {}", set.name, set.rtype);
+            let subject = format!(
+                "{}{} {}",
+                crate::view::account_prefix(zone.account.as_ref()),
+                set.name,
+                set.rtype
+            );
             let from = out.len();
             if set.lacks_default_location() {
                 push(
@@ -479,7 +519,11 @@ fn instances(world: &World, out: &mut Vec<Problem>) {
     };
     unreadable(&view.unreadable, PanelId::Instances, out);
     for i in &view.instances {
-        let subject = i.label();
+        let subject = format!(
+            "{}{}",
+            crate::view::account_prefix(i.account.as_ref()),
+            i.label()
+        );
         let from = out.len();
         if i.system_status == CheckStatus::Impaired || i.instance_status == CheckStatus::Impaired {
             push(
@@ -507,7 +551,14 @@ fn instances(world: &World, out: &mut Vec<Problem>) {
                 format!("scheduled {}{when}", e.code),
             );
         }
-        at_row(out, from, crate::view::instances::instance_key(&i.id));
+        at_row(
+            out,
+            from,
+            crate::view::in_account(
+                i.account.as_ref(),
+                crate::view::instances::instance_key(&i.id),
+            ),
+        );
     }
 }
 
@@ -584,6 +635,7 @@ pub fn status_word(data_worst: Option<Severity>, fresh: Freshness) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::AccountRef;
     use crate::source::demo::{Clock, DemoWorld};
 
     #[test]
@@ -615,7 +667,83 @@ mod tests {
         w.waf.record(now, Ok(demo.waf_view()));
         w.dns.record(now, Ok(demo.dns_view()));
         w.instances.record(now, Ok(demo.instances_view()));
+        in_accounts(&mut w, None, None);
         (w, now)
+    }
+
+    /// Puts every row of `w` in account `a` (`None`: in no account, the console's own), and
+    /// with `b`, the instances and the zones in account `b`.
+    fn in_accounts(w: &mut World, a: Option<&AccountRef>, b: Option<&AccountRef>) {
+        let b = b.or(a);
+        for lb in w
+            .targets
+            .value
+            .iter_mut()
+            .flat_map(|v| &mut v.load_balancers)
+        {
+            lb.account = a.cloned();
+        }
+        if let Some(v) = w.waf.value.as_mut() {
+            v.acls.iter_mut().for_each(|acl| acl.account = a.cloned());
+            v.ip_sets.iter_mut().for_each(|s| s.account = a.cloned());
+        }
+        for zone in w.dns.value.iter_mut().flat_map(|v| &mut v.zones) {
+            zone.account = b.cloned();
+        }
+        for i in w.instances.value.iter_mut().flat_map(|v| &mut v.instances) {
+            i.account = b.cloned();
+        }
+    }
+
+    fn account(id: &str, name: &str) -> AccountRef {
+        AccountRef {
+            id: id.into(),
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn problems_name_the_account_of_their_row() {
+        let (mut w, now) = world_at(3 * 60);
+        let prod = account("222222222222", "cms-prod");
+        let stage = account("333333333333", "stage");
+        in_accounts(&mut w, Some(&prod), Some(&stage));
+        if let Some(v) = w.dns.value.as_mut() {
+            v.unreadable.push(Unreadable {
+                place: stage.label(),
+                error: "cannot assume arn:aws:iam::333333333333:role/OpsConsole: AccessDenied"
+                    .into(),
+                data_from: None,
+            });
+        }
+        let problems = find(&w, now, &Context::default());
+        let all = texts(&problems);
+        let drill = problems
+            .iter()
+            .find(|p| p.text.starts_with("ha-web-right unhealthy"))
+            .unwrap_or_else(|| panic!("{all:#?}"));
+        assert_eq!(drill.subject, "cms-prod · ha-web-tg (ha-lbint)");
+        // Its row is the one in that account.
+        assert!(
+            drill
+                .row
+                .as_deref()
+                .is_some_and(|r| r.starts_with("@222222222222/t:")),
+            "{:?}",
+            drill.row
+        );
+        assert!(
+            all.iter()
+                .any(|t| t.starts_with("WARNING stage · mt-cms (i-")),
+            "{all:#?}"
+        );
+        // Route53's accounts not read are problems too, naming the account.
+        assert!(
+            problems.iter().any(|p| p.panel == PanelId::Dns
+                && p.subject == "stage (333333333333)"
+                && p.text.contains("cannot assume")),
+            "{all:#?}"
+        );
     }
 
     fn texts(problems: &[Problem]) -> Vec<String> {
@@ -627,6 +755,7 @@ mod tests {
 
     #[test]
     fn standing_problems_of_the_demo_estate() {
+        // One account: subjects as they always were, naming no account.
         let (w, now) = world_at(30);
         let all = texts(&find(&w, now, &Context::default()));
         let has = |needle: &str| all.iter().any(|t| t.contains(needle));

@@ -27,6 +27,101 @@ fn console(read_only: bool) -> App {
 
 /// [`console`] with WAF counts over the last `minutes` (as `--since`).
 fn console_since(read_only: bool, minutes: u32) -> App {
+    console_in(read_only, minutes, Accounts::One)
+}
+
+/// Which accounts the demo's rows are shown in.
+#[derive(Clone, Copy, PartialEq)]
+enum Accounts {
+    /// The console's own only (no `[[account]]`): as every screen before accounts.
+    One,
+    /// Three watched: `cms-prod` (the CMS and HA stacks), `stage` (the rest) and `audit`,
+    /// whose role cannot be assumed and which was never read.
+    Three,
+}
+
+fn account(id: &str, name: &str) -> opsconsole::model::AccountRef {
+    opsconsole::model::AccountRef {
+        id: id.into(),
+        name: name.into(),
+    }
+}
+
+fn cms_prod() -> opsconsole::model::AccountRef {
+    account("222222222222", "cms-prod")
+}
+
+fn stage() -> opsconsole::model::AccountRef {
+    account("333333333333", "stage")
+}
+
+fn audit() -> opsconsole::model::AccountRef {
+    account("444444444444", "audit")
+}
+
+const AUDIT_REFUSED: &str = "cannot assume arn:aws:iam::444444444444:role/OpsConsole: AccessDenied: not authorized to perform sts:AssumeRole";
+
+/// The account a demo stack's thing is shown in, by its name (the CMS and HA stacks are
+/// `cms-prod`'s).
+fn account_of(name: &str) -> opsconsole::model::AccountRef {
+    let cms = ["mt-", "ha-", "hwi-", "example.jp"];
+    if cms.iter().any(|p| name.starts_with(p) || name.contains(p)) {
+        cms_prod()
+    } else {
+        stage()
+    }
+}
+
+/// Puts the world's rows in `accounts`: every account field cleared for one, or set by stack
+/// for three, with `audit` not read in every panel.
+fn in_accounts(w: &mut opsconsole::model::World, accounts: Accounts) {
+    use opsconsole::model::Unreadable;
+    let tag = |name: &str| (accounts == Accounts::Three).then(|| account_of(name));
+    w.scope.accounts = match accounts {
+        Accounts::One => vec![],
+        Accounts::Three => vec![cms_prod(), stage(), audit()],
+    };
+    let refused = || Unreadable {
+        place: audit().label(),
+        error: AUDIT_REFUSED.into(),
+        data_from: None,
+    };
+    let three = accounts == Accounts::Three;
+    if let Some(v) = w.targets.value.as_mut() {
+        v.load_balancers
+            .iter_mut()
+            .for_each(|lb| lb.account = tag(&lb.name));
+        if three {
+            v.unreadable.push(refused());
+        }
+    }
+    if let Some(v) = w.waf.value.as_mut() {
+        v.acls.iter_mut().for_each(|a| a.account = tag(&a.name));
+        v.ip_sets
+            .iter_mut()
+            .for_each(|s| s.account = tag(&s.web_acl));
+        if three {
+            v.unreadable.push(refused());
+        }
+    }
+    if let Some(v) = w.dns.value.as_mut() {
+        v.zones.iter_mut().for_each(|z| z.account = tag(&z.name));
+        if three {
+            v.unreadable.push(refused());
+        }
+    }
+    if let Some(v) = w.instances.value.as_mut() {
+        v.instances.iter_mut().for_each(|i| {
+            i.account = tag(i.name.as_deref().unwrap_or(&i.id));
+        });
+        if three {
+            v.unreadable.push(refused());
+        }
+    }
+}
+
+/// [`console_since`] with the demo's rows in `accounts`.
+fn console_in(read_only: bool, minutes: u32, accounts: Accounts) -> App {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -43,15 +138,17 @@ fn console_since(read_only: bool, minutes: u32) -> App {
             intervals: vec![],
         },
     ));
+    let mut w = collected.world;
+    w.scope = session.sources.scope.clone();
+    in_accounts(&mut w, accounts);
     let mut app = App::new(
-        session.sources.scope.clone(),
+        w.scope.clone(),
         Keymap::builtin("default").unwrap(),
         &Settings::default(),
         read_only,
         at(),
     );
     app.update(Event::Resize(W, H));
-    let w = collected.world;
     app.update(Event::Data(Data::Targets(
         at(),
         w.targets.value.ok_or_else(String::new),
@@ -1636,10 +1733,17 @@ fn the_timeline_view_shows_what_changed_between_two_reads() {
     let mut app = console(false);
     let later = at() + chrono::Duration::seconds(200);
     let world = DemoWorld::with_waf_window(7, Clock::Fixed(later), 15);
-    app.update(Event::Data(Data::Targets(later, Ok(world.targets_view()))));
+    let mut w = opsconsole::model::World::default();
+    w.targets.value = Some(world.targets_view());
+    w.instances.value = Some(world.instances_view());
+    in_accounts(&mut w, Accounts::One);
+    app.update(Event::Data(Data::Targets(
+        later,
+        w.targets.value.ok_or_else(String::new),
+    )));
     app.update(Event::Data(Data::Instances(
         later,
-        Ok(world.instances_view()),
+        w.instances.value.ok_or_else(String::new),
     )));
     app.update(Event::Tick(later + chrono::Duration::seconds(5)));
     keys(&mut app, "T");
@@ -1650,4 +1754,195 @@ fn the_timeline_view_shows_what_changed_between_two_reads() {
     );
     assert!(screen.contains("10:03:20 (after 10:00:00)"), "{screen}");
     insta::assert_snapshot!(render(&app).backend());
+}
+
+/// Several accounts: each panel shows its rows under their account's row (name and id, with
+/// the targets' health and the WAF's counts together), the account not read says so in every
+/// panel, and the header counts accounts and regions instead of naming one account.
+#[test]
+fn accounts_each_row_under_its_account() {
+    let app = console_in(false, 15, Accounts::Three);
+    let terminal = render(&app);
+    let header = header_line(&terminal);
+    assert!(header.contains(" 3 accounts · 2 regions "), "{header}");
+    let screen = terminal.backend().to_string();
+    // In Targets, Route53 and Instances (the WAF is scrolled to its busiest rule).
+    assert!(screen.matches("cms-prod (2222").count() >= 3, "{screen}");
+    assert!(
+        screen.contains("audit (444444444444): not read"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(terminal.backend());
+}
+
+/// Zoomed, an account's instances and its zones read as a tree: the account, then its rows one
+/// level in.
+#[test]
+fn accounts_zoomed_instances_and_route53() {
+    for (panel, name) in [(PanelId::Instances, "instances"), (PanelId::Dns, "route53")] {
+        let mut app = console_in(false, 15, Accounts::Three);
+        keys(&mut app, &panel.number().to_string());
+        press(&mut app, KeyCode::Enter);
+        insta::assert_snapshot!(format!("accounts_zoomed_{name}"), render(&app).backend());
+    }
+}
+
+/// `/stage` keeps the stage account's rows (every one of them matches its account's name),
+/// and no row of another account.
+#[test]
+fn accounts_a_filter_by_account_name() {
+    let mut app = console_in(false, 15, Accounts::Three);
+    keys(&mut app, "/stage");
+    press(&mut app, KeyCode::Enter);
+    let targets = app.panels.get(PanelId::Targets).unwrap();
+    assert!(
+        targets
+            .table
+            .rows
+            .iter()
+            .all(|r| r.key.starts_with("@333333333333/") || r.key == "account:333333333333"),
+        "{:?}",
+        targets
+            .table
+            .rows
+            .iter()
+            .map(|r| &r.key)
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        targets.table.rows.iter().any(|r| r.depth == 3),
+        "targets kept"
+    );
+    insta::assert_snapshot!(render(&app).backend());
+}
+
+/// Problems name the account of their row, and an account whose role cannot be assumed is a
+/// problem naming it.
+#[test]
+fn accounts_problems_name_their_account() {
+    let mut app = console_in(false, 15, Accounts::Three);
+    let subjects: Vec<String> = app.problems.iter().map(|p| p.subject.clone()).collect();
+    assert!(
+        subjects.iter().any(|s| s.starts_with("stage · ")),
+        "{subjects:#?}"
+    );
+    assert!(
+        subjects.iter().any(|s| s == "audit (444444444444)"),
+        "{subjects:#?}"
+    );
+    keys(&mut app, "p");
+    insta::assert_snapshot!(render(&app).backend());
+}
+
+/// The drain's confirmation names the account the target is drained in, by name and id.
+#[test]
+fn accounts_drain_confirmation_names_the_account() {
+    let mut app = console_in(false, 15, Accounts::Three);
+    select(&mut app, PanelId::Targets, "ha-web-right");
+    keys(&mut app, "d");
+    let screen = render(&app);
+    let text = screen.backend().to_string();
+    assert!(
+        text.contains("In account cms-prod (222222222222)"),
+        "{text}"
+    );
+    insta::assert_snapshot!(screen.backend());
+}
+
+/// Toggling a rule and blocking an address say the account too.
+#[test]
+fn accounts_toggle_and_block_name_the_account() {
+    let mut app = console_in(false, 15, Accounts::Three);
+    keys(&mut app, "2");
+    select(&mut app, PanelId::Waf, "block-xmlrpc");
+    keys(&mut app, "t");
+    let text = render(&app).backend().to_string();
+    assert!(
+        text.contains("In account cms-prod (222222222222)"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Esc);
+    let (acl, rule) = app
+        .selected_rule()
+        .map(|(a, r)| (a.id.clone(), r.name.clone()))
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let session = DemoWorld::new(7, Clock::Fixed(at())).session();
+    let samples = rt
+        .block_on(session.sources.samples.sampled_requests(&acl, &rule))
+        .unwrap();
+    app.update(Event::Data(Data::Samples(at(), Ok(samples))));
+    keys(&mut app, "wb");
+    let block = render(&app);
+    let text = block.backend().to_string();
+    assert!(text.contains("Block 198.51.100.77"), "{text}");
+    assert!(
+        text.contains("In account cms-prod (222222222222)"),
+        "{text}"
+    );
+    insta::assert_snapshot!(block.backend());
+}
+
+/// `d` on an account's own row drains nothing: the footer says to pick a target in it.
+#[test]
+fn accounts_drain_on_an_account_row_is_refused() {
+    let mut app = console_in(false, 15, Accounts::Three);
+    let h = app.viewport(PanelId::Targets);
+    let p = app.panels.get_mut(PanelId::Targets).unwrap();
+    assert!(p.select_key("account:222222222222", h));
+    keys(&mut app, "d");
+    assert!(app.overlay.is_none(), "a dialog opened on an account row");
+    let said = app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert_eq!(
+        said,
+        "cms-prod (222222222222) is an account: select a target to drain in it"
+    );
+    keys(&mut app, "2");
+    let h = app.viewport(PanelId::Waf);
+    let p = app.panels.get_mut(PanelId::Waf).unwrap();
+    assert!(p.select_key("account:333333333333", h));
+    keys(&mut app, "t");
+    assert!(app.overlay.is_none(), "a dialog opened on an account row");
+}
+
+/// Problems first keeps every row under its own account: an account's problems rise among
+/// its own rows, and the accounts among themselves.
+#[test]
+fn accounts_sorting_keeps_rows_in_their_account() {
+    let mut app = console_in(false, 15, Accounts::Three);
+    keys(&mut app, "1s");
+    let rows = &app.panels.get(PanelId::Targets).unwrap().table.rows;
+    let mut account = None;
+    for r in rows {
+        if let Some(id) = r.key.strip_prefix("account:") {
+            account = Some(id.to_string());
+        } else if r.depth > 0 {
+            let id = account.as_deref().unwrap_or("none");
+            assert!(
+                r.key.starts_with(&format!("@{id}/")),
+                "{} is under account {id}",
+                r.key
+            );
+        }
+    }
+    assert!(account.is_some());
+}
+
+/// A wall watching several accounts names each stack with its account, and the account never
+/// read as UNKNOWN: its status counts every account.
+#[test]
+fn accounts_wall_names_every_account() {
+    let app = console_in(true, 15, Accounts::Three).into_wall(None);
+    let screen = render_with(&app, "high-contrast");
+    let text = screen.backend().to_string();
+    assert!(text.contains("stage/trace-member-alb WARNING"), "{text}");
+    assert!(text.contains("audit UNKNOWN"), "{text}");
+    insta::assert_snapshot!(screen.backend());
 }

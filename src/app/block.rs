@@ -114,13 +114,12 @@ impl App {
     /// The web ACL a configured set blocks for: by name, region and scope (the same names are
     /// common in two regions).
     fn acl_of(&self, set: &IpSet) -> Option<&WebAcl> {
-        self.world
-            .waf
-            .value
-            .as_ref()?
-            .acls
-            .iter()
-            .find(|a| a.name == set.web_acl && a.region == set.region && a.scope == set.scope)
+        self.world.waf.value.as_ref()?.acls.iter().find(|a| {
+            a.name == set.web_acl
+                && a.region == set.region
+                && a.scope == set.scope
+                && a.account == set.account
+        })
     }
 
     /// The ACL the sampled requests shown belong to.
@@ -181,7 +180,10 @@ impl App {
             .filter(|s| s.version == version)
             .filter(|s| {
                 acl.is_none_or(|a| {
-                    a.name == s.web_acl && a.region == s.region && a.scope == s.scope
+                    a.name == s.web_acl
+                        && a.region == s.region
+                        && a.scope == s.scope
+                        && a.account == s.account
                 })
             })
             .collect();
@@ -197,7 +199,12 @@ impl App {
         let waf = self.world.waf.value.as_ref()?;
         waf.ip_sets
             .iter()
-            .filter(|s| s.web_acl == acl.name && s.region == acl.region && s.scope == acl.scope)
+            .filter(|s| {
+                s.web_acl == acl.name
+                    && s.region == acl.region
+                    && s.scope == acl.scope
+                    && s.account == acl.account
+            })
             .find_map(|s| self.blocker(s)?.forwarded.cloned())
     }
 

@@ -56,12 +56,19 @@ pub fn undone_by(shared_state: Option<&str>) -> String {
 
 impl Confirmation {
     pub fn for_mutation(app: &App, mutation: Mutation) -> Confirmation {
-        let account = app
-            .world
-            .scope
-            .account
-            .clone()
-            .unwrap_or_else(|| app.world.scope.mode.clone());
+        // " · account 123456789012": the one the console signs in to. Where several are watched
+        // the dialog names the row's own above the details instead.
+        let account = match mutation.account() {
+            Some(_) => String::new(),
+            None => format!(
+                " · account {}",
+                app.world
+                    .scope
+                    .account
+                    .clone()
+                    .unwrap_or_else(|| app.world.scope.mode.clone())
+            ),
+        };
         let mut details = Vec::new();
         let mut warning = None;
         let mut type_to_confirm = None;
@@ -84,8 +91,8 @@ impl Confirmation {
                     target.zone()
                 ));
                 details.push(format!(
-                    "Group {} · load balancer {} · account {} · {}",
-                    target.target_group, target.load_balancer, account, target.region
+                    "Group {} · load balancer {}{account} · {}",
+                    target.target_group, target.load_balancer, target.region
                 ));
                 let impact = app
                     .world
@@ -135,8 +142,8 @@ impl Confirmation {
             Mutation::Block { .. } | Mutation::Unblock { .. } => {}
             Mutation::SetRule { rule, from, to, .. } => {
                 details.push(format!(
-                    "Web ACL {} · {} · account {}",
-                    rule.acl_name, rule.region, account
+                    "Web ACL {} · {}{account}",
+                    rule.acl_name, rule.region
                 ));
                 details.push(format!(
                     "Rule {}: {} → {}",

@@ -504,7 +504,40 @@ impl App {
         vec![]
     }
 
+    /// The account whose own row is selected in `panel` (not a row in it), by name and id:
+    /// an action on it would act on everything in the account, so none does.
+    fn selected_account(&self, panel: PanelId) -> Option<String> {
+        let key = self.panels.get(panel)?.selected_key()?;
+        let id = key.strip_prefix("account:")?;
+        Some(
+            self.world
+                .scope
+                .accounts
+                .iter()
+                .find(|a| a.id == id)
+                .map(|a| crate::view::clean(&a.label()))
+                .unwrap_or_else(|| crate::view::clean(id)),
+        )
+    }
+
+    /// Says that `what` (draining, a toggle…) is done on one row of an account, not on the
+    /// account's row; `true` when the selection is such a row.
+    fn refuse_on_account(&mut self, panel: PanelId, what: &str) -> bool {
+        let Some(account) = self.selected_account(panel) else {
+            return false;
+        };
+        self.say(
+            format!("{account} is an account: select {what} in it"),
+            Role::Warning,
+            self.now,
+        );
+        true
+    }
+
     fn ask_drain(&mut self) {
+        if self.refuse_on_account(PanelId::Targets, "a target to drain") {
+            return;
+        }
         let Some((target, state)) = self.selected_target() else {
             self.say("select a target to drain", Role::Warning, self.now);
             return;
@@ -530,6 +563,9 @@ impl App {
             .selected_target()
             .filter(|(_, s)| matches!(s, TargetState::Draining | TargetState::Unused))
             .map(|(t, _)| t);
+        if selected.is_none() && self.refuse_on_account(PanelId::Targets, "a drained target") {
+            return;
+        }
         let Some(target) = selected.or_else(|| self.last_drained().cloned()) else {
             self.say(
                 "nothing to undo: select a drained target",
@@ -543,6 +579,9 @@ impl App {
     }
 
     fn ask_toggle(&mut self) {
+        if self.refuse_on_account(PanelId::Waf, "a WAF rule to toggle") {
+            return;
+        }
         let Some((acl, rule)) = self.selected_rule() else {
             self.say("select a WAF rule to toggle", Role::Warning, self.now);
             return;

@@ -780,10 +780,14 @@ impl App {
 
     /// The WAF rule under the selection, if a rule row is selected.
     pub fn selected_rule(&self) -> Option<(&WebAcl, &WafRule)> {
-        let (acl_id, rule) =
-            view::waf::rule_key_parts(self.panels.get(PanelId::Waf)?.selected_key()?)?;
+        let key = self.panels.get(PanelId::Waf)?.selected_key()?;
+        let (acl_id, rule) = view::waf::rule_key_parts(key)?;
+        let (account, _) = view::split_account(key);
         let waf = self.world.waf.value.as_ref()?;
-        let acl = waf.acls.iter().find(|a| a.id == acl_id)?;
+        let acl = waf
+            .acls
+            .iter()
+            .find(|a| a.id == acl_id && a.account.as_ref().map(|a| a.id.as_str()) == account)?;
         acl.rules.iter().find(|r| r.name == rule).map(|r| (acl, r))
     }
 
@@ -862,7 +866,8 @@ impl App {
         for lb in &view.load_balancers {
             for tg in &lb.target_groups {
                 for t in &tg.targets {
-                    if view::targets::target_key(&tg.arn, &t.id, t.port) == key {
+                    let here = view::targets::target_key(&tg.arn, &t.id, t.port);
+                    if view::in_account(lb.account.as_ref(), here) == key {
                         let r = TargetRef::of(lb, tg, t);
                         return Some((r, t.state));
                     }
@@ -878,7 +883,8 @@ impl App {
             .iter()
             .filter_map(|p| match &p.undo {
                 Mutation::SetRule { rule, to, .. } if !to.is_counting() => {
-                    Some((view::waf::rule_key(&rule.acl_id, &rule.rule), p.due))
+                    let key = view::waf::rule_key(&rule.acl_id, &rule.rule);
+                    Some((view::in_account(rule.account.as_ref(), key), p.due))
                 }
                 _ => None,
             })

@@ -111,9 +111,21 @@ impl TablePanel {
         self.keep_visible(viewport);
     }
 
-    /// Selects the row with this key if it is shown.
+    /// Selects the row with this key if it is shown; a key given without its account (by a
+    /// part of the console that does not know it) finds the first row it names in any account.
     pub fn select_key(&mut self, key: &str, viewport: usize) -> bool {
-        match self.table.rows.iter().position(|r| r.key == key) {
+        let found = self
+            .table
+            .rows
+            .iter()
+            .position(|r| r.key == key)
+            .or_else(|| {
+                self.table
+                    .rows
+                    .iter()
+                    .position(|r| crate::view::split_account(&r.key).1 == key)
+            });
+        match found {
             Some(i) => {
                 self.select(i, viewport);
                 true

@@ -32,10 +32,19 @@ pub(super) fn dialog_block<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
 }
 
 pub fn confirm(frame: &mut Frame, app: &App, theme: &Theme, c: &Confirmation) {
-    let mut lines = vec![
-        Line::from(Span::styled(c.mutation.summary(), theme.style(Role::Title))),
-        Line::from(""),
-    ];
+    let mut lines = vec![Line::from(Span::styled(
+        c.mutation.summary(),
+        theme.style(Role::Title),
+    ))];
+    // Where several accounts are watched, the account the change is made in, by name and id,
+    // under what it does (with one, the details name the account as they always have).
+    if let Some(a) = c.mutation.account() {
+        lines.push(Line::from(Span::styled(
+            format!("In account {}", crate::view::clean(&a.label())),
+            theme.style(Role::Title),
+        )));
+    }
+    lines.push(Line::from(""));
     lines.extend(
         c.details
             .iter()

@@ -48,14 +48,28 @@ pub fn header<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
             theme.style(status_role(data_worst, fresh)),
         ));
     }
-    spans.push(Span::styled(
-        format!(" {account} "),
-        theme.style(Role::Normal),
-    ));
-    spans.push(Span::styled(
-        format!("· {} ", scope.regions.join(", ")),
-        theme.style(Role::Muted),
-    ));
+    match where_(scope) {
+        Some((accounts, regions)) => {
+            spans.push(Span::styled(
+                format!(" {accounts} "),
+                theme.style(Role::Normal),
+            ));
+            spans.push(Span::styled(
+                format!("· {regions} "),
+                theme.style(Role::Muted),
+            ));
+        }
+        None => {
+            spans.push(Span::styled(
+                format!(" {account} "),
+                theme.style(Role::Normal),
+            ));
+            spans.push(Span::styled(
+                format!("· {} ", scope.regions.join(", ")),
+                theme.style(Role::Muted),
+            ));
+        }
+    }
     if let Some(profile) = &scope.profile {
         spans.push(Span::styled(
             format!("· profile {profile} "),
@@ -84,6 +98,19 @@ pub fn header<'a>(app: &'a App, theme: &Theme) -> Paragraph<'a> {
         theme.style(Role::Muted),
     ));
     Paragraph::new(Line::from(spans))
+}
+
+/// ("3 accounts", "2 regions") when the console watches several accounts: the header counts
+/// them (each row names its own); `None` with one account, named as before.
+pub fn where_(scope: &crate::model::Scope) -> Option<(String, String)> {
+    if scope.accounts.is_empty() {
+        return None;
+    }
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    Some((
+        plural(scope.accounts.len(), "account"),
+        plural(scope.regions.len(), "region"),
+    ))
 }
 
 /// " ⟲ 2 scheduled · next 14:32 (in 13 m) ": the undos waiting for their time (UTC, like the
@@ -175,7 +202,18 @@ fn stack_states(app: &App) -> Vec<(String, String, Role)> {
         .find(|(p, _)| *p == PanelId::Targets)
         .map(|(_, i)| *i)
         .unwrap_or(std::time::Duration::from_secs(10));
-    let targets_fresh = problems::freshness(&app.world, PanelId::Targets, app.now, interval);
+    // The panel's age and last error; a place it could not read makes only the stacks in
+    // that place stale (an account locked out, a region refused), not every other one.
+    let (fetched, error, _) = app.world.status(PanelId::Targets);
+    let targets_fresh = if fetched.is_none() {
+        Freshness::Unknown
+    } else if error.is_some()
+        || problems::stale_for(&app.world, PanelId::Targets, app.now, interval).is_some()
+    {
+        Freshness::Stale
+    } else {
+        Freshness::Fresh
+    };
     let unread: Vec<&str> = app
         .world
         .targets
@@ -192,24 +230,57 @@ fn stack_states(app: &App) -> Vec<(String, String, Role)> {
         .flat_map(|v| &v.load_balancers)
     {
         let tag = format!("({})", lb.name);
+        // Its account's problems only: two accounts may name their load balancers alike.
+        let account = crate::view::account_prefix(lb.account.as_ref());
         let worst = app
             .data_problems
             .iter()
-            .filter(|p| p.subject.ends_with(&tag))
+            .filter(|p| p.subject.ends_with(&tag) && p.subject.starts_with(&account))
             .map(|p| p.severity)
             .min();
-        // A stack's status is as fresh as the Targets panel, and stale when its region was
-        // not read.
-        let fresh = if unread.contains(&lb.region.as_str()) {
+        // A stack's status is as fresh as the Targets panel, and stale when its region (or,
+        // with several accounts, its account or its account's region) was not read.
+        let place = match &lb.account {
+            Some(a) => format!("{} {}", a.label(), lb.region),
+            None => lb.region.clone(),
+        };
+        let account_unread = lb
+            .account
+            .as_ref()
+            .is_some_and(|a| unread.contains(&a.label().as_str()));
+        let fresh = if unread.contains(&place.as_str()) || account_unread {
             targets_fresh.max(Freshness::Stale)
         } else {
             targets_fresh
         };
+        let name = match &lb.account {
+            Some(a) => format!("{}/{}", a.name, lb.name),
+            None => lb.name.clone(),
+        };
         states.push((
-            lb.name.clone(),
+            name,
             problems::status_word(worst, fresh),
             status_role(worst, fresh),
         ));
+    }
+    // An account never read shows no stack at all: it is named, its status unknown, so the
+    // wall counts every account it watches.
+    for a in &app.world.scope.accounts {
+        let label = a.label();
+        let shows_stacks = app
+            .world
+            .targets
+            .value
+            .iter()
+            .flat_map(|v| &v.load_balancers)
+            .any(|lb| lb.account.as_ref() == Some(a));
+        if !shows_stacks && unread.contains(&label.as_str()) {
+            states.push((
+                a.name.clone(),
+                problems::status_word(None, Freshness::Unknown),
+                status_role(None, Freshness::Unknown),
+            ));
+        }
     }
     states
 }

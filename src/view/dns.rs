@@ -1,7 +1,7 @@
 //! The Route53 table: hosted zone → record set → one row per location (or policy entry).
 
 use super::table::{Cell, Column, Row, Table};
-use super::{Role, clean};
+use super::{Role, clean, in_account};
 use crate::model::{DnsView, Health, HostedZone, Record, RecordSet, RoutingPolicy};
 
 pub fn columns() -> Vec<Column> {
@@ -14,10 +14,25 @@ pub fn columns() -> Vec<Column> {
 }
 
 pub fn table(view: &DnsView) -> Table {
-    let mut rows = Vec::new();
-    for zone in &view.zones {
-        zone_rows(zone, &mut rows);
-    }
+    let mut rows = super::unreadable_rows(&view.unreadable, columns().len());
+    rows.extend(super::under_accounts(
+        &view.zones,
+        |zone| zone.account.as_ref(),
+        zone_rows,
+        |zones| {
+            vec![
+                Cell::styled(
+                    format!(
+                        "{} zone{}",
+                        zones.len(),
+                        if zones.len() == 1 { "" } else { "s" }
+                    ),
+                    Role::Muted,
+                ),
+                Cell::new(""),
+            ]
+        },
+    ));
     Table {
         columns: columns(),
         rows,
@@ -30,7 +45,7 @@ pub const NO_DEFAULT_WARNING: &str = "no default (*) record: unmatched locations
 fn zone_rows(zone: &HostedZone, rows: &mut Vec<Row>) {
     rows.push(
         Row::new(
-            format!("zone:{}", zone.id),
+            in_account(zone.account.as_ref(), format!("zone:{}", zone.id)),
             0,
             Role::Title,
             vec![
@@ -53,9 +68,12 @@ fn zone_rows(zone: &HostedZone, rows: &mut Vec<Row>) {
     }
 }
 
-/// The row key of a record set.
+/// The row key of a record set (in its zone's account, when it has one).
 pub fn set_key(zone: &HostedZone, set: &RecordSet) -> String {
-    format!("set:{}:{}:{}", zone.id, set.name, set.rtype)
+    in_account(
+        zone.account.as_ref(),
+        format!("set:{}:{}:{}", zone.id, set.name, set.rtype),
+    )
 }
 
 fn set_rows(zone: &HostedZone, set: &RecordSet, rows: &mut Vec<Row>) {

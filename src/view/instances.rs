@@ -37,11 +37,27 @@ pub fn groups_by_target(view: &TargetsView) -> HashMap<String, Vec<String>> {
 
 pub fn table(view: &InstancesView, groups: &HashMap<String, Vec<String>>) -> Table {
     let mut rows = super::unreadable_rows(&view.unreadable, columns().len());
-    rows.extend(
-        view.instances
-            .iter()
-            .map(|i| instance_row(i, groups.get(&i.id).map(Vec::as_slice).unwrap_or(&[]))),
-    );
+    rows.extend(super::under_accounts(
+        &view.instances,
+        |i| i.account.as_ref(),
+        |i, rows| {
+            rows.push(instance_row(
+                i,
+                groups.get(&i.id).map(Vec::as_slice).unwrap_or(&[]),
+            ))
+        },
+        |instances| {
+            let mut cells = vec![Cell::new(""); columns().len() - 1];
+            let running = instances.iter().filter(|i| i.state == "running").count();
+            if let Some(events) = cells.get_mut(2) {
+                *events = Cell::styled(
+                    format!("{running}/{} running", instances.len()),
+                    Role::Muted,
+                );
+            }
+            cells
+        },
+    ));
     Table {
         columns: columns(),
         rows,
@@ -82,7 +98,7 @@ fn instance_row(i: &Instance, groups: &[String]) -> Row {
         Role::Normal
     };
     Row::new(
-        instance_key(&i.id),
+        super::in_account(i.account.as_ref(), instance_key(&i.id)),
         0,
         role,
         vec![

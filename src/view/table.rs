@@ -105,6 +105,9 @@ pub struct Row {
     /// The full identity of what the row shows (an ARN, an id, a whole answer), which its cells
     /// may cut: shown under the panel for the selected row and copied by `c`.
     pub detail: Option<String>,
+    /// Text a filter finds the row by without it being shown in the row: the account it
+    /// belongs to (named on its account's row above it), so `/stage` keeps every row of `stage`.
+    pub context: Option<String>,
     /// The cells' text lowercased, made on the first filter and kept: typing a filter then
     /// costs a substring search per row, not a lowercase copy of every cell per keystroke.
     haystack: std::sync::OnceLock<String>,
@@ -127,6 +130,7 @@ impl Row {
             role,
             pinned: false,
             detail: None,
+            context: None,
             haystack: std::sync::OnceLock::new(),
         }
     }
@@ -140,6 +144,12 @@ impl Row {
     /// The full identity of what the row shows; see [`Row::detail`].
     pub fn detail(mut self, full: impl Into<String>) -> Row {
         self.detail = Some(super::clean(&full.into()));
+        self
+    }
+
+    /// Text a filter also finds this row by; see [`Row::context`].
+    pub fn context(mut self, text: impl Into<String>) -> Row {
+        self.context = Some(text.into());
         self
     }
 
@@ -165,6 +175,7 @@ impl Row {
                     .iter()
                     .map(|c| c.text.as_str())
                     .chain(self.detail.as_deref())
+                    .chain(self.context.as_deref())
                     .collect();
                 texts.join("\n").to_lowercase()
             })

@@ -1,7 +1,7 @@
 //! The Targets table: load balancer → listeners and target groups → targets.
 
 use super::table::{Cell, Column, Row, Table};
-use super::{Role, clean};
+use super::{Role, clean, in_account};
 use crate::model::{HealthCount, LoadBalancer, Target, TargetGroup, TargetState, TargetsView};
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,16 +22,50 @@ pub type Names = HashMap<String, String>;
 
 pub fn table(view: &TargetsView, names: &Names) -> Table {
     let mut rows = super::unreadable_rows(&view.unreadable, columns().len());
-    for lb in &view.load_balancers {
-        lb_rows(lb, names, &mut rows);
-    }
+    rows.extend(super::under_accounts(
+        &view.load_balancers,
+        |lb| lb.account.as_ref(),
+        |lb, rows| lb_rows(lb, names, rows),
+        account_summary,
+    ));
     Table {
         columns: columns(),
         rows,
     }
 }
 
+/// An account's row: how many of its targets are healthy, and how many load balancers it has.
+fn account_summary(lbs: &[&LoadBalancer]) -> Vec<Cell> {
+    let mut health = HealthCount::default();
+    for t in lbs
+        .iter()
+        .flat_map(|lb| &lb.target_groups)
+        .flat_map(|tg| &tg.targets)
+    {
+        health.add(t);
+    }
+    let role = match (health.total, health.healthy == health.total) {
+        (0, _) => Role::Muted,
+        (_, true) => Role::Ok,
+        _ => Role::Warning,
+    };
+    vec![
+        Cell::styled(health.describe(), role),
+        Cell::styled(
+            format!(
+                "{} load balancer{}",
+                lbs.len(),
+                if lbs.len() == 1 { "" } else { "s" }
+            ),
+            Role::Muted,
+        ),
+        Cell::new(""),
+        Cell::new(""),
+    ]
+}
+
 fn lb_rows(lb: &LoadBalancer, names: &Names, rows: &mut Vec<Row>) {
+    let account = lb.account.as_ref();
     let live_down = lb.target_groups.iter().any(|tg| {
         let serving = lb.listeners.iter().any(|l| l.is_live_for(&tg.name));
         serving && tg.health().is_down()
@@ -43,7 +77,7 @@ fn lb_rows(lb: &LoadBalancer, names: &Names, rows: &mut Vec<Row>) {
     };
     rows.push(
         Row::new(
-            format!("lb:{}", lb.arn),
+            in_account(account, format!("lb:{}", lb.arn)),
             0,
             role,
             vec![
@@ -59,7 +93,7 @@ fn lb_rows(lb: &LoadBalancer, names: &Names, rows: &mut Vec<Row>) {
     for l in &lb.listeners {
         rows.push(
             Row::new(
-                format!("listener:{}:{}", lb.arn, l.port),
+                in_account(account, format!("listener:{}:{}", lb.arn, l.port)),
                 1,
                 Role::Muted,
                 vec![
@@ -76,7 +110,10 @@ fn lb_rows(lb: &LoadBalancer, names: &Names, rows: &mut Vec<Row>) {
         for r in &l.rules {
             let to: Vec<String> = r.forwards.iter().map(|f| clean(&f.target_group)).collect();
             rows.push(Row::new(
-                format!("rule:{}:{}:{}", lb.arn, l.port, r.priority),
+                in_account(
+                    account,
+                    format!("rule:{}:{}:{}", lb.arn, l.port, r.priority),
+                ),
                 2,
                 Role::Muted,
                 vec![
@@ -91,11 +128,11 @@ fn lb_rows(lb: &LoadBalancer, names: &Names, rows: &mut Vec<Row>) {
     }
     for tg in &lb.target_groups {
         let live = lb.listeners.iter().any(|l| l.is_live_for(&tg.name));
-        group_rows(tg, live, names, rows);
+        group_rows(lb, tg, live, names, rows);
     }
 }
 
-fn group_rows(tg: &TargetGroup, live: bool, names: &Names, rows: &mut Vec<Row>) {
+fn group_rows(lb: &LoadBalancer, tg: &TargetGroup, live: bool, names: &Names, rows: &mut Vec<Row>) {
     let health = tg.health();
     let by_az = tg.health_by_az();
     let az_down = by_az.values().any(HealthCount::is_down);
@@ -115,7 +152,7 @@ fn group_rows(tg: &TargetGroup, live: bool, names: &Names, rows: &mut Vec<Row>) 
     let traffic = if live { "live" } else { "standby" };
     rows.push(
         Row::new(
-            group_key(&tg.arn),
+            in_account(lb.account.as_ref(), group_key(&tg.arn)),
             1,
             role,
             vec![
@@ -137,7 +174,7 @@ fn group_rows(tg: &TargetGroup, live: bool, names: &Names, rows: &mut Vec<Row>) 
         .detail(&tg.arn),
     );
     for t in &tg.targets {
-        rows.push(target_row(tg, t, names));
+        rows.push(target_row(lb, tg, t, names));
     }
 }
 
@@ -197,7 +234,7 @@ pub fn state_role(state: TargetState) -> Role {
     }
 }
 
-fn target_row(tg: &TargetGroup, t: &Target, names: &Names) -> Row {
+fn target_row(lb: &LoadBalancer, tg: &TargetGroup, t: &Target, names: &Names) -> Row {
     let label = match t.name.as_ref().or_else(|| names.get(&t.id)) {
         Some(n) => Cell::name_then_id(&clean(n), &clean(&t.id)),
         None => Cell::new(clean(&t.id)),
@@ -208,7 +245,7 @@ fn target_row(tg: &TargetGroup, t: &Target, names: &Names) -> Row {
     }
     let role = state_role(t.state);
     Row::new(
-        target_key(&tg.arn, &t.id, t.port),
+        in_account(lb.account.as_ref(), target_key(&tg.arn, &t.id, t.port)),
         2,
         if role == Role::Problem {
             Role::Problem
@@ -232,7 +269,7 @@ fn target_row(tg: &TargetGroup, t: &Target, names: &Names) -> Row {
     .detail(&t.id)
 }
 
-/// The row key of a target group.
+/// The row key of a target group (see [`super::in_account`] for one read in an account).
 pub fn group_key(tg_arn: &str) -> String {
     format!("tg:{tg_arn}")
 }

@@ -2,7 +2,7 @@
 //! sampled requests for the selected rule.
 
 use super::table::{Cell, Column, Row, Table};
-use super::{Role, clean};
+use super::{Role, clean, in_account};
 use crate::model::{RuleCounts, RuleKind, RuleSamples, WafRule, WafView, WebAcl};
 
 pub fn columns(window_minutes: u32) -> Vec<Column> {
@@ -25,16 +25,42 @@ pub fn columns(window_minutes: u32) -> Vec<Column> {
 
 pub fn table(view: &WafView) -> Table {
     let mut rows = super::unreadable_rows(&view.unreadable, columns(view.window_minutes).len());
-    for acl in &view.acls {
-        acl_rows(acl, &mut rows);
-    }
+    rows.extend(super::under_accounts(
+        &view.acls,
+        |acl| acl.account.as_ref(),
+        acl_rows,
+        account_summary,
+    ));
     Table {
         columns: columns(view.window_minutes),
         rows,
     }
 }
 
+/// An account's row: how many web ACLs it has, and their requests together.
+fn account_summary(acls: &[&WebAcl]) -> Vec<Cell> {
+    let mut total = RuleCounts::default();
+    for acl in acls {
+        total.add(&acl.totals());
+    }
+    vec![
+        Cell::styled(
+            format!(
+                "{} web ACL{}",
+                acls.len(),
+                if acls.len() == 1 { "" } else { "s" }
+            ),
+            Role::Muted,
+        ),
+        Cell::new(total.allowed.to_string()),
+        Cell::new(total.blocked.to_string()),
+        Cell::new(total.counted.to_string()),
+        Cell::new(""),
+    ]
+}
+
 fn acl_rows(acl: &WebAcl, rows: &mut Vec<Row>) {
+    let account = acl.account.as_ref();
     let total = acl.totals();
     // Counted requests also end allowed or blocked: the share is of allowed + blocked.
     let ended = total.allowed + total.blocked;
@@ -58,7 +84,7 @@ fn acl_rows(acl: &WebAcl, rows: &mut Vec<Row>) {
     };
     rows.push(
         Row::new(
-            acl_key(&acl.id),
+            in_account(account, acl_key(&acl.id)),
             0,
             Role::Title,
             vec![
@@ -88,7 +114,7 @@ fn acl_rows(acl: &WebAcl, rows: &mut Vec<Row>) {
             .map(|p| p.allowed + p.blocked + p.counted)
             .collect();
         rows.push(Row::new(
-            format!("{}:default", acl_key(&acl.id)),
+            in_account(account, format!("{}:default", acl_key(&acl.id))),
             1,
             Role::Muted,
             vec![
@@ -179,15 +205,12 @@ fn rule_rows(acl: &WebAcl, rule: &WafRule, rows: &mut Vec<Row>) {
     };
     let mut cells = vec![Cell::new(name), Cell::styled(action, action_role)];
     cells.extend(counts);
-    rows.push(Row::new(rule_key(&acl.id, &rule.name), 1, Role::Normal, cells).detail(&rule.name));
+    let key = in_account(acl.account.as_ref(), rule_key(&acl.id, &rule.name));
+    rows.push(Row::new(key.clone(), 1, Role::Normal, cells).detail(&rule.name));
     if let RuleKind::Group { rule_overrides, .. } = &rule.kind {
         for o in rule_overrides {
             rows.push(Row::new(
-                format!(
-                    "{}:override:{}",
-                    rule_key(&acl.id, &rule.name),
-                    clean(&o.rule)
-                ),
+                format!("{key}:override:{}", clean(&o.rule)),
                 2,
                 Role::Muted,
                 vec![
@@ -212,9 +235,12 @@ pub fn rule_key(acl_id: &str, rule: &str) -> String {
 }
 
 /// (ACL id, rule name) of a `rule_key`, without allocating: looked up on every frame. WAF ids
-/// and rule names hold no `:`.
+/// and rule names hold no `:`. A key made in an account ([`in_account`]) is read without it.
 pub fn rule_key_parts(key: &str) -> Option<(&str, &str)> {
-    key.strip_prefix("rule:")?.split_once(':')
+    super::split_account(key)
+        .1
+        .strip_prefix("rule:")?
+        .split_once(':')
 }
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];

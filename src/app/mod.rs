@@ -487,7 +487,8 @@ impl App {
         if seen.is_empty() {
             return Vec::new();
         }
-        for e in &mut seen {
+        // A row read in one of several accounts says its own; otherwise the console's.
+        for e in seen.iter_mut().filter(|e| e.account.is_none()) {
             e.account = self.world.scope.account.clone();
         }
         self.keep_in_timeline(seen.clone());

@@ -73,8 +73,11 @@ pub struct AccountSection {
 }
 
 /// A panel's view narrowed to the rows of one account, and the places of it not read.
-trait OfAccount: Sized {
+trait OfAccount: Sized + Clone {
     fn of_account(&self, account: &AccountRef) -> Self;
+    /// The rows without their account: under the account's own heading, the tables need no
+    /// account level of their own.
+    fn forget_account(&mut self);
 }
 
 fn in_account(of: Option<&AccountRef>, account: &AccountRef) -> bool {
@@ -91,6 +94,12 @@ fn places_of(places: &[Unreadable], account: &AccountRef) -> Vec<Unreadable> {
 }
 
 impl OfAccount for TargetsView {
+    fn forget_account(&mut self) {
+        for row in &mut self.load_balancers {
+            row.account = None;
+        }
+    }
+
     fn of_account(&self, account: &AccountRef) -> Self {
         TargetsView {
             load_balancers: (self.load_balancers.iter())
@@ -103,6 +112,12 @@ impl OfAccount for TargetsView {
 }
 
 impl OfAccount for WafView {
+    fn forget_account(&mut self) {
+        for row in &mut self.acls {
+            row.account = None;
+        }
+    }
+
     fn of_account(&self, account: &AccountRef) -> Self {
         WafView {
             acls: (self.acls.iter())
@@ -120,6 +135,12 @@ impl OfAccount for WafView {
 }
 
 impl OfAccount for DnsView {
+    fn forget_account(&mut self) {
+        for row in &mut self.zones {
+            row.account = None;
+        }
+    }
+
     fn of_account(&self, account: &AccountRef) -> Self {
         DnsView {
             zones: (self.zones.iter())
@@ -132,6 +153,12 @@ impl OfAccount for DnsView {
 }
 
 impl OfAccount for InstancesView {
+    fn forget_account(&mut self) {
+        for row in &mut self.instances {
+            row.account = None;
+        }
+    }
+
     fn of_account(&self, account: &AccountRef) -> Self {
         InstancesView {
             instances: (self.instances.iter())
@@ -140,6 +167,19 @@ impl OfAccount for InstancesView {
                 .collect(),
             unreadable: places_of(&self.unreadable, account),
         }
+    }
+}
+
+/// A section to show under its account's heading: its rows without their account.
+fn headed<T: OfAccount>(s: &Section<T>) -> Section<T> {
+    Section {
+        fetched_at: s.fetched_at,
+        age_secs: s.age_secs,
+        error: s.error.clone(),
+        data: s.data.clone().map(|mut d| {
+            d.forget_account();
+            d
+        }),
     }
 }
 
@@ -273,10 +313,15 @@ impl Report {
     pub fn account_tables(&self) -> Vec<AccountTables<'_>> {
         (self.accounts.iter())
             .map(|a| {
-                let tables = tables_of(&a.targets, &a.waf, &a.dns, &a.instances)
-                    .into_iter()
-                    .map(|(p, t, _)| (p, t))
-                    .collect();
+                let tables = tables_of(
+                    &headed(&a.targets),
+                    &headed(&a.waf),
+                    &headed(&a.dns),
+                    &headed(&a.instances),
+                )
+                .into_iter()
+                .map(|(p, t, _)| (p, t))
+                .collect();
                 (
                     format!("{} ({})", a.name, a.account),
                     a.error.as_deref(),

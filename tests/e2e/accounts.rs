@@ -229,7 +229,28 @@ async fn a_drain_in_the_console_acts_in_its_rows_account_only() {
         "both accounts' targets",
     );
     let target = &beta_alb.instances[0];
-    crate::terminal::drain_keys(&t, target);
+    // A filter on the id selects the target's row (its name shows whole; under an account its
+    // id is cut to fit), then d and y.
+    t.keys(&["1", "/"]);
+    t.keys(&["-l", target]);
+    t.keys(&["Enter"]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !crate::terminal::reversed_at(&t.screen_with_colours(), "beta-web-01") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{target} is not the selected row:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    t.keys(&["d"]);
+    t.wait_for("beta (333333333333)");
+    let dialog = t.wait_until(
+        |s| s.contains("In account beta (333333333333)"),
+        "the confirmation names the account",
+    );
+    assert!(dialog.contains("beta-web-01"), "{dialog}");
+    t.keys(&["y"]);
     t.wait_until(
         |s| s.contains("draining") || s.contains("Drain"),
         "the drain said",

@@ -179,7 +179,7 @@ fn credentials_that_appear_later_bring_the_console_to_life() {
 
 /// Whether `needle` is drawn in reverse video somewhere on the coloured screen
 /// (`capture-pane -e`), as a selected row is.
-fn reversed_at(coloured: &str, needle: &str) -> bool {
+pub(crate) fn reversed_at(coloured: &str, needle: &str) -> bool {
     coloured.lines().any(|line| {
         line.match_indices(needle)
             .any(|(at, _)| reverse_video_after(&line[..at]))
@@ -215,7 +215,7 @@ fn reverse_video_after(before: &str) -> bool {
 
 /// `1`, a filter on `target` (it selects the first match), then `d` and `y`: on a console that
 /// may change things, the keys that drain it.
-pub(crate) fn drain_keys(t: &Tmux, target: &str) {
+fn drain_keys(t: &Tmux, target: &str) {
     t.keys(&["1", "/"]);
     t.keys(&["-l", target]);
     t.keys(&["Enter"]);

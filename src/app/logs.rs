@@ -216,12 +216,14 @@ impl super::App {
             );
             return vec![];
         };
-        let instance = self
-            .world
-            .instances
-            .value
-            .as_ref()
-            .and_then(|v| v.instances.iter().find(|i| format!("i:{}", i.id) == key));
+        let instance = self.world.instances.value.as_ref().and_then(|v| {
+            v.instances.iter().find(|i| {
+                crate::view::in_account(
+                    i.account.as_ref(),
+                    crate::view::instances::instance_key(&i.id),
+                ) == key
+            })
+        });
         let Some(instance) = instance else {
             return vec![];
         };

@@ -70,7 +70,9 @@ fn markdown_snapshot_has_every_panel() {
     let md = demo_snapshot("md");
     for needle in [
         "# opsconsole snapshot — ",
-        "- Account: demo world",
+        "- Accounts (2, simulated demo world): cms-prod (111122223333), apps-prod (444455556666)",
+        "### cms-prod (111122223333)",
+        "### apps-prod (444455556666)",
         "## Targets (data ",
         "## WAF (data ",
         "## Route53 (data ",
@@ -98,11 +100,15 @@ fn json_snapshot_follows_its_schema() {
         opsconsole::snapshot::SCHEMA_VERSION
     );
     assert_eq!(value["scope"]["mode"], "demo");
-    assert!(
-        value["targets"]["data"]["load_balancers"]
-            .as_array()
-            .is_some_and(|a| !a.is_empty())
-    );
+    // The demo's two accounts: each one's rows under it, none twice at the top.
+    for account in [0, 1] {
+        assert!(
+            value["accounts"][account]["targets"]["data"]["load_balancers"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+        );
+    }
+    assert!(value["targets"]["data"].is_null());
     let schema_text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/snapshot.schema.json"),
     )
@@ -141,18 +147,20 @@ fn same_seed_same_story() {
     // The estate and its counts are a function of the seed (timestamps aside).
     let facts = |json: String| -> Vec<serde_json::Value> {
         let mut v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
-        // Scheduled events are dated relative to the moment the world starts.
-        if let Some(list) = v["instances"]["data"]["instances"].as_array_mut() {
-            for i in list {
-                i["events"] = serde_json::Value::Null;
+        let mut facts = Vec::new();
+        for account in v["accounts"].as_array_mut().into_iter().flatten() {
+            // Scheduled events are dated relative to the moment the world starts.
+            if let Some(list) = account["instances"]["data"]["instances"].as_array_mut() {
+                for i in list {
+                    i["events"] = serde_json::Value::Null;
+                }
+            }
+            for panel in ["targets", "waf", "dns", "instances"] {
+                facts.push(account[panel]["data"].clone());
             }
         }
-        vec![
-            v["targets"]["data"].clone(),
-            v["waf"]["data"].clone(),
-            v["dns"]["data"].clone(),
-            v["instances"]["data"].clone(),
-        ]
+        assert_eq!(facts.len(), 8, "the demo's two accounts");
+        facts
     };
     // The demo's story runs on the wall clock by the minute: a pair of runs that straddles a
     // minute boundary differs for that reason alone, so a differing pair is taken again once.
@@ -370,7 +378,9 @@ fn problems_lead_the_snapshot_and_can_fail_it() {
     let targets = md.find("## Targets (").expect("targets section");
     assert!(problems < targets, "problems must come first");
     assert!(
-        md.contains("| **WARNING** | Route53 | proxy.example.net. A | no default (\\*) record"),
+        md.contains(
+            "| **WARNING** | Route53 | apps-prod · proxy.example.net. A | no default (\\*) record"
+        ),
         "{md}"
     );
     assert!(md.contains("trace-member-03 is registered but its instance is not running"));
@@ -675,8 +685,15 @@ fn the_demo_snapshot_covers_the_window_asked_for() {
         .clone();
     let json: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
     assert_eq!(json["window_minutes"], 60);
-    assert_eq!(json["waf"]["data"]["window_minutes"], 60);
-    let acls = json["waf"]["data"]["acls"].as_array().expect("ACLs");
+    let accounts = json["accounts"].as_array().expect("the demo's accounts");
+    for account in accounts {
+        assert_eq!(account["waf"]["data"]["window_minutes"], 60);
+    }
+    let acls: Vec<&serde_json::Value> = accounts
+        .iter()
+        .flat_map(|a| a["waf"]["data"]["acls"].as_array().into_iter().flatten())
+        .collect();
+    assert!(!acls.is_empty());
     for rule in acls
         .iter()
         .flat_map(|a| a["rules"].as_array().into_iter().flatten())

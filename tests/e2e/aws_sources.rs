@@ -721,3 +721,47 @@ async fn one_reservation_larger_than_a_page_is_described_in_parts() {
         .calls_to("DescribeInstances");
     assert_eq!(describes, 2, "at most 100 instances an answer");
 }
+
+/// The Targets panel learns its instance targets' zones from EC2 (ELBv2 describes them without
+/// one) 100 ids a `DescribeInstances` call, so no answer holds more than 100 instances: 130
+/// registered instances are looked up in two calls, and every target has its subnet's zone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_zones_of_many_instance_targets_are_looked_up_100_at_a_time() {
+    const TARGETS: usize = 130;
+    let moto = Moto::start();
+    let alb =
+        support::seed::seed_lone_alb(&moto, &Moto::base_credentials(), "zones", TARGETS).await;
+    let session = aws::connect(&AwsOptions {
+        regions: vec![alb.region.clone()],
+        ..support::console_options(&moto.endpoint, true)
+    })
+    .await
+    .expect("connect");
+    let view = session.sources.targets.fetch().await.expect("targets");
+    let targets: Vec<_> = view
+        .load_balancers
+        .iter()
+        .flat_map(|lb| &lb.target_groups)
+        .filter(|g| g.arn == alb.target_group_arn)
+        .flat_map(|g| &g.targets)
+        .collect();
+    assert_eq!(targets.len(), TARGETS, "every target once");
+    // seed_lone_alb puts instance k (from 1) in subnet (k - 1) % 2: zone a, then c.
+    for t in &targets {
+        let k = alb
+            .instances
+            .iter()
+            .position(|id| *id == t.id)
+            .expect("a seeded instance");
+        let zone = ["ap-northeast-1a", "ap-northeast-1c"][k % 2];
+        assert_eq!(t.az.as_deref(), Some(zone), "zone of {}", t.id);
+    }
+    let sizes = moto.strict.batch_sizes("DescribeInstances");
+    assert!(sizes.len() >= 2, "{sizes:?}");
+    assert!(sizes.iter().all(|n| *n <= 100), "{sizes:?}");
+    assert_eq!(
+        sizes.iter().sum::<usize>(),
+        TARGETS,
+        "each id asked once: {sizes:?}"
+    );
+}

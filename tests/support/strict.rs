@@ -253,7 +253,7 @@ impl StrictAws {
     }
 
     /// Batch sizes of the calls to `operation` (queries of a `GetMetricData`, ids of a
-    /// `DescribeInstances`), in order.
+    /// `DescribeInstances`, named or in an `instance-id` filter), in order.
     pub fn batch_sizes(&self, operation: &str) -> Vec<usize> {
         self.lock()
             .requests
@@ -675,6 +675,17 @@ impl Params {
         items.into_iter().map(|(_, v)| v).collect()
     }
 
+    /// Values of the EC2 filter named `name` (`Filter.N.Name`, `Filter.N.Value.M`).
+    fn filter_values(&self, name: &str) -> Vec<&str> {
+        let Some(n) = self.form.iter().find_map(|(k, v)| {
+            let n = k.strip_prefix("Filter.")?.strip_suffix(".Name")?;
+            (v == name).then_some(n)
+        }) else {
+            return Vec::new();
+        };
+        self.list(&format!("Filter.{n}.Value"))
+    }
+
     /// The members of a query-protocol list of structures: `Targets.member.N.Field` → N → fields.
     fn members(&self, list: &str) -> Vec<HashMap<String, String>> {
         let mut by_index: std::collections::BTreeMap<usize, HashMap<String, String>> =
@@ -698,7 +709,11 @@ impl Params {
     fn batch_size(&self, op: &str) -> usize {
         match op {
             "GetMetricData" => self.members("MetricDataQueries").len(),
-            "DescribeInstances" | "DescribeInstanceStatus" => self.list("InstanceId").len(),
+            // By id, or by the values of an `instance-id` filter (the console's way).
+            "DescribeInstances" | "DescribeInstanceStatus" => self
+                .list("InstanceId")
+                .len()
+                .max(self.filter_values("instance-id").len()),
             "RegisterTargets" | "DeregisterTargets" | "DescribeTargetHealth" => {
                 self.members("Targets").len()
             }

@@ -15,6 +15,7 @@ use crate::model::{CheckStatus, Instance, InstancesView, ScheduledEvent};
 use aws_sdk_ec2 as ec2;
 use chrono::DateTime;
 use futures::future::BoxFuture;
+use futures::{Stream, StreamExt, TryStreamExt};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -138,7 +139,8 @@ const DESCRIBE_PAGE: i32 = 100;
 /// since the listing). `MaxResults` alone does not bound an answer everywhere: a server may
 /// count reservations, not instances, and one `RunInstances` can launch hundreds into one
 /// reservation (the emulator does; its 500-instance estate came back in a single 5 MB answer).
-/// 100 ids make a request of about 3 KB, half of the 200 values one filter is reported to take.
+/// 100 ids make a request of about 3 KB, half of the 200 values one filter is reported to take
+/// (the API reference documents no limit on a filter's values).
 const DESCRIBE_IDS: usize = 100;
 
 /// The instances of `listing` as described, `DESCRIBE_IDS` at a time, each answer copied out
@@ -147,30 +149,53 @@ async fn describe_listed(
     rc: &RegionClients,
     listing: &[(String, String)],
 ) -> Result<Vec<Instance>, SourceError> {
-    let mut instances = Vec::with_capacity(listing.len());
-    for ids in listing.chunks(DESCRIBE_IDS) {
-        let ids = ec2::types::Filter::builder()
-            .name("instance-id")
-            .set_values(Some(ids.iter().map(|(id, _)| id.clone()).collect()))
-            .build();
-        describe(rc, Some(ids), &mut instances).await?;
-    }
-    Ok(instances)
+    let ids: Vec<String> = listing.iter().map(|(id, _)| id.clone()).collect();
+    let keep = |i: &ec2::types::Instance| Some(described(i, &rc.region));
+    described_by_id(rc, &ids, 1, &keep).try_concat().await
 }
 
 /// Every instance of the region as described, their checks not filled in yet.
 async fn describe_all(rc: &RegionClients) -> Result<Vec<Instance>, SourceError> {
-    let mut instances = Vec::new();
-    describe(rc, None, &mut instances).await?;
-    Ok(instances)
+    describe(rc, None, &|i| Some(described(i, &rc.region))).await
 }
 
-/// Appends the instances `filter` finds (all without one), a page at a time.
-async fn describe(
+/// What `keep` takes of each instance that `ids` name, `DESCRIBE_IDS` ids to a
+/// `DescribeInstances` call, up to `in_flight` calls at once: one item per call, in the order
+/// the calls end. No answer holds more than `DESCRIBE_IDS` instances, each page is turned into
+/// what `keep` takes before its call asks for the next, so at most `in_flight` answers are held
+/// at a time. An id EC2 does not know is left out, not an error.
+pub(super) fn described_by_id<'a, T, F>(
+    rc: &'a RegionClients,
+    ids: &'a [String],
+    in_flight: usize,
+    keep: &'a F,
+) -> impl Stream<Item = Result<Vec<T>, SourceError>> + Send + 'a
+where
+    T: Send + 'a,
+    F: Fn(&ec2::types::Instance) -> Option<T> + Sync,
+{
+    futures::stream::iter(ids.chunks(DESCRIBE_IDS))
+        .map(move |ids| {
+            let ids = ec2::types::Filter::builder()
+                .name("instance-id")
+                .set_values(Some(ids.to_vec()))
+                .build();
+            describe(rc, Some(ids), keep)
+        })
+        .buffer_unordered(in_flight.max(1))
+}
+
+/// What `keep` takes of each instance `filter` finds (every instance without one), a page at a
+/// time.
+async fn describe<T, F>(
     rc: &RegionClients,
     filter: Option<ec2::types::Filter>,
-    instances: &mut Vec<Instance>,
-) -> Result<(), SourceError> {
+    keep: &F,
+) -> Result<Vec<T>, SourceError>
+where
+    F: Fn(&ec2::types::Instance) -> Option<T>,
+{
+    let mut kept = Vec::new();
     let mut pages = rc
         .ec2()
         .describe_instances()
@@ -180,14 +205,14 @@ async fn describe(
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| from_sdk("ec2 DescribeInstances", e))?;
-        instances.extend(
+        kept.extend(
             page.reservations()
                 .iter()
                 .flat_map(|r| r.instances())
-                .map(|i| described(i, &rc.region)),
+                .filter_map(keep),
         );
     }
-    Ok(())
+    Ok(kept)
 }
 
 /// What the panel shows of one instance's description.

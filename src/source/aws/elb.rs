@@ -38,10 +38,15 @@ const CALLS_PER_SECOND_ON_AVERAGE: f64 = 2.0;
 /// Group attributes not read yet that one refresh reads beside the health reads (ELBv2 has no
 /// batch call for them). A group with a draining target is read at once whatever this says.
 const ATTRIBUTE_READS_PER_REFRESH: usize = 8;
-/// Instance ids in one `instance-id` filter (EC2 takes up to 200 values a filter).
-const ZONE_IDS_PER_CALL: usize = 200;
-/// Instances a page when reading zones (EC2 allows 5–1000).
-const ZONE_PAGE: i32 = 1000;
+/// `DescribeInstances` calls in flight at once when the console looks up its targets' zones
+/// (100 instances each, `ec2::described_by_id`): each answer is ~1 MB of the SDK's model
+/// while it is turned into (id, zone), and the lookup happens once per instance, so a console
+/// keeps few of them at a time.
+const ZONE_CALLS_IN_FLIGHT: usize = 2;
+/// The same for a snapshot, whose time is its longest chain of calls and whose zone lookup is
+/// the last link of the Targets panel's: 800 instance targets in one round trip. EC2's
+/// `Describe*` calls share a bucket of 100 requests refilled at 20 a second.
+const ZONE_CALLS_IN_FLIGHT_ONE_SHOT: usize = 8;
 /// ELBv2 returns at most 400 per page.
 const PAGE_SIZE: i32 = 400;
 /// Target group ARN → its load.
@@ -75,6 +80,8 @@ pub struct ElbSource {
     metrics_every: i64,
     /// Attributes not read yet that a refresh reads (none in a snapshot: only draining groups).
     attribute_reads: usize,
+    /// `DescribeInstances` calls in flight at once to learn the targets' zones.
+    zone_calls: usize,
     /// Each region's last answer and when it was read, shown while the region cannot be read.
     last_read: super::LastRead<LoadBalancer>,
 }
@@ -183,6 +190,7 @@ impl ElbSource {
             load_cache: Mutex::new(HashMap::new()),
             metrics_every: METRIC_PERIOD_SECS,
             attribute_reads: ATTRIBUTE_READS_PER_REFRESH,
+            zone_calls: ZONE_CALLS_IN_FLIGHT,
             last_read: Mutex::new(HashMap::new()),
         }
     }
@@ -195,8 +203,10 @@ impl ElbSource {
 
     /// For a snapshot: a group's attributes are read only where a target is draining (its delay
     /// sets the countdown); elsewhere the delay stays unread rather than cost a call per group.
+    /// The targets' zones are read with more calls at once.
     pub fn one_shot(mut self) -> Self {
         self.attribute_reads = 0;
+        self.zone_calls = ZONE_CALLS_IN_FLIGHT_ONE_SHOT;
         self
     }
 
@@ -546,43 +556,23 @@ impl ElbSource {
         };
         // By filter, not by id: one id EC2 no longer knows (an instance terminated an hour ago
         // and still registered) would fail a call by ids whole, and leave every zone unknown.
-        for ids in missing.chunks(ZONE_IDS_PER_CALL) {
-            let pages: Result<Vec<_>, _> = rc
-                .ec2()
-                .describe_instances()
-                .filters(
-                    aws_sdk_ec2::types::Filter::builder()
-                        .name("instance-id")
-                        .set_values(Some(ids.to_vec()))
-                        .build(),
-                )
-                .max_results(ZONE_PAGE)
-                .into_paginator()
-                .send()
-                .collect::<Vec<_>>()
-                .await
-                .into_iter()
-                .collect();
-            match pages {
-                Ok(pages) => {
-                    let mut known = self.zones.lock().unwrap_or_else(|e| e.into_inner());
-                    for i in pages
-                        .iter()
-                        .flat_map(|p| p.reservations())
-                        .flat_map(|r| r.instances())
-                    {
-                        if let (Some(id), Some(az)) = (
-                            i.instance_id(),
-                            i.placement().and_then(|p| p.availability_zone()),
-                        ) {
-                            known.insert(id.to_string(), az.to_string());
-                        }
-                    }
-                }
+        // 100 ids a call, each answer turned into (id, zone) before it is let go.
+        let zone = |i: &aws_sdk_ec2::types::Instance| {
+            Some((
+                i.instance_id()?.to_string(),
+                i.placement()?.availability_zone()?.to_string(),
+            ))
+        };
+        let mut answers = super::ec2::described_by_id(rc, &missing, self.zone_calls, &zone);
+        while let Some(answer) = answers.next().await {
+            match answer {
+                Ok(zones) => self
+                    .zones
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(zones),
                 // Without EC2 access the targets still show, their zone not known.
-                Err(e) => {
-                    tracing::debug!(error = %from_sdk("ec2 DescribeInstances", e), "target zones unknown")
-                }
+                Err(e) => tracing::debug!(error = %e, "target zones unknown"),
             }
         }
         self.zones.lock().unwrap_or_else(|e| e.into_inner()).clone()

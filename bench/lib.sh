@@ -111,7 +111,8 @@ seed_estate() {
 
 # Starts bench/delay_proxy.py in front of moto, adding DELAY_MS to every request; sets
 # PROXY_URL, PROXY_PID, PROXY_LOG and PROXY_DELAY_FILE (the proxy reads its delay from that file
-# before each request: `set_delay MS [FILE]` changes it while it runs).
+# before each request: `set_delay MS [FILE]` changes it while it runs). PROXY_SCRIPT: another
+# script that runs delay_proxy.py's main (default bench/delay_proxy.py itself).
 PROXY_COUNT=0
 start_proxy() { # DELAY_MS [extra proxy args…, e.g. --answer-unimplemented --replay]
     local delay=$1 n=$((PROXY_COUNT += 1))
@@ -121,7 +122,7 @@ start_proxy() { # DELAY_MS [extra proxy args…, e.g. --answer-unimplemented --r
     PROXY_DELAY_FILE=$BENCH_WORK/proxy-$n.delay_ms
     : >"$PROXY_LOG"
     set_delay "$delay" "$PROXY_DELAY_FILE"
-    bench_spawn "$BENCH_WORK/proxy-$n.err" python3 "$BENCH_DIR/delay_proxy.py" \
+    bench_spawn "$BENCH_WORK/proxy-$n.err" python3 "${PROXY_SCRIPT:-$BENCH_DIR/delay_proxy.py}" \
         --upstream "127.0.0.1:$MOTO_PORT" --delay-file "$PROXY_DELAY_FILE" \
         --port-file "$port_file" --log "$PROXY_LOG" "$@"
     PROXY_PID=$BENCH_LAST_PID

@@ -224,8 +224,9 @@ async fn a_drain_in_the_console_acts_in_its_rows_account_only() {
         &format!("--config {}", config.display()),
         env,
     );
+    // The Targets panel's own rows (the instances panel names the same instances earlier).
     t.wait_until(
-        |s| s.contains("alpha-web-01") && s.contains("beta-web-01"),
+        |s| s.contains("alpha ALB") && s.contains("beta ALB") && s.contains("beta-web-01"),
         "both accounts' targets",
     );
     let target = &beta_alb.instances[0];

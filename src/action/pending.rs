@@ -252,6 +252,13 @@ impl PendingStore {
         }
     }
 
+    /// The account the console acts in, already read (a snapshot reads its identity with the
+    /// panels): `whose` then asks STS no second time.
+    pub fn knowing_account(self, account: Option<String>) -> PendingStore {
+        let _ = self.account.set(account);
+        self
+    }
+
     /// Keys what this console keeps, and what it carries out, by the account `identity` acts
     /// in and the `endpoint` it talks to.
     pub fn acting_as(

@@ -66,8 +66,45 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
         };
         (waf, samples)
     };
-    let (identity, targets, (waf, sampled), dns, instances, logs, (observed, timeline_error)) = tokio::join!(
-        fetch_retrying(s.identity.as_ref(), ATTEMPTS),
+    // The undos are listed as soon as the identity is known (they are kept per account), beside
+    // the panels rather than after them.
+    let identity_and_undos = async {
+        let identity = fetch_retrying(s.identity.as_ref(), ATTEMPTS).await;
+        let store = crate::action::pending::store_for(
+            session,
+            options.pending.as_deref(),
+            options.endpoint.clone(),
+        )
+        .map(|store| match &identity {
+            Ok(id) => store.knowing_account(id.account.clone()),
+            Err(_) => store,
+        });
+        let listing = match &store {
+            Some(store) => {
+                let whose = store.whose().await;
+                store.listing(&whose).await.map(Some)
+            }
+            None => Ok(None),
+        };
+        // With a team's store, the team's actions in the window too (ours are there as well).
+        let team_actions = match (&session.shared, &store) {
+            (Some(shared), Some(store)) => {
+                Some(shared_actions(shared, store, Utc::now() - options.since).await)
+            }
+            _ => None,
+        };
+        (identity, listing, team_actions)
+    };
+    let (
+        (identity, listing, team_actions),
+        targets,
+        (waf, sampled),
+        dns,
+        instances,
+        logs,
+        (observed, timeline_error),
+    ) = tokio::join!(
+        identity_and_undos,
         fetch_retrying(s.targets.as_ref(), ATTEMPTS),
         waf_and_samples,
         fetch_retrying(s.dns.as_ref(), ATTEMPTS),
@@ -113,19 +150,6 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
         },
         None => (Vec::new(), None),
     };
-    // A snapshot only lists them; the console carries them out.
-    let store = crate::action::pending::store_for(
-        session,
-        options.pending.as_deref(),
-        options.endpoint.clone(),
-    );
-    let listing = match &store {
-        Some(store) => {
-            let whose = store.whose().await;
-            store.listing(&whose).await.map(Some)
-        }
-        None => Ok(None),
-    };
     let (listing, unreadable) = match listing {
         Ok(l) => (l.unwrap_or_default(), None),
         Err(e) => (Default::default(), Some((e.to_string(), at))),
@@ -143,21 +167,16 @@ pub async fn collect(session: &Session, options: &Options) -> Collected {
         .into_iter()
         .filter(|e| e.time >= at - options.since)
         .collect();
-    // With a team's store, the team's actions in the window too (ours are there as well).
-    let (mut actions, journal_error) = match (&session.shared, &store) {
-        (Some(shared), Some(store)) => {
-            match shared_actions(shared, store, at - options.since).await {
-                Ok(theirs) => {
-                    actions.extend(theirs);
-                    (actions, journal_error)
-                }
-                Err(e) => (
-                    actions,
-                    Some(journal_error.map_or(e.clone(), |j| format!("{j}; {e}"))),
-                ),
-            }
+    let (mut actions, journal_error) = match team_actions {
+        Some(Ok(theirs)) => {
+            actions.extend(theirs);
+            (actions, journal_error)
         }
-        _ => (actions, journal_error),
+        Some(Err(e)) => (
+            actions,
+            Some(journal_error.map_or(e.clone(), |j| format!("{j}; {e}"))),
+        ),
+        None => (actions, journal_error),
     };
     actions.sort_by_key(|e| e.time);
     actions.dedup_by(|a, b| a.time == b.time && a.resource == b.resource && a.outcome == b.outcome);

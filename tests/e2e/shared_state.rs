@@ -213,6 +213,7 @@ async fn an_undo_left_by_one_console_is_carried_out_once_by_any_other() {
     // A snapshot on another machine (another state directory, the same store) lists it.
     let watcher = console(&moto, true).await;
     let other = tempfile::tempdir().expect("the snapshot's state directory");
+    let asked_who = moto.strict.calls_to("GetCallerIdentity");
     let collected = opsconsole::snapshot::collect(
         &watcher,
         &opsconsole::snapshot::Options {
@@ -224,6 +225,9 @@ async fn an_undo_left_by_one_console_is_carried_out_once_by_any_other() {
     .await;
     assert_eq!(collected.pending.len(), 1, "{:?}", collected.journal_error);
     assert_eq!(collected.pending[0].due, due);
+    // Who the console is was read once, with the panels: the store's account is that one (a
+    // second read after the panels would add a round trip to every snapshot).
+    assert_eq!(moto.strict.calls_to("GetCallerIdentity") - asked_who, 1);
     // And A's change, from the team's journal (this machine's journal has none of it).
     let journaled: Vec<(&str, &str)> = collected
         .actions

@@ -159,7 +159,7 @@ fn timeline(out: &mut String, r: &Report) {
             "| {} | {} | {} | {} | {} | {} | {} |",
             e.when("%Y-%m-%d %H:%M:%S"),
             escape(&e.region),
-            escape(&e.subject.name),
+            escape(&format!("{}{}", r.account_of(e), e.subject.name)),
             escape(&e.what),
             escape(&e.change("new: ")),
             escape(e.who.as_deref().unwrap_or("")),

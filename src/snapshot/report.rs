@@ -308,6 +308,19 @@ impl Report {
         tables_of(&self.targets, &self.waf, &self.dns, &self.instances)
     }
 
+    /// "cms-prod · " before a timeline entry's subject when several accounts are watched (the
+    /// entry's account by name), nothing with one.
+    pub fn account_of(&self, e: &crate::timeline::Entry) -> String {
+        if self.scope.accounts.is_empty() {
+            return String::new();
+        }
+        let id = e.account.as_deref().unwrap_or("?");
+        match self.scope.accounts.iter().find(|a| a.id == id) {
+            Some(a) => format!("{} · ", a.name),
+            None => format!("{id} · "),
+        }
+    }
+
     /// Each account's tables, panel by panel, with the account's heading ("prod
     /// (222222222222)") and why it could not be read; empty for one account.
     pub fn account_tables(&self) -> Vec<AccountTables<'_>> {

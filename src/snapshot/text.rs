@@ -77,7 +77,7 @@ pub fn render(r: &Report) -> String {
             "{}  {}  {}  {}  {}  {}  {}",
             e.when("%Y-%m-%d %H:%M:%S"),
             clean(&e.region),
-            clean(&e.subject.name),
+            clean(&format!("{}{}", r.account_of(e), e.subject.name)),
             clean(&e.what),
             clean(&e.change("new: ")),
             clean(e.who.as_deref().unwrap_or("-")),

@@ -11,8 +11,16 @@ use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-/// One entry as a line: `10:02:11 (after 10:01:56)  ap-northeast-1  ha-web-right target state …`.
-pub fn line_of(e: &Entry) -> String {
+/// One entry as a line: `10:02:11 (after 10:01:56)  ap-northeast-1  ha-web-right target state …`,
+/// with the name of its account first when several are watched.
+pub fn line_of(e: &Entry, accounts: &[crate::model::AccountRef]) -> String {
+    let account = match (accounts.is_empty(), e.account.as_deref()) {
+        (true, _) | (false, None) => String::new(),
+        (false, Some(id)) => accounts
+            .iter()
+            .find(|a| a.id == id)
+            .map_or_else(|| format!("{id}  "), |a| format!("{}  ", a.name)),
+    };
     let when = e.when("%H:%M:%S");
     let who = e
         .who
@@ -20,7 +28,7 @@ pub fn line_of(e: &Entry) -> String {
         .map(|w| format!("  by {w}"))
         .unwrap_or_default();
     clean(&format!(
-        "{when}  {}  {}{who}  [{}]",
+        "{when}  {account}{}  {}{who}  [{}]",
         e.region,
         e.describe(),
         e.source.as_str()
@@ -76,7 +84,10 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, t: &TimelineView) {
         } else {
             Role::Normal
         };
-        lines.push(Line::from(Span::styled(line_of(e), theme.style(role))));
+        lines.push(Line::from(Span::styled(
+            line_of(e, &app.world.scope.accounts),
+            theme.style(role),
+        )));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
@@ -91,4 +102,39 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, t: &TimelineView) {
         )),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::AccountRef;
+
+    #[test]
+    fn a_change_names_its_account_when_several_are_watched() {
+        let e: Entry = serde_json::from_value(serde_json::json!({
+            "time": "2026-11-21T10:02:11Z",
+            "account": "222222222222",
+            "region": "us-east-1",
+            "subject": {"name": "ha-web-right", "id": "i-1"},
+            "what": "target state",
+            "before": "healthy",
+            "after": "unhealthy",
+            "who": null,
+            "source": "observed",
+            "panel": "targets",
+            "row": null
+        }))
+        .expect("an entry");
+        let accounts = [AccountRef {
+            id: "222222222222".into(),
+            name: "cms-prod".into(),
+        }];
+        let line = line_of(&e, &accounts);
+        assert!(line.contains("10:02:11  cms-prod  us-east-1  "), "{line}");
+        let alone = line_of(&e, &[]);
+        assert!(
+            !alone.contains("cms-prod") && alone.contains("10:02:11  us-east-1"),
+            "{alone}"
+        );
+    }
 }

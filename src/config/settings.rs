@@ -896,11 +896,7 @@ mod tests {
                 4,
                 "external_id of 2 to 1224",
             ),
-            (
-                "[[account]]\nname = \"a\"\n",
-                1,
-                "needs a profile",
-            ),
+            ("[[account]]\nname = \"a\"\n", 1, "needs a profile"),
             (
                 "[organization]\nrole_name = \"arn:aws:iam::1:role/x\"\n",
                 2,

@@ -617,7 +617,8 @@ mod tests {
         let seen = targets(&before, &after, reads(0, 60));
         assert!(!seen.is_empty());
         assert!(
-            seen.iter().all(|e| e.account.as_deref() == Some("333333333333")),
+            seen.iter()
+                .all(|e| e.account.as_deref() == Some("333333333333")),
             "{seen:#?}"
         );
         // One account (rows carry none): the console's own, filled in where it is known. (The
@@ -628,6 +629,10 @@ mod tests {
         }
         let was = plain.clone();
         plain.load_balancers[0].target_groups[0].targets[0].state = TargetState::Draining;
-        assert!(targets(&was, &plain, reads(0, 60)).iter().all(|e| e.account.is_none()));
+        assert!(
+            targets(&was, &plain, reads(0, 60))
+                .iter()
+                .all(|e| e.account.is_none())
+        );
     }
 }

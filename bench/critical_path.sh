@@ -141,7 +141,7 @@ dep = {"Targets": 3, "WAF": 4, "Route53": Z + P + health, "Instances": 1, "Ident
 impl_targets = 1 + math.ceil((L + T + A) / 10) + 1
 impl = max(impl_targets, 4, Z + P + health, 1)
 # ELBv2 Describe* calls are paced to the account's documented bucket: 40 at once, 10 a second.
-elb_calls = 2 + L + T + A
+elb_calls = 2 + L + T + A + count(ops, "DescribeRules")  # rules: one call per listener
 floor = max(0, elb_calls - 40) / 10
 C = max(dep.values())
 print()

@@ -710,6 +710,7 @@ mod tests {
         in_accounts(&mut w, Some(&prod), Some(&stage));
         if let Some(v) = w.dns.value.as_mut() {
             v.unreadable.push(Unreadable {
+                account: None,
                 place: stage.label(),
                 error: "cannot assume arn:aws:iam::333333333333:role/OpsConsole: AccessDenied"
                     .into(),

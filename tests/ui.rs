@@ -82,6 +82,7 @@ fn in_accounts(w: &mut opsconsole::model::World, accounts: Accounts) {
         Accounts::Three => vec![cms_prod(), stage(), audit()],
     };
     let refused = || Unreadable {
+        account: None,
         place: audit().label(),
         error: AUDIT_REFUSED.into(),
         data_from: None,

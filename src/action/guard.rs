@@ -24,10 +24,7 @@ impl OwnRanges {
     /// Our own ranges as `view` has them; unknown while a region's were never read (a block
     /// there could be one of ours).
     pub fn note(&self, view: &WafView) {
-        let never_read = view
-            .unreadable
-            .iter()
-            .any(|u| u.place.starts_with(crate::model::waf::OWN_RANGES) && u.data_from.is_none());
+        let never_read = view.own_ranges_unknown().is_some();
         *self.0.write().unwrap_or_else(|e| e.into_inner()) =
             (!never_read).then(|| own_ranges_of(view));
     }
@@ -167,6 +164,7 @@ mod tests {
             acls: vec![],
             window_minutes: 15,
             unreadable: vec![crate::model::Unreadable {
+                account: None,
                 place: format!("{} (us-east-1)", crate::model::waf::OWN_RANGES),
                 error: "DescribeNatGateways: AccessDenied".into(),
                 data_from: None,
@@ -180,6 +178,33 @@ mod tests {
         own.note(&view);
         assert!(g.refusal(&block("198.51.100.9/32")).is_some());
         view.unreadable.clear();
+        own.note(&view);
+        assert_eq!(g.refusal(&block("198.51.100.9/32")), None);
+        // Several accounts: a region of one account whose own addresses were never read, or
+        // an account never read at all, makes them unknown just the same.
+        let prod = crate::model::AccountRef {
+            id: "222222222222".into(),
+            name: "prod".into(),
+        };
+        for place in [
+            format!(
+                "{} {} (eu-west-1)",
+                prod.label(),
+                crate::model::waf::OWN_RANGES
+            ),
+            prod.label(),
+        ] {
+            view.unreadable = vec![crate::model::Unreadable {
+                place,
+                error: "AccessDenied".into(),
+                data_from: None,
+                account: Some(prod.clone()),
+            }];
+            own.note(&view);
+            assert!(g.refusal(&block("198.51.100.9/32")).is_some(), "{view:?}");
+        }
+        // An account read before and failing now keeps what it read.
+        view.unreadable[0].data_from = Some(chrono::Utc::now());
         own.note(&view);
         assert_eq!(g.refusal(&block("198.51.100.9/32")), None);
         for refused in [

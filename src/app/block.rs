@@ -7,7 +7,7 @@
 
 use super::{App, Confirmation, Overlay};
 use crate::action::{IpSetRef, Mutation};
-use crate::model::waf::{ForwardedIp, ForwardedPosition, IP_SET_QUOTA, IpSet, OWN_RANGES};
+use crate::model::waf::{ForwardedIp, ForwardedPosition, IP_SET_QUOTA, IpSet};
 use crate::model::{OverrideAction, RuleAction, RuleKind, SampledRequest, WafRule, WebAcl};
 use crate::view::{Role, clean};
 use std::net::IpAddr;
@@ -212,10 +212,7 @@ impl App {
     /// hit a NAT gateway's address.
     fn own_ranges_unknown(&self) -> Option<String> {
         let waf = self.world.waf.value.as_ref()?;
-        waf.unreadable
-            .iter()
-            .find(|u| u.place.starts_with(OWN_RANGES) && u.data_from.is_none())
-            .map(|u| {
+        waf.own_ranges_unknown().map(|u| {
                 format!(
                     "Not blocked: {} could not be read ({}), so the console cannot tell a NAT gateway's or a VPC's address there from a client's. It refuses until they are read.",
                     clean(&u.place),

@@ -50,6 +50,20 @@ pub struct Unreadable {
     pub error: String,
     /// When the data still shown for this place was read; `None`: never read, none shown.
     pub data_from: Option<DateTime<Utc>>,
+    /// The account the place is in, when several are watched (the place is the account itself
+    /// when the whole account could not be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountRef>,
+}
+
+impl Unreadable {
+    /// The whole account could not be read (its role refused, its session expired), not one
+    /// of its places.
+    pub fn is_whole_account(&self) -> bool {
+        self.account
+            .as_ref()
+            .is_some_and(|a| self.place == a.label())
+    }
 }
 
 /// The five panels, in the order of their number keys.

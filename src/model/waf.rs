@@ -47,6 +47,17 @@ pub const IP_SET_QUOTA: usize = 10_000;
 /// addresses (us-east-1)". While one was never read, `b` refuses.
 pub const OWN_RANGES: &str = "Our own addresses";
 
+impl WafView {
+    /// A place whose own addresses were never read, if there is one: a region's VPC and NAT
+    /// ranges, or a whole account that could not be read (none of its addresses are known).
+    /// While there is, `b` refuses: a block there might hit one of our own addresses.
+    pub fn own_ranges_unknown(&self) -> Option<&super::Unreadable> {
+        self.unreadable.iter().find(|u| {
+            u.data_from.is_none() && (u.place.contains(OWN_RANGES) || u.is_whole_account())
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum WafScope {

@@ -29,6 +29,7 @@ pub trait Accountable: Clone + Default + Send + Sync + 'static {
 fn tag_places(places: &mut [Unreadable], account: &AccountRef) {
     for u in places {
         u.place = format!("{} {}", account.label(), u.place);
+        u.account = Some(account.clone());
     }
 }
 
@@ -281,6 +282,7 @@ impl<T: Accountable + AclHomes> Source<T> for Across<T> {
                             place: account.label(),
                             error: e.message.clone(),
                             data_from,
+                            account: Some(account.clone()),
                         });
                         refused.push((account, e));
                     }

@@ -147,6 +147,7 @@ mod tests {
         let (clock, _) = Clock::manual(chrono::Utc::now());
         let demo = DemoWorld::new(3, clock);
         let unread = vec![Unreadable {
+            account: None,
             place: "eu-west-1".into(),
             error: "AccessDenied".into(),
             data_from: None,

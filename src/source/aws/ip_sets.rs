@@ -130,6 +130,7 @@ impl IpSets {
                     tracing::warn!(region, %error, "own ranges not read");
                     ranges.extend(cached.iter().flat_map(|(_, r)| r.iter().cloned()));
                     unreadable.push(Unreadable {
+                        account: None,
                         place: format!("{OWN_RANGES} ({region})"),
                         error,
                         data_from: cached.map(|(at, _)| at),
@@ -180,6 +181,7 @@ impl IpSets {
                     sets.push(set);
                 }
                 Err(error) => unreadable.push(Unreadable {
+                    account: None,
                     place: w.label(),
                     error,
                     data_from: None,

@@ -65,6 +65,7 @@ fn by_place<T: Clone>(
                     items.extend(read.iter().cloned());
                 }
                 unreadable.push(crate::model::Unreadable {
+                    account: None,
                     place,
                     error: e.message.clone(),
                     data_from: kept.map(|(at, _)| *at),

@@ -141,6 +141,7 @@ pub fn across(
     };
     let targets = Across::new(parts(&|s| s.targets.clone()));
     let acls = Arc::new(Mutex::new(HashMap::new()));
+    let acls_for_changes = acls.clone();
     let waf = Across::new(
         accounts
             .iter()
@@ -191,8 +192,12 @@ pub fn across(
             instances: Arc::new(instances),
             logs,
         },
-        executor: (!executors.is_empty())
-            .then(|| Arc::new(ExecutorAcross { executors }) as Arc<dyn Executor>),
+        executor: (!executors.is_empty()).then(|| {
+            Arc::new(ExecutorAcross {
+                executors,
+                acls: acls_for_changes,
+            }) as Arc<dyn Executor>
+        }),
         history: (!histories.is_empty()).then(|| {
             Arc::new(HistoryAcross {
                 histories,
@@ -351,21 +356,45 @@ impl SampleSource for SamplesAcross {
 /// Each mutation goes to the executor of the account its row was read in, and nowhere else.
 struct ExecutorAcross {
     executors: Vec<(AccountRef, Arc<dyn Executor>)>,
+    /// Which account each web ACL id was read in.
+    acls: Arc<Mutex<HashMap<String, String>>>,
+}
+
+impl ExecutorAcross {
+    /// The account a change is for: the one its row carried; for a change made before several
+    /// accounts were watched (an undo still pending), the account its ARN names, or the one its
+    /// web ACL was read in.
+    fn home_of(&self, mutation: &Mutation) -> Option<String> {
+        if let Some(account) = mutation.account() {
+            return Some(account.id.clone());
+        }
+        let arn_account = |arn: &str| crate::source::aws::tasks::account_of(arn);
+        match mutation {
+            Mutation::Drain { target } | Mutation::Register { target } => {
+                arn_account(&target.target_group_arn)
+            }
+            Mutation::Block { set, .. } | Mutation::Unblock { set, .. } => arn_account(&set.arn),
+            Mutation::SetRule { rule, .. } => self
+                .acls
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&rule.acl_id)
+                .cloned(),
+        }
+    }
 }
 
 impl Executor for ExecutorAcross {
     fn execute<'a>(&'a self, mutation: &'a Mutation) -> BoxFuture<'a, Result<Done, Failed>> {
-        let executor = match mutation.account() {
-            Some(account) => self
+        let executor = match self.home_of(mutation) {
+            Some(id) => self
                 .executors
                 .iter()
-                .find(|(a, _)| a.id == account.id)
+                .find(|(a, _)| a.id == id)
                 .map(|(_, e)| e.clone())
                 .ok_or_else(|| {
-                    format!(
-                        "{} is not a watched account: nothing was changed",
-                        account.label()
-                    )
+                    let label = mutation.account().map_or(id.clone(), AccountRef::label);
+                    format!("{label} is not a watched account: nothing was changed")
                 }),
             None => Err(format!(
                 "{}: the change does not say which account it is for, and this console watches {} accounts: nothing was changed",
@@ -590,6 +619,7 @@ mod tests {
                     stage.clone() as Arc<dyn Executor>,
                 ),
             ],
+            acls: Default::default(),
         };
         assert!(
             exec.execute(&drain(Some(account("stage", "333333333333"))))
@@ -598,14 +628,43 @@ mod tests {
         );
         assert_eq!(stage.0.lock().map(|v| v.len()).unwrap_or(0), 1);
         assert_eq!(prod.0.lock().map(|v| v.len()).unwrap_or(9), 0);
-        // No account, or one not watched: refused, nothing sent anywhere.
-        let none = exec.execute(&drain(None)).await.err().map(|f| f.message);
-        assert!(none.is_some_and(|m| m.contains("does not say which account")));
+        // An account not watched: refused, nothing sent anywhere.
         let other = exec
             .execute(&drain(Some(account("qa", "444444444444"))))
             .await;
         assert!(other.is_err());
         assert_eq!(stage.0.lock().map(|v| v.len()).unwrap_or(0), 1);
         assert_eq!(prod.0.lock().map(|v| v.len()).unwrap_or(9), 0);
+        // An undo scheduled before several accounts were watched names none: its group's
+        // ARN says where it goes (stage's), and nowhere else.
+        assert!(exec.execute(&drain(None)).await.is_ok());
+        assert_eq!(stage.0.lock().map(|v| v.len()).unwrap_or(0), 2);
+        assert_eq!(prod.0.lock().map(|v| v.len()).unwrap_or(9), 0);
+        // A rule change naming none goes where its web ACL was read; unknown: refused.
+        let rule = |acl: &str| Mutation::SetRule {
+            rule: crate::action::RuleRef {
+                region: "eu-west-1".into(),
+                account: None,
+                scope: crate::model::WafScope::Regional,
+                acl_name: "web".into(),
+                acl_id: acl.into(),
+                rule: "r".into(),
+            },
+            from: crate::model::RuleKind::Plain {
+                action: crate::model::RuleAction::Count,
+            },
+            to: crate::model::RuleKind::Plain {
+                action: crate::model::RuleAction::Block,
+            },
+            until: None,
+        };
+        if let Ok(mut acls) = exec.acls.lock() {
+            acls.insert("acl-p".to_string(), "222222222222".to_string());
+        }
+        assert!(exec.execute(&rule("acl-p")).await.is_ok());
+        assert_eq!(prod.0.lock().map(|v| v.len()).unwrap_or(0), 1);
+        let unknown = exec.execute(&rule("acl-x")).await.err().map(|f| f.message);
+        assert!(unknown.is_some_and(|m| m.contains("does not say which account")));
+        assert_eq!(stage.0.lock().map(|v| v.len()).unwrap_or(0), 2);
     }
 }

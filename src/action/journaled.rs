@@ -43,10 +43,13 @@ impl Journaled {
         self
     }
 
-    /// Appends `entry` to the shared journal, if there is one; what went wrong, if it did.
-    async fn share(&self, entry: &JournalEntry) -> Option<String> {
+    /// Appends `entry` to the shared journal, if there is one, under `account`, the account
+    /// the console signs in with (where the team's undos are kept and its snapshots read; with
+    /// several accounts the entry itself says which one was acted in); what went wrong, if it
+    /// did.
+    async fn share(&self, entry: &JournalEntry, account: Option<&String>) -> Option<String> {
         let store = self.shared.as_ref()?;
-        let Some(account) = &entry.account else {
+        let Some(account) = account else {
             return Some("the shared journal was not written: the account is not known".into());
         };
         let line = match serde_json::to_string(entry) {
@@ -165,13 +168,13 @@ impl Executor for Journaled {
                     self.journal.path().display()
                 ))
             })?;
-            let mut unshared = self.share(&attempted_now).await;
+            let mut unshared = self.share(&attempted_now, who.account.as_ref()).await;
             let result = self.inner.execute(mutation).await;
             let record = match &result {
                 Ok(done) => entry("done", &done.message, done.request_id.clone()),
                 Err(failed) => entry("failed", &failed.message, failed.request_id.clone()),
             };
-            unshared = unshared.or(self.share(&record).await);
+            unshared = unshared.or(self.share(&record, who.account.as_ref()).await);
             if let Err(e) = self.journal.append(&record) {
                 let what = match &result {
                     Ok(d) => format!("{} — but the journal could not record it: {e}", d.message),

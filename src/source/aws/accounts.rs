@@ -52,9 +52,13 @@ pub async fn watched(
     options: &AwsOptions,
     wanted: &AccountsWanted,
 ) -> Result<Vec<Watched>, SourceError> {
-    let mut all = Vec::new();
+    let mut all: Vec<Watched> = Vec::new();
     for a in &wanted.accounts {
-        all.push(named(base, options, a).await);
+        let w = named(base, options, a).await;
+        // An account listed twice (two entries for one role) is watched once.
+        if !all.iter().any(|o| o.account.id == w.account.id) {
+            all.push(w);
+        }
     }
     if let Some(org) = &wanted.organization {
         for (id, name) in organization_accounts(base, org).await? {
@@ -128,11 +132,12 @@ async fn named(base: &SdkConfig, options: &AwsOptions, a: &AccountConfig) -> Wat
                 .await
                 .ok()
                 .and_then(|i| i.account().map(str::to_string))
-                // Not known yet: its panels say why when they are read.
-                .unwrap_or_else(|| "unknown".to_string());
+                // Not known yet: its panels say why when they are read. The placeholder is the
+                // account's own, so its rows and changes are never taken for another's.
+                .unwrap_or_else(|| unknown_id(&a.name));
             (id, config)
         }
-        (None, None) => ("unknown".to_string(), base.clone()),
+        (None, None) => (unknown_id(&a.name), base.clone()),
     };
     Watched {
         account: AccountRef {
@@ -160,6 +165,12 @@ async fn assuming(base: &SdkConfig, role: &str, external_id: Option<&str>) -> Sd
     base.to_builder()
         .credentials_provider(SharedCredentialsProvider::new(provider))
         .build()
+}
+
+/// The id an account is known by while STS has not said it (a profile whose credentials do
+/// not resolve yet): its name's, so two such accounts never share one.
+fn unknown_id(name: &str) -> String {
+    format!("unknown:{}", crate::sanitize::sanitize(name))
 }
 
 /// An assumed role whose refusal says which role could not be assumed: the panels of its

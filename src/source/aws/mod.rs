@@ -110,7 +110,17 @@ async fn across_accounts(
 ) -> Result<Session, super::SourceError> {
     let watched = accounts::watched(&base, options, &options.accounts).await?;
     let stats = Arc::new(super::stats::ApiStats::default());
-    let base_regions = clients::connect(base, options, stats.clone()).await?;
+    // The base identity's own clients (who the console is, the team's store) need a region:
+    // the top-level one, else the first an account names.
+    let first_named = watched.iter().find_map(|w| w.regions.first().cloned());
+    let base_options = match (options.regions.is_empty(), base.region(), first_named) {
+        (true, None, Some(region)) => AwsOptions {
+            regions: vec![region],
+            ..options.clone()
+        },
+        _ => options.clone(),
+    };
+    let base_regions = clients::connect(base, &base_options, stats.clone()).await?;
     let shared = shared_store(options, &base_regions)?;
     let global = clients::global_region(&base_regions[0].region);
     let base_global = clients::for_region(&base_regions[0].sdk_config, global, stats.clone());
@@ -132,10 +142,19 @@ async fn across_accounts(
             } else {
                 Vec::new()
             },
-            originals_file: options
-                .originals_file
-                .as_ref()
-                .map(|f| f.with_file_name(format!("rule-actions.{}.json", w.account.id))),
+            originals_file: options.originals_file.as_ref().map(|f| {
+                // An id is 12 digits once known; a placeholder is made safe for a file name.
+                let id: String = (w.account.id.chars())
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '-' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                f.with_file_name(format!("rule-actions.{id}.json"))
+            }),
             ..options.clone()
         };
         let regions = clients::connect(w.config, &own, stats.clone()).await?;

@@ -25,6 +25,9 @@ pub struct TaskLog {
     /// awslogs: `prefix/container/task-id`; FireLens: `prefix` + `container-firelens-task-id`,
     /// or the output's own stream name.
     pub stream: String,
+    /// Which of the watched regions' clients found it: with several accounts a region has a
+    /// set per account, and the tail reads with the account's own.
+    pub clients: usize,
 }
 
 /// A target that is a task's address, as the Targets panel knows it.
@@ -85,10 +88,11 @@ impl TaskLogs {
         let address = &target.address;
         let mut searched = Vec::new();
         let mut elsewhere = Vec::new();
-        for rc in self
+        for (clients, rc) in self
             .regions
             .iter()
-            .filter(|r| region.is_none_or(|want| r.region == want))
+            .enumerate()
+            .filter(|(_, r)| region.is_none_or(|want| r.region == want))
         {
             searched.push(rc.region.clone());
             let found = tasks_with_address(rc, address).await?;
@@ -96,7 +100,11 @@ impl TaskLogs {
             elsewhere.extend(others);
             match ours.as_slice() {
                 [] => {}
-                [task] => return task_log(rc, task, Serving::Port(target.port)).await,
+                [task] => {
+                    return task_log(rc, task, Serving::Port(target.port))
+                        .await
+                        .map(|log| TaskLog { clients, ..log });
+                }
                 many => {
                     let named: Vec<String> = many.iter().map(describe).collect();
                     return Err(format!(
@@ -133,9 +141,30 @@ impl TaskLogs {
         instance_id: &str,
         region: &str,
     ) -> Result<TaskLog, String> {
-        let Some(rc) = self.regions.iter().find(|r| r.region == region) else {
+        let here: Vec<(usize, &RegionClients)> = (self.regions.iter().enumerate())
+            .filter(|(_, r)| r.region == region)
+            .collect();
+        if here.is_empty() {
             return Err(format!("{region} is not among the console's regions"));
-        };
+        }
+        // Each watched account's clients in the region in turn: an instance id is its own
+        // account's only.
+        for (clients, rc) in here {
+            if let Some(log) = self.on_instance_in(rc, instance_id).await? {
+                return Ok(TaskLog { clients, ..log });
+            }
+        }
+        Err(format!(
+            "{instance_id} is not an ECS container instance in {region}: set [logs.instance] path to tail a file over SSH, or add a [[log]] entry"
+        ))
+    }
+
+    /// The task log on `instance_id` if it is a container instance of `rc`'s account.
+    async fn on_instance_in(
+        &self,
+        rc: &RegionClients,
+        instance_id: &str,
+    ) -> Result<Option<TaskLog>, String> {
         for cluster in clusters(rc).await? {
             let listed: Vec<String> = rc
                 .ecs()
@@ -164,12 +193,10 @@ impl TaskLogs {
                 else {
                     continue;
                 };
-                return tasks_on(rc, &cluster, arn, instance_id).await;
+                return tasks_on(rc, &cluster, arn, instance_id).await.map(Some);
             }
         }
-        Err(format!(
-            "{instance_id} is not an ECS container instance in {region}: set [logs.instance] path to tail a file over SSH, or add a [[log]] entry"
-        ))
+        Ok(None)
     }
 
     /// The tail of the task `what` names in `region`, or why there is none.
@@ -193,12 +220,13 @@ impl TaskLogs {
 
     /// A tail of the task's stream, named after the task.
     pub fn tail(&self, name: String, log: &TaskLog) -> Option<LogGroupTail> {
-        let rc = self.regions.iter().find(|r| r.region == log.region)?;
+        let rc = (self.regions.get(log.clients)).filter(|r| r.region == log.region)?;
         let pace = self
             .paces
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .entry(log.region.clone())
+            // Per account and region, as CloudWatch Logs' quotas are.
+            .entry(format!("{}/{}", log.clients, log.region))
             .or_insert_with(super::log_groups::pace)
             .clone();
         let follow = if self.custom_endpoint {
@@ -534,6 +562,7 @@ impl Named<'_> {
             ));
         };
         Ok(TaskLog {
+            clients: 0,
             task_id: self.id.to_string(),
             container: container.to_string(),
             group: group.clone(),
@@ -607,6 +636,7 @@ impl Named<'_> {
             }
         };
         Ok(TaskLog {
+            clients: 0,
             task_id: self.id.to_string(),
             container: container.to_string(),
             group,
@@ -1051,6 +1081,7 @@ mod tests {
         assert_eq!(
             found,
             TaskLog {
+                clients: 0,
                 task_id: "5e1a".into(),
                 container: "app".into(),
                 group: "/ecs/shop-stg-app".into(),

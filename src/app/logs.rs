@@ -227,7 +227,20 @@ impl super::App {
         let Some(instance) = instance else {
             return vec![];
         };
-        let wanted = instance.name.clone().unwrap_or_else(|| instance.id.clone());
+        let plain = instance.name.clone().unwrap_or_else(|| instance.id.clone());
+        // Names are often reused across accounts: where another watched account has an
+        // instance of the same name, the tail is named with its account, so `l` never shows
+        // the other one's log.
+        let shared_name = self.world.instances.value.as_ref().is_some_and(|v| {
+            v.instances.iter().any(|o| {
+                o.account != instance.account
+                    && o.name.clone().unwrap_or_else(|| o.id.clone()) == plain
+            })
+        });
+        let wanted = match (&instance.account, shared_name) {
+            (Some(account), true) => format!("{} · {plain}", account.name),
+            _ => plain,
+        };
         let effect = Effect::TailInstance {
             name: wanted.clone(),
             id: instance.id.clone(),
@@ -236,10 +249,9 @@ impl super::App {
             public_ip: instance.public_ip.clone(),
         };
         let sources = &self.world.logs.sources;
-        let existing = sources
-            .iter()
-            .position(|s| *s == wanted)
-            .or_else(|| sources.iter().position(|s| s.contains(&wanted)));
+        let existing = sources.iter().position(|s| *s == wanted).or_else(|| {
+            (!shared_name).then(|| sources.iter().position(|s| s.contains(&wanted)))?
+        });
         self.focus_panel(PanelId::Logs);
         self.panels.logs.split = false;
         if let Some(i) = existing {

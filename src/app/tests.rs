@@ -509,6 +509,47 @@ fn log_batch(source: &str, lines: &[&str]) -> Event {
 }
 
 #[test]
+fn l_on_an_instance_named_like_another_accounts_tails_its_own() {
+    let account = |name: &str, id: &str| {
+        Some(crate::model::AccountRef {
+            id: id.into(),
+            name: name.into(),
+        })
+    };
+    let mut a = app(false);
+    let prod = Instance {
+        account: account("prod", "222222222222"),
+        ..instance("i-prod", "web-01", "10.0.1.5")
+    };
+    let stage = Instance {
+        account: account("stage", "333333333333"),
+        ..instance("i-stage", "web-01", "10.0.1.5")
+    };
+    a.update(Event::Data(Data::Instances(
+        t0(),
+        Ok(InstancesView {
+            unreadable: vec![],
+            instances: vec![prod, stage],
+        }),
+    )));
+    // prod's web-01 is already tailed, under its plain name.
+    a.update(log_batch("web-01", &["prod's line"]));
+    a.update(key('4'));
+    select(&mut a, PanelId::Instances, "@333333333333/i:i-stage");
+    let effects = a.update(key('l'));
+    assert_eq!(
+        effects,
+        vec![Effect::TailInstance {
+            name: "stage · web-01".into(),
+            id: "i-stage".into(),
+            region: "ap-northeast-1".into(),
+            private_ip: Some("10.0.1.5".into()),
+            public_ip: None,
+        }]
+    );
+}
+
+#[test]
 fn l_on_an_instance_without_a_source_asks_for_a_tail_once_and_shows_it_alone() {
     let mut a = app(false);
     a.update(Event::Data(Data::Instances(

@@ -428,12 +428,24 @@ impl History for HistoryAcross {
             let mut notes = Vec::new();
             let mut failures = Vec::new();
             for (account, history) in &self.histories {
-                match history.explain(window, timeline).await {
+                // Each account's history explains its own account's changes only: a call in
+                // one account never says who changed another's resource of the same id.
+                let (mut own, others): (Vec<_>, Vec<_>) = std::mem::take(timeline)
+                    .into_iter()
+                    .partition(|e| e.account.as_deref() == Some(account.id.as_str()));
+                *timeline = others;
+                let answer = history.explain(window, &mut own).await;
+                for e in &mut own {
+                    e.account.get_or_insert_with(|| account.id.clone());
+                }
+                timeline.extend(own);
+                match answer {
                     Ok(Some(note)) => notes.push(format!("{}: {note}", account.label())),
                     Ok(None) => {}
                     Err(e) => failures.push(format!("{}: {}", account.label(), e.message)),
                 }
             }
+            timeline.sort_by_key(|e| e.time);
             if !failures.is_empty() && failures.len() == self.histories.len() {
                 return Err(SourceError::new(
                     super::ErrorKind::Other,
@@ -666,5 +678,68 @@ mod tests {
         let unknown = exec.execute(&rule("acl-x")).await.err().map(|f| f.message);
         assert!(unknown.is_some_and(|m| m.contains("does not say which account")));
         assert_eq!(stage.0.lock().map(|v| v.len()).unwrap_or(0), 2);
+    }
+
+    /// Says every change it is given was made by `0`.
+    struct Blaming(&'static str);
+
+    impl History for Blaming {
+        fn explain<'a>(
+            &'a self,
+            _window: chrono::Duration,
+            timeline: &'a mut Vec<crate::timeline::Entry>,
+        ) -> BoxFuture<'a, Result<Option<String>, SourceError>> {
+            for e in timeline.iter_mut() {
+                e.who = Some(self.0.to_string());
+            }
+            Box::pin(async { Ok(None) })
+        }
+    }
+
+    #[tokio::test]
+    async fn each_accounts_history_explains_its_own_changes_only() {
+        let change = |account: &str, minute: i64| -> crate::timeline::Entry {
+            serde_json::from_value(serde_json::json!({
+                "time": format!("2026-11-21T10:{minute:02}:00Z"),
+                "account": account,
+                "region": "eu-west-1",
+                "subject": {"name": "10.0.1.5", "id": "10.0.1.5"},
+                "what": "target state",
+                "who": null,
+                "source": "observed",
+                "panel": "targets",
+                "row": null
+            }))
+            .unwrap_or_else(|e| panic!("an entry: {e}"))
+        };
+        let history = HistoryAcross {
+            histories: vec![
+                (
+                    account("prod", "222222222222"),
+                    Arc::new(Blaming("prod-deployer")) as Arc<dyn History>,
+                ),
+                (
+                    account("stage", "333333333333"),
+                    Arc::new(Blaming("stage-deployer")) as Arc<dyn History>,
+                ),
+            ],
+            tells_who: true,
+        };
+        let mut timeline = vec![change("333333333333", 1), change("222222222222", 2)];
+        let note = history
+            .explain(chrono::Duration::hours(1), &mut timeline)
+            .await;
+        assert!(note.is_ok());
+        let who: Vec<(Option<&str>, Option<&str>)> = timeline
+            .iter()
+            .map(|e| (e.account.as_deref(), e.who.as_deref()))
+            .collect();
+        assert_eq!(
+            who,
+            [
+                (Some("333333333333"), Some("stage-deployer")),
+                (Some("222222222222"), Some("prod-deployer")),
+            ]
+        );
     }
 }

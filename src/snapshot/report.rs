@@ -211,7 +211,21 @@ impl AccountSection {
         .flatten()
         .flatten()
         .find(|u| u.place == label)
-        .map(|u| u.error.clone());
+        .map(|u| u.error.clone())
+        // Every account refused: the panels' own error names each ("prod (…): why; …").
+        .or_else(|| {
+            let prefix = format!("{label}: ");
+            [
+                &r.targets.error,
+                &r.waf.error,
+                &r.dns.error,
+                &r.instances.error,
+            ]
+            .into_iter()
+            .flatten()
+            .flat_map(|e| e.split("; "))
+            .find_map(|part| part.strip_prefix(&prefix).map(str::to_string))
+        });
         AccountSection {
             account: account.id.clone(),
             name: account.name.clone(),

@@ -197,6 +197,17 @@ async fn a_snapshot_shows_each_account_and_a_locked_one_fails_alone() {
         load_balancers_by_account(&json),
         [(BETA.to_string(), vec!["beta".to_string()])]
     );
+    // The locked account alone: every panel fails, and its section still says why.
+    let (code, out, stderr) = snapshot(&config, "json", &["--account", "locked"]);
+    assert_eq!(code, Some(3), "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert!(
+        json["accounts"][0]["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("cannot assume") && e.contains("AccessDenied")),
+        "{}",
+        json["accounts"][0]
+    );
     let (code, _, stderr) = snapshot(&config, "json", &["--account", "gamma"]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(

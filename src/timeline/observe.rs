@@ -45,7 +45,10 @@ impl Reads {
 }
 
 /// Gives each entry the account of the row it concerns, found by its subject's id among the
-/// rows just read (rows carry an account only when the console watches several).
+/// rows just read (rows carry an account only when the console watches several), and makes its
+/// row key the account's, as the panel keys it. An id found in two accounts (an ip target's
+/// address, reused) says nothing: the entry is left without an account rather than given the
+/// wrong one.
 fn stamp<'a>(
     out: &mut [Entry],
     homes: impl Iterator<Item = (&'a str, Option<&'a crate::model::AccountRef>)>,
@@ -53,11 +56,25 @@ fn stamp<'a>(
     if out.is_empty() {
         return;
     }
-    let homes: HashMap<&str, &crate::model::AccountRef> =
-        homes.filter_map(|(id, a)| Some((id, a?))).collect();
+    let mut found: HashMap<&str, Option<&crate::model::AccountRef>> = HashMap::new();
+    for (id, account) in homes {
+        let Some(account) = account else { continue };
+        found
+            .entry(id)
+            .and_modify(|seen| {
+                if seen.is_some_and(|s| s.id != account.id) {
+                    *seen = None;
+                }
+            })
+            .or_insert(Some(account));
+    }
     for e in out.iter_mut() {
-        if let Some(a) = homes.get(e.subject.id.as_str()) {
+        if let Some(Some(a)) = found.get(e.subject.id.as_str()) {
             e.account = Some(a.id.clone());
+            e.row = e
+                .row
+                .take()
+                .map(|row| crate::view::in_account(Some(a), row));
         }
     }
 }
@@ -619,6 +636,31 @@ mod tests {
         assert!(
             seen.iter()
                 .all(|e| e.account.as_deref() == Some("333333333333")),
+            "{seen:#?}"
+        );
+        // Its row key is the account's, as the panel keys the row (Enter in T selects it).
+        assert!(
+            seen.iter()
+                .filter_map(|e| e.row.as_deref())
+                .all(|r| r.starts_with("@333333333333/")),
+            "{seen:#?}"
+        );
+        // The same id in two accounts: neither is claimed.
+        let mut both = before.clone();
+        let mut other = both.load_balancers[0].clone();
+        other.account = Some(crate::model::AccountRef {
+            id: "444444444444".into(),
+            name: "prod".into(),
+        });
+        both.load_balancers.push(other);
+        let mut changed = both.clone();
+        changed.load_balancers[0].target_groups[0].targets[0].state = TargetState::Draining;
+        let seen = targets(&both, &changed, reads(0, 60));
+        assert!(seen.iter().any(|e| e.what.starts_with("target state")));
+        assert!(
+            seen.iter()
+                .filter(|e| e.what.starts_with("target state"))
+                .all(|e| e.account.is_none()),
             "{seen:#?}"
         );
         // One account (rows carry none): the console's own, filled in where it is known. (The

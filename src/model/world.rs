@@ -132,7 +132,7 @@ impl World {
         match panel {
             PanelId::Targets => PanelStatus::polled(&self.targets, |v| &v.unreadable),
             PanelId::Waf => PanelStatus::polled(&self.waf, |v| &v.unreadable),
-            // Route53 is global: no region of it goes unread (unread accounts are not counted).
+            // Route53 is global: what goes unread is a whole account, when several are watched.
             PanelId::Dns => PanelStatus::polled(&self.dns, |v| &v.unreadable),
             PanelId::Instances => PanelStatus::polled(&self.instances, |v| &v.unreadable),
             // Streamed, not polled: its age is its last batch's, and it waits only for a tail.

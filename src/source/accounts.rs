@@ -133,34 +133,12 @@ pub fn across(
         accounts: accounts_list,
         ..first.sources.scope.clone()
     };
-    let parts = |pick: &dyn Fn(&Sources) -> Arc<dyn Source<TargetsView>>| {
-        accounts
-            .iter()
-            .map(|a| (a.account.clone(), pick(&a.session.sources)))
-            .collect::<Vec<_>>()
-    };
-    let targets = Across::new(parts(&|s| s.targets.clone()));
+    let targets = Across::new(each(&accounts, |s| s.targets.clone()));
     let acls = Arc::new(Mutex::new(HashMap::new()));
     let acls_for_changes = acls.clone();
-    let waf = Across::new(
-        accounts
-            .iter()
-            .map(|a| (a.account.clone(), a.session.sources.waf.clone()))
-            .collect(),
-    )
-    .remembering_acls(acls.clone());
-    let dns = Across::new(
-        accounts
-            .iter()
-            .map(|a| (a.account.clone(), a.session.sources.dns.clone()))
-            .collect(),
-    );
-    let instances = Across::new(
-        accounts
-            .iter()
-            .map(|a| (a.account.clone(), a.session.sources.instances.clone()))
-            .collect(),
-    );
+    let waf = Across::new(each(&accounts, |s| s.waf.clone())).remembering_acls(acls.clone());
+    let dns = Across::new(each(&accounts, |s| s.dns.clone()));
+    let instances = Across::new(each(&accounts, |s| s.instances.clone()));
     let samples = SamplesAcross {
         parts: accounts
             .iter()
@@ -206,6 +184,16 @@ pub fn across(
         }),
         ..first
     })
+}
+
+/// One panel's source in every account, with the account.
+fn each<T>(
+    accounts: &[AccountSession],
+    pick: impl Fn(&Sources) -> Arc<dyn Source<T>>,
+) -> Vec<(AccountRef, Arc<dyn Source<T>>)> {
+    (accounts.iter())
+        .map(|a| (a.account.clone(), pick(&a.session.sources)))
+        .collect()
 }
 
 /// When each account's view was last read, and what it held: shown beside its error while it

@@ -420,3 +420,102 @@ async fn assumed_sessions_are_renewed_before_they_expire() {
         "the role was assumed again"
     );
 }
+
+/// With a team's store, a change made in a watched account is journaled where the team's
+/// snapshots read it (under the account the consoles sign in with), saying the account acted in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_teams_journal_has_a_change_made_in_a_watched_account() {
+    use aws_sdk_s3 as s3;
+    use opsconsole::action::{Executor, Journal, Journaled, Mutation, TargetRef};
+    use opsconsole::config::settings::StateSettings;
+    use opsconsole::source::Source;
+    use std::sync::Arc;
+
+    let moto = Moto::start();
+    let beta = moto.account(BETA).await;
+    let alb = seed::seed_lone_alb(&moto, &beta.credentials, "beta", 2).await;
+    let base = moto.sdk_config(seed::TOKYO).await;
+    s3::Client::from_conf(
+        s3::config::Builder::from(&base)
+            .force_path_style(true)
+            .build(),
+    )
+    .create_bucket()
+    .bucket("team-ops")
+    .create_bucket_configuration(
+        s3::types::CreateBucketConfiguration::builder()
+            .location_constraint(s3::types::BucketLocationConstraint::ApNortheast1)
+            .build(),
+    )
+    .send()
+    .await
+    .expect("CreateBucket");
+    let options = |read_only: bool| aws::AwsOptions {
+        accounts: AccountsWanted {
+            accounts: vec![AccountConfig {
+                name: "beta".into(),
+                profile: None,
+                role_arn: Some(role(BETA)),
+                external_id: None,
+                regions: vec![],
+            }],
+            ..Default::default()
+        },
+        regions: vec![seed::TOKYO.to_string()],
+        shared_state: StateSettings {
+            shared: Some("s3://team-ops/opsconsole".into()),
+            region: None,
+        },
+        ..support::console_options(&moto.endpoint, read_only)
+    };
+    let session = aws::connect(&options(false)).await.expect("connect");
+    let dir = tempfile::tempdir().expect("state directory");
+    let journaled = Journaled::new(
+        session.executor.clone().expect("writable"),
+        Arc::new(Journal::open(&dir.path().join("journal.jsonl")).expect("journal")),
+        session.sources.identity.clone(),
+    )
+    .sharing(session.shared.clone().expect("the team's store"));
+    let view = session.sources.targets.fetch().await.expect("targets");
+    let lb = &view.load_balancers[0];
+    let tg = &lb.target_groups[0];
+    let t = tg
+        .targets
+        .iter()
+        .find(|t| t.id == alb.instances[0])
+        .expect("the target");
+    journaled
+        .execute(&Mutation::Drain {
+            target: TargetRef::of(lb, tg, t),
+        })
+        .await
+        .expect("drained");
+    assert_eq!(moto.strict.calls_in("DeregisterTargets", BETA), 1);
+
+    // A snapshot elsewhere (no journal of its own) lists it from the team's store.
+    let watcher = aws::connect(&options(true)).await.expect("connect");
+    let other = tempfile::tempdir().expect("the snapshot's state directory");
+    let collected = opsconsole::snapshot::collect(
+        &watcher,
+        &opsconsole::snapshot::Options {
+            pending: Some(other.path().join("pending.json")),
+            endpoint: Some(moto.endpoint.clone()),
+            ..support::snapshot_options()
+        },
+    )
+    .await;
+    let drains: Vec<(&str, Option<&str>)> = collected
+        .actions
+        .iter()
+        .filter(|e| e.action == "drain" && e.outcome == "done")
+        .map(|e| (e.resource.as_str(), e.account.as_deref()))
+        .collect();
+    assert_eq!(
+        drains.len(),
+        1,
+        "{:?} {:?}",
+        collected.actions,
+        collected.journal_error
+    );
+    assert_eq!(drains[0].1, Some(BETA));
+}

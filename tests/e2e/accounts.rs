@@ -428,7 +428,6 @@ async fn the_teams_journal_has_a_change_made_in_a_watched_account() {
     use aws_sdk_s3 as s3;
     use opsconsole::action::{Executor, Journal, Journaled, Mutation, TargetRef};
     use opsconsole::config::settings::StateSettings;
-    use opsconsole::source::Source;
     use std::sync::Arc;
 
     let moto = Moto::start();

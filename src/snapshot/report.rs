@@ -85,10 +85,9 @@ fn in_account(of: Option<&AccountRef>, account: &AccountRef) -> bool {
 }
 
 fn places_of(places: &[Unreadable], account: &AccountRef) -> Vec<Unreadable> {
-    let label = account.label();
     places
         .iter()
-        .filter(|u| u.place == label || u.place.starts_with(&format!("{label} ")))
+        .filter(|u| in_account(u.account.as_ref(), account))
         .cloned()
         .collect()
 }
@@ -210,7 +209,7 @@ impl AccountSection {
         .into_iter()
         .flatten()
         .flatten()
-        .find(|u| u.place == label)
+        .find(|u| u.is_whole_account())
         .map(|u| u.error.clone())
         // Every account refused: the panels' own error names each ("prod (…): why; …").
         .or_else(|| {

@@ -171,7 +171,7 @@ fn targets_view(scale: Scale) -> TargetsView {
                             weight: Some(0),
                         },
                     ],
-                    rules: vec![],
+                    rules: Some(vec![]),
                 },
                 Listener {
                     port: 80,
@@ -182,7 +182,7 @@ fn targets_view(scale: Scale) -> TargetsView {
                             weight: Some(if g == 2 { 30 } else { 10 }),
                         })
                         .collect(),
-                    rules: vec![],
+                    rules: Some(vec![]),
                 },
             ];
             LoadBalancer {

@@ -325,7 +325,13 @@ impl Screen {
             return Ok(false);
         }
         match &mut self.shown {
-            Some(shown) => shown.clone_from(frame),
+            // Cell by cell into the cells already there: `Buffer`'s derived `clone_from` would
+            // allocate a whole new frame (345 KB at 160×45) every second, and fault its pages
+            // in fresh (BENCHMARKS.md §15).
+            Some(shown) => {
+                shown.area = frame.area;
+                shown.content.clone_from(&frame.content);
+            }
             None => self.shown = Some(frame.clone()),
         }
         terminal.apply_buffer()?;
@@ -412,5 +418,24 @@ mod tests {
         // A shorter text: the cells the skipped frame rendered must not linger.
         screen.show(&mut terminal, text("a")).expect("drawn");
         terminal.backend().assert_buffer_lines(["a       "]);
+    }
+
+    #[test]
+    fn a_frame_written_is_kept_in_the_cells_of_the_last() {
+        let mut terminal = terminal();
+        let mut screen = Screen::default();
+        let text = |t: &'static str| {
+            move |f: &mut ratatui::Frame| f.render_widget(Paragraph::new(t), f.area())
+        };
+        screen.show(&mut terminal, text("12:00:01")).expect("drawn");
+        let cells = screen.shown.as_ref().map(|b| b.content.as_ptr());
+        assert_eq!(screen.show(&mut terminal, text("12:00:02")), Ok(true));
+        let shown = screen.shown.as_ref().expect("a frame kept");
+        assert_eq!(
+            Some(shown.content.as_ptr()),
+            cells,
+            "a new allocation per frame"
+        );
+        assert_eq!(shown.content[7].symbol(), "2");
     }
 }

@@ -42,7 +42,7 @@ fn targets(right: TargetState) -> TargetsView {
                     target_group: "ha-web-tg".into(),
                     weight: None,
                 }],
-                rules: vec![],
+                rules: Some(vec![]),
             }],
             target_groups: vec![TargetGroup {
                 name: "ha-web-tg".into(),

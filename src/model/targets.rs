@@ -53,9 +53,12 @@ pub struct Listener {
     /// Where the default action forwards to; several entries with weights for blue/green.
     pub forwards: Vec<Forward>,
     /// Rules other than the default (host, path, header conditions) that forward elsewhere,
-    /// by priority.
+    /// by priority. `None` (`null`): not read. A snapshot reads a load balancer's rules only
+    /// when one of its groups takes no traffic by a listener's default action, the one case in
+    /// which a rule changes what it reports (whether a group serves): ELBv2 allows 40 reads at
+    /// once and 10 a second, and every listener's rules cost a call of their own.
     #[serde(default)]
-    pub rules: Vec<ListenerRule>,
+    pub rules: Option<Vec<ListenerRule>>,
 }
 
 /// A listener rule that forwards: requests matching its conditions go to its groups.
@@ -85,7 +88,17 @@ impl Listener {
                 _ => f.target_group.clone(),
             })
             .collect();
-        format!("{}:{} → {}", self.protocol, self.port, to.join(", "))
+        let unread = if self.rules.is_none() {
+            " (rules not read)"
+        } else {
+            ""
+        };
+        format!(
+            "{}:{} → {}{unread}",
+            self.protocol,
+            self.port,
+            to.join(", ")
+        )
     }
 
     /// Whether this listener sends traffic (non-zero weight) to the named target group, by its
@@ -93,7 +106,7 @@ impl Listener {
     pub fn is_live_for(&self, target_group: &str) -> bool {
         self.forwards
             .iter()
-            .chain(self.rules.iter().flat_map(|r| &r.forwards))
+            .chain(self.rules.iter().flatten().flat_map(|r| &r.forwards))
             .any(|f| f.target_group == target_group && f.weight.is_none_or(|w| w > 0))
     }
 }
@@ -361,7 +374,7 @@ mod tests {
                     weight: Some(0),
                 },
             ],
-            rules: vec![],
+            rules: Some(vec![]),
         };
         assert_eq!(l.describe(), "HTTPS:443 → tg1 100%, tg2 0%");
         assert!(l.is_live_for("tg1"));

@@ -17,8 +17,9 @@ use serde::Serialize;
 /// `deregistration_delay_secs` is `null` until read (a snapshot reads it only for a group with a
 /// draining target). 3: a target's `az` is `null` where its zone is not known (it was "all"),
 /// each target carries its `registration` as ELBv2 described it, and a panel lists the places
-/// it could not read (`unreadable`).
-pub const SCHEMA_VERSION: u32 = 3;
+/// it could not read (`unreadable`). 4: a listener's `rules` is `null` where they were not read
+/// (a snapshot reads them only where they decide whether a group serves).
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Report {

@@ -107,7 +107,7 @@ fn lb_rows(lb: &LoadBalancer, names: &Names, rows: &mut Vec<Row>) {
             .pinned(),
         );
         // Rules that forward by host, path or header: the groups they reach are served too.
-        for r in &l.rules {
+        for r in l.rules.iter().flatten() {
             let to: Vec<String> = r.forwards.iter().map(|f| clean(&f.target_group)).collect();
             rows.push(Row::new(
                 in_account(
@@ -319,7 +319,7 @@ mod tests {
                         target_group: "ha-web".into(),
                         weight: None,
                     }],
-                    rules: vec![],
+                    rules: Some(vec![]),
                 }],
                 target_groups: vec![TargetGroup {
                     name: "ha-web".into(),

@@ -765,3 +765,44 @@ async fn the_zones_of_many_instance_targets_are_looked_up_100_at_a_time() {
         "each id asked once: {sizes:?}"
     );
 }
+
+/// What the instances panel read spares the Targets panel a lookup: once every instance is
+/// described, the targets' zones come without a `DescribeInstances` call of their own (in a
+/// snapshot that call is the last round trip of the Targets panel's chain).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_targets_zones_come_from_the_instances_panel_when_it_read_them() {
+    const TARGETS: usize = 12;
+    let moto = Moto::start();
+    let alb =
+        support::seed::seed_lone_alb(&moto, &Moto::base_credentials(), "shared", TARGETS).await;
+    let session = aws::connect(&AwsOptions {
+        regions: vec![alb.region.clone()],
+        ..support::console_options(&moto.endpoint, true)
+    })
+    .await
+    .expect("connect");
+    session.sources.instances.fetch().await.expect("instances");
+    let described = moto.strict.calls_to("DescribeInstances");
+    let view = session.sources.targets.fetch().await.expect("targets");
+    assert_eq!(
+        moto.strict.calls_to("DescribeInstances"),
+        described,
+        "the Targets panel looked up zones the instances panel had read"
+    );
+    let targets: Vec<_> = view
+        .load_balancers
+        .iter()
+        .flat_map(|lb| &lb.target_groups)
+        .flat_map(|g| &g.targets)
+        .collect();
+    assert_eq!(targets.len(), TARGETS);
+    for t in targets {
+        let k = alb
+            .instances
+            .iter()
+            .position(|id| *id == t.id)
+            .expect("a seeded instance");
+        let zone = ["ap-northeast-1a", "ap-northeast-1c"][k % 2];
+        assert_eq!(t.az.as_deref(), Some(zone), "zone of {}", t.id);
+    }
+}

@@ -255,6 +255,96 @@ async fn a_snapshot_of_real_account_states_tells_the_truth() {
     assert!(!md.contains("| all"), "no made-up zone 'all': {md}");
 }
 
+/// A snapshot reads a load balancer's rules only where they can change whether a group serves:
+/// mt-alb has groups reached by rules alone, so its rules are read; a load balancer whose every
+/// group takes traffic by a default action costs no `DescribeRules` call, and its listeners say
+/// their rules were not read. A console reads every listener's rules.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_reads_rules_only_where_they_decide_what_serves() {
+    let moto = Moto::start();
+    let seeded = seed_scenarios(&moto).await;
+    add_real_states(&moto, &seeded).await;
+    let mut options = console_options(&moto.endpoint, true);
+    options.one_shot = true;
+    let snapshot = aws::connect(&options).await.expect("connect");
+    let before = moto.strict.calls_to("DescribeRules");
+    let view = snapshot.sources.targets.fetch().await.expect("targets");
+    let rules_calls = moto.strict.calls_to("DescribeRules") - before;
+
+    let http = |l: &opsconsole::model::Listener| l.protocol == "HTTP" || l.protocol == "HTTPS";
+    let served_by_defaults = |lb: &opsconsole::model::LoadBalancer| {
+        lb.target_groups.iter().all(|g| {
+            lb.listeners.iter().any(|l| {
+                l.forwards
+                    .iter()
+                    .any(|f| f.target_group == g.name && f.weight.is_none_or(|w| w > 0))
+            })
+        })
+    };
+    let mt = view
+        .load_balancers
+        .iter()
+        .find(|lb| lb.name == "mt-alb")
+        .expect("mt-alb");
+    assert!(
+        !served_by_defaults(mt),
+        "mt-alb has groups reached by rules alone"
+    );
+    let mt_rules: Vec<&str> = mt
+        .listeners
+        .iter()
+        .flat_map(|l| l.rules.iter().flatten())
+        .map(|r| r.conditions.as_str())
+        .collect();
+    assert!(mt_rules.contains(&"path /api/*"), "{mt_rules:?}");
+    let mut read = 0;
+    let mut unread = 0;
+    for lb in &view.load_balancers {
+        for l in lb.listeners.iter().filter(|l| http(l)) {
+            if served_by_defaults(lb) {
+                assert_eq!(l.rules, None, "{} {}: rules read", lb.name, l.port);
+                assert!(
+                    l.describe().ends_with("(rules not read)"),
+                    "{}",
+                    l.describe()
+                );
+                unread += 1;
+            } else {
+                assert!(l.rules.is_some(), "{} {}: rules not read", lb.name, l.port);
+                read += 1;
+            }
+        }
+        for l in lb.listeners.iter().filter(|l| !http(l)) {
+            assert_eq!(
+                l.rules,
+                Some(vec![]),
+                "{} {}: a TCP listener has none",
+                lb.name,
+                l.port
+            );
+        }
+    }
+    assert!(unread > 0, "no load balancer served by its defaults alone");
+    assert_eq!(
+        rules_calls, read,
+        "one DescribeRules per listener read, none for the others"
+    );
+
+    // A console reads them all.
+    let console = session(&moto, true).await;
+    let view = console.sources.targets.fetch().await.expect("targets");
+    for lb in &view.load_balancers {
+        for l in &lb.listeners {
+            assert!(
+                l.rules.is_some(),
+                "{} {}: a console reads every rule",
+                lb.name,
+                l.port
+            );
+        }
+    }
+}
+
 /// A group deleted between the listing and its health read (every blue/green deployment) is
 /// dropped from that refresh; everything else stands.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,13 +8,12 @@
 //! minutes may not be attributable yet, and the timeline says how far CloudTrail was read.
 
 use super::error::from_sdk;
+use super::pace::Pace;
 use crate::source::SourceError;
 use crate::timeline::{Entry, principal};
 use aws_sdk_cloudtrail as ct;
 use chrono::{DateTime, Duration, Utc};
-use governor::{DefaultDirectRateLimiter, Quota};
 use std::collections::BTreeSet;
-use std::num::NonZeroU32;
 
 /// The write calls that change what the console watches.
 pub const WATCHED: &[&str] = &[
@@ -110,16 +109,15 @@ fn strings(v: &serde_json::Value, out: &mut BTreeSet<String>) {
 /// CloudTrail in one account and region.
 pub struct CloudTrail {
     client: ct::Client,
-    pace: DefaultDirectRateLimiter,
+    pace: Pace,
 }
 
 impl CloudTrail {
     pub fn new(client: ct::Client) -> CloudTrail {
         // Two requests a second per account and region: the quota, never more.
-        let two = NonZeroU32::new(2).unwrap_or(NonZeroU32::MIN);
         CloudTrail {
             client,
-            pace: DefaultDirectRateLimiter::direct(Quota::per_second(two)),
+            pace: Pace::new(2, 2),
         }
     }
 
@@ -147,7 +145,7 @@ impl CloudTrail {
                 })?;
             let mut token = None;
             loop {
-                self.pace.until_ready().await;
+                self.pace.ready().await;
                 let page = self
                     .client
                     .lookup_events()

@@ -7,6 +7,7 @@ use super::super::{ErrorKind, Source, SourceError};
 use super::clients::RegionClients;
 use super::error::from_sdk;
 use super::metrics::{self, MetricQuery};
+use super::pace::Pace;
 use crate::model::{
     Answer, DnsView, GeoLocation, Health, HostedZone, Record, RecordSet, RoutingPolicy,
 };
@@ -14,9 +15,7 @@ use aws_sdk_route53 as r53;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::Utc;
 use futures::future::BoxFuture;
-use governor::{DefaultDirectRateLimiter, Quota};
 use std::collections::HashSet;
-use std::num::NonZeroU32;
 
 /// A burst of this many calls, then one per second on average.
 const BURST: u32 = 10;
@@ -27,17 +26,15 @@ const STATUS_CALLS_PER_REFRESH: usize = 10;
 pub struct DnsSource {
     route53: r53::Client,
     cloudwatch: aws_sdk_cloudwatch::Client,
-    pace: DefaultDirectRateLimiter,
+    pace: Pace,
 }
 
 impl DnsSource {
     pub fn new(global: &RegionClients) -> Self {
-        let one = NonZeroU32::MIN;
-        let burst = NonZeroU32::new(BURST).unwrap_or(one);
         DnsSource {
             route53: global.route53().clone(),
             cloudwatch: global.cloudwatch().clone(),
-            pace: DefaultDirectRateLimiter::direct(Quota::per_second(one).allow_burst(burst)),
+            pace: Pace::new(1, BURST),
         }
     }
 
@@ -46,7 +43,7 @@ impl DnsSource {
         let mut marker: Option<String> = None;
         let mut seen = HashSet::new();
         loop {
-            self.pace.until_ready().await;
+            self.pace.ready().await;
             let out = self
                 .route53
                 .list_hosted_zones()
@@ -76,7 +73,7 @@ impl DnsSource {
         let mut seen = HashSet::new();
         let mut have = HashSet::new();
         loop {
-            self.pace.until_ready().await;
+            self.pace.ready().await;
             let mut req = self
                 .route53
                 .list_resource_record_sets()
@@ -169,7 +166,7 @@ impl DnsSource {
     /// show "unknown" for a check that has a verdict; only a check we may not read, or one that
     /// is gone, is unknown.
     async fn checker_verdict(&self, id: &str) -> Result<Health, SourceError> {
-        self.pace.until_ready().await;
+        self.pace.ready().await;
         match self
             .route53
             .get_health_check_status()

@@ -17,15 +17,42 @@ use chrono::DateTime;
 use futures::future::BoxFuture;
 use futures::{Stream, StreamExt, TryStreamExt};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Refreshes that may reuse the descriptions while the status listing stays the same, so a
 /// renamed instance or a new address shows within this many refreshes (5 min at the default
 /// 30 s).
 pub const DESCRIPTIONS_KEPT_FOR: u32 = 10;
 
+/// The zone of every instance described so far, by id, shared by the two panels that need it:
+/// the instances panel describes every instance, and the Targets panel shows the zones of its
+/// instance targets, which ELBv2 leaves out. An instance never changes zone, so what one panel
+/// learnt spares the other a `DescribeInstances` call (in a snapshot, a round trip at the end
+/// of the Targets panel's chain).
+#[derive(Clone, Default)]
+pub struct InstanceZones(Arc<Mutex<HashMap<String, String>>>);
+
+impl InstanceZones {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn learn(&self, zones: impl IntoIterator<Item = (String, String)>) {
+        self.lock().extend(zones);
+    }
+
+    pub fn knows(&self, instance_id: &str) -> bool {
+        self.lock().contains_key(instance_id)
+    }
+
+    pub fn all(&self) -> HashMap<String, String> {
+        self.lock().clone()
+    }
+}
+
 pub struct Ec2Source {
     regions: Vec<RegionClients>,
+    zones: InstanceZones,
     /// Per region, the descriptions last read; `None` for a snapshot.
     kept: Option<Mutex<HashMap<String, Kept>>>,
     /// Each region's last answer, shown while it cannot be read.
@@ -43,9 +70,15 @@ impl Ec2Source {
     pub fn new(regions: &[RegionClients]) -> Self {
         Ec2Source {
             regions: regions.to_vec(),
+            zones: InstanceZones::default(),
             kept: Some(Mutex::new(HashMap::new())),
             last_read: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Tells `zones` the zone of every instance it describes.
+    pub fn with_zones(self, zones: InstanceZones) -> Self {
+        Ec2Source { zones, ..self }
     }
 
     /// For a snapshot: nothing to keep between refreshes, so both reads go side by side.
@@ -72,6 +105,17 @@ impl Ec2Source {
     }
 
     async fn region(&self, rc: &RegionClients) -> Result<Vec<Instance>, SourceError> {
+        let instances = self.read_region(rc).await?;
+        self.zones.learn(
+            instances
+                .iter()
+                .filter(|i| !i.az.is_empty())
+                .map(|i| (i.id.clone(), i.az.clone())),
+        );
+        Ok(instances)
+    }
+
+    async fn read_region(&self, rc: &RegionClients) -> Result<Vec<Instance>, SourceError> {
         if self.kept.is_none() {
             // A snapshot: nothing kept, and its time is the longest chain of calls, so the
             // descriptions are not made to wait for the listing.

@@ -7,8 +7,10 @@
 
 use super::super::{ErrorKind, Source, SourceError};
 use super::clients::RegionClients;
+use super::ec2::InstanceZones;
 use super::error::from_sdk;
 use super::metrics::{self, MetricQuery};
+use super::pace::Pace;
 use crate::model::{
     DEFAULT_DEREGISTRATION_DELAY_SECS, Forward, LbKind, Listener, ListenerRule, LoadBalancer,
     Registration, Target, TargetGroup, TargetGroupMetrics, TargetState, TargetsView,
@@ -17,9 +19,7 @@ use aws_sdk_elasticloadbalancingv2 as elb;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt};
-use governor::{DefaultDirectRateLimiter, Quota};
-use std::collections::HashMap;
-use std::num::NonZeroU32;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -60,7 +60,7 @@ const LOAD_MINUTES: u32 = 5;
 /// One region's clients, the pace its `Describe*` calls keep, and what its last refresh cost.
 struct Region {
     clients: RegionClients,
-    pace: DefaultDirectRateLimiter,
+    pace: Pace,
     last_calls: AtomicUsize,
 }
 
@@ -72,8 +72,9 @@ pub struct ElbSource {
     /// `load_balancing.cross_zone.enabled` of network and gateway load balancers, by ARN (read
     /// once, like the groups' attributes; an ALB's is always on).
     lb_cross_zone: Mutex<HashMap<String, bool>>,
-    /// Zone of instance targets whose health description omits it (an instance never moves).
-    zones: Mutex<HashMap<String, String>>,
+    /// Zone of instance targets whose health description omits it (an instance never moves),
+    /// shared with the instances panel.
+    zones: InstanceZones,
     /// Target group load per region, with when it was fetched.
     load_cache: Mutex<HashMap<String, (DateTime<Utc>, GroupLoad)>>,
     /// Seconds between CloudWatch reads (never under the metrics' one-minute period).
@@ -82,6 +83,9 @@ pub struct ElbSource {
     attribute_reads: usize,
     /// `DescribeInstances` calls in flight at once to learn the targets' zones.
     zone_calls: usize,
+    /// Whether every HTTP(S) listener's rules are read (a console), or only the listeners'
+    /// whose load balancer has a group no default action serves (a snapshot).
+    every_rule: bool,
     /// Each region's last answer and when it was read, shown while the region cannot be read.
     last_read: super::LastRead<LoadBalancer>,
 }
@@ -171,28 +175,31 @@ struct Placement {
 
 impl ElbSource {
     pub fn new(regions: &[RegionClients]) -> Self {
-        let per_second = NonZeroU32::new(QUOTA_PER_SECOND).unwrap_or(NonZeroU32::MIN);
-        let burst = NonZeroU32::new(QUOTA_BURST).unwrap_or(NonZeroU32::MIN);
         ElbSource {
             regions: regions
                 .iter()
                 .map(|rc| Region {
                     clients: rc.clone(),
-                    pace: DefaultDirectRateLimiter::direct(
-                        Quota::per_second(per_second).allow_burst(burst),
-                    ),
+                    pace: Pace::new(QUOTA_PER_SECOND, QUOTA_BURST),
                     last_calls: AtomicUsize::new(0),
                 })
                 .collect(),
             attributes: Mutex::new(HashMap::new()),
             lb_cross_zone: Mutex::new(HashMap::new()),
-            zones: Mutex::new(HashMap::new()),
+            zones: InstanceZones::default(),
             load_cache: Mutex::new(HashMap::new()),
             metrics_every: METRIC_PERIOD_SECS,
             attribute_reads: ATTRIBUTE_READS_PER_REFRESH,
             zone_calls: ZONE_CALLS_IN_FLIGHT,
+            every_rule: true,
             last_read: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Looks up and keeps the targets' zones in `zones`, which the instances panel fills too.
+    pub fn with_zones(mut self, zones: InstanceZones) -> Self {
+        self.zones = zones;
+        self
     }
 
     /// Reads the groups' CloudWatch metrics every `secs` (at least the one-minute period).
@@ -203,10 +210,13 @@ impl ElbSource {
 
     /// For a snapshot: a group's attributes are read only where a target is draining (its delay
     /// sets the countdown); elsewhere the delay stays unread rather than cost a call per group.
-    /// The targets' zones are read with more calls at once.
+    /// The targets' zones are read with more calls at once. A listener's rules are read only
+    /// where they can change whether a group serves (`rules_can_matter`): each is a paced call
+    /// of its own, and a snapshot's time is the pace of its ELBv2 calls (BENCHMARKS.md §15).
     pub fn one_shot(mut self) -> Self {
         self.attribute_reads = 0;
         self.zone_calls = ZONE_CALLS_IN_FLIGHT_ONE_SHOT;
+        self.every_rule = false;
         self
     }
 
@@ -269,19 +279,21 @@ impl ElbSource {
                 .map(|(arn, _)| Read::Attributes(arn.clone()))
                 .collect()
         };
-        then.extend(
-            read.listeners
-                .values()
-                .flatten()
-                .filter(|l| {
-                    matches!(
-                        l.protocol(),
-                        Some(elb::types::ProtocolEnum::Http | elb::types::ProtocolEnum::Https)
-                    )
-                })
+        let mut rules_unread = HashSet::new();
+        for (lb_arn, ls) in &read.listeners {
+            let wanted = self.every_rule || rules_can_matter(lb_arn, ls, &groups);
+            for arn in ls
+                .iter()
+                .filter(|l| has_rules(l))
                 .filter_map(|l| l.listener_arn())
-                .map(|arn| Read::Rules(arn.to_string())),
-        );
+            {
+                if wanted {
+                    then.push(Read::Rules(arn.to_string()));
+                } else {
+                    rules_unread.insert(arn.to_string());
+                }
+            }
+        }
         calls += then.len();
         if !then.is_empty() {
             read.file(self.read_all(r, then).await?);
@@ -330,10 +342,9 @@ impl ElbSource {
                 let arn = lb.load_balancer_arn().unwrap_or_default();
                 let ls = listeners.get(arn).map(Vec::as_slice).unwrap_or_default();
                 let rules_of = |l: &elb::types::Listener| {
-                    l.listener_arn()
-                        .and_then(|a| rules.get(a))
-                        .map(Vec::as_slice)
-                        .unwrap_or_default()
+                    let arn = l.listener_arn().unwrap_or_default();
+                    (!rules_unread.contains(arn))
+                        .then(|| rules.get(arn).map(Vec::as_slice).unwrap_or_default())
                 };
                 LoadBalancer {
                     account: None,
@@ -381,7 +392,7 @@ impl ElbSource {
         &self,
         r: &Region,
     ) -> Result<Vec<elb::types::LoadBalancer>, SourceError> {
-        r.pace.until_ready().await;
+        r.pace.ready().await;
         r.clients
             .elb()
             .describe_load_balancers()
@@ -395,7 +406,7 @@ impl ElbSource {
     }
 
     async fn target_groups(&self, r: &Region) -> Result<Vec<elb::types::TargetGroup>, SourceError> {
-        r.pace.until_ready().await;
+        r.pace.ready().await;
         r.clients
             .elb()
             .describe_target_groups()
@@ -432,7 +443,7 @@ impl ElbSource {
     }
 
     async fn read(&self, r: &Region, read: Read) -> Result<Answer, SourceError> {
-        r.pace.until_ready().await;
+        r.pace.ready().await;
         let c = r.clients.elb();
         match read {
             Read::Listeners(arn) => {
@@ -478,7 +489,7 @@ impl ElbSource {
                     if marker.is_none() {
                         break;
                     }
-                    r.pace.until_ready().await;
+                    r.pace.ready().await;
                 }
                 Ok(Answer::Rules(arn, all))
             }
@@ -539,7 +550,6 @@ impl ElbSource {
         healths: &HashMap<String, Vec<elb::types::TargetHealthDescription>>,
     ) -> HashMap<String, String> {
         let missing: Vec<String> = {
-            let known = self.zones.lock().unwrap_or_else(|e| e.into_inner());
             groups
                 .iter()
                 .filter(|g| g.target_type() == Some(&elb::types::TargetTypeEnum::Instance))
@@ -548,7 +558,7 @@ impl ElbSource {
                 .filter_map(|d| d.target())
                 .filter(|t| t.availability_zone().is_none())
                 .filter_map(|t| t.id())
-                .filter(|id| !known.contains_key(*id))
+                .filter(|id| !self.zones.knows(id))
                 .map(str::to_string)
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
@@ -566,16 +576,12 @@ impl ElbSource {
         let mut answers = super::ec2::described_by_id(rc, &missing, self.zone_calls, &zone);
         while let Some(answer) = answers.next().await {
             match answer {
-                Ok(zones) => self
-                    .zones
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend(zones),
+                Ok(zones) => self.zones.learn(zones),
                 // Without EC2 access the targets still show, their zone not known.
                 Err(e) => tracing::debug!(error = %e, "target zones unknown"),
             }
         }
-        self.zones.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.zones.all()
     }
 }
 
@@ -619,9 +625,50 @@ fn placements(
         .collect()
 }
 
+/// Whether a listener has rules beside its default action: HTTP and HTTPS ones only.
+fn has_rules(l: &elb::types::Listener) -> bool {
+    matches!(
+        l.protocol(),
+        Some(elb::types::ProtocolEnum::Http | elb::types::ProtocolEnum::Https)
+    )
+}
+
+/// Whether the rules of a load balancer's listeners can change whether one of its groups
+/// serves: only when a group attached to it (a rule's group is attached too) takes no traffic
+/// by any listener's default action. A rule only adds forwards, so where the defaults already
+/// serve every group, the rules change nothing the Targets panel reports about health.
+fn rules_can_matter(
+    lb_arn: &str,
+    listeners: &[elb::types::Listener],
+    groups: &[elb::types::TargetGroup],
+) -> bool {
+    let served: HashSet<&str> = listeners
+        .iter()
+        .flat_map(|l| l.default_actions())
+        .flat_map(|a| {
+            let weighted = a
+                .forward_config()
+                .map(|f| f.target_groups())
+                .unwrap_or_default();
+            let live = weighted
+                .iter()
+                .filter(|t| t.weight().is_none_or(|w| w > 0))
+                .filter_map(|t| t.target_group_arn());
+            // A forward with one group names it here, with or without a forward config.
+            let single = weighted.is_empty().then(|| a.target_group_arn()).flatten();
+            live.chain(single)
+        })
+        .collect();
+    groups
+        .iter()
+        .filter(|g| g.load_balancer_arns().iter().any(|a| a == lb_arn))
+        .filter_map(|g| g.target_group_arn())
+        .any(|arn| !served.contains(arn))
+}
+
 fn listener(
     l: &elb::types::Listener,
-    rules: &[elb::types::Rule],
+    rules: Option<&[elb::types::Rule]>,
     tg_names: &HashMap<&str, &str>,
 ) -> Listener {
     Listener {
@@ -631,19 +678,21 @@ fn listener(
             .map(|p| p.as_str().to_string())
             .unwrap_or_default(),
         forwards: forwards(l.default_actions(), tg_names),
-        rules: rules
-            .iter()
-            // The default rule is the listener's default action, read above.
-            .filter(|r| r.is_default() != Some(true))
-            .filter_map(|r| {
-                let forwards = forwards(r.actions(), tg_names);
-                (!forwards.is_empty()).then(|| ListenerRule {
-                    priority: r.priority().unwrap_or_default().to_string(),
-                    conditions: conditions(r.conditions()),
-                    forwards,
+        rules: rules.map(|rules| {
+            rules
+                .iter()
+                // The default rule is the listener's default action, read above.
+                .filter(|r| r.is_default() != Some(true))
+                .filter_map(|r| {
+                    let forwards = forwards(r.actions(), tg_names);
+                    (!forwards.is_empty()).then(|| ListenerRule {
+                        priority: r.priority().unwrap_or_default().to_string(),
+                        conditions: conditions(r.conditions()),
+                        forwards,
+                    })
                 })
-            })
-            .collect(),
+                .collect()
+        }),
     }
 }
 
@@ -948,5 +997,81 @@ mod vpc_tests {
             .build();
         let group = target_group(&g, &[], &HashMap::new(), &HashMap::new());
         assert_eq!(group.vpc_id.as_deref(), Some("vpc-0prd"));
+    }
+}
+
+#[cfg(test)]
+mod rules_tests {
+    use super::*;
+    use elb::types::{Action, ActionTypeEnum, ForwardActionConfig, TargetGroupTuple};
+
+    const LB: &str =
+        "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:loadbalancer/app/wp/1";
+
+    fn group(name: &str) -> elb::types::TargetGroup {
+        elb::types::TargetGroup::builder()
+            .target_group_name(name)
+            .target_group_arn(format!("arn:tg/{name}"))
+            .load_balancer_arns(LB)
+            .build()
+    }
+
+    fn listener(default: Action) -> elb::types::Listener {
+        elb::types::Listener::builder()
+            .protocol(elb::types::ProtocolEnum::Https)
+            .default_actions(default)
+            .build()
+    }
+
+    fn weighted(weights: &[(&str, i32)]) -> Action {
+        let mut config = ForwardActionConfig::builder();
+        for (name, weight) in weights {
+            config = config.target_groups(
+                TargetGroupTuple::builder()
+                    .target_group_arn(format!("arn:tg/{name}"))
+                    .weight(*weight)
+                    .build(),
+            );
+        }
+        Action::builder()
+            .r#type(ActionTypeEnum::Forward)
+            .forward_config(config.build())
+            .build()
+    }
+
+    /// Rules only add forwards: they can change whether a group serves only where a group the
+    /// load balancer holds takes nothing by a default action (none at all, or weight 0).
+    #[test]
+    fn rules_matter_only_for_a_group_the_defaults_do_not_serve() {
+        let blue_green = [group("wp-blue"), group("wp-green")];
+        let both = listener(weighted(&[("wp-blue", 100), ("wp-green", 1)]));
+        assert!(!rules_can_matter(LB, &[both], &blue_green));
+        // The standby at weight 0 may still be reached by a rule.
+        let standby = listener(weighted(&[("wp-blue", 100), ("wp-green", 0)]));
+        assert!(rules_can_matter(LB, &[standby], &blue_green));
+        // A plain forward to one group, and a group reached by nothing the defaults name.
+        let plain = listener(
+            Action::builder()
+                .r#type(ActionTypeEnum::Forward)
+                .target_group_arn("arn:tg/wp-blue")
+                .build(),
+        );
+        assert!(!rules_can_matter(
+            LB,
+            std::slice::from_ref(&plain),
+            &blue_green[..1]
+        ));
+        assert!(rules_can_matter(LB, &[plain], &blue_green));
+        // A group attached to another load balancer is not this one's concern.
+        let elsewhere = elb::types::TargetGroup::builder()
+            .target_group_arn("arn:tg/api")
+            .load_balancer_arns("arn:other")
+            .build();
+        let only_blue = listener(weighted(&[("wp-blue", 1)]));
+        assert!(!rules_can_matter(
+            LB,
+            &[only_blue],
+            &[group("wp-blue"), elsewhere]
+        ));
     }
 }

@@ -25,9 +25,7 @@ use crate::source::{ErrorKind, LogBatch, LogSource, SourceError};
 use aws_sdk_cloudwatchlogs as cwl;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use governor::{DefaultDirectRateLimiter, Quota};
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -74,7 +72,7 @@ const AWSLOGS_PIECE: usize = 262_144 - 26;
 const TRUNCATED: &str = "[Truncated...]";
 
 /// The same pace for every group of a region.
-pub type Pace = Arc<DefaultDirectRateLimiter>;
+pub type Pace = Arc<super::pace::Pace>;
 
 pub fn pace() -> Pace {
     pace_at(CALLS_PER_SECOND)
@@ -82,10 +80,7 @@ pub fn pace() -> Pace {
 
 /// A pace of `calls` a second (at least one).
 pub fn pace_at(calls: u32) -> Pace {
-    let per_second = NonZeroU32::new(calls).unwrap_or(NonZeroU32::MIN);
-    Arc::new(DefaultDirectRateLimiter::direct(Quota::per_second(
-        per_second,
-    )))
+    Arc::new(super::pace::Pace::new(calls, calls))
 }
 
 /// What has been shown: the newest event's time, the events of the overlap by key, and the
@@ -415,7 +410,7 @@ impl Reader {
         };
         for page in 0..pages {
             let asked = token.clone();
-            self.pace.until_ready().await;
+            self.pace.ready().await;
             let out = match self.page(start_ms, token.take()).await {
                 Ok(out) => out,
                 Err(e) if page > 0 => {

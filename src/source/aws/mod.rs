@@ -17,6 +17,7 @@ mod ip_sets;
 pub mod log_groups;
 pub mod metrics;
 pub mod originals;
+mod pace;
 pub mod permissions;
 pub mod shared_state;
 pub mod tasks;
@@ -206,6 +207,7 @@ async fn connect_account(
                 regions[0].stats.clone(),
             )
         });
+    let zones = ec2::InstanceZones::default();
     let waf = Arc::new(
         waf::WafSource::new(&regions, &global, options.waf_window_minutes)
             .with_metrics_every(options.metrics_every_secs)
@@ -218,8 +220,9 @@ async fn connect_account(
             scope,
             identity: identity.clone(),
             targets: Arc::new({
-                let source =
-                    elb::ElbSource::new(&regions).with_metrics_every(options.metrics_every_secs);
+                let source = elb::ElbSource::new(&regions)
+                    .with_metrics_every(options.metrics_every_secs)
+                    .with_zones(zones.clone());
                 if options.one_shot {
                     source.one_shot()
                 } else {
@@ -230,7 +233,7 @@ async fn connect_account(
             samples: waf,
             dns: Arc::new(dns::DnsSource::new(&global)),
             instances: Arc::new({
-                let source = ec2::Ec2Source::new(&regions);
+                let source = ec2::Ec2Source::new(&regions).with_zones(zones);
                 if options.one_shot {
                     source.one_shot()
                 } else {

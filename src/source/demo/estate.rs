@@ -216,7 +216,7 @@ fn lb(
                         weight: *weight,
                     })
                     .collect(),
-                rules: vec![],
+                rules: Some(vec![]),
             })
             .collect(),
         target_groups: groups

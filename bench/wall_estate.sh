@@ -14,6 +14,8 @@
 #                   with heaptrack_print; CPU and RSS are then heaptrack's, not comparable)
 #   COUNT=strace …  also counts its system calls (`strace -c -f`; this slows it: CPU % is then
 #                   not comparable with a run without it)
+#   RESIDENT=1 …    also says, at the end, which sections of the binary are resident and the
+#                   largest resident mappings (bench/resident.py; reads /proc/PID/pagemap: root)
 #
 # Needs tmux, jq and the moto venv (see bench/lib.sh). Everything stays on 127.0.0.1.
 set -euo pipefail
@@ -71,6 +73,7 @@ for entry in "wall:--wall" "console:--read-only"; do
     # binary's and libraries' pages (file-backed; a bench build's are larger than a release's).
     awk -v a="$(kb_of "$pid" RssAnon)" -v f="$(kb_of "$pid" RssFile)" -v t="$(kb_of "$pid" Threads)" \
         'BEGIN { printf "    now: anonymous %.1f MB, file-backed %.1f MB, %s threads\n", a / 1024, f / 1024, t }'
+    [ -n "${RESIDENT:-}" ] && python3 bench/resident.py "$pid" | sed 's/^/    /'
     [ -s "$BENCH_WORK/$name.perf" ] && grep -E 'context-switches|task-clock' "$BENCH_WORK/$name.perf" | sed 's/^/    /'
     [ -s "$BENCH_WORK/$name.strace" ] && sed 's/^/    /' "$BENCH_WORK/$name.strace" | head -n 14
     # The API bill of this run, from the console's own counters.

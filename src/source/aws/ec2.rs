@@ -24,29 +24,52 @@ use std::sync::{Arc, Mutex};
 /// 30 s).
 pub const DESCRIPTIONS_KEPT_FOR: u32 = 10;
 
-/// The zone of every instance described so far, by id, shared by the two panels that need it:
-/// the instances panel describes every instance, and the Targets panel shows the zones of its
-/// instance targets, which ELBv2 leaves out. An instance never changes zone, so what one panel
-/// learnt spares the other a `DescribeInstances` call (in a snapshot, a round trip at the end
-/// of the Targets panel's chain).
+/// The zone of each instance, by region and id, shared by the two panels that need it: the
+/// instances panel describes every instance of a region, and the Targets panel shows the zones
+/// of its instance targets, which ELBv2 leaves out. An instance never changes zone, so what one
+/// panel learnt spares the other a `DescribeInstances` call (in a snapshot, a round trip at the
+/// end of the Targets panel's chain). Each read of a region's instances replaces that region's
+/// zones, so instances gone since are forgotten on a wall that runs for weeks.
 #[derive(Clone, Default)]
-pub struct InstanceZones(Arc<Mutex<HashMap<String, String>>>);
+pub struct InstanceZones(Arc<Mutex<HashMap<String, HashMap<String, String>>>>);
 
 impl InstanceZones {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<String, String>>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn learn(&self, zones: impl IntoIterator<Item = (String, String)>) {
-        self.lock().extend(zones);
+    /// Every instance of `region` as just listed, in place of what was known there.
+    pub fn replace(&self, region: &str, zones: HashMap<String, String>) {
+        self.lock().insert(region.to_string(), zones);
     }
 
-    pub fn knows(&self, instance_id: &str) -> bool {
-        self.lock().contains_key(instance_id)
+    /// A few more, looked up by id.
+    pub fn learn(&self, region: &str, zones: impl IntoIterator<Item = (String, String)>) {
+        self.lock()
+            .entry(region.to_string())
+            .or_default()
+            .extend(zones);
     }
 
-    pub fn all(&self) -> HashMap<String, String> {
-        self.lock().clone()
+    pub fn knows(&self, region: &str, instance_id: &str) -> bool {
+        self.lock()
+            .get(region)
+            .is_some_and(|z| z.contains_key(instance_id))
+    }
+
+    /// The zones of `ids` in `region` that are known.
+    pub fn of<'a>(
+        &self,
+        region: &str,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> HashMap<String, String> {
+        let known = self.lock();
+        let Some(zones) = known.get(region) else {
+            return HashMap::new();
+        };
+        ids.into_iter()
+            .filter_map(|id| Some((id.to_string(), zones.get(id)?.clone())))
+            .collect()
     }
 }
 
@@ -106,11 +129,13 @@ impl Ec2Source {
 
     async fn region(&self, rc: &RegionClients) -> Result<Vec<Instance>, SourceError> {
         let instances = self.read_region(rc).await?;
-        self.zones.learn(
+        self.zones.replace(
+            &rc.region,
             instances
                 .iter()
                 .filter(|i| !i.az.is_empty())
-                .map(|i| (i.id.clone(), i.az.clone())),
+                .map(|i| (i.id.clone(), i.az.clone()))
+                .collect(),
         );
         Ok(instances)
     }
@@ -366,5 +391,40 @@ impl Source<InstancesView> for Ec2Source {
                 unreadable,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod zones_tests {
+    use super::*;
+
+    /// A region's read replaces what was known there, so an instance gone since is forgotten;
+    /// lookups add to it; a region's zones are never another's.
+    #[test]
+    fn a_regions_read_replaces_its_zones() {
+        let zones = InstanceZones::default();
+        zones.learn(
+            "ap-northeast-1",
+            [("i-old".into(), "ap-northeast-1a".into())],
+        );
+        zones.replace(
+            "ap-northeast-1",
+            HashMap::from([("i-web".to_string(), "ap-northeast-1c".to_string())]),
+        );
+        assert!(
+            !zones.knows("ap-northeast-1", "i-old"),
+            "a gone instance kept"
+        );
+        assert!(zones.knows("ap-northeast-1", "i-web"));
+        assert!(!zones.knows("us-east-1", "i-web"));
+        zones.learn(
+            "ap-northeast-1",
+            [("i-api".into(), "ap-northeast-1a".into())],
+        );
+        let of = zones.of("ap-northeast-1", ["i-api", "i-nobody"]);
+        assert_eq!(
+            of,
+            HashMap::from([("i-api".to_string(), "ap-northeast-1a".to_string())])
+        );
     }
 }

@@ -33,7 +33,8 @@ const QUOTA_BURST: u32 = 40;
 const QUOTA_PER_SECOND: u32 = 10;
 /// Average `Describe*` calls a second the console allows itself per region: a fifth of the
 /// bucket's refill, the rest left to the account's other tooling. A large estate refreshes less
-/// often than `[refresh] targets` asks (50 groups: 62 calls, every 31 s); a small one is unaffected.
+/// often than `[refresh] targets` asks (50 groups behind 50 HTTP listeners: 112 calls with the
+/// listeners' rules, every 56 s); a small one is unaffected.
 const CALLS_PER_SECOND_ON_AVERAGE: f64 = 2.0;
 /// Group attributes not read yet that one refresh reads beside the health reads (ELBv2 has no
 /// batch call for them). A group with a draining target is read at once whatever this says.
@@ -542,28 +543,28 @@ impl ElbSource {
         }
     }
 
-    /// Zones of instance targets reported without one, from EC2 (cached per instance).
+    /// Zones of instance targets reported without one: those the instances panel read, the
+    /// others from EC2 (kept per instance).
     async fn instance_zones(
         &self,
         rc: &RegionClients,
         groups: &[elb::types::TargetGroup],
         healths: &HashMap<String, Vec<elb::types::TargetHealthDescription>>,
     ) -> HashMap<String, String> {
-        let missing: Vec<String> = {
-            groups
-                .iter()
-                .filter(|g| g.target_type() == Some(&elb::types::TargetTypeEnum::Instance))
-                .filter_map(|g| healths.get(g.target_group_arn()?))
-                .flat_map(|d| d.iter())
-                .filter_map(|d| d.target())
-                .filter(|t| t.availability_zone().is_none())
-                .filter_map(|t| t.id())
-                .filter(|id| !self.zones.knows(id))
-                .map(str::to_string)
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect()
-        };
+        let wanted: std::collections::BTreeSet<&str> = groups
+            .iter()
+            .filter(|g| g.target_type() == Some(&elb::types::TargetTypeEnum::Instance))
+            .filter_map(|g| healths.get(g.target_group_arn()?))
+            .flat_map(|d| d.iter())
+            .filter_map(|d| d.target())
+            .filter(|t| t.availability_zone().is_none())
+            .filter_map(|t| t.id())
+            .collect();
+        let missing: Vec<String> = wanted
+            .iter()
+            .filter(|id| !self.zones.knows(&rc.region, id))
+            .map(|id| id.to_string())
+            .collect();
         // By filter, not by id: one id EC2 no longer knows (an instance terminated an hour ago
         // and still registered) would fail a call by ids whole, and leave every zone unknown.
         // 100 ids a call, each answer turned into (id, zone) before it is let go.
@@ -576,12 +577,12 @@ impl ElbSource {
         let mut answers = super::ec2::described_by_id(rc, &missing, self.zone_calls, &zone);
         while let Some(answer) = answers.next().await {
             match answer {
-                Ok(zones) => self.zones.learn(zones),
+                Ok(zones) => self.zones.learn(&rc.region, zones),
                 // Without EC2 access the targets still show, their zone not known.
                 Err(e) => tracing::debug!(error = %e, "target zones unknown"),
             }
         }
-        self.zones.all()
+        self.zones.of(&rc.region, wanted)
     }
 }
 

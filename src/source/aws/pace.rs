@@ -3,13 +3,12 @@
 //! its own and wakes it twice for every wait; an idle wall against a large estate spent ~5 % of
 //! its CPU there (BENCHMARKS.md §15).
 
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, Quota};
 use std::num::NonZeroU32;
 
 pub struct Pace {
     bucket: DefaultDirectRateLimiter,
-    clock: DefaultClock,
 }
 
 impl Pace {
@@ -22,14 +21,13 @@ impl Pace {
             bucket: DefaultDirectRateLimiter::direct(
                 Quota::per_second(per_second).allow_burst(burst),
             ),
-            clock: DefaultClock::default(),
         }
     }
 
     /// Waits until the bucket holds a token, and takes it.
     pub async fn ready(&self) {
         while let Err(not_until) = self.bucket.check() {
-            tokio::time::sleep(not_until.wait_time_from(self.clock.now())).await;
+            tokio::time::sleep(not_until.wait_time_from(self.bucket.clock().now())).await;
         }
     }
 }

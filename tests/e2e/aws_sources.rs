@@ -722,22 +722,26 @@ async fn one_reservation_larger_than_a_page_is_described_in_parts() {
     assert_eq!(describes, 2, "at most 100 instances an answer");
 }
 
-/// The Targets panel learns its instance targets' zones from EC2 (ELBv2 describes them without
-/// one) 100 ids a `DescribeInstances` call, so no answer holds more than 100 instances: 130
-/// registered instances are looked up in two calls, and every target has its subnet's zone.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_zones_of_many_instance_targets_are_looked_up_100_at_a_time() {
-    const TARGETS: usize = 130;
+/// One ALB with `targets` instance targets (`seed_lone_alb`) and a read-only console on it.
+async fn lone_alb_console(name: &str, targets: usize) -> (Moto, support::seed::LoneAlb, Session) {
     let moto = Moto::start();
-    let alb =
-        support::seed::seed_lone_alb(&moto, &Moto::base_credentials(), "zones", TARGETS).await;
+    let alb = support::seed::seed_lone_alb(&moto, &Moto::base_credentials(), name, targets).await;
     let session = aws::connect(&AwsOptions {
         regions: vec![alb.region.clone()],
         ..support::console_options(&moto.endpoint, true)
     })
     .await
     .expect("connect");
-    let view = session.sources.targets.fetch().await.expect("targets");
+    (moto, alb, session)
+}
+
+/// Every target of the seeded group once, each with its subnet's zone: `seed_lone_alb` puts
+/// instance k (from 1) in subnet (k - 1) % 2, zone a, then c.
+fn assert_seeded_zones(
+    view: &opsconsole::model::TargetsView,
+    alb: &support::seed::LoneAlb,
+    count: usize,
+) {
     let targets: Vec<_> = view
         .load_balancers
         .iter()
@@ -745,9 +749,8 @@ async fn the_zones_of_many_instance_targets_are_looked_up_100_at_a_time() {
         .filter(|g| g.arn == alb.target_group_arn)
         .flat_map(|g| &g.targets)
         .collect();
-    assert_eq!(targets.len(), TARGETS, "every target once");
-    // seed_lone_alb puts instance k (from 1) in subnet (k - 1) % 2: zone a, then c.
-    for t in &targets {
+    assert_eq!(targets.len(), count, "every target once");
+    for t in targets {
         let k = alb
             .instances
             .iter()
@@ -756,6 +759,17 @@ async fn the_zones_of_many_instance_targets_are_looked_up_100_at_a_time() {
         let zone = ["ap-northeast-1a", "ap-northeast-1c"][k % 2];
         assert_eq!(t.az.as_deref(), Some(zone), "zone of {}", t.id);
     }
+}
+
+/// The Targets panel learns its instance targets' zones from EC2 (ELBv2 describes them without
+/// one) 100 ids a `DescribeInstances` call, so no answer holds more than 100 instances: 130
+/// registered instances are looked up in two calls, and every target has its subnet's zone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_zones_of_many_instance_targets_are_looked_up_100_at_a_time() {
+    const TARGETS: usize = 130;
+    let (moto, alb, session) = lone_alb_console("zones", TARGETS).await;
+    let view = session.sources.targets.fetch().await.expect("targets");
+    assert_seeded_zones(&view, &alb, TARGETS);
     let sizes = moto.strict.batch_sizes("DescribeInstances");
     assert!(sizes.len() >= 2, "{sizes:?}");
     assert!(sizes.iter().all(|n| *n <= 100), "{sizes:?}");
@@ -772,15 +786,7 @@ async fn the_zones_of_many_instance_targets_are_looked_up_100_at_a_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_targets_zones_come_from_the_instances_panel_when_it_read_them() {
     const TARGETS: usize = 12;
-    let moto = Moto::start();
-    let alb =
-        support::seed::seed_lone_alb(&moto, &Moto::base_credentials(), "shared", TARGETS).await;
-    let session = aws::connect(&AwsOptions {
-        regions: vec![alb.region.clone()],
-        ..support::console_options(&moto.endpoint, true)
-    })
-    .await
-    .expect("connect");
+    let (moto, alb, session) = lone_alb_console("shared", TARGETS).await;
     session.sources.instances.fetch().await.expect("instances");
     let described = moto.strict.calls_to("DescribeInstances");
     let view = session.sources.targets.fetch().await.expect("targets");
@@ -789,20 +795,5 @@ async fn the_targets_zones_come_from_the_instances_panel_when_it_read_them() {
         described,
         "the Targets panel looked up zones the instances panel had read"
     );
-    let targets: Vec<_> = view
-        .load_balancers
-        .iter()
-        .flat_map(|lb| &lb.target_groups)
-        .flat_map(|g| &g.targets)
-        .collect();
-    assert_eq!(targets.len(), TARGETS);
-    for t in targets {
-        let k = alb
-            .instances
-            .iter()
-            .position(|id| *id == t.id)
-            .expect("a seeded instance");
-        let zone = ["ap-northeast-1a", "ap-northeast-1c"][k % 2];
-        assert_eq!(t.az.as_deref(), Some(zone), "zone of {}", t.id);
-    }
+    assert_seeded_zones(&view, &alb, TARGETS);
 }

@@ -493,16 +493,7 @@ async fn the_teams_journal_has_a_change_made_in_a_watched_account() {
 
     // A snapshot elsewhere (no journal of its own) lists it from the team's store.
     let watcher = aws::connect(&options(true)).await.expect("connect");
-    let other = tempfile::tempdir().expect("the snapshot's state directory");
-    let collected = opsconsole::snapshot::collect(
-        &watcher,
-        &opsconsole::snapshot::Options {
-            pending: Some(other.path().join("pending.json")),
-            endpoint: Some(moto.endpoint.clone()),
-            ..support::snapshot_options()
-        },
-    )
-    .await;
+    let collected = support::snapshot_elsewhere(&watcher, &moto.endpoint).await;
     let drains: Vec<(&str, Option<&str>)> = collected
         .actions
         .iter()

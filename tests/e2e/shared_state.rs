@@ -212,17 +212,8 @@ async fn an_undo_left_by_one_console_is_carried_out_once_by_any_other() {
 
     // A snapshot on another machine (another state directory, the same store) lists it.
     let watcher = console(&moto, true).await;
-    let other = tempfile::tempdir().expect("the snapshot's state directory");
     let asked_who = moto.strict.calls_to("GetCallerIdentity");
-    let collected = opsconsole::snapshot::collect(
-        &watcher,
-        &opsconsole::snapshot::Options {
-            pending: Some(other.path().join("pending.json")),
-            endpoint: Some(moto.endpoint.clone()),
-            ..support::snapshot_options()
-        },
-    )
-    .await;
+    let collected = support::snapshot_elsewhere(&watcher, &moto.endpoint).await;
     assert_eq!(collected.pending.len(), 1, "{:?}", collected.journal_error);
     assert_eq!(collected.pending[0].due, due);
     // Who the console is was read once, with the panels: the store's account is that one (a

@@ -58,6 +58,24 @@ pub fn snapshot_options() -> opsconsole::snapshot::Options {
     }
 }
 
+/// A snapshot taken on another machine: a state directory of its own, empty, and the team's
+/// store at `endpoint`.
+pub async fn snapshot_elsewhere(
+    session: &Session,
+    endpoint: &str,
+) -> opsconsole::snapshot::Collected {
+    let other = tempfile::tempdir().expect("the snapshot's state directory");
+    opsconsole::snapshot::collect(
+        session,
+        &opsconsole::snapshot::Options {
+            pending: Some(other.path().join("pending.json")),
+            endpoint: Some(endpoint.to_string()),
+            ..snapshot_options()
+        },
+    )
+    .await
+}
+
 /// The seeded target named `name` (or with id `name`) in `group`, as the console's actions
 /// refer to it.
 pub fn target_ref(seeded: &Seeded, group: &str, name: &str) -> TargetRef {

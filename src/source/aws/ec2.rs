@@ -51,12 +51,6 @@ impl InstanceZones {
             .extend(zones);
     }
 
-    pub fn knows(&self, region: &str, instance_id: &str) -> bool {
-        self.lock()
-            .get(region)
-            .is_some_and(|z| z.contains_key(instance_id))
-    }
-
     /// The zones of `ids` in `region` that are known.
     pub fn of<'a>(
         &self,
@@ -411,12 +405,10 @@ mod zones_tests {
             "ap-northeast-1",
             HashMap::from([("i-web".to_string(), "ap-northeast-1c".to_string())]),
         );
-        assert!(
-            !zones.knows("ap-northeast-1", "i-old"),
-            "a gone instance kept"
-        );
-        assert!(zones.knows("ap-northeast-1", "i-web"));
-        assert!(!zones.knows("us-east-1", "i-web"));
+        let known = |id: &str| !zones.of("ap-northeast-1", [id]).is_empty();
+        assert!(!known("i-old"), "a gone instance kept");
+        assert!(known("i-web"));
+        assert!(zones.of("us-east-1", ["i-web"]).is_empty());
         zones.learn(
             "ap-northeast-1",
             [("i-api".into(), "ap-northeast-1a".into())],

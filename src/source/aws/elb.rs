@@ -560,11 +560,15 @@ impl ElbSource {
             .filter(|t| t.availability_zone().is_none())
             .filter_map(|t| t.id())
             .collect();
+        let known = self.zones.of(&rc.region, wanted.iter().copied());
         let missing: Vec<String> = wanted
             .iter()
-            .filter(|id| !self.zones.knows(&rc.region, id))
+            .filter(|id| !known.contains_key(**id))
             .map(|id| id.to_string())
             .collect();
+        if missing.is_empty() {
+            return known;
+        }
         // By filter, not by id: one id EC2 no longer knows (an instance terminated an hour ago
         // and still registered) would fail a call by ids whole, and leave every zone unknown.
         // 100 ids a call, each answer turned into (id, zone) before it is let go.

@@ -425,7 +425,6 @@ async fn assumed_sessions_are_renewed_before_they_expire() {
 /// snapshots read it (under the account the consoles sign in with), saying the account acted in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_teams_journal_has_a_change_made_in_a_watched_account() {
-    use aws_sdk_s3 as s3;
     use opsconsole::action::{Executor, Journal, Journaled, Mutation, TargetRef};
     use opsconsole::config::settings::StateSettings;
     use std::sync::Arc;
@@ -434,21 +433,7 @@ async fn the_teams_journal_has_a_change_made_in_a_watched_account() {
     let beta = moto.account(BETA).await;
     let alb = seed::seed_lone_alb(&moto, &beta.credentials, "beta", 2).await;
     let base = moto.sdk_config(seed::TOKYO).await;
-    s3::Client::from_conf(
-        s3::config::Builder::from(&base)
-            .force_path_style(true)
-            .build(),
-    )
-    .create_bucket()
-    .bucket("team-ops")
-    .create_bucket_configuration(
-        s3::types::CreateBucketConfiguration::builder()
-            .location_constraint(s3::types::BucketLocationConstraint::ApNortheast1)
-            .build(),
-    )
-    .send()
-    .await
-    .expect("CreateBucket");
+    seed::team_bucket(&base, "team-ops").await;
     let options = |read_only: bool| aws::AwsOptions {
         accounts: AccountsWanted {
             accounts: vec![AccountConfig {

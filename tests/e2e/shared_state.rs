@@ -27,21 +27,7 @@ const RULE: &str = "block-bad-bots";
 /// A web ACL with one Block rule, and the team's bucket.
 async fn estate(moto: &Moto) -> String {
     let config = moto.sdk_config(seed::TOKYO).await;
-    let s3 = s3::Client::from_conf(
-        s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
-    s3.create_bucket()
-        .bucket(BUCKET)
-        .create_bucket_configuration(
-            s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(s3::types::BucketLocationConstraint::ApNortheast1)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("CreateBucket");
+    seed::team_bucket(&config, BUCKET).await;
     let client = waf::Client::new(&config);
     use support::seed::visibility;
     let bots = waf::types::Statement::builder()
@@ -297,11 +283,7 @@ async fn an_undo_left_by_one_console_is_carried_out_once_by_any_other() {
 
     // The journal is in the store, an object an entry: A's Count and the restore.
     let config = moto.sdk_config(seed::TOKYO).await;
-    let s3 = s3::Client::from_conf(
-        s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = seed::s3_client(&config);
     let listed = s3
         .list_objects_v2()
         .bucket(BUCKET)
@@ -322,11 +304,7 @@ async fn a_store_written_by_a_newer_version_is_refused_with_its_version() {
     let moto = Moto::start();
     estate(&moto).await;
     let config = moto.sdk_config(seed::TOKYO).await;
-    let s3 = s3::Client::from_conf(
-        s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = seed::s3_client(&config);
     s3.put_object()
         .bucket(BUCKET)
         .key("opsconsole/123456789012/pending.json")

@@ -2485,3 +2485,29 @@ pub async fn seed_lone_alb(
         instances,
     }
 }
+
+/// An S3 client for the emulator: path-style addresses, as moto serves buckets.
+pub fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+/// The team's bucket (`[state] shared`), made in Tokyo.
+pub async fn team_bucket(config: &aws_config::SdkConfig, bucket: &str) -> aws_sdk_s3::Client {
+    use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+    let s3 = s3_client(config);
+    s3.create_bucket()
+        .bucket(bucket)
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::ApNortheast1)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateBucket");
+    s3
+}

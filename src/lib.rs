@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod jsonl;
 pub mod manpage;
+pub mod memory;
 pub mod model;
 pub mod problems;
 pub mod runtime;

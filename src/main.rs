@@ -20,7 +20,7 @@ const EXIT_USAGE: u8 = 2;
 const EXIT_PARTIAL: u8 = 3;
 
 fn main() -> ExitCode {
-    keep_memory_small();
+    opsconsole::memory::keep_small();
     let cli = cli::parse();
     if let Some(shell) = cli.completions {
         clap_complete::generate(
@@ -416,26 +416,6 @@ async fn run_snapshot(cli: &Cli, settings: &Settings, session: Session) -> ExitC
     }
     ExitCode::SUCCESS
 }
-
-/// glibc's allocator is tuned for servers: an arena per thread (up to 8 per core), and a
-/// threshold for handing big blocks straight to the kernel that rises as big blocks are freed.
-/// A wall decodes megabyte answers every minute for months; with two arenas and fixed
-/// thresholds those buffers go back to the system when freed instead of fragmenting the heap
-/// (peak RSS on the large estate: 30.6 → 28.8 MB, BENCHMARKS.md §6).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn keep_memory_small() {
-    const BIG_BLOCK: libc::c_int = 128 * 1024;
-    // SAFETY: mallopt only sets allocator parameters, and this runs first in `main`, before any
-    // other thread exists or anything was allocated on another arena.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-        libc::mallopt(libc::M_MMAP_THRESHOLD, BIG_BLOCK);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, BIG_BLOCK);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn keep_memory_small() {}
 
 const LOG_QUEUE_LINES: usize = 2_048;
 

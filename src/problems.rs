@@ -90,9 +90,22 @@ pub fn with_staleness(
     ctx: &Context,
     in_data: &[Problem],
 ) -> Vec<Problem> {
+    merged(&on_the_clock(world, now, ctx), in_data)
+}
+
+/// The problems the clock makes: panels stale at `now`, undos overdue. A console finds them on
+/// every tick; most ticks find the same ones as the last (usually none).
+pub fn on_the_clock(world: &World, now: DateTime<Utc>, ctx: &Context) -> Vec<Problem> {
     let mut out = Vec::new();
     staleness(world, now, ctx, &mut out);
     overdue(now, ctx, &mut out);
+    out
+}
+
+/// The clock's problems and the data's, worst first; of equal severity the clock's come first.
+pub fn merged(on_the_clock: &[Problem], in_data: &[Problem]) -> Vec<Problem> {
+    let mut out = Vec::with_capacity(on_the_clock.len() + in_data.len());
+    out.extend_from_slice(on_the_clock);
     out.extend_from_slice(in_data);
     out.sort_by_key(|p| p.severity);
     out

@@ -23,6 +23,9 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
+mod quiet;
+use quiet::Quiet;
+
 /// Tick while something is loading (spinners move) and when idle (ages move).
 const BUSY_TICK: Duration = Duration::from_millis(120);
 const IDLE_TICK: Duration = Duration::from_secs(1);
@@ -32,7 +35,7 @@ const DATA_FRAME: Duration = Duration::from_millis(500);
 
 /// Owns raw mode and the alternate screen; dropping it puts the terminal back.
 struct TerminalGuard {
-    terminal: Terminal<CrosstermBackend<Stdout>>,
+    terminal: Terminal<Quiet<CrosstermBackend<Stdout>>>,
 }
 
 impl TerminalGuard {
@@ -52,7 +55,7 @@ impl TerminalGuard {
             },
             Err(_) => ratatui::TerminalOptions::default(),
         };
-        match Terminal::with_options(CrosstermBackend::new(out), options) {
+        match Terminal::with_options(Quiet::new(CrosstermBackend::new(out)), options) {
             Ok(terminal) => Ok(TerminalGuard { terminal }),
             Err(e) => {
                 restore();
@@ -116,14 +119,16 @@ pub async fn run(
     // What is on screen is older than the state: draw at `draw_at` (now, for input).
     let mut draw_at = Some(tokio::time::Instant::now());
     let mut drawn_at = tokio::time::Instant::now();
-    let mut screen = Screen::default();
+    // Frames rendered; `Quiet` counts those that changed a cell and were written.
+    let mut rendered: u64 = 0;
     // How the console ended: `Ok(None)` the operator quit; `Ok(Some(why))` something that
     // cannot be asked (a signal, the terminal gone).
     let ended: anyhow::Result<Option<&str>> = 'console: loop {
         if draw_at.is_some_and(|at| at <= tokio::time::Instant::now()) {
-            if let Err(e) = screen.show(&mut guard.terminal, |f| ui::draw(f, &app, &theme)) {
+            if let Err(e) = guard.terminal.draw(|f| ui::draw(f, &app, &theme)) {
                 break 'console Err(e.into());
             }
+            rendered += 1;
             drawn_at = tokio::time::Instant::now();
             draw_at = None;
         }
@@ -171,13 +176,17 @@ pub async fn run(
             {
                 break 'console Err(e.into());
             }
-            // The terminal was cleared: whatever is drawn next must be written.
-            screen.forget();
         }
+        let mut refreshed = a_refresh(&event);
         let mut effects = app.update(event);
         // Apply everything already waiting before drawing again: one frame per burst.
         while let Ok(ev) = rx.try_recv() {
+            refreshed |= a_refresh(&ev);
             effects.extend(app.update(ev));
+        }
+        if refreshed {
+            // The answer it replaced is freed: its pages go back now, not at the next peak.
+            crate::memory::give_back_freed();
         }
         let kind = if input {
             Arrived::Input
@@ -195,7 +204,8 @@ pub async fn run(
                 // that fails loses only the copy; the text is still shown under the panel.
                 let copy =
                     crossterm::clipboard::CopyToClipboard::to_clipboard_from(text.as_bytes());
-                if let Err(e) = crossterm::execute!(guard.terminal.backend_mut(), copy) {
+                if let Err(e) = crossterm::execute!(guard.terminal.backend_mut().inner_mut(), copy)
+                {
                     tracing::warn!(error = %e, "copy to the clipboard failed");
                 }
                 continue;
@@ -206,8 +216,8 @@ pub async fn run(
         }
     };
     tracing::info!(
-        rendered = screen.rendered,
-        written = screen.written,
+        rendered,
+        written = guard.terminal.backend().frames_written(),
         "frames of this console"
     );
     let left = match &ended {
@@ -296,52 +306,13 @@ fn frame_due(
     }
 }
 
-/// What is on the terminal: a frame is rendered, and written only when it differs from the
-/// one shown (a redraw of an unchanged screen would still write its colours and cursor to the
-/// terminal, waking it for nothing).
-#[derive(Default)]
-struct Screen {
-    /// The last frame written; `None` after the terminal was cleared.
-    shown: Option<ratatui::buffer::Buffer>,
-    /// Frames rendered, and of those written, since the start (logged at the end).
-    rendered: u64,
-    written: u64,
-}
-
-impl Screen {
-    /// Renders with `draw`; writes to the terminal only what changed, and nothing (not even
-    /// the cursor) when nothing did. `true` when the frame was written.
-    fn show<B: ratatui::backend::Backend>(
-        &mut self,
-        terminal: &mut Terminal<B>,
-        draw: impl FnOnce(&mut ratatui::Frame),
-    ) -> Result<bool, B::Error> {
-        draw(&mut terminal.get_frame());
-        self.rendered += 1;
-        let frame = terminal.current_buffer_mut();
-        if self.shown.as_ref() == Some(&*frame) {
-            // The next frame renders into this buffer again, from blank.
-            frame.reset();
-            return Ok(false);
-        }
-        match &mut self.shown {
-            // Cell by cell into the cells already there: `Buffer`'s derived `clone_from` would
-            // allocate a whole new frame (345 KB at 160×45) every second, and fault its pages
-            // in fresh (BENCHMARKS.md §15).
-            Some(shown) => {
-                shown.area = frame.area;
-                shown.content.clone_from(&frame.content);
-            }
-            None => self.shown = Some(frame.clone()),
-        }
-        terminal.apply_buffer()?;
-        self.written += 1;
-        Ok(true)
-    }
-
-    fn forget(&mut self) {
-        self.shown = None;
-    }
+/// A panel's refresh: a new answer replaced the one before.
+fn a_refresh(event: &Event) -> bool {
+    use crate::app::Data;
+    matches!(
+        event,
+        Event::Data(Data::Targets(..) | Data::Waf(..) | Data::Dns(..) | Data::Instances(..))
+    )
 }
 
 /// Sleeps until `at`, or forever without one (a `select!` branch that never fires).
@@ -368,8 +339,8 @@ mod tests {
     use ratatui::backend::TestBackend;
     use ratatui::widgets::Paragraph;
 
-    fn terminal() -> Terminal<TestBackend> {
-        Terminal::new(TestBackend::new(8, 1)).expect("a test terminal")
+    fn terminal() -> Terminal<Quiet<TestBackend>> {
+        Terminal::new(Quiet::new(TestBackend::new(8, 1))).expect("a test terminal")
     }
 
     #[test]
@@ -389,53 +360,65 @@ mod tests {
         assert_eq!(frame_due(Arrived::Input, false, drawn_at, now), Some(now));
     }
 
+    fn text(t: &'static str) -> impl FnOnce(&mut ratatui::Frame) {
+        move |f: &mut ratatui::Frame| f.render_widget(Paragraph::new(t), f.area())
+    }
+
+    /// What a terminal would be sent, counted.
+    #[derive(Clone, Default)]
+    struct Tape(std::rc::Rc<std::cell::Cell<usize>>);
+
+    impl io::Write for Tape {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.set(self.0.get() + buf.len());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
     #[test]
-    fn an_unchanged_screen_is_not_written_again() {
-        let mut terminal = terminal();
-        let mut screen = Screen::default();
-        let text = |t: &'static str| {
-            move |f: &mut ratatui::Frame| f.render_widget(Paragraph::new(t), f.area())
+    fn an_unchanged_screen_writes_not_one_byte() {
+        let area = ratatui::layout::Rect::new(0, 0, 8, 1);
+        let options = ratatui::TerminalOptions {
+            viewport: ratatui::Viewport::Fixed(area),
         };
-        assert_eq!(screen.show(&mut terminal, text("12:00:01")), Ok(true));
-        assert_eq!(screen.show(&mut terminal, text("12:00:01")), Ok(false));
-        assert_eq!(screen.show(&mut terminal, text("12:00:02")), Ok(true));
-        terminal.backend().assert_buffer_lines(["12:00:02"]);
-        assert_eq!((screen.rendered, screen.written), (3, 2));
-        // After the terminal was cleared the same frame is written again.
-        screen.forget();
-        assert_eq!(screen.show(&mut terminal, text("12:00:02")), Ok(true));
+        let tape = Tape::default();
+        let mut terminal =
+            Terminal::with_options(Quiet::new(CrosstermBackend::new(tape.clone())), options)
+                .expect("a terminal writing to memory");
+        terminal.draw(text("12:00:01")).expect("drawn");
+        let first = tape.0.get();
+        assert!(first > 0);
+        terminal.draw(text("12:00:01")).expect("drawn");
+        assert_eq!(
+            tape.0.get(),
+            first,
+            "an unchanged frame wrote colours or the cursor"
+        );
+        terminal.draw(text("12:00:02")).expect("drawn");
+        assert!(tape.0.get() > first);
+        assert_eq!(terminal.backend().frames_written(), 2);
+    }
+
+    #[test]
+    fn after_a_clear_the_same_frame_is_written_whole() {
+        let mut terminal = terminal();
+        terminal.draw(text("12:00:01")).expect("drawn");
+        terminal.clear().expect("cleared");
+        terminal.draw(text("12:00:01")).expect("drawn");
+        terminal.backend().inner().assert_buffer_lines(["12:00:01"]);
+        assert_eq!(terminal.backend().frames_written(), 2);
     }
 
     #[test]
     fn a_frame_not_written_leaves_the_next_one_whole() {
         let mut terminal = terminal();
-        let mut screen = Screen::default();
-        let text = |t: &'static str| {
-            move |f: &mut ratatui::Frame| f.render_widget(Paragraph::new(t), f.area())
-        };
-        screen.show(&mut terminal, text("abc")).expect("drawn");
-        screen.show(&mut terminal, text("abc")).expect("drawn");
+        terminal.draw(text("abc")).expect("drawn");
+        terminal.draw(text("abc")).expect("drawn");
         // A shorter text: the cells the skipped frame rendered must not linger.
-        screen.show(&mut terminal, text("a")).expect("drawn");
-        terminal.backend().assert_buffer_lines(["a       "]);
-    }
-
-    #[test]
-    fn a_frame_written_is_kept_in_the_cells_of_the_last() {
-        let mut terminal = terminal();
-        let mut screen = Screen::default();
-        let text = |t: &'static str| {
-            move |f: &mut ratatui::Frame| f.render_widget(Paragraph::new(t), f.area())
-        };
-        screen.show(&mut terminal, text("12:00:01")).expect("drawn");
-        let cells = screen.shown.as_ref().map(|b| b.content.as_ptr());
-        assert_eq!(screen.show(&mut terminal, text("12:00:02")), Ok(true));
-        let shown = screen.shown.as_ref().expect("a frame kept");
-        assert_eq!(
-            Some(shown.content.as_ptr()),
-            cells,
-            "a new allocation per frame"
-        );
-        assert_eq!(shown.content[7].symbol(), "2");
+        terminal.draw(text("a")).expect("drawn");
+        terminal.backend().inner().assert_buffer_lines(["a       "]);
     }
 }

@@ -123,6 +123,9 @@ pub struct App {
     pub problems: Vec<Problem>,
     /// The part of `problems` found in the data (not staleness), kept between ticks.
     pub data_problems: Vec<Problem>,
+    /// The part of `problems` the clock made when they were last merged (stale panels,
+    /// overdue undos).
+    clock_problems: Vec<Problem>,
     /// Wall-monitor mode: no key hints, optional rotation through zoomed panels.
     pub wall: Option<Wall>,
     /// The API calls of this session, for the stats dialog; `None` in the demo world.
@@ -205,6 +208,7 @@ impl App {
             intervals: settings.polled_intervals(),
             problems: Vec::new(),
             data_problems: Vec::new(),
+            clock_problems: Vec::new(),
             wall: None,
             api_stats: None,
             debug_panic_at: None,
@@ -255,7 +259,13 @@ impl App {
     fn recompute_problems(&mut self, data_changed: bool) {
         let context = crate::problems::Context {
             intervals: self.intervals.clone(),
-            counting_by_console: self.counting_by_console(),
+            // Only the data's problems read it (a rule left in Count is not one): a tick does
+            // not build it.
+            counting_by_console: if data_changed {
+                self.counting_by_console()
+            } else {
+                Default::default()
+            },
             pending: self.pending.clone(),
             refused_undos: self.refused_undos.clone(),
             pending_unreadable: self.pending_unreadable.clone(),
@@ -264,8 +274,13 @@ impl App {
             self.data_problems = crate::problems::in_data(&self.world, &context);
             self.mark_problem_rows();
         }
-        self.problems =
-            crate::problems::with_staleness(&self.world, self.now, &context, &self.data_problems);
+        let on_the_clock = crate::problems::on_the_clock(&self.world, self.now, &context);
+        // Most ticks change nothing: the list (hundreds of problems on a large estate) is
+        // merged again only when its data or its clock's part did (BENCHMARKS.md §16).
+        if data_changed || on_the_clock != self.clock_problems {
+            self.problems = crate::problems::merged(&on_the_clock, &self.data_problems);
+            self.clock_problems = on_the_clock;
+        }
     }
 
     /// Rules this console left in Count: plain rules and group references it set so, and any
@@ -506,7 +521,11 @@ impl App {
             Data::Targets(at, r) => {
                 let replaced = self.world.targets.record_replacing(at, r);
                 let seen = self.observe(&replaced, at, |w| &w.targets.value, observe::targets);
-                if self.count_down_drains() || replaced.changed() {
+                let changed = replaced.changed();
+                // The answer before is not needed past the timeline: freed before the tables
+                // are built from the new one, not beside them (BENCHMARKS.md §16).
+                drop(replaced);
+                if self.count_down_drains() || changed {
                     self.rebuild(PanelId::Targets);
                     // Instances show which groups they belong to.
                     self.rebuild(PanelId::Instances);
@@ -516,7 +535,9 @@ impl App {
             Data::Waf(at, r) => {
                 let replaced = self.world.waf.record_replacing(at, r);
                 let mut effects = self.observe(&replaced, at, |w| &w.waf.value, observe::waf);
-                if replaced.changed() {
+                let changed = replaced.changed();
+                drop(replaced);
+                if changed {
                     self.rebuild(PanelId::Waf);
                     // Blocked addresses are marked in the samples.
                     self.rebuild_samples();
@@ -532,7 +553,9 @@ impl App {
             Data::Dns(at, r) => {
                 let replaced = self.world.dns.record_replacing(at, r);
                 let seen = self.observe(&replaced, at, |w| &w.dns.value, observe::dns);
-                if replaced.changed() {
+                let changed = replaced.changed();
+                drop(replaced);
+                if changed {
                     self.rebuild(PanelId::Dns);
                 }
                 return seen;
@@ -540,7 +563,9 @@ impl App {
             Data::Instances(at, r) => {
                 let replaced = self.world.instances.record_replacing(at, r);
                 let seen = self.observe(&replaced, at, |w| &w.instances.value, observe::instances);
-                if replaced.changed() {
+                let changed = replaced.changed();
+                drop(replaced);
+                if changed {
                     self.rebuild(PanelId::Instances);
                     // Targets are named after their instances.
                     self.rebuild(PanelId::Targets);

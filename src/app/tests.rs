@@ -1433,3 +1433,42 @@ fn the_timeline_in_memory_stays_bounded() {
         Some("i-2499")
     );
 }
+
+#[test]
+fn a_tick_that_changes_no_problem_keeps_the_list_and_one_that_does_remakes_it() {
+    let mut a = app(false);
+    let at = |secs: i64| t0() + chrono::Duration::seconds(secs);
+    a.update(Event::Data(Data::Targets(
+        at(0),
+        Ok(targets(TargetState::Unhealthy)),
+    )));
+    a.update(Event::Tick(at(1)));
+    assert!(!a.problems.is_empty(), "an unhealthy target is a problem");
+    let list = a.problems.clone();
+    let kept = a.problems.as_ptr();
+    a.update(Event::Tick(at(2)));
+    assert_eq!(a.problems, list);
+    assert_eq!(
+        a.problems.as_ptr(),
+        kept,
+        "a tick that changed no problem built the list again"
+    );
+
+    // The clock still makes its problems: stale past twice the interval, its age moving on.
+    let stale_at = 2 * Settings::default().interval(PanelId::Targets).as_secs() as i64 + 1;
+    let stale = |a: &App| {
+        a.problems
+            .iter()
+            .find(|p| p.panel == PanelId::Targets && p.text.starts_with("STALE"))
+            .map(|p| p.text.clone())
+    };
+    a.update(Event::Tick(at(stale_at)));
+    let first = stale(&a).expect("stale after twice the interval");
+    a.update(Event::Tick(at(stale_at + 60)));
+    let later = stale(&a).expect("still stale");
+    assert_ne!(
+        first, later,
+        "the age of a stale panel moves with the clock"
+    );
+    assert!(a.problems.len() > list.len());
+}

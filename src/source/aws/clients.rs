@@ -300,7 +300,9 @@ pub async fn check_credentials(
 /// endpoint override, timeouts and retries. Credentials are resolved once and remembered until
 /// they near their expiry, and a provider is given a minute (a person may be in it).
 pub async fn base_config(options: &AwsOptions) -> SdkConfig {
+    let http = https_client();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http.clone())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(CONNECT_TIMEOUT)
@@ -326,8 +328,9 @@ pub async fn base_config(options: &AwsOptions) -> SdkConfig {
                         .await
                 }
             };
-            let provider_config =
-                aws_config::provider_config::ProviderConfig::without_region().with_region(region);
+            let provider_config = aws_config::provider_config::ProviderConfig::without_region()
+                .with_region(region)
+                .with_http_client(http);
             loader = loader.credentials_provider(
                 aws_config::profile::ProfileFileCredentialsProvider::builder()
                     .configure(&provider_config)
@@ -366,6 +369,27 @@ pub async fn base_config(options: &AwsOptions) -> SdkConfig {
     }
 }
 
+/// The one HTTPS client of the session, as the SDK would build it (hyper 1, rustls on aws-lc,
+/// the proxy the environment names), shared by every service client and credential provider.
+/// Without it each client builds its own on first use, each with its own copy of the system's
+/// trusted certificates and its own connection pool: 0.4 MB for a wall's seven clients, more
+/// with every account watched (BENCHMARKS.md §16).
+fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::{Builder, Connector, tls};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector = Connector::builder().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,5 +402,22 @@ mod tests {
         assert!(has_cloudfront_waf("eu-west-1"));
         assert!(!has_cloudfront_waf("cn-northwest-1"));
         assert!(!has_cloudfront_waf("us-gov-west-1"));
+    }
+
+    #[tokio::test]
+    async fn every_client_of_a_session_is_given_its_one_https_client() {
+        let options = AwsOptions {
+            regions: vec!["eu-west-1".to_string()],
+            endpoint_url: Some("http://127.0.0.1:9".to_string()),
+            static_credentials: Some(aws_credential_types::Credentials::new(
+                "AKIDTEST", "secret", None, None, "test",
+            )),
+            ..AwsOptions::default()
+        };
+        let base = base_config(&options).await;
+        // Without one here, each service client builds its own on first use.
+        assert!(base.http_client().is_some(), "no shared HTTPS client");
+        let clients = for_region(&base, "eu-west-1", Arc::default());
+        assert!(clients.sdk_config.http_client().is_some());
     }
 }

@@ -64,14 +64,17 @@ impl DnsSource {
 
     /// Every record set of a zone. Pages continue at (name, type, identifier); a page that would
     /// start where an earlier one did ends the walk instead of looping forever.
-    async fn records(
-        &self,
-        zone_id: &str,
-    ) -> Result<Vec<r53::types::ResourceRecordSet>, SourceError> {
-        let mut all = Vec::new();
+    /// The zone's record sets, in Route53's order, each record kept as the panel's `Record` as
+    /// its page arrives: a zone's answers in the SDK's types are several times their size in
+    /// ours, and a refresh held all of them until the last page (BENCHMARKS.md §16). Health is
+    /// filled in by the caller, once the checks are read.
+    async fn record_sets(&self, zone_id: &str) -> Result<Vec<RecordSet>, SourceError> {
+        let mut sets = Vec::new();
         let mut start: Option<(String, r53::types::RrType, Option<String>)> = None;
         let mut seen = HashSet::new();
-        let mut have = HashSet::new();
+        // The keys of the page before: a page starts where the one before ended, so a record
+        // repeated at the boundary is among them (the zone's every key was 0.45 MB at 2,000).
+        let mut before: HashSet<(String, String, Option<String>)> = HashSet::new();
         loop {
             self.pace.ready().await;
             let mut req = self
@@ -89,6 +92,7 @@ impl DnsSource {
                 .send()
                 .await
                 .map_err(|e| from_sdk("route53 ListResourceRecordSets", e))?;
+            let mut this_page = HashSet::with_capacity(out.resource_record_sets().len());
             for r in out.resource_record_sets() {
                 // The same record can come back at a page boundary; keep it once.
                 let key = (
@@ -96,10 +100,11 @@ impl DnsSource {
                     r.r#type().as_str().to_string(),
                     r.set_identifier().map(str::to_string),
                 );
-                if have.insert(key) {
-                    all.push(r.clone());
+                if !before.contains(&key) && this_page.insert(key) {
+                    add(&mut sets, r);
                 }
             }
+            before = this_page;
             if !out.is_truncated() {
                 break;
             }
@@ -121,7 +126,7 @@ impl DnsSource {
             }
             start = Some(next);
         }
-        Ok(all)
+        Ok(sets)
     }
 
     /// Health check status from the `AWS/Route53` `HealthCheckStatus` metric (1 healthy, 0 not).
@@ -262,7 +267,8 @@ fn policy(r: &r53::types::ResourceRecordSet) -> RoutingPolicy {
     }
 }
 
-fn record(r: &r53::types::ResourceRecordSet, health: Health) -> Record {
+/// The record's fields the panel shows; health is `NotChecked` until the caller reads its check.
+fn record(r: &r53::types::ResourceRecordSet) -> Record {
     let answer = match r.alias_target() {
         Some(a) => Answer::Alias {
             target: a.dns_name().to_string(),
@@ -294,46 +300,38 @@ fn record(r: &r53::types::ResourceRecordSet, health: Health) -> Record {
         policy_detail: detail,
         answer,
         health_check_id: r.health_check_id().map(str::to_string),
-        health,
+        health: Health::NotChecked,
     }
 }
 
 /// Groups records by (name, type) in the order Route53 lists them.
-fn record_sets(
-    records: &[r53::types::ResourceRecordSet],
-    health_of: impl Fn(&r53::types::ResourceRecordSet) -> Health,
-) -> Vec<RecordSet> {
-    let mut sets: Vec<RecordSet> = Vec::new();
-    for r in records {
-        let rtype = r.r#type().as_str().to_string();
-        let entry = record(r, health_of(r));
-        match sets.last_mut() {
-            Some(s) if s.name == unescape_name(r.name()) && s.rtype == rtype => {
-                s.records.push(entry)
-            }
-            _ => sets.push(RecordSet {
-                name: unescape_name(r.name()),
-                rtype,
-                policy: policy(r),
-                records: vec![entry],
-            }),
-        }
+/// Adds a record to its set: consecutive records of one name and type, as Route53 lists them,
+/// are one set.
+fn add(sets: &mut Vec<RecordSet>, r: &r53::types::ResourceRecordSet) {
+    let name = unescape_name(r.name());
+    let rtype = r.r#type().as_str();
+    match sets.last_mut() {
+        Some(s) if s.name == name && s.rtype == rtype => s.records.push(record(r)),
+        _ => sets.push(RecordSet {
+            name,
+            rtype: rtype.to_string(),
+            policy: policy(r),
+            records: vec![record(r)],
+        }),
     }
-    sets
 }
 
 impl Source<DnsView> for DnsSource {
     fn fetch(&self) -> BoxFuture<'_, Result<DnsView, SourceError>> {
         Box::pin(async move {
             let zones = self.zones().await?;
-            let mut raw = Vec::new();
+            let mut read = Vec::new();
             for z in &zones {
-                raw.push(self.records(z.id()).await?);
+                read.push(self.record_sets(z.id()).await?);
             }
-            let check_ids: Vec<String> = raw
-                .iter()
-                .flatten()
-                .filter_map(|r| r.health_check_id().map(str::to_string))
+            let records = || read.iter().flatten().flat_map(|s| &s.records);
+            let check_ids: Vec<String> = records()
+                .filter_map(|r| r.health_check_id.clone())
                 .collect::<HashSet<_>>()
                 .into_iter()
                 .collect();
@@ -344,25 +342,26 @@ impl Source<DnsView> for DnsSource {
                 }
                 Err(e) => return Err(e),
             };
-            let health_of = |r: &r53::types::ResourceRecordSet| match r.health_check_id() {
-                Some(id) => check_ids
-                    .iter()
-                    .position(|c| c == id)
-                    .and_then(|i| statuses.get(i).copied())
-                    .unwrap_or(Health::Unknown),
-                None => Health::NotChecked,
-            };
+            for r in read.iter_mut().flatten().flat_map(|s| &mut s.records) {
+                if let Some(id) = &r.health_check_id {
+                    r.health = check_ids
+                        .iter()
+                        .position(|c| c == id)
+                        .and_then(|i| statuses.get(i).copied())
+                        .unwrap_or(Health::Unknown);
+                }
+            }
             Ok(DnsView {
                 unreadable: Vec::new(),
                 zones: zones
                     .iter()
-                    .zip(&raw)
-                    .map(|(z, records)| HostedZone {
+                    .zip(read)
+                    .map(|(z, record_sets)| HostedZone {
                         account: None,
                         name: unescape_name(z.name()),
                         id: z.id().trim_start_matches("/hostedzone/").to_string(),
                         private: z.config().is_some_and(|c| c.private_zone()),
-                        record_sets: record_sets(records, health_of),
+                        record_sets,
                     })
                     .collect(),
             })

@@ -62,12 +62,11 @@ impl DnsSource {
         Ok(zones)
     }
 
-    /// Every record set of a zone. Pages continue at (name, type, identifier); a page that would
-    /// start where an earlier one did ends the walk instead of looping forever.
-    /// The zone's record sets, in Route53's order, each record kept as the panel's `Record` as
-    /// its page arrives: a zone's answers in the SDK's types are several times their size in
-    /// ours, and a refresh held all of them until the last page (BENCHMARKS.md §16). Health is
-    /// filled in by the caller, once the checks are read.
+    /// Every record set of a zone, in Route53's order. Pages continue at (name, type,
+    /// identifier); a page that would start where an earlier one did ends the walk instead of
+    /// looping forever. Each record is kept as the panel's `Record` as its page arrives: in the
+    /// SDK's types a zone's answers are several times their size in ours, and a refresh held
+    /// all of them until the last page (BENCHMARKS.md §16). The caller fills in health.
     async fn record_sets(&self, zone_id: &str) -> Result<Vec<RecordSet>, SourceError> {
         let mut sets = Vec::new();
         let mut start: Option<(String, r53::types::RrType, Option<String>)> = None;
@@ -304,7 +303,6 @@ fn record(r: &r53::types::ResourceRecordSet) -> Record {
     }
 }
 
-/// Groups records by (name, type) in the order Route53 lists them.
 /// Adds a record to its set: consecutive records of one name and type, as Route53 lists them,
 /// are one set.
 fn add(sets: &mut Vec<RecordSet>, r: &r53::types::ResourceRecordSet) {
@@ -329,8 +327,10 @@ impl Source<DnsView> for DnsSource {
             for z in &zones {
                 read.push(self.record_sets(z.id()).await?);
             }
-            let records = || read.iter().flatten().flat_map(|s| &s.records);
-            let check_ids: Vec<String> = records()
+            let check_ids: Vec<String> = read
+                .iter()
+                .flatten()
+                .flat_map(|s| &s.records)
                 .filter_map(|r| r.health_check_id.clone())
                 .collect::<HashSet<_>>()
                 .into_iter()

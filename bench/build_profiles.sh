@@ -38,7 +38,7 @@ for entry in "${settings[@]}"; do
     for o in ${entry#*:}; do overrides+=(--config "$o"); done
     target="$WORK/$name"
     start=$(date +%s)
-    CARGO_TARGET_DIR=$target cargo build --release --locked --quiet --bin opsconsole "${overrides[@]}"
+    CARGO_TARGET_DIR=$target cargo build --release --locked --quiet --bin opsconsole --features static-openssl "${overrides[@]}"
     seconds=$(( $(date +%s) - start ))
     bin="$target/release/opsconsole"
     size=$(stat -c %s "$bin")

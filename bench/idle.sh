@@ -30,7 +30,7 @@ command -v tmux >/dev/null || { echo "tmux is needed (apt-get install tmux)" >&2
 if [ -n "${OPSCONSOLE_BIN:-}" ]; then
     BIN=$OPSCONSOLE_BIN
 else
-    timeout 1800 cargo build --release --quiet --bin opsconsole
+    timeout 1800 cargo build --release --quiet --bin opsconsole --features static-openssl
     BIN=$PWD/target/release/opsconsole
 fi
 

@@ -144,7 +144,7 @@ find_binary() {
         BIN=$OPSCONSOLE_BIN
     else
         bench_say "building the release binary: fat LTO, about 18 min from scratch on 2 cores (set OPSCONSOLE_BIN to use one as it is)…"
-        (cd "$REPO_DIR" && timeout 3600 cargo build --release --quiet --bin opsconsole)
+        (cd "$REPO_DIR" && timeout 3600 cargo build --release --quiet --bin opsconsole --features static-openssl)
         BIN=${CARGO_TARGET_DIR:-$REPO_DIR/target}/release/opsconsole
     fi
     [ -x "$BIN" ] || bench_die "no opsconsole binary at $BIN"

@@ -67,7 +67,7 @@ for entry in "wall:--wall" "console:--read-only"; do
     hwm=$(kb_of "$pid" VmHWM)
     awk -v t0="$t0" -v t1="$t1" -v w0="$w0" -v w1="$w1" -v tick="$(getconf CLK_TCK)" \
         -v rss="$rss" -v hwm="$hwm" -v name="$name" 'BEGIN {
-        printf "%-10s %12.3f %12.2f %10.1f %10.1f\n", name,
+        printf "%-10s %12.3f %12.2f %10.2f %10.2f\n", name,
             100 * (t1 - t0) / tick / (w1 - w0), (t1 - t0) / tick, rss / 1024, hwm / 1024 }'
     # What the resident memory is at the end: the heap and stacks (anonymous) against the
     # binary's and libraries' pages (file-backed; a bench build's are larger than a release's).

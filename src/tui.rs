@@ -407,6 +407,9 @@ mod tests {
         let mut terminal = terminal();
         terminal.draw(text("12:00:01")).expect("drawn");
         terminal.clear().expect("cleared");
+        // The clear reached the screen, and the same frame, no cell of which changed, is then
+        // written again whole.
+        terminal.backend().inner().assert_buffer_lines(["        "]);
         terminal.draw(text("12:00:01")).expect("drawn");
         terminal.backend().inner().assert_buffer_lines(["12:00:01"]);
         assert_eq!(terminal.backend().frames_written(), 2);

@@ -71,9 +71,7 @@ impl DnsSource {
         let mut sets = Vec::new();
         let mut start: Option<(String, r53::types::RrType, Option<String>)> = None;
         let mut seen = HashSet::new();
-        // The keys of the page before: a page starts where the one before ended, so a record
-        // repeated at the boundary is among them (the zone's every key was 0.45 MB at 2,000).
-        let mut before: HashSet<(String, String, Option<String>)> = HashSet::new();
+        let mut keys = PageKeys::default();
         loop {
             self.pace.ready().await;
             let mut req = self
@@ -91,19 +89,17 @@ impl DnsSource {
                 .send()
                 .await
                 .map_err(|e| from_sdk("route53 ListResourceRecordSets", e))?;
-            let mut this_page = HashSet::with_capacity(out.resource_record_sets().len());
             for r in out.resource_record_sets() {
-                // The same record can come back at a page boundary; keep it once.
                 let key = (
                     r.name().to_string(),
                     r.r#type().as_str().to_string(),
                     r.set_identifier().map(str::to_string),
                 );
-                if !before.contains(&key) && this_page.insert(key) {
+                if keys.first_time(key) {
                     add(&mut sets, r);
                 }
             }
-            before = this_page;
+            keys.next_page();
             if !out.is_truncated() {
                 break;
             }
@@ -266,6 +262,30 @@ fn policy(r: &r53::types::ResourceRecordSet) -> RoutingPolicy {
     }
 }
 
+/// A record's identity in its zone: name, type and set identifier.
+type RecordKey = (String, String, Option<String>);
+
+/// Which records of a zone's walk are met for the first time. The same record can come back at
+/// a page boundary; a page starts where the one before ended, so a record is checked against
+/// its own page's keys and the page before's only, not the zone's every key (0.45 MB at 2,000
+/// records, BENCHMARKS.md §16).
+#[derive(Default)]
+struct PageKeys {
+    before: HashSet<RecordKey>,
+    this_page: HashSet<RecordKey>,
+}
+
+impl PageKeys {
+    fn first_time(&mut self, key: RecordKey) -> bool {
+        !self.before.contains(&key) && self.this_page.insert(key)
+    }
+
+    /// The page is read: its keys are the ones the next page is checked against.
+    fn next_page(&mut self) {
+        self.before = std::mem::take(&mut self.this_page);
+    }
+}
+
 /// The record's fields the panel shows; health is `NotChecked` until the caller reads its check.
 fn record(r: &r53::types::ResourceRecordSet) -> Record {
     let answer = match r.alias_target() {
@@ -372,6 +392,24 @@ impl Source<DnsView> for DnsSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_repeated_within_a_page_or_at_its_boundary_is_kept_once() {
+        let key = |name: &str| (name.to_string(), "A".to_string(), None);
+        let mut keys = PageKeys::default();
+        assert!(keys.first_time(key("a.example.")));
+        assert!(keys.first_time(key("b.example.")));
+        assert!(!keys.first_time(key("b.example.")), "twice in one page");
+        keys.next_page();
+        assert!(
+            !keys.first_time(key("b.example.")),
+            "the next page starting with the last"
+        );
+        assert!(keys.first_time(key("c.example.")));
+        keys.next_page();
+        // Two pages on, a key is no longer kept: the walk only moves forward.
+        assert!(keys.first_time(key("a.example.")));
+    }
 
     #[test]
     fn a_check_is_healthy_when_more_than_18_percent_of_checkers_say_so() {

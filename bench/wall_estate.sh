@@ -12,6 +12,9 @@
 #   COUNT=perf   …  also counts the process's context switches (its wakeups) over the window
 #   HEAP_PROFILE=/tmp/wall-heap …  runs it under heaptrack, writing /tmp/wall-heap.*.zst (read it
 #                   with heaptrack_print; CPU and RSS are then heaptrack's, not comparable)
+#   COUNT=record …  also samples where its CPU goes (`perf record -e cpu-clock`, 999 Hz, with
+#                   DWARF call stacks) and prints the top entries, self and with callees;
+#                   PERF_DATA=DIR keeps the samples there (DIR/wall.data) for `perf report -i`
 #   COUNT=strace …  also counts its system calls (`strace -c -f`; this slows it: CPU % is then
 #                   not comparable with a run without it)
 #   RESIDENT=1 …    also says, at the end, which sections of the binary are resident and the
@@ -57,6 +60,8 @@ for entry in "wall:--wall" "console:--read-only"; do
     case ${COUNT:-} in
     perf) perf stat -e context-switches,task-clock -p "$pid" -o "$BENCH_WORK/$name.perf" \
             -- sleep "$SECONDS_MEASURED" ;;
+    record) perf record -q -F 999 -e cpu-clock --call-graph dwarf,16384 -p "$pid" \
+            -o "${PERF_DATA:-$BENCH_WORK}/$name.data" -- sleep "$SECONDS_MEASURED" 2>/dev/null ;;
     strace) timeout -s INT "$SECONDS_MEASURED" strace -c -f -p "$pid" -o "$BENCH_WORK/$name.strace" \
             || true ;;
     *) sleep "$SECONDS_MEASURED" ;;
@@ -75,6 +80,13 @@ for entry in "wall:--wall" "console:--read-only"; do
         'BEGIN { printf "    now: anonymous %.1f MB, file-backed %.1f MB, %s threads\n", a / 1024, f / 1024, t }'
     [ -n "${RESIDENT:-}" ] && python3 bench/resident.py "$pid" | sed 's/^/    /'
     [ -s "$BENCH_WORK/$name.perf" ] && grep -E 'context-switches|task-clock' "$BENCH_WORK/$name.perf" | sed 's/^/    /'
+    data="${PERF_DATA:-$BENCH_WORK}/$name.data"
+    if [ -s "$data" ]; then
+        perf report -q -i "$data" --no-children --sort dso,symbol --stdio -g none \
+            --percent-limit 1.5 2>/dev/null | sed 's/^/    self /' | head -n 30
+        perf report -q -i "$data" --children --sort symbol --stdio -g none \
+            --percent-limit 4 2>/dev/null | sed 's/^/    with callees /' | head -n 40
+    fi
     [ -s "$BENCH_WORK/$name.strace" ] && sed 's/^/    /' "$BENCH_WORK/$name.strace" | head -n 14
     # The API bill of this run, from the console's own counters.
     tmux -L "$SOCKET" send-keys -t wall S

@@ -20,6 +20,7 @@ use opsconsole::app::{App, Data, Event};
 use opsconsole::config::{Keymap, Settings, Theme};
 use opsconsole::model::*;
 use opsconsole::sanitize::sanitize_owned;
+use opsconsole::tui::Screen;
 use opsconsole::ui;
 use opsconsole::view::SortOrder;
 use ratatui::Terminal;
@@ -559,10 +560,49 @@ fn bench_frame_after_data(c: &mut Criterion, scale: Scale) {
     );
 }
 
+/// The wall's frame every second: the clock moved (and with it the ages), nothing else. Drawn
+/// whole through ratatui's `Terminal`, against through the console's `Screen`, which takes the
+/// table bodies that did not change from the screen (BENCHMARKS.md §17).
+fn bench_frame_clock_moved(c: &mut Criterion, scale: Scale) {
+    let theme = theme();
+    let mut group = c.benchmark_group(format!("frame_{W}x{H}"));
+    let mut app = console(scale);
+    let mut second = 0;
+    let mut terminal = Terminal::new(TestBackend::new(W, H)).expect("terminal");
+    group.bench_function(
+        BenchmarkId::new("clock_moved_drawn_whole", scale.name()),
+        |b| {
+            b.iter(|| {
+                second = 1 - second;
+                app.update(Event::Tick(at() + Age::seconds(12 + second)));
+                terminal
+                    .draw(|f| ui::draw(f, black_box(&app), &theme))
+                    .map(|_| ())
+                    .expect("draw")
+            })
+        },
+    );
+    let area = ratatui::layout::Rect::new(0, 0, W, H);
+    let mut screen = Screen::new(TestBackend::new(W, H), area).expect("screen");
+    group.bench_function(
+        BenchmarkId::new("clock_moved_bodies_kept", scale.name()),
+        |b| {
+            b.iter(|| {
+                second = 1 - second;
+                app.update(Event::Tick(at() + Age::seconds(12 + second)));
+                screen
+                    .draw(|f| ui::draw_on(f, black_box(&app), &theme))
+                    .expect("draw")
+            })
+        },
+    );
+}
+
 fn frames(c: &mut Criterion) {
     for scale in [Scale::Full, Scale::Tenth] {
         let base = console(scale);
         bench_frame(c, "whole", scale, &base);
+        bench_frame_clock_moved(c, scale);
         bench_frame_after_data(c, scale);
         // The same with the WAF selection on the last rule of the last ACL: the sampled-requests
         // title looks the selected rule up by scanning the ACLs' rules.

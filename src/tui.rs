@@ -15,7 +15,6 @@ use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use futures::StreamExt;
-use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{self, Stdout};
 use std::path::{Path, PathBuf};
@@ -23,8 +22,8 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-mod quiet;
-use quiet::Quiet;
+mod screen;
+pub use screen::Screen;
 
 /// Tick while something is loading (spinners move) and when idle (ages move).
 const BUSY_TICK: Duration = Duration::from_millis(120);
@@ -35,7 +34,7 @@ const DATA_FRAME: Duration = Duration::from_millis(500);
 
 /// Owns raw mode and the alternate screen; dropping it puts the terminal back.
 struct TerminalGuard {
-    terminal: Terminal<Quiet<CrosstermBackend<Stdout>>>,
+    screen: Screen<CrosstermBackend<Stdout>>,
 }
 
 impl TerminalGuard {
@@ -47,16 +46,16 @@ impl TerminalGuard {
             restore();
             return Err(e);
         }
-        // A fixed viewport: ratatui would otherwise ask the terminal for its size on every
-        // frame (an open of /dev/tty each time); resize events set it instead.
-        let options = match crossterm::terminal::size() {
-            Ok((w, h)) => ratatui::TerminalOptions {
-                viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, w, h)),
-            },
-            Err(_) => ratatui::TerminalOptions::default(),
-        };
-        match Terminal::with_options(Quiet::new(CrosstermBackend::new(out)), options) {
-            Ok(terminal) => Ok(TerminalGuard { terminal }),
+        // The size is asked once; resize events follow it (asking on every frame would open
+        // /dev/tty each time).
+        let screen = crossterm::terminal::size().and_then(|(w, h)| {
+            Screen::new(
+                CrosstermBackend::new(out),
+                ratatui::layout::Rect::new(0, 0, w, h),
+            )
+        });
+        match screen {
+            Ok(screen) => Ok(TerminalGuard { screen }),
             Err(e) => {
                 restore();
                 Err(e)
@@ -68,7 +67,7 @@ impl TerminalGuard {
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
-        let _ = self.terminal.show_cursor();
+        let _ = self.screen.show_cursor();
     }
 }
 
@@ -106,7 +105,7 @@ pub async fn run(
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut guard = TerminalGuard::enter()?;
-    let size = guard.terminal.size()?;
+    let size = guard.screen.area();
     app.update(Event::Resize(size.width, size.height));
     app.world.logs.followed |= !session.sources.logs.is_empty();
 
@@ -119,13 +118,13 @@ pub async fn run(
     // What is on screen is older than the state: draw at `draw_at` (now, for input).
     let mut draw_at = Some(tokio::time::Instant::now());
     let mut drawn_at = tokio::time::Instant::now();
-    // Frames rendered; `Quiet` counts those that changed a cell and were written.
+    // Frames rendered; the screen counts those that changed a cell and were written.
     let mut rendered: u64 = 0;
     // How the console ended: `Ok(None)` the operator quit; `Ok(Some(why))` something that
     // cannot be asked (a signal, the terminal gone).
     let ended: anyhow::Result<Option<&str>> = 'console: loop {
         if draw_at.is_some_and(|at| at <= tokio::time::Instant::now()) {
-            if let Err(e) = guard.terminal.draw(|f| ui::draw(f, &app, &theme)) {
+            if let Err(e) = guard.screen.draw(|f| ui::draw_on(f, &app, &theme)) {
                 break 'console Err(e.into());
             }
             rendered += 1;
@@ -170,10 +169,7 @@ pub async fn run(
         let tick = matches!(event, Event::Tick(_));
         if let Event::Resize(w, h) = event {
             // The viewport is fixed (no size query per frame): follow the terminal here.
-            if let Err(e) = guard
-                .terminal
-                .resize(ratatui::layout::Rect::new(0, 0, w, h))
-            {
+            if let Err(e) = guard.screen.resize(ratatui::layout::Rect::new(0, 0, w, h)) {
                 break 'console Err(e.into());
             }
         }
@@ -204,8 +200,7 @@ pub async fn run(
                 // that fails loses only the copy; the text is still shown under the panel.
                 let copy =
                     crossterm::clipboard::CopyToClipboard::to_clipboard_from(text.as_bytes());
-                if let Err(e) = crossterm::execute!(guard.terminal.backend_mut().inner_mut(), copy)
-                {
+                if let Err(e) = crossterm::execute!(guard.screen.backend_mut(), copy) {
                     tracing::warn!(error = %e, "copy to the clipboard failed");
                 }
                 continue;
@@ -217,7 +212,8 @@ pub async fn run(
     };
     tracing::info!(
         rendered,
-        written = guard.terminal.backend().frames_written(),
+        written = guard.screen.frames_written(),
+        bodies_reused = guard.screen.bodies_reused(),
         "frames of this console"
     );
     let left = match &ended {
@@ -337,10 +333,11 @@ fn from_terminal(ev: crossterm::event::Event) -> Option<Event> {
 mod tests {
     use super::*;
     use ratatui::backend::TestBackend;
+    use ratatui::layout::Rect;
     use ratatui::widgets::Paragraph;
 
-    fn terminal() -> Terminal<Quiet<TestBackend>> {
-        Terminal::new(Quiet::new(TestBackend::new(8, 1))).expect("a test terminal")
+    fn screen() -> Screen<TestBackend> {
+        Screen::new(TestBackend::new(8, 1), Rect::new(0, 0, 8, 1)).expect("a test screen")
     }
 
     #[test]
@@ -360,8 +357,8 @@ mod tests {
         assert_eq!(frame_due(Arrived::Input, false, drawn_at, now), Some(now));
     }
 
-    fn text(t: &'static str) -> impl FnOnce(&mut ratatui::Frame) {
-        move |f: &mut ratatui::Frame| f.render_widget(Paragraph::new(t), f.area())
+    fn text(t: &'static str) -> impl FnOnce(&mut ui::Canvas) {
+        move |f: &mut ui::Canvas| f.render_widget(Paragraph::new(t), f.area())
     }
 
     /// What a terminal would be sent, counted.
@@ -380,48 +377,54 @@ mod tests {
 
     #[test]
     fn an_unchanged_screen_writes_not_one_byte() {
-        let area = ratatui::layout::Rect::new(0, 0, 8, 1);
-        let options = ratatui::TerminalOptions {
-            viewport: ratatui::Viewport::Fixed(area),
-        };
         let tape = Tape::default();
-        let mut terminal =
-            Terminal::with_options(Quiet::new(CrosstermBackend::new(tape.clone())), options)
-                .expect("a terminal writing to memory");
-        terminal.draw(text("12:00:01")).expect("drawn");
+        let mut screen = Screen::new(CrosstermBackend::new(tape.clone()), Rect::new(0, 0, 8, 1))
+            .expect("a terminal writing to memory");
+        screen.draw(text("12:00:01")).expect("drawn");
         let first = tape.0.get();
         assert!(first > 0);
-        terminal.draw(text("12:00:01")).expect("drawn");
+        screen.draw(text("12:00:01")).expect("drawn");
         assert_eq!(
             tape.0.get(),
             first,
             "an unchanged frame wrote colours or the cursor"
         );
-        terminal.draw(text("12:00:02")).expect("drawn");
+        screen.draw(text("12:00:02")).expect("drawn");
         assert!(tape.0.get() > first);
-        assert_eq!(terminal.backend().frames_written(), 2);
+        assert_eq!(screen.frames_written(), 2);
     }
 
     #[test]
     fn after_a_clear_the_same_frame_is_written_whole() {
-        let mut terminal = terminal();
-        terminal.draw(text("12:00:01")).expect("drawn");
-        terminal.clear().expect("cleared");
+        let mut screen = screen();
+        screen.draw(text("12:00:01")).expect("drawn");
+        screen.clear().expect("cleared");
         // The clear reached the screen, and the same frame, no cell of which changed, is then
         // written again whole.
-        terminal.backend().inner().assert_buffer_lines(["        "]);
-        terminal.draw(text("12:00:01")).expect("drawn");
-        terminal.backend().inner().assert_buffer_lines(["12:00:01"]);
-        assert_eq!(terminal.backend().frames_written(), 2);
+        screen.backend().assert_buffer_lines(["        "]);
+        screen.draw(text("12:00:01")).expect("drawn");
+        screen.backend().assert_buffer_lines(["12:00:01"]);
+        assert_eq!(screen.frames_written(), 2);
     }
 
     #[test]
     fn a_frame_not_written_leaves_the_next_one_whole() {
-        let mut terminal = terminal();
-        terminal.draw(text("abc")).expect("drawn");
-        terminal.draw(text("abc")).expect("drawn");
+        let mut screen = screen();
+        screen.draw(text("abc")).expect("drawn");
+        screen.draw(text("abc")).expect("drawn");
         // A shorter text: the cells the skipped frame rendered must not linger.
-        terminal.draw(text("a")).expect("drawn");
-        terminal.backend().inner().assert_buffer_lines(["a       "]);
+        screen.draw(text("a")).expect("drawn");
+        screen.backend().assert_buffer_lines(["a       "]);
+    }
+
+    #[test]
+    fn a_resized_screen_is_written_whole_at_its_new_size() {
+        let mut screen = screen();
+        screen.draw(text("abc")).expect("drawn");
+        screen.backend_mut().resize(4, 2);
+        screen.resize(Rect::new(0, 0, 4, 2)).expect("resized");
+        screen.draw(text("abc")).expect("drawn");
+        screen.backend().assert_buffer_lines(["abc ", "    "]);
+        assert_eq!(screen.area(), Rect::new(0, 0, 4, 2));
     }
 }

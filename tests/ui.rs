@@ -10,6 +10,8 @@ use opsconsole::source::demo::{Clock, DemoWorld};
 use opsconsole::{snapshot, ui, view::Role};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 
 const W: u16 = 160;
 const H: u16 = 45;
@@ -1946,4 +1948,80 @@ fn accounts_wall_names_every_account() {
     assert!(text.contains("stage/trace-member-alb WARNING"), "{text}");
     assert!(text.contains("audit UNKNOWN"), "{text}");
     insta::assert_snapshot!(screen.backend());
+}
+
+// A frame the clock moved: table bodies drawn from what they would be drawn from now are taken
+// from the screen; everything else is drawn again.
+
+/// Draws `app` as the console does, on a blank frame, taking from `before` (the screen) the
+/// bodies it holds: the frame, the bodies this frame holds, and how many were taken.
+fn redraw(app: &App, before: &Buffer, bodies: Vec<ui::Body>) -> (Buffer, Vec<ui::Body>, usize) {
+    let theme = Theme::load("dark", false).unwrap();
+    let mut frame = Buffer::empty(Rect::new(0, 0, W, H));
+    let mut canvas = ui::Canvas::reusing(&mut frame, before, bodies);
+    ui::draw_on(&mut canvas, app, &theme);
+    let reused = canvas.reused();
+    let bodies = canvas.into_bodies();
+    (frame, bodies, reused)
+}
+
+/// `app` drawn from nothing.
+fn fresh(app: &App) -> Buffer {
+    redraw(app, &Buffer::empty(Rect::new(0, 0, W, H)), Vec::new()).0
+}
+
+fn tick(app: &mut App, secs: i64) {
+    app.update(Event::Tick(at() + chrono::Duration::seconds(secs)));
+}
+
+#[test]
+fn a_frame_the_clock_moved_takes_every_table_from_the_screen() {
+    let mut app = console(false);
+    let (before, bodies, _) = redraw(&app, &Buffer::empty(Rect::new(0, 0, W, H)), Vec::new());
+    // Targets, WAF rules and the selected rule's samples, Route 53 and instances, each a body
+    // nothing covers.
+    assert_eq!(bodies.len(), 5, "{bodies:?}");
+    tick(&mut app, 13);
+    let (after, _, reused) = redraw(&app, &before, bodies);
+    assert_eq!(reused, 5);
+    // The clock and the ages moved; the frame is what a frame drawn from nothing is.
+    assert_ne!(after, before);
+    assert_eq!(after, fresh(&app));
+}
+
+#[test]
+fn a_table_whose_rows_or_selection_changed_is_drawn_again() {
+    let mut app = console(false);
+    let (before, bodies, _) = redraw(&app, &Buffer::empty(Rect::new(0, 0, W, H)), Vec::new());
+    // A row's role (a problem marked on it), a cell's text, and the selection: each alone.
+    let dns = app.panels.get_mut(PanelId::Dns).unwrap();
+    let row = dns.table.rows.get_mut(1).unwrap();
+    row.role = Role::Problem;
+    let (after, bodies, reused) = redraw(&app, &before, bodies);
+    assert_eq!(reused, 4);
+    assert_eq!(after, fresh(&app));
+
+    let instances = app.panels.get_mut(PanelId::Instances).unwrap();
+    let cell = instances.table.rows[0].cells.last_mut().unwrap();
+    cell.text.push('!');
+    let (after, bodies, reused) = redraw(&app, &after, bodies);
+    assert_eq!(reused, 4);
+    assert_eq!(after, fresh(&app));
+
+    press(&mut app, KeyCode::Down);
+    let (after, _, reused) = redraw(&app, &after, bodies);
+    assert_eq!(reused, 4);
+    assert_eq!(after, fresh(&app));
+}
+
+#[test]
+fn a_table_something_was_drawn_over_is_drawn_again() {
+    let mut app = console(false);
+    keys(&mut app, "?");
+    let (before, bodies, _) = redraw(&app, &Buffer::empty(Rect::new(0, 0, W, H)), Vec::new());
+    // The help covers the middle of the screen: the bodies under it are not the screen's now.
+    assert!(bodies.len() < 5, "{bodies:?}");
+    press(&mut app, KeyCode::Esc);
+    let (after, _, _) = redraw(&app, &before, bodies);
+    assert_eq!(after, fresh(&app));
 }

@@ -1,10 +1,10 @@
 //! Dialogs over the panels: the confirmation of a mutation and the help overlay generated from
 //! the active keymap.
 
+use super::Canvas;
 use crate::app::{App, Confirmation, QuitGuard};
 use crate::config::{KeyContext, Theme};
 use crate::view::Role;
-use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
@@ -31,7 +31,7 @@ pub(super) fn dialog_block<'a>(theme: &Theme, title: &'a str) -> Block<'a> {
         .title(Span::styled(title, theme.style(Role::Title)))
 }
 
-pub fn confirm(frame: &mut Frame, app: &App, theme: &Theme, c: &Confirmation) {
+pub fn confirm(frame: &mut Canvas, app: &App, theme: &Theme, c: &Confirmation) {
     let mut lines = vec![Line::from(Span::styled(
         c.mutation.summary(),
         theme.style(Role::Title),
@@ -115,7 +115,7 @@ pub fn confirm(frame: &mut Frame, app: &App, theme: &Theme, c: &Confirmation) {
 
 /// A dialog 90 wide over the panels, tall enough for every line as wrapped, so the question
 /// at the bottom is never cut off (a word wrap can cost a row more than the width alone says).
-fn wrapped(frame: &mut Frame, theme: &Theme, lines: Vec<Line>, title: &str) {
+fn wrapped(frame: &mut Canvas, theme: &Theme, lines: Vec<Line>, title: &str) {
     let inner = usize::from(frame.area().width.min(90).saturating_sub(2)).max(1);
     let rows: usize = lines
         .iter()
@@ -139,7 +139,7 @@ fn wrapped(frame: &mut Frame, theme: &Theme, lines: Vec<Line>, title: &str) {
 /// Quitting with undos scheduled: what they are and who would carry them out, then `r`
 /// (carry them out, then quit), `k` (keep them and quit) or `Esc` (stay, the default); while
 /// `r` runs, its progress; when one was not carried out, why, and the console stays.
-pub fn quit(frame: &mut Frame, app: &App, theme: &Theme, guard: &QuitGuard) {
+pub fn quit(frame: &mut Canvas, app: &App, theme: &Theme, guard: &QuitGuard) {
     let text = |t: String, role: Role| Line::from(Span::styled(t, theme.style(role)));
     let choice = |key: &'static str, what: &'static str| {
         Line::from(vec![
@@ -185,7 +185,7 @@ pub fn quit(frame: &mut Frame, app: &App, theme: &Theme, guard: &QuitGuard) {
 }
 
 /// A message to read in full (wrapped), closed by any answer key.
-pub fn notice(frame: &mut Frame, theme: &Theme, title: &str, text: &str) {
+pub fn notice(frame: &mut Canvas, theme: &Theme, title: &str, text: &str) {
     let lines = vec![
         Line::from(Span::styled(
             crate::view::clean(text),
@@ -211,7 +211,7 @@ pub fn notice(frame: &mut Frame, theme: &Theme, title: &str, text: &str) {
 }
 
 /// Asks for a key file's passphrase; what is typed shows as one dot per character.
-pub fn passphrase(frame: &mut Frame, theme: &Theme, key_file: &str, typed: usize) {
+pub fn passphrase(frame: &mut Canvas, theme: &Theme, key_file: &str, typed: usize) {
     let lines = vec![
         Line::from(Span::styled(
             "A log tail needs the passphrase of",
@@ -241,7 +241,7 @@ pub fn passphrase(frame: &mut Frame, theme: &Theme, key_file: &str, typed: usize
 }
 
 /// What this session has asked of AWS so far, and what CloudWatch will bill for it.
-pub fn stats(frame: &mut Frame, app: &App, theme: &Theme) {
+pub fn stats(frame: &mut Canvas, app: &App, theme: &Theme) {
     let text = match &app.api_stats {
         Some(stats) => stats.report().to_text(),
         None => "The demo world makes no API calls.\n".to_string(),
@@ -265,7 +265,7 @@ pub fn stats(frame: &mut Frame, app: &App, theme: &Theme) {
 
 /// Every problem, worst first: severity, panel, what it concerns and what is wrong. The
 /// selected one is highlighted; Enter jumps to its row.
-pub fn problems(frame: &mut Frame, app: &App, theme: &Theme, selected: usize) {
+pub fn problems(frame: &mut Canvas, app: &App, theme: &Theme, selected: usize) {
     let area = centered(frame.area(), 120, frame.area().height.saturating_sub(4));
     let inner_rows = usize::from(area.height.saturating_sub(4)).max(1);
     let first = selected.saturating_sub(inner_rows.saturating_sub(1));
@@ -306,7 +306,7 @@ pub fn problems(frame: &mut Frame, app: &App, theme: &Theme, selected: usize) {
     );
 }
 
-pub fn help(frame: &mut Frame, app: &App, theme: &Theme, scroll: usize) {
+pub fn help(frame: &mut Canvas, app: &App, theme: &Theme, scroll: usize) {
     let mut lines = Vec::new();
     let contexts = [
         (

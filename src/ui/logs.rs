@@ -1,9 +1,9 @@
 //! The log tail: the newest lines that fit, coloured by HTTP status class or level.
 
+use super::Canvas;
 use crate::app::App;
 use crate::config::Theme;
 use crate::view::{Role, logs::line_role};
-use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -19,7 +19,7 @@ pub fn title(app: &App, theme: &Theme) -> Vec<Span<'static>> {
         .unwrap_or_default()
 }
 
-pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+pub fn draw(frame: &mut Canvas, app: &App, theme: &Theme, area: Rect) {
     let sources = app.world.logs.sources.len();
     if app.panels.logs.split && sources > 1 {
         let shown = sources.min(MAX_COLUMNS);
@@ -43,7 +43,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 }
 
 fn draw_lines(
-    frame: &mut Frame,
+    frame: &mut Canvas,
     app: &App,
     theme: &Theme,
     area: Rect,

@@ -1,5 +1,6 @@
 //! Drawing the console: `draw(frame, &app, &theme)` reads state and never changes it.
 
+mod canvas;
 mod dialog;
 mod header;
 pub mod layout;
@@ -14,11 +15,17 @@ use crate::app::{App, Overlay};
 use crate::config::{KeyContext, Theme};
 use crate::model::PanelId;
 use crate::view::Role;
-use ratatui::Frame;
+pub use canvas::{Body, Canvas};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+/// Draws everything on a ratatui frame.
+pub fn draw(frame: &mut ratatui::Frame, app: &App, theme: &Theme) {
+    draw_on(&mut Canvas::new(frame.buffer_mut()), app, theme);
+}
+
+/// Draws on `frame`, taking from the screen what it still shows unchanged.
+pub fn draw_on(frame: &mut Canvas, app: &App, theme: &Theme) {
     let area = frame.area();
     // A wall lists its problems above the footer when the screen is tall enough to keep the
     // panels readable; the panels give up the rows from the bottom (the logs).

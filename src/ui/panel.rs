@@ -1,19 +1,19 @@
 //! What every panel has in common: the frame with its number and title, the age of its data, a
 //! spinner while loading, the last error, filter and sort indicators.
 
+use super::Canvas;
 use super::{focused, layout, logs, table};
 use crate::app::App;
 use crate::config::Theme;
 use crate::model::{PanelId, format_age};
 use crate::view::Role;
-use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, panel: PanelId, area: Rect) {
+pub fn draw(frame: &mut Canvas, app: &App, theme: &Theme, panel: PanelId, area: Rect) {
     let block = block(app, theme, panel, area.width);
     frame.render_widget(block, area);
     let (fetched, error, loading) = app.world.status(panel);
@@ -57,7 +57,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, panel: PanelId, area: R
     }
 }
 
-fn draw_samples(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+fn draw_samples(frame: &mut Canvas, app: &App, theme: &Theme, area: Rect) {
     let title = match app.selected_rule() {
         Some((_, rule)) => format!("Sampled requests · {}", crate::view::clean(&rule.name)),
         None => "Sampled requests · select a rule".to_string(),

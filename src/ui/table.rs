@@ -1,15 +1,15 @@
 //! The one table widget every panel uses: header, visible rows only, tree indentation, roles.
 
+use super::Canvas;
 use crate::app::TablePanel;
 use crate::config::Theme;
 use crate::view::Role;
-use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table};
 
-pub fn draw(frame: &mut Frame, panel: &TablePanel, theme: &Theme, area: Rect, focused: bool) {
+pub fn draw(frame: &mut Canvas, panel: &TablePanel, theme: &Theme, area: Rect, focused: bool) {
     if area.height == 0 {
         return;
     }
@@ -24,6 +24,11 @@ pub fn draw(frame: &mut Frame, panel: &TablePanel, theme: &Theme, area: Rect, fo
             Paragraph::new(Span::styled(text, theme.style(Role::Muted))),
             area,
         );
+        return;
+    }
+    // A frame the clock moved finds most bodies on the screen as they are to be drawn.
+    let drawn_from = drawn_from(panel, theme, area, focused);
+    if frame.reuse_body(area, drawn_from) {
         return;
     }
     let widths = column_widths(&t.columns, &panel.needed, area.width);
@@ -89,6 +94,32 @@ pub fn draw(frame: &mut Frame, panel: &TablePanel, theme: &Theme, area: Rect, fo
             .column_spacing(1),
         area,
     );
+    frame.drew_body(area, drawn_from);
+}
+
+/// A digest of everything a body is drawn from: the area, the columns and the widths their
+/// content needs, the visible rows' cells, depths and roles with the theme's style for each,
+/// which row is selected and whether the panel has the focus. Bodies with the same digest are
+/// drawn the same, cell for cell.
+fn drawn_from(panel: &TablePanel, theme: &Theme, area: Rect, focused: bool) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    let t = &panel.table;
+    (area, focused, &panel.needed).hash(&mut h);
+    (theme.style(Role::Header), selection(theme, focused)).hash(&mut h);
+    for c in &t.columns {
+        (c.title, c.width, c.flex, c.state, c.max).hash(&mut h);
+    }
+    let visible = (area.height as usize).saturating_sub(1);
+    for (i, row) in t.rows.iter().enumerate().skip(panel.offset).take(visible) {
+        (i == panel.selected, row.depth, theme.style(row.role)).hash(&mut h);
+        row.cells.len().hash(&mut h);
+        for cell in &row.cells {
+            (&cell.text, cell.keep, cell.role).hash(&mut h);
+            cell.role.map(|r| theme.style(r)).hash(&mut h);
+        }
+    }
+    h.finish()
 }
 
 /// The selected row stands out in the focused panel and is only hinted in others.

@@ -1,15 +1,15 @@
 //! The "who is hitting us" view: one counted list at a time, with counts and shares.
 
+use super::Canvas;
 use super::dialog::{centered, dialog_block};
 use crate::app::App;
 use crate::app::talkers::Talkers;
 use crate::config::{KeyContext, Theme};
 use crate::view::Role;
-use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-pub fn talkers(frame: &mut Frame, app: &App, theme: &Theme, t: &Talkers) {
+pub fn talkers(frame: &mut Canvas, app: &App, theme: &Theme, t: &Talkers) {
     let area = centered(frame.area(), 96, frame.area().height.saturating_sub(4));
     let rows = t.rows();
     // Title, tabs, header, hint and the border take six rows; an old sample's age one more.

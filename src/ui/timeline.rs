@@ -2,12 +2,12 @@
 //! for an observed change), its region, what changed from what to what, who, and where the
 //! entry comes from.
 
+use super::Canvas;
 use super::dialog::{centered, dialog_block};
 use crate::app::{App, timeline::TimelineView};
 use crate::config::Theme;
 use crate::timeline::{Entry, Origin};
 use crate::view::{Role, clean};
-use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
@@ -35,7 +35,7 @@ pub fn line_of(e: &Entry, accounts: &[crate::model::AccountRef]) -> String {
     ))
 }
 
-pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, t: &TimelineView) {
+pub fn draw(frame: &mut Canvas, app: &App, theme: &Theme, t: &TimelineView) {
     let shown = app.timeline_shown(&t.filter);
     // As tall as its lines (filter, entries, the hint, borders), at most the screen less 4.
     let wanted = u16::try_from(shown.len().max(1) + 5).unwrap_or(u16::MAX);

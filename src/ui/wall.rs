@@ -1,11 +1,11 @@
 //! The wall's problem list: what is wrong, worst first, readable from across the room without
 //! opening anything (nobody presses `p` on a wall).
 
+use super::Canvas;
 use crate::app::App;
 use crate::config::Theme;
 use crate::problems::{Problem, Severity};
 use crate::view::Role;
-use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
@@ -61,7 +61,7 @@ pub fn described(p: &Problem) -> (String, Role) {
     (text, role)
 }
 
-pub fn problems(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+pub fn problems(frame: &mut Canvas, app: &App, theme: &Theme, area: Rect) {
     if area.height < 3 {
         if let Some((text, role)) = worst_line(app, area.width) {
             frame.render_widget(Paragraph::new(Span::styled(text, theme.style(role))), area);

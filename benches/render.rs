@@ -560,6 +560,14 @@ fn bench_frame_after_data(c: &mut Criterion, scale: Scale) {
     );
 }
 
+/// A tick at the other of two seconds (`second` is 0 or 1): the clock and the ages move, the
+/// data does not. Returns the second it ticked at.
+fn clock_moves(app: &mut App, second: i64) -> i64 {
+    let second = 1 - second;
+    app.update(Event::Tick(at() + Age::seconds(12 + second)));
+    second
+}
+
 /// The wall's frame every second: the clock moved (and with it the ages), nothing else. Drawn
 /// whole through ratatui's `Terminal`, against through the console's `Screen`, which takes the
 /// table bodies that did not change from the screen (BENCHMARKS.md §17).
@@ -573,8 +581,7 @@ fn bench_frame_clock_moved(c: &mut Criterion, scale: Scale) {
         BenchmarkId::new("clock_moved_drawn_whole", scale.name()),
         |b| {
             b.iter(|| {
-                second = 1 - second;
-                app.update(Event::Tick(at() + Age::seconds(12 + second)));
+                second = clock_moves(&mut app, second);
                 terminal
                     .draw(|f| ui::draw(f, black_box(&app), &theme))
                     .map(|_| ())
@@ -588,8 +595,7 @@ fn bench_frame_clock_moved(c: &mut Criterion, scale: Scale) {
         BenchmarkId::new("clock_moved_bodies_kept", scale.name()),
         |b| {
             b.iter(|| {
-                second = 1 - second;
-                app.update(Event::Tick(at() + Age::seconds(12 + second)));
+                second = clock_moves(&mut app, second);
                 screen
                     .draw(|f| ui::draw_on(f, black_box(&app), &theme))
                     .expect("draw")

@@ -70,7 +70,8 @@ impl DnsSource {
     async fn record_sets(&self, zone_id: &str) -> Result<Vec<RecordSet>, SourceError> {
         let mut sets = Vec::new();
         let mut start: Option<(String, r53::types::RrType, Option<String>)> = None;
-        let mut seen = HashSet::new();
+        // Where each page started: one that would start there again ends the walk.
+        let mut seen: HashSet<RecordKey> = HashSet::new();
         let mut keys = PageKeys::default();
         loop {
             self.pace.ready().await;
@@ -111,8 +112,7 @@ impl DnsSource {
                 rtype.clone(),
                 out.next_record_identifier().map(str::to_string),
             );
-            let fingerprint = format!("{}|{}|{:?}", next.0, next.1.as_str(), next.2);
-            if !seen.insert(fingerprint) {
+            if !seen.insert((next.0.clone(), next.1.as_str().to_string(), next.2.clone())) {
                 tracing::warn!(
                     zone = zone_id,
                     "Route53 returned a page it had returned before; stopping"

@@ -332,7 +332,7 @@ fn from_terminal(ev: crossterm::event::Event) -> Option<Event> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ratatui::backend::TestBackend;
+    use ratatui::backend::{Backend, TestBackend};
     use ratatui::layout::Rect;
     use ratatui::widgets::Paragraph;
 
@@ -422,6 +422,12 @@ mod tests {
         let mut screen = screen();
         screen.draw(text("abc")).expect("drawn");
         screen.backend_mut().resize(4, 2);
+        // What a terminal shows after a resize is its own: here a cell the frames never drew.
+        let junk = ratatui::buffer::Cell::new("Z");
+        screen
+            .backend_mut()
+            .draw([(3, 1, &junk)].into_iter())
+            .expect("junk");
         screen.resize(Rect::new(0, 0, 4, 2)).expect("resized");
         screen.draw(text("abc")).expect("drawn");
         screen.backend().assert_buffer_lines(["abc ", "    "]);

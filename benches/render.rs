@@ -173,6 +173,7 @@ fn targets_view(scale: Scale) -> TargetsView {
                         },
                     ],
                     rules: Some(vec![]),
+                    rules_listed_at: None,
                 },
                 Listener {
                     port: 80,
@@ -184,6 +185,7 @@ fn targets_view(scale: Scale) -> TargetsView {
                         })
                         .collect(),
                     rules: Some(vec![]),
+                    rules_listed_at: None,
                 },
             ];
             LoadBalancer {

@@ -43,6 +43,7 @@ fn targets(right: TargetState) -> TargetsView {
                     weight: None,
                 }],
                 rules: Some(vec![]),
+                rules_listed_at: None,
             }],
             target_groups: vec![TargetGroup {
                 name: "ha-web-tg".into(),

@@ -1,5 +1,6 @@
 //! Load balancers, their listeners, target groups and the health of each target.
 
+use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -59,6 +60,11 @@ pub struct Listener {
     /// once and 10 a second, and every listener's rules cost a call of their own.
     #[serde(default)]
     pub rules: Option<Vec<ListenerRule>>,
+    /// When a console last listed which rules the listener has, where that was before this
+    /// refresh: what each rule says is read every refresh, which rules there are only every few
+    /// minutes or when the groups attached to the load balancer change. Absent: listed now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_listed_at: Option<DateTime<Utc>>,
 }
 
 /// A listener rule that forwards: requests matching its conditions go to its groups.
@@ -375,6 +381,7 @@ mod tests {
                 },
             ],
             rules: Some(vec![]),
+            rules_listed_at: None,
         };
         assert_eq!(l.describe(), "HTTPS:443 → tg1 100%, tg2 0%");
         assert!(l.is_live_for("tg1"));

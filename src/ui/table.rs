@@ -102,8 +102,12 @@ pub fn draw(frame: &mut Canvas, panel: &TablePanel, theme: &Theme, area: Rect, f
 /// which row is selected and whether the panel has the focus. Bodies with the same digest are
 /// drawn the same, cell for cell.
 fn drawn_from(panel: &TablePanel, theme: &Theme, area: Rect, focused: bool) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
+    use std::hash::{BuildHasher, Hash, Hasher};
+    // One seed for the whole process, so that frames compare; a random one, so that no name
+    // can be made to collide with another's digest.
+    static SEED: std::sync::LazyLock<foldhash::fast::RandomState> =
+        std::sync::LazyLock::new(foldhash::fast::RandomState::default);
+    let mut h = SEED.build_hasher();
     let t = &panel.table;
     (area, focused, &panel.needed).hash(&mut h);
     (theme.style(Role::Header), selection(theme, focused)).hash(&mut h);

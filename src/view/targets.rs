@@ -99,7 +99,11 @@ fn lb_rows(lb: &LoadBalancer, names: &Names, rows: &mut Vec<Row>) {
                 vec![
                     Cell::new(clean(&l.describe())),
                     Cell::new(""),
-                    Cell::new("listener"),
+                    // Which rules it has is listed every few minutes; what they say is current.
+                    Cell::new(match l.rules_listed_at {
+                        Some(at) => format!("listener; rules listed {} UTC", at.format("%H:%M")),
+                        None => "listener".to_string(),
+                    }),
                     Cell::new(""),
                     Cell::new(l.port.to_string()),
                 ],
@@ -320,6 +324,7 @@ mod tests {
                         weight: None,
                     }],
                     rules: Some(vec![]),
+                    rules_listed_at: None,
                 }],
                 target_groups: vec![TargetGroup {
                     name: "ha-web".into(),

@@ -345,6 +345,210 @@ async fn a_snapshot_reads_rules_only_where_they_decide_what_serves() {
     }
 }
 
+/// mt-alb's HTTPS listener as a console's refresh shows it.
+fn mt_https(view: &TargetsView) -> &opsconsole::model::Listener {
+    view.load_balancers
+        .iter()
+        .find(|lb| lb.name == "mt-alb")
+        .and_then(|lb| lb.listeners.iter().find(|l| l.protocol == "HTTPS"))
+        .expect("mt-alb's HTTPS listener")
+}
+
+fn conditions(l: &opsconsole::model::Listener) -> Vec<&str> {
+    l.rules
+        .iter()
+        .flatten()
+        .map(|r| r.conditions.as_str())
+        .collect()
+}
+
+/// A console lists each listener's rules when it first sees it, and then describes the rules
+/// it found by ARN, 20 to a call, every refresh: a rule's new condition shows at the next
+/// refresh. Which rules there are is listed again when one of them is gone, or when the groups
+/// attached to the load balancer change; until then the listener says when they were listed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_lists_rules_once_and_then_describes_them_by_arn() {
+    let moto = Moto::start();
+    let seeded = seed_scenarios(&moto).await;
+    add_real_states(&moto, &seeded).await;
+    let conf = moto.sdk_config(TOKYO).await;
+    let c = elb_client(&conf);
+    let listener = seeded.load_balancer("mt-alb").listeners[0].arn.clone();
+    let console = session(&moto, true).await;
+    let refresh = || async {
+        let before = moto.strict.calls_to("DescribeRules");
+        let view = console.sources.targets.fetch().await.expect("targets");
+        (view, moto.strict.calls_to("DescribeRules") - before)
+    };
+
+    let (view, calls) = refresh().await;
+    let http: usize = view
+        .load_balancers
+        .iter()
+        .flat_map(|lb| &lb.listeners)
+        .filter(|l| l.protocol == "HTTP" || l.protocol == "HTTPS")
+        .count();
+    assert!(http > 1, "the scenarios have HTTP listeners: {http}");
+    assert_eq!(
+        calls, http,
+        "the first refresh lists every HTTP(S) listener's rules"
+    );
+    assert!(conditions(mt_https(&view)).contains(&"path /api/*"));
+    assert_eq!(mt_https(&view).rules_listed_at, None, "listed now");
+
+    // The second: mt-alb's three rules in one call by ARN; listeners with only a default
+    // rule cost nothing.
+    let (view, calls) = refresh().await;
+    assert_eq!(calls, 1, "one DescribeRules by ARN");
+    let l = mt_https(&view);
+    assert_eq!(
+        conditions(l),
+        vec!["path /lambda/*", "path /api/*", "host empty.example.jp"],
+        "in priority order"
+    );
+    assert!(
+        l.rules_listed_at.is_some(),
+        "says when its rules were listed"
+    );
+
+    // What a rule says is read every refresh.
+    let listed = c
+        .describe_rules()
+        .listener_arn(&listener)
+        .send()
+        .await
+        .expect("rules");
+    let arn_of = |priority: &str| {
+        listed
+            .rules()
+            .iter()
+            .find(|r| r.priority() == Some(priority))
+            .and_then(|r| r.rule_arn())
+            .expect("rule")
+            .to_string()
+    };
+    c.modify_rule()
+        .rule_arn(arn_of("20"))
+        .conditions(
+            RuleCondition::builder()
+                .field("path-pattern")
+                .values("/v2/api/*")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("modify rule");
+    let (view, calls) = refresh().await;
+    assert_eq!(calls, 1);
+    assert!(conditions(mt_https(&view)).contains(&"path /v2/api/*"));
+
+    // A rule added to a group already attached is found at the next listing; meanwhile the
+    // listener says when its rules were listed.
+    let api_tg = seeded_group_arn(&c, "mt-api-tg").await;
+    c.create_rule()
+        .listener_arn(&listener)
+        .priority(40)
+        .conditions(
+            RuleCondition::builder()
+                .field("host-header")
+                .values("new.example.jp")
+                .build(),
+        )
+        .actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::Forward)
+                .target_group_arn(&api_tg)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("new rule");
+    let (view, calls) = refresh().await;
+    assert_eq!(calls, 1);
+    assert!(!conditions(mt_https(&view)).contains(&"host new.example.jp"));
+    assert!(mt_https(&view).rules_listed_at.is_some());
+
+    // A rule gone: the call by ARN is refused (RuleNotFound) and the listener is listed again
+    // in the same refresh, with the rule added meanwhile.
+    c.delete_rule()
+        .rule_arn(arn_of("20"))
+        .send()
+        .await
+        .expect("delete rule");
+    let (view, calls) = refresh().await;
+    assert_eq!(calls, 2, "the refused call by ARN, then the listing");
+    let l = mt_https(&view);
+    assert_eq!(
+        conditions(l),
+        vec![
+            "path /lambda/*",
+            "host empty.example.jp",
+            "host new.example.jp"
+        ]
+    );
+    assert_eq!(l.rules_listed_at, None, "listed now");
+
+    // A group attached by a new rule changes what the load balancer has attached: listed now.
+    let new_tg = c
+        .create_target_group()
+        .name("mt-new-tg")
+        .protocol(elb::types::ProtocolEnum::Http)
+        .port(80)
+        .vpc_id(
+            &seeded
+                .vpcs
+                .iter()
+                .find(|v| v.name == seeded.load_balancer("mt-alb").vpc)
+                .expect("vpc")
+                .id,
+        )
+        .send()
+        .await
+        .expect("new group");
+    let new_tg = new_tg.target_groups()[0]
+        .target_group_arn()
+        .expect("arn")
+        .to_string();
+    c.create_rule()
+        .listener_arn(&listener)
+        .priority(50)
+        .conditions(
+            RuleCondition::builder()
+                .field("path-pattern")
+                .values("/new/*")
+                .build(),
+        )
+        .actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::Forward)
+                .target_group_arn(&new_tg)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("rule to a new group");
+    let (view, _) = refresh().await;
+    let l = mt_https(&view);
+    assert!(
+        conditions(l).contains(&"path /new/*"),
+        "{:?}",
+        conditions(l)
+    );
+    assert_eq!(l.rules_listed_at, None, "listed now");
+}
+
+async fn seeded_group_arn(c: &elb::Client, name: &str) -> String {
+    c.describe_target_groups()
+        .names(name)
+        .send()
+        .await
+        .expect("group")
+        .target_groups()[0]
+        .target_group_arn()
+        .expect("arn")
+        .to_string()
+}
+
 /// A group deleted between the listing and its health read (every blue/green deployment) is
 /// dropped from that refresh; everything else stands.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

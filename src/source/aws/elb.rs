@@ -9,6 +9,7 @@ use super::super::{ErrorKind, Source, SourceError};
 use super::clients::RegionClients;
 use super::ec2::InstanceZones;
 use super::error::from_sdk;
+use super::listener_rules::{RuleListings, attached_digest};
 use super::metrics::{self, MetricQuery};
 use super::pace::Pace;
 use crate::model::{
@@ -31,11 +32,13 @@ const IN_FLIGHT: usize = 10;
 /// large estate is paced rather than throttled and retried.
 const QUOTA_BURST: u32 = 40;
 const QUOTA_PER_SECOND: u32 = 10;
-/// Average `Describe*` calls a second the console allows itself per region: a fifth of the
-/// bucket's refill, the rest left to the account's other tooling. A large estate refreshes less
-/// often than `[refresh] targets` asks (50 groups behind 50 HTTP listeners: 112 calls with the
-/// listeners' rules, every 56 s); a small one is unaffected.
-const CALLS_PER_SECOND_ON_AVERAGE: f64 = 2.0;
+/// Average `Describe*` calls a second the console allows itself per region: 15 % of the
+/// bucket's refill, the rest left to the account's other tooling (a wall and a few operators'
+/// consoles share one account's bucket). A large estate refreshes less often than
+/// `[refresh] targets` asks: 50 groups behind 50 HTTP listeners cost 62 calls a refresh, every
+/// 41 s, with a few listings of rules now and then (`listener_rules`); a small one is
+/// unaffected (BENCHMARKS.md §18).
+const CALLS_PER_SECOND_ON_AVERAGE: f64 = 1.5;
 /// Group attributes not read yet that one refresh reads beside the health reads (ELBv2 has no
 /// batch call for them). A group with a draining target is read at once whatever this says.
 const ATTRIBUTE_READS_PER_REFRESH: usize = 8;
@@ -87,6 +90,8 @@ pub struct ElbSource {
     /// Whether every HTTP(S) listener's rules are read (a console), or only the listeners'
     /// whose load balancer has a group no default action serves (a snapshot).
     every_rule: bool,
+    /// A console's listings of its listeners' rules (`listener_rules`).
+    rule_listings: RuleListings,
     /// Each region's last answer and when it was read, shown while the region cannot be read.
     last_read: super::LastRead<LoadBalancer>,
 }
@@ -100,12 +105,31 @@ enum Read {
     Attributes(String),
     /// The rules of one listener (its ARN): a group reached by host or path is served too.
     Rules(String),
+    /// Rules described by their ARNs (`listener_rules::RULE_ARNS_PER_CALL` at most).
+    RulesByArn(Vec<String>),
+}
+
+impl Read {
+    /// What `Answer::Gone` says is gone when the read finds its resource deleted.
+    fn gone(&self) -> Answer {
+        match self {
+            Read::Listeners(a)
+            | Read::Health(a)
+            | Read::Attributes(a)
+            | Read::Rules(a)
+            | Read::LbAttributes(a) => Answer::Gone(a.clone()),
+            Read::RulesByArn(arns) => Answer::RulesGone(arns.clone()),
+        }
+    }
 }
 
 enum Answer {
     Listeners(String, Vec<elb::types::Listener>),
     Health(String, Vec<elb::types::TargetHealthDescription>),
     Rules(String, Vec<elb::types::Rule>),
+    RulesByArn(Vec<elb::types::Rule>),
+    /// One of these rules was deleted since its listener was listed.
+    RulesGone(Vec<String>),
     /// Kept in `attributes`.
     Delay,
     /// The resource (this ARN) was deleted between the listing and this read: a blue/green
@@ -142,6 +166,8 @@ struct Answers {
     listeners: HashMap<String, Vec<elb::types::Listener>>,
     healths: HashMap<String, Vec<elb::types::TargetHealthDescription>>,
     rules: HashMap<String, Vec<elb::types::Rule>>,
+    described: Vec<elb::types::Rule>,
+    rules_gone: Vec<String>,
     gone: std::collections::HashSet<String>,
 }
 
@@ -158,6 +184,8 @@ impl Answers {
                 Answer::Rules(arn, r) => {
                     self.rules.insert(arn, r);
                 }
+                Answer::RulesByArn(r) => self.described.extend(r),
+                Answer::RulesGone(arns) => self.rules_gone.extend(arns),
                 Answer::Delay => {}
                 Answer::Gone(arn) => {
                     self.gone.insert(arn);
@@ -193,6 +221,7 @@ impl ElbSource {
             attribute_reads: ATTRIBUTE_READS_PER_REFRESH,
             zone_calls: ZONE_CALLS_IN_FLIGHT,
             every_rule: true,
+            rule_listings: RuleListings::default(),
             last_read: Mutex::new(HashMap::new()),
         }
     }
@@ -281,30 +310,102 @@ impl ElbSource {
                 .collect()
         };
         let mut rules_unread = HashSet::new();
+        // A console's listeners, each with a digest of the groups attached to its load balancer.
+        let mut listed_by_plan: Vec<(String, u64)> = Vec::new();
         for (lb_arn, ls) in &read.listeners {
             let wanted = self.every_rule || rules_can_matter(lb_arn, ls, &groups);
+            let attached = attached_digest(
+                groups
+                    .iter()
+                    .filter(|g| g.load_balancer_arns().iter().any(|a| a == lb_arn))
+                    .filter_map(|g| g.target_group_arn()),
+            );
             for arn in ls
                 .iter()
                 .filter(|l| has_rules(l))
                 .filter_map(|l| l.listener_arn())
             {
-                if wanted {
-                    then.push(Read::Rules(arn.to_string()));
-                } else {
+                if !wanted {
                     rules_unread.insert(arn.to_string());
+                } else if self.every_rule {
+                    listed_by_plan.push((arn.to_string(), attached));
+                } else {
+                    // A snapshot lists them: it reads once.
+                    then.push(Read::Rules(arn.to_string()));
                 }
             }
         }
+        let now = Utc::now();
+        let plan = self.rule_listings.plan(&listed_by_plan, now);
+        then.extend(plan.list.iter().map(|a| Read::Rules(a.clone())));
+        then.extend(plan.by_arn.iter().map(|b| Read::RulesByArn(b.clone())));
         calls += then.len();
         if !then.is_empty() {
             read.file(self.read_all(r, then).await?);
         }
+        // A rule deleted since its listener was listed: that listener is listed now.
+        let relist: std::collections::BTreeSet<&String> = read
+            .rules_gone
+            .iter()
+            .filter_map(|rule| plan.listener_of.get(rule))
+            .collect();
+        if !relist.is_empty() {
+            calls += relist.len();
+            let reads = relist.into_iter().map(|a| Read::Rules(a.clone())).collect();
+            read.file(self.read_all(r, reads).await?);
+        }
         let Answers {
             listeners,
             healths,
-            rules,
+            mut rules,
+            described,
             gone,
+            ..
         } = read;
+        let mut rules_listed_at = HashMap::new();
+        if self.every_rule {
+            let attached: HashMap<&str, u64> = listed_by_plan
+                .iter()
+                .map(|(a, d)| (a.as_str(), *d))
+                .collect();
+            for (listener, listed) in &rules {
+                let own = listed
+                    .iter()
+                    .filter(|r| r.is_default() != Some(true))
+                    .filter_map(|r| r.rule_arn())
+                    .map(str::to_string)
+                    .collect();
+                let digest = attached.get(listener.as_str()).copied().unwrap_or_default();
+                self.rule_listings.listed(listener, own, digest, now);
+            }
+            let seen: HashSet<&str> = listeners
+                .values()
+                .flatten()
+                .filter_map(|l| l.listener_arn())
+                .collect();
+            self.rule_listings.keep_only(&r.clients.region, &seen);
+            // The rules described by ARN, under the listener they were listed with.
+            let mut by_listener: HashMap<&str, Vec<elb::types::Rule>> = HashMap::new();
+            for rule in described {
+                if let Some(l) = rule.rule_arn().and_then(|a| plan.listener_of.get(a)) {
+                    by_listener.entry(l.as_str()).or_default().push(rule);
+                }
+            }
+            // In the order a listener lists them (the API does not say it keeps the asked order).
+            for listed in by_listener.values_mut() {
+                listed.sort_by_key(|r| r.priority().and_then(|p| p.parse::<u32>().ok()));
+            }
+            for (listener, at) in &plan.described {
+                if rules.contains_key(listener) {
+                    continue; // listed again this refresh
+                }
+                rules.insert(
+                    listener.clone(),
+                    by_listener.remove(listener.as_str()).unwrap_or_default(),
+                );
+                rules_listed_at.insert(listener.clone(), *at);
+            }
+        }
         // What vanished since it was listed is not shown as it was a moment ago.
         let lbs: Vec<_> = lbs
             .into_iter()
@@ -347,6 +448,8 @@ impl ElbSource {
                     (!rules_unread.contains(arn))
                         .then(|| rules.get(arn).map(Vec::as_slice).unwrap_or_default())
                 };
+                let listed_at =
+                    |l: &elb::types::Listener| rules_listed_at.get(l.listener_arn()?).copied();
                 LoadBalancer {
                     account: None,
                     name: lb.load_balancer_name().unwrap_or_default().to_string(),
@@ -360,7 +463,7 @@ impl ElbSource {
                     dns_name: lb.dns_name().unwrap_or_default().to_string(),
                     listeners: ls
                         .iter()
-                        .map(|l| listener(l, rules_of(l), &tg_names))
+                        .map(|l| listener(l, rules_of(l), listed_at(l), &tg_names))
                         .collect(),
                     target_groups: groups
                         .iter()
@@ -426,15 +529,9 @@ impl ElbSource {
     async fn read_all(&self, r: &Region, reads: Vec<Read>) -> Result<Vec<Answer>, SourceError> {
         futures::stream::iter(reads)
             .map(|read| async move {
-                let arn = match &read {
-                    Read::Listeners(a)
-                    | Read::Health(a)
-                    | Read::Attributes(a)
-                    | Read::Rules(a)
-                    | Read::LbAttributes(a) => a.clone(),
-                };
+                let gone = read.gone();
                 match self.read(r, read).await {
-                    Err(e) if e.kind == ErrorKind::NotFound => Ok(Answer::Gone(arn)),
+                    Err(e) if e.kind == ErrorKind::NotFound => Ok(gone),
                     other => other,
                 }
             })
@@ -493,6 +590,16 @@ impl ElbSource {
                     r.pace.ready().await;
                 }
                 Ok(Answer::Rules(arn, all))
+            }
+            Read::RulesByArn(arns) => {
+                // As many rules as asked for come back: no page follows.
+                let out = c
+                    .describe_rules()
+                    .set_rule_arns(Some(arns))
+                    .send()
+                    .await
+                    .map_err(|e| from_sdk("elbv2 DescribeRules", e))?;
+                Ok(Answer::RulesByArn(out.rules.unwrap_or_default()))
             }
             Read::Attributes(arn) => {
                 let out = c
@@ -674,6 +781,7 @@ fn rules_can_matter(
 fn listener(
     l: &elb::types::Listener,
     rules: Option<&[elb::types::Rule]>,
+    rules_listed_at: Option<DateTime<Utc>>,
     tg_names: &HashMap<&str, &str>,
 ) -> Listener {
     Listener {
@@ -698,6 +806,7 @@ fn listener(
                 })
                 .collect()
         }),
+        rules_listed_at,
     }
 }
 

@@ -14,6 +14,7 @@ mod executor;
 mod host_prefix;
 mod identity;
 mod ip_sets;
+mod listener_rules;
 pub mod log_groups;
 pub mod metrics;
 pub mod originals;

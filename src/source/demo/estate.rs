@@ -217,6 +217,7 @@ fn lb(
                     })
                     .collect(),
                 rules: Some(vec![]),
+                rules_listed_at: None,
             })
             .collect(),
         target_groups: groups

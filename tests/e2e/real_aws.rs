@@ -78,19 +78,7 @@ async fn add_real_states(moto: &Moto, seeded: &Seeded) -> Extras {
         (20, "path-pattern", "/api/*", &rule_tg),
         (30, "host-header", "empty.example.jp", &empty_tg),
     ] {
-        c.create_rule()
-            .listener_arn(listener)
-            .priority(priority)
-            .conditions(RuleCondition::builder().field(field).values(value).build())
-            .actions(
-                Action::builder()
-                    .r#type(ActionTypeEnum::Forward)
-                    .target_group_arn(tg)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("listener rule");
+        forward_rule(&c, listener, priority, field, value, tg).await;
     }
     // A Lambda target: its id is the function ARN, with no port and no zone.
     c.register_targets()
@@ -445,24 +433,7 @@ async fn a_console_lists_rules_once_and_then_describes_them_by_arn() {
     // A rule added to a group already attached is found at the next listing; meanwhile the
     // listener says when its rules were listed.
     let api_tg = seeded_group_arn(&c, "mt-api-tg").await;
-    c.create_rule()
-        .listener_arn(&listener)
-        .priority(40)
-        .conditions(
-            RuleCondition::builder()
-                .field("host-header")
-                .values("new.example.jp")
-                .build(),
-        )
-        .actions(
-            Action::builder()
-                .r#type(ActionTypeEnum::Forward)
-                .target_group_arn(&api_tg)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("new rule");
+    forward_rule(&c, &listener, 40, "host-header", "new.example.jp", &api_tg).await;
     let (view, calls) = refresh().await;
     assert_eq!(calls, 1);
     assert!(!conditions(mt_https(&view)).contains(&"host new.example.jp"));
@@ -509,24 +480,7 @@ async fn a_console_lists_rules_once_and_then_describes_them_by_arn() {
         .target_group_arn()
         .expect("arn")
         .to_string();
-    c.create_rule()
-        .listener_arn(&listener)
-        .priority(50)
-        .conditions(
-            RuleCondition::builder()
-                .field("path-pattern")
-                .values("/new/*")
-                .build(),
-        )
-        .actions(
-            Action::builder()
-                .r#type(ActionTypeEnum::Forward)
-                .target_group_arn(&new_tg)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("rule to a new group");
+    forward_rule(&c, &listener, 50, "path-pattern", "/new/*", &new_tg).await;
     let (view, _) = refresh().await;
     let l = mt_https(&view);
     assert!(
@@ -535,6 +489,30 @@ async fn a_console_lists_rules_once_and_then_describes_them_by_arn() {
         conditions(l)
     );
     assert_eq!(l.rules_listed_at, None, "listed now");
+}
+
+/// Adds a rule to `listener` that forwards requests whose `field` matches `value` to `group`.
+async fn forward_rule(
+    c: &elb::Client,
+    listener: &str,
+    priority: i32,
+    field: &str,
+    value: &str,
+    group: &str,
+) {
+    c.create_rule()
+        .listener_arn(listener)
+        .priority(priority)
+        .conditions(RuleCondition::builder().field(field).values(value).build())
+        .actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::Forward)
+                .target_group_arn(group)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("rule {priority} ({field} {value}): {e:?}"));
 }
 
 async fn seeded_group_arn(c: &elb::Client, name: &str) -> String {

@@ -260,16 +260,10 @@ async fn a_refresh_asks_for_time_in_proportion_to_the_calls_it_made() {
     );
     source.fetch().await.expect("targets");
     // Load balancers, groups, 1 listener read, 2 health reads, 2 attribute reads: 7 calls at
-    // the console's 1.5 a second on average.
-    assert_eq!(
-        source.min_interval(),
-        Some(Duration::from_secs_f64(7.0 / 1.5))
-    );
+    // the console's 2 a second on average.
+    assert_eq!(source.min_interval(), Some(Duration::from_millis(3500)));
     source.fetch().await.expect("second refresh");
-    assert_eq!(
-        source.min_interval(),
-        Some(Duration::from_secs_f64(5.0 / 1.5))
-    );
+    assert_eq!(source.min_interval(), Some(Duration::from_millis(2500)));
 }
 
 fn throttled() -> HttpResponse {

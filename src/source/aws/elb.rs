@@ -9,7 +9,7 @@ use super::super::{ErrorKind, Source, SourceError};
 use super::clients::RegionClients;
 use super::ec2::InstanceZones;
 use super::error::from_sdk;
-use super::listener_rules::{RuleListings, attached_digest};
+use super::listener_rules::{Plan, RuleListings, attached_digest};
 use super::metrics::{self, MetricQuery};
 use super::pace::Pace;
 use crate::model::{
@@ -314,12 +314,8 @@ impl ElbSource {
         let mut listed_by_plan: Vec<(String, u64)> = Vec::new();
         for (lb_arn, ls) in &read.listeners {
             let wanted = self.every_rule || rules_can_matter(lb_arn, ls, &groups);
-            let attached = attached_digest(
-                groups
-                    .iter()
-                    .filter(|g| g.load_balancer_arns().iter().any(|a| a == lb_arn))
-                    .filter_map(|g| g.target_group_arn()),
-            );
+            let attached =
+                attached_digest(attached_to(&groups, lb_arn).filter_map(|g| g.target_group_arn()));
             for arn in ls
                 .iter()
                 .filter(|l| has_rules(l))
@@ -335,8 +331,7 @@ impl ElbSource {
                 }
             }
         }
-        let now = Utc::now();
-        let plan = self.rule_listings.plan(&listed_by_plan, now);
+        let plan = self.rule_listings.plan(&listed_by_plan, Utc::now());
         then.extend(plan.list.iter().map(|a| Read::Rules(a.clone())));
         then.extend(plan.by_arn.iter().map(|b| Read::RulesByArn(b.clone())));
         calls += then.len();
@@ -362,50 +357,16 @@ impl ElbSource {
             gone,
             ..
         } = read;
-        let mut rules_listed_at = HashMap::new();
-        if self.every_rule {
-            let attached: HashMap<&str, u64> = listed_by_plan
-                .iter()
-                .map(|(a, d)| (a.as_str(), *d))
-                .collect();
-            for (listener, listed) in &rules {
-                let own = listed
-                    .iter()
-                    .filter(|r| r.is_default() != Some(true))
-                    .filter_map(|r| r.rule_arn())
-                    .map(str::to_string)
-                    .collect();
-                let digest = attached.get(listener.as_str()).copied().unwrap_or_default();
-                self.rule_listings.listed(listener, own, digest, now);
-            }
+        let rules_listed_at = if self.every_rule {
             let seen: HashSet<&str> = listeners
                 .values()
                 .flatten()
                 .filter_map(|l| l.listener_arn())
                 .collect();
-            self.rule_listings.keep_only(&r.clients.region, &seen);
-            // The rules described by ARN, under the listener they were listed with.
-            let mut by_listener: HashMap<&str, Vec<elb::types::Rule>> = HashMap::new();
-            for rule in described {
-                if let Some(l) = rule.rule_arn().and_then(|a| plan.listener_of.get(a)) {
-                    by_listener.entry(l.as_str()).or_default().push(rule);
-                }
-            }
-            // In the order a listener lists them (the API does not say it keeps the asked order).
-            for listed in by_listener.values_mut() {
-                listed.sort_by_key(|r| r.priority().and_then(|p| p.parse::<u32>().ok()));
-            }
-            for (listener, at) in &plan.described {
-                if rules.contains_key(listener) {
-                    continue; // listed again this refresh
-                }
-                rules.insert(
-                    listener.clone(),
-                    by_listener.remove(listener.as_str()).unwrap_or_default(),
-                );
-                rules_listed_at.insert(listener.clone(), *at);
-            }
-        }
+            self.rules_as_listed(r, &plan, &listed_by_plan, &seen, &mut rules, described)
+        } else {
+            HashMap::new()
+        };
         // What vanished since it was listed is not shown as it was a moment ago.
         let lbs: Vec<_> = lbs
             .into_iter()
@@ -465,9 +426,7 @@ impl ElbSource {
                         .iter()
                         .map(|l| listener(l, rules_of(l), listed_at(l), &tg_names))
                         .collect(),
-                    target_groups: groups
-                        .iter()
-                        .filter(|g| g.load_balancer_arns().iter().any(|a| a == arn))
+                    target_groups: attached_to(&groups, arn)
                         .map(|g| {
                             let tg_arn = g.target_group_arn().unwrap_or_default();
                             let mut tg = target_group(
@@ -490,6 +449,59 @@ impl ElbSource {
                 }
             })
             .collect())
+    }
+
+    /// A console's rules after a refresh: records the listings it made (with the groups their
+    /// load balancer had attached, `listed_by_plan`), forgets listeners no longer `seen`, and files
+    /// the rules described by ARN under their listeners in `rules`, in priority order. What it
+    /// returns: when the rules of each listener not listed this refresh were listed.
+    fn rules_as_listed(
+        &self,
+        r: &Region,
+        plan: &Plan,
+        listed_by_plan: &[(String, u64)],
+        seen: &HashSet<&str>,
+        rules: &mut HashMap<String, Vec<elb::types::Rule>>,
+        described: Vec<elb::types::Rule>,
+    ) -> HashMap<String, DateTime<Utc>> {
+        let now = plan.made_at;
+        let attached: HashMap<&str, u64> = listed_by_plan
+            .iter()
+            .map(|(a, d)| (a.as_str(), *d))
+            .collect();
+        for (listener, listed) in rules.iter() {
+            let own = listed
+                .iter()
+                .filter(|r| r.is_default() != Some(true))
+                .filter_map(|r| r.rule_arn())
+                .map(str::to_string)
+                .collect();
+            let digest = attached.get(listener.as_str()).copied().unwrap_or_default();
+            self.rule_listings.listed(listener, own, digest, now);
+        }
+        self.rule_listings.keep_only(&r.clients.region, seen);
+        let mut by_listener: HashMap<&str, Vec<elb::types::Rule>> = HashMap::new();
+        for rule in described {
+            if let Some(l) = rule.rule_arn().and_then(|a| plan.listener_of.get(a)) {
+                by_listener.entry(l.as_str()).or_default().push(rule);
+            }
+        }
+        // In the order a listener lists them (the API does not say it keeps the asked order).
+        for listed in by_listener.values_mut() {
+            listed.sort_by_key(|r| r.priority().and_then(|p| p.parse::<u32>().ok()));
+        }
+        let mut listed_at = HashMap::new();
+        for (listener, at) in &plan.described {
+            if rules.contains_key(listener) {
+                continue; // listed again this refresh
+            }
+            rules.insert(
+                listener.clone(),
+                by_listener.remove(listener.as_str()).unwrap_or_default(),
+            );
+            listed_at.insert(listener.clone(), *at);
+        }
+        listed_at
     }
 
     async fn load_balancers(
@@ -771,11 +783,19 @@ fn rules_can_matter(
             live.chain(single)
         })
         .collect();
-    groups
-        .iter()
-        .filter(|g| g.load_balancer_arns().iter().any(|a| a == lb_arn))
+    attached_to(groups, lb_arn)
         .filter_map(|g| g.target_group_arn())
         .any(|arn| !served.contains(arn))
+}
+
+/// The groups attached to the load balancer `lb_arn` (by a listener's default action or a rule).
+fn attached_to<'a>(
+    groups: &'a [elb::types::TargetGroup],
+    lb_arn: &'a str,
+) -> impl Iterator<Item = &'a elb::types::TargetGroup> {
+    groups
+        .iter()
+        .filter(move |g| g.load_balancer_arns().iter().any(|a| a == lb_arn))
 }
 
 fn listener(

@@ -38,7 +38,7 @@ struct Listing {
 }
 
 /// One refresh's rule reads.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Plan {
     /// Listeners whose rules are listed (`DescribeRules` by listener).
     pub list: Vec<String>,
@@ -49,6 +49,8 @@ pub struct Plan {
     pub described: Vec<(String, DateTime<Utc>)>,
     /// The listener each rule in `by_arn` belongs to.
     pub listener_of: HashMap<String, String>,
+    /// When the plan was made: what this refresh lists is listed as of then.
+    pub made_at: DateTime<Utc>,
 }
 
 #[derive(Default)]
@@ -61,7 +63,13 @@ impl RuleListings {
     /// the groups attached to its load balancer now.
     pub fn plan(&self, listeners: &[(String, u64)], now: DateTime<Utc>) -> Plan {
         let known = self.by_listener.lock().unwrap_or_else(|e| e.into_inner());
-        let mut plan = Plan::default();
+        let mut plan = Plan {
+            list: Vec::new(),
+            by_arn: Vec::new(),
+            described: Vec::new(),
+            listener_of: HashMap::new(),
+            made_at: now,
+        };
         let mut old: Vec<(&String, DateTime<Utc>)> = Vec::new();
         for (arn, attached) in listeners {
             match known.get(arn) {

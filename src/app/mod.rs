@@ -416,9 +416,11 @@ impl App {
             Event::Data(data) => {
                 // Log lines never make a problem; don't pay for it several times a second.
                 let panel_data = !matches!(data, Data::Logs(..) | Data::LogError(..));
-                let effects = self.on_data(data);
+                let (effects, moved) = self.on_data(data);
                 if panel_data {
-                    self.recompute_problems(true);
+                    // The data's problems are found again only when the data moved (most
+                    // refreshes change nothing); a failed refresh is a problem of the clock's.
+                    self.recompute_problems(moved);
                 }
                 effects
             }
@@ -431,7 +433,12 @@ impl App {
                 mutation,
                 at,
                 result,
-            } => self.on_done(mutation, at, result),
+            } => {
+                let effects = self.on_done(mutation, at, result);
+                // A rule this console left in Count is a problem of the data's.
+                self.recompute_problems(true);
+                effects
+            }
             Event::PendingUnreadable(why, at) => {
                 // The first failure's time is kept: the problem says how long it has lasted.
                 let since = self
@@ -447,7 +454,11 @@ impl App {
                 mutation,
                 at,
                 result,
-            } => self.on_undone(mutation, at, result),
+            } => {
+                let effects = self.on_undone(mutation, at, result);
+                self.recompute_problems(true);
+                effects
+            }
         }
     }
 
@@ -510,11 +521,15 @@ impl App {
         vec![Effect::Timeline(seen)]
     }
 
-    fn on_data(&mut self, data: Data) -> Vec<Effect> {
+    /// Takes in an answer: what it asks for next, and whether the data the problems are found
+    /// in moved.
+    fn on_data(&mut self, data: Data) -> (Vec<Effect>, bool) {
         match data {
             Data::Identity(_, Ok(id)) => {
                 self.world.scope.account = id.account.or(self.world.scope.account.take());
                 self.world.scope.caller_arn = id.arn;
+                // Problems name the account they are in.
+                return (vec![], true);
             }
             Data::Identity(_, Err(e)) => tracing::warn!(error = %e, "caller identity unknown"),
             // Most refreshes change nothing: then the tables (built from every row) stay.
@@ -525,12 +540,13 @@ impl App {
                 // The answer before is not needed past the timeline: freed before the tables
                 // are built from the new one, not beside them (BENCHMARKS.md §16).
                 drop(replaced);
-                if self.count_down_drains() || changed {
+                let moved = self.count_down_drains() || changed;
+                if moved {
                     self.rebuild(PanelId::Targets);
                     // Instances show which groups they belong to.
                     self.rebuild(PanelId::Instances);
                 }
-                return seen;
+                return (seen, moved);
             }
             Data::Waf(at, r) => {
                 let replaced = self.world.waf.record_replacing(at, r);
@@ -544,7 +560,7 @@ impl App {
                 }
                 // Sampled requests move on even when the rules don't: read with the panel.
                 effects.extend(self.samples_for_selection(true));
-                return effects;
+                return (effects, changed);
             }
             Data::Samples(at, r) => {
                 self.world.samples.record(at, r);
@@ -558,7 +574,7 @@ impl App {
                 if changed {
                     self.rebuild(PanelId::Dns);
                 }
-                return seen;
+                return (seen, changed);
             }
             Data::Instances(at, r) => {
                 let replaced = self.world.instances.record_replacing(at, r);
@@ -570,7 +586,7 @@ impl App {
                     // Targets are named after their instances.
                     self.rebuild(PanelId::Targets);
                 }
-                return seen;
+                return (seen, changed);
             }
             Data::Logs(_, batch) if batch.waiting.is_some() => {
                 let what = batch.waiting.unwrap_or_default();
@@ -614,7 +630,7 @@ impl App {
                 self.world.logs.error = Some(format!("{source}: {e}"));
             }
         }
-        vec![]
+        (vec![], false)
     }
 
     /// A scheduled undo's outcome: the footer says it; a failure stays among the problems

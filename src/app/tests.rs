@@ -1436,6 +1436,52 @@ fn the_timeline_in_memory_stays_bounded() {
 }
 
 #[test]
+fn a_refresh_that_changes_nothing_finds_no_problem_again_and_one_that_does_does() {
+    let mut a = app(false);
+    let at = |secs: i64| t0() + chrono::Duration::seconds(secs);
+    let unhealthy = |a: &App| {
+        a.problems
+            .iter()
+            .filter(|p| p.panel == PanelId::Targets && !p.text.contains("refresh failed"))
+            .count()
+    };
+    a.update(Event::Data(Data::Targets(
+        at(0),
+        Ok(targets(TargetState::Unhealthy)),
+    )));
+    assert!(unhealthy(&a) > 0, "an unhealthy target is a problem");
+    let found = a.data_problems.as_ptr();
+    let list = a.problems.as_ptr();
+    a.update(Event::Data(Data::Targets(
+        at(10),
+        Ok(targets(TargetState::Unhealthy)),
+    )));
+    assert_eq!(
+        (a.data_problems.as_ptr(), a.problems.as_ptr()),
+        (found, list),
+        "a refresh that changed nothing found the problems again"
+    );
+
+    // A failed refresh is said at once; the data it failed to replace keeps its problems.
+    a.update(Event::Data(Data::Targets(at(20), Err("throttled".into()))));
+    assert!(
+        a.problems
+            .iter()
+            .any(|p| p.panel == PanelId::Targets && p.text == "last refresh failed: throttled"),
+        "{:?}",
+        a.problems
+    );
+    assert!(unhealthy(&a) > 0);
+
+    // Data that moved is looked at again: the target is healthy, its problem gone.
+    a.update(Event::Data(Data::Targets(
+        at(30),
+        Ok(targets(TargetState::Healthy)),
+    )));
+    assert_eq!(unhealthy(&a), 0, "{:?}", a.problems);
+}
+
+#[test]
 fn a_tick_that_changes_no_problem_keeps_the_list_and_one_that_does_remakes_it() {
     let mut a = app(false);
     let at = |secs: i64| t0() + chrono::Duration::seconds(secs);

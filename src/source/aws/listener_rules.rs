@@ -38,7 +38,7 @@ struct Listing {
 }
 
 /// One refresh's rule reads.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Plan {
     /// Listeners whose rules are listed (`DescribeRules` by listener).
     pub list: Vec<String>,
@@ -64,11 +64,8 @@ impl RuleListings {
     pub fn plan(&self, listeners: &[(String, u64)], now: DateTime<Utc>) -> Plan {
         let known = self.by_listener.lock().unwrap_or_else(|e| e.into_inner());
         let mut plan = Plan {
-            list: Vec::new(),
-            by_arn: Vec::new(),
-            described: Vec::new(),
-            listener_of: HashMap::new(),
             made_at: now,
+            ..Plan::default()
         };
         let mut old: Vec<(&String, DateTime<Utc>)> = Vec::new();
         for (arn, attached) in listeners {

@@ -22,6 +22,7 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
+mod diff;
 mod screen;
 pub use screen::Screen;
 

@@ -1961,7 +1961,7 @@ fn redraw(app: &App, before: &Buffer, bodies: Vec<ui::Body>) -> (Buffer, Vec<ui:
     let mut canvas = ui::Canvas::reusing(&mut frame, before, bodies);
     ui::draw_on(&mut canvas, app, &theme);
     let reused = canvas.reused();
-    let bodies = canvas.into_bodies();
+    let (bodies, _) = canvas.into_parts();
     (frame, bodies, reused)
 }
 
@@ -2024,4 +2024,40 @@ fn a_table_something_was_drawn_over_is_drawn_again() {
     press(&mut app, KeyCode::Esc);
     let (after, _, _) = redraw(&app, &before, bodies);
     assert_eq!(after, fresh(&app));
+}
+
+#[test]
+fn the_terminal_shows_each_frame_whole_though_only_changed_rows_are_compared() {
+    use opsconsole::tui::Screen;
+    let theme = Theme::load("dark", false).unwrap();
+    let mut app = console(false);
+    let mut screen = Screen::new(TestBackend::new(W, H), Rect::new(0, 0, W, H)).unwrap();
+    // Draws a frame; asserts the terminal shows `app` drawn from nothing; says how many bodies
+    // the frame took from the screen.
+    let mut shows = |app: &App, what: &str| {
+        let taken = screen.bodies_reused();
+        screen.draw(|f| ui::draw_on(f, app, &theme)).unwrap();
+        assert_eq!(screen.backend_mut().buffer(), &fresh(app), "{what}");
+        screen.bodies_reused() - taken
+    };
+    shows(&app, "the first frame");
+    // The clock: every body taken from the screen, and only the clock's and ages' rows written.
+    tick(&mut app, 13);
+    assert_eq!(shows(&app, "a frame the clock moved"), 5);
+    // A cell in one body: that body drawn again, its row written, the others taken.
+    let instances = app.panels.get_mut(PanelId::Instances).unwrap();
+    instances.table.rows[0]
+        .cells
+        .last_mut()
+        .unwrap()
+        .text
+        .push('!');
+    assert_eq!(shows(&app, "a cell that changed"), 4);
+    press(&mut app, KeyCode::Down);
+    shows(&app, "the selection moved");
+    // The help over the bodies, and then gone: what it covered is written again.
+    keys(&mut app, "?");
+    shows(&app, "the help");
+    press(&mut app, KeyCode::Esc);
+    shows(&app, "the help closed");
 }

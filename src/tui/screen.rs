@@ -8,6 +8,7 @@
 //! write colour resets, hide the cursor and flush, bytes that wake the terminal, tmux and an
 //! SSH session every second on a wall whose screen did not change.
 
+use super::diff::RowDiff;
 use crate::ui::{Body, Canvas};
 use ratatui::backend::{Backend, ClearType};
 use ratatui::buffer::Buffer;
@@ -21,6 +22,8 @@ pub struct Screen<B: Backend> {
     next: Buffer,
     /// The table bodies `shown` holds as they were drawn.
     bodies: Vec<Body>,
+    /// What finds the cells a frame changed.
+    rows: RowDiff,
     /// Frames that changed at least one cell, since the start.
     frames_written: u64,
     /// Table bodies taken from the screen rather than drawn, since the start.
@@ -35,6 +38,7 @@ impl<B: Backend> Screen<B> {
             shown: Buffer::empty(area),
             next: Buffer::empty(area),
             bodies: Vec::new(),
+            rows: RowDiff::default(),
             frames_written: 0,
             bodies_reused: 0,
         };
@@ -56,10 +60,12 @@ impl<B: Backend> Screen<B> {
         );
         draw(&mut canvas);
         self.bodies_reused += canvas.reused() as u64;
-        self.bodies = canvas.into_bodies();
-        let mut changed = self.shown.diff_iter(&self.next).peekable();
-        if changed.peek().is_some() {
-            self.backend.draw(changed)?;
+        let (bodies, copied) = canvas.into_parts();
+        self.bodies = bodies;
+        let changed = self.rows.changed(&self.shown, &self.next, &copied);
+        if !changed.is_empty() {
+            self.backend
+                .draw(changed.iter().map(|(x, y, c)| (*x, *y, c)))?;
             // Nothing shows the cursor between frames but a clear; hidden after each written.
             self.backend.hide_cursor()?;
             self.backend.flush()?;

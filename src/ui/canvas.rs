@@ -24,6 +24,9 @@ pub struct Canvas<'a> {
     before: Option<(&'a Buffer, Vec<Body>)>,
     /// This frame's bodies nothing was drawn over (yet).
     bodies: Vec<Body>,
+    /// Areas copied from the frame before that nothing was drawn over (yet): the same cells as
+    /// the screen's, so the diff need not look at them.
+    copied: Vec<Rect>,
     /// Bodies taken from the frame before.
     reused: usize,
 }
@@ -35,6 +38,7 @@ impl<'a> Canvas<'a> {
             buf,
             before: None,
             bodies: Vec::new(),
+            copied: Vec::new(),
             reused: 0,
         }
     }
@@ -85,6 +89,7 @@ impl<'a> Canvas<'a> {
             self.buf.content[from..to].clone_from_slice(&before.content[from..to]);
         }
         self.bodies.push(body);
+        self.copied.push(area);
         self.reused += 1;
         true
     }
@@ -94,9 +99,10 @@ impl<'a> Canvas<'a> {
         self.bodies.push(Body { area, drawn_from });
     }
 
-    /// The bodies this frame holds untouched, for the next frame to take.
-    pub fn into_bodies(self) -> Vec<Body> {
-        self.bodies
+    /// The bodies this frame holds untouched, for the next frame to take, and the areas it
+    /// copied from the frame before and holds untouched.
+    pub fn into_parts(self) -> (Vec<Body>, Vec<Rect>) {
+        (self.bodies, self.copied)
     }
 
     pub fn reused(&self) -> usize {
@@ -105,5 +111,44 @@ impl<'a> Canvas<'a> {
 
     fn drawn_over(&mut self, area: Rect) {
         self.bodies.retain(|b| !b.area.intersects(area));
+        self.copied.retain(|c| !c.intersects(area));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::widgets::Paragraph;
+
+    #[test]
+    fn an_area_copied_is_said_to_be_until_something_is_drawn_over_it() {
+        let area = Rect::new(0, 0, 6, 3);
+        let body = Rect::new(1, 1, 4, 2);
+        let mut before = Buffer::empty(area);
+        Canvas::new(&mut before).render_widget(Paragraph::new("x\nbody\nbody"), area);
+        let bodies = vec![Body {
+            area: body,
+            drawn_from: 7,
+        }];
+
+        let mut next = Buffer::empty(area);
+        let mut canvas = Canvas::reusing(&mut next, &before, bodies.clone());
+        assert!(canvas.reuse_body(body, 7));
+        // Beside it: still the screen's cells.
+        canvas.render_widget(Paragraph::new("t"), Rect::new(0, 0, 6, 1));
+        assert_eq!(canvas.into_parts().1, [body]);
+
+        let mut next = Buffer::empty(area);
+        let mut canvas = Canvas::reusing(&mut next, &before, bodies.clone());
+        assert!(canvas.reuse_body(body, 7));
+        // Over a corner of it: no longer.
+        canvas.render_widget(Paragraph::new("!"), Rect::new(4, 2, 1, 1));
+        assert_eq!(canvas.into_parts().1, []);
+
+        // Drawn from something else: drawn, not copied.
+        let mut next = Buffer::empty(area);
+        let mut canvas = Canvas::reusing(&mut next, &before, bodies);
+        assert!(!canvas.reuse_body(body, 8));
+        assert_eq!(canvas.into_parts().1, []);
     }
 }

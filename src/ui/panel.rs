@@ -14,8 +14,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 pub fn draw(frame: &mut Canvas, app: &App, theme: &Theme, panel: PanelId, area: Rect) {
-    let block = block(app, theme, panel, area.width);
-    frame.render_widget(block, area);
+    draw_border(frame, area, border(app, theme, panel, area.width));
     let (fetched, error, loading) = app.world.status(panel);
     let inside = layout::inner(area);
     // A tail that says what it waits for (a connection, an SSH greeting) shows that instead.
@@ -112,7 +111,45 @@ fn draw_samples(frame: &mut Canvas, app: &App, theme: &Theme, area: Rect) {
     }
 }
 
-fn block<'a>(app: &'a App, theme: &Theme, panel: PanelId, width: u16) -> Block<'a> {
+/// A panel's border: its lines' look, and the titles on its top and bottom lines.
+struct Border<'a> {
+    edge: Block<'static>,
+    top: Vec<Line<'a>>,
+    bottom: Vec<Line<'a>>,
+}
+
+/// Draws `border` on the cells of `area`'s edge only. ratatui's `Block` first styles every cell
+/// of its area, the inside too, which the panel's body then covers anyway: on a wall, a fifth
+/// of each second's frame (BENCHMARKS.md §20). Four blocks, each as thin as its edge, draw the
+/// same cells (the top and bottom ones with their corners and titles).
+fn draw_border(frame: &mut Canvas, area: Rect, border: Border<'_>) {
+    let Border { edge, top, bottom } = border;
+    if area.width < 2 || area.height < 2 {
+        let whole = top
+            .into_iter()
+            .fold(edge.borders(Borders::ALL), Block::title);
+        frame.render_widget(bottom.into_iter().fold(whole, Block::title_bottom), area);
+        return;
+    }
+    let (x, y, w, h) = (area.x, area.y, area.width, area.height);
+    let sides = Borders::LEFT | Borders::RIGHT;
+    let top_line = top
+        .into_iter()
+        .fold(edge.clone().borders(Borders::TOP | sides), Block::title);
+    frame.render_widget(top_line, Rect::new(x, y, w, 1));
+    if h > 2 {
+        let left = edge.clone().borders(Borders::LEFT);
+        frame.render_widget(left, Rect::new(x, y + 1, 1, h - 2));
+        let right = edge.clone().borders(Borders::RIGHT);
+        frame.render_widget(right, Rect::new(x + w - 1, y + 1, 1, h - 2));
+    }
+    let bottom_line = bottom
+        .into_iter()
+        .fold(edge.borders(Borders::BOTTOM | sides), Block::title_bottom);
+    frame.render_widget(bottom_line, Rect::new(x, y + h - 1, w, 1));
+}
+
+fn border<'a>(app: &'a App, theme: &Theme, panel: PanelId, width: u16) -> Border<'a> {
     let is_focused = focused(app, panel);
     let border = theme.style(if is_focused {
         Role::Focus
@@ -169,18 +206,20 @@ fn block<'a>(app: &'a App, theme: &Theme, panel: PanelId, width: u16) -> Block<'
         ),
         (false, None, _) => (" never ".to_string(), Role::Stale),
     };
-    let mut block = Block::default()
-        .borders(Borders::ALL)
+    let edge = Block::default()
         .border_type(if is_focused {
             BorderType::Thick
         } else {
             BorderType::Rounded
         })
-        .border_style(border)
-        .title(Line::from(title))
-        .title(Line::from(Span::styled(age, theme.style(age_role))).right_aligned());
+        .border_style(border);
+    let top = vec![
+        Line::from(title),
+        Line::from(Span::styled(age, theme.style(age_role))).right_aligned(),
+    ];
+    let mut bottom = Vec::new();
     if let Some(e) = error {
-        block = block.title_bottom(Line::from(Span::styled(
+        bottom.push(Line::from(Span::styled(
             format!(" ✗ {} ", crate::view::clean(e)),
             theme.style(Role::Problem),
         )));
@@ -194,9 +233,9 @@ fn block<'a>(app: &'a App, theme: &Theme, panel: PanelId, width: u16) -> Block<'
         // Beside an error, half the border each; cut in the middle, like the cells.
         let room = if error.is_some() { width / 2 } else { width }.saturating_sub(4);
         let full = super::table::fit(full, room);
-        block = block.title_bottom(
+        bottom.push(
             Line::from(Span::styled(format!(" {full} "), theme.style(Role::Hint))).right_aligned(),
         );
     }
-    block
+    Border { edge, top, bottom }
 }

@@ -15,6 +15,10 @@
 #   COUNT=record …  also samples where its CPU goes (`perf record -e cpu-clock`, 999 Hz, with
 #                   DWARF call stacks) and prints the top entries, self and with callees;
 #                   PERF_DATA=DIR keeps the samples there (DIR/wall.data) for `perf report -i`
+#   COUNT=callgrind …  runs it under valgrind's callgrind: instructions counted over the window
+#                   only (zeroed after the warm-up), written to DIR/wall.callgrind.1 (PERF_DATA=DIR;
+#                   read with `callgrind_annotate --inclusive=yes`); exact where the CPU figures of
+#                   this noisy VM are not, but CPU % and RSS are then valgrind's
 #   COUNT=strace …  also counts its system calls (`strace -c -f`; this slows it: CPU % is then
 #                   not comparable with a run without it)
 #   RESIDENT=1 …    also says, at the end, which sections of the binary are resident and the
@@ -49,8 +53,13 @@ for entry in "wall:--wall" "console:--read-only"; do
     # A server still on its way out makes the next one exit at once ("server exited unexpectedly").
     while tmux -L "$SOCKET" has-session 2>/dev/null; do sleep 0.2; done
     sleep 0.5
+    counted="${PERF_DATA:-$BENCH_WORK}/$name.callgrind"
+    wrapper=""
+    [ -n "${HEAP_PROFILE:-}" ] && wrapper="heaptrack -o '$HEAP_PROFILE.$name'"
+    [ "${COUNT:-}" = callgrind ] && rm -f "$counted"* \
+        && wrapper="valgrind -q --tool=callgrind --callgrind-out-file='$counted'"
     tmux -L "$SOCKET" -f /dev/null new-session -d -s wall -x 160 -y 45 \
-        "exec env TERM=xterm-256color ${HEAP_PROFILE:+heaptrack -o '$HEAP_PROFILE.$name'} '$BIN' $args --endpoint-url '$MOTO_URL' \
+        "exec env TERM=xterm-256color $wrapper '$BIN' $args --endpoint-url '$MOTO_URL' \
          --region us-east-1 --log-file '$BENCH_WORK/$name.log'"
     pid=$(tmux -L "$SOCKET" list-panes -t wall -F '#{pane_pid}')
     sleep "$WARMUP"
@@ -62,6 +71,9 @@ for entry in "wall:--wall" "console:--read-only"; do
             -- sleep "$SECONDS_MEASURED" ;;
     record) perf record -q -F 999 -e cpu-clock --call-graph dwarf,16384 -p "$pid" \
             -o "${PERF_DATA:-$BENCH_WORK}/$name.data" -- sleep "$SECONDS_MEASURED" 2>/dev/null ;;
+    callgrind) callgrind_control -z "$pid" >/dev/null
+            sleep "$SECONDS_MEASURED"
+            callgrind_control -d "$pid" >/dev/null ;;
     strace) timeout -s INT "$SECONDS_MEASURED" strace -c -f -p "$pid" -o "$BENCH_WORK/$name.strace" \
             || true ;;
     *) sleep "$SECONDS_MEASURED" ;;
@@ -86,6 +98,12 @@ for entry in "wall:--wall" "console:--read-only"; do
             --percent-limit 1.5 2>/dev/null | sed 's/^/    self /' | head -n 30
         perf report -q -i "$data" --children --sort symbol --stdio -g none \
             --percent-limit 4 2>/dev/null | sed 's/^/    with callees /' | head -n 40
+    fi
+    if [ -s "$counted.1" ]; then
+        # The frames and the API calls, inclusive, out of everything counted over the window.
+        callgrind_annotate --inclusive=yes "$counted.1" 2>/dev/null \
+            | grep -E 'PROGRAM TOTALS|ui::draw_on |BufferDiff|tui::diff|App::update |try_op::' \
+            | head -n 12 | cut -c1-160 | sed 's/^/    /'
     fi
     [ -s "$BENCH_WORK/$name.strace" ] && sed 's/^/    /' "$BENCH_WORK/$name.strace" | head -n 14
     # The API bill of this run, from the console's own counters.

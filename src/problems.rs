@@ -187,7 +187,13 @@ fn push(out: &mut Vec<Problem>, severity: Severity, panel: PanelId, subject: Str
 }
 
 /// Marks the problems pushed since `from` (that have no row yet) as concerning row `row`.
-fn at_row(out: &mut [Problem], from: usize, row: String) {
+/// Names the row of the problems found since `from`, if any: most rows have none, and their
+/// key is not worth making (`row` makes it).
+fn at_row(out: &mut [Problem], from: usize, row: impl FnOnce() -> String) {
+    if out.len() <= from {
+        return;
+    }
+    let row = row();
     for p in out.iter_mut().skip(from).filter(|p| p.row.is_none()) {
         p.row = Some(row.clone());
     }
@@ -253,7 +259,7 @@ fn unreadable(places: &[Unreadable], panel: PanelId, out: &mut Vec<Problem>) {
         };
         push(out, Severity::Warning, panel, u.place.clone(), text);
         let last = out.len() - 1;
-        at_row(out, last, format!("unreadable:{}", u.place));
+        at_row(out, last, || format!("unreadable:{}", u.place));
     }
 }
 
@@ -280,12 +286,15 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
     for lb in &view.load_balancers {
         let account = lb.account.as_ref();
         for tg in &lb.target_groups {
-            let subject = format!(
-                "{}{} ({})",
-                crate::view::account_prefix(account),
-                tg.name,
-                lb.name
-            );
+            // What a problem names: made only for a group or target that has one.
+            let subject = || {
+                format!(
+                    "{}{} ({})",
+                    crate::view::account_prefix(account),
+                    tg.name,
+                    lb.name
+                )
+            };
             let group_from = out.len();
             let health = tg.health();
             let serving = lb.listeners.iter().any(|l| l.is_live_for(&tg.name));
@@ -294,7 +303,7 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
                     out,
                     Severity::Down,
                     PanelId::Targets,
-                    subject.clone(),
+                    subject(),
                     match lb.kind {
                         LbKind::Application => "no target registered, yet a listener sends it traffic: the load balancer answers 503".to_string(),
                         _ => "no target registered, yet a listener sends it traffic: connections fail".to_string(),
@@ -310,7 +319,7 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
                     out,
                     sev,
                     PanelId::Targets,
-                    subject.clone(),
+                    subject(),
                     format!("no healthy target ({})", health.describe()),
                 );
             } else {
@@ -329,43 +338,43 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
                             out,
                             sev,
                             PanelId::Targets,
-                            subject.clone(),
+                            subject(),
                             format!("zone {az}: {}{served}", c.describe()),
                         );
                     }
                 }
             }
-            at_row(
-                out,
-                group_from,
-                crate::view::in_account(account, crate::view::targets::group_key(&tg.arn)),
-            );
+            at_row(out, group_from, || {
+                crate::view::in_account(account, crate::view::targets::group_key(&tg.arn))
+            });
             for t in &tg.targets {
                 let target_from = out.len();
-                let who = t
-                    .name
-                    .clone()
-                    .or_else(|| names.get(&t.id).cloned())
-                    .unwrap_or_else(|| t.id.clone());
-                let reason = t
-                    .reason
-                    .as_deref()
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default();
+                let who = || {
+                    (t.name.as_ref())
+                        .or_else(|| names.get(&t.id))
+                        .unwrap_or(&t.id)
+                };
                 match t.state {
                     TargetState::Unhealthy | TargetState::UnhealthyDraining => push(
                         out,
                         Severity::Degraded,
                         PanelId::Targets,
-                        subject.clone(),
-                        format!("{who} {}{reason}", t.state.as_aws()),
+                        subject(),
+                        format!(
+                            "{} {}{}",
+                            who(),
+                            t.state.as_aws(),
+                            (t.reason.as_deref())
+                                .map(|r| format!(" ({r})"))
+                                .unwrap_or_default()
+                        ),
                     ),
                     TargetState::Draining => push(
                         out,
                         Severity::Warning,
                         PanelId::Targets,
-                        subject.clone(),
-                        format!("{who} draining"),
+                        subject(),
+                        format!("{} draining", who()),
                     ),
                     _ => {}
                 }
@@ -374,18 +383,16 @@ fn targets(world: &World, out: &mut Vec<Problem>) {
                         out,
                         Severity::Warning,
                         PanelId::Targets,
-                        subject.clone(),
-                        format!("{who} is registered but its instance is not running"),
+                        subject(),
+                        format!("{} is registered but its instance is not running", who()),
                     );
                 }
-                at_row(
-                    out,
-                    target_from,
+                at_row(out, target_from, || {
                     crate::view::in_account(
                         account,
                         crate::view::targets::target_key(&tg.arn, &t.id, t.port),
-                    ),
-                );
+                    )
+                });
             }
         }
     }
@@ -414,19 +421,21 @@ fn waf(world: &World, ctx: &Context, out: &mut Vec<Problem>) {
     unreadable(&view.unreadable, PanelId::Waf, out);
     for acl in &view.acls {
         for rule in &acl.rules {
-            let subject = format!(
-                "{}{} / {}",
-                crate::view::account_prefix(acl.account.as_ref()),
-                acl.name,
-                rule.name
-            );
+            let subject = || {
+                format!(
+                    "{}{} / {}",
+                    crate::view::account_prefix(acl.account.as_ref()),
+                    acl.name,
+                    rule.name
+                )
+            };
             let from = out.len();
             if let Some((now, usual)) = blocked_spike(&rule.series) {
                 push(
                     out,
                     Severity::Warning,
                     PanelId::Waf,
-                    subject.clone(),
+                    subject(),
                     format!("blocked {now} in the last minute (usually {usual})"),
                 );
             }
@@ -439,18 +448,16 @@ fn waf(world: &World, ctx: &Context, out: &mut Vec<Problem>) {
                     out,
                     Severity::Warning,
                     PanelId::Waf,
-                    subject,
+                    subject(),
                     "left in Count by a toggle: matching requests pass".to_string(),
                 );
             }
-            at_row(
-                out,
-                from,
+            at_row(out, from, || {
                 crate::view::in_account(
                     acl.account.as_ref(),
                     crate::view::waf::rule_key(&acl.id, &rule.name),
-                ),
-            );
+                )
+            });
         }
     }
 }
@@ -460,56 +467,58 @@ fn dns(world: &World, out: &mut Vec<Problem>) {
     unreadable(&view.unreadable, PanelId::Dns, out);
     for zone in &view.zones {
         for set in &zone.record_sets {
-            let subject = format!(
-                "{}{} {}",
-                crate::view::account_prefix(zone.account.as_ref()),
-                set.name,
-                set.rtype
-            );
+            let subject = || {
+                format!(
+                    "{}{} {}",
+                    crate::view::account_prefix(zone.account.as_ref()),
+                    set.name,
+                    set.rtype
+                )
+            };
             let from = out.len();
             if set.lacks_default_location() {
                 push(
                     out,
                     Severity::Warning,
                     PanelId::Dns,
-                    subject.clone(),
+                    subject(),
                     crate::view::dns::NO_DEFAULT_WARNING.to_string(),
                 );
             }
             for r in &set.records {
-                let where_ = r
-                    .location
-                    .as_ref()
-                    .map(|l| l.describe())
-                    .or(r.set_identifier.clone())
-                    .unwrap_or_default();
+                let where_ = || {
+                    (r.location.as_ref())
+                        .map(|l| l.describe())
+                        .or(r.set_identifier.clone())
+                        .unwrap_or_default()
+                };
                 match r.health {
                     // The fallback down while the primary serves: nothing is degraded yet.
                     Health::Unhealthy if is_idle_secondary(set, r) => push(
                         out,
                         Severity::Warning,
                         PanelId::Dns,
-                        subject.clone(),
-                        format!("{where_}: failover has no healthy secondary"),
+                        subject(),
+                        format!("{}: failover has no healthy secondary", where_()),
                     ),
                     Health::Unhealthy => push(
                         out,
                         Severity::Degraded,
                         PanelId::Dns,
-                        subject.clone(),
-                        format!("{where_} answers with an unhealthy endpoint"),
+                        subject(),
+                        format!("{} answers with an unhealthy endpoint", where_()),
                     ),
                     Health::Unknown => push(
                         out,
                         Severity::Warning,
                         PanelId::Dns,
-                        subject.clone(),
-                        format!("{where_}: health unknown"),
+                        subject(),
+                        format!("{}: health unknown", where_()),
                     ),
                     _ => {}
                 }
             }
-            at_row(out, from, crate::view::dns::set_key(zone, set));
+            at_row(out, from, || crate::view::dns::set_key(zone, set));
         }
     }
 }
@@ -532,18 +541,20 @@ fn instances(world: &World, out: &mut Vec<Problem>) {
     };
     unreadable(&view.unreadable, PanelId::Instances, out);
     for i in &view.instances {
-        let subject = format!(
-            "{}{}",
-            crate::view::account_prefix(i.account.as_ref()),
-            i.label()
-        );
+        let subject = || {
+            format!(
+                "{}{}",
+                crate::view::account_prefix(i.account.as_ref()),
+                i.label()
+            )
+        };
         let from = out.len();
         if i.system_status == CheckStatus::Impaired || i.instance_status == CheckStatus::Impaired {
             push(
                 out,
                 Severity::Degraded,
                 PanelId::Instances,
-                subject.clone(),
+                subject(),
                 format!(
                     "status checks {}/{}",
                     i.system_status.as_str(),
@@ -560,18 +571,16 @@ fn instances(world: &World, out: &mut Vec<Problem>) {
                 out,
                 Severity::Warning,
                 PanelId::Instances,
-                subject.clone(),
+                subject(),
                 format!("scheduled {}{when}", e.code),
             );
         }
-        at_row(
-            out,
-            from,
+        at_row(out, from, || {
             crate::view::in_account(
                 i.account.as_ref(),
                 crate::view::instances::instance_key(&i.id),
-            ),
-        );
+            )
+        });
     }
 }
 

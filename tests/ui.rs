@@ -1950,11 +1950,12 @@ fn accounts_wall_names_every_account() {
     insta::assert_snapshot!(screen.backend());
 }
 
-// A frame the clock moved: table bodies drawn from what they would be drawn from now are taken
-// from the screen; everything else is drawn again.
+// A frame the clock moved: the parts drawn from what they would be drawn from now (table bodies,
+// the log lines, the borders' sides and bottoms, the footer) are taken from the screen; the
+// rest is drawn again.
 
 /// Draws `app` as the console does, on a blank frame, taking from `before` (the screen) the
-/// bodies it holds: the frame, the bodies this frame holds, and how many were taken.
+/// parts it holds: the frame, the parts this frame holds, and how many were taken.
 fn redraw(app: &App, before: &Buffer, bodies: Vec<ui::Body>) -> (Buffer, Vec<ui::Body>, usize) {
     let theme = Theme::load("dark", false).unwrap();
     let mut frame = Buffer::empty(Rect::new(0, 0, W, H));
@@ -1974,53 +1975,79 @@ fn tick(app: &mut App, secs: i64) {
     app.update(Event::Tick(at() + chrono::Duration::seconds(secs)));
 }
 
+/// The rows that have a cell no part covers: what a frame draws again whatever changed.
+fn rows_drawn_again(bodies: &[ui::Body]) -> Vec<u16> {
+    (0..H)
+        .filter(|&y| {
+            (0..W).any(|x| {
+                !bodies
+                    .iter()
+                    .any(|b| b.area.contains(ratatui::layout::Position::new(x, y)))
+            })
+        })
+        .collect()
+}
+
 #[test]
-fn a_frame_the_clock_moved_takes_every_table_from_the_screen() {
+fn a_frame_the_clock_moved_takes_all_but_the_clock_and_ages_from_the_screen() {
     let mut app = console(false);
     let (before, bodies, _) = redraw(&app, &Buffer::empty(Rect::new(0, 0, W, H)), Vec::new());
-    // Targets, WAF rules and the selected rule's samples, Route 53 and instances, each a body
-    // nothing covers.
-    assert_eq!(bodies.len(), 5, "{bodies:?}");
+    // Drawn again: the header (the clock), the panels' top lines (their ages) and the sampled
+    // requests' title line (theirs). Targets, WAF rules and samples, Route 53, instances and
+    // the log lines, the borders' sides and bottoms, the footer: each a part nothing covers.
+    assert_eq!(rows_drawn_again(&bodies), [0, 1, 13, 19, 33], "{bodies:?}");
     tick(&mut app, 13);
-    let (after, _, reused) = redraw(&app, &before, bodies);
-    assert_eq!(reused, 5);
+    let (after, _, reused) = redraw(&app, &before, bodies.clone());
+    assert_eq!(reused, bodies.len());
     // The clock and the ages moved; the frame is what a frame drawn from nothing is.
     assert_ne!(after, before);
     assert_eq!(after, fresh(&app));
 }
 
 #[test]
-fn a_table_whose_rows_or_selection_changed_is_drawn_again() {
+fn a_part_whose_content_changed_is_drawn_again() {
     let mut app = console(false);
     let (before, bodies, _) = redraw(&app, &Buffer::empty(Rect::new(0, 0, W, H)), Vec::new());
-    // A row's role (a problem marked on it), a cell's text, and the selection: each alone.
+    let parts = bodies.len();
+    // A row's role (a problem marked on it), a cell's text, a log line: each alone, one part.
     let dns = app.panels.get_mut(PanelId::Dns).unwrap();
     let row = dns.table.rows.get_mut(1).unwrap();
     row.role = Role::Problem;
     let (after, bodies, reused) = redraw(&app, &before, bodies);
-    assert_eq!(reused, 4);
+    assert_eq!(reused, parts - 1);
     assert_eq!(after, fresh(&app));
 
     let instances = app.panels.get_mut(PanelId::Instances).unwrap();
     let cell = instances.table.rows[0].cells.last_mut().unwrap();
     cell.text.push('!');
     let (after, bodies, reused) = redraw(&app, &after, bodies);
-    assert_eq!(reused, 4);
+    assert_eq!(reused, parts - 1);
     assert_eq!(after, fresh(&app));
 
+    let line = opsconsole::model::LogEntry::Line {
+        received_at: at(),
+        text: "GET /new 200".into(),
+    };
+    app.world.logs.push("web-1", [line], at());
+    let (after, bodies, reused) = redraw(&app, &after, bodies);
+    assert_eq!(reused, parts - 1);
+    assert_eq!(after, fresh(&app));
+
+    // The selection: the focused table, and its bottom line that names the selected row.
     press(&mut app, KeyCode::Down);
     let (after, _, reused) = redraw(&app, &after, bodies);
-    assert_eq!(reused, 4);
+    assert_eq!(reused, parts - 2);
     assert_eq!(after, fresh(&app));
 }
 
 #[test]
-fn a_table_something_was_drawn_over_is_drawn_again() {
+fn a_part_something_was_drawn_over_is_drawn_again() {
     let mut app = console(false);
+    let (_, all, _) = redraw(&app, &Buffer::empty(Rect::new(0, 0, W, H)), Vec::new());
     keys(&mut app, "?");
     let (before, bodies, _) = redraw(&app, &Buffer::empty(Rect::new(0, 0, W, H)), Vec::new());
-    // The help covers the middle of the screen: the bodies under it are not the screen's now.
-    assert!(bodies.len() < 5, "{bodies:?}");
+    // The help covers the middle of the screen: the parts under it are not the screen's now.
+    assert!(bodies.len() < all.len(), "{bodies:?}");
     press(&mut app, KeyCode::Esc);
     let (after, _, _) = redraw(&app, &before, bodies);
     assert_eq!(after, fresh(&app));
@@ -2041,9 +2068,10 @@ fn the_terminal_shows_each_frame_whole_though_only_changed_rows_are_compared() {
         screen.bodies_reused() - taken
     };
     shows(&app, "the first frame");
-    // The clock: every body taken from the screen, and only the clock's and ages' rows written.
+    // The clock: every part taken from the screen, and only the clock's and ages' rows written.
     tick(&mut app, 13);
-    assert_eq!(shows(&app, "a frame the clock moved"), 5);
+    let parts = shows(&app, "a frame the clock moved");
+    assert!(parts > 5, "{parts}");
     // A cell in one body: that body drawn again, its row written, the others taken.
     let instances = app.panels.get_mut(PanelId::Instances).unwrap();
     instances.table.rows[0]
@@ -2052,7 +2080,7 @@ fn the_terminal_shows_each_frame_whole_though_only_changed_rows_are_compared() {
         .unwrap()
         .text
         .push('!');
-    assert_eq!(shows(&app, "a cell that changed"), 4);
+    assert_eq!(shows(&app, "a cell that changed"), parts - 1);
     press(&mut app, KeyCode::Down);
     shows(&app, "the selection moved");
     // The help over the bodies, and then gone: what it covered is written again.

@@ -1,15 +1,18 @@
 //! What the console draws on: a frame's cells, and, when the screen still shows the frame
-//! before, the table bodies in it that were drawn from exactly what they would be drawn from now.
+//! before, the parts of it that were drawn from exactly what they would be drawn from now.
 //!
 //! A wall draws a frame every second for its clock and ages, and most of that frame is table
-//! rows that did not change. A body drawn from the same rows, widths, selection, styles and area
-//! (`table::drawn_from`) is taken from the screen's cells instead of drawn again: a copy of its
-//! cells, against laying out and styling every visible cell (BENCHMARKS.md §17). A body that
-//! anything was drawn over after it (a dialog, the footer's second line) is not taken.
+//! rows, problems, log lines and borders that did not change. A part drawn from the same
+//! content, styles and area is taken from the screen's cells instead of drawn again: a copy of
+//! its cells, against laying out and styling every one (BENCHMARKS.md §17, §21), and the diff
+//! need not compare them either. A part that anything was drawn over after it (a dialog, the
+//! footer's second line) is not taken. The parts are a table's body (`table::drawn_from`) and
+//! any widget drawn with `render_kept`.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::widgets::{StatefulWidget, Widget};
+use ratatui::widgets::{Clear, StatefulWidget, Widget};
+use std::hash::{BuildHasher, Hash};
 
 /// A table body in a frame: where, and a digest of everything it was drawn from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +74,20 @@ impl<'a> Canvas<'a> {
         widget.render(area, self.buf, state);
     }
 
+    /// Draws `widget` on `area`, cleared first, or takes it from the frame before when that
+    /// frame holds the same widget drawn on the same area, untouched. Cleared first, what a kept
+    /// widget leaves on its cells depends on nothing drawn under it: the copy is exact.
+    pub fn render_kept<W: Widget + Hash>(&mut self, widget: W, area: Rect) {
+        let area = area.intersection(self.buf.area);
+        let drawn_from = digest(&(std::any::type_name::<W>(), &widget));
+        if self.reuse_body(area, drawn_from) {
+            return;
+        }
+        self.render_widget(Clear, area);
+        widget.render(area, self.buf);
+        self.drew_body(area, drawn_from);
+    }
+
     /// Takes the body drawn in `area` from `drawn_from` from the frame before, if that frame
     /// holds it untouched: true when it did (nothing more to draw there).
     pub fn reuse_body(&mut self, area: Rect, drawn_from: u64) -> bool {
@@ -113,6 +130,15 @@ impl<'a> Canvas<'a> {
         self.bodies.retain(|b| !b.area.intersects(area));
         self.copied.retain(|c| !c.intersects(area));
     }
+}
+
+/// A digest of what a part is drawn from, the same for the same content within this process.
+pub fn digest(what: &impl Hash) -> u64 {
+    // One seed for the whole process, so that frames compare; a random one, so that no name
+    // can be made to collide with another's digest.
+    static SEED: std::sync::LazyLock<foldhash::fast::RandomState> =
+        std::sync::LazyLock::new(foldhash::fast::RandomState::default);
+    SEED.hash_one(what)
 }
 
 #[cfg(test)]

@@ -8,8 +8,7 @@ use crate::view::Role;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Block, BorderType, Borders, Clear, Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState,
-    Wrap,
+    Block, BorderType, Borders, Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState, Wrap,
 };
 
 pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -127,8 +126,7 @@ fn wrapped(frame: &mut Canvas, theme: &Theme, lines: Vec<Line>, title: &str) {
         .sum();
     let height = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(4);
     let area = centered(frame.area(), 90, height);
-    frame.render_widget(Clear, area);
-    frame.render_widget(
+    frame.render_kept(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .block(dialog_block(theme, title)),
@@ -201,8 +199,7 @@ pub fn notice(frame: &mut Canvas, theme: &Theme, title: &str, text: &str) {
     // Room for the wrapped text plus the border, the blank line and the hint.
     let height = (text.chars().count() as u16 / (width - 4)) + 6;
     let area = centered(frame.area(), width, height);
-    frame.render_widget(Clear, area);
-    frame.render_widget(
+    frame.render_kept(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .block(dialog_block(theme, title)),
@@ -231,8 +228,7 @@ pub fn passphrase(frame: &mut Canvas, theme: &Theme, key_file: &str, typed: usiz
         )),
     ];
     let area = centered(frame.area(), 90, lines.len() as u16 + 2);
-    frame.render_widget(Clear, area);
-    frame.render_widget(
+    frame.render_kept(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .block(dialog_block(theme, " SSH key passphrase ")),
@@ -256,8 +252,7 @@ pub fn stats(frame: &mut Canvas, app: &App, theme: &Theme) {
         theme.style(Role::Muted),
     )));
     let area = centered(frame.area(), 96, lines.len() as u16 + 2);
-    frame.render_widget(Clear, area);
-    frame.render_widget(
+    frame.render_kept(
         Paragraph::new(lines).block(dialog_block(theme, " API calls · S ")),
         area,
     );
@@ -296,8 +291,7 @@ pub fn problems(frame: &mut Canvas, app: &App, theme: &Theme, selected: usize) {
         "Up/Down choose · Enter go to its row · Esc or p close",
         theme.style(Role::Muted),
     )));
-    frame.render_widget(Clear, area);
-    frame.render_widget(
+    frame.render_kept(
         Paragraph::new(lines).block(dialog_block(
             theme,
             &format!(" Problems ({}) · p ", app.problems.len()),
@@ -401,8 +395,7 @@ pub fn help(frame: &mut Canvas, app: &App, theme: &Theme, scroll: usize) {
         block = block
             .title_bottom(Line::from(Span::styled(more, theme.style(Role::Hint))).right_aligned());
     }
-    frame.render_widget(Clear, area);
-    frame.render_widget(
+    frame.render_kept(
         Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()).block(block),
         area,
     );

@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Canvas, app: &App, theme: &Theme, area: Rect) {
             let [title, body] =
                 Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(*column);
             let name = crate::view::clean(&app.world.logs.sources[i]);
-            frame.render_widget(
+            frame.render_kept(
                 Paragraph::new(Span::styled(format!("▌{name}"), theme.style(Role::Title))),
                 title,
             );
@@ -130,7 +130,7 @@ fn draw_lines(
                 text.push(Line::from("waiting for lines…"));
             }
         }
-        frame.render_widget(
+        frame.render_kept(
             Paragraph::new(text)
                 .style(theme.style(Role::Muted))
                 .wrap(ratatui::widgets::Wrap { trim: false }),
@@ -141,5 +141,5 @@ fn draw_lines(
     let mut lines = lines;
     // Only the first wait fits under the lines; the others show when the panel is empty.
     lines.extend(waits.iter().take(1).map(waiting));
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_kept(Paragraph::new(lines), area);
 }

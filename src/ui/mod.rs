@@ -59,8 +59,7 @@ pub fn draw_on(frame: &mut Canvas, app: &App, theme: &Theme) {
         height: lines.min(screen.footer.y + 1),
         ..screen.footer
     };
-    frame.render_widget(ratatui::widgets::Clear, footer_area);
-    frame.render_widget(footer, footer_area);
+    frame.render_kept(footer, footer_area);
     match &app.overlay {
         Some(Overlay::Help { scroll }) => dialog::help(frame, app, theme, *scroll),
         Some(Overlay::Confirm(c)) => dialog::confirm(frame, app, theme, c),

@@ -139,14 +139,14 @@ fn draw_border(frame: &mut Canvas, area: Rect, border: Border<'_>) {
     frame.render_widget(top_line, Rect::new(x, y, w, 1));
     if h > 2 {
         let left = edge.clone().borders(Borders::LEFT);
-        frame.render_widget(left, Rect::new(x, y + 1, 1, h - 2));
+        frame.render_kept(left, Rect::new(x, y + 1, 1, h - 2));
         let right = edge.clone().borders(Borders::RIGHT);
-        frame.render_widget(right, Rect::new(x + w - 1, y + 1, 1, h - 2));
+        frame.render_kept(right, Rect::new(x + w - 1, y + 1, 1, h - 2));
     }
     let bottom_line = bottom
         .into_iter()
         .fold(edge.borders(Borders::BOTTOM | sides), Block::title_bottom);
-    frame.render_widget(bottom_line, Rect::new(x, y + h - 1, w, 1));
+    frame.render_kept(bottom_line, Rect::new(x, y + h - 1, w, 1));
 }
 
 fn border<'a>(app: &'a App, theme: &Theme, panel: PanelId, width: u16) -> Border<'a> {

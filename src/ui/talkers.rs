@@ -7,7 +7,7 @@ use crate::app::talkers::Talkers;
 use crate::config::{KeyContext, Theme};
 use crate::view::Role;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 pub fn talkers(frame: &mut Canvas, app: &App, theme: &Theme, t: &Talkers) {
     let area = centered(frame.area(), 96, frame.area().height.saturating_sub(4));
@@ -90,8 +90,7 @@ pub fn talkers(frame: &mut Canvas, app: &App, theme: &Theme, t: &Talkers) {
         ),
         theme.style(Role::Muted),
     )));
-    frame.render_widget(Clear, area);
-    frame.render_widget(
+    frame.render_kept(
         Paragraph::new(lines).block(dialog_block(theme, " Who is hitting us ")),
         area,
     );

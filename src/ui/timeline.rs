@@ -9,7 +9,7 @@ use crate::config::Theme;
 use crate::timeline::{Entry, Origin};
 use crate::view::{Role, clean};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 /// One entry as a line: `10:02:11 (after 10:01:56)  ap-northeast-1  ha-web-right target state …`,
 /// with the name of its account first when several are watched.
@@ -94,8 +94,7 @@ pub fn draw(frame: &mut Canvas, app: &App, theme: &Theme, t: &TimelineView) {
         "Up/Down choose · Enter go to its row · / filter · Esc or T close",
         theme.style(Role::Muted),
     )));
-    frame.render_widget(Clear, area);
-    frame.render_widget(
+    frame.render_kept(
         Paragraph::new(lines).block(dialog_block(
             theme,
             &format!(" Timeline ({} of {}) · T ", shown.len(), app.timeline.len()),

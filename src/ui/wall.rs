@@ -64,7 +64,7 @@ pub fn described(p: &Problem) -> (String, Role) {
 pub fn problems(frame: &mut Canvas, app: &App, theme: &Theme, area: Rect) {
     if area.height < 3 {
         if let Some((text, role)) = worst_line(app, area.width) {
-            frame.render_widget(Paragraph::new(Span::styled(text, theme.style(role))), area);
+            frame.render_kept(Paragraph::new(Span::styled(text, theme.style(role))), area);
         }
         return;
     }
@@ -98,5 +98,5 @@ pub fn problems(frame: &mut Canvas, app: &App, theme: &Theme, area: Rect) {
             format!(" Problems ({}) ", app.problems.len()),
             theme.style(Role::Title),
         ));
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    frame.render_kept(Paragraph::new(lines).block(block), area);
 }

@@ -2028,7 +2028,8 @@ fn a_part_whose_content_changed_is_drawn_again() {
         received_at: at(),
         text: "GET /new 200".into(),
     };
-    app.world.logs.push("web-1", [line], at());
+    let source = app.world.logs.sources[0].clone();
+    app.world.logs.push(&source, [line], at());
     let (after, bodies, reused) = redraw(&app, &after, bodies);
     assert_eq!(reused, parts - 1);
     assert_eq!(after, fresh(&app));

@@ -111,32 +111,61 @@ fn draw_samples(frame: &mut Canvas, app: &App, theme: &Theme, area: Rect) {
     }
 }
 
-/// A panel's border: its lines' look, and the titles on its top and bottom lines.
+/// A panel's border: its lines' look, its title and age (on the top line, the age on the
+/// right), and the titles on its bottom line.
 struct Border<'a> {
     edge: Block<'static>,
-    top: Vec<Line<'a>>,
+    title: Line<'a>,
+    age: Line<'a>,
     bottom: Vec<Line<'a>>,
 }
 
 /// Draws `border` on the cells of `area`'s edge only. ratatui's `Block` first styles every cell
 /// of its area, the inside too, which the panel's body then covers anyway: on a wall, a fifth
-/// of each second's frame (BENCHMARKS.md §20). Four blocks, each as thin as its edge, draw the
-/// same cells (the top and bottom ones with their corners and titles).
+/// of each second's frame (BENCHMARKS.md §20). Blocks as thin as the edge draw the same cells:
+/// the top line in two (the title, and the age with its corner: the one part that moves
+/// every second), the two sides, the bottom line with its corners and titles. All but the age
+/// are kept from the frame before when they did not change (§21).
 fn draw_border(frame: &mut Canvas, area: Rect, border: Border<'_>) {
-    let Border { edge, top, bottom } = border;
+    let Border {
+        edge,
+        title,
+        age,
+        bottom,
+    } = border;
+    let age = age.right_aligned();
     if area.width < 2 || area.height < 2 {
-        let whole = top
-            .into_iter()
-            .fold(edge.borders(Borders::ALL), Block::title);
+        let whole = edge.borders(Borders::ALL).title(title).title(age);
         frame.render_widget(bottom.into_iter().fold(whole, Block::title_bottom), area);
         return;
     }
     let (x, y, w, h) = (area.x, area.y, area.width, area.height);
     let sides = Borders::LEFT | Borders::RIGHT;
-    let top_line = top
-        .into_iter()
-        .fold(edge.clone().borders(Borders::TOP | sides), Block::title);
-    frame.render_widget(top_line, Rect::new(x, y, w, 1));
+    // The age and the corner after it; the title's cells under the age are the age's, as when
+    // one block draws both (ratatui draws right-aligned titles over left ones).
+    let age_cells = u16::try_from(age.width())
+        .unwrap_or(u16::MAX)
+        .saturating_add(1);
+    if w >= age_cells.saturating_add(2) {
+        let left = w - age_cells;
+        let titled = edge
+            .clone()
+            .borders(Borders::TOP | Borders::LEFT)
+            .title(title);
+        frame.render_kept(titled, Rect::new(x, y, left, 1));
+        let aged = edge
+            .clone()
+            .borders(Borders::TOP | Borders::RIGHT)
+            .title(age);
+        frame.render_widget(aged, Rect::new(x + left, y, age_cells, 1));
+    } else {
+        let top_line = edge
+            .clone()
+            .borders(Borders::TOP | sides)
+            .title(title)
+            .title(age);
+        frame.render_widget(top_line, Rect::new(x, y, w, 1));
+    }
     if h > 2 {
         let left = edge.clone().borders(Borders::LEFT);
         frame.render_kept(left, Rect::new(x, y + 1, 1, h - 2));
@@ -213,10 +242,8 @@ fn border<'a>(app: &'a App, theme: &Theme, panel: PanelId, width: u16) -> Border
             BorderType::Rounded
         })
         .border_style(border);
-    let top = vec![
-        Line::from(title),
-        Line::from(Span::styled(age, theme.style(age_role))).right_aligned(),
-    ];
+    let title = Line::from(title);
+    let age = Line::from(Span::styled(age, theme.style(age_role)));
     let mut bottom = Vec::new();
     if let Some(e) = error {
         bottom.push(Line::from(Span::styled(
@@ -237,5 +264,10 @@ fn border<'a>(app: &'a App, theme: &Theme, panel: PanelId, width: u16) -> Border
             Line::from(Span::styled(format!(" {full} "), theme.style(Role::Hint))).right_aligned(),
         );
     }
-    Border { edge, top, bottom }
+    Border {
+        edge,
+        title,
+        age,
+        bottom,
+    }
 }

@@ -177,4 +177,42 @@ mod tests {
         assert!(!canvas.reuse_body(body, 8));
         assert_eq!(canvas.into_parts().1, []);
     }
+
+    /// Draws `frame` on a canvas taking from `before`: the cells, the parts kept, how many taken.
+    fn kept(
+        before: &Buffer,
+        parts: Vec<Body>,
+        frame: impl Fn(&mut Canvas),
+    ) -> (Buffer, Vec<Body>, usize) {
+        let mut next = Buffer::empty(before.area);
+        let mut canvas = Canvas::reusing(&mut next, before, parts);
+        frame(&mut canvas);
+        let taken = canvas.reused();
+        let (parts, _) = canvas.into_parts();
+        (next, parts, taken)
+    }
+
+    #[test]
+    fn a_kept_widget_is_taken_while_it_is_the_same_and_is_what_drawing_it_gives() {
+        let area = Rect::new(0, 0, 8, 2);
+        let under = Rect::new(0, 0, 8, 1);
+        // Something drawn first under the kept widget: cleared, then the widget.
+        let draw = |text: &'static str| {
+            move |c: &mut Canvas| {
+                c.render_widget(Paragraph::new("########"), under);
+                c.render_kept(Paragraph::new(text), area);
+            }
+        };
+        let (first, parts, taken) = kept(&Buffer::empty(area), Vec::new(), draw("ab\ncd"));
+        assert_eq!((parts.len(), taken), (1, 0));
+        assert_eq!(first, Buffer::with_lines(["ab      ", "cd      "]));
+
+        let (again, parts, taken) = kept(&first, parts, draw("ab\ncd"));
+        assert_eq!((parts.len(), taken), (1, 1));
+        assert_eq!(again, first);
+
+        let (changed, _, taken) = kept(&again, parts, draw("ab\nce"));
+        assert_eq!(taken, 0);
+        assert_eq!(changed, Buffer::with_lines(["ab      ", "ce      "]));
+    }
 }

@@ -203,11 +203,17 @@ fn memory_descriptors_and_threads_stay_flat_under_fast_refreshes_and_a_busy_tail
     let slope = rss_slope(&samples);
     eprintln!("resident memory slope: {slope:.1} KB/s");
     assert!(slope <= 12.0, "memory grows {slope:.1} KB/s: {samples:#?}");
-    assert!(last.fds <= first.fds + 4, "descriptors grew: {samples:#?}");
-    assert!(
-        last.threads <= first.threads + 2,
-        "threads grew: {samples:#?}"
-    );
+    // A refresh opens a connection per call in flight for a moment (13 at once when several
+    // panels are due together): what leaks is what stays, the fewest of the last five seconds.
+    let settled = &samples[samples.len().saturating_sub(5)..];
+    let fds = settled.iter().map(|s| s.fds).min().unwrap_or(last.fds);
+    let threads = settled
+        .iter()
+        .map(|s| s.threads)
+        .min()
+        .unwrap_or(last.threads);
+    assert!(fds <= first.fds + 4, "descriptors grew: {samples:#?}");
+    assert!(threads <= first.threads + 2, "threads grew: {samples:#?}");
     t.keys(&["q"]);
     t.wait_exit();
 }

@@ -4,7 +4,7 @@
 //! where nothing changed: on a wall, 7,200 cells a second for a clock and a few ages that moved,
 //! a third of the frame's work (BENCHMARKS.md §20). Here a row goes to ratatui's diff only if
 //! one of its cells differs, and the parts of a row the frame copied from the screen
-//! (`ui::Canvas`: table bodies nothing was drawn over) are not compared at all: they are the
+//! (`ui::Canvas`: parts nothing was drawn over) are not compared at all: they are the
 //! screen's own cells. What a changed row yields is ratatui's diff of that row, unchanged.
 
 use ratatui::buffer::{Buffer, Cell, CellDiffOption};

@@ -2,7 +2,7 @@
 //! the backend the difference is written to.
 //!
 //! ratatui's `Terminal` keeps the frame before to itself and hands each draw a blank one. Here
-//! the frame before stays readable, so a frame can take from it the table bodies that did not
+//! the frame before stays readable, so a frame can take from it the parts that did not
 //! change (`ui::Canvas`); two frames are kept, as ratatui keeps, not a third copy (345 KB at
 //! 160×45). A frame that changed no cell writes nothing at all: ratatui's backend would still
 //! write colour resets, hide the cursor and flush, bytes that wake the terminal, tmux and an
@@ -20,7 +20,7 @@ pub struct Screen<B: Backend> {
     shown: Buffer,
     /// The frame being drawn (blank between frames).
     next: Buffer,
-    /// The table bodies `shown` holds as they were drawn.
+    /// The parts `shown` holds as they were drawn (table bodies, kept widgets).
     bodies: Vec<Body>,
     /// What finds the cells a frame changed.
     rows: RowDiff,

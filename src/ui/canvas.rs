@@ -12,9 +12,10 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Clear, StatefulWidget, Widget};
-use std::hash::{BuildHasher, Hash};
+use std::hash::{BuildHasher, Hash, Hasher};
 
-/// A table body in a frame: where, and a digest of everything it was drawn from.
+/// A part of a frame (a table's body, a kept widget): where, and a digest of everything it was
+/// drawn from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Body {
     pub area: Rect,
@@ -23,14 +24,14 @@ pub struct Body {
 
 pub struct Canvas<'a> {
     buf: &'a mut Buffer,
-    /// The frame the screen shows, and its bodies nothing was drawn over.
+    /// The frame the screen shows, and its parts nothing was drawn over.
     before: Option<(&'a Buffer, Vec<Body>)>,
-    /// This frame's bodies nothing was drawn over (yet).
+    /// This frame's parts nothing was drawn over (yet).
     bodies: Vec<Body>,
     /// Areas copied from the frame before that nothing was drawn over (yet): the same cells as
     /// the screen's, so the diff need not look at them.
     copied: Vec<Rect>,
-    /// Bodies taken from the frame before.
+    /// Parts taken from the frame before.
     reused: usize,
 }
 
@@ -79,7 +80,9 @@ impl<'a> Canvas<'a> {
     /// widget leaves on its cells depends on nothing drawn under it: the copy is exact.
     pub fn render_kept<W: Widget + Hash>(&mut self, widget: W, area: Rect) {
         let area = area.intersection(self.buf.area);
-        let drawn_from = digest(&(std::any::type_name::<W>(), &widget));
+        let mut h = hasher();
+        (std::any::type_name::<W>(), &widget).hash(&mut h);
+        let drawn_from = h.finish();
         if self.reuse_body(area, drawn_from) {
             return;
         }
@@ -132,13 +135,13 @@ impl<'a> Canvas<'a> {
     }
 }
 
-/// A digest of what a part is drawn from, the same for the same content within this process.
-pub fn digest(what: &impl Hash) -> u64 {
+/// What digests a part's content: the same for the same content within this process.
+pub fn hasher() -> impl std::hash::Hasher {
     // One seed for the whole process, so that frames compare; a random one, so that no name
     // can be made to collide with another's digest.
     static SEED: std::sync::LazyLock<foldhash::fast::RandomState> =
         std::sync::LazyLock::new(foldhash::fast::RandomState::default);
-    SEED.hash_one(what)
+    SEED.build_hasher()
 }
 
 #[cfg(test)]

@@ -102,46 +102,24 @@ pub fn draw(frame: &mut Canvas, panel: &TablePanel, theme: &Theme, area: Rect, f
 /// which row is selected and whether the panel has the focus. Bodies with the same digest are
 /// drawn the same, cell for cell.
 fn drawn_from(panel: &TablePanel, theme: &Theme, area: Rect, focused: bool) -> u64 {
-    super::canvas::digest(&BodyOf {
-        panel,
-        theme,
-        area,
-        focused,
-    })
-}
-
-/// What a table's body is drawn from, as `drawn_from` digests it.
-struct BodyOf<'a> {
-    panel: &'a TablePanel,
-    theme: &'a Theme,
-    area: Rect,
-    focused: bool,
-}
-
-impl std::hash::Hash for BodyOf<'_> {
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        let BodyOf {
-            panel,
-            theme,
-            area,
-            focused,
-        } = self;
-        let t = &panel.table;
-        (area, focused, &panel.needed).hash(h);
-        (theme.style(Role::Header), selection(theme, *focused)).hash(h);
-        for c in &t.columns {
-            (c.title, c.width, c.flex, c.state, c.max).hash(h);
-        }
-        let visible = (area.height as usize).saturating_sub(1);
-        for (i, row) in t.rows.iter().enumerate().skip(panel.offset).take(visible) {
-            (i == panel.selected, row.depth, theme.style(row.role)).hash(h);
-            row.cells.len().hash(h);
-            for cell in &row.cells {
-                (&cell.text, cell.keep, cell.role).hash(h);
-                cell.role.map(|r| theme.style(r)).hash(h);
-            }
+    use std::hash::{Hash, Hasher};
+    let mut h = super::canvas::hasher();
+    let t = &panel.table;
+    (area, focused, &panel.needed).hash(&mut h);
+    (theme.style(Role::Header), selection(theme, focused)).hash(&mut h);
+    for c in &t.columns {
+        (c.title, c.width, c.flex, c.state, c.max).hash(&mut h);
+    }
+    let visible = (area.height as usize).saturating_sub(1);
+    for (i, row) in t.rows.iter().enumerate().skip(panel.offset).take(visible) {
+        (i == panel.selected, row.depth, theme.style(row.role)).hash(&mut h);
+        row.cells.len().hash(&mut h);
+        for cell in &row.cells {
+            (&cell.text, cell.keep, cell.role).hash(&mut h);
+            cell.role.map(|r| theme.style(r)).hash(&mut h);
         }
     }
+    h.finish()
 }
 
 /// The selected row stands out in the focused panel and is only hinted in others.

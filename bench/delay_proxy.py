@@ -26,6 +26,11 @@ repeat gets the stored answer at once. moto is slow and single-threaded (a Descr
 with moto live its CPU, not the client's scheduling, sets the pace; a primed replay makes the
 server's time ~0 and leaves the client's own chain of round trips × the added latency.
 
+--keep-alive: keep the client's connection open where the upstream closes its own after each
+answer (moto says `Connection: close` to every request): the answer goes back saying
+keep-alive, and the next request opens a new upstream connection. The client then sees what
+AWS's endpoints give it, one connection for many requests (bench/wall_estate.sh KEEPALIVE=1).
+
 --delay-file: read the delay (ms) from this file before each request, so one proxy (and one
 replay cache) serves several latencies.
 
@@ -121,7 +126,8 @@ def replay_key(op, start_line, body):
 
 
 class Proxy:
-    def __init__(self, upstream, delay, delay_file, log, answer_unimplemented, replay):
+    def __init__(self, upstream, delay, delay_file, log, answer_unimplemented, replay,
+                 keep_alive=False):
         self.host, port = upstream.rsplit(":", 1)
         self.port = int(port)
         self.delay = delay
@@ -129,6 +135,7 @@ class Proxy:
         self.log = log
         self.answer = answer_unimplemented
         self.replay = {} if replay else None
+        self.keep_alive = keep_alive
         self.conn_ids = 0
 
     def current_delay(self):
@@ -197,6 +204,13 @@ class Proxy:
                     ).encode()
                     rbody, status, answered = payload, 200, True
                 self.record(conn, op, status, upstream_ms, answered)
+                if close and self.keep_alive and (framed or no_body):
+                    # The upstream's connection ends here; the client's goes on.
+                    rhead = re.sub(rb"(?im)^connection: *close\r\n", b"", rhead)
+                    rhead = rhead[:-2] + b"Connection: keep-alive\r\n\r\n"
+                    uwriter.close()
+                    ureader = uwriter = None
+                    close = False
                 if key is not None and status < 500:
                     self.replay[key] = (rhead, rbody, status, answered, close)
                 cwriter.write(rhead + rbody)
@@ -220,13 +234,15 @@ async def main():
     ap.add_argument("--log", required=True, help="request log, appended to")
     ap.add_argument("--answer-unimplemented", action="store_true")
     ap.add_argument("--replay", action="store_true", help="answer repeated requests from memory")
+    ap.add_argument("--keep-alive", action="store_true",
+                    help="keep the client's connection open when the upstream closes its own")
     ap.add_argument("--delay-file", help="file holding the delay in ms, read per request")
     args = ap.parse_args()
     if not args.upstream.startswith("127.0.0.1:"):
         sys.exit("delay_proxy: the upstream must be on 127.0.0.1")
     with open(args.log, "a", buffering=1) as log:
         proxy = Proxy(args.upstream, args.delay_ms / 1000.0, args.delay_file, log,
-                      args.answer_unimplemented, args.replay)
+                      args.answer_unimplemented, args.replay, args.keep_alive)
         server = await asyncio.start_server(proxy.handle, "127.0.0.1", args.listen_port,
                                             limit=1 << 24)
         port = server.sockets[0].getsockname()[1]

@@ -21,6 +21,10 @@
 #                   this noisy VM are not, but CPU % and RSS are then valgrind's
 #   COUNT=strace …  also counts its system calls (`strace -c -f`; this slows it: CPU % is then
 #                   not comparable with a run without it)
+#   KEEPALIVE=1 …  the console talks to moto through bench/delay_proxy.py with no added delay,
+#                   which keeps the console's connections open as AWS's endpoints do: moto answers
+#                   every request with `Connection: close`, so without it each request opens and
+#                   closes a TCP connection (the proxy's CPU is its own, not counted)
 #   RESIDENT=1 …    also says, at the end, which sections of the binary are resident and the
 #                   largest resident mappings (bench/resident.py; reads /proc/PID/pagemap: root)
 #
@@ -40,6 +44,12 @@ trap 'tmux -L "$SOCKET" kill-server 2>/dev/null || true; bench_cleanup' EXIT
 find_binary
 start_moto
 seed_estate
+CONSOLE_URL=$MOTO_URL
+if [ -n "${KEEPALIVE:-}" ]; then
+    start_proxy 0 --keep-alive
+    CONSOLE_URL=$PROXY_URL
+    bench_say "the console talks to $CONSOLE_URL, which keeps its connections open"
+fi
 
 printf 'opsconsole against the large estate, %s s measured after %s s warm-up, 160x45, %s cores\n' \
     "$SECONDS_MEASURED" "$WARMUP" "$(nproc)"
@@ -59,7 +69,7 @@ for entry in "wall:--wall" "console:--read-only"; do
     [ "${COUNT:-}" = callgrind ] && rm -f "$counted"* \
         && wrapper="valgrind -q --tool=callgrind --callgrind-out-file='$counted'"
     tmux -L "$SOCKET" -f /dev/null new-session -d -s wall -x 160 -y 45 \
-        "exec env TERM=xterm-256color $wrapper '$BIN' $args --endpoint-url '$MOTO_URL' \
+        "exec env TERM=xterm-256color $wrapper '$BIN' $args --endpoint-url '$CONSOLE_URL' \
          --region us-east-1 --log-file '$BENCH_WORK/$name.log'"
     pid=$(tmux -L "$SOCKET" list-panes -t wall -F '#{pane_pid}')
     sleep "$WARMUP"
@@ -112,6 +122,8 @@ for entry in "wall:--wall" "console:--read-only"; do
     tmux -L "$SOCKET" capture-pane -p -t wall | grep -E 'calls|API|CloudWatch|total|  [A-Z][A-Za-z0-9 ]+ ' \
         | sed 's/^[^A-Za-z]*//; s/[║│┃]*$//' > "$BENCH_WORK/$name.stats" || true
     sed 's/^/    /' "$BENCH_WORK/$name.stats"
+    # Through the proxy: how many connections the console's requests came on, since its start.
+    [ -n "${KEEPALIVE:-}" ] && awk '{ n++; c[$2] } END { printf "    %d requests on %d connections\n", n, length(c) }' "$PROXY_LOG"
     tmux -L "$SOCKET" send-keys -t wall Escape q
     sleep 0.5
     kill "$pid" 2>/dev/null || true

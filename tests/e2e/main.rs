@@ -20,6 +20,7 @@ mod aws_logs;
 mod aws_sources;
 mod blocking;
 mod cli;
+mod code_order;
 mod credentials;
 mod cut_lines;
 mod cut_log_events;

@@ -66,7 +66,7 @@ for entry in "wall:--wall" "console:--read-only"; do
 done
 
 # Every function of the binary with a cost, summed over both runs, the most run first.
-python3 - "$BIN" "$BENCH_WORK/wall.callgrind" "$BENCH_WORK/console.callgrind" >bench/code-order.txt <<'EOF'
+python3 - "$BIN" "$BENCH_WORK/wall.callgrind" "$BENCH_WORK/console.callgrind" >"$BENCH_WORK/code-order.txt" <<'EOF'
 import os, re, sys
 binary = os.path.realpath(sys.argv[1])
 cost = {}
@@ -97,4 +97,6 @@ for name, _ in sorted(cost.items(), key=lambda kv: -kv[1]):
         listed.add(name)
         print(name)
 EOF
+# Replaced only when the list was made whole.
+mv "$BENCH_WORK/code-order.txt" bench/code-order.txt
 bench_say "bench/code-order.txt: $(wc -l <bench/code-order.txt) functions"

@@ -24,9 +24,10 @@ fn main() {
     {
         println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
         let order = Path::new(&var("CARGO_MANIFEST_DIR")).join("bench/code-order.txt");
-        println!("cargo:rerun-if-changed={}", order.display());
-        // Only the optimised builds: a debug build's symbols are others, and its size no matter.
+        // Only the optimised builds: a debug build's symbols are others, and its size no matter;
+        // nor does a debug build depend on the list, so a new list rebuilds only optimised ones.
         if var("PROFILE") == "release" && order.is_file() {
+            println!("cargo:rerun-if-changed={}", order.display());
             // -Xlinker passes each argument whole (`-Wl,` would split a path at its commas).
             for arg in [
                 format!("--symbol-ordering-file={}", order.display()),
